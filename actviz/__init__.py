@@ -1,0 +1,26 @@
+"""actviz: activation functions of neural networks, their derivatives, what matters about
+them, as exact numbers, tables and figures.
+
+>>> import actviz
+>>> act = actviz.get("elu:alpha=0.5")
+>>> float(act(-1.0)), float(act.derivative(-1.0))
+(-0.3160602794142788, 0.18393972058572117)
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .catalog import Activation, get, names
+from .errors import ActvizError, ParameterError, SpecError, UnknownActivationError
+
+__all__ = [
+    "Activation",
+    "ActvizError",
+    "ParameterError",
+    "SpecError",
+    "UnknownActivationError",
+    "__version__",
+    "get",
+    "names",
+]

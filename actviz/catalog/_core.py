@@ -1,0 +1,444 @@
+"""The registry of activation functions: definitions, parameters, spec parsing and ``get``.
+
+A *definition* describes one activation function once: a kernel that evaluates f, f' and f''
+together, its parameters, formulas and metadata. An :class:`Activation` is a definition bound
+to resolved parameter values; it is what :func:`get` returns and what the rest of actviz uses.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .._suggest import did_you_mean
+from ..errors import ParameterError, SpecError, UnknownActivationError
+
+FLAVORS = ("torch", "keras", "jax")
+"""Frameworks whose defaults can be chosen with ``flavor=``; torch is the default."""
+
+INF = math.inf
+
+
+class Family:
+    """Families of activation functions, as shown by ``actviz list``."""
+
+    LINEAR = "linear"
+    STEP = "step"
+    SIGMOID = "sigmoid-like"
+    RELU = "ReLU-like"
+    SMOOTH = "smooth ReLU"
+    SHRINK = "shrink"
+    VECTOR = "output (vector)"
+    OTHER = "other"
+
+
+def format_number(value: float) -> str:
+    """Shortest text that reads back as the same float: 1 -> '1', 0.1 -> '0.1', inf -> 'inf'."""
+    value = float(value)
+    if math.isfinite(value) and value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return repr(value)
+
+
+def normalize(name: str) -> str:
+    """Names are case-insensitive and '-' equals '_'."""
+    return name.strip().lower().replace("-", "_")
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of an activation function.
+
+    ``choices`` makes it a string parameter (``gelu``'s ``approximate``); otherwise it is a
+    finite real number, optionally bounded below by ``minimum`` (excluded when ``strict``).
+    ``synonyms`` maps other accepted spellings of a choice to the choice itself.
+    """
+
+    name: str
+    default: float | str
+    doc: str
+    choices: tuple[str, ...] = ()
+    synonyms: tuple[tuple[str, str], ...] = ()
+    minimum: float | None = None
+    strict: bool = False
+
+    @property
+    def domain(self) -> str:
+        """The allowed values in words, e.g. ``> 0`` or ``none or tanh``; '' if any real."""
+        if self.choices:
+            return " or ".join(self.choices)
+        if self.minimum is None:
+            return ""
+        return f"{'>' if self.strict else '>='} {format_number(self.minimum)}"
+
+    def show_default(self) -> str:
+        """The default as text."""
+        return self.default if isinstance(self.default, str) else format_number(self.default)
+
+    def coerce(self, value: Any, owner: str) -> float | str:
+        """Convert ``value`` (a spec string or a Python value) or raise :class:`ParameterError`."""
+        if self.choices:
+            return self._coerce_choice(value, owner)
+        if isinstance(value, str):
+            try:
+                number = float(value.strip())
+            except ValueError:
+                raise ParameterError(
+                    f"{owner}: {self.name} must be a number, got '{value}'"
+                ) from None
+        elif isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+            raise ParameterError(f"{owner}: {self.name} must be a number, got {value!r}")
+        else:
+            number = float(value)
+        if not math.isfinite(number):
+            raise ParameterError(
+                f"{owner}: {self.name} must be finite, got {format_number(number)}"
+            )
+        if self.minimum is not None and (
+            number < self.minimum or (self.strict and number == self.minimum)
+        ):
+            raise ParameterError(
+                f"{owner}: {self.name} must be {self.domain}, got {format_number(number)}"
+            )
+        return number
+
+    def _coerce_choice(self, value: Any, owner: str) -> str:
+        if isinstance(value, bool):
+            key = "true" if value else "false"
+        elif isinstance(value, str):
+            key = value.strip().lower()
+        else:
+            key = None
+        key = dict(self.synonyms).get(key, key)
+        if key not in self.choices:
+            shown = f"'{value}'" if isinstance(value, str) else repr(value)
+            raise ParameterError(f"{owner}: {self.name} must be {self.domain}, got {shown}")
+        return key
+
+
+@dataclass(frozen=True)
+class Kink:
+    """A point where the function is not smooth.
+
+    ``order`` is the lowest derivative that jumps there: 0 means f itself jumps (a
+    discontinuity), 1 a corner (f' jumps), 2 or 3 a jump of f'' or f'''. ``source`` names who
+    fixes the value of the derivatives at the point itself (e.g. ``PyTorch autograd``).
+    """
+
+    x: float
+    order: int
+    source: str = ""
+
+    @property
+    def kind(self) -> str:
+        return {0: "jump", 1: "kink"}.get(self.order, "f" + "'" * self.order + " jump")
+
+
+@dataclass(frozen=True)
+class Piece:
+    """On the open interval (start, end) the function is linear with this slope."""
+
+    start: float
+    end: float
+    slope: float
+
+
+Limits = tuple[tuple[Any, Any], tuple[Any, Any], tuple[Any, Any]]
+"""((f(-inf), f(+inf)), (f'(-inf), f'(+inf)), (f''(-inf), f''(+inf))); +-inf where unbounded."""
+
+
+def _nothing(_params: Mapping[str, Any]) -> tuple:
+    return ()
+
+
+def _as_function(value: Any) -> Callable[[Mapping[str, Any]], Any]:
+    if callable(value):
+        return value
+    return lambda _params: value
+
+
+@dataclass(frozen=True, eq=False)
+class Definition:
+    """Everything known about one activation function, independent of parameter values.
+
+    ``kernel(x, order, **params)`` receives a finite float64 array (at least 1-d) and returns
+    a tuple ``(f,)``, ``(f, f')`` or ``(f, f', f'')`` for order 0, 1 or 2, computing shared
+    intermediates once. ``limits``, ``kinks`` and ``pieces`` take the resolved parameters.
+    """
+
+    name: str
+    kernel: Callable[..., tuple[np.ndarray, ...]]
+    title: str
+    family: str
+    symbol: str
+    latex: str
+    latex_d: str
+    text: str
+    text_d: str
+    limits: Callable[[Mapping[str, Any]], Limits] | None
+    params: tuple[Param, ...] = ()
+    kinks: Callable[[Mapping[str, Any]], tuple[Kink, ...]] = _nothing
+    pieces: Callable[[Mapping[str, Any]], tuple[Piece, ...]] = _nothing
+    aliases: tuple[str, ...] = ()
+    reference: str | None = None
+    flavors: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    check: Callable[[Mapping[str, Any]], str | None] | None = None
+    reduce: Callable[[Mapping[str, Any]], tuple[str, dict[str, Any]] | None] | None = None
+    vector: bool = False
+    outputs: int = 1
+
+    @property
+    def doc(self) -> str:
+        """The kernel's docstring: formula, derivative, and the convention at kinks."""
+        return inspect.getdoc(self.kernel) or ""
+
+    def param(self, name: str) -> Param | None:
+        for param in self.params:
+            if param.name == name:
+                return param
+        return None
+
+    def defaults(self, flavor: str = "torch") -> dict[str, Any]:
+        """Parameter defaults, with the flavor's overrides applied."""
+        values = {p.name: p.default for p in self.params}
+        values.update(self.flavors.get(flavor, {}))
+        return values
+
+    def describe_params(self) -> str:
+        """``alpha (default 1)`` and so on, for messages."""
+        return ", ".join(f"{p.name} (default {p.show_default()})" for p in self.params)
+
+
+REGISTRY: dict[str, Definition] = {}
+ALIASES: dict[str, str] = {}
+
+
+def register(name: str, **meta: Any) -> Callable[[Callable], Callable]:
+    """Decorator: register ``kernel`` as the activation function ``name``.
+
+    ``limits``, ``kinks`` and ``pieces`` may be given as constants or as functions of the
+    resolved parameters.
+    """
+
+    def decorate(kernel: Callable) -> Callable:
+        for key in ("limits", "kinks", "pieces"):
+            if key in meta and meta[key] is not None:
+                meta[key] = _as_function(meta[key])
+        definition = Definition(name=name, kernel=kernel, **meta)
+        for key in (name, *definition.aliases):
+            if key in REGISTRY or key in ALIASES or key != normalize(key):
+                raise RuntimeError(f"activation name {key!r} is taken or not normalized")
+        REGISTRY[name] = definition
+        for alias in definition.aliases:
+            ALIASES[alias] = name
+        return kernel
+
+    return decorate
+
+
+class Activation:
+    """An activation function with resolved parameters; see :func:`actviz.get`.
+
+    ``act(x)`` is f(x), ``act.derivative(x)`` f'(x), ``act.second_derivative(x)`` f''(x), and
+    ``act.evaluate(x, order)`` returns all of them up to ``order`` at once. Every result is a
+    float64 array of the shape of ``x`` (``x.shape + (2,)`` for crelu); vector functions
+    (softmax, softmin, log_softmax) work along the last axis and their derivatives are the
+    diagonal of the Jacobian. Inputs of +-inf give the limits there, NaN gives NaN.
+    """
+
+    def __init__(self, definition: Definition, params: Mapping[str, Any]):
+        self.definition = definition
+        self._params = dict(params)
+        self.kinks: tuple[Kink, ...] = tuple(
+            sorted(definition.kinks(self._params), key=lambda k: k.x)
+        )
+        self.pieces: tuple[Piece, ...] = tuple(definition.pieces(self._params))
+        self.limits: Limits | None = (
+            definition.limits(self._params) if definition.limits is not None else None
+        )
+        self.__doc__ = definition.doc
+
+    @property
+    def name(self) -> str:
+        """The canonical name."""
+        return self.definition.name
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """All parameters with their resolved values (a copy)."""
+        return dict(self._params)
+
+    @property
+    def spec(self) -> str:
+        """A spec string that gives this function back: parameters differing from the
+        (torch) defaults are written out, e.g. ``elu:alpha=0.5``."""
+        defaults = self.definition.defaults()
+        parts = [
+            f"{key}={value if isinstance(value, str) else format_number(value)}"
+            for key, value in self._params.items()
+            if value != defaults[key]
+        ]
+        return self.name + (":" + ",".join(parts) if parts else "")
+
+    @property
+    def dead_zones(self) -> tuple[tuple[float, float], ...]:
+        """Intervals on which f' is identically zero, from the piecewise definition."""
+        return tuple((p.start, p.end) for p in self.pieces if p.slope == 0)
+
+    def evaluate(self, x: Any, order: int = 1) -> tuple[np.ndarray, ...]:
+        """``(f,)``, ``(f, f')`` or ``(f, f', f'')`` at ``x`` for order 0, 1 or 2."""
+        if order not in (0, 1, 2):
+            raise ValueError(f"order must be 0, 1 or 2, got {order!r}")
+        x = np.asarray(x, dtype=np.float64)
+        shape = x.shape
+        flat = x.reshape(1) if x.ndim == 0 else x
+        definition = self.definition
+        if definition.vector:
+            outs = definition.kernel(flat, order, **self._params)
+        else:
+            finite = np.isfinite(flat)
+            if finite.all():
+                outs = definition.kernel(flat, order, **self._params)
+            else:
+                outs = definition.kernel(np.where(finite, flat, 0.0), order, **self._params)
+                outs = self._at_non_finite(outs, flat)
+        tail = (definition.outputs,) if definition.outputs > 1 else ()
+        return tuple(np.asarray(out, dtype=np.float64).reshape(shape + tail) for out in outs)
+
+    def _at_non_finite(self, outs: Iterable[np.ndarray], x: np.ndarray) -> list[np.ndarray]:
+        """Put the limits where x is +-inf and NaN where x is NaN."""
+        assert self.limits is not None
+        minus, plus, nan = x == -INF, x == INF, np.isnan(x)
+        fixed = []
+        for (at_minus, at_plus), out in zip(self.limits, outs, strict=False):
+            out = np.array(out, dtype=np.float64)
+            out[minus] = at_minus
+            out[plus] = at_plus
+            out[nan] = np.nan
+            fixed.append(out)
+        return fixed
+
+    def one_sided(self, x: float, order: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The ``order``-th derivative just left of x, at x, and just right of x (one float
+        step away: exact one-sided values at a kink of a piecewise function)."""
+        points = np.array([np.nextafter(x, -INF), x, np.nextafter(x, INF)])
+        values = self.evaluate(points, order)[order]
+        return values[0], values[1], values[2]
+
+    def __call__(self, x: Any) -> np.ndarray:
+        """f(x)."""
+        return self.evaluate(x, 0)[0]
+
+    def derivative(self, x: Any) -> np.ndarray:
+        """f'(x); at a kink, the value PyTorch autograd gives (see the docstring)."""
+        return self.evaluate(x, 1)[1]
+
+    def second_derivative(self, x: Any) -> np.ndarray:
+        """f''(x)."""
+        return self.evaluate(x, 2)[2]
+
+    def __repr__(self) -> str:
+        return f"actviz.get({self.spec!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Activation):
+            return NotImplemented
+        return self.name == other.name and self._params == other._params
+
+    def __hash__(self) -> int:
+        return hash((self.name, tuple(sorted(self._params.items()))))
+
+
+def names() -> list[str]:
+    """Canonical names of all activation functions, sorted."""
+    return sorted(REGISTRY)
+
+
+def definition(name: str) -> Definition:
+    """The definition for a canonical name or alias (no parameters)."""
+    key = normalize(name)
+    canonical = key if key in REGISTRY else ALIASES.get(key)
+    if canonical is None:
+        hint = did_you_mean(key, [*REGISTRY, *ALIASES]) or " Run 'actviz list' to see them all."
+        raise UnknownActivationError(f"unknown activation '{name.strip()}'.{hint}")
+    return REGISTRY[canonical]
+
+
+def parse_spec(spec: str) -> tuple[str, dict[str, str]]:
+    """Split ``NAME[:KEY=VALUE[,KEY=VALUE...]]`` into the name and the raw parameter strings."""
+    if not isinstance(spec, str):
+        raise SpecError(f"an activation spec must be a string, got {spec!r}")
+    text = spec.strip()
+    if not text:
+        raise SpecError("empty activation spec; write NAME or NAME:KEY=VALUE")
+    name, colon, rest = text.partition(":")
+    if not name.strip():
+        raise SpecError(f"spec '{text}' has no function name; write NAME:KEY=VALUE")
+    params: dict[str, str] = {}
+    if colon:
+        if not rest.strip():
+            raise SpecError(f"spec '{text}' has nothing after ':'; write NAME:KEY=VALUE")
+        for item in rest.split(","):
+            key, equals, value = item.partition("=")
+            key, value = normalize(key), value.strip()
+            if not equals or not key or not value:
+                raise SpecError(f"spec '{text}': '{item.strip()}' is not KEY=VALUE")
+            if key in params:
+                raise SpecError(f"spec '{text}': parameter '{key}' is given twice")
+            params[key] = value
+    return name.strip(), params
+
+
+def get(spec: str | Activation, /, flavor: str = "torch", **params: Any) -> Activation:
+    """The activation function for a spec string, with parameters resolved.
+
+    ``get("elu:alpha=0.5")`` and ``get("elu", alpha=0.5)`` are the same function. Names are
+    case-insensitive, '-' equals '_', aliases resolve to canonical names, and ``flavor``
+    ("torch", "keras" or "jax") picks that framework's defaults where they differ.
+    Raises :class:`UnknownActivationError` or :class:`ParameterError` with a message that says
+    what is wrong and what would be right.
+    """
+    if isinstance(spec, Activation):
+        if not params:
+            return spec
+        return resolve(spec.name, {**spec.params, **params}, flavor)
+    name, given = parse_spec(spec)
+    for key in params:
+        if normalize(key) in given:
+            raise SpecError(f"parameter '{key}' is given both in '{spec}' and as an argument")
+    return resolve(name, {**given, **params}, flavor)
+
+
+def resolve(name: str, raw: Mapping[str, Any], flavor: str = "torch") -> Activation:
+    """Look up ``name``, check and convert the parameters ``raw``, apply the flavor."""
+    if flavor not in FLAVORS:
+        raise ParameterError(f"unknown flavor '{flavor}'; choose one of {', '.join(FLAVORS)}")
+    found = definition(name)
+    values = found.defaults(flavor)
+    for key, value in raw.items():
+        norm = normalize(key)
+        param = found.param(norm)
+        if param is None:
+            raise ParameterError(_unknown_parameter(found, key))
+        values[norm] = param.coerce(value, found.name)
+    if found.check is not None:
+        problem = found.check(values)
+        if problem:
+            raise ParameterError(f"{found.name}: {problem}")
+    if found.reduce is not None:
+        reduced = found.reduce(values)
+        if reduced is not None:
+            return resolve(reduced[0], reduced[1], flavor)
+    return Activation(found, values)
+
+
+def _unknown_parameter(found: Definition, key: str) -> str:
+    if not found.params:
+        return f"{found.name} takes no parameters, got '{key}'"
+    hint = did_you_mean(normalize(key), [p.name for p in found.params])
+    return f"{found.name} has no parameter '{key}'.{hint} It takes: {found.describe_params()}"

@@ -1,0 +1,81 @@
+"""What ``actviz info`` and ``actviz list`` show, as plain data (JSON-ready but for infinities,
+which stay floats here: the writer decides how to spell them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._core import ALIASES, Activation, Definition, Kink
+
+
+def aliases_of(definition: Definition) -> list[str]:
+    """Every alias that resolves to this definition, sorted."""
+    return sorted(alias for alias, name in ALIASES.items() if name == definition.name)
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars and small arrays as Python floats and lists."""
+    array = np.asarray(value, dtype=float)
+    return float(array) if array.ndim == 0 else array.tolist()
+
+
+def describe_kink(act: Activation, kink: Kink) -> dict[str, Any]:
+    """The kink with the one-sided values of the derivative that jumps there, and the value
+    actviz returns at the point itself (for jumps: f on both sides, f and f' at the point)."""
+    record: dict[str, Any] = {"x": kink.x, "kind": kink.kind, "order": kink.order,
+                              "source": kink.source}
+    if kink.order <= 2:
+        left, at, right = act.one_sided(kink.x, kink.order)
+        record.update(left=_plain(left), right=_plain(right), at=_plain(at))
+    if kink.order == 0:
+        record["derivative_at"] = _plain(act.derivative(kink.x))
+    return record
+
+
+def describe_params(act: Activation) -> list[dict[str, Any]]:
+    return [
+        {"name": p.name, "value": act.params[p.name], "default": p.default,
+         "domain": p.domain, "doc": p.doc}
+        for p in act.definition.params
+    ]
+
+
+def describe(act: Activation) -> dict[str, Any]:
+    """Everything ``actviz info`` shows about one activation function."""
+    d = act.definition
+    limits = None
+    if act.limits is not None:
+        limits = {key: [_plain(v) for v in pair] for key, pair in
+                  zip(("f", "derivative", "second_derivative"), act.limits, strict=True)}
+    return {
+        "name": act.name,
+        "spec": act.spec,
+        "title": d.title,
+        "family": d.family,
+        "aliases": aliases_of(d),
+        "formula": {"f": d.text, "derivative": d.text_d},
+        "latex": {"f": d.latex, "derivative": d.latex_d, "symbol": d.symbol},
+        "params": describe_params(act),
+        "kinks": [describe_kink(act, k) for k in act.kinks],
+        "dead_zones": [list(zone) for zone in act.dead_zones],
+        "limits": limits,
+        "vector": d.vector,
+        "outputs": d.outputs,
+        "flavors": {name: dict(values) for name, values in d.flavors.items()},
+        "reference": d.reference,
+        "doc": d.doc,
+    }
+
+
+def summary(definition: Definition) -> dict[str, Any]:
+    """One row of ``actviz list``."""
+    return {
+        "name": definition.name,
+        "family": definition.family,
+        "title": definition.title,
+        "aliases": aliases_of(definition),
+        "params": {p.name: p.default for p in definition.params},
+        "flavors": {name: dict(values) for name, values in definition.flavors.items()},
+    }

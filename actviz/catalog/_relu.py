@@ -1,0 +1,466 @@
+"""ReLU-like functions: piecewise, identity (or a scaled identity) for positive inputs."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._core import Family, Kink, Param, Piece, register
+from ._math import scaled
+from ._sigmoid import _isru_parts
+
+TORCH = "PyTorch autograd"
+INF = math.inf
+
+
+def _clip(x, order, lo, hi):
+    """f = clip(x, lo, hi), f' = 1 strictly inside (0 at lo and hi, as PyTorch), f'' = 0."""
+    f = np.clip(x, lo, hi)
+    if order == 0:
+        return (f,)
+    d = np.where((x > lo) & (x < hi), 1.0, 0.0)
+    if order == 1:
+        return f, d
+    return f, d, np.zeros_like(x)
+
+
+@register(
+    "relu",
+    title="Rectified linear unit",
+    family=Family.RELU,
+    symbol=r"\mathrm{ReLU}",
+    latex=r"\mathrm{ReLU}(x) = \max(0, x)",
+    latex_d=r"f'(x) = 1\ (x > 0),\ \ 0\ (x \leq 0)",
+    text="max(0, x)",
+    text_d="1 if x > 0 else 0",
+    limits=((0.0, INF), (0.0, 1.0), (0.0, 0.0)),
+    kinks=(Kink(0.0, 1, TORCH),),
+    pieces=(Piece(-INF, 0.0, 0.0), Piece(0.0, INF, 1.0)),
+    reference="Nair & Hinton (2010), Rectified Linear Units Improve Restricted Boltzmann "
+    "Machines, ICML",
+)
+def relu(x, order):
+    r"""Rectified linear unit.
+
+    .. math:: \mathrm{ReLU}(x) = \max(0, x), \quad f'(x) = [x > 0]
+
+    Convention: f'(0) = 0, as PyTorch autograd (the seed blog's 1 is a slip).
+    """
+    return _clip(x, order, 0.0, INF)
+
+
+@register(
+    "relu6",
+    title="ReLU capped at 6",
+    family=Family.RELU,
+    aliases=("relu_6",),
+    symbol=r"\mathrm{ReLU6}",
+    latex=r"\mathrm{ReLU6}(x) = \min(\max(0, x), 6)",
+    latex_d=r"f'(x) = 1\ \mathrm{on}\ (0, 6),\ 0\ \mathrm{elsewhere}",
+    text="min(max(0, x), 6)",
+    text_d="1 if 0 < x < 6 else 0",
+    limits=((0.0, 6.0), (0.0, 0.0), (0.0, 0.0)),
+    kinks=(Kink(0.0, 1, TORCH), Kink(6.0, 1, TORCH)),
+    pieces=(Piece(-INF, 0.0, 0.0), Piece(0.0, 6.0, 1.0), Piece(6.0, INF, 0.0)),
+    reference="Krizhevsky (2010), Convolutional Deep Belief Networks on CIFAR-10, "
+    "technical report, University of Toronto",
+)
+def relu6(x, order):
+    r"""ReLU capped at 6, PyTorch's ``relu6`` (= ``hardtanh(x, 0, 6)``).
+
+    Convention: f'(0) = f'(6) = 0, as PyTorch autograd.
+    """
+    return _clip(x, order, 0.0, 6.0)
+
+
+def _hardtanh_check(p):
+    if p["min_val"] >= p["max_val"]:
+        return (f"min_val must be < max_val, got min_val={p['min_val']:g}, "
+                f"max_val={p['max_val']:g}")
+    return None
+
+
+@register(
+    "hardtanh",
+    title="Hard tanh",
+    family=Family.SIGMOID,
+    aliases=("hard_tanh",),
+    symbol=r"\mathrm{HardTanh}",
+    latex=r"\mathrm{HardTanh}(x) = \min(\max(x, m), M)",
+    latex_d=r"f'(x) = 1\ \mathrm{on}\ (m, M),\ 0\ \mathrm{elsewhere}",
+    text="min(max(x, min_val), max_val)",
+    text_d="1 if min_val < x < max_val else 0",
+    params=(Param("min_val", -1.0, "lower end of the linear region"),
+            Param("max_val", 1.0, "upper end of the linear region")),
+    check=_hardtanh_check,
+    limits=lambda p: ((p["min_val"], p["max_val"]), (0.0, 0.0), (0.0, 0.0)),
+    kinks=lambda p: (Kink(p["min_val"], 1, TORCH), Kink(p["max_val"], 1, TORCH)),
+    pieces=lambda p: (Piece(-INF, p["min_val"], 0.0), Piece(p["min_val"], p["max_val"], 1.0),
+                      Piece(p["max_val"], INF, 0.0)),
+)
+def hardtanh(x, order, min_val, max_val):
+    r"""Hard tanh: the identity clipped to [min_val, max_val].
+
+    Convention: f'(min_val) = f'(max_val) = 0, as PyTorch autograd.
+    """
+    return _clip(x, order, min_val, max_val)
+
+
+def _leaky(x, order, slope):
+    """f = x for x > 0 else slope * x; f'(0) = slope, as PyTorch autograd."""
+    pos = x > 0
+    f = np.where(pos, x, slope * x)
+    if order == 0:
+        return (f,)
+    d = np.where(pos, 1.0, slope)
+    if order == 1:
+        return f, d
+    return f, d, np.zeros_like(x)
+
+
+def _toward_minus_inf(slope):
+    """The limit of slope * x as x -> -inf."""
+    return -INF if slope > 0 else (INF if slope < 0 else 0.0)
+
+
+def _leaky_meta(slope_of):
+    """limits, kinks and pieces of a leaky ReLU whose slope is ``slope_of(params)``."""
+    return dict(
+        limits=lambda p: ((_toward_minus_inf(slope_of(p)), INF), (slope_of(p), 1.0), (0.0, 0.0)),
+        kinks=lambda p: () if slope_of(p) == 1 else (Kink(0.0, 1, TORCH),),
+        pieces=lambda p: (Piece(-INF, 0.0, slope_of(p)), Piece(0.0, INF, 1.0)),
+    )
+
+
+@register(
+    "leaky_relu",
+    title="Leaky ReLU",
+    family=Family.RELU,
+    aliases=("leakyrelu", "lrelu"),
+    symbol=r"\mathrm{LeakyReLU}",
+    latex=r"\mathrm{LeakyReLU}(x) = x\ (x > 0),\ \ a x\ (x \leq 0)",
+    latex_d=r"f'(x) = 1\ (x > 0),\ \ a\ (x \leq 0)",
+    text="x if x > 0 else negative_slope * x",
+    text_d="1 if x > 0 else negative_slope",
+    params=(Param("negative_slope", 0.01, "slope for x < 0"),),
+    flavors={"keras": {"negative_slope": 0.2}},
+    reference="Maas, Hannun & Ng (2013), Rectifier Nonlinearities Improve Neural Network "
+    "Acoustic Models, ICML Workshop on Deep Learning for Audio, Speech and Language",
+    **_leaky_meta(lambda p: p["negative_slope"]),
+)
+def leaky_relu(x, order, negative_slope):
+    r"""Leaky ReLU.
+
+    .. math:: f(x) = \begin{cases} x & x > 0 \\ a x & x \le 0 \end{cases}
+
+    Convention: f'(0) = negative_slope, as PyTorch autograd. Defaults: negative_slope 0.01
+    (PyTorch, JAX); Keras 3 uses 0.2 (``flavor="keras"``).
+    """
+    return _leaky(x, order, negative_slope)
+
+
+@register(
+    "prelu",
+    title="Parametric ReLU",
+    family=Family.RELU,
+    symbol=r"\mathrm{PReLU}",
+    latex=r"\mathrm{PReLU}(x) = x\ (x > 0),\ \ w x\ (x \leq 0)",
+    latex_d=r"f'(x) = 1\ (x > 0),\ \ w\ (x \leq 0)",
+    text="x if x > 0 else weight * x",
+    text_d="1 if x > 0 else weight",
+    params=(Param("weight", 0.25, "learned slope for x < 0 (PyTorch's initial value)"),),
+    reference="He, Zhang, Ren & Sun (2015), Delving Deep into Rectifiers, arXiv:1502.01852",
+    **_leaky_meta(lambda p: p["weight"]),
+)
+def prelu(x, order, weight):
+    r"""Parametric ReLU with one learned slope, ``torch.nn.functional.prelu``.
+
+    The default weight 0.25 is ``torch.nn.PReLU``'s initial value.
+    Convention: f'(0) = weight, as PyTorch autograd.
+    """
+    return _leaky(x, order, weight)
+
+
+def _rrelu_slope(p):
+    return 0.5 * (p["lower"] + p["upper"])
+
+
+def _rrelu_check(p):
+    if p["lower"] > p["upper"]:
+        return f"lower must be <= upper, got lower={p['lower']:g}, upper={p['upper']:g}"
+    return None
+
+
+@register(
+    "rrelu",
+    title="Randomized leaky ReLU (evaluation mode)",
+    family=Family.RELU,
+    symbol=r"\mathrm{RReLU}",
+    latex=r"\mathrm{RReLU}(x) = x\ (x > 0),\ \ \frac{l + u}{2} x\ (x \leq 0)",
+    latex_d=r"f'(x) = 1\ (x > 0),\ \ \frac{l + u}{2}\ (x \leq 0)",
+    text="x if x > 0 else (lower + upper)/2 * x   (evaluation mode)",
+    text_d="1 if x > 0 else (lower + upper)/2",
+    params=(Param("lower", 1.0 / 8.0, "lower bound of the random slope"),
+            Param("upper", 1.0 / 3.0, "upper bound of the random slope")),
+    check=_rrelu_check,
+    reference="Xu, Wang, Chen & Li (2015), Empirical Evaluation of Rectified Activations in "
+    "Convolutional Network, arXiv:1505.00853",
+    **_leaky_meta(_rrelu_slope),
+)
+def rrelu(x, order, lower, upper):
+    r"""Randomized leaky ReLU in evaluation mode: the slope is (lower + upper)/2.
+
+    In training, each negative input gets a slope drawn from U(lower, upper); plots shade
+    that band. Convention: f'(0) = (lower + upper)/2, as PyTorch autograd.
+    """
+    return _leaky(x, order, 0.5 * (lower + upper))
+
+
+def _elu(x, order, alpha, scale=1.0):
+    """scale * (x if x > 0 else alpha * expm1(x)); f'(0) = scale*alpha, f''(0) = 0 (PyTorch)."""
+    pos = x > 0
+    xn = np.minimum(x, 0.0)
+    f = np.where(pos, x, alpha * np.expm1(xn))
+    if scale != 1.0:
+        f *= scale
+    if order == 0:
+        return (f,)
+    ex = (scale * alpha) * np.exp(xn)
+    d = np.where(pos, scale, ex)
+    if order == 1:
+        return f, d
+    return f, d, np.where(x >= 0, 0.0, ex)
+
+
+@register(
+    "elu",
+    title="Exponential linear unit",
+    family=Family.RELU,
+    symbol=r"\mathrm{ELU}",
+    latex=r"\mathrm{ELU}(x) = x\ (x > 0),\ \ \alpha(e^{x} - 1)\ (x \leq 0)",
+    latex_d=r"f'(x) = 1\ (x > 0),\ \ \alpha e^{x}\ (x \leq 0)",
+    text="x if x > 0 else alpha * (exp(x) - 1)",
+    text_d="1 if x > 0 else alpha * exp(x)",
+    params=(Param("alpha", 1.0, "value of the negative saturation is -alpha", minimum=0.0),),
+    limits=lambda p: ((0.0 - p["alpha"], INF), (0.0, 1.0), (0.0, 0.0)),
+    # f'(0-) = alpha, f'(0+) = 1: a corner, unless alpha == 1 and only f'' jumps.
+    kinks=lambda p: (Kink(0.0, 2 if p["alpha"] == 1 else 1, TORCH),),
+    pieces=lambda p: ((Piece(-INF, 0.0, 0.0),) if p["alpha"] == 0 else ())
+    + (Piece(0.0, INF, 1.0),),
+    reference="Clevert, Unterthiner & Hochreiter (2016), Fast and Accurate Deep Network "
+    "Learning by Exponential Linear Units (ELUs), ICLR, arXiv:1511.07289",
+)
+def elu(x, order, alpha):
+    r"""Exponential linear unit.
+
+    .. math:: f(x) = \begin{cases} x & x > 0 \\ \alpha(e^x - 1) & x \le 0 \end{cases}, \quad
+              f'(x) = \begin{cases} 1 & x > 0 \\ \alpha e^x & x \le 0 \end{cases}
+
+    ``expm1`` keeps full accuracy near 0. Convention: f'(0) = alpha (the left side) and
+    f''(0) = 0, as PyTorch autograd. With alpha = 1 the function is C1 (only f'' jumps).
+    """
+    return _elu(x, order, alpha)
+
+
+@register(
+    "celu",
+    title="Continuously differentiable ELU",
+    family=Family.RELU,
+    symbol=r"\mathrm{CELU}",
+    latex=r"\mathrm{CELU}(x) = x\ (x > 0),\ \ \alpha(e^{x/\alpha} - 1)\ (x \leq 0)",
+    latex_d=r"f'(x) = 1\ (x > 0),\ \ e^{x/\alpha}\ (x \leq 0)",
+    text="x if x > 0 else alpha * (exp(x/alpha) - 1)",
+    text_d="1 if x > 0 else exp(x/alpha)",
+    params=(Param("alpha", 1.0, "negative saturation value is -alpha", minimum=0.0,
+                  strict=True),),
+    limits=lambda p: ((-p["alpha"], INF), (0.0, 1.0), (0.0, 0.0)),
+    kinks=(Kink(0.0, 2, TORCH),),
+    pieces=(Piece(0.0, INF, 1.0),),
+    reference="Barron (2017), Continuously Differentiable Exponential Linear Units, "
+    "arXiv:1704.07483",
+)
+def celu(x, order, alpha):
+    r"""Continuously differentiable exponential linear unit.
+
+    .. math:: f(x) = \max(0, x) + \min(0, \alpha(e^{x/\alpha} - 1))
+
+    f' is continuous (1 at 0 from both sides); f'' jumps from 1/alpha to 0. Convention:
+    f''(0) = 0, as PyTorch autograd.
+    """
+    pos = x > 0
+    u = scaled(np.minimum(x, 0.0), 1.0 / alpha)
+    f = np.where(pos, x, alpha * np.expm1(u))
+    if order == 0:
+        return (f,)
+    ex = np.exp(u)
+    d = np.where(pos, 1.0, ex)
+    if order == 1:
+        return f, d
+    return f, d, np.where(x >= 0, 0.0, ex / alpha)
+
+
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+@register(
+    "selu",
+    title="Scaled exponential linear unit",
+    family=Family.RELU,
+    symbol=r"\mathrm{SELU}",
+    latex=r"\mathrm{SELU}(x) = \lambda x\ (x > 0),\ \ \lambda\alpha(e^{x} - 1)\ (x \leq 0)",
+    latex_d=r"f'(x) = \lambda\ (x > 0),\ \ \lambda\alpha e^{x}\ (x \leq 0)",
+    text="scale * (x if x > 0 else alpha * (exp(x) - 1)),"
+    " alpha = 1.6732632423543772, scale = 1.0507009873554805",
+    text_d="scale if x > 0 else scale * alpha * exp(x)",
+    limits=((-SELU_SCALE * SELU_ALPHA, INF), (0.0, SELU_SCALE), (0.0, 0.0)),
+    kinks=(Kink(0.0, 1, TORCH),),
+    pieces=(Piece(0.0, INF, SELU_SCALE),),
+    reference="Klambauer, Unterthiner, Mayr & Hochreiter (2017), Self-Normalizing Neural "
+    "Networks, NeurIPS, arXiv:1706.02515",
+)
+def selu(x, order):
+    r"""Scaled exponential linear unit: ``scale * elu(x, alpha)`` with the fixed constants
+    alpha = 1.6732632423543772848 and scale = 1.0507009873554804934 that make zero mean and
+    unit variance a fixed point for standard normal inputs.
+
+    Convention: f'(0) = scale * alpha (the left side) and f''(0) = 0, as PyTorch autograd.
+    """
+    return _elu(x, order, SELU_ALPHA, SELU_SCALE)
+
+
+@register(
+    "isrlu",
+    title="Inverse square root linear unit",
+    family=Family.RELU,
+    symbol=r"\mathrm{ISRLU}",
+    latex=r"\mathrm{ISRLU}(x) = x\ (x \geq 0),\ \ \frac{x}{\sqrt{1 + \alpha x^2}}\ (x < 0)",
+    latex_d=r"f'(x) = 1\ (x \geq 0),\ \ (1 + \alpha x^2)^{-3/2}\ (x < 0)",
+    text="x if x >= 0 else x / sqrt(1 + alpha x^2)",
+    text_d="1 if x >= 0 else (1 + alpha x^2)^(-3/2)",
+    params=(Param("alpha", 1.0, "negative saturation value is -1/sqrt(alpha)", minimum=0.0,
+                  strict=True),),
+    limits=lambda p: ((-1 / math.sqrt(p["alpha"]), INF), (0.0, 1.0), (0.0, 0.0)),
+    kinks=(Kink(0.0, 3),),
+    pieces=(Piece(0.0, INF, 1.0),),
+    reference="Carlile, Delamarter, Kinney, Marti & Whitney (2017), Improving Deep Learning "
+    "by Inverse Square Root Linear Units (ISRLUs), arXiv:1710.09967",
+)
+def isrlu(x, order, alpha):
+    r"""Inverse square root linear unit.
+
+    .. math:: f(x) = \begin{cases} x & x \ge 0 \\ x/\sqrt{1+\alpha x^2} & x < 0 \end{cases}
+
+    C2 at 0: f, f' and f'' are continuous there (0, 1, 0); f''' jumps from -3 alpha to 0.
+    """
+    neg, inv = _isru_parts(x, alpha)
+    pos = x >= 0
+    f = np.where(pos, x, neg)
+    if order == 0:
+        return (f,)
+    d3 = inv * inv * inv
+    d = np.where(pos, 1.0, d3)
+    if order == 1:
+        return f, d
+    return f, d, np.where(pos, 0.0, (-3.0 * alpha) * neg * d3 * inv)
+
+
+@register(
+    "crelu",
+    title="Concatenated ReLU",
+    family=Family.RELU,
+    symbol=r"\mathrm{CReLU}",
+    latex=r"\mathrm{CReLU}(x) = (\max(0, x),\ \max(0, -x))",
+    latex_d=r"f'(x) = ([x > 0],\ -[x < 0])",
+    text="(max(0, x), max(0, -x))",
+    text_d="(1 if x > 0 else 0, -1 if x < 0 else 0)",
+    limits=(((0.0, INF), (INF, 0.0)), ((0.0, -1.0), (1.0, 0.0)), ((0.0, 0.0), (0.0, 0.0))),
+    kinks=(Kink(0.0, 1, TORCH),),
+    outputs=2,
+    reference="Shang, Sohn, Almeida & Lee (2016), Understanding and Improving Convolutional "
+    "Neural Networks via Concatenated Rectified Linear Units, ICML, arXiv:1603.05201",
+)
+def crelu(x, order):
+    r"""Concatenated ReLU: two outputs, relu(x) and relu(-x), stacked on a new last axis.
+
+    Convention: both derivatives are 0 at x = 0, as PyTorch autograd of relu.
+    """
+    f = np.stack([np.maximum(x, 0.0), np.maximum(-x, 0.0)], axis=-1)
+    if order == 0:
+        return (f,)
+    d = np.stack([np.where(x > 0, 1.0, 0.0), np.where(x < 0, -1.0, 0.0)], axis=-1)
+    if order == 1:
+        return f, d
+    return f, d, np.zeros_like(f)
+
+
+@register(
+    "relu_squared",
+    title="Squared ReLU",
+    family=Family.RELU,
+    aliases=("squared_relu", "relu2"),
+    symbol=r"\mathrm{ReLU}^2",
+    latex=r"f(x) = \max(0, x)^2",
+    latex_d=r"f'(x) = 2\max(0, x)",
+    text="max(0, x)^2",
+    text_d="2 max(0, x)",
+    limits=((0.0, INF), (0.0, INF), (0.0, 2.0)),
+    kinks=(Kink(0.0, 2, TORCH),),
+    pieces=(Piece(-INF, 0.0, 0.0),),
+    reference="So, Manke, Liu, Dai, Shazeer & Le (2021), Primer: Searching for Efficient "
+    "Transformers for Language Modeling, arXiv:2109.08668",
+)
+def relu_squared(x, order):
+    r"""Squared ReLU.
+
+    .. math:: f(x) = \max(0, x)^2, \quad f'(x) = 2\max(0, x), \quad f''(x) = 2[x > 0]
+
+    C1: f'' jumps from 0 to 2 at 0; f''(0) = 0, as PyTorch autograd of ``relu(x)**2``.
+    For x > 1.3e154 the value exceeds the float64 range and is inf, as it should be.
+    """
+    p = np.maximum(x, 0.0)
+    with np.errstate(over="ignore"):
+        f = p * p
+    if order == 0:
+        return (f,)
+    with np.errstate(over="ignore"):
+        d = 2.0 * p
+    if order == 1:
+        return f, d
+    return f, d, np.where(x > 0, 2.0, 0.0)
+
+
+@register(
+    "threshold",
+    title="Threshold (thresholded identity)",
+    family=Family.RELU,
+    aliases=("thresholded_relu",),
+    symbol=r"\mathrm{Threshold}",
+    latex=r"f(x) = x\ (x > \theta),\ \ v\ (x \leq \theta)",
+    latex_d=r"f'(x) = 1\ (x > \theta),\ \ 0\ (x \leq \theta)",
+    text="x if x > threshold else value",
+    text_d="1 if x > threshold else 0",
+    params=(Param("threshold", 1.0, "inputs at or below it are replaced"),
+            Param("value", 0.0, "what replaces them")),
+    limits=lambda p: ((p["value"], INF), (0.0, 1.0), (0.0, 0.0)),
+    kinks=lambda p: (Kink(p["threshold"], 1 if p["value"] == p["threshold"] else 0, TORCH),),
+    pieces=lambda p: (Piece(-INF, p["threshold"], 0.0), Piece(p["threshold"], INF, 1.0)),
+    reference="Konda, Memisevic & Krueger (2015), Zero-bias autoencoders and the benefits of "
+    "co-adapting features, ICLR, arXiv:1402.3337",
+)
+def threshold(x, order, threshold, value):
+    r"""Threshold, ``torch.nn.functional.threshold``: x where x > threshold, else value.
+
+    PyTorch gives no defaults; threshold = 1, value = 0 is Keras's ThresholdedReLU (theta = 1)
+    and the example of ``keras.ops.threshold``. Jumps at the threshold unless value equals it.
+    Convention: f(threshold) = value and f'(threshold) = 0, as PyTorch autograd.
+    """
+    above = x > threshold
+    f = np.where(above, x, value)
+    if order == 0:
+        return (f,)
+    d = np.where(above, 1.0, 0.0)
+    if order == 1:
+        return f, d
+    return f, d, np.zeros_like(x)

@@ -1,0 +1,133 @@
+"""Shrinkage functions: pull small inputs to (or towards) zero."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._core import Family, Kink, Param, Piece, register
+from ._math import polynomial, tanh_sech2
+
+INF = math.inf
+TORCH = "PyTorch autograd"
+SHRINKAGE = ("Donoho & Johnstone (1994), Ideal spatial adaptation by wavelet shrinkage, "
+             "Biometrika 81(3)")
+
+# x - tanh(x) = x^3 * sum(c[k] * x^(2k)) from the Taylor series of tanh; used for |x| < 0.1,
+# where x - tanh(x) would cancel. Seven terms leave a truncation error below 1e-17 relative.
+_TANHSHRINK_SERIES = (1 / 3, -2 / 15, 17 / 315, -62 / 2835, 1382 / 155925,
+                      -21844 / 6081075, 929569 / 638512875)
+
+
+@register(
+    "tanhshrink",
+    title="Tanhshrink",
+    family=Family.SHRINK,
+    aliases=("tanh_shrink",),
+    symbol=r"\mathrm{Tanhshrink}",
+    latex=r"\mathrm{Tanhshrink}(x) = x - \tanh(x)",
+    latex_d=r"f'(x) = \tanh^2(x)",
+    text="x - tanh(x)",
+    text_d="tanh(x)^2",
+    limits=((-INF, INF), (1.0, 1.0), (0.0, 0.0)),
+)
+def tanhshrink(x, order):
+    r"""Tanhshrink.
+
+    .. math:: f(x) = x - \tanh x, \quad f'(x) = \tanh^2 x, \quad
+              f''(x) = 2\tanh x\,\operatorname{sech}^2 x
+
+    For |x| < 0.1 the difference x - tanh x (about x^3/3) is summed from its Taylor series,
+    since the subtraction would lose up to all digits.
+    """
+    t, s2 = tanh_sech2(x)
+    small = np.abs(x) < 0.1
+    xs = np.where(small, x, 0.0)
+    z = xs * xs
+    f = np.where(small, xs * z * polynomial(z, _TANHSHRINK_SERIES), x - t)
+    if order == 0:
+        return (f,)
+    d = t * t
+    if order == 1:
+        return f, d
+    return f, d, 2.0 * t * s2
+
+
+def _shrink_meta(jump):
+    """limits, kinks and pieces shared by softshrink and hardshrink (order 0 = jumps)."""
+    def kinks(p):
+        lam = p["lambd"]
+        return (Kink(-lam, jump, TORCH), Kink(lam, jump, TORCH)) if lam > 0 else ()
+
+    def pieces(p):
+        lam = p["lambd"]
+        inner = (Piece(-lam, lam, 0.0),) if lam > 0 else ()
+        return (Piece(-INF, -lam, 1.0), *inner, Piece(lam, INF, 1.0))
+
+    return dict(
+        params=(Param("lambd", 0.5, "half-width of the zero band", minimum=0.0),),
+        limits=((-INF, INF), (1.0, 1.0), (0.0, 0.0)),
+        kinks=kinks,
+        pieces=pieces,
+    )
+
+
+def _outside(x, lambd):
+    return np.abs(x) > lambd
+
+
+@register(
+    "softshrink",
+    title="Soft shrinkage",
+    family=Family.SHRINK,
+    aliases=("soft_shrink",),
+    symbol=r"\mathrm{Softshrink}",
+    latex=r"f(x) = x - \lambda\ (x > \lambda),\ \ x + \lambda\ (x < -\lambda),\ \ 0\ "
+    r"\mathrm{otherwise}",
+    latex_d=r"f'(x) = 1\ (|x| > \lambda),\ \ 0\ \mathrm{otherwise}",
+    text="x - lambd if x > lambd; x + lambd if x < -lambd; else 0",
+    text_d="1 if |x| > lambd else 0",
+    reference=SHRINKAGE,
+    **_shrink_meta(jump=1),
+)
+def softshrink(x, order, lambd):
+    r"""Soft shrinkage (soft thresholding).
+
+    Convention: f'(-lambd) = f'(lambd) = 0, as PyTorch autograd.
+    """
+    f = np.where(x > lambd, x - lambd, np.where(x < -lambd, x + lambd, 0.0))
+    if order == 0:
+        return (f,)
+    d = np.where(_outside(x, lambd), 1.0, 0.0)
+    if order == 1:
+        return f, d
+    return f, d, np.zeros_like(x)
+
+
+@register(
+    "hardshrink",
+    title="Hard shrinkage",
+    family=Family.SHRINK,
+    aliases=("hard_shrink",),
+    symbol=r"\mathrm{Hardshrink}",
+    latex=r"f(x) = x\ (|x| > \lambda),\ \ 0\ \mathrm{otherwise}",
+    latex_d=r"f'(x) = 1\ (|x| > \lambda),\ \ 0\ \mathrm{otherwise}",
+    text="x if |x| > lambd else 0",
+    text_d="1 if |x| > lambd else 0",
+    reference=SHRINKAGE,
+    **_shrink_meta(jump=0),
+)
+def hardshrink(x, order, lambd):
+    r"""Hard shrinkage (hard thresholding); f jumps at +-lambd.
+
+    Convention: f(+-lambd) = 0 and f'(+-lambd) = 0, as PyTorch.
+    """
+    outside = _outside(x, lambd)
+    f = np.where(outside, x, 0.0)
+    if order == 0:
+        return (f,)
+    d = np.where(outside, 1.0, 0.0)
+    if order == 1:
+        return f, d
+    return f, d, np.zeros_like(x)

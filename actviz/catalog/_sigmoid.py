@@ -1,0 +1,267 @@
+"""Sigmoid-like functions: bounded, S-shaped, saturating on both sides."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._core import Family, Kink, Param, Piece, register
+from ._math import logistic, scaled, tanh_half, tanh_sech2
+
+TORCH = "PyTorch autograd"
+
+
+@register(
+    "sigmoid",
+    title="Logistic sigmoid",
+    family=Family.SIGMOID,
+    aliases=("logistic", "expit"),
+    symbol=r"\sigma",
+    latex=r"\sigma(x) = \frac{1}{1 + e^{-x}}",
+    latex_d=r"\sigma'(x) = \sigma(x)\,\sigma(-x)",
+    text="1 / (1 + exp(-x))",
+    text_d="sigmoid(x) * sigmoid(-x)",
+    limits=((0.0, 1.0), (0.0, 0.0), (0.0, 0.0)),
+)
+def sigmoid(x, order):
+    r"""Logistic sigmoid.
+
+    .. math:: \sigma(x) = \frac{1}{1 + e^{-x}}, \quad
+              \sigma'(x) = \sigma(x)\sigma(-x), \quad
+              \sigma''(x) = -\sigma'(x)\tanh(x/2)
+
+    Two-branch evaluation from one ``exp(-|x|)``: no overflow, full relative accuracy in both
+    tails, and sigma' written as sigma(x)sigma(-x), never sigma(1 - sigma), which loses every
+    digit for x > 37.
+    """
+    s, sn, _ = logistic(x)
+    if order == 0:
+        return (s,)
+    d = s * sn
+    if order == 1:
+        return s, d
+    return s, d, -d * tanh_half(x)
+
+
+@register(
+    "tanh",
+    title="Hyperbolic tangent",
+    family=Family.SIGMOID,
+    symbol=r"\tanh",
+    latex=r"\tanh(x) = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}}",
+    latex_d=r"\tanh'(x) = 1 - \tanh^2(x)",
+    text="(exp(x) - exp(-x)) / (exp(x) + exp(-x))",
+    text_d="1 - tanh(x)^2 = sech(x)^2",
+    limits=((-1.0, 1.0), (0.0, 0.0), (0.0, 0.0)),
+)
+def tanh(x, order):
+    r"""Hyperbolic tangent.
+
+    .. math:: \tanh'(x) = \operatorname{sech}^2 x, \quad
+              \tanh''(x) = -2\tanh x\,\operatorname{sech}^2 x
+
+    The derivative is computed as sech^2 = 4e/(1+e)^2 with e = exp(-2|x|), not as
+    1 - tanh^2, which cancels to 0 for |x| > 19.
+    """
+    t, s2 = tanh_sech2(x)
+    if order == 0:
+        return (t,)
+    if order == 1:
+        return t, s2
+    return t, s2, -2.0 * t * s2
+
+
+@register(
+    "hard_sigmoid",
+    title="Hard sigmoid",
+    family=Family.SIGMOID,
+    aliases=("hardsigmoid",),
+    symbol=r"\mathrm{HardSigmoid}",
+    latex=r"\mathrm{HardSigmoid}(x) = \min(\max(x + 3, 0), 6)\,/\,6",
+    latex_d=r"f'(x) = 1/6 \ \mathrm{on}\ (-3, 3),\ 0\ \mathrm{elsewhere}",
+    text="relu6(x + 3) / 6 = min(max(x + 3, 0), 6) / 6",
+    text_d="1/6 for -3 < x < 3, else 0",
+    limits=((0.0, 1.0), (0.0, 0.0), (0.0, 0.0)),
+    kinks=(Kink(-3.0, 1, TORCH), Kink(3.0, 1, TORCH)),
+    pieces=(Piece(-math.inf, -3.0, 0.0), Piece(-3.0, 3.0, 1.0 / 6.0), Piece(3.0, math.inf, 0.0)),
+    reference="Howard et al. (2019), Searching for MobileNetV3, arXiv:1905.02244",
+)
+def hard_sigmoid(x, order):
+    r"""Hard sigmoid, PyTorch's ``hardsigmoid`` (and Keras 3's and JAX's).
+
+    .. math:: f(x) = \mathrm{ReLU6}(x + 3)/6, \quad f'(x) = 1/6 \text{ on } (-3, 3)
+
+    Convention: f'(-3) = f'(3) = 0, as PyTorch autograd.
+    """
+    f = np.clip(x + 3.0, 0.0, 6.0) / 6.0
+    if order == 0:
+        return (f,)
+    d = np.where((x > -3.0) & (x < 3.0), 1.0 / 6.0, 0.0)
+    if order == 1:
+        return f, d
+    return f, d, np.zeros_like(x)
+
+
+@register(
+    "softsign",
+    title="Softsign",
+    family=Family.SIGMOID,
+    symbol=r"\mathrm{softsign}",
+    latex=r"\mathrm{softsign}(x) = \frac{x}{1 + |x|}",
+    latex_d=r"f'(x) = \frac{1}{(1 + |x|)^2}",
+    text="x / (1 + |x|)",
+    text_d="1 / (1 + |x|)^2",
+    limits=((-1.0, 1.0), (0.0, 0.0), (0.0, 0.0)),
+    kinks=(Kink(0.0, 2, TORCH),),
+    reference="Glorot & Bengio (2010), Understanding the difficulty of training deep "
+    "feedforward neural networks, AISTATS",
+)
+def softsign(x, order):
+    r"""Softsign.
+
+    .. math:: f(x) = \frac{x}{1+|x|}, \quad f'(x) = \frac{1}{(1+|x|)^2}, \quad
+              f''(x) = \frac{-2\,\mathrm{sign}(x)}{(1+|x|)^3}
+
+    C1: f'' jumps from 2 to -2 at 0. Convention: f''(0) = 0, as PyTorch autograd.
+    """
+    r = 1.0 / (1.0 + np.abs(x))
+    f = x * r
+    if order == 0:
+        return (f,)
+    d = r * r
+    if order == 1:
+        return f, d
+    return f, d, -2.0 * np.sign(x) * d * r
+
+
+@register(
+    "log_sigmoid",
+    title="Log-sigmoid",
+    family=Family.SIGMOID,
+    aliases=("logsigmoid",),
+    symbol=r"\log\sigma",
+    latex=r"\log\sigma(x) = -\log(1 + e^{-x})",
+    latex_d=r"f'(x) = \sigma(-x)",
+    text="log(sigmoid(x)) = -softplus(-x)",
+    text_d="sigmoid(-x)",
+    limits=((-math.inf, 0.0), (1.0, 0.0), (0.0, 0.0)),
+)
+def log_sigmoid(x, order):
+    r"""Log-sigmoid, the logarithm of the logistic function.
+
+    .. math:: f(x) = \min(x, 0) - \log(1 + e^{-|x|}), \quad f'(x) = \sigma(-x), \quad
+              f''(x) = -\sigma(x)\sigma(-x)
+    """
+    s, sn, e = logistic(x)
+    f = np.minimum(x, 0.0) - np.log1p(e)
+    if order == 0:
+        return (f,)
+    if order == 1:
+        return f, sn
+    return f, sn, -s * sn
+
+
+LECUN_A = 1.7159
+LECUN_B = 2.0 / 3.0
+
+
+@register(
+    "lecun_tanh",
+    title="LeCun's scaled tanh",
+    family=Family.SIGMOID,
+    symbol=r"\mathrm{LeCunTanh}",
+    latex=r"f(x) = 1.7159\,\tanh(2x/3)",
+    latex_d=r"f'(x) = 1.1439\,\mathrm{sech}^2(2x/3)",
+    text="1.7159 * tanh(2x/3)",
+    text_d="1.7159 * 2/3 * sech(2x/3)^2",
+    limits=((-LECUN_A, LECUN_A), (0.0, 0.0), (0.0, 0.0)),
+    reference="LeCun, Bottou, Orr & Mueller (1998), Efficient BackProp, "
+    "Neural Networks: Tricks of the Trade",
+)
+def lecun_tanh(x, order):
+    r"""LeCun's scaled hyperbolic tangent, chosen so that f(+-1) = +-1.
+
+    .. math:: f(x) = 1.7159\tanh(2x/3)
+    """
+    t, s2 = tanh_sech2(LECUN_B * x)
+    f = LECUN_A * t
+    if order == 0:
+        return (f,)
+    d = (LECUN_A * LECUN_B) * s2
+    if order == 1:
+        return f, d
+    return f, d, (-2.0 * LECUN_B) * t * d
+
+
+@register(
+    "arctan",
+    title="Arctangent",
+    family=Family.SIGMOID,
+    aliases=("atan",),
+    symbol=r"\arctan",
+    latex=r"f(x) = \arctan(x)",
+    latex_d=r"f'(x) = \frac{1}{1 + x^2}",
+    text="arctan(x)",
+    text_d="1 / (1 + x^2)",
+    limits=((-math.pi / 2, math.pi / 2), (0.0, 0.0), (0.0, 0.0)),
+)
+def arctan(x, order):
+    r"""Arctangent.
+
+    .. math:: f'(x) = \frac{1}{1+x^2}, \quad f''(x) = \frac{-2x}{(1+x^2)^2}
+
+    For |x| > 1 the derivatives are written in r = 1/x so that x^2 never overflows.
+    """
+    f = np.arctan(x)
+    if order == 0:
+        return (f,)
+    big = np.abs(x) > 1.0
+    r = 1.0 / np.where(big, x, 1.0)
+    small = np.where(big, 0.0, x)
+    r2, s2 = r * r, small * small
+    d = np.where(big, r2 / (1.0 + r2), 1.0 / (1.0 + s2))
+    if order == 1:
+        return f, d
+    dd = np.where(big, -2.0 * r * r2 / (1.0 + r2) ** 2, -2.0 * small / (1.0 + s2) ** 2)
+    return f, d, dd
+
+
+def _isru_parts(x, alpha):
+    """(x_c / h, 1 / h) with h = sqrt(1 + alpha x^2), x clipped where f has reached its limit."""
+    root = math.sqrt(alpha)
+    bound = 1e300 / max(root, 1.0)
+    xc = np.clip(x, -bound, bound)
+    inv = 1.0 / np.hypot(1.0, scaled(xc, root))
+    return xc * inv, inv
+
+
+@register(
+    "isru",
+    title="Inverse square root unit",
+    family=Family.SIGMOID,
+    symbol=r"\mathrm{ISRU}",
+    latex=r"\mathrm{ISRU}(x) = \frac{x}{\sqrt{1 + \alpha x^2}}",
+    latex_d=r"f'(x) = (1 + \alpha x^2)^{-3/2}",
+    text="x / sqrt(1 + alpha x^2)",
+    text_d="(1 + alpha x^2)^(-3/2)",
+    params=(Param("alpha", 1.0, "output range is (-1/sqrt(alpha), 1/sqrt(alpha))",
+                  minimum=0.0, strict=True),),
+    limits=lambda p: ((-1 / math.sqrt(p["alpha"]), 1 / math.sqrt(p["alpha"])),
+                      (0.0, 0.0), (0.0, 0.0)),
+    reference="Carlile, Delamarter, Kinney, Marti & Whitney (2017), Improving Deep Learning "
+    "by Inverse Square Root Linear Units (ISRLUs), arXiv:1710.09967",
+)
+def isru(x, order, alpha):
+    r"""Inverse square root unit.
+
+    .. math:: f(x) = \frac{x}{\sqrt{1+\alpha x^2}}, \quad f'(x) = (1+\alpha x^2)^{-3/2},
+              \quad f''(x) = -3\alpha x (1+\alpha x^2)^{-5/2}
+    """
+    f, inv = _isru_parts(x, alpha)
+    if order == 0:
+        return (f,)
+    d = inv * inv * inv
+    if order == 1:
+        return f, d
+    return f, d, (-3.0 * alpha) * f * d * inv

@@ -1,0 +1,441 @@
+"""Smooth ReLUs: close to 0 for x << 0, close to x (or a multiple) for x >> 0."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._core import Family, Kink, Param, Piece, register
+from ._math import logistic, normal_cdf, phi, scaled, tanh_half, tanh_sech2
+
+INF = math.inf
+TORCH = "PyTorch autograd"
+
+GELU_C = math.sqrt(2.0 / math.pi)
+GELU_K = 0.044715
+
+
+@register(
+    "gelu",
+    title="Gaussian error linear unit",
+    family=Family.SMOOTH,
+    symbol=r"\mathrm{GELU}",
+    latex=r"\mathrm{GELU}(x) = x\,\Phi(x)",
+    latex_d=r"f'(x) = \Phi(x) + x\,\varphi(x)",
+    text="x * Phi(x) = x/2 * erfc(-x/sqrt(2));  "
+    "tanh: x/2 * (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))",
+    text_d="Phi(x) + x * phi(x)   (phi the standard normal density)",
+    params=(Param("approximate", "none", "'none' is exact; 'tanh' the tanh approximation",
+                  choices=("none", "tanh"), synonyms=(("false", "none"), ("true", "tanh"),
+                                                      ("exact", "none"))),),
+    flavors={"jax": {"approximate": "tanh"}},
+    limits=((0.0, INF), (0.0, 1.0), (0.0, 0.0)),
+    reference="Hendrycks & Gimpel (2016), Gaussian Error Linear Units (GELUs), "
+    "arXiv:1606.08415",
+)
+def gelu(x, order, approximate):
+    r"""Gaussian error linear unit.
+
+    .. math:: f(x) = x\Phi(x) = \tfrac{x}{2}\operatorname{erfc}(-x/\sqrt2), \quad
+              f'(x) = \Phi(x) + x\varphi(x), \quad f''(x) = \varphi(x)(2 - x^2)
+
+    ``erfc`` rather than ``1 + erf``, which cancels to 0 for x < -6. With
+    ``approximate="tanh"``: :math:`f(x) = \tfrac{x}{2}(1 + \tanh u)`,
+    :math:`u = \sqrt{2/\pi}(x + 0.044715x^3)`, evaluated as x*sigmoid(2u).
+    Defaults: exact in PyTorch and Keras 3; JAX's default is the tanh form (``flavor="jax"``).
+    """
+    if approximate == "tanh":
+        return _gelu_tanh(x, order)
+    cdf = normal_cdf(x)
+    f = x * cdf
+    if order == 0:
+        return (f,)
+    pdf = phi(x)
+    d = cdf + x * pdf
+    if order == 1:
+        return f, d
+    xc = np.clip(x, -40.0, 40.0)
+    return f, d, pdf * (2.0 - xc * xc)
+
+
+def _gelu_tanh(x, order):
+    # Beyond |x| = 1e5, sigmoid(2u) is exactly 0 or 1 and its derivatives exactly 0, so the
+    # clipped xc serves everywhere but in f = x * g.
+    xc = np.clip(x, -1e5, 1e5)
+    x2 = xc * xc
+    u = GELU_C * xc * (1.0 + GELU_K * x2)
+    g, gn, _ = logistic(2.0 * u)
+    f = x * g
+    if order == 0:
+        return (f,)
+    du = GELU_C * (1.0 + 3.0 * GELU_K * x2)
+    p = g * gn
+    d = g + xc * (2.0 * du * p)
+    if order == 1:
+        return f, d
+    ddu = (6.0 * GELU_C * GELU_K) * xc
+    return f, d, 2.0 * p * (2.0 * du + xc * (ddu - 2.0 * du * du * (g - gn)))
+
+
+def _swish(x, order, beta):
+    """x * sigmoid(beta x) with f' = s (1 + beta x s(-)), f'' = beta s s(-) (2 - beta x tanh)."""
+    y = x if beta == 1.0 else scaled(x, beta)
+    s, sn, _ = logistic(y)
+    f = x * s
+    if order == 0:
+        return (f,)
+    d = s * (1.0 + y * sn)
+    if order == 1:
+        return f, d
+    return f, d, (beta * s * sn) * (2.0 - y * tanh_half(y))
+
+
+@register(
+    "silu",
+    title="Sigmoid linear unit",
+    family=Family.SMOOTH,
+    symbol=r"\mathrm{SiLU}",
+    latex=r"\mathrm{SiLU}(x) = x\,\sigma(x)",
+    latex_d=r"f'(x) = \sigma(x)\,(1 + x\,\sigma(-x))",
+    text="x * sigmoid(x)",
+    text_d="sigmoid(x) * (1 + x * sigmoid(-x))",
+    limits=((0.0, INF), (0.0, 1.0), (0.0, 0.0)),
+    reference="Elfwing, Uchibe & Doya (2018), Sigmoid-Weighted Linear Units for Neural "
+    "Network Function Approximation in Reinforcement Learning, arXiv:1702.03118",
+)
+def silu(x, order):
+    r"""Sigmoid linear unit (swish with beta = 1).
+
+    .. math:: f(x) = x\sigma(x), \quad f'(x) = \sigma(x)(1 + x\sigma(-x)), \quad
+              f''(x) = \sigma(x)\sigma(-x)(2 - x\tanh(x/2))
+    """
+    return _swish(x, order, 1.0)
+
+
+@register(
+    "swish",
+    title="Swish",
+    family=Family.SMOOTH,
+    symbol=r"\mathrm{Swish}",
+    latex=r"\mathrm{Swish}(x) = x\,\sigma(\beta x)",
+    latex_d=r"f'(x) = \sigma(\beta x)\,(1 + \beta x\,\sigma(-\beta x))",
+    text="x * sigmoid(beta x)   (beta = 1 is silu)",
+    text_d="sigmoid(beta x) * (1 + beta x * sigmoid(-beta x))",
+    params=(Param("beta", 1.0, "sharpness; beta = 1 is silu", minimum=0.0, strict=True),),
+    reduce=lambda p: ("silu", {}) if p["beta"] == 1.0 else None,
+    limits=((0.0, INF), (0.0, 1.0), (0.0, 0.0)),
+    reference="Ramachandran, Zoph & Le (2017), Searching for Activation Functions, "
+    "arXiv:1710.05941",
+)
+def swish(x, order, beta):
+    r"""Swish with a sharpness parameter; ``swish`` with beta = 1 resolves to ``silu``
+    (as in Keras and JAX, whose ``swish`` is silu).
+
+    .. math:: f(x) = x\sigma(\beta x), \quad
+              f''(x) = \beta\sigma(\beta x)\sigma(-\beta x)(2 - \beta x\tanh(\beta x/2))
+    """
+    return _swish(x, order, beta)
+
+
+QUICK_GELU_BETA = 1.702
+
+
+@register(
+    "quick_gelu",
+    title="Quick GELU (sigmoid approximation)",
+    family=Family.SMOOTH,
+    aliases=("quickgelu",),
+    symbol=r"\mathrm{QuickGELU}",
+    latex=r"f(x) = x\,\sigma(1.702\,x)",
+    latex_d=r"f'(x) = \sigma(1.702x)\,(1 + 1.702x\,\sigma(-1.702x))",
+    text="x * sigmoid(1.702 x)",
+    text_d="sigmoid(1.702 x) * (1 + 1.702 x * sigmoid(-1.702 x))",
+    limits=((0.0, INF), (0.0, 1.0), (0.0, 0.0)),
+    reference="Hendrycks & Gimpel (2016), arXiv:1606.08415; used in Radford et al. (2021), "
+    "CLIP, arXiv:2103.00020",
+)
+def quick_gelu(x, order):
+    r"""The sigmoid approximation of GELU used by CLIP: :math:`x\sigma(1.702x)`."""
+    return _swish(x, order, QUICK_GELU_BETA)
+
+
+@register(
+    "mish",
+    title="Mish",
+    family=Family.SMOOTH,
+    symbol=r"\mathrm{Mish}",
+    latex=r"\mathrm{Mish}(x) = x\,\tanh(\mathrm{softplus}(x))",
+    latex_d=r"f'(x) = \tanh(\mathrm{sp}(x)) + x\,\mathrm{sech}^2(\mathrm{sp}(x))\,\sigma(x)",
+    text="x * tanh(softplus(x)) = x * tanh(log(1 + exp(x)))",
+    text_d="tanh(sp(x)) + x * sech(sp(x))^2 * sigmoid(x)",
+    limits=((0.0, INF), (0.0, 1.0), (0.0, 0.0)),
+    reference="Misra (2019), Mish: A Self Regularized Non-Monotonic Neural Activation "
+    "Function, arXiv:1908.08681",
+)
+def mish(x, order):
+    r"""Mish.
+
+    .. math:: f(x) = x\,t, \quad t = \tanh(\log(1 + e^x)) = \frac{n}{n + 2},\ n = e^x(e^x + 2)
+
+    t is evaluated in that rational form (in e^{-x} for x > 0), and 1 - t as 2/(n+2), so
+    neither f nor sech^2 = (1 - t)(1 + t) cancels. With t' = sech^2(sp)\sigma(x):
+    :math:`f' = t + x t'`, :math:`f'' = 2t' + x\,\mathrm{sech}^2\sigma(\sigma(-x) - 2t\sigma)`.
+    """
+    s, sn, q = logistic(x)
+    neg = x <= 0
+    n = q * (q + 2.0)
+    den_neg = n + 2.0
+    den_pos = 1.0 + 2.0 * q + 2.0 * q * q
+    t = np.where(neg, n / den_neg, (1.0 + 2.0 * q) / den_pos)
+    f = x * t
+    if order == 0:
+        return (f,)
+    w = np.where(neg, 2.0 / den_neg, 2.0 * q * q / den_pos)
+    sech2 = w * (2.0 - w)
+    dt = sech2 * s
+    d = t + x * dt
+    if order == 1:
+        return f, d
+    return f, d, 2.0 * dt + x * (dt * (sn - 2.0 * t * s))
+
+
+@register(
+    "softplus",
+    title="Softplus",
+    family=Family.SMOOTH,
+    symbol=r"\mathrm{softplus}",
+    latex=r"\mathrm{softplus}(x) = \frac{1}{\beta}\log(1 + e^{\beta x})",
+    latex_d=r"f'(x) = \sigma(\beta x)",
+    text="log(1 + exp(beta x)) / beta",
+    text_d="sigmoid(beta x)",
+    params=(Param("beta", 1.0, "sharpness", minimum=0.0, strict=True),),
+    limits=((0.0, INF), (0.0, 1.0), (0.0, 0.0)),
+    reference="Dugas, Bengio, Belisle, Nadeau & Garcia (2001), Incorporating Second-Order "
+    "Functional Knowledge for Better Option Pricing, NeurIPS",
+)
+def softplus(x, order, beta):
+    r"""Softplus, exact at every input.
+
+    .. math:: f(x) = \max(x, 0) + \frac{1}{\beta}\log(1 + e^{-\beta|x|}), \quad
+              f'(x) = \sigma(\beta x), \quad f''(x) = \beta\sigma(\beta x)\sigma(-\beta x)
+
+    PyTorch switches to the identity where beta*x > threshold (20), an error of up to 2e-9;
+    actviz has no such cut-off, so it takes no ``threshold`` parameter.
+    """
+    y = scaled(x, beta)
+    s, sn, e = logistic(y)
+    f = np.maximum(x, 0.0) + np.log1p(e) / beta
+    if order == 0:
+        return (f,)
+    if order == 1:
+        return f, s
+    return f, s, beta * s * sn
+
+
+@register(
+    "hard_swish",
+    title="Hard swish",
+    family=Family.SMOOTH,
+    aliases=("hardswish", "hard_silu", "hardsilu"),
+    symbol=r"\mathrm{HardSwish}",
+    latex=r"\mathrm{HardSwish}(x) = x\,\min(\max(x + 3, 0), 6)\,/\,6",
+    latex_d=r"f'(x) = 0\ (x \leq -3),\ \ (2x + 3)/6\ (|x| < 3),\ \ 1\ (x \geq 3)",
+    text="x * relu6(x + 3) / 6",
+    text_d="0 if x <= -3; (2x + 3)/6 if -3 < x < 3; 1 if x >= 3",
+    limits=((0.0, INF), (0.0, 1.0), (0.0, 0.0)),
+    kinks=(Kink(-3.0, 1, TORCH), Kink(3.0, 1, TORCH)),
+    pieces=(Piece(-INF, -3.0, 0.0), Piece(3.0, INF, 1.0)),
+    reference="Howard et al. (2019), Searching for MobileNetV3, arXiv:1905.02244",
+)
+def hard_swish(x, order):
+    r"""Hard swish (hard SiLU), PyTorch's ``hardswish``.
+
+    f' jumps at both ends: from 0 to -1/2 at -3 and from 3/2 to 1 at 3.
+    Convention: f'(-3) = 0, f'(3) = 1, and f''(+-3) = 0, as PyTorch autograd.
+    """
+    f = x * (np.clip(x + 3.0, 0.0, 6.0) / 6.0)
+    if order == 0:
+        return (f,)
+    xc = np.clip(x, -3.0, 3.0)
+    d = np.where(x <= -3.0, 0.0, np.where(x >= 3.0, 1.0, (2.0 * xc + 3.0) / 6.0))
+    if order == 1:
+        return f, d
+    return f, d, np.where((x > -3.0) & (x < 3.0), 1.0 / 3.0, 0.0)
+
+
+@register(
+    "squareplus",
+    title="Squareplus",
+    family=Family.SMOOTH,
+    symbol=r"\mathrm{squareplus}",
+    latex=r"\mathrm{squareplus}(x) = \frac{x + \sqrt{x^2 + b}}{2}",
+    latex_d=r"f'(x) = \frac{1}{2}\left(1 + \frac{x}{\sqrt{x^2 + b}}\right)",
+    text="(x + sqrt(x^2 + b)) / 2",
+    text_d="(1 + x / sqrt(x^2 + b)) / 2",
+    params=(Param("b", 4.0, "curvature at 0; b -> 0 gives relu", minimum=0.0, strict=True),),
+    limits=((0.0, INF), (0.0, 1.0), (0.0, 0.0)),
+    reference="Barron (2021), Squareplus: A Softplus-Like Algebraic Rectifier, "
+    "arXiv:2112.11687",
+)
+def squareplus(x, order, b):
+    r"""Squareplus, with JAX's and Keras 3's default b = 4.
+
+    .. math:: f(x) = \frac{x + h}{2}, \quad h = \sqrt{x^2 + b}, \quad f'(x) = \frac{f(x)}{h},
+              \quad f''(x) = \frac{b}{2h^3}
+
+    For x < 0 the value is written b / (2(h + |x|)), which does not cancel, and h is
+    ``hypot(x, sqrt(b))``, which does not overflow.
+    """
+    h = np.hypot(x, math.sqrt(b))
+    half = 0.5 * h + 0.5 * np.abs(x)
+    f = np.where(x >= 0, half, (0.25 * b) / half)
+    if order == 0:
+        return (f,)
+    d = f / h
+    if order == 1:
+        return f, d
+    return f, d, (0.5 * b) / h / h / h
+
+
+@register(
+    "tanhexp",
+    title="TanhExp",
+    family=Family.SMOOTH,
+    symbol=r"\mathrm{TanhExp}",
+    latex=r"\mathrm{TanhExp}(x) = x\,\tanh(e^{x})",
+    latex_d=r"f'(x) = \tanh(e^{x}) + x\,e^{x}\,\mathrm{sech}^2(e^{x})",
+    text="x * tanh(exp(x))",
+    text_d="tanh(exp(x)) + x * exp(x) * sech(exp(x))^2",
+    limits=((0.0, INF), (0.0, 1.0), (0.0, 0.0)),
+    reference="Liu & Di (2020), TanhExp: A Smooth Activation Function with High Convergence "
+    "Speed for Lightweight Neural Networks, arXiv:2003.09855",
+)
+def tanhexp(x, order):
+    r"""TanhExp.
+
+    .. math:: f(x) = x\tanh(e^x), \quad f'(x) = T + x u S, \quad f''(x) = uS(2 + x(1 - 2uT))
+
+    with u = e^x, T = tanh u, S = sech^2 u. Beyond x = 40, T = 1 and uS = 0 exactly.
+    """
+    xc = np.minimum(x, 40.0)
+    u = np.exp(xc)
+    t, s2 = tanh_sech2(u)
+    f = x * t
+    if order == 0:
+        return (f,)
+    us = u * s2
+    d = t + x * us
+    if order == 1:
+        return f, d
+    return f, d, us * (2.0 + xc * (1.0 - 2.0 * u * t))
+
+
+@register(
+    "smish",
+    title="Smish",
+    family=Family.SMOOTH,
+    symbol=r"\mathrm{Smish}",
+    latex=r"\mathrm{Smish}(x) = x\,\tanh(\log(1 + \sigma(x)))",
+    latex_d=r"f'(x) = T + x\,(1 - T^2)\,\frac{\sigma'(x)}{1 + \sigma(x)}",
+    text="x * tanh(log(1 + sigmoid(x)))",
+    text_d="T + x * (1 - T^2) * sigmoid'(x) / (1 + sigmoid(x)),  T = tanh(log(1 + sigmoid(x)))",
+    limits=((0.0, INF), (0.0, 0.6), (0.0, 0.0)),
+    reference="Wang, Ren & Wang (2022), Smish: A Novel Activation Function for Deep Learning "
+    "Methods, Electronics 11(4), 540",
+)
+def smish(x, order):
+    r"""Smish.
+
+    .. math:: f(x) = xT, \quad T = \tanh(\log(1 + a)) = \frac{n}{n+2},\ n = a(a + 2),\
+              a = \sigma(x)
+
+    :math:`f' = T + xSq` with :math:`S = 1 - T^2 = 4(n+1)/(n+2)^2`,
+    :math:`q = \sigma'/(1+a)`; :math:`f'' = 2Sq + xS(\sigma''/(1+a) - q^2(1+2T))`.
+    As x -> +inf the slope tends to tanh(log 2) = 0.6.
+    """
+    a, an, _ = logistic(x)
+    n = a * (a + 2.0)
+    den = n + 2.0
+    t = n / den
+    f = x * t
+    if order == 0:
+        return (f,)
+    s = 4.0 * (n + 1.0) / (den * den)
+    da = a * an
+    q = da / (1.0 + a)
+    g = s * q
+    d = t + x * g
+    if order == 1:
+        return f, d
+    dda = -da * tanh_half(x)
+    return f, d, 2.0 * g + x * (s * (dda / (1.0 + a) - q * q * (1.0 + 2.0 * t)))
+
+
+@register(
+    "elish",
+    title="ELiSH",
+    family=Family.SMOOTH,
+    symbol=r"\mathrm{ELiSH}",
+    latex=r"\mathrm{ELiSH}(x) = x\,\sigma(x)\ (x \geq 0),\ \ (e^{x} - 1)\,\sigma(x)\ (x < 0)",
+    latex_d=r"f'(x) = \sigma(x)(1 + x\sigma(-x))\ (x \geq 0),\ \ "
+    r"e^{x}\sigma(x) + (e^{x} - 1)\sigma'(x)\ (x < 0)",
+    text="x * sigmoid(x) if x >= 0 else (exp(x) - 1) * sigmoid(x)",
+    text_d="silu'(x) if x >= 0 else exp(x) sigmoid(x) + (exp(x) - 1) sigmoid'(x)",
+    limits=((0.0, INF), (0.0, 1.0), (0.0, 0.0)),
+    kinks=(Kink(0.0, 2, "the x >= 0 branch"),),
+    reference="Basirat & Roth (2018), The Quest for the Golden Activation Function, "
+    "arXiv:1808.00783",
+)
+def elish(x, order):
+    r"""Exponential linear sigmoid squashing.
+
+    C1 at 0: f'(0) = 1/2 from both sides, f'' jumps from 1 to 1/2. Convention: f''(0) = 1/2,
+    the x >= 0 branch (what autograd gives for ``where(x >= 0, ...)``).
+    """
+    s, sn, _ = logistic(x)
+    pos = x >= 0
+    xn = np.minimum(x, 0.0)
+    em = np.expm1(xn)
+    f = np.where(pos, x * s, em * s)
+    if order == 0:
+        return (f,)
+    p = s * sn
+    ex = np.exp(xn)
+    d = np.where(pos, s + x * p, ex * s + em * p)
+    if order == 1:
+        return f, d
+    th = tanh_half(x)
+    return f, d, np.where(pos, p * (2.0 - x * th), ex * s + 2.0 * ex * p - em * p * th)
+
+
+@register(
+    "sparse_plus",
+    title="Sparse plus",
+    family=Family.SMOOTH,
+    aliases=("sparseplus",),
+    symbol=r"\mathrm{SparsePlus}",
+    latex=r"f(x) = 0\ (x \leq -1),\ \ (x + 1)^2/4\ (|x| < 1),\ \ x\ (x \geq 1)",
+    latex_d=r"f'(x) = 0\ (x \leq -1),\ \ (x + 1)/2\ (|x| < 1),\ \ 1\ (x \geq 1)",
+    text="0 if x <= -1; (x + 1)^2 / 4 if -1 < x < 1; x if x >= 1",
+    text_d="0 if x <= -1; (x + 1) / 2 if -1 < x < 1; 1 if x >= 1",
+    limits=((0.0, INF), (0.0, 1.0), (0.0, 0.0)),
+    kinks=(Kink(-1.0, 2, "JAX autograd"), Kink(1.0, 2, "JAX autograd")),
+    pieces=(Piece(-INF, -1.0, 0.0), Piece(1.0, INF, 1.0)),
+    reference="Blondel, Martins & Niculae (2020), Learning with Fenchel-Young Losses, "
+    "JMLR 21(35)",
+)
+def sparse_plus(x, order):
+    r"""Sparse plus (JAX's and Keras 3's ``sparse_plus``), a C1 piecewise quadratic softplus.
+
+    Convention: f''(-1) = f''(1) = 0, as JAX autograd of its ``where`` form.
+    """
+    q = np.clip(x, -1.0, 1.0) + 1.0
+    low, high = x <= -1.0, x >= 1.0
+    f = np.where(low, 0.0, np.where(high, x, 0.25 * q * q))
+    if order == 0:
+        return (f,)
+    d = np.where(low, 0.0, np.where(high, 1.0, 0.5 * q))
+    if order == 1:
+        return f, d
+    return f, d, np.where(low | high, 0.0, 0.5)

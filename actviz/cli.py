@@ -1,0 +1,187 @@
+"""The ``actviz`` command line: parse, call, print. No numerics and no drawing here."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from . import __version__
+from ._text import columns, json_ready
+from .catalog import FLAVORS, REGISTRY, describe, get, names, summary
+from .errors import ActvizError
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class BadInput(click.ClickException):
+    """A one-line ``Error: ...`` and exit code 2, for input actviz cannot use."""
+
+    exit_code = 2
+
+
+class ActvizGroup(click.Group):
+    """Turns every :class:`ActvizError` from the core into a one-line error, no traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ActvizError as exc:
+            raise BadInput(str(exc)) from None
+
+
+@click.group(cls=ActvizGroup, context_settings=CONTEXT)
+@click.version_option(__version__, "-V", "--version", prog_name="actviz",
+                      help="Show the version and exit. Example: actviz --version")
+def cli() -> None:
+    """Plot, tabulate and compare neural-network activation functions and their derivatives,
+    with exact numbers at any input.
+
+    \b
+    Examples:
+      actviz list                      all 46 functions, their families and parameters
+      actviz info gelu                 formulas, kinks, limits and reference of one
+      actviz info elu:alpha=0.5        a spec sets parameters: NAME:KEY=VALUE,...
+
+    Run 'actviz COMMAND -h' for the options of a command.
+    """
+
+
+# --- shared options ------------------------------------------------------------------------
+
+def flavor_option(command: Callable) -> Callable:
+    return click.option(
+        "--flavor", type=click.Choice(FLAVORS), default="torch", show_default=True,
+        help="Whose defaults to use where frameworks differ (leaky_relu slope 0.2 in keras, "
+        "tanh gelu in jax). Example: --flavor keras",
+    )(command)
+
+
+def format_option(*choices: str) -> Callable[[Callable], Callable]:
+    def decorate(command: Callable) -> Callable:
+        return click.option(
+            "-f", "--format", "fmt", type=click.Choice(choices), default=choices[0],
+            show_default=True, help=f"Output format. Example: --format {choices[-1]}",
+        )(command)
+
+    return decorate
+
+
+# --- list -----------------------------------------------------------------------------------
+
+@cli.command("list", short_help="Every activation function, its family and parameters.")
+@format_option("text", "json")
+def list_command(fmt: str) -> None:
+    """List every activation function: name, family, parameters and aliases.
+
+    \b
+    Examples:
+      actviz list
+      actviz list --format json
+    """
+    rows = [summary(REGISTRY[name]) for name in names()]
+    if fmt == "json":
+        click.echo(json.dumps(json_ready(rows), indent=2))
+        return
+    table = [("NAME", "FAMILY", "PARAMETERS", "ALIASES")]
+    for row in rows:
+        params = []
+        for key, value in row["params"].items():
+            text = f"{key}={_show(value)}"
+            others = [f"{flavor}: {_show(over[key])}"
+                      for flavor, over in row["flavors"].items() if key in over]
+            params.append(text + (f" [{', '.join(others)}]" if others else ""))
+        table.append((row["name"], row["family"], ", ".join(params) or "-",
+                      ", ".join(row["aliases"]) or "-"))
+    click.echo(columns(table))
+    click.echo(f"\n{len(rows)} functions. 'actviz info NAME' tells more about one.")
+
+
+# --- info -----------------------------------------------------------------------------------
+
+@cli.command(short_help="Formulas, parameters, kinks and limits of one function.")
+@click.argument("spec")
+@flavor_option
+@format_option("text", "json")
+def info(spec: str, flavor: str, fmt: str) -> None:
+    """Show the formulas of f and f', parameters, kinks and the derivative there, limits,
+    and the reference of one activation function.
+
+    SPEC is a name or alias, optionally with parameters: NAME:KEY=VALUE[,KEY=VALUE...].
+
+    \b
+    Examples:
+      actviz info relu
+      actviz info leaky_relu:negative_slope=0.2
+      actviz info gelu --flavor jax --format json
+    """
+    data = describe(get(spec, flavor=flavor))
+    if fmt == "json":
+        click.echo(json.dumps(json_ready(data), indent=2))
+        return
+    click.echo(_info_text(data))
+
+
+def _show(value: Any) -> str:
+    """A value for the terminal: 6 significant digits, inf spelled out, pairs in brackets."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (list, tuple)):
+        return "(" + ", ".join(_show(v) for v in value) + ")"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return f"{value:.6g}"
+
+
+def _kink_text(kink: dict[str, Any]) -> str:
+    x = _show(kink["x"])
+    source = f" ({kink['source']})" if kink["source"] else ""
+    order = kink["order"]
+    if order == 0:
+        return (f"x = {x}: jump, f goes from {_show(kink['left'])} to {_show(kink['right'])}; "
+                f"f({x}) = {_show(kink['at'])}, f'({x}) = {_show(kink['derivative_at'])}"
+                f"{source}")
+    if order == 3:
+        return f"x = {x}: f''' jumps; f, f' and f'' are continuous (C2)"
+    d = "'" * order
+    kind = "kink, " if order == 1 else ""
+    return (f"x = {x}: {kind}f{d} jumps from {_show(kink['left'])} to {_show(kink['right'])}; "
+            f"f{d}({x}) = {_show(kink['at'])}{source}")
+
+
+def _info_text(data: dict[str, Any]) -> str:
+    rows: list[tuple[str, str]] = [
+        ("family", data["family"]),
+        ("f(x)", data["formula"]["f"]),
+        ("f'(x)", data["formula"]["derivative"]),
+    ]
+    for i, p in enumerate(data["params"]):
+        domain = f"{p['domain']}; " if p["domain"] else ""
+        default = "" if p["value"] == p["default"] else f", default {_show(p['default'])}"
+        rows.append(("parameters" if i == 0 else "",
+                     f"{p['name']} = {_show(p['value'])}  ({domain}{p['doc']}{default})"))
+    kinks = [_kink_text(k) for k in data["kinks"]] or ["none: C-infinity everywhere"]
+    rows += [("kinks" if i == 0 else "", text) for i, text in enumerate(kinks)]
+    if data["limits"]:
+        for i, (key, label) in enumerate((("f", "f"), ("derivative", "f'"))):
+            lo, hi = data["limits"][key]
+            rows.append(("limits" if i == 0 else "",
+                         f"{label} -> {_show(lo)} as x -> -inf, {label} -> {_show(hi)} "
+                         "as x -> +inf"))
+    else:
+        rows.append(("limits", "none: a function of the whole vector, along the last axis"))
+    for i, (flavor, values) in enumerate(data["flavors"].items()):
+        rows.append(("flavors" if i == 0 else "",
+                     f"{flavor}: " + ", ".join(f"{k} = {_show(v)}" for k, v in values.items())))
+    rows.append(("aliases", ", ".join(data["aliases"]) or "-"))
+    rows.append(("reference", data["reference"] or "-"))
+    head = f"{data['spec']}: {data['title']}"
+    return head + "\n\n" + columns([("  " + label, text) for label, text in rows])
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="actviz")

@@ -1,0 +1,233 @@
+"""Independent high-precision references: each activation function written out literally in
+mpmath, at as many digits as the expression needs (cancellations are absorbed by precision,
+not by reformulation), so that the tests never compare actviz with itself."""
+
+from __future__ import annotations
+
+import math
+
+import mpmath as mp
+
+DIGITS = 40
+
+SELU_ALPHA = mp.mpf("1.6732632423543772848170429916717")
+SELU_SCALE = mp.mpf("1.0507009873554804934193349852946")
+
+
+def digits_for(x: float) -> int:
+    """Working digits for evaluating at x: 40, plus 3 per decade of |x| away from 1 (enough
+    for x - tanh(x) ~ x^3/3 at tiny x and for sqrt(x^2 + b) - |x| at huge x)."""
+    if x == 0 or not math.isfinite(x):
+        return DIGITS
+    return DIGITS + int(3 * abs(math.log10(abs(x))))
+
+
+def _extra(t) -> int:
+    """Extra digits for 1 + e^(-|t|)-style cancellations; beyond 800 the result is below
+    1e-300 and compared absolutely, so more would only cost time."""
+    return min(int(abs(t)), 800) + 10
+
+
+def _relu(x):
+    return x if x > 0 else mp.mpf(0)
+
+
+def _sigmoid(x):
+    return 1 / (1 + mp.exp(-x))
+
+
+def _gelu_tanh(x):
+    u = mp.sqrt(2 / mp.pi) * (x + mp.mpf("0.044715") * x**3)
+    # 1 + tanh(u) cancels for u << 0: give it the digits it loses.
+    with mp.extradps(_extra(u)):
+        return x / 2 * (1 + mp.tanh(u))
+
+
+def _log_sigmoid(x):
+    with mp.extradps(_extra(x)):
+        return mp.log(1 / (1 + mp.exp(-x)))
+
+
+def _softplus(beta):
+    def f(x):
+        with mp.extradps(_extra(beta * x)):
+            return mp.log(1 + mp.exp(beta * x)) / beta
+
+    return f
+
+
+def _leaky(slope):
+    return lambda x: x if x > 0 else slope * x
+
+
+def _elu(alpha, scale=1):
+    return lambda x: scale * (x if x > 0 else alpha * (mp.exp(x) - 1))
+
+
+def _mish(x):
+    with mp.extradps(_extra(x)):
+        return x * mp.tanh(mp.log(1 + mp.exp(x)))
+
+
+def _smish(x):
+    with mp.extradps(_extra(x)):  # 1 + sigmoid(x) keeps sigmoid's digits for x << 0
+        return x * mp.tanh(mp.log(1 + _sigmoid(x)))
+
+
+def _tanhexp(x):
+    # tanh(e^x) is 1 to 10^20 digits beyond x = 50 (and mpmath runs out of memory there)
+    return x * mp.tanh(mp.exp(x)) if x < 50 else x
+
+
+def _elish(x):
+    return x * _sigmoid(x) if x >= 0 else (mp.exp(x) - 1) * _sigmoid(x)
+
+
+def _sparse_plus(x):
+    if x <= -1:
+        return mp.mpf(0)
+    if x >= 1:
+        return x
+    return (x + 1) ** 2 / 4
+
+
+def _sinc(x):
+    return mp.mpf(1) if x == 0 else mp.sin(x) / x
+
+
+def _clip(lo, hi):
+    return lambda x: min(max(x, lo), hi)
+
+
+def _shrink_soft(lam):
+    return lambda x: x - lam if x > lam else (x + lam if x < -lam else mp.mpf(0))
+
+
+def _shrink_hard(lam):
+    return lambda x: x if abs(x) > lam else mp.mpf(0)
+
+
+def _isru(alpha):
+    return lambda x: x / mp.sqrt(1 + alpha * x**2)
+
+
+def _isrlu(alpha):
+    return lambda x: x if x >= 0 else x / mp.sqrt(1 + alpha * x**2)
+
+
+def _squareplus(b):
+    return lambda x: (x + mp.sqrt(x**2 + b)) / 2
+
+
+def _swish(beta):
+    return lambda x: x / (1 + mp.exp(-beta * x))
+
+
+def _threshold(th, value):
+    return lambda x: x if x > th else mp.mpf(value)
+
+
+def _gelu(x):
+    if abs(x) > 1e4:  # mpmath's erfc overflows there; x Phi(x) is x, or below 1e-300
+        return x if x > 0 else -mp.npdf(x)
+    return x / 2 * mp.erfc(-x / mp.sqrt(2))
+
+
+R = mp.mpf
+
+
+# spec -> scalar reference f(x) (mpf in, mpf out; crelu gives a pair)
+SCALAR = {
+    "identity": lambda x: x,
+    "binary_step": lambda x: R(1) if x >= 0 else R(0),
+    "sign": lambda x: R(mp.sign(x)),
+    "sigmoid": _sigmoid,
+    "tanh": mp.tanh,
+    "hard_sigmoid": lambda x: min(max(x + 3, 0), 6) / R(6),
+    "hardtanh": _clip(-1, 1),
+    "hardtanh:min_val=-2,max_val=3": _clip(-2, 3),
+    "relu": _relu,
+    "relu6": _clip(0, 6),
+    "leaky_relu": _leaky(R("0.01")),
+    "leaky_relu:negative_slope=0.2": _leaky(R("0.2")),
+    "prelu": _leaky(R("0.25")),
+    "prelu:weight=-0.5": _leaky(R("-0.5")),
+    "rrelu": _leaky((R(1) / 8 + R(1) / 3) / 2),
+    "rrelu:lower=0.1,upper=0.3": _leaky((R("0.1") + R("0.3")) / 2),
+    "elu": _elu(R(1)),
+    "elu:alpha=0.5": _elu(R("0.5")),
+    "celu": lambda x: x if x > 0 else mp.exp(x) - 1,
+    "celu:alpha=2": lambda x: x if x > 0 else 2 * (mp.exp(x / 2) - 1),
+    "selu": _elu(SELU_ALPHA, SELU_SCALE),
+    "gelu": _gelu,
+    "gelu:approximate=tanh": _gelu_tanh,
+    "silu": _swish(1),
+    "swish:beta=2": _swish(2),
+    "swish:beta=0.5": _swish(R("0.5")),
+    "quick_gelu": _swish(R("1.702")),
+    "mish": _mish,
+    "softplus": _softplus(1),
+    "softplus:beta=2": _softplus(2),
+    "softplus:beta=0.5": _softplus(R("0.5")),
+    "softsign": lambda x: x / (1 + abs(x)),
+    "log_sigmoid": _log_sigmoid,
+    "tanhshrink": lambda x: x - mp.tanh(x),
+    "softshrink": _shrink_soft(R("0.5")),
+    "softshrink:lambd=1": _shrink_soft(R(1)),
+    "hardshrink": _shrink_hard(R("0.5")),
+    "hardshrink:lambd=1": _shrink_hard(R(1)),
+    "threshold": _threshold(1, 0),
+    "threshold:threshold=0.5,value=-1": _threshold(R("0.5"), -1),
+    "hard_swish": lambda x: x * min(max(x + 3, 0), 6) / 6,
+    "crelu": lambda x: (_relu(x), _relu(-x)),
+    "squareplus": _squareplus(4),
+    "squareplus:b=1": _squareplus(1),
+    "lecun_tanh": lambda x: R("1.7159") * mp.tanh(2 * x / 3),
+    "arctan": mp.atan,
+    "bent_identity": lambda x: (mp.sqrt(x**2 + 1) - 1) / 2 + x,
+    "gaussian": lambda x: mp.exp(-(x**2)),
+    "isru": _isru(1),
+    "isru:alpha=0.5": _isru(R("0.5")),
+    "isrlu": _isrlu(1),
+    "isrlu:alpha=2": _isrlu(2),
+    "tanhexp": _tanhexp,
+    "smish": _smish,
+    "elish": _elish,
+    "relu_squared": lambda x: _relu(x) ** 2,
+    "sinc": _sinc,
+    "exponential": mp.exp,
+    "sparse_plus": _sparse_plus,
+}
+
+
+def _softmax(v):
+    m = max(v)
+    e = [mp.exp(t - m) for t in v]
+    total = mp.fsum(e)
+    return [t / total for t in e]
+
+
+def _log_softmax(v):
+    m = max(v)
+    lse = m + mp.log(mp.fsum(mp.exp(t - m) for t in v))
+    return [t - lse for t in v]
+
+
+# name -> reference on a whole vector (list of mpf -> list of mpf)
+VECTOR = {
+    "softmax": _softmax,
+    "softmin": lambda v: _softmax([-t for t in v]),
+    "log_softmax": _log_softmax,
+}
+
+
+def vector_component(name, v, i):
+    """Component i of the vector function as a function of x_i alone (others fixed)."""
+    fn = VECTOR[name]
+
+    def f(t):
+        w = list(v)
+        w[i] = t
+        return fn(w)[i]
+
+    return f

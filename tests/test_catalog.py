@@ -1,0 +1,423 @@
+"""The catalog against independent references: mpmath at high precision, mpmath
+differentiation, identities, and the derivative conventions of PyTorch autograd."""
+
+from __future__ import annotations
+
+import math
+
+import mpmath as mp
+import numpy as np
+import pytest
+
+import actviz
+from actviz.catalog import REGISTRY, get
+
+from .reference import SCALAR, VECTOR, digits_for, vector_component
+
+MUST_HAVE = """identity binary_step sign sigmoid tanh hard_sigmoid hardtanh relu relu6 leaky_relu
+prelu rrelu elu celu selu gelu silu swish mish softplus softsign log_sigmoid tanhshrink
+softshrink hardshrink threshold hard_swish softmax softmin log_softmax crelu squareplus
+quick_gelu lecun_tanh arctan bent_identity gaussian isru isrlu tanhexp smish elish
+relu_squared sinc exponential sparse_plus""".split()
+
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _grid() -> np.ndarray:
+    rng = np.random.default_rng(20261122)
+    tiny = [s * 10.0**-k for k in (1, 2, 3, 5, 8, 12, 20, 300) for s in (-1, 1)]
+    large = [s * v for v in (37.5, 50.0, 100.0, 700.0, 1e4, 1e8, 1e15, 1e100, 1e300)
+             for s in (-1, 1)]
+    return np.concatenate([np.linspace(-30, 30, 241), rng.uniform(-30, 30, 60), tiny, large])
+
+
+GRID = _grid()
+
+
+def _mismatch(ours: float, ref: mp.mpf, rtol: float) -> float:
+    """0 when ``ours`` matches ``ref``: relatively within rtol where |ref| > 1e-300 (a float64
+    can only be absolutely close below that), exactly where ref overflows float64."""
+    ref_f = float(ref)
+    if math.isinf(ref_f):
+        return 0.0 if ours == ref_f else math.inf
+    if abs(ref) <= 1e-300:
+        return 0.0 if abs(ours - ref_f) <= 1e-300 else math.inf
+    err = float(abs((mp.mpf(ours) - ref) / ref))
+    return 0.0 if err <= rtol else err
+
+
+def _reference(fn, x: float, order: int, extra: int = 0):
+    """f(x), or f'(x) / f''(x) by mpmath's numerical differentiation.
+
+    A derivative far smaller than f itself (sigmoid' at 700, a zero f'' of a linear piece)
+    is lost below the working precision, so the precision is raised by 100 digits until two
+    successive non-zero results agree to 25 digits, or both lie below 1e-310 (a true zero,
+    or a value no float64 holds). ``extra`` digits to start with save rounds when the
+    derivative is known to lie that many decades below f; the convergence check is the same."""
+    digits = digits_for(x) + extra
+    previous = None
+    for _ in range(7):
+        with mp.workdps(digits):
+            xm = mp.mpf(x)
+            value = fn(xm) if order == 0 else mp.diff(fn, xm, order)
+        if order == 0:
+            return value
+        if previous is not None:
+            if value != 0 and abs(value - previous) <= 1e-25 * abs(value):
+                return value  # converged
+            if abs(value) < 1e-310 and abs(previous) < 1e-310:
+                return value  # zero, or below anything a float64 holds: compared absolutely
+        previous, digits = value, digits + 100
+    return value
+
+
+def _components(value):
+    return value if isinstance(value, tuple) else (value,)
+
+
+def test_at_least_forty_functions_with_every_must_have():
+    names = actviz.names()
+    assert len(names) >= 40
+    assert names == sorted(names)
+    assert set(MUST_HAVE) <= set(names)
+
+
+def test_every_function_has_an_independent_reference():
+    covered = {get(spec).name for spec in SCALAR} | set(VECTOR)
+    assert covered == set(actviz.names())
+
+
+@pytest.mark.parametrize("spec", sorted(SCALAR))
+def test_value_matches_mpmath_to_1e_12(spec):
+    act, ref = get(spec), SCALAR[spec]
+    values = act(GRID).reshape(len(GRID), -1)
+    worst = []
+    for x, row in zip(GRID, values, strict=True):
+        exact = _components(_reference(ref, float(x), 0))
+        for ours, expected in zip(row, exact, strict=True):
+            err = _mismatch(float(ours), expected, 1e-12)
+            if err:
+                worst.append((err, float(x), float(ours), float(expected)))
+    assert not worst, sorted(worst, reverse=True)[:5]
+
+
+def _decades(f: float, derivative: float) -> int:
+    """How many decades the derivative lies below f (a starting precision, nothing more)."""
+    if derivative == 0 or not math.isfinite(f) or f == 0:
+        return 0
+    return int(min(700, max(0.0, math.log10(abs(f)) - math.log10(abs(derivative)))))
+
+
+def _smooth_points(act) -> np.ndarray:
+    """Grid points away from kinks, where mpmath's finite differences do not straddle one."""
+    keep = np.ones(len(GRID), bool)
+    for kink in act.kinks:
+        keep &= np.abs(GRID - kink.x) > 1e-6
+    return GRID[keep]
+
+
+@pytest.mark.parametrize("order", [1, 2])
+@pytest.mark.parametrize("spec", sorted(SCALAR))
+def test_derivatives_match_mpmath_differentiation(spec, order):
+    act, ref = get(spec), SCALAR[spec]
+    xs = _smooth_points(act)
+    outs = act.evaluate(xs, order)
+    values = outs[0].reshape(len(xs), -1)
+    ours_all = outs[order].reshape(len(xs), -1)
+    worst = []
+    for x, row, f_row in zip(xs, ours_all, values, strict=True):
+        comps = len(row)
+        for k, ours in enumerate(row):
+            part = ref if comps == 1 else (lambda t, k=k: ref(t)[k])
+            expected = _reference(part, float(x), order, _decades(f_row[k], ours))
+            # Relative 1e-10: differentiation of f = a + b near a zero of f' cancels by
+            # nature; the values are still far tighter than any plot or table needs.
+            err = _mismatch(float(ours), expected, 1e-10)
+            if err:
+                worst.append((err, float(x), float(ours), float(expected)))
+    assert not worst, sorted(worst, reverse=True)[:5]
+
+
+VECTORS = [
+    [-5.0, -4.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, 4.0, 5.0],
+    [0.0, 40.0, -20.0, 1e-9],
+    [1e300, -1e300, 3.0],
+    [2.0, 2.0, -700.0],
+    [7.5],
+]
+
+
+@pytest.mark.parametrize("name", sorted(VECTOR))
+@pytest.mark.parametrize("vector", VECTORS, ids=lambda v: f"n{len(v)}")
+def test_vector_functions_match_mpmath(name, vector):
+    act = get(name)
+    f, d, dd = act.evaluate(np.array(vector), 2)
+    with mp.workdps(700):
+        v = [mp.mpf(t) for t in vector]
+        exact = VECTOR[name](v)
+        for i in range(len(v)):
+            comp = vector_component(name, v, i)
+            exp_d = mp.diff(comp, v[i], 1)
+            exp_dd = mp.diff(comp, v[i], 2)
+            assert _mismatch(float(f[i]), exact[i], 1e-12) == 0, (i, f[i], exact[i])
+            assert _mismatch(float(d[i]), exp_d, 1e-10) == 0, (i, d[i], exp_d)
+            assert _mismatch(float(dd[i]), exp_dd, 1e-10) == 0, (i, dd[i], exp_dd)
+
+
+def test_vector_functions_work_along_the_last_axis():
+    x = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]])
+    s = get("softmax")(x)
+    assert s.shape == (2, 3)
+    np.testing.assert_allclose(s.sum(axis=-1), 1.0, rtol=1e-15)
+    np.testing.assert_allclose(s[1], 1 / 3, rtol=1e-15)
+    assert float(get("softmax")(4.2)) == 1.0
+
+
+def test_vector_functions_at_infinities_and_nan():
+    s = get("softmax")(np.array([np.inf, 0.0, -np.inf]))
+    assert s.tolist() == [1.0, 0.0, 0.0]
+    assert get("softmax")(np.array([np.inf, np.inf, 1.0])).tolist() == [0.5, 0.5, 0.0]
+    assert get("log_softmax")(np.array([0.0, -np.inf])).tolist() == [0.0, -np.inf]
+    assert get("softmin")(np.array([-np.inf, 0.0])).tolist() == [1.0, 0.0]
+    rows = get("softmax").evaluate(np.array([[1.0, np.nan], [1.0, 1.0]]), 2)
+    for out in rows:
+        assert np.isnan(out[0]).all()
+        assert np.isfinite(out[1]).all()
+
+
+# --- conventions at kinks: what PyTorch autograd returns there --------------------------
+
+CONVENTIONS = [
+    ("relu", 0.0, 0.0),
+    ("relu6", 0.0, 0.0),
+    ("relu6", 6.0, 0.0),
+    ("leaky_relu", 0.0, 0.01),
+    ("leaky_relu:negative_slope=0.2", 0.0, 0.2),
+    ("prelu", 0.0, 0.25),
+    ("rrelu", 0.0, (1 / 8 + 1 / 3) / 2),
+    ("hardtanh", -1.0, 0.0),
+    ("hardtanh", 1.0, 0.0),
+    ("elu", 0.0, 1.0),
+    ("elu:alpha=0.5", 0.0, 0.5),
+    ("selu", 0.0, SELU_SCALE * SELU_ALPHA),
+    ("softshrink", -0.5, 0.0),
+    ("softshrink", 0.5, 0.0),
+    ("hardshrink", -0.5, 0.0),
+    ("hardshrink", 0.5, 0.0),
+    ("threshold", 1.0, 0.0),
+    ("hard_sigmoid", -3.0, 0.0),
+    ("hard_sigmoid", 3.0, 0.0),
+    ("hard_swish", -3.0, 0.0),
+    ("hard_swish", 3.0, 1.0),
+    ("binary_step", 0.0, 0.0),
+    ("sign", 0.0, 0.0),
+]
+
+
+@pytest.mark.parametrize(("spec", "x", "expected"), CONVENTIONS)
+def test_derivative_at_kinks_follows_pytorch(spec, x, expected):
+    assert float(get(spec).derivative(x)) == pytest.approx(expected, rel=1e-15)
+
+
+SECOND_CONVENTIONS = [  # PyTorch double backward (elu/selu/celu/hardswish/relu**2/softsign)
+    ("elu", 0.0, 0.0), ("selu", 0.0, 0.0), ("celu", 0.0, 0.0), ("hard_swish", 3.0, 0.0),
+    ("relu_squared", 0.0, 0.0), ("softsign", 0.0, 0.0), ("elish", 0.0, 0.5),
+    ("sparse_plus", 1.0, 0.0), ("sparse_plus", -1.0, 0.0),
+]
+
+
+@pytest.mark.parametrize(("spec", "x", "expected"), SECOND_CONVENTIONS)
+def test_second_derivative_at_kinks(spec, x, expected):
+    assert float(get(spec).second_derivative(x)) == expected
+
+
+def test_values_at_jumps():
+    assert float(get("binary_step")(0.0)) == 1.0
+    assert float(get("sign")(0.0)) == 0.0
+    assert float(get("hardshrink")(0.5)) == 0.0
+    assert float(get("threshold")(1.0)) == 0.0
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_kinks_are_where_the_function_stops_being_smooth(name):
+    """Each declared kink of order k: derivatives below k agree on both sides, the k-th
+    jumps (checked one ulp-scale step away on each side)."""
+    act = get(name)
+    for kink in act.kinks:
+        left, right = kink.x - 1e-9, kink.x + 1e-9
+        lo = act.evaluate(np.array([left]), 2)
+        hi = act.evaluate(np.array([right]), 2)
+        for order in range(3):
+            gap = float(np.max(np.abs(hi[order] - lo[order])))
+            if order < kink.order:
+                assert gap < 1e-6, (name, kink, order, gap)
+            elif order == kink.order:
+                assert gap > 1e-3, (name, kink, order, gap)
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_pieces_have_the_declared_slope(name):
+    act = get(name)
+    for piece in act.pieces:
+        a = max(piece.start, -50.0)
+        b = min(piece.end, 50.0)
+        xs = np.linspace(a, b, 23)[1:-1]
+        np.testing.assert_array_equal(act.derivative(xs), piece.slope)
+        np.testing.assert_array_equal(act.second_derivative(xs), 0.0)
+
+
+def test_dead_zones_come_from_the_pieces():
+    assert get("relu").dead_zones == ((-math.inf, 0.0),)
+    assert get("softshrink").dead_zones == ((-0.5, 0.5),)
+    assert get("hardtanh").dead_zones == ((-math.inf, -1.0), (1.0, math.inf))
+    assert get("leaky_relu").dead_zones == ()
+    assert get("leaky_relu:negative_slope=0").dead_zones == ((-math.inf, 0.0),)
+    assert get("sigmoid").dead_zones == ()
+
+
+# --- limits and stability --------------------------------------------------------------
+
+EXTREME = np.array([-1e300, -1e4, -800, -30, -1e-300, 0, 1e-300, 30, 800, 1e4, 1e300,
+                    -np.inf, np.inf, np.nan])
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_stable_at_extreme_inputs(name):
+    """No overflow/invalid/divide warning, finite wherever the true value is finite, the
+    limits at +-inf, NaN for NaN."""
+    act = get(name)
+    x = EXTREME[:, np.newaxis] if act.definition.vector else EXTREME
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        outs = act.evaluate(x, 2)
+        if act.definition.vector:  # all the finite extremes in one vector
+            whole = act.evaluate(EXTREME[:-3], 2)
+            assert all(np.isfinite(out).all() for out in whole)
+    # Only exponential (f, f', f''), relu_squared (f, f') genuinely exceed float64 there.
+    overflow = {"exponential": (0, 1, 2), "relu_squared": (0, 1)}.get(name, ())
+    for order, out in enumerate(outs):
+        out = out.reshape(len(EXTREME), -1)
+        assert np.isnan(out[-1]).all()
+        finite_x = out[:-3]
+        if order in overflow:
+            finite_x = finite_x[np.abs(EXTREME[:-3]) < 100]
+        # Unbounded functions may reach their (infinite) limit only at +-inf itself.
+        assert np.isfinite(finite_x).all(), (order, out)
+        if act.limits is not None:
+            at_minus, at_plus = act.limits[order]
+            np.testing.assert_array_equal(out[-3], np.ravel(at_minus))
+            np.testing.assert_array_equal(out[-2], np.ravel(at_plus))
+
+
+@pytest.mark.parametrize("spec", sorted(SCALAR))
+def test_declared_limits_match_mpmath(spec):
+    """f(+-inf) from the catalog against the reference at +-1e30 (f) and +-1e8 (f', f'')."""
+    act, ref = get(spec), SCALAR[spec]
+    for order, far in ((0, 1e30), (1, 1e8), (2, 1e8)):
+        for side, x in enumerate((-far, far)):
+            declared = np.ravel(act.limits[order][side])
+            parts = [ref] if len(declared) == 1 else [
+                lambda t, k=k: ref(t)[k] for k in range(len(declared))]
+            exact = [_reference(part, x, order) for part in parts]
+            for limit, value in zip(declared, exact, strict=True):
+                if math.isinf(limit):
+                    assert mp.sign(value) == math.copysign(1, limit)
+                    assert abs(value) > far ** 0.5, (order, x, value)
+                else:
+                    assert abs(value - limit) < 1e-6 * max(1.0, abs(limit)), (order, x, value)
+
+
+# --- identities ----------------------------------------------------------------------------
+
+X = np.linspace(-40, 40, 1601)
+
+
+def test_identity_sigmoid_derivative_is_product():
+    s = get("sigmoid")
+    np.testing.assert_allclose(s.derivative(X), s(X) * s(-X), rtol=4e-16, atol=0)
+
+
+def test_identity_tanh_derivative():
+    t = get("tanh")
+    mid = X[np.abs(X) < 3]  # beyond, 1 - tanh^2 itself loses the digits
+    np.testing.assert_allclose(t.derivative(mid), 1 - t(mid) ** 2, rtol=1e-13)
+
+
+def test_identity_softplus_derivative_is_sigmoid():
+    np.testing.assert_allclose(get("softplus").derivative(X), get("sigmoid")(X), rtol=1e-15)
+
+
+def test_identity_silu_is_swish_with_beta_one():
+    assert get("swish") == get("silu")
+    assert get("swish:beta=1").name == "silu"
+    near = get("swish", beta=1 + 2**-40)
+    np.testing.assert_allclose(near(X), get("silu")(X), rtol=1e-10)
+    np.testing.assert_allclose(get("silu")(X), X * get("sigmoid")(X), rtol=1e-15)
+
+
+def test_identity_celu_alpha_one_is_elu():
+    np.testing.assert_array_equal(get("celu:alpha=1")(X), get("elu")(X))
+    np.testing.assert_array_equal(get("celu").derivative(X[X != 0]),
+                                  get("elu").derivative(X[X != 0]))
+
+
+def test_identity_selu_is_scaled_elu():
+    elu = get("elu", alpha=SELU_ALPHA)
+    np.testing.assert_allclose(get("selu")(X), SELU_SCALE * elu(X), rtol=1e-15)
+    np.testing.assert_allclose(get("selu").derivative(X), SELU_SCALE * elu.derivative(X),
+                               rtol=1e-15)
+
+
+def test_identity_tanh_from_sigmoid():
+    mid = X[np.abs(X) > 0.5]  # 2 sigma(2x) - 1 cancels near 0
+    np.testing.assert_allclose(get("tanh")(mid), 2 * get("sigmoid")(2 * mid) - 1,
+                               rtol=1e-15, atol=2e-16)
+
+
+def test_identity_log_sigmoid_is_minus_softplus_of_minus_x():
+    np.testing.assert_allclose(get("log_sigmoid")(X), -get("softplus")(-X), rtol=1e-15)
+
+
+def test_identity_leaky_family_evaluation_mode_rrelu():
+    np.testing.assert_array_equal(get("rrelu:lower=0.1,upper=0.3")(X),
+                                  get("leaky_relu:negative_slope=0.2")(X))
+
+
+# --- the evaluate contract -----------------------------------------------------------------
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_evaluate_agrees_with_single_calls_and_shapes(name):
+    act = get(name)
+    x = np.linspace(-4, 4, 12).reshape(3, 4)
+    before = x.copy()
+    f, d, dd = act.evaluate(x, 2)
+    np.testing.assert_array_equal(f, act(x))
+    np.testing.assert_array_equal(d, act.derivative(x))
+    np.testing.assert_array_equal(dd, act.second_derivative(x))
+    np.testing.assert_array_equal(x, before)
+    tail = (2,) if name == "crelu" else ()
+    for out in (f, d, dd):
+        assert out.shape == x.shape + tail and out.dtype == np.float64
+        assert not np.shares_memory(out, x)
+    scalar = act(0.5)
+    assert isinstance(scalar, np.ndarray) and scalar.shape == tail
+    assert act([1, 2]).dtype == np.float64
+    assert len(act.evaluate(x, 0)) == 1 and len(act.evaluate(x)) == 2
+
+
+def test_evaluate_rejects_bad_order():
+    with pytest.raises(ValueError, match="order must be 0, 1 or 2"):
+        get("relu").evaluate([1.0], 3)
+
+
+def test_crelu_has_two_outputs():
+    out = get("crelu")(np.array([-2.0, 3.0]))
+    assert out.tolist() == [[0.0, 2.0], [3.0, 0.0]]
+    assert get("crelu").derivative(np.array([-2.0, 0.0, 3.0])).tolist() == [
+        [0.0, -1.0], [0.0, 0.0], [1.0, 0.0]]
+
+
+def test_tanhshrink_small_inputs_keep_their_digits():
+    # x - tanh(x) = x^3/3 - 2x^5/15 + ...: the naive subtraction returns 0 at 1e-9.
+    x = 1e-9
+    assert float(get("tanhshrink")(x)) == pytest.approx(x**3 / 3, rel=1e-15)
