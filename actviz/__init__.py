@@ -11,16 +11,32 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from typing import Any
+
+from .analysis import Analysis, analyze
 from .catalog import Activation, get, names
 from .errors import ActvizError, ParameterError, SpecError, UnknownActivationError
+
+
+def __getattr__(name: str) -> Any:
+    # actviz.plot needs matplotlib: import it on first use, not with actviz.
+    if name == "plot":
+        from .render import plot
+
+        return plot
+    raise AttributeError(f"module 'actviz' has no attribute {name!r}")
+
 
 __all__ = [
     "Activation",
     "ActvizError",
+    "Analysis",
     "ParameterError",
     "SpecError",
     "UnknownActivationError",
     "__version__",
+    "analyze",
     "get",
     "names",
+    "plot",
 ]

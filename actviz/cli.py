@@ -12,7 +12,8 @@ import click
 from . import __version__
 from ._text import columns, json_ready
 from .catalog import FLAVORS, REGISTRY, describe, get, names, summary
-from .errors import ActvizError
+from .errors import ActvizError, OutputError
+from .options import PLOT_FORMATS, figure_target
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -29,8 +30,13 @@ class ActvizGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except OutputError as exc:
+            raise click.ClickException(str(exc)) from None
         except ActvizError as exc:
             raise BadInput(str(exc)) from None
+        except OSError as exc:  # the disk said no: a runtime error, exit code 1
+            where = f" {exc.filename}" if exc.filename else ""
+            raise click.ClickException(f"cannot write{where}: {exc.strerror or exc}") from None
 
 
 @click.group(cls=ActvizGroup, context_settings=CONTEXT)
@@ -42,6 +48,7 @@ def cli() -> None:
 
     \b
     Examples:
+      actviz plot relu elu             annotated f and f' panels -> output/relu_elu.png
       actviz list                      all 46 functions, their families and parameters
       actviz info gelu                 formulas, kinks, limits and reference of one
       actviz info elu:alpha=0.5        a spec sets parameters: NAME:KEY=VALUE,...
@@ -68,6 +75,77 @@ def format_option(*choices: str) -> Callable[[Callable], Callable]:
         )(command)
 
     return decorate
+
+
+def range_option(command: Callable) -> Callable:
+    return click.option(
+        "--range", "x_range", type=float, nargs=2, default=(-5.0, 5.0), show_default=True,
+        metavar="MIN MAX", help="The interval of x. Example: --range -10 10",
+    )(command)
+
+
+# --- plot -----------------------------------------------------------------------------------
+
+@cli.command(short_help="Annotated figure of f and f' (and f'').")
+@click.argument("specs", nargs=-1, required=True)
+@range_option
+@click.option("--num", type=int, default=1001, show_default=True,
+              help="Points sampled on the range; kinks are added exactly. Example: --num 4001")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="File to write; its extension picks the format. Example: -o figs/elu.svg")
+@click.option("--format", "fmt", type=click.Choice(PLOT_FORMATS),
+              help="png, svg or pdf (default: from the -o extension, else png). "
+              "Example: --format pdf")
+@click.option("--layout", type=click.Choice(["overlay", "grid"]), default="overlay",
+              show_default=True, help="overlay: all functions in each panel; grid: one column "
+              "per function, f above f'. Example: --layout grid")
+@click.option("--derivative/--no-derivative", default=True, show_default=True,
+              help="Draw the f' panel. Example: --no-derivative")
+@click.option("--second-derivative", is_flag=True,
+              help="Also draw f''. Example: --second-derivative")
+@click.option("--saturation-threshold", type=float, default=0.05, show_default=True,
+              help="Saturation is where |f'| < T. Example: --saturation-threshold 0.01")
+@click.option("--no-annotations", is_flag=True,
+              help="Plain curves: no regions, markers or labels. Example: --no-annotations")
+@click.option("--sweep", metavar="PARAM=V1,V2,...",
+              help="One curve per parameter value, of one function. Example: "
+              "--sweep alpha=0.5,1,2")
+@click.option("--style", help="Any matplotlib style. Example: --style seaborn-v0_8-paper")
+@click.option("--dpi", type=float, default=150, show_default=True,
+              help="Resolution of PNG output. Example: --dpi 300")
+@click.option("--size", type=float, nargs=2, metavar="W H",
+              help="Figure size in inches. Example: --size 8 3")
+@click.option("--title", help="Figure title instead of the formula. Example: --title 'ReLU'")
+@flavor_option
+def plot(specs: tuple[str, ...], x_range: tuple[float, float], num: int, output: str | None,
+         fmt: str | None, layout: str, derivative: bool, second_derivative: bool,
+         saturation_threshold: float, no_annotations: bool, sweep: str | None,
+         style: str | None, dpi: float, size: tuple[float, float] | None, title: str | None,
+         flavor: str) -> None:
+    """Draw f and f' of each SPEC side by side, with saturation regions, dead zones, the
+    steepest point, minima and kinks marked, and write the figure.
+
+    SPEC is a name with optional parameters (NAME:KEY=VALUE,...). The file goes to
+    output/<specs joined by _>.png unless -o says otherwise; its path is printed.
+
+    \b
+    Examples:
+      actviz plot relu elu
+      actviz plot gelu silu mish --second-derivative -o smooth.pdf
+      actviz plot relu6 hardtanh softshrink --layout grid
+      actviz plot elu --sweep alpha=0.5,1,2
+    """
+    from . import render
+
+    path, fmt = figure_target(list(specs) + ([sweep] if sweep else []), output, fmt)
+    fig = render.plot(
+        list(specs), range=x_range, num=num, layout=layout, derivative=derivative,
+        second_derivative=second_derivative, saturation_threshold=saturation_threshold,
+        annotations=not no_annotations, sweep=sweep, style=style, dpi=dpi, size=size,
+        title=title, flavor=flavor,
+    )
+    render.save(fig, path, fmt)
+    click.echo(str(path))
 
 
 # --- list -----------------------------------------------------------------------------------

@@ -26,3 +26,7 @@ class ParameterError(ActvizError, ValueError):
 
 class SpecError(ActvizError, ValueError):
     """A spec string such as ``elu:alpha=0.5`` is malformed."""
+
+
+class OutputError(ActvizError, OSError):
+    """A file cannot be written where it was asked to go (a runtime error, exit code 1)."""

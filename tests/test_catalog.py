@@ -263,7 +263,8 @@ def test_pieces_have_the_declared_slope(name):
         a = max(piece.start, -50.0)
         b = min(piece.end, 50.0)
         xs = np.linspace(a, b, 23)[1:-1]
-        np.testing.assert_array_equal(act.derivative(xs), piece.slope)
+        derivative = act.derivative(xs)
+        np.testing.assert_array_equal(derivative, np.broadcast_to(piece.slope, derivative.shape))
         np.testing.assert_array_equal(act.second_derivative(xs), 0.0)
 
 

@@ -141,11 +141,15 @@ class Kink:
 
 @dataclass(frozen=True)
 class Piece:
-    """On the open interval (start, end) the function is linear with this slope."""
+    """On the open interval (start, end) the function is linear with this slope (a tuple of
+    slopes, one per output, for a function with several outputs)."""
 
     start: float
     end: float
-    slope: float
+    slope: float | tuple[float, ...]
+
+    def slope_of(self, output: int = 0) -> float:
+        return self.slope[output] if isinstance(self.slope, tuple) else self.slope
 
 
 Limits = tuple[tuple[Any, Any], tuple[Any, Any], tuple[Any, Any]]
@@ -287,8 +291,9 @@ class Activation:
 
     @property
     def dead_zones(self) -> tuple[tuple[float, float], ...]:
-        """Intervals on which f' is identically zero, from the piecewise definition."""
-        return tuple((p.start, p.end) for p in self.pieces if p.slope == 0)
+        """Intervals on which f' is identically zero (every output's, for crelu), from the
+        piecewise definition, never from a derivative that underflowed."""
+        return tuple((p.start, p.end) for p in self.pieces if not np.any(p.slope))
 
     def evaluate(self, x: Any, order: int = 1) -> tuple[np.ndarray, ...]:
         """``(f,)``, ``(f, f')`` or ``(f, f', f'')`` at ``x`` for order 0, 1 or 2."""

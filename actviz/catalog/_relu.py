@@ -377,6 +377,7 @@ def isrlu(x, order, alpha):
     text_d="(1 if x > 0 else 0, -1 if x < 0 else 0)",
     limits=(((0.0, INF), (INF, 0.0)), ((0.0, -1.0), (1.0, 0.0)), ((0.0, 0.0), (0.0, 0.0))),
     kinks=(Kink(0.0, 1, TORCH),),
+    pieces=(Piece(-INF, 0.0, (0.0, -1.0)), Piece(0.0, INF, (1.0, 0.0))),
     outputs=2,
     reference="Shang, Sohn, Almeida & Lee (2016), Understanding and Improving Convolutional "
     "Neural Networks via Concatenated Rectified Linear Units, ICML, arXiv:1603.05201",

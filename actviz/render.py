@@ -1,0 +1,552 @@
+"""Figures of activation functions: matplotlib ``Figure`` objects on the Agg backend, never
+pyplot, and deterministic saving to PNG, SVG or PDF.
+
+Computation comes first (:func:`prepare`: the curves, their pieces between discontinuities,
+their analyses), drawing second (functions that receive an ``Axes``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+import matplotlib.style
+import numpy as np
+from matplotlib import colormaps
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_rgb
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from ._files import write_atomically
+from .analysis import Analysis, analyze
+from .catalog import Activation, get
+from .errors import ParameterError
+from .options import (
+    MAX_DPI,
+    MAX_INCHES,
+    MAX_NUM,
+    PLOT_FORMATS,
+    check_count,
+    check_positive,
+    check_range,
+    check_threshold,
+    parse_sweep,
+    sweep_activations,
+)
+
+# Okabe & Ito's colour-blind-safe palette, most distinct first (yellow last: faint on white).
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
+           "#F0E442")
+PRIMES = ("", "\u2032", "\u2033")  # f, f′, f″
+MINUS = "\u2212"
+
+HOUSE_STYLE = {
+    "font.size": 9.0,
+    "axes.titlesize": 10.0,
+    "axes.labelsize": 9.0,
+    "legend.fontsize": 8.0,
+    "xtick.labelsize": 8.0,
+    "ytick.labelsize": 8.0,
+    "lines.linewidth": 1.7,
+    "axes.grid": True,
+    "grid.alpha": 0.35,
+    "grid.linewidth": 0.6,
+    "hatch.linewidth": 0.7,
+    "figure.dpi": 100.0,
+    "svg.hashsalt": "actviz",
+    "svg.fonttype": "path",
+    "pdf.fonttype": 42,
+}
+
+SAVE_METADATA = {
+    "png": {"Software": "actviz"},
+    "svg": {"Date": None, "Creator": "actviz"},
+    "pdf": {"Creator": "actviz", "Producer": "actviz", "CreationDate": None},
+}
+
+
+# --- what to draw ------------------------------------------------------------------------------
+
+@dataclass
+class Series:
+    """One curve: a function, one value of a sweep, or one output of crelu."""
+
+    label: str
+    act: Activation
+    color: str
+    spec: str = ""
+    output: int | None = None
+    linestyle: str = "-"
+    analysis: Analysis | None = None
+    vector: bool = False
+    data: list[np.ndarray] = field(default_factory=list)  # f, f', f'' on the grid
+
+    def pick(self, values: np.ndarray) -> np.ndarray:
+        return values if self.output is None else values[..., self.output]
+
+
+@dataclass
+class Options:
+    """Checked plot options (see :func:`plot`)."""
+
+    range: tuple[float, float] = (-5.0, 5.0)
+    num: int = 1001
+    layout: str = "overlay"
+    derivative: bool = True
+    second_derivative: bool = False
+    saturation_threshold: float = 0.05
+    annotations: bool = True
+    sweep: tuple[str, tuple[Any, ...]] | None = None
+    style: str | None = None
+    dpi: float = 150.0
+    size: tuple[float, float] | None = None
+    title: str | None = None
+    flavor: str = "torch"
+
+    def __post_init__(self) -> None:
+        self.range = check_range(self.range)
+        self.num = check_count(self.num, "num", 2, MAX_NUM)
+        if self.layout not in ("overlay", "grid"):
+            raise ParameterError(f"layout must be overlay or grid, got '{self.layout}'")
+        self.saturation_threshold = check_threshold(self.saturation_threshold)
+        if isinstance(self.sweep, str):
+            self.sweep = parse_sweep(self.sweep)
+        elif self.sweep is not None:
+            name, values = self.sweep
+            if isinstance(values, (str, bytes)) or not values:
+                raise ParameterError(f"sweep of {name} needs a list of values")
+            self.sweep = (name, tuple(values))
+        if self.style is not None and self.style not in available_styles():
+            from ._suggest import did_you_mean
+
+            hint = did_you_mean(self.style, available_styles()) or \
+                " See matplotlib.style.available."
+            raise ParameterError(f"unknown matplotlib style '{self.style}'.{hint}")
+        self.dpi = check_positive(self.dpi, "dpi", MAX_DPI)
+        if self.size is not None:
+            if len(self.size) != 2:
+                raise ParameterError(f"size must be WIDTH HEIGHT in inches, got {self.size!r}")
+            self.size = tuple(check_positive(v, "size", MAX_INCHES) for v in self.size)
+
+    @property
+    def orders(self) -> list[int]:
+        return [0] + [1] * self.derivative + [2] * self.second_derivative
+
+
+def available_styles() -> list[str]:
+    return sorted({*matplotlib.style.available, "default", "classic"})
+
+
+def prepare(specs: Sequence[str], options: Options) -> list[Series]:
+    """The curves of a figure, evaluated, with their analyses."""
+    if not specs:
+        raise ParameterError("no function to plot; give at least one SPEC")
+    if options.sweep is not None:
+        if len(specs) != 1:
+            raise ParameterError("--sweep works with one function; got " + " ".join(specs))
+        members = sweep_activations(specs[0], options.sweep, options.flavor)
+        ramp = colormaps["viridis"]
+        count = max(len(members) - 1, 1)
+        series = [Series(label, act, _hex(ramp(0.05 + 0.8 * i / count)), specs[0])
+                  for i, (label, act) in enumerate(members)]
+    else:
+        series = [Series(spec, get(spec, flavor=options.flavor), PALETTE[i % len(PALETTE)],
+                         spec) for i, spec in enumerate(specs)]
+    expanded = []
+    for s in series:
+        if s.act.definition.outputs > 1:
+            for k in range(s.act.definition.outputs):
+                label = f"{s.label}[{k}]"
+                expanded.append(Series(label, s.act, s.color, s.spec, k, ("-", "--")[k % 2]))
+        else:
+            s.vector = s.act.definition.vector
+            expanded.append(s)
+    xs = grid(options, [s.act for s in expanded])
+    for s in expanded:
+        s.data = [s.pick(v) for v in s.act.evaluate(xs, 2)]
+        if options.annotations:
+            s.analysis = analyze(s.act, options.range, options.saturation_threshold,
+                                 output=s.output)
+    return expanded
+
+
+def grid(options: Options, acts: Sequence[Activation]) -> np.ndarray:
+    """``num`` evenly spaced points of the range, plus every kink in it, exactly."""
+    lo, hi = options.range
+    kinks = [k.x for act in acts if not act.definition.vector for k in act.kinks
+             if lo < k.x < hi]
+    return np.unique(np.concatenate([np.linspace(lo, hi, options.num), kinks]))
+
+
+def _hex(rgba: Sequence[float]) -> str:
+    return "#" + "".join(f"{round(255 * c):02x}" for c in rgba[:3])
+
+
+def breaks(series: Series, xs: np.ndarray, order: int):
+    """The curve of derivative ``order`` with a NaN gap at each of its discontinuities, and
+    the discontinuities as (x, value there, one-sided limits that differ from it)."""
+    y = series.data[order]
+    if series.vector:
+        return xs, y, []
+    lo, hi = xs[0], xs[-1]
+    xs_out, ys_out, ends = [xs], [y], []
+    for kink in series.act.kinks:
+        if kink.order > order or not lo < kink.x < hi:
+            continue
+        left, at, right = (float(series.pick(v)) for v in series.act.one_sided(kink.x, order))
+        others = sorted({v for v in (left, right) if v != at})
+        if not others:
+            continue
+        ends.append((kink.x, at, others))
+        xs_out.append(np.array([kink.x, kink.x, kink.x]))
+        ys_out.append(np.array([left, np.nan, right]))
+    x_all = np.concatenate(xs_out)
+    y_all = np.concatenate(ys_out)
+    # The kink's own grid point would draw the vertical segment: drop it, keep the triples.
+    keep = np.ones(len(x_all), bool)
+    for x, _, _ in ends:
+        keep[: len(xs)] &= xs != x
+    order_idx = np.argsort(x_all[keep], kind="stable")
+    return x_all[keep][order_idx], y_all[keep][order_idx], ends
+
+
+# --- labels ------------------------------------------------------------------------------------
+
+def number(value: float, digits: int = 4, exact: bool = False) -> str:
+    """A computed value to ``digits`` significant digits, trailing zeros kept: ``1.129``,
+    ``1.100``, ``-0.7518`` (with a true minus sign); ``1`` for exact integers. ``exact``
+    values (parameters, catalog breakpoints) drop trailing zeros: ``0.5``, ``0.05``."""
+    value = float(value)
+    if value.is_integer() and abs(value) < 1e6:
+        text = str(int(value))
+    elif exact:
+        text = f"{value:.{digits}g}"
+    else:
+        text = f"{value:#.{digits}g}".rstrip(".")
+    if "e" in text:
+        mantissa, exp = text.split("e")
+        text = f"{mantissa.rstrip('0').rstrip('.')}e{int(exp)}"
+    return text.replace("-", MINUS)
+
+
+def max_gradient_label(analysis: Analysis) -> str:
+    m = analysis.max_gradient
+    head = f"max f{PRIMES[1]} = {number(m.value)}"
+    if m.interval is not None:
+        spans = " \u222a ".join(f"[{number(a, exact=True)}, {number(b, exact=True)}]"
+                                for a, b in m.intervals)
+        return f"{head} on {spans}"
+    edge = " (range edge)" if m.at_edge else ""
+    return f"{head} at x = {number(m.x)}{edge}"
+
+
+# --- drawing -----------------------------------------------------------------------------------
+
+Label = tuple[tuple[float, float], str, str, str]  # anchor (data coords), text, colour, owner
+
+
+def plot(specs: str | Sequence[str], **options: Any) -> Figure:
+    """A figure of f (and f', f'') for each spec, annotated.
+
+    Options: ``range=(-5, 5)``, ``num=1001``, ``layout="overlay"|"grid"``,
+    ``derivative=True``, ``second_derivative=False``, ``saturation_threshold=0.05``,
+    ``annotations=True``, ``sweep="alpha=0.5,1,2"`` (or ``("alpha", [0.5, 1, 2])``),
+    ``style`` (a matplotlib style name), ``dpi=150``, ``size=(w, h)`` in inches, ``title``,
+    ``flavor="torch"``. The same function the ``actviz plot`` command calls.
+    """
+    if isinstance(specs, str):
+        specs = [specs]
+    opts = Options(**options)
+    series = prepare(list(specs), opts)
+    with ExitStack() as stack:
+        stack.enter_context(matplotlib.rc_context(HOUSE_STYLE))
+        if opts.style:
+            stack.enter_context(matplotlib.style.context(opts.style))
+        return _figure(series, opts, list(specs))
+
+
+def _figure(series: list[Series], opts: Options, specs: list[str]) -> Figure:
+    orders = opts.orders
+    columns = [series] if opts.sweep else _group(series)
+    grid_layout = opts.layout == "grid"
+    if grid_layout:
+        rows, cols = len(orders), len(columns)
+        size = opts.size or (max(3.1 * cols, 4.6), 2.5 * rows + 1.0)
+    else:
+        rows, cols = 1, len(orders)
+        size = opts.size or (3.9 * cols + 0.4, 3.6)
+    fig = Figure(figsize=size, dpi=opts.dpi, layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(rows, cols, squeeze=False, sharex=True,
+                        sharey="row" if grid_layout else False)
+    xs = grid(opts, [s.act for s in series])
+    labels: dict[Axes, list[Label]] = {}
+    members_of: dict[Axes, list[Series]] = {}
+    for r in range(rows):
+        for c in range(cols):
+            ax = axes[r, c]
+            order = orders[r] if grid_layout else orders[c]
+            members = members_of[ax] = columns[c] if grid_layout else series
+            for s in members:
+                labels.setdefault(ax, []).extend(draw_series(ax, s, xs, order))
+            ax.set_xlim(*opts.range)
+            ax.axhline(0, color="0.55", lw=0.6, zorder=0.5)
+            if grid_layout and r == 0:
+                ax.set_title(specs[0] if opts.sweep else members[0].spec)
+            if r == rows - 1:
+                ax.set_xlabel("x")
+            if c == 0 or not grid_layout:
+                ax.set_ylabel(_panel_title(order))
+    _legend(fig, series, opts)
+    title = opts.title if opts.title is not None else _default_title(series, specs, opts)
+    if title:
+        fig.suptitle(title)
+    if any(labels.values()):
+        fig.draw_without_rendering()  # lay out the axes so that labels can avoid each other
+        renderer = fig.canvas.get_renderer()
+        for ax, queued in labels.items():
+            place_labels(ax, merge_labels(queued, len(members_of[ax]) > 1), renderer)
+    return fig
+
+
+def merge_labels(queued: list[Label], many: bool) -> list[tuple[tuple[float, float], str, str]]:
+    """Name the function in each label when a panel shows several (``many``), and say once
+    what several share: ``relu, elu: max f′ = 1 on [0, 5]``."""
+    groups: dict[tuple[Any, str], list[Label]] = {}
+    for label in queued:
+        groups.setdefault((label[0], label[1]), []).append(label)
+    merged = []
+    for (anchor, text), members in groups.items():
+        if not many:
+            merged.append((anchor, text, members[0][2]))
+        elif len(members) == 1:
+            merged.append((anchor, f"{members[0][3]}: {text}", members[0][2]))
+        else:
+            names = ", ".join(m[3] for m in members)
+            merged.append((anchor, f"{names}: {text}", "#404040"))
+    return merged
+
+
+def _group(series: list[Series]) -> list[list[Series]]:
+    """Columns of the grid layout: the outputs of one crelu stay together."""
+    groups: list[list[Series]] = []
+    for s in series:
+        if s.output and groups and groups[-1][0].act is s.act:
+            groups[-1].append(s)
+        else:
+            groups.append([s])
+    return groups
+
+
+def _panel_title(order: int) -> str:
+    return f"f{PRIMES[order]}(x)"
+
+
+def _default_title(series: list[Series], specs: list[str], opts: Options) -> str | None:
+    """The formula when one function is drawn (a sweep counts as one)."""
+    if len(specs) != 1:
+        return None
+    formula = f"${series[0].act.definition.latex}$"
+    if series[0].vector:
+        return f"{formula}   over the sampled vector x ({opts.num} points)"
+    return formula
+
+
+def draw_series(ax: Axes, s: Series, xs: np.ndarray, order: int) -> list[Label]:
+    """One curve on one panel with its discontinuities, regions and markers; returns the
+    text labels it wants placed."""
+    x, y, ends = breaks(s, xs, order)
+    (line,) = ax.plot(x, y, color=s.color, linestyle=s.linestyle, zorder=3)
+    line.set_gid(f"curve:{s.label}:{order}")
+    for x0, at, others in ends:  # filled where the function is, open where it is not
+        ax.plot([x0] * len(others), others, linestyle="none", marker="o", ms=4.5,
+                mfc="white", mec=s.color, mew=1.2, zorder=4, gid=f"open:{s.label}:{order}")
+        ax.plot([x0], [at], linestyle="none", marker="o", ms=4.5, color=s.color, zorder=5,
+                gid=f"closed:{s.label}:{order}")
+    if s.act.name == "rrelu" and order < 2:
+        _rrelu_band(ax, s, xs, order)
+    a = s.analysis
+    if a is None:
+        return []
+    for start, end in a.dead:
+        ax.axvspan(start, end, facecolor="none", edgecolor=s.color, hatch="////", lw=0,
+                   alpha=0.55, zorder=1, gid=f"dead:{s.label}")
+    for start, end in a.saturation:
+        ax.axvspan(start, end, color=s.color, alpha=0.11, lw=0, zorder=1,
+                   gid=f"saturation:{s.label}")
+    if order == 0:
+        return _mark_f_panel(ax, s, a)
+    if order == 1:
+        return _mark_derivative_panel(ax, s, a)
+    return []
+
+
+def _rrelu_band(ax: Axes, s: Series, xs: np.ndarray, order: int) -> None:
+    """The slopes rrelu draws from in training, lower to upper, for x < 0."""
+    p = s.act.params
+    neg = xs[xs <= 0]
+    if not len(neg):
+        return
+    if order == 0:
+        low, high = p["upper"] * neg, p["lower"] * neg
+    else:
+        low, high = np.full_like(neg, p["lower"]), np.full_like(neg, p["upper"])
+    ax.fill_between(neg, low, high, color=s.color, alpha=0.16, lw=0, zorder=2,
+                    gid=f"band:{s.label}")
+
+
+def _mark_f_panel(ax: Axes, s: Series, a: Analysis) -> list[Label]:
+    act, labels = s.act, []
+    corners = [k.x for k in act.kinks if k.order == 1 and a.range[0] < k.x < a.range[1]]
+    if corners and not s.vector:
+        ax.plot(corners, s.pick(act(np.array(corners))), linestyle="none", marker="D", ms=4,
+                color=s.color, mec="white", mew=0.6, zorder=5, clip_on=False,
+                gid=f"kink:{s.label}")
+    for x0, y0 in a.minima:
+        ax.plot([x0], [y0], linestyle="none", marker="v", ms=7, mfc="white", mec=s.color,
+                mew=1.4, zorder=6, clip_on=False, gid=f"minimum:{s.label}")
+        labels.append(((x0, y0), f"min {number(y0)} at x = {number(x0)}", s.color, s.label))
+    m = a.max_gradient
+    if m.x is not None and not s.vector:
+        ax.plot([m.x], [float(s.pick(act(m.x)))], linestyle="none", marker="^", ms=6,
+                color=s.color, mec="white", mew=0.6, zorder=6, clip_on=False,
+                gid=f"max_gradient:{s.label}")
+    return labels
+
+
+def _mark_derivative_panel(ax: Axes, s: Series, a: Analysis) -> list[Label]:
+    m = a.max_gradient
+    if m.interval is not None and m.value == 0:
+        return []  # the largest f' is 0, on a dead zone: no steepest point to show
+    if m.interval is not None:
+        for start, end in m.intervals:
+            ax.plot([start, end], [m.value, m.value], color=s.color, lw=6, alpha=0.25,
+                    solid_capstyle="butt", zorder=2, gid=f"plateau:{s.label}")
+        anchor = ((m.interval[0] + m.interval[1]) / 2, m.value)
+    else:
+        anchor = (m.x, m.value)
+        ax.plot([m.x], [m.value], linestyle="none", marker="^", ms=7, color=s.color,
+                mec="white", mew=0.6, zorder=6, clip_on=False, gid=f"max_gradient:{s.label}")
+    return [(anchor, max_gradient_label(a), s.color, s.label)]
+
+
+def _legend(fig: Figure, series: list[Series], opts: Options) -> None:
+    handles: list[Any] = [
+        Line2D([], [], color=s.color, linestyle=s.linestyle,
+               label=s.label + (" (over the sampled vector)" if s.vector else ""))
+        for s in series
+    ]
+    for s in series:
+        a = s.analysis
+        if a is not None and a.saturation:
+            handles.append(Patch(color=s.color, alpha=0.2, lw=0,
+                                 label=f"{s.label} saturates: |f{PRIMES[1]}| < "
+                                 f"{number(opts.saturation_threshold, exact=True)}"))
+        if a is not None and a.dead:
+            handles.append(Patch(facecolor="none", edgecolor=s.color, hatch="////", lw=0,
+                                 label=f"{s.label} dead zone: f{PRIMES[1]} = 0"))
+        if s.act.name == "rrelu":
+            p = s.act.params
+            lower, upper = (number(p[k], 3, exact=True) for k in ("lower", "upper"))
+            handles.append(Patch(color=s.color, alpha=0.25, lw=0,
+                                 label=f"{s.label} training slopes {lower}\u2013{upper}"))
+    analysed = [s for s in series if s.analysis is not None]
+    if analysed:
+        marks = []
+        if any(s.analysis.max_gradient.x is not None for s in analysed):
+            marks.append(("^", "black", f"max f{PRIMES[1]}"))
+        if any(s.analysis.minima for s in analysed):
+            marks.append(("v", "white", "local minimum"))
+        if any(k.order == 1 and opts.range[0] < k.x < opts.range[1]
+               for s in analysed if not s.vector for k in s.act.kinks):
+            marks.append(("D", "black", f"kink: f{PRIMES[1]} jumps"))
+        for marker, face, text in marks:
+            handles.append(Line2D([], [], linestyle="none", marker=marker, mfc=face,
+                                  mec="black", color="black", label=text))
+    ncols = max(1, min(len(handles), 4 if opts.layout == "overlay" else 3))
+    fig.legend(handles=handles, loc="outside lower center", ncols=ncols, frameon=False)
+
+
+CANDIDATES = [(dx * r, dy * r) for r in (1.0, 2.2, 3.6)
+              for dx, dy in ((1, 1), (1, -1), (-1, 1), (-1, -1), (0, 1.3), (0, -1.3),
+                             (1.4, 0), (-1.4, 0))]
+
+
+def place_labels(ax: Axes, queued: list[tuple[tuple[float, float], str, str]],
+                 renderer: Any) -> None:
+    """Put the labels where they overlap no other label, as few curve points and markers as
+    possible, and stay inside the axes; a thin leader line joins a label set far from its
+    point."""
+    inside = ax.get_window_extent(renderer)
+    points = []
+    for line in ax.get_lines():
+        data = line.get_xydata()
+        data = data[np.isfinite(data).all(axis=1)]
+        if len(data):
+            points.append(ax.transData.transform(data[:: max(1, len(data) // 400)]))
+    cloud = np.concatenate(points) if points else np.empty((0, 2))
+    taken: list[Any] = []
+    for anchor, text, color in queued:
+        best = None
+        for dx, dy in CANDIDATES:
+            note = _annotation(ax, anchor, text, color, dx * 10, dy * 10)
+            box = note.get_window_extent(renderer)
+            note.remove()
+            outside = not (box.x0 >= inside.x0 and box.x1 <= inside.x1
+                           and box.y0 >= inside.y0 and box.y1 <= inside.y1)
+            overlaps = sum(box.overlaps(other) for other in taken)
+            covered = int(np.count_nonzero(
+                (cloud[:, 0] > box.x0) & (cloud[:, 0] < box.x1)
+                & (cloud[:, 1] > box.y0) & (cloud[:, 1] < box.y1)))
+            # Far from its point, a label reads as belonging elsewhere: distance costs too.
+            score = outside * 10000 + overlaps * 1000 + covered + 2.5 * math.hypot(dx, dy)
+            if best is None or score < best[0]:
+                best = (score, dx, dy, box)
+        assert best is not None
+        _, dx, dy, box = best
+        _annotation(ax, anchor, text, color, dx * 10, dy * 10, leader=math.hypot(dx, dy) > 1.5)
+        taken.append(box)
+
+
+def _annotation(ax: Axes, anchor, text, color, dx, dy, leader=False):
+    ha = "left" if dx > 0 else "right" if dx < 0 else "center"
+    va = "bottom" if dy > 0 else "top" if dy < 0 else "center"
+    arrow = {"arrowstyle": "-", "color": color, "lw": 0.6, "shrinkA": 0, "shrinkB": 3}
+    note = ax.annotate(text, xy=anchor, xytext=(dx, dy), textcoords="offset points",
+                       ha=ha, va=va, fontsize=7.5, color=_darker(color), zorder=7,
+                       bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
+                             "alpha": 0.85},
+                       arrowprops=arrow if leader else None, annotation_clip=False)
+    note.set_in_layout(False)
+    note.set_gid("label")
+    return note
+
+
+def _darker(color: str) -> str:
+    return _hex([0.8 * c for c in to_rgb(color)])
+
+
+# --- saving ------------------------------------------------------------------------------------
+
+def save(fig: Figure, path: str | Path, fmt: str | None = None,
+         dpi: float | None = None) -> Path:
+    """Write ``fig`` to ``path`` atomically (a temporary file in the same folder, renamed into
+    place), with fixed metadata so that the same figure gives the same bytes."""
+    path = Path(path)
+    fmt = (fmt or path.suffix.lstrip(".") or "png").lower()
+    if fmt not in PLOT_FORMATS:
+        raise ParameterError(f"unknown figure format '{fmt}'; choose one of "
+                             f"{', '.join(PLOT_FORMATS)}")
+    def write(handle):
+        with matplotlib.rc_context({"svg.hashsalt": "actviz"}):
+            fig.savefig(handle, format=fmt, dpi=dpi or fig.dpi, metadata=SAVE_METADATA[fmt])
+
+    return write_atomically(path, write)
