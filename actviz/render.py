@@ -298,6 +298,7 @@ def _figure(series: list[Series], opts: Options, specs: list[str]) -> Figure:
             for s in members:
                 labels.setdefault(ax, []).extend(draw_series(ax, s, xs, order))
             ax.set_xlim(*opts.range)
+            _flat_panel_limits(ax, members, order)
             ax.axhline(0, color="0.55", lw=0.6, zorder=0.5)
             if grid_layout and r == 0:
                 ax.set_title(specs[0] if opts.sweep else members[0].spec)
@@ -333,6 +334,15 @@ def merge_labels(queued: list[Label], many: bool) -> list[tuple[tuple[float, flo
             names = ", ".join(m[3] for m in members)
             merged.append((anchor, f"{names}: {text}", "#404040"))
     return merged
+
+
+def _flat_panel_limits(ax: Axes, members: list[Series], order: int) -> None:
+    """A panel whose curves are all one constant c (f'' of a piecewise linear function)
+    gets the y range c - 1 to c + 1, not matplotlib's range around rounding noise."""
+    values = np.concatenate([s.data[order].ravel() for s in members])
+    values = values[np.isfinite(values)]
+    if len(values) and np.ptp(values) == 0:
+        ax.set_ylim(values[0] - 1, values[0] + 1)
 
 
 def _group(series: list[Series]) -> list[list[Series]]:
