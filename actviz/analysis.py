@@ -18,6 +18,7 @@ Definitions (DESIGN.md, "Analysis"):
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -25,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from .catalog import Activation, get
+from .errors import ParameterError
 from .options import check_range, check_threshold
 
 GRID = 2001
@@ -200,22 +202,7 @@ class _Scalar:
     # -- max gradient -----------------------------------------------------------------------
 
     def _max_gradient(self) -> MaxGradient:
-        d = self.d
-        best = int(np.argmax(d))
-        value, x = float(d[best]), float(self.xs[best])
-        for i in range(1, len(d) - 1):  # refine interior maxima on f'' = 0
-            if d[i] >= d[i - 1] and d[i] >= d[i + 1] and self.dd[i - 1] > 0 > self.dd[i + 1]:
-                root = self.bisect(lambda t: self.at(t, 2) > 0, float(self.xs[i - 1]),
-                              float(self.xs[i + 1]))
-                peak = self.at(root, 1)
-                if peak > value or (peak == value and abs(root - x) < 1e-6):
-                    value, x = peak, root
-        for kink in self.kinks:  # a supremum approached from one side of a kink
-            left, _, right = self.act.one_sided(kink.x, 1)
-            sides = [float(self._pick(left))] if kink.x > self.lo else []
-            sides += [float(self._pick(right))] if kink.x < self.hi else []
-            if sides and max(sides) > value:
-                value, x = max(sides), kink.x
+        value, x = self.extreme_slope(+1)
         scale = max(1.0, abs(value))
         plateau = _merge(_within([(p.start, p.end) for p in self.act.pieces
                                   if abs(p.slope_of(self.k) - value) <= 1e-12 * scale],
@@ -223,8 +210,28 @@ class _Scalar:
         if plateau:
             longest = max(plateau, key=lambda iv: iv[1] - iv[0])
             return MaxGradient(value, None, longest, False, plateau)
-        edge = x in (self.lo, self.hi)
-        return MaxGradient(value, x, None, edge)
+        return MaxGradient(value, x, None, x in (self.lo, self.hi))
+
+    def extreme_slope(self, sign: int) -> tuple[float, float]:
+        """(value, x) of the largest f' (sign +1) or the smallest (sign -1) on the range:
+        grid maxima refined on f'' = 0, and the one-sided limits at kinks."""
+        d, dd = sign * self.d, sign * self.dd
+        best = int(np.argmax(d))
+        value, x = float(d[best]), float(self.xs[best])
+        for i in range(1, len(d) - 1):  # refine interior maxima on f'' = 0
+            if d[i] >= d[i - 1] and d[i] >= d[i + 1] and dd[i - 1] > 0 > dd[i + 1]:
+                root = self.bisect(lambda t: sign * self.at(t, 2) > 0, float(self.xs[i - 1]),
+                                   float(self.xs[i + 1]))
+                peak = sign * self.at(root, 1)
+                if peak > value or (peak == value and abs(root - x) < 1e-6):
+                    value, x = peak, root
+        for kink in self.kinks:  # a supremum approached from one side of a kink
+            left, _, right = self.act.one_sided(kink.x, 1)
+            sides = [sign * float(self._pick(left))] if kink.x > self.lo else []
+            sides += [sign * float(self._pick(right))] if kink.x < self.hi else []
+            if sides and max(sides) > value:
+                value, x = max(sides), kink.x
+        return sign * value, x
 
     # -- stationary points and decreasing stretches -----------------------------------------
 
@@ -306,3 +313,236 @@ def _analyze_vector(act: Activation, bounds: Interval, tau: float) -> Analysis:
                                  best in (0, len(xs) - 1)),
         minima=(), maxima=(), non_monotonic=tuple(runs), kinks=(), jumps=(),
     )
+
+
+# --- properties for compare ---------------------------------------------------------------------
+
+WIDE = (-50.0, 50.0)
+"""Where sup |f'| over the reals is searched (with the limits at +-inf): every feature of the
+catalog's functions lies well inside."""
+
+
+@dataclass(frozen=True)
+class Gaussian:
+    """Statistics of f(z) for z ~ N(0, 1): E[f], Var[f], E[f'^2] and 1/sqrt(E[f^2]).
+
+    For crelu, ``mean`` and ``var`` are per output and the squares are of the output vector's
+    length (so ``gain`` is still one number)."""
+
+    mean: float | list[float]
+    var: float | list[float]
+    grad_sq: float
+    gain: float
+
+
+def smoothness(act: Activation) -> str:
+    """``discontinuous``, ``C0``, ``C1``, ``C2`` or ``C-inf``, from the catalog's kinks."""
+    if not act.kinks:
+        return "C-inf"
+    lowest = min(k.order for k in act.kinks)
+    return "discontinuous" if lowest == 0 else f"C{lowest - 1}"
+
+
+def gaussian(act: Activation) -> Gaussian | None:
+    """E[f(z)], Var[f(z)], E[f'(z)^2], 1/sqrt(E[f(z)^2]) for z ~ N(0, 1), integrated piece
+    by piece between the kinks with adaptive quadrature (accurate to about 1e-12); None for
+    vector functions, whose value at z depends on the rest of a vector."""
+    if act.definition.vector:
+        return None
+    from scipy.integrate import quad
+
+    cuts = sorted({-40.0, 0.0, 40.0, *(k.x for k in act.kinks if -40 < k.x < 40)})
+    outputs = act.definition.outputs
+
+    def expect(order: int, power: int, output: int | None) -> float:
+        def integrand(z: float) -> float:
+            value = act.evaluate(np.array([z]), order)[order][0]
+            value = value ** power if output is None else value[output] ** power
+            weight = math.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
+            total = np.sum(value) if output is None else value
+            return 0.0 if weight == 0.0 else float(total * weight)
+
+        return math.fsum(quad(integrand, a, b, epsabs=1e-14, epsrel=1e-13, limit=200)[0]
+                         for a, b in itertools.pairwise(cuts))
+
+    square = expect(0, 2, None)
+    if outputs == 1:
+        mean: float | list[float] = _clean(expect(0, 1, None))
+        var: float | list[float] = square - mean * mean
+    else:
+        means = [_clean(expect(0, 1, k)) for k in range(outputs)]
+        mean = means
+        var = [expect(0, 2, k) - m * m for k, m in enumerate(means)]
+    gain = 1.0 / math.sqrt(square) if square > 0 else math.inf
+    return Gaussian(mean=mean, var=var, grad_sq=expect(1, 2, None), gain=gain)
+
+
+def _clean(mean: float) -> float:
+    """A mean below the quadrature's accuracy (1e-14) is 0: selu's is 0 by construction and
+    comes out as 5.6e-17, which is noise, not information."""
+    return 0.0 if abs(mean) < 1e-14 else mean
+
+
+def lipschitz(act: Activation) -> float:
+    """sup |f'| over the reals (inf when f' is unbounded): the steepest slopes on a wide
+    interval, refined, and the limits of f' at +-inf."""
+    assert act.limits is not None
+    limits = [abs(v) for v in np.ravel(act.limits[1])]
+    slopes = []
+    for k in range(act.definition.outputs):
+        scan = _Scalar(act, WIDE, 0.0, k)
+        slopes += [abs(scan.extreme_slope(+1)[0]), abs(scan.extreme_slope(-1)[0])]
+    return float(max(limits + slopes))
+
+
+def output_range(act: Activation, result: Analysis, output: int = 0) -> tuple[float, float]:
+    """The smallest and largest f on the range (the infimum and supremum, at jumps): edges,
+    minima and maxima found by root-finding, and both sides of every kink."""
+    lo, hi = result.range
+    pick = (lambda v: np.ravel(v)[output]) if act.definition.outputs > 1 else float
+    candidates = [pick(act(lo)), pick(act(hi))]
+    candidates += [y for _, y in (*result.minima, *result.maxima)]
+    for kink in act.kinks:
+        if lo <= kink.x <= hi:
+            candidates += [pick(v) for v in act.one_sided(kink.x, 0)]
+    xs = np.linspace(lo, hi, GRID)
+    values = act(xs).reshape(GRID, -1)[:, output]
+    candidates += [float(values.min()), float(values.max())]
+    return float(min(candidates)), float(max(candidates))
+
+
+def cost(act: Activation, baseline: Activation | None = None, repeats: int = 7,
+         size: int = 100_000) -> float:
+    """Time of f and f' together per element, relative to relu, on this machine: the median
+    of ``repeats`` interleaved runs on ``size`` points in [-5, 5]."""
+    import time
+
+    baseline = baseline or get("relu")
+    x = np.linspace(-5.0, 5.0, size)
+    ratios = []
+    for _ in range(repeats):
+        times = []
+        for fn in (act, baseline):
+            start = time.perf_counter()
+            fn.evaluate(x, 1)
+            times.append(time.perf_counter() - start)
+        ratios.append(times[0] / times[1])
+    return float(np.median(ratios))
+
+
+def properties(spec: str | Activation, range: Interval = (-5.0, 5.0),
+               saturation_threshold: float = 0.05, flavor: str = "torch",
+               measure_cost: bool = True) -> dict[str, Any]:
+    """What ``actviz compare`` reports of one function (DESIGN.md "Analysis", properties):
+    JSON-ready but for infinities, which stay floats."""
+    act = get(spec, flavor=flavor)
+    result = analyze(act, range, saturation_threshold)
+    vector = act.definition.vector
+    bounds = None if vector else [np.ravel(v).tolist() if act.definition.outputs > 1
+                                  else float(v) for v in act.limits[0]]
+    f0, df0 = act.evaluate(np.array([0.0]), 1)
+    stats = gaussian(act)
+    spans = [output_range(act, result, int(k)) for k in np.arange(act.definition.outputs)] \
+        if not vector else [(float(np.min(act(np.linspace(*result.range, GRID)))),
+                             float(np.max(act(np.linspace(*result.range, GRID)))))]
+    return {
+        "spec": spec if isinstance(spec, str) else act.spec,
+        "name": act.name,
+        "params": act.params,
+        "range": list(result.range),
+        "output_range": list(spans[0]) if len(spans) == 1 else [list(s) for s in spans],
+        "bounds": bounds,
+        "f0": _scalar_or_list(f0[0]),
+        "df0": _scalar_or_list(df0[0]),
+        "monotonic": not result.non_monotonic,
+        "smoothness": smoothness(act),
+        "zero_centred": stats is not None and _zero(stats.mean),
+        "lipschitz": None if vector else lipschitz(act),
+        "max_gradient": {k: v for k, v in asdict(result.max_gradient).items()
+                         if k != "intervals"},
+        "minima": [list(m) for m in result.minima],
+        "saturation": [list(iv) for iv in result.saturation],
+        "dead": [list(iv) for iv in result.dead],
+        "kinks": list(result.kinks),
+        "gaussian": asdict(stats) if stats is not None else None,
+        "cost": cost(act) if measure_cost else None,
+    }
+
+
+def _scalar_or_list(value: np.ndarray) -> float | list[float]:
+    return float(value) if np.ndim(value) == 0 else np.asarray(value).tolist()
+
+
+def _zero(mean: float | list[float]) -> bool:
+    """Zero-centred: E[f(z)] = 0 for z ~ N(0, 1), to 1e-9 (every output, for crelu)."""
+    return all(abs(m) < 1e-9 for m in np.ravel(mean))
+
+
+# --- diff ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Difference:
+    """How far two functions drift apart on a range: the largest |f_A - f_B| and
+    |f'_A - f'_B| with where they occur (refined), and the mean |f_A - f_B|."""
+
+    a: str
+    b: str
+    range: Interval
+    max_abs: float
+    max_abs_x: float
+    max_abs_derivative: float
+    max_abs_derivative_x: float
+    mean_abs: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def difference(a: str | Activation, b: str | Activation, range: Interval = (-5.0, 5.0),
+               flavor: str = "torch") -> Difference:
+    """Compare two element-wise functions on ``range``; see :class:`Difference`."""
+    fa, fb = get(a, flavor=flavor), get(b, flavor=flavor)
+    for act in (fa, fb):
+        if act.definition.vector or act.definition.outputs > 1:
+            raise ParameterError(f"diff compares functions of one input and one output; "
+                                 f"{act.name} is not one")
+    lo, hi = check_range(range)
+    kinks = sorted({k.x for act in (fa, fb) for k in act.kinks if lo < k.x < hi})
+    xs = np.unique(np.concatenate([np.linspace(lo, hi, GRID), kinks]))
+
+    def gap(x: np.ndarray | float, order: int) -> np.ndarray:
+        x = np.atleast_1d(np.asarray(x, dtype=float))
+        return fa.evaluate(x, order)[order] - fb.evaluate(x, order)[order]
+
+    def largest(order: int) -> tuple[float, float]:
+        """max |g^(order)| with g = f_A - f_B: the grid's largest, refined on g^(order+1)."""
+        values = np.abs(gap(xs, order))
+        i = int(np.argmax(values))
+        best, where = float(values[i]), float(xs[i])
+        for j in (i - 1, i):
+            if 0 <= j < len(xs) - 1:
+                lo_j, hi_j = float(xs[j]), float(xs[j + 1])
+                sign = np.sign(gap(xs[i], order)[0])
+                slope_lo, slope_hi = (sign * gap(t, order + 1)[0] for t in (lo_j, hi_j))
+                if slope_lo > 0 > slope_hi:  # |g| rises then falls: a peak inside
+                    root = bisect(lambda t, s=sign: s * gap(t, order + 1)[0] > 0, lo_j, hi_j,
+                                  kinks)
+                    value = float(abs(gap(root, order)[0]))
+                    if value > best:
+                        best, where = value, root
+        return best, where
+
+    from scipy.integrate import quad
+
+    signs = np.sign(gap(xs, 0))
+    roots = [bisect(lambda t: gap(t, 0)[0] > 0, float(xs[i]), float(xs[i + 1]), kinks)
+             for i in np.flatnonzero(signs[:-1] * signs[1:] < 0)]
+    cuts = sorted({lo, hi, *kinks, *roots})
+    area = math.fsum(quad(lambda t: abs(float(gap(t, 0)[0])), p, q, epsabs=1e-15,
+                          epsrel=1e-12, limit=200)[0] for p, q in itertools.pairwise(cuts))
+    value, where = largest(0)
+    d_value, d_where = largest(1)
+    return Difference(a=fa.spec if not isinstance(a, str) else a,
+                      b=fb.spec if not isinstance(b, str) else b, range=(lo, hi),
+                      max_abs=value, max_abs_x=where, max_abs_derivative=d_value,
+                      max_abs_derivative_x=d_where, mean_abs=area / (hi - lo))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -13,7 +14,7 @@ from . import __version__
 from ._text import columns, json_ready
 from .catalog import FLAVORS, REGISTRY, describe, get, names, summary
 from .errors import ActvizError, OutputError
-from .options import PLOT_FORMATS, figure_target
+from .options import PLOT_FORMATS, figure_target, output_format, writable_path
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -49,6 +50,9 @@ def cli() -> None:
     \b
     Examples:
       actviz plot relu elu             annotated f and f' panels -> output/relu_elu.png
+      actviz table sigmoid --range -5 5    values on the terminal (or CSV, Markdown, ...)
+      actviz compare relu gelu silu    computed properties, side by side
+      actviz diff gelu gelu:approximate=tanh   how far two definitions drift apart
       actviz list                      all 46 functions, their families and parameters
       actviz info gelu                 formulas, kinks, limits and reference of one
       actviz info elu:alpha=0.5        a spec sets parameters: NAME:KEY=VALUE,...
@@ -146,6 +150,159 @@ def plot(specs: tuple[str, ...], x_range: tuple[float, float], num: int, output:
     )
     render.save(fig, path, fmt)
     click.echo(str(path))
+
+
+# --- table, compare, diff -------------------------------------------------------------------
+
+TABLE_FORMATS = ("text", "csv", "markdown", "latex", "json")
+
+
+def table_format_option(command: Callable) -> Callable:
+    return click.option(
+        "-f", "--format", "fmt", type=click.Choice(TABLE_FORMATS),
+        help="text, csv, markdown, latex or json (default: from the -o extension "
+        ".txt .csv .md .tex .json, else text). Example: -f markdown",
+    )(command)
+
+
+def precision_option(command: Callable) -> Callable:
+    return click.option(
+        "-p", "--precision", type=click.IntRange(1, 17),
+        help="Significant digits (default 6 in text, Markdown and LaTeX; CSV and JSON carry "
+        "every digit). Example: -p 3",
+    )(command)
+
+
+def table_output_option(command: Callable) -> Callable:
+    return click.option(
+        "-o", "--output", type=click.Path(dir_okay=False),
+        help="Write to this file instead of the terminal. Example: -o table.csv",
+    )(command)
+
+
+def saturation_option(command: Callable) -> Callable:
+    return click.option(
+        "--saturation-threshold", type=float, default=0.05, show_default=True,
+        help="Saturation is where |f'| < T. Example: --saturation-threshold 0.01",
+    )(command)
+
+
+def emit(output: str | None, write: Callable[[Any], None]) -> None:
+    """Run ``write(stream)`` on the terminal, or on the file ``output`` (written whole or not
+    at all) and print its path."""
+    if output is None:
+        write(sys.stdout)
+        return
+    from ._files import write_atomically
+
+    path = write_atomically(writable_path(output), write, mode="w")
+    click.echo(str(path))
+
+
+@cli.command(short_help="Values of f, f' (and f'') on a range, in five formats.")
+@click.argument("specs", nargs=-1, required=True)
+@range_option
+@click.option("--num", type=int, help="Evenly spaced points on the range (default 11). "
+              "Example: --num 21")
+@click.option("--step", help="A point every STEP from MIN, MAX included when a step lands "
+              "on it. Example: --step 0.1")
+@click.option("--points", metavar="X1,X2,...", help="These x values instead of a range. "
+              "Example: --points -1,0,0.5,2")
+@table_format_option
+@precision_option
+@table_output_option
+@click.option("--derivative/--no-derivative", default=True, show_default=True,
+              help="Add the f' column. Example: --no-derivative")
+@click.option("--second-derivative", is_flag=True, help="Add the f'' column. "
+              "Example: --second-derivative")
+@flavor_option
+def table(specs: tuple[str, ...], x_range: tuple[float, float], num: int | None,
+          step: str | None, points: str | None, fmt: str | None, precision: int | None,
+          output: str | None, derivative: bool, second_derivative: bool, flavor: str) -> None:
+    """Tabulate x, then for each SPEC its value and derivative: columns x, SPEC, SPEC'.
+
+    \b
+    Examples:
+      actviz table sigmoid --range -5 5
+      actviz table relu elu --step 0.5 -f markdown
+      actviz table gelu gelu:approximate=tanh --points -3,-1,0,1,3 -o gelu.csv
+      actviz table tanh --second-derivative -f latex -o tanh.tex
+    """
+    from . import tables
+
+    fmt = output_format(output, fmt, TABLE_FORMATS, "text", tables.EXTENSIONS)
+    xs = tables.sample_points(x_range, num, step, points)
+    cols = tables.value_columns(list(specs), derivative, second_derivative, flavor)
+    emit(output, lambda out: tables.write_values(out, fmt, xs, cols, precision))
+
+
+@cli.command(short_help="Computed properties of functions, side by side.")
+@click.argument("specs", nargs=-1, required=True)
+@range_option
+@saturation_option
+@table_format_option
+@precision_option
+@table_output_option
+@flavor_option
+def compare(specs: tuple[str, ...], x_range: tuple[float, float], saturation_threshold: float,
+            fmt: str | None, precision: int | None, output: str | None, flavor: str) -> None:
+    """Compare what each SPEC is: output range and bounds, f(0), f'(0), monotonic,
+    smoothness, zero-centred, Lipschitz constant, steepest point, minima, saturation, dead
+    zones, kinks, statistics under a standard normal input (mean, variance, E[f'^2], the
+    variance-preserving gain) and the cost of f and f' relative to relu.
+
+    \b
+    Examples:
+      actviz compare relu gelu silu
+      actviz compare relu leaky_relu elu selu -f markdown
+      actviz compare sigmoid tanh --range -10 10 -f json -o props.json
+    """
+    from .analysis import properties
+    from .tables import EXTENSIONS, write_compare
+
+    fmt = output_format(output, fmt, TABLE_FORMATS, "text", EXTENSIONS)
+    records = []
+    for spec in specs:
+        record = properties(spec, x_range, saturation_threshold, flavor)
+        record["saturation_threshold"] = saturation_threshold
+        records.append(record)
+    emit(output, lambda out: write_compare(out, fmt, records, precision))
+
+
+@cli.command(short_help="How far two definitions of a function drift apart.")
+@click.argument("a")
+@click.argument("b")
+@range_option
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format. Example: -f json")
+@precision_option
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Also draw f_A - f_B and f'_A - f'_B, maxima marked, to this image "
+              "(.png, .svg, .pdf). Example: -o gelu-diff.png")
+@flavor_option
+def diff(a: str, b: str, x_range: tuple[float, float], fmt: str, precision: int | None,
+         output: str | None, flavor: str) -> None:
+    """Print the largest |f_A - f_B| and |f'_A - f'_B| on the range, where they occur, and
+    the mean |f_A - f_B|.
+
+    \b
+    Examples:
+      actviz diff gelu gelu:approximate=tanh
+      actviz diff gelu quick_gelu --range -8 8 -f json
+      actviz diff silu swish:beta=1.5 -o silu-vs-swish.png
+    """
+    from .analysis import difference
+    from .tables import write_difference
+
+    target = figure_target([], output, None) if output is not None else None
+    result = difference(a, b, x_range, flavor)
+    write_difference(sys.stdout, fmt, result, precision)
+    if target is not None:
+        from . import render
+
+        path, image_format = target
+        render.save(render.plot_difference(result, flavor=flavor), path, image_format)
+        click.echo(str(path))
 
 
 # --- list -----------------------------------------------------------------------------------

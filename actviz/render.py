@@ -227,6 +227,8 @@ def number(value: float, digits: int = 4, exact: bool = False) -> str:
     value = float(value)
     if value.is_integer() and abs(value) < 1e6:
         text = str(int(value))
+    elif abs(value) < 1e-3 or abs(value) >= 1e6:
+        text = f"{value:.{digits - 1}e}"
     elif exact:
         text = f"{value:.{digits}g}"
     else:
@@ -542,6 +544,47 @@ def _annotation(ax: Axes, anchor, text, color, dx, dy, leader=False):
 
 def _darker(color: str) -> str:
     return _hex([0.8 * c for c in to_rgb(color)])
+
+
+# --- difference of two functions ------------------------------------------------------------
+
+def plot_difference(diff: Any, flavor: str = "torch", num: int = 2001, dpi: float = 150.0,
+                    size: tuple[float, float] | None = None) -> Figure:
+    """f_A - f_B and f'_A - f'_B on the range of ``diff`` (an :class:`analysis.Difference`),
+    each largest |difference| marked and labelled."""
+    a, b = get(diff.a, flavor=flavor), get(diff.b, flavor=flavor)
+    lo, hi = diff.range
+    kinks = [k.x for act in (a, b) for k in act.kinks if lo < k.x < hi]
+    xs = np.unique(np.concatenate([np.linspace(lo, hi, num), kinks]))
+    fa, fb = a.evaluate(xs, 1), b.evaluate(xs, 1)
+    marks = [(diff.max_abs_x, "max |\u0394f|", diff.max_abs),
+             (diff.max_abs_derivative_x, "max |\u0394f\u2032|", diff.max_abs_derivative)]
+    with matplotlib.rc_context(HOUSE_STYLE):
+        fig = Figure(figsize=size or (8.2, 3.6), dpi=dpi, layout="constrained")
+        FigureCanvasAgg(fig)
+        axes = fig.subplots(1, 2, sharex=True)
+        labels = {}
+        for order, ax in enumerate(axes):
+            gap = fa[order] - fb[order]
+            ax.plot(xs, gap, color=PALETTE[0], gid=f"curve:difference:{order}")
+            ax.axhline(0, color="0.55", lw=0.6, zorder=0.5)
+            x0, text, value = marks[order]
+            y0 = float(a.evaluate(np.array([x0]), order)[order][0]
+                       - b.evaluate(np.array([x0]), order)[order][0])
+            ax.plot([x0], [y0], linestyle="none", marker="^" if y0 >= 0 else "v", ms=7,
+                    color=PALETTE[1], clip_on=False, zorder=6, gid=f"max_difference:{order}")
+            labels[ax] = [((x0, y0), f"{text} = {number(value)} at x = {number(x0)}",
+                           PALETTE[1])]
+            ax.set_xlim(lo, hi)
+            ax.set_xlabel("x")
+            ax.set_ylabel([r"$\Delta f = f_A(x) - f_B(x)$",
+                           r"$\Delta f' = f'_A(x) - f'_B(x)$"][order])
+        fig.suptitle(f"A = {diff.a},  B = {diff.b}")
+        fig.draw_without_rendering()
+        renderer = fig.canvas.get_renderer()
+        for ax, queued in labels.items():
+            place_labels(ax, queued, renderer)
+    return fig
 
 
 # --- saving ------------------------------------------------------------------------------------

@@ -1,0 +1,363 @@
+"""actviz table, compare and diff: the seed article's tables, every format parsed back,
+Gaussian statistics against mpmath quadrature, errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+
+import mpmath as mp
+import pytest
+from click.testing import CliRunner
+
+from actviz.analysis import difference, properties
+from actviz.cli import cli
+
+from .reference import SCALAR
+
+SEED_X = list(range(-5, 6))
+# ../shared/seeds/activation-functions-article-with-tables.md, its printed outputs:
+SEED = {
+    "sigmoid": (3, [0.007, 0.018, 0.047, 0.119, 0.269, 0.5, 0.731, 0.881, 0.953, 0.982,
+                    0.993]),
+    "tanh": (2, [-1.0, -1.0, -1.0, -0.96, -0.76, 0.0, 0.76, 0.96, 1.0, 1.0, 1.0]),
+    "relu": (None, [0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5]),
+    "leaky_relu": (None, [-0.05, -0.04, -0.03, -0.02, -0.01, 0.0, 1, 2, 3, 4, 5]),
+    "softmax": (3, [0.0, 0.0, 0.0, 0.001, 0.002, 0.004, 0.012, 0.031, 0.086, 0.233, 0.632]),
+}
+
+
+def run(*args, cwd=None):
+    if cwd is None:
+        return CliRunner().invoke(cli, list(args))
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        return CliRunner().invoke(cli, list(args))
+    finally:
+        os.chdir(old)
+
+
+def parse_csv(text):
+    rows = list(csv.reader(io.StringIO(text)))
+    return rows[0], [[float(c) for c in row] for row in rows[1:]]
+
+
+@pytest.mark.parametrize("name", sorted(SEED))
+def test_seed_article_tables_are_reproduced(name):
+    decimals, expected = SEED[name]
+    result = run("table", name, "--range", "-5", "5", "-f", "csv", "--no-derivative")
+    assert result.exit_code == 0
+    header, rows = parse_csv(result.output)
+    assert header == ["x", name]
+    assert [row[0] for row in rows] == SEED_X
+    values = [row[1] for row in rows]
+    if decimals is None:
+        assert values == pytest.approx(expected, abs=1e-15)
+    else:
+        assert [round(v, decimals) for v in values] == expected
+
+
+def test_default_text_table_has_x_then_value_then_derivative():
+    lines = run("table", "sigmoid", "--range", "-5", "5").output.splitlines()
+    assert lines[0].split() == ["x", "sigmoid", "sigmoid'"]
+    assert len(lines) == 12
+    assert lines[6].split() == ["0", "0.5", "0.25"]
+    assert lines[1].split() == ["-5", "0.00669285", "0.00664806"]  # 6 significant digits
+
+
+def test_step_prints_decimal_x_without_drift():
+    result = run("table", "relu", "--range", "-1", "1", "--step", "0.1", "--no-derivative")
+    xs = [line.split()[0] for line in result.output.splitlines()[1:]]
+    assert len(xs) == 21
+    assert xs[0] == "-1" and xs[13] == "0.3" and xs[-1] == "1"
+    assert "0.30000000000000004" not in result.output
+    # the end point only when a step lands on it
+    out = run("table", "relu", "--range", "0", "1", "--step", "0.3", "-f", "csv").output
+    assert [row[0] for row in parse_csv(out)[1]] == [0, 0.3, 0.6, 0.9]
+
+
+def test_points_and_second_derivative_columns():
+    out = run("table", "gelu", "--points", "-1,0,2.5", "--second-derivative", "-f", "csv")
+    header, rows = parse_csv(out.output)
+    assert header == ["x", "gelu", "gelu'", "gelu''"]
+    assert [r[0] for r in rows] == [-1.0, 0.0, 2.5]
+    assert rows[1][1:] == [0.0, 0.5, pytest.approx(2 / math.sqrt(2 * math.pi), rel=1e-15)]
+
+
+def test_csv_full_precision_round_trips_exactly():
+    out = run("table", "gelu", "tanh", "--num", "101", "-f", "csv").output
+    header, rows = parse_csv(out)
+    import actviz
+
+    xs = [r[0] for r in rows]
+    assert [r[1] for r in rows] == actviz.get("gelu")(xs).tolist()
+    assert [r[4] for r in rows] == actviz.get("tanh").derivative(xs).tolist()
+    assert header == ["x", "gelu", "gelu'", "tanh", "tanh'"]
+
+
+def test_precision_option():
+    out = run("table", "sigmoid", "--points", "1", "-f", "csv", "-p", "3").output
+    assert out.splitlines()[1] == "1,0.731,0.197"
+    out = run("table", "sigmoid", "--points", "1", "-p", "2").output
+    assert out.splitlines()[1].split() == ["1", "0.73", "0.2"]
+
+
+def test_json_structure_and_values():
+    data = json.loads(run("table", "elu:alpha=0.5", "crelu", "--points", "-1,1", "-f",
+                          "json", "--second-derivative").output)
+    assert data["x"] == [-1.0, 1.0]
+    elu, crelu = data["functions"]
+    assert elu["spec"] == "elu:alpha=0.5" and elu["name"] == "elu"
+    assert elu["params"] == {"alpha": 0.5}
+    assert elu["value"][0] == pytest.approx(0.5 * (math.exp(-1) - 1), rel=1e-15)
+    assert set(elu) == {"spec", "name", "params", "value", "derivative", "second_derivative"}
+    assert crelu["value"] == [[0.0, 1.0], [1.0, 0.0]]
+
+
+def test_markdown_rows_parse_back():
+    out = run("table", "relu", "elu", "--num", "5", "-f", "markdown").output
+    lines = out.splitlines()
+    assert lines[0] == "| x | relu | relu' | elu | elu' |"
+    assert lines[1] == "|---:|---:|---:|---:|---:|"
+    rows = [[float(c) for c in line.strip("| ").split(" | ")] for line in lines[2:]]
+    assert [r[0] for r in rows] == [-5.0, -2.5, 0.0, 2.5, 5.0]
+    assert rows[1][3] == pytest.approx(math.exp(-2.5) - 1, abs=5e-7)
+
+
+def parse_latex_rows(text):
+    body = text.split("\\midrule\n")[1].split("\\bottomrule")[0]
+    rows = []
+    for line in body.strip().splitlines():
+        cells = [c.strip().strip("$") for c in line.rstrip("\\ ").split("&")]
+        rows.append([float(re.sub(r"\\times10\^\{(-?\d+)\}", r"e\1", c)) for c in cells])
+    return rows
+
+
+def test_latex_booktabs_with_math_headers_parses_back():
+    out = run("table", "sigmoid", "--points", "-20,0,3", "-f", "latex").output
+    assert out.startswith("\\begin{tabular}{rrr}\n\\toprule\n")
+    assert "$x$ & $\\sigma(x)$ & $\\sigma'(x)$ \\\\" in out
+    assert out.endswith("\\bottomrule\n\\end{tabular}\n")
+    rows = parse_latex_rows(out)
+    assert rows[0][0] == -20.0
+    assert rows[0][1] == pytest.approx(2.06115e-9, rel=1e-6)  # written as 2.06115\times10^{-9}
+    assert rows[2][1] == pytest.approx(0.952574, rel=1e-6)
+    head = run("table", "elu:alpha=0.5", "--points", "0", "-f", "latex").output
+    assert r"$\mathrm{ELU}_{\alpha=0.5}(x)$" in head
+
+
+def test_output_file_format_from_extension_and_path_printed(tmp_path):
+    result = run("table", "relu", "-o", "tables/relu.md", cwd=tmp_path)
+    assert result.exit_code == 0
+    assert result.output == "tables/relu.md\n"
+    assert (tmp_path / "tables/relu.md").read_text().startswith("| x | relu | relu' |")
+    assert run("table", "relu", "-o", "r.tex", cwd=tmp_path).exit_code == 0
+    assert (tmp_path / "r.tex").read_text().startswith("\\begin{tabular}")
+    run("table", "relu", "-o", "r.json", cwd=tmp_path)
+    assert json.loads((tmp_path / "r.json").read_text())["x"][0] == -5.0
+    run("table", "relu", "-o", "r.txt", "-f", "csv", cwd=tmp_path)  # --format wins
+    assert (tmp_path / "r.txt").read_text().startswith("x,relu,relu'")
+
+
+def test_vector_functions_over_the_sampled_vector():
+    _, rows = parse_csv(run("table", "softmax", "--num", "11", "-f", "csv").output)
+    assert sum(r[1] for r in rows) == pytest.approx(1.0, rel=1e-15)
+
+
+def test_large_tables_stream_in_blocks(tmp_path):
+    result = run("table", "sigmoid", "--range", "0", "12", "--step", "0.0001", "-f", "csv",
+                 "-o", "big.csv", cwd=tmp_path)
+    assert result.exit_code == 0
+    lines = (tmp_path / "big.csv").read_text().splitlines()
+    assert len(lines) == 120002
+    assert lines[-1].startswith("12,")
+    assert lines[30001].startswith("3,")
+
+
+TABLE_ERRORS = [
+    (["table", "relu", "--step", "0"], 2, "Error: step must be > 0, got 0"),
+    (["table", "relu", "--step", "-1"], 2, "Error: step must be > 0, got -1"),
+    (["table", "relu", "--step", "x"], 2, "Error: step must be numbers, got 'x'"),
+    (["table", "relu", "--points", "a,b"], 2, "Error: points must be numbers, got 'a'"),
+    (["table", "relu", "--points", "1,inf"], 2, "Error: points must be finite, got 'inf'"),
+    (["table", "relu", "--num", "0"], 2, "Error: num must be between 2 and 1000000, got 0"),
+    (["table", "relu", "--range", "1", "1"], 2, "Error: range MIN must be below MAX, got 1 1"),
+    (["table", "relu", "--num", "5", "--step", "1"], 2,
+     "Error: give one of num, step and points, not num and step"),
+    (["table", "relu", "--range", "0", "1", "--step", "1e-7"], 2,
+     "Error: the table would have 10000001 rows; at most 1000000 are written"),
+    (["table", "relu", "-o", "t.xlsx"], 2,
+     "Error: cannot tell the format from the extension '.xlsx' of t.xlsx; use one of .text, "
+     ".csv, .markdown, .latex, .json or give --format"),
+    (["table", "rleu"], 2, "Error: unknown activation 'rleu'. Did you mean 'relu'?"),
+    (["diff", "gelu", "softmax"], 2,
+     "Error: diff compares functions of one input and one output; softmax is not one"),
+    (["compare", "relu", "--range", "3", "-3"], 2,
+     "Error: range MIN must be below MAX, got 3 -3"),
+]
+
+
+@pytest.mark.parametrize(("args", "code", "message"), TABLE_ERRORS,
+                         ids=[" ".join(a) for a, _, _ in TABLE_ERRORS])
+def test_bad_input(tmp_path, args, code, message):
+    result = run(*args, cwd=tmp_path)
+    assert result.exit_code == code
+    assert result.output == message + "\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("args", [["table", "relu", "-f", "xml"], ["diff", "gelu"],
+                                  ["compare"]])
+def test_usage_errors(tmp_path, args):
+    result = run(*args, cwd=tmp_path)
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1].startswith("Error: ")
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- compare ------------------------------------------------------------------------------------
+
+def normal_expectation(fn, power=1, order=0):
+    """E[g(z)^power], z ~ N(0, 1), by mpmath quadrature split at 0 (where the catalog's
+    piecewise functions have their kinks)."""
+    with mp.workdps(30):
+        def integrand(z):
+            value = fn(z) if order == 0 else mp.diff(fn, z, order)
+            return value**power * mp.npdf(z)
+
+        return float(mp.quad(integrand, [-mp.inf, 0, mp.inf]))
+
+
+def test_gaussian_statistics_against_mpmath():
+    selu = properties("selu", measure_cost=False)["gaussian"]
+    assert selu["mean"] == pytest.approx(0.0, abs=1e-8)  # the self-normalising fixed point
+    assert selu["var"] == pytest.approx(1.0, abs=1e-8)
+    assert selu["mean"] == pytest.approx(normal_expectation(SCALAR["selu"]), abs=1e-8)
+    relu = properties("relu", measure_cost=False)["gaussian"]
+    assert relu["gain"] == pytest.approx(math.sqrt(2), abs=1e-8)
+    a = 0.2
+    leaky = properties(f"leaky_relu:negative_slope={a}", measure_cost=False)["gaussian"]
+    assert leaky["gain"] == pytest.approx(math.sqrt(2 / (1 + a * a)), abs=1e-8)
+    tanh = properties("tanh", measure_cost=False)["gaussian"]
+    e_f2 = normal_expectation(SCALAR["tanh"], 2)
+    assert e_f2 == pytest.approx(0.3942944904, abs=1e-10)
+    assert tanh["var"] + tanh["mean"] ** 2 == pytest.approx(e_f2, abs=1e-8)
+    sigmoid = properties("sigmoid", measure_cost=False)["gaussian"]
+    e_d2 = normal_expectation(SCALAR["sigmoid"], 2, order=1)
+    assert e_d2 == pytest.approx(0.04483624135, abs=1e-10)
+    assert sigmoid["grad_sq"] == pytest.approx(e_d2, abs=1e-8)
+    gelu = properties("gelu", measure_cost=False)["gaussian"]
+    assert gelu["mean"] == pytest.approx(normal_expectation(SCALAR["gelu"]), abs=1e-8)
+
+
+def test_compare_json_keys_and_values():
+    result = run("compare", "relu", "gelu", "-f", "json")
+    assert result.exit_code == 0
+    relu, gelu = json.loads(result.output)
+    assert set(relu) >= {"spec", "name", "params", "range", "output_range", "bounds", "f0",
+                         "df0", "monotonic", "smoothness", "zero_centred", "lipschitz",
+                         "max_gradient", "minima", "saturation", "dead", "kinks", "gaussian",
+                         "cost"}
+    assert relu["bounds"] == [0.0, None]
+    assert relu["smoothness"] == "C0" and relu["monotonic"] is True
+    assert relu["max_gradient"] == {"value": 1.0, "x": None, "interval": [0.0, 5.0],
+                                    "at_edge": False}
+    assert relu["dead"] == [[-5.0, 0.0]] and relu["kinks"] == [0.0]
+    assert relu["cost"] > 0
+    assert gelu["smoothness"] == "C-inf" and gelu["monotonic"] is False
+    assert gelu["lipschitz"] == pytest.approx(1.128904145, abs=1e-9)
+    assert gelu["output_range"][0] == pytest.approx(-0.169971207, abs=1e-9)
+    assert gelu["zero_centred"] is False
+    assert json.loads(run("compare", "tanh", "-f", "json").output)[0]["zero_centred"] is True
+
+
+def test_smoothness_classes():
+    expected = {"binary_step": "discontinuous", "relu": "C0", "elu": "C1", "isrlu": "C2",
+                "tanh": "C-inf", "celu": "C1", "hardshrink": "discontinuous"}
+    for spec, cls in expected.items():
+        assert properties(spec, measure_cost=False)["smoothness"] == cls
+
+
+def test_lipschitz_is_over_the_reals():
+    assert properties("relu_squared", measure_cost=False)["lipschitz"] == math.inf
+    assert properties("leaky_relu:negative_slope=-2", measure_cost=False)["lipschitz"] == 2.0
+    assert properties("hard_swish", measure_cost=False)["lipschitz"] == 1.5
+
+
+def test_compare_text_fits_100_columns_and_formats_parse():
+    specs = ["relu", "leaky_relu", "elu", "selu", "gelu", "silu", "mish"]
+    text = run("compare", *specs).output
+    assert max(len(line) for line in text.splitlines()) <= 100
+    assert all(spec in text for spec in specs)
+    md = run("compare", "relu", "elu", "-f", "markdown").output.splitlines()
+    assert md[0] == "| property | relu | elu |"
+    assert any(line.startswith("| smoothness | C0 | C1 |") for line in md)
+    rows = list(csv.DictReader(io.StringIO(run("compare", "relu", "elu", "-f", "csv").output)))
+    assert [r["spec"] for r in rows] == ["relu", "elu"]
+    assert float(rows[0]["gain 1/sqrt(E[f^2])"]) == pytest.approx(math.sqrt(2), rel=1e-15)
+    tex = run("compare", "relu", "elu", "-f", "latex").output
+    assert "property & $\\mathrm{ReLU}(x)$ & $\\mathrm{ELU}(x)$ \\\\" in tex
+    assert "smoothness & C0 & C1 \\\\" in tex
+
+
+# --- diff ---------------------------------------------------------------------------------------
+
+def test_diff_exact_and_tanh_gelu():
+    d = difference("gelu", "gelu:approximate=tanh")
+    assert d.max_abs == pytest.approx(4.732e-4, abs=5e-8)
+    # independently: where d/dx (gelu - gelu_tanh) = 0, by mpmath
+    with mp.workdps(30):
+        def gap(t):
+            return SCALAR["gelu"](t) - SCALAR["gelu:approximate=tanh"](t)
+
+        x0 = float(mp.findroot(lambda t: mp.diff(gap, t), d.max_abs_x))
+        peak = float(abs(gap(mp.mpf(x0))))
+    assert d.max_abs_x == pytest.approx(x0, abs=1e-7)
+    assert d.max_abs == pytest.approx(peak, rel=1e-9)
+    assert abs(d.max_abs_x) == pytest.approx(2.6989, abs=1e-3)
+    assert 0 < d.mean_abs < d.max_abs
+
+
+def test_diff_command_text_json_and_image(tmp_path):
+    out = run("diff", "gelu", "gelu:approximate=tanh").output
+    assert out.splitlines()[0] == "A = gelu, B = gelu:approximate=tanh, on [-5, 5]"
+    assert "max |f_A - f_B|" in out and "0.000473236" in out
+    data = json.loads(run("diff", "gelu", "quick_gelu", "-f", "json").output)
+    assert set(data) == {"a", "b", "range", "max_abs", "max_abs_x", "max_abs_derivative",
+                         "max_abs_derivative_x", "mean_abs"}
+    result = run("diff", "relu", "softplus", "-o", "d.png", cwd=tmp_path)
+    assert result.exit_code == 0
+    assert result.output.splitlines()[-1] == "d.png"
+    assert (tmp_path / "d.png").read_bytes().startswith(b"\x89PNG")
+
+
+PROBE = """
+import sys
+from click.testing import CliRunner
+from actviz.cli import cli
+result = CliRunner().invoke(cli, {args!r})
+assert result.exit_code == 0, result.output
+print("matplotlib" in sys.modules)
+"""
+
+
+@pytest.mark.parametrize("args", [["table", "sigmoid"], ["compare", "relu", "gelu"],
+                                  ["diff", "gelu", "silu"]])
+def test_tables_never_import_matplotlib(args):
+    out = subprocess.run([sys.executable, "-c", PROBE.format(args=args)], capture_output=True,
+                         text=True, check=True).stdout
+    assert out.strip() == "False"
+
+
+def test_table_of_sigmoid_does_not_import_scipy():
+    code = PROBE.format(args=["table", "sigmoid"]).replace('"matplotlib"', '"scipy"')
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "False"
