@@ -40,12 +40,15 @@ def nearest(word: str, candidates: Iterable[str], limit: int = 3) -> list[str]:
     return [cand for _, _, cand in scored[:limit]]
 
 
+def suggestion(word: str, candidates: Iterable[str]) -> str:
+    """The nearest candidates quoted, ``'x'`` or ``'x', 'y' or 'z'``; '' when none is near."""
+    quoted = [f"'{c}'" for c in nearest(word, candidates)]
+    if len(quoted) <= 1:
+        return "".join(quoted)
+    return f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+
+
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """`` Did you mean 'x'?`` (or ``'x' or 'y'``), or an empty string when nothing is near."""
-    found = nearest(word, candidates)
-    if not found:
-        return ""
-    quoted = [f"'{c}'" for c in found]
-    if len(quoted) == 1:
-        return f" Did you mean {quoted[0]}?"
-    return f" Did you mean {', '.join(quoted[:-1])} or {quoted[-1]}?"
+    found = suggestion(word, candidates)
+    return f" Did you mean {found}?" if found else ""

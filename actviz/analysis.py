@@ -38,13 +38,15 @@ class MaxGradient:
     """Where f' is largest on the range: at ``x``, on a plateau ``interval``, or at an edge
     (``at_edge``, with ``x`` the edge). At a kink the value may be a one-sided limit.
     ``intervals`` lists every plateau (softshrink has two, either side of its dead zone);
-    ``interval`` is the longest of them."""
+    ``interval`` is the longest of them. ``approached`` says that the value is a supremum
+    that f' approaches at the kink ``x`` without taking it there (hard_swish at 3)."""
 
     value: float
     x: float | None
     interval: Interval | None
     at_edge: bool
     intervals: tuple[Interval, ...] = ()
+    approached: bool = False
 
 
 @dataclass(frozen=True)
@@ -203,6 +205,7 @@ class _Scalar:
 
     def _max_gradient(self) -> MaxGradient:
         value, x = self.extreme_slope(+1)
+        approached = any(k.x == x for k in self.kinks) and self.at(x, 1) != value
         scale = max(1.0, abs(value))
         plateau = _merge(_within([(p.start, p.end) for p in self.act.pieces
                                   if abs(p.slope_of(self.k) - value) <= 1e-12 * scale],
@@ -210,7 +213,7 @@ class _Scalar:
         if plateau:
             longest = max(plateau, key=lambda iv: iv[1] - iv[0])
             return MaxGradient(value, None, longest, False, plateau)
-        return MaxGradient(value, x, None, x in (self.lo, self.hi))
+        return MaxGradient(value, x, None, x in (self.lo, self.hi), approached=approached)
 
     def extreme_slope(self, sign: int) -> tuple[float, float]:
         """(value, x) of the largest f' (sign +1) or the smallest (sign -1) on the range:
@@ -459,7 +462,7 @@ def properties(spec: str | Activation, range: Interval = (-5.0, 5.0),
         "zero_centred": stats is not None and _zero(stats.mean),
         "lipschitz": None if vector else lipschitz(act),
         "max_gradient": {k: v for k, v in asdict(result.max_gradient).items()
-                         if k != "intervals"},
+                         if k not in ("intervals", "approached")},
         "minima": [list(m) for m in result.minima],
         "saturation": [list(iv) for iv in result.saturation],
         "dead": [list(iv) for iv in result.dead],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -14,7 +15,15 @@ from . import __version__
 from ._text import columns, json_ready
 from .catalog import FLAVORS, REGISTRY, describe, get, names, summary
 from .errors import ActvizError, OutputError
-from .options import PLOT_FORMATS, figure_target, output_format, writable_path
+from .options import (
+    PLOT_FORMATS,
+    TABLE_EXTENSIONS,
+    TABLE_FORMATS,
+    figure_target,
+    output_format,
+    sample_points,
+    writable_path,
+)
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -53,6 +62,7 @@ def cli() -> None:
       actviz table sigmoid --range -5 5    values on the terminal (or CSV, Markdown, ...)
       actviz compare relu gelu silu    computed properties, side by side
       actviz diff gelu gelu:approximate=tanh   how far two definitions drift apart
+      actviz batch configs/gallery.yaml    every job of a YAML file, in parallel
       actviz list                      all 46 functions, their families and parameters
       actviz info gelu                 formulas, kinks, limits and reference of one
       actviz info elu:alpha=0.5        a spec sets parameters: NAME:KEY=VALUE,...
@@ -154,9 +164,6 @@ def plot(specs: tuple[str, ...], x_range: tuple[float, float], num: int, output:
 
 # --- table, compare, diff -------------------------------------------------------------------
 
-TABLE_FORMATS = ("text", "csv", "markdown", "latex", "json")
-
-
 def table_format_option(command: Callable) -> Callable:
     return click.option(
         "-f", "--format", "fmt", type=click.Choice(TABLE_FORMATS),
@@ -230,8 +237,8 @@ def table(specs: tuple[str, ...], x_range: tuple[float, float], num: int | None,
     """
     from . import tables
 
-    fmt = output_format(output, fmt, TABLE_FORMATS, "text", tables.EXTENSIONS)
-    xs = tables.sample_points(x_range, num, step, points)
+    fmt = output_format(output, fmt, TABLE_FORMATS, "text", TABLE_EXTENSIONS)
+    xs = sample_points(x_range, num, step, points)
     cols = tables.value_columns(list(specs), derivative, second_derivative, flavor)
     emit(output, lambda out: tables.write_values(out, fmt, xs, cols, precision))
 
@@ -243,9 +250,13 @@ def table(specs: tuple[str, ...], x_range: tuple[float, float], num: int | None,
 @table_format_option
 @precision_option
 @table_output_option
+@click.option("--cost/--no-cost", default=True, show_default=True,
+              help="Measure the time of f and f' relative to relu (varies run to run; "
+              "--no-cost makes the output reproducible). Example: --no-cost")
 @flavor_option
 def compare(specs: tuple[str, ...], x_range: tuple[float, float], saturation_threshold: float,
-            fmt: str | None, precision: int | None, output: str | None, flavor: str) -> None:
+            fmt: str | None, precision: int | None, output: str | None, cost: bool,
+            flavor: str) -> None:
     """Compare what each SPEC is: output range and bounds, f(0), f'(0), monotonic,
     smoothness, zero-centred, Lipschitz constant, steepest point, minima, saturation, dead
     zones, kinks, statistics under a standard normal input (mean, variance, E[f'^2], the
@@ -257,15 +268,10 @@ def compare(specs: tuple[str, ...], x_range: tuple[float, float], saturation_thr
       actviz compare relu leaky_relu elu selu -f markdown
       actviz compare sigmoid tanh --range -10 10 -f json -o props.json
     """
-    from .analysis import properties
-    from .tables import EXTENSIONS, write_compare
+    from .tables import compare_records, write_compare
 
-    fmt = output_format(output, fmt, TABLE_FORMATS, "text", EXTENSIONS)
-    records = []
-    for spec in specs:
-        record = properties(spec, x_range, saturation_threshold, flavor)
-        record["saturation_threshold"] = saturation_threshold
-        records.append(record)
+    fmt = output_format(output, fmt, TABLE_FORMATS, "text", TABLE_EXTENSIONS)
+    records = compare_records(list(specs), x_range, saturation_threshold, flavor, cost)
     emit(output, lambda out: write_compare(out, fmt, records, precision))
 
 
@@ -303,6 +309,89 @@ def diff(a: str, b: str, x_range: tuple[float, float], fmt: str, precision: int 
         path, image_format = target
         render.save(render.plot_difference(result, flavor=flavor), path, image_format)
         click.echo(str(path))
+
+
+# --- batch ----------------------------------------------------------------------------------
+
+@cli.command(short_help="Many figures and tables from one YAML file, in parallel.")
+@click.argument("config_file", metavar="CONFIG", type=click.Path(exists=True, dir_okay=False))
+@click.option("-j", "--jobs", "workers", type=click.IntRange(1, 512),
+              help="Worker processes (default: one per CPU; 1 runs the jobs in this process). "
+              "Example: --jobs 2")
+@click.option("--output-dir", type=click.Path(file_okay=False),
+              help="Write here instead of the config's output_dir; may be anywhere. "
+              "Example: --output-dir build/figures")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors. Example: --quiet")
+@click.option("--fail-fast", is_flag=True,
+              help="Stop at the first failed job. Example: --fail-fast")
+@click.option("--dry-run", is_flag=True,
+              help="Check the config and list the files it would write. Example: --dry-run")
+def batch(config_file: str, workers: int | None, output_dir: str | None, quiet: bool,
+          fail_fast: bool, dry_run: bool) -> None:
+    """Run every job of a YAML config: figures, tables, comparisons, differences. The whole
+    file is checked first (every problem reported with its line; nothing runs if there is
+    one), then the jobs run in parallel; files appear whole or not at all.
+
+    \b
+    Examples:
+      actviz batch configs/gallery.yaml
+      actviz batch configs/paper-figures.yaml --output-dir paper/figures
+      actviz batch configs/relu-family.yaml --dry-run
+    """
+    import time
+
+    from .config import ConfigError, load
+
+    start = time.perf_counter()
+    try:
+        config = load(config_file, output_dir)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            click.echo(problem, err=True)
+        count = len(exc.problems)
+        raise BadInput(f"{count} problem{'s' * (count != 1)} in {config_file}; "
+                       "nothing was run") from None
+    files = [config.output_dir / name for job in config.jobs for name in job.files]
+    if dry_run:
+        for path in files:
+            click.echo(str(path))
+        click.echo(f"{len(files)} files would be written by {len(config.jobs)} jobs")
+        return
+    writable_path(config.output_dir / "x")
+    from . import batch as runner
+
+    tty = sys.stdout.isatty() and not quiet
+    bar = click.progressbar(length=len(files), label="actviz batch") if tty else None
+
+    def report(outcome: Any) -> None:
+        if outcome.error:
+            click.echo(f"Error: {outcome.job.path} (line {outcome.job.line}): {outcome.error}",
+                       err=True)
+        if bar is not None:
+            bar.update(len(outcome.job.files))
+        elif not quiet:
+            for path in outcome.files:
+                click.echo(str(path))
+
+    try:
+        if bar is not None:
+            bar.__enter__()
+        outcomes = runner.run(config, workers or os.cpu_count() or 1, fail_fast, report)
+    except runner.Interrupted as stop:
+        click.echo("Error: interrupted; no partial or temporary file was left", err=True)
+        raise click.exceptions.Exit(128 + stop.signum) from None
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    written = sum(len(o.files) for o in outcomes)
+    failed = [o for o in outcomes if o.error]
+    missed = len(files) - written
+    if not quiet:
+        click.echo(f"{written} files written, {missed} failed in "
+                   f"{time.perf_counter() - start:.1f} s")
+    if failed:
+        raise click.ClickException(f"{len(failed)} of {len(config.jobs)} jobs failed: "
+                                   + ", ".join(o.job.path for o in failed))
 
 
 # --- list -----------------------------------------------------------------------------------

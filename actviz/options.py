@@ -7,15 +7,24 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from .catalog import Activation, format_number, get, parse_spec
 from .catalog._core import normalize
 from .errors import OutputError, ParameterError
 
 PLOT_FORMATS = ("png", "svg", "pdf")
+TABLE_FORMATS = ("text", "csv", "markdown", "latex", "json")
+TABLE_EXTENSIONS = {"txt": "text", "csv": "csv", "md": "markdown", "markdown": "markdown",
+                    "tex": "latex", "json": "json"}
+"""File extensions of the table formats, where they differ from the format's name."""
 MAX_NUM = 10**7
+MAX_ROWS = 10**6
 MAX_DPI = 2400
 MAX_INCHES = 100.0
 
@@ -165,3 +174,113 @@ def figure_target(labels: Sequence[str], output: str | Path | None,
     if not path.suffix:
         path = path.with_suffix(f".{fmt}")
     return writable_path(path), fmt
+
+
+def available_styles() -> list[str]:
+    """matplotlib's style names (imports matplotlib, not pyplot)."""
+    import matplotlib.style
+
+    return sorted({*matplotlib.style.available, "default", "classic"})
+
+
+def check_style(style: str) -> str:
+    styles = available_styles()
+    if style not in styles:
+        from ._suggest import did_you_mean
+
+        hint = did_you_mean(style, styles) or " See matplotlib.style.available."
+        raise ParameterError(f"unknown matplotlib style '{style}'.{hint}")
+    return style
+
+
+@dataclass
+class PlotOptions:
+    """Checked options of a figure (see :func:`actviz.render.plot`)."""
+
+    range: tuple[float, float] = (-5.0, 5.0)
+    num: int = 1001
+    layout: str = "overlay"
+    derivative: bool = True
+    second_derivative: bool = False
+    saturation_threshold: float = 0.05
+    annotations: bool = True
+    sweep: tuple[str, tuple[Any, ...]] | None = None
+    style: str | None = None
+    dpi: float = 150.0
+    size: tuple[float, float] | None = None
+    title: str | None = None
+    flavor: str = "torch"
+
+    def __post_init__(self) -> None:
+        self.range = check_range(self.range)
+        self.num = check_count(self.num, "num", 2, MAX_NUM)
+        if self.layout not in ("overlay", "grid"):
+            raise ParameterError(f"layout must be overlay or grid, got '{self.layout}'")
+        self.saturation_threshold = check_threshold(self.saturation_threshold)
+        if isinstance(self.sweep, str):
+            self.sweep = parse_sweep(self.sweep)
+        elif self.sweep is not None:
+            name, values = self.sweep
+            if isinstance(values, (str, bytes)) or not values:
+                raise ParameterError(f"sweep of {name} needs a list of values")
+            self.sweep = (name, tuple(values))
+        if self.style is not None:
+            check_style(self.style)
+        self.dpi = check_positive(self.dpi, "dpi", MAX_DPI)
+        if self.size is not None:
+            if len(self.size) != 2:
+                raise ParameterError(f"size must be WIDTH HEIGHT in inches, got {self.size!r}")
+            self.size = tuple(check_positive(v, "size", MAX_INCHES) for v in self.size)
+
+    @property
+    def orders(self) -> list[int]:
+        return [0] + [1] * self.derivative + [2] * self.second_derivative
+
+
+# --- the x column of a value table -------------------------------------------------------------
+
+def _decimal(value: Any, what: str) -> Decimal:
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ParameterError(f"{what} must be numbers, got '{value}'") from None
+    if not number.is_finite():
+        raise ParameterError(f"{what} must be finite, got '{value}'")
+    return number
+
+
+def sample_points(range: tuple[float, float] = (-5.0, 5.0),
+                  num: int | None = None, step: float | str | None = None,
+                  points: str | Sequence[Any] | None = None) -> np.ndarray:
+    """The x column: ``num`` evenly spaced points (default 11), every ``step`` from the start
+    (the end included when a step lands on it), or the given ``points``. Steps are counted in
+    decimal, so ``step=0.1`` gives 0.3, not 0.30000000000000004."""
+    chosen = [name for name, value in (("num", num), ("step", step), ("points", points))
+              if value is not None]
+    if len(chosen) > 1:
+        raise ParameterError(f"give one of num, step and points, not {' and '.join(chosen)}")
+    if points is not None:
+        items = points.split(",") if isinstance(points, str) else list(points)
+        values = [float(_decimal(item, "points")) for item in items]
+        if not values:
+            raise ParameterError("points must list at least one number")
+        _check_rows(len(values))
+        return np.array(values, dtype=float)
+    lo, hi = check_range(range)
+    start, end = _decimal(repr(lo), "range"), _decimal(repr(hi), "range")
+    if step is not None:
+        size = _decimal(step, "step")
+        if size <= 0:
+            raise ParameterError(f"step must be > 0, got {step}")
+        count = int((end - start) / size) + 1
+        _check_rows(count)
+        return np.array([float(start + i * size) for i in np.arange(count).tolist()])
+    count = check_count(11 if num is None else num, "num", 2, MAX_ROWS)
+    width = (end - start) / (count - 1)
+    return np.array([float(start + i * width) for i in np.arange(count).tolist()])
+
+
+def _check_rows(count: int) -> None:
+    if count > MAX_ROWS:
+        raise ParameterError(f"the table would have {count} rows; at most {MAX_ROWS} "
+                             "are written")

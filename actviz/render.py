@@ -29,18 +29,7 @@ from ._files import write_atomically
 from .analysis import Analysis, analyze
 from .catalog import Activation, get
 from .errors import ParameterError
-from .options import (
-    MAX_DPI,
-    MAX_INCHES,
-    MAX_NUM,
-    PLOT_FORMATS,
-    check_count,
-    check_positive,
-    check_range,
-    check_threshold,
-    parse_sweep,
-    sweep_activations,
-)
+from .options import PLOT_FORMATS, PlotOptions, sweep_activations
 
 # Okabe & Ito's colour-blind-safe palette, most distinct first (yellow last: faint on white).
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
@@ -93,59 +82,7 @@ class Series:
         return values if self.output is None else values[..., self.output]
 
 
-@dataclass
-class Options:
-    """Checked plot options (see :func:`plot`)."""
-
-    range: tuple[float, float] = (-5.0, 5.0)
-    num: int = 1001
-    layout: str = "overlay"
-    derivative: bool = True
-    second_derivative: bool = False
-    saturation_threshold: float = 0.05
-    annotations: bool = True
-    sweep: tuple[str, tuple[Any, ...]] | None = None
-    style: str | None = None
-    dpi: float = 150.0
-    size: tuple[float, float] | None = None
-    title: str | None = None
-    flavor: str = "torch"
-
-    def __post_init__(self) -> None:
-        self.range = check_range(self.range)
-        self.num = check_count(self.num, "num", 2, MAX_NUM)
-        if self.layout not in ("overlay", "grid"):
-            raise ParameterError(f"layout must be overlay or grid, got '{self.layout}'")
-        self.saturation_threshold = check_threshold(self.saturation_threshold)
-        if isinstance(self.sweep, str):
-            self.sweep = parse_sweep(self.sweep)
-        elif self.sweep is not None:
-            name, values = self.sweep
-            if isinstance(values, (str, bytes)) or not values:
-                raise ParameterError(f"sweep of {name} needs a list of values")
-            self.sweep = (name, tuple(values))
-        if self.style is not None and self.style not in available_styles():
-            from ._suggest import did_you_mean
-
-            hint = did_you_mean(self.style, available_styles()) or \
-                " See matplotlib.style.available."
-            raise ParameterError(f"unknown matplotlib style '{self.style}'.{hint}")
-        self.dpi = check_positive(self.dpi, "dpi", MAX_DPI)
-        if self.size is not None:
-            if len(self.size) != 2:
-                raise ParameterError(f"size must be WIDTH HEIGHT in inches, got {self.size!r}")
-            self.size = tuple(check_positive(v, "size", MAX_INCHES) for v in self.size)
-
-    @property
-    def orders(self) -> list[int]:
-        return [0] + [1] * self.derivative + [2] * self.second_derivative
-
-
-def available_styles() -> list[str]:
-    return sorted({*matplotlib.style.available, "default", "classic"})
-
-
-def prepare(specs: Sequence[str], options: Options) -> list[Series]:
+def prepare(specs: Sequence[str], options: PlotOptions) -> list[Series]:
     """The curves of a figure, evaluated, with their analyses."""
     if not specs:
         raise ParameterError("no function to plot; give at least one SPEC")
@@ -178,7 +115,7 @@ def prepare(specs: Sequence[str], options: Options) -> list[Series]:
     return expanded
 
 
-def grid(options: Options, acts: Sequence[Activation]) -> np.ndarray:
+def grid(options: PlotOptions, acts: Sequence[Activation]) -> np.ndarray:
     """``num`` evenly spaced points of the range, plus every kink in it, exactly."""
     lo, hi = options.range
     kinks = [k.x for act in acts if not act.definition.vector for k in act.kinks
@@ -246,6 +183,8 @@ def max_gradient_label(analysis: Analysis) -> str:
         spans = " \u222a ".join(f"[{number(a, exact=True)}, {number(b, exact=True)}]"
                                 for a, b in m.intervals)
         return f"{head} on {spans}"
+    if m.approached:
+        return f"sup f{PRIMES[1]} = {number(m.value)} as x \u2192 {number(m.x)}"
     edge = " (range edge)" if m.at_edge else ""
     return f"{head} at x = {number(m.x)}{edge}"
 
@@ -266,7 +205,7 @@ def plot(specs: str | Sequence[str], **options: Any) -> Figure:
     """
     if isinstance(specs, str):
         specs = [specs]
-    opts = Options(**options)
+    opts = PlotOptions(**options)
     series = prepare(list(specs), opts)
     with ExitStack() as stack:
         stack.enter_context(matplotlib.rc_context(HOUSE_STYLE))
@@ -275,7 +214,7 @@ def plot(specs: str | Sequence[str], **options: Any) -> Figure:
         return _figure(series, opts, list(specs))
 
 
-def _figure(series: list[Series], opts: Options, specs: list[str]) -> Figure:
+def _figure(series: list[Series], opts: PlotOptions, specs: list[str]) -> Figure:
     orders = opts.orders
     columns = [series] if opts.sweep else _group(series)
     grid_layout = opts.layout == "grid"
@@ -362,7 +301,7 @@ def _panel_title(order: int) -> str:
     return f"f{PRIMES[order]}(x)"
 
 
-def _default_title(series: list[Series], specs: list[str], opts: Options) -> str | None:
+def _default_title(series: list[Series], specs: list[str], opts: PlotOptions) -> str | None:
     """The formula when one function is drawn (a sweep counts as one)."""
     if len(specs) != 1:
         return None
@@ -450,7 +389,7 @@ def _mark_derivative_panel(ax: Axes, s: Series, a: Analysis) -> list[Label]:
     return [(anchor, max_gradient_label(a), s.color, s.label)]
 
 
-def _legend(fig: Figure, series: list[Series], opts: Options) -> None:
+def _legend(fig: Figure, series: list[Series], opts: PlotOptions) -> None:
     handles: list[Any] = [
         Line2D([], [], color=s.color, linestyle=s.linestyle,
                label=s.label + (" (over the sampled vector)" if s.vector else ""))

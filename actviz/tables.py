@@ -13,7 +13,6 @@ import math
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
 import numpy as np
@@ -21,63 +20,10 @@ import numpy as np
 from ._text import columns, json_ready
 from .catalog import Activation, format_number, get
 from .errors import ParameterError
-from .options import check_count, check_range
+from .options import TABLE_FORMATS
 
-TABLE_FORMATS = ("text", "csv", "markdown", "latex", "json")
-EXTENSIONS = {"txt": "text", "csv": "csv", "md": "markdown", "markdown": "markdown",
-              "tex": "latex", "json": "json"}
-MAX_ROWS = 10**6
 BLOCK = 50_000
 DEFAULT_PRECISION = 6
-
-
-# --- sample points ------------------------------------------------------------------------------
-
-def _decimal(value: Any, what: str) -> Decimal:
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ParameterError(f"{what} must be numbers, got '{value}'") from None
-    if not number.is_finite():
-        raise ParameterError(f"{what} must be finite, got '{value}'")
-    return number
-
-
-def sample_points(range: tuple[float, float] = (-5.0, 5.0),
-                  num: int | None = None, step: float | str | None = None,
-                  points: str | Sequence[Any] | None = None) -> np.ndarray:
-    """The x column: ``num`` evenly spaced points (default 11), every ``step`` from the start
-    (the end included when a step lands on it), or the given ``points``. Steps are counted in
-    decimal, so ``step=0.1`` gives 0.3, not 0.30000000000000004."""
-    chosen = [name for name, value in (("num", num), ("step", step), ("points", points))
-              if value is not None]
-    if len(chosen) > 1:
-        raise ParameterError(f"give one of num, step and points, not {' and '.join(chosen)}")
-    if points is not None:
-        items = points.split(",") if isinstance(points, str) else list(points)
-        values = [float(_decimal(item, "points")) for item in items]
-        if not values:
-            raise ParameterError("points must list at least one number")
-        _check_rows(len(values))
-        return np.array(values, dtype=float)
-    lo, hi = check_range(range)
-    start, end = _decimal(repr(lo), "range"), _decimal(repr(hi), "range")
-    if step is not None:
-        size = _decimal(step, "step")
-        if size <= 0:
-            raise ParameterError(f"step must be > 0, got {step}")
-        count = int((end - start) / size) + 1
-        _check_rows(count)
-        return np.array([float(start + i * size) for i in np.arange(count).tolist()])
-    count = check_count(11 if num is None else num, "num", 2, MAX_ROWS)
-    width = (end - start) / (count - 1)
-    return np.array([float(start + i * width) for i in np.arange(count).tolist()])
-
-
-def _check_rows(count: int) -> None:
-    if count > MAX_ROWS:
-        raise ParameterError(f"the table would have {count} rows; at most {MAX_ROWS} "
-                             "are written")
 
 
 # --- value tables -------------------------------------------------------------------------------
@@ -272,6 +218,22 @@ def _round(values: Any, precision: int) -> Any:
 
 # --- compare ------------------------------------------------------------------------------------
 
+def compare_records(specs: Sequence[str], range: tuple[float, float] = (-5.0, 5.0),
+                    saturation_threshold: float = 0.05, flavor: str = "torch",
+                    cost: bool = True) -> list[dict[str, Any]]:
+    """One property record per function (see :func:`actviz.analysis.properties`)."""
+    from .analysis import properties
+
+    if not specs:
+        raise ParameterError("no function to compare; give at least one SPEC")
+    records = []
+    for spec in specs:
+        record = properties(spec, range, saturation_threshold, flavor, measure_cost=cost)
+        record["saturation_threshold"] = saturation_threshold
+        records.append(record)
+    return records
+
+
 def _interval_text(intervals: Sequence[Sequence[float]], precision: int) -> str:
     if not intervals:
         return "-"
@@ -357,14 +319,49 @@ def write_compare(out: IO[str], fmt: str, records: Sequence[dict[str, Any]],
         out.write(" & ".join(["property", *(latex_header(get(s), 0) for s in specs)])
                   + " \\\\\n\\midrule\n")
         for label, *cells in table:
-            out.write(" & ".join([_latex_text(label), *(_latex_text(c) for c in cells)])
-                      + " \\\\\n")
+            if label.startswith("saturation |f'| < "):
+                label_tex = f"saturation $|f'| < {label.rsplit(' ', 1)[1]}$"
+            else:
+                label_tex = LATEX_LABELS.get(label, _latex_text(label))
+            out.write(" & ".join([label_tex,
+                                  *(_latex_cell(c) for c in cells)]) + " \\\\\n")
         out.write("\\bottomrule\n\\end{tabular}\n")
         return
     if fmt == "text":
         _write_transposed_text(out, table, specs, width)
         return
     raise ParameterError(f"unknown format '{fmt}'; choose one of {', '.join(TABLE_FORMATS)}")
+
+
+LATEX_LABELS = {
+    "f(-inf), f(+inf)": r"$f(-\infty)$, $f(+\infty)$",
+    "f(0)": "$f(0)$",
+    "f'(0)": "$f'(0)$",
+    "Lipschitz (sup |f'|)": r"Lipschitz ($\sup|f'|$)",
+    "max f'": r"$\max f'$",
+    "minima (x, f)": r"minima $(x, f)$",
+    "E[f(z)]": r"$\mathrm{E}[f(z)]$",
+    "Var[f(z)]": r"$\mathrm{Var}[f(z)]$",
+    "E[f'(z)^2]": r"$\mathrm{E}[f'(z)^2]$",
+    "gain 1/sqrt(E[f^2])": r"gain $1/\sqrt{\mathrm{E}[f^2]}$",
+    "cost (x relu)": r"cost ($\times$ relu)",
+}
+"""Property names as LaTeX, for the compare table of a paper."""
+
+
+def _latex_cell(text: str) -> str:
+    r"""Numbers, intervals and ``1.13 at x = 1.41`` in math mode, with ``\infty`` and
+    ``\times10^{-5}``; words (yes, no, C-inf) as text."""
+    smooth = re.fullmatch(r"C(\d|-inf)", text)
+    if smooth:
+        return "$C^{" + smooth[1].replace("-inf", r"\infty") + "}$"
+    if not re.match(r"[-(\d]", text) or text == "-":
+        return _latex_text(text)
+    body = re.sub(r"\binf\b", r"\\infty", text)
+    body = re.sub(r"(\d(?:\.\d+)?)e([+-]?\d+)", lambda m: f"{m[1]}\\times10^{{{int(m[2])}}}",
+                  body)
+    body = re.sub(r" (at|on|\(edge\)) ?", lambda m: rf"\ \text{{{m[1]}}}\ ", body)
+    return f"${body.strip()}$"
 
 
 def _latex_text(text: str) -> str:

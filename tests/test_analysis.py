@@ -123,14 +123,14 @@ def test_kinks_and_jumps_in_range():
     assert a.minima == (approx((-1.5, -0.375)),)
     assert a.non_monotonic == ((-3.0, approx(-1.5)),)
     m = a.max_gradient  # the supremum 3/2 is approached from the left of the kink at 3
-    assert (m.value, m.x) == (1.5, 3.0)
+    assert (m.value, m.x, m.approached) == (1.5, 3.0, True)
     assert analyze("binary_step").jumps == (0.0,)
     assert analyze("relu6", range=(-1, 10)).kinks == (0.0, 6.0)
 
 
 def test_selu_steepest_at_its_kink():
     m = analyze("selu").max_gradient
-    assert m.x == 0.0
+    assert m.x == 0.0 and not m.approached  # selu'(0) = scale * alpha is taken at 0
     assert m.value == pytest.approx(1.0507009873554805 * 1.6732632423543772)
 
 

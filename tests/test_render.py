@@ -99,6 +99,12 @@ def test_plateau_label_and_band():
     assert list(band.get_xdata()) == [0.0, 5.0]
 
 
+def test_a_supremum_not_taken_is_labelled_as_such():
+    fig = plot("hard_swish")
+    assert [t.get_text() for t in by_gid(fig.axes[1], "label")] == [
+        "sup f\u2032 = 1.500 as x \u2192 3"]
+
+
 def test_labels_name_the_function_and_merge_when_shared():
     fig = plot(["relu", "elu"])
     assert [t.get_text() for t in by_gid(fig.axes[1], "label")] == [

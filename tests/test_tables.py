@@ -304,7 +304,7 @@ def test_compare_text_fits_100_columns_and_formats_parse():
     assert float(rows[0]["gain 1/sqrt(E[f^2])"]) == pytest.approx(math.sqrt(2), rel=1e-15)
     tex = run("compare", "relu", "elu", "-f", "latex").output
     assert "property & $\\mathrm{ReLU}(x)$ & $\\mathrm{ELU}(x)$ \\\\" in tex
-    assert "smoothness & C0 & C1 \\\\" in tex
+    assert "smoothness & $C^{0}$ & $C^{1}$ \\\\" in tex
 
 
 # --- diff ---------------------------------------------------------------------------------------

@@ -1,0 +1,571 @@
+"""Batch configs: a YAML file read with PyYAML's safe composer (no tags that run code), turned
+into validated jobs. Every problem in the file is found before any job runs and reported as
+``FILE:LINE: path.in.document: what is wrong``.
+
+::
+
+    output_dir: output            # optional, relative, inside the current directory
+    defaults:                     # optional; any option of plot/table/compare/diff
+      range: [-5, 5]
+    jobs:
+      - kind: plot                # plot | table | compare | diff
+        name: relu-family         # optional file stem
+        functions: [relu, "leaky_relu:negative_slope=0.1", {name: elu, params: {alpha: 0.5}}]
+        layout: grid
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ._suggest import suggestion
+from .catalog import FLAVORS, format_number, get
+from .errors import ActvizError, ParameterError
+from .options import (
+    MAX_DPI,
+    MAX_INCHES,
+    MAX_NUM,
+    MAX_ROWS,
+    PLOT_FORMATS,
+    TABLE_EXTENSIONS,
+    TABLE_FORMATS,
+    PlotOptions,
+    check_count,
+    check_positive,
+    check_range,
+    check_style,
+    check_threshold,
+    file_stem,
+    parse_sweep,
+    sample_points,
+    sweep_activations,
+)
+
+KINDS = ("plot", "table", "compare", "diff")
+FORMATS = {"plot": PLOT_FORMATS, "table": TABLE_FORMATS, "compare": TABLE_FORMATS,
+           "diff": ("text", "json")}
+OPTIONS = {
+    "plot": ("range", "num", "format", "layout", "derivative", "second_derivative",
+             "saturation_threshold", "no_annotations", "sweep", "style", "dpi", "size",
+             "title", "flavor"),
+    "table": ("range", "num", "step", "points", "format", "precision", "derivative",
+              "second_derivative", "flavor"),
+    "compare": ("range", "saturation_threshold", "format", "precision", "cost", "flavor"),
+    "diff": ("range", "format", "precision", "image", "flavor"),
+}
+JOB_KEYS = ("kind", "name", "functions")
+TOP_KEYS = ("output_dir", "defaults", "jobs")
+NAME = re.compile(r"[A-Za-z0-9_.-]+")
+EXTENSION = {**{fmt: fmt for fmt in PLOT_FORMATS},
+             **{fmt: ext for ext, fmt in TABLE_EXTENSIONS.items() if ext != "markdown"}}
+
+
+class ConfigError(ActvizError):
+    """One or more problems in a config file; ``problems`` lists them, one line each."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class Job:
+    """One validated job: ``files`` are the names it writes in the output folder."""
+
+    kind: str
+    stem: str
+    functions: list[str]
+    options: dict[str, Any]
+    line: int
+    path: str
+    files: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Config:
+    source: str
+    output_dir: Path
+    jobs: list[Job]
+
+
+def _line(node: yaml.Node | None) -> int:
+    return node.start_mark.line + 1 if node is not None else 1
+
+
+class _Problem(Exception):
+    """A problem at one node (or line); collected, never shown as a traceback."""
+
+    def __init__(self, node: yaml.Node | int | None, where: str, message: str):
+        super().__init__(message)
+        self.line = node if isinstance(node, int) else _line(node)
+        self.where, self.message = where, message
+
+    def text(self, source: str) -> str:
+        where = f" {self.where}:" if self.where else ""
+        return f"{source}:{self.line}:{where} {self.message}"
+
+
+def _hint(word: str, candidates: Any) -> str:
+    found = suggestion(word, candidates)
+    return f" (did you mean {found}?)" if found else ""
+
+
+def _inline(message: str) -> str:
+    """The catalog's ``... 'rleu'. Did you mean 'relu'?`` as ``... 'rleu' (did you mean
+    'relu'?)``, which reads better after a location."""
+    return re.sub(r"\. Did you mean (.*?)\?( It takes)?",
+                  lambda m: f" (did you mean {m[1]}?)" + ("; it takes" if m[2] else ""),
+                  message)
+
+
+def _scalar(node: yaml.Node) -> Any:
+    """A scalar's value as ``yaml.safe_load`` gives it; other nodes as they are."""
+    if not isinstance(node, yaml.ScalarNode):
+        return node
+    try:
+        return yaml.SafeLoader("").construct_object(node)
+    except yaml.YAMLError:
+        raise _Problem(node, "", f"unsupported YAML tag {node.tag}") from None
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, yaml.MappingNode):
+        return "a mapping"
+    if isinstance(value, yaml.SequenceNode):
+        return "a list"
+    return repr(value)
+
+
+def _items(node: yaml.MappingNode, where: str) -> Iterator[tuple[str, yaml.Node, yaml.Node]]:
+    seen: dict[str, int] = {}
+    for key_node, value_node in node.value:
+        key = _scalar(key_node)
+        if not isinstance(key, str):
+            raise _Problem(key_node, where, f"keys must be text, got {_describe(key)}")
+        norm = key.replace("-", "_")
+        if norm in seen:
+            raise _Problem(key_node, where, f"'{key}' is given twice (first on line "
+                                            f"{seen[norm]})")
+        seen[norm] = _line(key_node)
+        yield norm, key_node, value_node
+
+
+# --- values -------------------------------------------------------------------------------------
+
+def _number(node: yaml.Node, where: str) -> float:
+    value = _scalar(node)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _Problem(node, where, f"must be a number, got {_describe(value)}")
+    return float(value)
+
+
+def _integer(node: yaml.Node, where: str) -> int:
+    value = _scalar(node)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Problem(node, where, f"must be a whole number, got {_describe(value)}")
+    return value
+
+
+def _flag(node: yaml.Node, where: str) -> bool:
+    value = _scalar(node)
+    if not isinstance(value, bool):
+        raise _Problem(node, where, f"must be true or false, got {_describe(value)}")
+    return value
+
+
+def _text(node: yaml.Node, where: str) -> str:
+    value = _scalar(node)
+    if not isinstance(value, str):
+        raise _Problem(node, where, f"must be text, got {_describe(value)}")
+    return value
+
+
+def _numbers(node: yaml.Node, where: str, count: int | None = None) -> list[float]:
+    if not isinstance(node, yaml.SequenceNode):
+        raise _Problem(node, where, f"must be a list of numbers, got {_describe(_scalar(node))}")
+    if count is not None and len(node.value) != count:
+        raise _Problem(node, where, f"must be a list of {count} numbers, got {len(node.value)}")
+    return [_number(item, f"{where}[{i}]") for i, item in enumerate(node.value)]
+
+
+def _choice(choices: tuple[str, ...]) -> Callable[[yaml.Node, str], str]:
+    def check(node: yaml.Node, where: str) -> str:
+        value = _text(node, where).lower()
+        if value not in choices:
+            raise _Problem(node, where, f"must be one of {', '.join(choices)}, got "
+                                        f"'{value}'{_hint(value, choices)}")
+        return value
+
+    return check
+
+
+def _checked(convert: Callable, check: Callable) -> Callable[[yaml.Node, str], Any]:
+    def run(node: yaml.Node, where: str) -> Any:
+        value = convert(node, where)
+        try:
+            return check(value)
+        except ActvizError as exc:
+            raise _Problem(node, where, str(exc)) from None
+
+    return run
+
+
+def _positive_step(value: float) -> float:
+    if not value > 0:
+        raise ParameterError(f"step must be > 0, got {format_number(value)}")
+    return value
+
+
+def _sweep(node: yaml.Node, where: str) -> tuple[str, tuple[Any, ...]]:
+    if isinstance(node, yaml.ScalarNode):
+        try:
+            return parse_sweep(_text(node, where))
+        except ActvizError as exc:
+            raise _Problem(node, where, str(exc)) from None
+    if not isinstance(node, yaml.MappingNode) or len(node.value) != 1:
+        raise _Problem(node, where, "must be one parameter and its values, e.g. "
+                                    "{alpha: [0.5, 1, 2]}")
+    (key, _, values), = _items(node, where)
+    if not isinstance(values, yaml.SequenceNode) or not values.value:
+        raise _Problem(values, f"{where}.{key}", "must be a non-empty list of values")
+    return key, tuple(_scalar(v) for v in values.value)
+
+
+def _points(node: yaml.Node, where: str) -> Any:
+    if isinstance(node, yaml.SequenceNode):
+        return _numbers(node, where)
+    return _text(node, where)
+
+
+def _num_for(kind: str) -> Callable[[yaml.Node, str], int]:
+    highest = MAX_NUM if kind == "plot" else MAX_ROWS
+    return _checked(_integer, lambda v: check_count(v, "num", 2, highest))
+
+
+def _converters(kind: str) -> dict[str, Callable[[yaml.Node, str], Any]]:
+    return {
+        "range": _checked(lambda n, w: _numbers(n, w, 2), check_range),
+        "num": _num_for(kind),
+        "step": _checked(_number, _positive_step),
+        "points": _points,
+        "format": _choice(FORMATS[kind]),
+        "layout": _choice(("overlay", "grid")),
+        "derivative": _flag,
+        "second_derivative": _flag,
+        "no_annotations": _flag,
+        "cost": _flag,
+        "saturation_threshold": _checked(_number, check_threshold),
+        "sweep": _sweep,
+        "style": _checked(_text, check_style),
+        "dpi": _checked(_number, lambda v: check_positive(v, "dpi", MAX_DPI)),
+        "size": _checked(lambda n, w: _numbers(n, w, 2),
+                         lambda v: tuple(check_positive(x, "size", MAX_INCHES) for x in v)),
+        "title": _text,
+        "flavor": _choice(FLAVORS),
+        "precision": _checked(_integer, lambda v: check_count(v, "precision", 1, 17)),
+        "image": _choice(PLOT_FORMATS),
+    }
+
+
+# --- the document -------------------------------------------------------------------------------
+
+def _function(node: yaml.Node, where: str) -> str:
+    """A function entry, a spec string or ``{name: ..., params: {...}}``, as a spec."""
+    if isinstance(node, yaml.ScalarNode):
+        spec = _text(node, where)
+    elif isinstance(node, yaml.MappingNode):
+        name, params = None, {}
+        for key, key_node, value in _items(node, where):
+            if key == "name":
+                name = _text(value, f"{where}.name")
+            elif key == "params":
+                if not isinstance(value, yaml.MappingNode):
+                    raise _Problem(value, f"{where}.params", "must be a mapping of parameter "
+                                                              "names to values")
+                for pname, _, pvalue in _items(value, f"{where}.params"):
+                    scalar = _scalar(pvalue)
+                    if isinstance(scalar, yaml.Node) or scalar is None:
+                        raise _Problem(pvalue, f"{where}.params.{pname}", "must be a number "
+                                                                          "or a word")
+                    params[pname] = scalar
+            else:
+                raise _Problem(key_node, where, f"unknown key '{key}' in a function entry; "
+                                                "use name and params")
+        if name is None:
+            raise _Problem(node, where, "a function entry needs a 'name'")
+        spec = name + (":" + ",".join(f"{k}={_param_text(v)}" for k, v in params.items())
+                       if params else "")
+    else:
+        raise _Problem(node, where, "must be a spec string or {name: ..., params: {...}}")
+    try:
+        get(spec)
+    except ActvizError as exc:
+        raise _Problem(node, where, _inline(str(exc))) from None
+    return spec
+
+
+def _param_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return format_number(value) if isinstance(value, (int, float)) else str(value)
+
+
+def load(path: str | Path, output_dir: str | Path | None = None) -> Config:
+    """Read and validate the config at ``path``; raise :class:`ConfigError` listing every
+    problem found. ``output_dir`` (from the command line) overrides the file's and may be
+    anywhere; the file's must be a relative folder inside the current directory."""
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{source}: cannot read: {exc}"]) from None
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        raise ConfigError([f"{source}:{line}: YAML syntax error: {exc.problem or exc}"]) \
+            from None
+    except yaml.YAMLError as exc:
+        raise ConfigError([f"{source}:1: YAML syntax error: {exc}"]) from None
+    problems: list[_Problem] = []
+    config = _document(root, problems, output_dir)
+    if problems:
+        raise ConfigError([p.text(source) for p in sorted(problems, key=lambda p: p.line)])
+    assert config is not None
+    config.source = source
+    return config
+
+
+def _document(root: yaml.Node | None, problems: list[_Problem],
+              override: str | Path | None) -> Config | None:
+    if not isinstance(root, yaml.MappingNode):
+        problems.append(_Problem(root, "", "the top level must be a mapping with a 'jobs' "
+                                           "list (and optional output_dir, defaults)"))
+        return None
+    sections: dict[str, yaml.Node] = {}
+    try:
+        for key, key_node, value in _items(root, ""):
+            if key not in TOP_KEYS:
+                problems.append(_Problem(key_node, key, "unknown key" + (
+                    _hint(key, TOP_KEYS) or f"; the top level takes {', '.join(TOP_KEYS)}")))
+            sections[key] = value
+    except _Problem as problem:
+        problems.append(problem)
+        return None
+    out = _output_dir(sections.get("output_dir"), problems, override)
+    defaults = _defaults(sections.get("defaults"), problems)
+    jobs_node = sections.get("jobs")
+    if jobs_node is None:
+        problems.append(_Problem(root, "", "missing 'jobs': a list of jobs to run"))
+        return None
+    if not isinstance(jobs_node, yaml.SequenceNode) or not jobs_node.value:
+        problems.append(_Problem(jobs_node, "jobs", "must be a non-empty list of jobs"))
+        return None
+    jobs = []
+    for i, node in enumerate(jobs_node.value):
+        job = _job(node, f"jobs[{i}]", defaults, problems)
+        if job is not None:
+            jobs.append(job)
+    _unique_files(jobs, problems)
+    return Config("", out, jobs)
+
+
+def _output_dir(node: yaml.Node | None, problems: list[_Problem],
+                override: str | Path | None) -> Path:
+    if override is not None:
+        return Path(override)
+    if node is None:
+        return Path("output")
+    try:
+        text = _text(node, "output_dir")
+    except _Problem as problem:
+        problems.append(problem)
+        return Path("output")
+    folder = Path(text)
+    inside = Path.cwd().resolve()
+    target = (inside / folder).resolve()
+    if folder.is_absolute() or (target != inside and inside not in target.parents):
+        problems.append(_Problem(node, "output_dir", f"must be a relative folder inside the "
+                                                     f"current directory, got '{text}'"))
+    return folder
+
+
+def _defaults(node: yaml.Node | None, problems: list[_Problem]) -> dict[str, Any]:
+    """Checked defaults: for each key, its value per kind that takes it."""
+    if node is None:
+        return {}
+    if not isinstance(node, yaml.MappingNode):
+        problems.append(_Problem(node, "defaults", "must be a mapping of option names to "
+                                                   "values"))
+        return {}
+    defaults: dict[str, Any] = {}
+    try:
+        items = list(_items(node, "defaults"))
+    except _Problem as problem:
+        problems.append(problem)
+        return {}
+    for key, key_node, value in items:
+        where = f"defaults.{key}"
+        kinds = [k for k in KINDS if key in OPTIONS[k]]
+        if not kinds:
+            problems.append(_unknown_option(key_node, "defaults", key, None))
+            continue
+        per_kind, errors = {}, []
+        for kind in kinds:
+            try:
+                per_kind[kind] = _converters(kind)[key](value, where)
+            except _Problem as problem:
+                errors.append(problem)
+        # A default format applies to the kinds it suits (png to plots, csv to tables); any
+        # other option must suit every kind that takes it.
+        if errors and (not per_kind or key != "format"):
+            problems.append(errors[0])
+        else:
+            defaults[key] = per_kind
+    return defaults
+
+
+def _unknown_option(key_node: yaml.Node, where: str, key: str, kind: str | None) -> _Problem:
+    others = [k for k in KINDS if key in OPTIONS[k]]
+    if kind is not None and others:
+        return _Problem(key_node, where, f"'{key}' is not an option of a {kind} job (it is of "
+                                         f"{', '.join(others)})")
+    known = sorted({*JOB_KEYS, *(o for k in KINDS for o in OPTIONS[k])}
+                   if kind is None else {*JOB_KEYS, *OPTIONS[kind]})
+    return _Problem(key_node, where, f"unknown key '{key}'{_hint(key, known)}")
+
+
+def _job(node: yaml.Node, where: str, defaults: dict[str, Any],
+         problems: list[_Problem]) -> Job | None:
+    if not isinstance(node, yaml.MappingNode):
+        problems.append(_Problem(node, where, "a job must be a mapping with kind and "
+                                              "functions"))
+        return None
+    try:
+        entries = {key: (key_node, value) for key, key_node, value in _items(node, where)}
+    except _Problem as problem:
+        problems.append(problem)
+        return None
+    found = len(problems)
+    if "kind" not in entries:
+        problems.append(_Problem(node, where, f"missing 'kind' ({', '.join(KINDS)})"))
+        return None
+    try:
+        kind = _choice(KINDS)(entries["kind"][1], f"{where}.kind")
+    except _Problem as problem:
+        problems.append(problem)
+        return None
+    options = {key: per_kind[kind] for key, per_kind in defaults.items() if kind in per_kind}
+    functions: list[str] = []
+    name = None
+    converters = _converters(kind)
+    for key, (key_node, value) in entries.items():
+        path = f"{where}.{key}"
+        try:
+            if key == "kind":
+                continue
+            if key == "name":
+                name = _text(value, path)
+                if not NAME.fullmatch(name) or ".." in name:
+                    raise _Problem(value, path, "must be a file stem of letters, digits, "
+                                                f"- _ and ., got '{name}'")
+            elif key == "functions":
+                functions = _functions(value, path, problems)
+            elif key in converters and key in OPTIONS[kind]:
+                options[key] = converters[key](value, path)
+            else:
+                problems.append(_unknown_option(key_node, where, key, kind))
+        except _Problem as problem:
+            problems.append(problem)
+    if "functions" not in entries:
+        problems.append(_Problem(node, where, "missing 'functions': a list of specs"))
+    if len(problems) > found:
+        return None
+    try:
+        _check_job(kind, functions, options)
+    except ActvizError as exc:
+        problems.append(_Problem(entries["functions"][1], f"{where}.functions",
+                                 _inline(str(exc))))
+        return None
+    stem = name or _default_stem(kind, functions, options)
+    return Job(kind, stem, functions, options, _line(node), where, _files(kind, stem, options))
+
+
+def _functions(node: yaml.Node, where: str, problems: list[_Problem]) -> list[str]:
+    if not isinstance(node, yaml.SequenceNode) or not node.value:
+        raise _Problem(node, where, "must be a non-empty list of functions")
+    specs = []
+    for i, item in enumerate(node.value):
+        try:
+            specs.append(_function(item, f"{where}[{i}]"))
+        except _Problem as problem:
+            problems.append(problem)
+    return specs
+
+
+def _check_job(kind: str, functions: list[str], options: dict[str, Any]) -> None:
+    """What only the whole job can tell: a sweep of one function, the row count of a table,
+    two element-wise functions for diff."""
+    flavor = options.get("flavor", "torch")
+    if kind == "plot":
+        plot_options(options)
+        if "sweep" in options:
+            if len(functions) != 1:
+                raise ActvizError("sweep works with one function; got " + " ".join(functions))
+            sweep_activations(functions[0], options["sweep"], flavor)
+    elif kind == "table":
+        sample_points(options.get("range", (-5.0, 5.0)), options.get("num"),
+                      options.get("step"), options.get("points"))
+    elif kind == "diff":
+        if len(functions) != 2:
+            raise ActvizError(f"diff compares exactly two functions, got {len(functions)}")
+        for spec in functions:
+            definition = get(spec, flavor=flavor).definition
+            if definition.vector or definition.outputs > 1:
+                raise ActvizError(f"diff compares functions of one input and one output; "
+                                  f"{definition.name} is not one")
+    for spec in functions:
+        get(spec, flavor=flavor)
+
+
+def plot_options(options: dict[str, Any]) -> PlotOptions:
+    """The checked figure options of a plot job."""
+    keys = {k: v for k, v in options.items() if k not in ("format", "no_annotations")}
+    return PlotOptions(annotations=not options.get("no_annotations", False), **keys)
+
+
+def _default_stem(kind: str, functions: list[str], options: dict[str, Any]) -> str:
+    """As the single command names its figure: ``relu_elu``; tables, comparisons and
+    differences get a prefix so that they do not collide with the figures."""
+    labels = list(functions)
+    if kind == "plot" and "sweep" in options:
+        name, values = options["sweep"]
+        labels.append(f"{name}=" + ",".join(_param_text(v) for v in values))
+    stem = file_stem(labels)
+    return stem if kind == "plot" else f"{kind}_{stem}"
+
+
+def _files(kind: str, stem: str, options: dict[str, Any]) -> list[str]:
+    default = {"plot": "png"}.get(kind, "text")
+    files = [f"{stem}.{EXTENSION[options.get('format', default)]}"]
+    if kind == "diff" and "image" in options:
+        files.append(f"{stem}.{options['image']}")
+    return files
+
+
+def _unique_files(jobs: list[Job], problems: list[_Problem]) -> None:
+    owners: dict[str, Job] = {}
+    for job in jobs:
+        for name in job.files:
+            first = owners.setdefault(name, job)
+            if first is not job:
+                problems.append(_Problem(job.line, job.path, f"writes {name}, as {first.path} "
+                                                             f"(line {first.line}) does; give "
+                                                             "one of them another name"))

@@ -1,0 +1,291 @@
+"""actviz batch: every validation problem with its line, parallel runs equal to serial ones
+and to the single commands, faults, interruption."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from actviz.cli import cli
+from actviz.config import ConfigError, load
+
+ROOT = Path(__file__).resolve().parent.parent
+GALLERY = ROOT / "configs" / "gallery.yaml"
+
+
+def run(*args, cwd: Path):
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        return CliRunner().invoke(cli, [str(a) for a in args])
+    finally:
+        os.chdir(old)
+
+
+def files_under(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+
+
+GOOD = """\
+output_dir: out
+defaults:
+  range: [-3, 3]
+  num: 201
+  format: png
+jobs:
+  - kind: plot
+    name: relu-family
+    functions: [relu, "leaky_relu:negative_slope=0.1", {name: elu, params: {alpha: 0.5}}]
+    layout: grid
+  - kind: table
+    functions: [sigmoid, tanh]
+    num: 11
+    format: markdown
+  - kind: plot
+    functions: [elu]
+    sweep: {alpha: [0.5, 1, 2]}
+  - kind: compare
+    functions: [relu, gelu]
+    cost: false
+    format: json
+  - kind: diff
+    functions: [gelu, "gelu:approximate=tanh"]
+    image: svg
+"""
+
+
+def test_a_good_config_runs_every_job(tmp_path):
+    (tmp_path / "c.yaml").write_text(GOOD)
+    result = run("batch", "c.yaml", "--jobs", "1", cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    written = ["out/compare_relu_gelu.json", "out/diff_gelu_gelu_approximate-tanh.svg",
+               "out/diff_gelu_gelu_approximate-tanh.txt", "out/elu_alpha-0.5_1_2.png",
+               "out/relu-family.png", "out/table_sigmoid_tanh.md"]
+    assert files_under(tmp_path) == sorted(["c.yaml", *written])
+    lines = result.output.splitlines()
+    assert sorted(lines[:-1]) == written  # not a terminal: one line per file
+    assert lines[-1].startswith("6 files written, 0 failed in ")
+    table = (tmp_path / "out/table_sigmoid_tanh.md").read_text().splitlines()
+    assert len(table) == 13 and table[2].startswith("| -3 |")  # defaults apply, jobs override
+
+
+def test_dry_run_lists_and_writes_nothing(tmp_path):
+    (tmp_path / "c.yaml").write_text(GOOD)
+    result = run("batch", "c.yaml", "--dry-run", cwd=tmp_path)
+    assert result.exit_code == 0
+    assert result.output.splitlines()[0] == "out/relu-family.png"
+    assert result.output.splitlines()[-1] == "6 files would be written by 5 jobs"
+    assert files_under(tmp_path) == ["c.yaml"]
+
+
+def test_quiet_prints_nothing(tmp_path):
+    (tmp_path / "c.yaml").write_text(GOOD)
+    result = run("batch", "c.yaml", "--quiet", "--jobs", "2", cwd=tmp_path)
+    assert result.exit_code == 0
+    assert result.output == ""
+    assert len(files_under(tmp_path / "out")) == 6
+
+
+def test_a_batch_plot_job_equals_the_single_command(tmp_path):
+    (tmp_path / "c.yaml").write_text("jobs:\n  - kind: plot\n    functions: [gelu, silu]\n"
+                                     "    second_derivative: true\n"
+                                     "  - kind: plot\n    functions: [elu]\n"
+                                     "    sweep: {alpha: [0.5, 1]}\n")
+    assert run("batch", "c.yaml", "--output-dir", "batch", cwd=tmp_path).exit_code == 0
+    assert run("plot", "gelu", "silu", "--second-derivative", cwd=tmp_path).exit_code == 0
+    assert run("plot", "elu", "--sweep", "alpha=0.5,1", cwd=tmp_path).exit_code == 0
+    for name in ("gelu_silu.png", "elu_alpha-0.5_1.png"):
+        assert (tmp_path / "batch" / name).read_bytes() == (tmp_path / "output" / name).read_bytes()
+
+
+def test_a_batch_table_job_equals_the_single_command(tmp_path):
+    (tmp_path / "c.yaml").write_text("jobs:\n  - kind: table\n    name: t\n"
+                                     "    functions: [gelu]\n    step: 0.25\n"
+                                     "    format: csv\n")
+    assert run("batch", "c.yaml", cwd=tmp_path).exit_code == 0
+    assert run("table", "gelu", "--step", "0.25", "-o", "t.csv", cwd=tmp_path).exit_code == 0
+    assert (tmp_path / "output/t.csv").read_bytes() == (tmp_path / "t.csv").read_bytes()
+
+
+# --- validation: every problem, with its line, nothing written ---------------------------------
+
+PROBLEMS = [
+    ("jobs:\n  - kind: plot\n    functions: [relu\n", "c.yaml:4: YAML syntax error: "),
+    ("- just\n- a list\n", "c.yaml:1: the top level must be a mapping with a 'jobs' list"),
+    ("", "c.yaml:1: the top level must be a mapping"),
+    ("output: x\njobs: [{kind: plot, functions: [relu]}]\n",
+     "c.yaml:1: output: unknown key (did you mean 'output_dir'?)"),
+    ("jobs:\n  - kind: plot\n    functions: [relu]\n    rnage: [0, 1]\n",
+     "c.yaml:4: jobs[0]: unknown key 'rnage' (did you mean 'range'?)"),
+    ("jobs:\n  - kind: table\n    functions: [relu]\n    layout: grid\n",
+     "c.yaml:4: jobs[0]: 'layout' is not an option of a table job (it is of plot)"),
+    ("jobs:\n  - functions: [relu]\n", "c.yaml:2: jobs[0]: missing 'kind' (plot, table, "
+     "compare, diff)"),
+    ("jobs:\n  - kind: plot\n", "c.yaml:2: jobs[0]: missing 'functions': a list of specs"),
+    ("jobs:\n  - kind: plt\n    functions: [relu]\n",
+     "c.yaml:2: jobs[0].kind: must be one of plot, table, compare, diff, got 'plt' "
+     "(did you mean 'plot'?)"),
+    ("jobs:\n  - kind: plot\n    functions: [relu]\n    num: ten\n",
+     "c.yaml:4: jobs[0].num: must be a whole number, got 'ten'"),
+    ("jobs:\n  - kind: plot\n    functions: [relu]\n    range: 5\n",
+     "c.yaml:4: jobs[0].range: must be a list of numbers, got 5"),
+    ("jobs:\n  - kind: plot\n    functions: [relu]\n    derivative: maybe\n",
+     "c.yaml:4: jobs[0].derivative: must be true or false, got 'maybe'"),
+    ("jobs:\n  - kind: plot\n    functions: relu\n",
+     "c.yaml:3: jobs[0].functions: must be a non-empty list of functions"),
+    ("jobs:\n  - kind: plot\n    functions:\n      - relu\n      - rleu\n",
+     "c.yaml:5: jobs[0].functions[1]: unknown activation 'rleu' (did you mean 'relu'?)"),
+    ("jobs:\n  - kind: plot\n    functions: [{name: elu, params: {alhpa: 1}}]\n",
+     "c.yaml:3: jobs[0].functions[0]: elu has no parameter 'alhpa' (did you mean 'alpha'?); "
+     "it takes: alpha (default 1)"),
+    ("jobs:\n  - kind: plot\n    functions: [\"softplus:beta=0\"]\n",
+     "c.yaml:3: jobs[0].functions[0]: softplus: beta must be > 0, got 0"),
+    ("jobs:\n  - kind: plot\n    functions: [relu]\n    range: [5, -5]\n",
+     "c.yaml:4: jobs[0].range: range MIN must be below MAX, got 5 -5"),
+    ("jobs:\n  - kind: plot\n    functions: [relu]\n    saturation_threshold: -1\n",
+     "c.yaml:4: jobs[0].saturation_threshold: saturation threshold must be >= 0, got -1"),
+    ("jobs:\n  - kind: plot\n    functions: [relu, elu]\n    sweep: {alpha: [1, 2]}\n",
+     "c.yaml:3: jobs[0].functions: sweep works with one function; got relu elu"),
+    ("jobs:\n  - kind: diff\n    functions: [relu]\n",
+     "c.yaml:3: jobs[0].functions: diff compares exactly two functions, got 1"),
+    ("jobs:\n  - kind: plot\n    functions: [relu]\n  - kind: plot\n    functions: [relu]\n",
+     "c.yaml:4: jobs[1]: writes relu.png, as jobs[0] (line 2) does; give one of them "
+     "another name"),
+    ("jobs:\n  - kind: plot\n    name: a/b\n    functions: [relu]\n",
+     "c.yaml:3: jobs[0].name: must be a file stem of letters, digits, - _ and ., got 'a/b'"),
+    ("jobs:\n  - kind: plot\n    name: ..\n    functions: [relu]\n",
+     "c.yaml:3: jobs[0].name: must be a file stem of letters, digits, - _ and ., got '..'"),
+    ("output_dir: /tmp/elsewhere\njobs: [{kind: plot, functions: [relu]}]\n",
+     "c.yaml:1: output_dir: must be a relative folder inside the current directory, got "
+     "'/tmp/elsewhere'"),
+    ("output_dir: ../up\njobs: [{kind: plot, functions: [relu]}]\n",
+     "c.yaml:1: output_dir: must be a relative folder inside the current directory, got "
+     "'../up'"),
+    ("defaults: {format: gif}\njobs: [{kind: plot, functions: [relu]}]\n",
+     "c.yaml:1: defaults.format: must be one of png, svg, pdf, got 'gif'"),
+    ("jobs:\n  - kind: plot\n    functions: [relu]\n    kind: table\n",
+     "c.yaml:4: jobs[0]: 'kind' is given twice (first on line 2)"),
+    ("jobs:\n  - kind: plot\n    functions: [!!python/object:os.system relu]\n",
+     "c.yaml:3: unsupported YAML tag tag:yaml.org,2002:python/object:os.system"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), PROBLEMS, ids=[m[:60] for _, m in PROBLEMS])
+def test_every_problem_is_reported_with_its_line_and_nothing_is_written(tmp_path, text,
+                                                                        message):
+    (tmp_path / "c.yaml").write_text(text)
+    result = run("batch", "c.yaml", cwd=tmp_path)
+    assert result.exit_code == 2
+    lines = result.output.splitlines()
+    assert lines[0].startswith(message), lines
+    assert lines[-1].startswith("Error: ") and lines[-1].endswith("in c.yaml; nothing was run")
+    assert "Traceback" not in result.output
+    assert files_under(tmp_path) == ["c.yaml"]
+
+
+def test_all_problems_at_once_in_line_order(tmp_path):
+    (tmp_path / "c.yaml").write_text(
+        "defualts: {}\njobs:\n  - kind: plot\n    functions: [rleu]\n"
+        "  - kind: table\n    functions: [relu]\n    step: 0\n")
+    with pytest.raises(ConfigError) as info:
+        load(tmp_path / "c.yaml")
+    problems = [p.split(":", 2)[1] for p in info.value.problems]
+    assert problems == ["1", "4", "7"]
+
+
+def test_output_dir_on_the_command_line_may_be_anywhere(tmp_path):
+    (tmp_path / "c.yaml").write_text("output_dir: ../not-allowed\n"
+                                     "jobs: [{kind: table, name: t, functions: [relu]}]\n")
+    elsewhere = tmp_path.parent / f"{tmp_path.name}-elsewhere"
+    result = run("batch", "c.yaml", "--output-dir", elsewhere, cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    assert (elsewhere / "t.txt").is_file()
+
+
+# --- faults --------------------------------------------------------------------------------------
+
+FAULTY = """\
+jobs:
+  - {kind: table, name: a, functions: [relu]}
+  - {kind: table, name: b, functions: [elu]}
+  - {kind: table, name: c, functions: [gelu]}
+"""
+
+
+def test_a_failing_job_does_not_stop_the_others(tmp_path):
+    (tmp_path / "c.yaml").write_text(FAULTY)
+    (tmp_path / "output/b.txt").mkdir(parents=True)  # a folder where the file must go
+    result = run("batch", "c.yaml", "--jobs", "1", cwd=tmp_path)
+    assert result.exit_code == 1
+    assert "Error: jobs[1] (line 3): cannot write" in result.output
+    assert result.output.splitlines()[-1] == "Error: 1 of 3 jobs failed: jobs[1]"
+    assert (tmp_path / "output/a.txt").is_file() and (tmp_path / "output/c.txt").is_file()
+    assert not list((tmp_path / "output").glob(".*.tmp"))
+
+
+def test_fail_fast_stops_at_the_first_failure(tmp_path):
+    (tmp_path / "c.yaml").write_text(FAULTY)
+    (tmp_path / "output/b.txt").mkdir(parents=True)
+    result = run("batch", "c.yaml", "--jobs", "1", "--fail-fast", cwd=tmp_path)
+    assert result.exit_code == 1
+    assert (tmp_path / "output/a.txt").is_file()
+    assert not (tmp_path / "output/c.txt").exists()
+
+
+# --- the gallery, in parallel and serially --------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def galleries(tmp_path_factory):
+    root = tmp_path_factory.mktemp("gallery")
+    parallel = run("batch", GALLERY, "--jobs", "2", "--output-dir", "parallel", cwd=root)
+    serial = run("batch", GALLERY, "--jobs", "1", "--output-dir", "serial", cwd=root)
+    return root, parallel, serial
+
+
+def test_the_gallery_writes_a_figure_per_function_and_the_tables(galleries):
+    import actviz
+
+    root, parallel, _ = galleries
+    assert parallel.exit_code == 0, parallel.output
+    names = files_under(root / "parallel")
+    figures = [n for n in names if n.endswith(".png")]
+    assert len(figures) >= 40
+    assert {f"{name}.png" for name in actviz.names()} <= set(figures)
+    assert "values.csv" in names and "properties.md" in names
+
+
+def test_parallel_and_serial_runs_write_the_same_bytes(galleries):
+    root, _, serial = galleries
+    assert serial.exit_code == 0
+    names = files_under(root / "parallel")
+    assert names == files_under(root / "serial")
+    for name in names:
+        first, second = ((root / run_ / name).read_bytes() for run_ in ("parallel", "serial"))
+        assert first == second, name
+
+
+def test_sigterm_leaves_no_partial_or_temporary_file(tmp_path):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "actviz", "batch", str(GALLERY), "--jobs", "2",
+         "--output-dir", "out"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    folder = tmp_path / "out"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(list(folder.glob("*.png"))) < 3:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 128 + signal.SIGTERM
+    assert b"interrupted" in err and b"Traceback" not in err
+    left = list(folder.iterdir())
+    assert not [p for p in left if p.name.startswith(".") or p.suffix == ".tmp"]
+    pngs = [p for p in left if p.suffix == ".png"]
+    assert 3 <= len(pngs) < 46
+    for png in pngs:  # each file that is there is whole
+        assert png.read_bytes().endswith(b"IEND\xaeB`\x82")
