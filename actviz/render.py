@@ -24,6 +24,7 @@ from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.transforms import Bbox
 
 from ._files import write_atomically
 from .analysis import Analysis, analyze
@@ -252,11 +253,18 @@ def _figure(series: list[Series], opts: PlotOptions, specs: list[str]) -> Figure
     if title:
         fig.suptitle(title)
     if any(labels.values()):
-        fig.draw_without_rendering()  # lay out the axes so that labels can avoid each other
+        _lay_out_once(fig)  # the labels need the final positions of the axes
         renderer = fig.canvas.get_renderer()
         for ax, queued in labels.items():
             place_labels(ax, merge_labels(queued, len(members_of[ax]) > 1), renderer)
     return fig
+
+
+def _lay_out_once(fig: Figure) -> None:
+    """Run the constrained layout now and keep it: labels are placed against these
+    positions (and take no part in the layout), so saving need not lay out again."""
+    fig.draw_without_rendering()
+    fig.set_layout_engine("none")
 
 
 def merge_labels(queued: list[Label], many: bool) -> list[tuple[tuple[float, float], str, str]]:
@@ -435,7 +443,7 @@ def place_labels(ax: Axes, queued: list[tuple[tuple[float, float], str, str]],
                  renderer: Any) -> None:
     """Put the labels where they overlap no other label, as few curve points and markers as
     possible, and stay inside the axes; a thin leader line joins a label set far from its
-    point."""
+    point. Each label is measured once; its candidate places are that box, moved."""
     inside = ax.get_window_extent(renderer)
     points = []
     for line in ax.get_lines():
@@ -444,13 +452,22 @@ def place_labels(ax: Axes, queued: list[tuple[tuple[float, float], str, str]],
         if len(data):
             points.append(ax.transData.transform(data[:: max(1, len(data) // 400)]))
     cloud = np.concatenate(points) if points else np.empty((0, 2))
-    taken: list[Any] = []
+    pixels_per_point = ax.figure.dpi / 72.0
+    taken: list[Bbox] = []
     for anchor, text, color in queued:
+        probe = _annotation(ax, anchor, text, color, 0, 0)
+        size = probe.get_window_extent(renderer)
+        probe.remove()
+        pad = 2 * LABEL_PAD * LABEL_SIZE * pixels_per_point
+        width, height = size.width + pad, size.height + pad
+        ax_, ay = ax.transData.transform(anchor)
         best = None
         for dx, dy in CANDIDATES:
-            note = _annotation(ax, anchor, text, color, dx * 10, dy * 10)
-            box = note.get_window_extent(renderer)
-            note.remove()
+            x = ax_ + dx * 10 * pixels_per_point
+            y = ay + dy * 10 * pixels_per_point
+            x0 = x if dx > 0 else x - width if dx < 0 else x - width / 2
+            y0 = y if dy > 0 else y - height if dy < 0 else y - height / 2
+            box = Bbox.from_bounds(x0, y0, width, height)
             outside = not (box.x0 >= inside.x0 and box.x1 <= inside.x1
                            and box.y0 >= inside.y0 and box.y1 <= inside.y1)
             overlaps = sum(box.overlaps(other) for other in taken)
@@ -467,13 +484,17 @@ def place_labels(ax: Axes, queued: list[tuple[tuple[float, float], str, str]],
         taken.append(box)
 
 
+LABEL_SIZE = 7.5
+LABEL_PAD = 0.15
+
+
 def _annotation(ax: Axes, anchor, text, color, dx, dy, leader=False):
     ha = "left" if dx > 0 else "right" if dx < 0 else "center"
     va = "bottom" if dy > 0 else "top" if dy < 0 else "center"
     arrow = {"arrowstyle": "-", "color": color, "lw": 0.6, "shrinkA": 0, "shrinkB": 3}
     note = ax.annotate(text, xy=anchor, xytext=(dx, dy), textcoords="offset points",
-                       ha=ha, va=va, fontsize=7.5, color=_darker(color), zorder=7,
-                       bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
+                       ha=ha, va=va, fontsize=LABEL_SIZE, color=_darker(color), zorder=7,
+                       bbox={"boxstyle": f"round,pad={LABEL_PAD}", "fc": "white", "ec": "none",
                              "alpha": 0.85},
                        arrowprops=arrow if leader else None, annotation_clip=False)
     note.set_in_layout(False)
@@ -519,7 +540,7 @@ def plot_difference(diff: Any, flavor: str = "torch", num: int = 2001, dpi: floa
             ax.set_ylabel([r"$\Delta f = f_A(x) - f_B(x)$",
                            r"$\Delta f' = f'_A(x) - f'_B(x)$"][order])
         fig.suptitle(f"A = {diff.a},  B = {diff.b}")
-        fig.draw_without_rendering()
+        _lay_out_once(fig)
         renderer = fig.canvas.get_renderer()
         for ax, queued in labels.items():
             place_labels(ax, queued, renderer)

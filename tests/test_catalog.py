@@ -88,10 +88,12 @@ def test_every_function_has_an_independent_reference():
     assert covered == set(actviz.names())
 
 
+@pytest.mark.parametrize("order", [0, 1, 2])
 @pytest.mark.parametrize("spec", sorted(SCALAR))
-def test_value_matches_mpmath_to_1e_12(spec):
+def test_value_matches_mpmath_to_1e_12(spec, order):
+    """f as every evaluation order computes it (the kernels share work differently)."""
     act, ref = get(spec), SCALAR[spec]
-    values = act(GRID).reshape(len(GRID), -1)
+    values = act.evaluate(GRID, order)[0].reshape(len(GRID), -1)
     worst = []
     for x, row in zip(GRID, values, strict=True):
         exact = _components(_reference(ref, float(x), 0))
@@ -125,6 +127,8 @@ def test_derivatives_match_mpmath_differentiation(spec, order):
     outs = act.evaluate(xs, order)
     values = outs[0].reshape(len(xs), -1)
     ours_all = outs[order].reshape(len(xs), -1)
+    if order == 1:  # f' as order 2 computes it must be the same function
+        np.testing.assert_allclose(act.evaluate(xs, 2)[1], outs[1], rtol=1e-13, atol=1e-300)
     worst = []
     for x, row, f_row in zip(xs, ours_all, values, strict=True):
         comps = len(row)
@@ -387,13 +391,32 @@ def test_identity_leaky_family_evaluation_mode_rrelu():
 # --- the evaluate contract -----------------------------------------------------------------
 
 @pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_large_inputs_are_evaluated_in_blocks_with_the_same_results(name):
+    """Above CHUNK elements evaluate works block by block (into the output arrays, for the
+    kernels that can): every element must come out as it does alone."""
+    from actviz.catalog._core import CHUNK
+
+    act = get(name)
+    if act.definition.vector:
+        return
+    rng = np.random.default_rng(7)
+    x = np.concatenate([rng.uniform(-30, 30, 2 * CHUNK + 17), EXTREME]).reshape(-1, 1)
+    whole = act.evaluate(x, 2)
+    for start in (0, CHUNK - 3, 2 * CHUNK, len(x) - len(EXTREME)):
+        part = act.evaluate(x[start:start + 40], 2)
+        for big, small in zip(whole, part, strict=True):
+            np.testing.assert_array_equal(big[start:start + 40], small)
+    assert whole[0].shape == x.shape + ((2,) if name == "crelu" else ())
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
 def test_evaluate_agrees_with_single_calls_and_shapes(name):
     act = get(name)
     x = np.linspace(-4, 4, 12).reshape(3, 4)
     before = x.copy()
     f, d, dd = act.evaluate(x, 2)
-    np.testing.assert_array_equal(f, act(x))
-    np.testing.assert_array_equal(d, act.derivative(x))
+    np.testing.assert_allclose(f, act(x), rtol=1e-14, atol=1e-300)
+    np.testing.assert_allclose(d, act.derivative(x), rtol=1e-13, atol=1e-300)
     np.testing.assert_array_equal(dd, act.second_derivative(x))
     np.testing.assert_array_equal(x, before)
     tail = (2,) if name == "crelu" else ()

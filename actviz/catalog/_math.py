@@ -1,13 +1,21 @@
 """Numerically stable building blocks shared by the kernels.
 
 Every helper takes a finite float64 array and returns results accurate to a few ulps in the
-relative sense, without floating-point warnings, for any finite input.
+relative sense for any finite input. They run under the ``np.errstate(all="ignore")`` that
+:meth:`Activation.evaluate` sets: an exp may overflow to inf or underflow to 0 on purpose
+where the formula built on it then gives the exact limit (1/(1 + inf) = 0), and no warning
+reaches the caller.
+
+They avoid ``np.where`` on the whole input where arithmetic does the same (a data-dependent
+select is slow on unpredictable inputs), and compute a second formula only for the few
+elements that need it (see :func:`fix`).
 """
 
 from __future__ import annotations
 
 import math
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 
@@ -40,37 +48,100 @@ def scaled(x: np.ndarray, factor: float) -> np.ndarray:
     return factor * np.clip(x, -bound, bound)
 
 
-def logistic(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(sigma(x), sigma(-x), e)`` with ``e = exp(-|x|)``, each to full relative accuracy.
+def fix(out: np.ndarray, where: np.ndarray, formula, *args: np.ndarray) -> None:
+    """``out[where] = formula(*(a[where] for a in args))``, computed for those elements only:
+    the rare inputs for which the fast formula of a kernel would cancel."""
+    index = np.flatnonzero(where)
+    if index.size:
+        out[index] = formula(*(a[index] for a in args))
 
-    The two-branch form: for x >= 0, sigma(x) = 1/(1+e) and sigma(-x) = e/(1+e); mirrored for
-    x < 0. One exp serves both and sigma(x)*sigma(-x) = e/(1+e)^2 needs no subtraction.
+
+def at(out: list[np.ndarray] | None, k: int) -> np.ndarray | None:
+    """Where a kernel writes its k-th result: the caller's array (``out``), or None to let
+    the ufunc allocate one."""
+    return None if out is None else out[k]
+
+
+def choose(mask: np.ndarray, a: Any, b: Any, out: np.ndarray | None = None) -> np.ndarray:
+    """``a`` where ``mask`` else ``b`` (finite values), by arithmetic: the products with 1.0
+    and 0.0 are exact, and unlike ``np.where`` nothing branches on an unpredictable mask."""
+    m = mask.astype(np.float64)
+    chosen = np.multiply(m, a, out=out)
+    m -= 1.0
+    m *= b
+    chosen -= m
+    return chosen
+
+
+def logistic(x: np.ndarray, out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(sigma(x), sigma(-x))`` from one exp, each to full relative accuracy.
+
+    With E = exp(-x): sigma(x) = 1/(1 + E) and sigma(-x) = E sigma(x). Neither subtracts,
+    so both keep their digits in both tails (unlike 1 - sigma(x)). Below x = -709, E
+    overflows to inf: sigma(x) is then exactly 0 and sigma(-x), inf * 0 there, is set to 1.
     """
-    e = np.exp(-np.abs(x))
-    r = 1.0 / (1.0 + e)
-    er = e * r
-    pos = x >= 0
-    return np.where(pos, r, er), np.where(pos, er, r), e
+    e = np.negative(x)
+    np.exp(e, out=e)
+    s = np.add(e, 1.0, out=out)
+    np.reciprocal(s, out=s)
+    e *= s
+    fix(e, x < -709.0, np.ones_like, x)
+    return s, e
+
+
+def _tanh_series(x: np.ndarray) -> np.ndarray:
+    """tanh(x) for |x| < 0.01: x (1 - x^2/3 + 2x^4/15 - 17x^6/315), truncation < 1e-17."""
+    z = x * x
+    return x * (1.0 + z * (-1.0 / 3.0 + z * (2.0 / 15.0 + z * (-17.0 / 315.0))))
 
 
 def tanh_half(x: np.ndarray) -> np.ndarray:
-    """``tanh(x/2) = sigma(x) - sigma(-x)``, accurate near 0 (via expm1)."""
-    em = np.expm1(-np.abs(x))
-    return -np.sign(x) * em / (2.0 + em)
+    """``tanh(x/2) = sigma(x) - sigma(-x)``, accurate near 0."""
+    t, _ = tanh_sech2(0.5 * x)
+    return t
 
 
-def tanh_sech2(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(tanh(x), sech(x)**2)``, both to full relative accuracy.
+def tanh_sech2(x: np.ndarray,
+               out: list[np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(tanh(x), sech(x)**2)`` from one exp, both to full relative accuracy.
 
-    With e = exp(-2|x|) and m = expm1(-2|x|): tanh|x| = -m/(2+m), accurate near 0, and
-    sech^2 x = 4e/(1+e)^2, which keeps its digits for large |x| where 1 - tanh^2 (or 1 + m)
-    cancels to 0.
+    With e = exp(-2|x|) and r = 1/(1 + e): tanh|x| = 2r - 1 = (1 - e) r and
+    sech^2 x = 4 e r^2, which keeps its digits for large |x| where 1 - tanh^2 cancels to 0.
+    Below |x| = 0.01, where 1 - e loses digits, tanh comes from its Taylor series.
     """
-    a = -2.0 * np.abs(x)
-    em = np.expm1(a)
-    e = np.exp(a)
-    one_e = 1.0 + e
-    return -np.sign(x) * em / (2.0 + em), 4.0 * e / (one_e * one_e)
+    a = np.abs(x)
+    small = a < 0.01
+    a *= -2.0
+    e = np.exp(a, out=a)
+    r = e + 1.0
+    np.reciprocal(r, out=r)
+    t = np.subtract(1.0, e, out=at(out, 0))
+    t *= r
+    np.copysign(t, x, out=t)
+    fix(t, small, _tanh_series, x)
+    e *= 4.0
+    e *= r
+    return t, np.multiply(e, r, out=at(out, 1))
+
+
+def expm1_minus(xn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(exp(xn), expm1(xn))`` for xn <= 0 from one exp: expm1 as exp - 1, which is exact to
+    1e-13 relative below -0.001, and from its Taylor series above (where it would cancel)."""
+    ex = np.exp(xn)
+    em = ex - 1.0
+    fix(em, (xn > -1e-3) & (xn < 0.0),
+        lambda t: t * (1.0 + t * (0.5 + t * (1.0 / 6.0 + t / 24.0))), xn)
+    return ex, em
+
+
+def log1p_small(u: np.ndarray) -> np.ndarray:
+    """``log1p(u)`` for 0 <= u <= 1: log(1 + u), and its Taylor series below u = 0.001
+    where 1 + u would round away the digits of u (both exact to 1e-13 relative)."""
+    out = u + 1.0
+    np.log(out, out=out)
+    fix(out, u < 1e-3, lambda t: t * (1.0 + t * (-0.5 + t * (1.0 / 3.0 + t * (-0.25 + t / 5)))),
+        u)
+    return out
 
 
 def phi(x: np.ndarray) -> np.ndarray:

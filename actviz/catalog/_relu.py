@@ -7,22 +7,39 @@ import math
 import numpy as np
 
 from ._core import Family, Kink, Param, Piece, register
-from ._math import scaled
+from ._math import at, choose, expm1_minus, scaled
 from ._sigmoid import _isru_parts
 
 TORCH = "PyTorch autograd"
 INF = math.inf
 
 
-def _clip(x, order, lo, hi):
+def _clip(x, order, lo, hi, out=None):
     """f = clip(x, lo, hi), f' = 1 strictly inside (0 at lo and hi, as PyTorch), f'' = 0."""
-    f = np.clip(x, lo, hi)
+    f = np.maximum(x, lo, out=at(out, 0)) if hi == INF else np.clip(x, lo, hi, out=at(out, 0))
     if order == 0:
         return (f,)
-    d = np.where((x > lo) & (x < hi), 1.0, 0.0)
+    inside = np.greater(x, lo)
+    if hi != INF:
+        inside &= np.less(x, hi)
+    d = _as_float(inside, at(out, 1))
     if order == 1:
         return f, d
-    return f, d, np.zeros_like(x)
+    return f, d, _zeros(x, at(out, 2))
+
+
+def _as_float(mask, out=None):
+    if out is None:
+        return mask.astype(np.float64)
+    np.copyto(out, mask)
+    return out
+
+
+def _zeros(x, out=None):
+    if out is None:
+        return np.zeros_like(x)
+    out.fill(0.0)
+    return out
 
 
 @register(
@@ -40,14 +57,14 @@ def _clip(x, order, lo, hi):
     reference="Nair & Hinton (2010), Rectified Linear Units Improve Restricted Boltzmann "
     "Machines, ICML",
 )
-def relu(x, order):
+def relu(x, order, out=None):
     r"""Rectified linear unit.
 
     .. math:: \mathrm{ReLU}(x) = \max(0, x), \quad f'(x) = [x > 0]
 
     Convention: f'(0) = 0, as PyTorch autograd (the seed blog's 1 is a slip).
     """
-    return _clip(x, order, 0.0, INF)
+    return _clip(x, order, 0.0, INF, out)
 
 
 @register(
@@ -66,12 +83,12 @@ def relu(x, order):
     reference="Krizhevsky (2010), Convolutional Deep Belief Networks on CIFAR-10, "
     "technical report, University of Toronto",
 )
-def relu6(x, order):
+def relu6(x, order, out=None):
     r"""ReLU capped at 6, PyTorch's ``relu6`` (= ``hardtanh(x, 0, 6)``).
 
     Convention: f'(0) = f'(6) = 0, as PyTorch autograd.
     """
-    return _clip(x, order, 0.0, 6.0)
+    return _clip(x, order, 0.0, 6.0, out)
 
 
 def _hardtanh_check(p):
@@ -99,24 +116,28 @@ def _hardtanh_check(p):
     pieces=lambda p: (Piece(-INF, p["min_val"], 0.0), Piece(p["min_val"], p["max_val"], 1.0),
                       Piece(p["max_val"], INF, 0.0)),
 )
-def hardtanh(x, order, min_val, max_val):
+def hardtanh(x, order, min_val, max_val, out=None):
     r"""Hard tanh: the identity clipped to [min_val, max_val].
 
     Convention: f'(min_val) = f'(max_val) = 0, as PyTorch autograd.
     """
-    return _clip(x, order, min_val, max_val)
+    return _clip(x, order, min_val, max_val, out)
 
 
-def _leaky(x, order, slope):
+def _leaky(x, order, slope, out=None):
     """f = x for x > 0 else slope * x; f'(0) = slope, as PyTorch autograd."""
-    pos = x > 0
-    f = np.where(pos, x, slope * x)
+    pos = np.greater(x, 0.0)
+    # max(x, slope x) is x for x > 0 and slope x below, exactly, when 0 <= slope <= 1.
+    if 0 <= slope <= 1:
+        f = np.maximum(x, slope * x, out=at(out, 0))
+    else:
+        f = choose(pos, x, slope * x, out=at(out, 0))
     if order == 0:
         return (f,)
-    d = np.where(pos, 1.0, slope)
+    d = choose(pos, 1.0, slope, out=at(out, 1))
     if order == 1:
         return f, d
-    return f, d, np.zeros_like(x)
+    return f, d, _zeros(x, at(out, 2))
 
 
 def _toward_minus_inf(slope):
@@ -149,7 +170,7 @@ def _leaky_meta(slope_of):
     "Acoustic Models, ICML Workshop on Deep Learning for Audio, Speech and Language",
     **_leaky_meta(lambda p: p["negative_slope"]),
 )
-def leaky_relu(x, order, negative_slope):
+def leaky_relu(x, order, negative_slope, out=None):
     r"""Leaky ReLU.
 
     .. math:: f(x) = \begin{cases} x & x > 0 \\ a x & x \le 0 \end{cases}
@@ -157,7 +178,7 @@ def leaky_relu(x, order, negative_slope):
     Convention: f'(0) = negative_slope, as PyTorch autograd. Defaults: negative_slope 0.01
     (PyTorch, JAX); Keras 3 uses 0.2 (``flavor="keras"``).
     """
-    return _leaky(x, order, negative_slope)
+    return _leaky(x, order, negative_slope, out)
 
 
 @register(
@@ -173,13 +194,13 @@ def leaky_relu(x, order, negative_slope):
     reference="He, Zhang, Ren & Sun (2015), Delving Deep into Rectifiers, arXiv:1502.01852",
     **_leaky_meta(lambda p: p["weight"]),
 )
-def prelu(x, order, weight):
+def prelu(x, order, weight, out=None):
     r"""Parametric ReLU with one learned slope, ``torch.nn.functional.prelu``.
 
     The default weight 0.25 is ``torch.nn.PReLU``'s initial value.
     Convention: f'(0) = weight, as PyTorch autograd.
     """
-    return _leaky(x, order, weight)
+    return _leaky(x, order, weight, out)
 
 
 def _rrelu_slope(p):
@@ -208,29 +229,31 @@ def _rrelu_check(p):
     "Convolutional Network, arXiv:1505.00853",
     **_leaky_meta(_rrelu_slope),
 )
-def rrelu(x, order, lower, upper):
+def rrelu(x, order, lower, upper, out=None):
     r"""Randomized leaky ReLU in evaluation mode: the slope is (lower + upper)/2.
 
     In training, each negative input gets a slope drawn from U(lower, upper); plots shade
     that band. Convention: f'(0) = (lower + upper)/2, as PyTorch autograd.
     """
-    return _leaky(x, order, 0.5 * (lower + upper))
+    return _leaky(x, order, 0.5 * (lower + upper), out)
 
 
-def _elu(x, order, alpha, scale=1.0):
+def _elu(x, order, alpha, scale=1.0, out=None):
     """scale * (x if x > 0 else alpha * expm1(x)); f'(0) = scale*alpha, f''(0) = 0 (PyTorch)."""
-    pos = x > 0
-    xn = np.minimum(x, 0.0)
-    f = np.where(pos, x, alpha * np.expm1(xn))
+    ex, em = expm1_minus(np.minimum(x, 0.0))
+    # for x > 0, em = 0 and the sum is x; for x <= 0 it is alpha expm1(x): no select needed
+    em *= alpha
+    f = np.maximum(x, 0.0, out=at(out, 0))
+    f += em
     if scale != 1.0:
         f *= scale
     if order == 0:
         return (f,)
-    ex = (scale * alpha) * np.exp(xn)
-    d = np.where(pos, scale, ex)
+    ex *= scale * alpha
+    d = choose(np.greater(x, 0.0), scale, ex, out=at(out, 1))
     if order == 1:
         return f, d
-    return f, d, np.where(x >= 0, 0.0, ex)
+    return f, d, choose(np.greater_equal(x, 0.0), 0.0, ex, out=at(out, 2))
 
 
 @register(
@@ -251,7 +274,7 @@ def _elu(x, order, alpha, scale=1.0):
     reference="Clevert, Unterthiner & Hochreiter (2016), Fast and Accurate Deep Network "
     "Learning by Exponential Linear Units (ELUs), ICLR, arXiv:1511.07289",
 )
-def elu(x, order, alpha):
+def elu(x, order, alpha, out=None):
     r"""Exponential linear unit.
 
     .. math:: f(x) = \begin{cases} x & x > 0 \\ \alpha(e^x - 1) & x \le 0 \end{cases}, \quad
@@ -260,7 +283,7 @@ def elu(x, order, alpha):
     ``expm1`` keeps full accuracy near 0. Convention: f'(0) = alpha (the left side) and
     f''(0) = 0, as PyTorch autograd. With alpha = 1 the function is C1 (only f'' jumps).
     """
-    return _elu(x, order, alpha)
+    return _elu(x, order, alpha, out=out)
 
 
 @register(
@@ -289,11 +312,12 @@ def celu(x, order, alpha):
     f''(0) = 0, as PyTorch autograd.
     """
     pos = x > 0
-    u = scaled(np.minimum(x, 0.0), 1.0 / alpha)
-    f = np.where(pos, x, alpha * np.expm1(u))
+    ex, em = expm1_minus(scaled(np.minimum(x, 0.0), 1.0 / alpha))
+    em *= alpha
+    f = np.maximum(x, 0.0)
+    f += em
     if order == 0:
         return (f,)
-    ex = np.exp(u)
     d = np.where(pos, 1.0, ex)
     if order == 1:
         return f, d
@@ -320,14 +344,14 @@ SELU_SCALE = 1.0507009873554804934193349852946
     reference="Klambauer, Unterthiner, Mayr & Hochreiter (2017), Self-Normalizing Neural "
     "Networks, NeurIPS, arXiv:1706.02515",
 )
-def selu(x, order):
+def selu(x, order, out=None):
     r"""Scaled exponential linear unit: ``scale * elu(x, alpha)`` with the fixed constants
     alpha = 1.6732632423543772848 and scale = 1.0507009873554804934 that make zero mean and
     unit variance a fixed point for standard normal inputs.
 
     Convention: f'(0) = scale * alpha (the left side) and f''(0) = 0, as PyTorch autograd.
     """
-    return _elu(x, order, SELU_ALPHA, SELU_SCALE)
+    return _elu(x, order, SELU_ALPHA, SELU_SCALE, out)
 
 
 @register(
@@ -421,12 +445,10 @@ def relu_squared(x, order):
     For x > 1.3e154 the value exceeds the float64 range and is inf, as it should be.
     """
     p = np.maximum(x, 0.0)
-    with np.errstate(over="ignore"):
-        f = p * p
+    f = p * p  # inf above 1.3e154, under evaluate's errstate: the true value is beyond float64
     if order == 0:
         return (f,)
-    with np.errstate(over="ignore"):
-        d = 2.0 * p
+    d = 2.0 * p
     if order == 1:
         return f, d
     return f, d, np.where(x > 0, 2.0, 0.0)

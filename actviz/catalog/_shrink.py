@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from ._core import Family, Kink, Param, Piece, register
-from ._math import polynomial, tanh_sech2
+from ._math import at, fix, polynomial, tanh_sech2
 
 INF = math.inf
 TORCH = "PyTorch autograd"
@@ -18,6 +18,11 @@ SHRINKAGE = ("Donoho & Johnstone (1994), Ideal spatial adaptation by wavelet shr
 # where x - tanh(x) would cancel. Seven terms leave a truncation error below 1e-17 relative.
 _TANHSHRINK_SERIES = (1 / 3, -2 / 15, 17 / 315, -62 / 2835, 1382 / 155925,
                       -21844 / 6081075, 929569 / 638512875)
+
+
+def _series(x):
+    z = x * x
+    return x * z * polynomial(z, _TANHSHRINK_SERIES)
 
 
 @register(
@@ -32,7 +37,7 @@ _TANHSHRINK_SERIES = (1 / 3, -2 / 15, 17 / 315, -62 / 2835, 1382 / 155925,
     text_d="tanh(x)^2",
     limits=((-INF, INF), (1.0, 1.0), (0.0, 0.0)),
 )
-def tanhshrink(x, order):
+def tanhshrink(x, order, out=None):
     r"""Tanhshrink.
 
     .. math:: f(x) = x - \tanh x, \quad f'(x) = \tanh^2 x, \quad
@@ -42,16 +47,14 @@ def tanhshrink(x, order):
     since the subtraction would lose up to all digits.
     """
     t, s2 = tanh_sech2(x)
-    small = np.abs(x) < 0.1
-    xs = np.where(small, x, 0.0)
-    z = xs * xs
-    f = np.where(small, xs * z * polynomial(z, _TANHSHRINK_SERIES), x - t)
+    f = np.subtract(x, t, out=at(out, 0))
+    fix(f, np.abs(x) < 0.1, _series, x)
     if order == 0:
         return (f,)
-    d = t * t
+    d = np.multiply(t, t, out=at(out, 1))
     if order == 1:
         return f, d
-    return f, d, 2.0 * t * s2
+    return f, d, np.multiply(2.0 * t, s2, out=at(out, 2))
 
 
 def _shrink_meta(jump):

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from ._core import Family, Kink, Param, Piece, register
-from ._math import logistic, scaled, tanh_half, tanh_sech2
+from ._math import at, log1p_small, logistic, scaled, tanh_half, tanh_sech2
 
 TORCH = "PyTorch autograd"
 
@@ -24,24 +24,24 @@ TORCH = "PyTorch autograd"
     text_d="sigmoid(x) * sigmoid(-x)",
     limits=((0.0, 1.0), (0.0, 0.0), (0.0, 0.0)),
 )
-def sigmoid(x, order):
+def sigmoid(x, order, out=None):
     r"""Logistic sigmoid.
 
     .. math:: \sigma(x) = \frac{1}{1 + e^{-x}}, \quad
               \sigma'(x) = \sigma(x)\sigma(-x), \quad
               \sigma''(x) = -\sigma'(x)\tanh(x/2)
 
-    Two-branch evaluation from one ``exp(-|x|)``: no overflow, full relative accuracy in both
-    tails, and sigma' written as sigma(x)sigma(-x), never sigma(1 - sigma), which loses every
-    digit for x > 37.
+    sigma(x) = 1/(1 + e^{-x}) and sigma(-x) = 1/(1 + e^{x}) from one exp: full relative
+    accuracy in both tails, and sigma' written as sigma(x)sigma(-x), never sigma(1 - sigma),
+    which loses every digit for x > 37.
     """
-    s, sn, _ = logistic(x)
+    s, sn = logistic(x, out=at(out, 0))
     if order == 0:
         return (s,)
-    d = s * sn
+    d = np.multiply(s, sn, out=at(out, 1))
     if order == 1:
         return s, d
-    return s, d, -d * tanh_half(x)
+    return s, d, np.multiply(-d, tanh_half(x), out=at(out, 2))
 
 
 @register(
@@ -55,21 +55,21 @@ def sigmoid(x, order):
     text_d="1 - tanh(x)^2 = sech(x)^2",
     limits=((-1.0, 1.0), (0.0, 0.0), (0.0, 0.0)),
 )
-def tanh(x, order):
+def tanh(x, order, out=None):
     r"""Hyperbolic tangent.
 
     .. math:: \tanh'(x) = \operatorname{sech}^2 x, \quad
               \tanh''(x) = -2\tanh x\,\operatorname{sech}^2 x
 
     The derivative is computed as sech^2 = 4e/(1+e)^2 with e = exp(-2|x|), not as
-    1 - tanh^2, which cancels to 0 for |x| > 19.
+    1 - tanh^2, which cancels to 0 for |x| > 19; near 0, tanh from its Taylor series.
     """
-    t, s2 = tanh_sech2(x)
+    t, s2 = tanh_sech2(x, out)
     if order == 0:
         return (t,)
     if order == 1:
         return t, s2
-    return t, s2, -2.0 * t * s2
+    return t, s2, np.multiply(-2.0 * t, s2, out=at(out, 2))
 
 
 @register(
@@ -117,7 +117,7 @@ def hard_sigmoid(x, order):
     reference="Glorot & Bengio (2010), Understanding the difficulty of training deep "
     "feedforward neural networks, AISTATS",
 )
-def softsign(x, order):
+def softsign(x, order, out=None):
     r"""Softsign.
 
     .. math:: f(x) = \frac{x}{1+|x|}, \quad f'(x) = \frac{1}{(1+|x|)^2}, \quad
@@ -125,14 +125,16 @@ def softsign(x, order):
 
     C1: f'' jumps from 2 to -2 at 0. Convention: f''(0) = 0, as PyTorch autograd.
     """
-    r = 1.0 / (1.0 + np.abs(x))
-    f = x * r
+    r = np.abs(x)
+    r += 1.0
+    np.reciprocal(r, out=r)
+    f = np.multiply(x, r, out=at(out, 0))
     if order == 0:
         return (f,)
-    d = r * r
+    d = np.multiply(r, r, out=at(out, 1))
     if order == 1:
         return f, d
-    return f, d, -2.0 * np.sign(x) * d * r
+    return f, d, np.multiply(-2.0 * np.sign(x) * d, r, out=at(out, 2))
 
 
 @register(
@@ -153,10 +155,11 @@ def log_sigmoid(x, order):
     .. math:: f(x) = \min(x, 0) - \log(1 + e^{-|x|}), \quad f'(x) = \sigma(-x), \quad
               f''(x) = -\sigma(x)\sigma(-x)
     """
-    s, sn, e = logistic(x)
-    f = np.minimum(x, 0.0) - np.log1p(e)
+    u = np.exp(-np.abs(x))
+    f = np.minimum(x, 0.0) - log1p_small(u)
     if order == 0:
         return (f,)
+    s, sn = logistic(x)
     if order == 1:
         return f, sn
     return f, sn, -s * sn

@@ -7,7 +7,18 @@ import math
 import numpy as np
 
 from ._core import Family, Kink, Param, Piece, register
-from ._math import logistic, normal_cdf, phi, scaled, tanh_half, tanh_sech2
+from ._math import (
+    at,
+    choose,
+    expm1_minus,
+    log1p_small,
+    logistic,
+    normal_cdf,
+    phi,
+    scaled,
+    tanh_half,
+    tanh_sech2,
+)
 
 INF = math.inf
 TORCH = "PyTorch autograd"
@@ -34,7 +45,7 @@ GELU_K = 0.044715
     reference="Hendrycks & Gimpel (2016), Gaussian Error Linear Units (GELUs), "
     "arXiv:1606.08415",
 )
-def gelu(x, order, approximate):
+def gelu(x, order, approximate, out=None):
     r"""Gaussian error linear unit.
 
     .. math:: f(x) = x\Phi(x) = \tfrac{x}{2}\operatorname{erfc}(-x/\sqrt2), \quad
@@ -48,15 +59,16 @@ def gelu(x, order, approximate):
     if approximate == "tanh":
         return _gelu_tanh(x, order)
     cdf = normal_cdf(x)
-    f = x * cdf
+    f = np.multiply(x, cdf, out=at(out, 0))
     if order == 0:
         return (f,)
     pdf = phi(x)
-    d = cdf + x * pdf
+    d = np.multiply(x, pdf, out=at(out, 1))
+    d += cdf
     if order == 1:
         return f, d
     xc = np.clip(x, -40.0, 40.0)
-    return f, d, pdf * (2.0 - xc * xc)
+    return f, d, np.multiply(pdf, 2.0 - xc * xc, out=at(out, 2))
 
 
 def _gelu_tanh(x, order):
@@ -65,7 +77,7 @@ def _gelu_tanh(x, order):
     xc = np.clip(x, -1e5, 1e5)
     x2 = xc * xc
     u = GELU_C * xc * (1.0 + GELU_K * x2)
-    g, gn, _ = logistic(2.0 * u)
+    g, gn = logistic(2.0 * u)
     f = x * g
     if order == 0:
         return (f,)
@@ -78,17 +90,19 @@ def _gelu_tanh(x, order):
     return f, d, 2.0 * p * (2.0 * du + xc * (ddu - 2.0 * du * du * (g - gn)))
 
 
-def _swish(x, order, beta):
+def _swish(x, order, beta, out=None):
     """x * sigmoid(beta x) with f' = s (1 + beta x s(-)), f'' = beta s s(-) (2 - beta x tanh)."""
     y = x if beta == 1.0 else scaled(x, beta)
-    s, sn, _ = logistic(y)
-    f = x * s
+    s, sn = logistic(y)
+    f = np.multiply(x, s, out=at(out, 0))
     if order == 0:
         return (f,)
-    d = s * (1.0 + y * sn)
+    d = np.multiply(y, sn, out=at(out, 1))
+    d += 1.0
+    d *= s
     if order == 1:
         return f, d
-    return f, d, (beta * s * sn) * (2.0 - y * tanh_half(y))
+    return f, d, np.multiply(beta * s * sn, 2.0 - y * tanh_half(y), out=at(out, 2))
 
 
 @register(
@@ -104,13 +118,13 @@ def _swish(x, order, beta):
     reference="Elfwing, Uchibe & Doya (2018), Sigmoid-Weighted Linear Units for Neural "
     "Network Function Approximation in Reinforcement Learning, arXiv:1702.03118",
 )
-def silu(x, order):
+def silu(x, order, out=None):
     r"""Sigmoid linear unit (swish with beta = 1).
 
     .. math:: f(x) = x\sigma(x), \quad f'(x) = \sigma(x)(1 + x\sigma(-x)), \quad
               f''(x) = \sigma(x)\sigma(-x)(2 - x\tanh(x/2))
     """
-    return _swish(x, order, 1.0)
+    return _swish(x, order, 1.0, out)
 
 
 @register(
@@ -128,14 +142,14 @@ def silu(x, order):
     reference="Ramachandran, Zoph & Le (2017), Searching for Activation Functions, "
     "arXiv:1710.05941",
 )
-def swish(x, order, beta):
+def swish(x, order, beta, out=None):
     r"""Swish with a sharpness parameter; ``swish`` with beta = 1 resolves to ``silu``
     (as in Keras and JAX, whose ``swish`` is silu).
 
     .. math:: f(x) = x\sigma(\beta x), \quad
               f''(x) = \beta\sigma(\beta x)\sigma(-\beta x)(2 - \beta x\tanh(\beta x/2))
     """
-    return _swish(x, order, beta)
+    return _swish(x, order, beta, out)
 
 
 QUICK_GELU_BETA = 1.702
@@ -155,9 +169,9 @@ QUICK_GELU_BETA = 1.702
     reference="Hendrycks & Gimpel (2016), arXiv:1606.08415; used in Radford et al. (2021), "
     "CLIP, arXiv:2103.00020",
 )
-def quick_gelu(x, order):
+def quick_gelu(x, order, out=None):
     r"""The sigmoid approximation of GELU used by CLIP: :math:`x\sigma(1.702x)`."""
-    return _swish(x, order, QUICK_GELU_BETA)
+    return _swish(x, order, QUICK_GELU_BETA, out)
 
 
 @register(
@@ -173,31 +187,47 @@ def quick_gelu(x, order):
     reference="Misra (2019), Mish: A Self Regularized Non-Monotonic Neural Activation "
     "Function, arXiv:1908.08681",
 )
-def mish(x, order):
+def mish(x, order, out=None):
     r"""Mish.
 
     .. math:: f(x) = x\,t, \quad t = \tanh(\log(1 + e^x)) = \frac{n}{n + 2},\ n = e^x(e^x + 2)
 
-    t is evaluated in that rational form (in e^{-x} for x > 0), and 1 - t as 2/(n+2), so
-    neither f nor sech^2 = (1 - t)(1 + t) cancels. With t' = sech^2(sp)\sigma(x):
+    t is evaluated in that rational form (in e^{-x} for x > 0, so nothing overflows), and
+    1 - t as 2/(n+2), so neither f nor sech^2 = (1 - t)(1 + t) cancels.
+    With t' = sech^2(sp)\sigma(x):
     :math:`f' = t + x t'`, :math:`f'' = 2t' + x\,\mathrm{sech}^2\sigma(\sigma(-x) - 2t\sigma)`.
     """
-    s, sn, q = logistic(x)
-    neg = x <= 0
-    n = q * (q + 2.0)
-    den_neg = n + 2.0
-    den_pos = 1.0 + 2.0 * q + 2.0 * q * q
-    t = np.where(neg, n / den_neg, (1.0 + 2.0 * q) / den_pos)
-    f = x * t
+    u = np.exp(-np.abs(x))  # e^x for x <= 0, e^-x for x > 0
+    p = np.greater(x, 0.0).astype(np.float64)
+    q = 1.0 - p
+    u2 = u * u
+    # x <= 0: t = n/(n + 2) with n = u^2 + 2u;  x > 0: t = (1 + 2u)/(1 + 2u + 2u^2).
+    # The float masks p, q (1 or 0) choose the terms exactly, without branching.
+    num = q * u2
+    num += p
+    num += u + u
+    w = p * u2
+    w += q
+    w += w  # 2u^2 or 2: then 1 - t = w / den, without cancellation
+    den = num + w
+    t = num / den
+    f = np.multiply(x, t, out=at(out, 0))
     if order == 0:
         return (f,)
-    w = np.where(neg, 2.0 / den_neg, 2.0 * q * q / den_pos)
-    sech2 = w * (2.0 - w)
+    w /= den
+    sech2 = 2.0 - w
+    sech2 *= w
+    one_u = u + 1.0
+    s = q * u
+    s += p
+    s /= one_u  # sigma(x)
     dt = sech2 * s
-    d = t + x * dt
+    d = np.multiply(x, dt, out=at(out, 1))
+    d += t
     if order == 1:
         return f, d
-    return f, d, 2.0 * dt + x * (dt * (sn - 2.0 * t * s))
+    sn = (p * u + q) / one_u  # sigma(-x)
+    return f, d, np.add(2.0 * dt, x * (dt * (sn - 2.0 * t * s)), out=at(out, 2))
 
 
 @register(
@@ -214,7 +244,7 @@ def mish(x, order):
     reference="Dugas, Bengio, Belisle, Nadeau & Garcia (2001), Incorporating Second-Order "
     "Functional Knowledge for Better Option Pricing, NeurIPS",
 )
-def softplus(x, order, beta):
+def softplus(x, order, beta, out=None):
     r"""Softplus, exact at every input.
 
     .. math:: f(x) = \max(x, 0) + \frac{1}{\beta}\log(1 + e^{-\beta|x|}), \quad
@@ -224,13 +254,18 @@ def softplus(x, order, beta):
     actviz has no such cut-off, so it takes no ``threshold`` parameter.
     """
     y = scaled(x, beta)
-    s, sn, e = logistic(y)
-    f = np.maximum(x, 0.0) + np.log1p(e) / beta
+    u = np.exp(-np.abs(y))
+    f = np.maximum(x, 0.0, out=at(out, 0))
+    f += log1p_small(u) / beta if beta != 1.0 else log1p_small(u)
     if order == 0:
         return (f,)
+    one_u = u + 1.0
+    up = np.greater_equal(y, 0.0)
+    s = choose(up, 1.0, u, out=at(out, 1))
+    s /= one_u  # sigma(beta x), from the same exp
     if order == 1:
         return f, s
-    return f, s, beta * s * sn
+    return f, s, np.multiply(beta * s, choose(up, u, 1.0) / one_u, out=at(out, 2))
 
 
 @register(
@@ -354,7 +389,7 @@ def smish(x, order):
     :math:`q = \sigma'/(1+a)`; :math:`f'' = 2Sq + xS(\sigma''/(1+a) - q^2(1+2T))`.
     As x -> +inf the slope tends to tanh(log 2) = 0.6.
     """
-    a, an, _ = logistic(x)
+    a, an = logistic(x)
     n = a * (a + 2.0)
     den = n + 2.0
     t = n / den
@@ -393,15 +428,13 @@ def elish(x, order):
     C1 at 0: f'(0) = 1/2 from both sides, f'' jumps from 1 to 1/2. Convention: f''(0) = 1/2,
     the x >= 0 branch (what autograd gives for ``where(x >= 0, ...)``).
     """
-    s, sn, _ = logistic(x)
+    s, sn = logistic(x)
     pos = x >= 0
-    xn = np.minimum(x, 0.0)
-    em = np.expm1(xn)
+    ex, em = expm1_minus(np.minimum(x, 0.0))
     f = np.where(pos, x * s, em * s)
     if order == 0:
         return (f,)
     p = s * sn
-    ex = np.exp(xn)
     d = np.where(pos, s + x * p, ex * s + em * p)
     if order == 1:
         return f, d
