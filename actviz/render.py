@@ -18,13 +18,15 @@ import matplotlib
 import matplotlib.style
 import numpy as np
 from matplotlib import colormaps
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.transforms import Bbox
+from matplotlib.text import Annotation
+from matplotlib.transforms import Bbox, IdentityTransform
 
 from ._files import write_atomically
 from .analysis import Analysis, analyze
@@ -252,19 +254,31 @@ def _figure(series: list[Series], opts: PlotOptions, specs: list[str]) -> Figure
     title = opts.title if opts.title is not None else _default_title(series, specs, opts)
     if title:
         fig.suptitle(title)
-    if any(labels.values()):
-        _lay_out_once(fig)  # the labels need the final positions of the axes
-        renderer = fig.canvas.get_renderer()
-        for ax, queued in labels.items():
-            place_labels(ax, merge_labels(queued, len(members_of[ax]) > 1), renderer)
+    for ax, queued in labels.items():
+        if queued:
+            ax.add_artist(Labels(merge_labels(queued, len(members_of[ax]) > 1)))
     return fig
 
 
-def _lay_out_once(fig: Figure) -> None:
-    """Run the constrained layout now and keep it: labels are placed against these
-    positions (and take no part in the layout), so saving need not lay out again."""
-    fig.draw_without_rendering()
-    fig.set_layout_engine("none")
+class Labels(Artist):
+    """Text labels of one axes, placed when the figure is drawn: then the layout is final,
+    and placing them costs no extra pass over the figure. See :func:`place_labels`."""
+
+    def __init__(self, queued: list[tuple[tuple[float, float], str, str]]):
+        super().__init__()
+        self.queued = queued
+        self.notes: list[Annotation] = []
+        self.set_in_layout(False)
+        self.set_zorder(7)
+
+    def get_children(self) -> list[Artist]:
+        return list(self.notes)
+
+    def draw(self, renderer: Any) -> None:
+        self.notes = place_labels(self.axes, self.queued, renderer)
+        for note in self.notes:
+            note.draw(renderer)
+        self.stale = False
 
 
 def merge_labels(queued: list[Label], many: bool) -> list[tuple[tuple[float, float], str, str]]:
@@ -440,7 +454,7 @@ CANDIDATES = [(dx * r, dy * r) for r in (1.0, 2.2, 3.6)
 
 
 def place_labels(ax: Axes, queued: list[tuple[tuple[float, float], str, str]],
-                 renderer: Any) -> None:
+                 renderer: Any) -> list[Annotation]:
     """Put the labels where they overlap no other label, as few curve points and markers as
     possible, and stay inside the axes; a thin leader line joins a label set far from its
     point. Each label is measured once; its candidate places are that box, moved."""
@@ -454,10 +468,9 @@ def place_labels(ax: Axes, queued: list[tuple[tuple[float, float], str, str]],
     cloud = np.concatenate(points) if points else np.empty((0, 2))
     pixels_per_point = ax.figure.dpi / 72.0
     taken: list[Bbox] = []
+    notes = []
     for anchor, text, color in queued:
-        probe = _annotation(ax, anchor, text, color, 0, 0)
-        size = probe.get_window_extent(renderer)
-        probe.remove()
+        size = _annotation(ax, anchor, text, color, 0, 0).get_window_extent(renderer)
         pad = 2 * LABEL_PAD * LABEL_SIZE * pixels_per_point
         width, height = size.width + pad, size.height + pad
         ax_, ay = ax.transData.transform(anchor)
@@ -480,23 +493,29 @@ def place_labels(ax: Axes, queued: list[tuple[tuple[float, float], str, str]],
                 best = (score, dx, dy, box)
         assert best is not None
         _, dx, dy, box = best
-        _annotation(ax, anchor, text, color, dx * 10, dy * 10, leader=math.hypot(dx, dy) > 1.5)
+        notes.append(_annotation(ax, anchor, text, color, dx * 10, dy * 10,
+                                 leader=math.hypot(dx, dy) > 1.5))
         taken.append(box)
+    return notes
 
 
 LABEL_SIZE = 7.5
 LABEL_PAD = 0.15
 
 
-def _annotation(ax: Axes, anchor, text, color, dx, dy, leader=False):
+def _annotation(ax: Axes, anchor, text, color, dx, dy, leader=False) -> Annotation:
+    """A label (not added to the axes: :class:`Labels` draws it)."""
     ha = "left" if dx > 0 else "right" if dx < 0 else "center"
     va = "bottom" if dy > 0 else "top" if dy < 0 else "center"
     arrow = {"arrowstyle": "-", "color": color, "lw": 0.6, "shrinkA": 0, "shrinkB": 3}
-    note = ax.annotate(text, xy=anchor, xytext=(dx, dy), textcoords="offset points",
-                       ha=ha, va=va, fontsize=LABEL_SIZE, color=_darker(color), zorder=7,
-                       bbox={"boxstyle": f"round,pad={LABEL_PAD}", "fc": "white", "ec": "none",
-                             "alpha": 0.85},
-                       arrowprops=arrow if leader else None, annotation_clip=False)
+    note = Annotation(text, xy=anchor, xytext=(dx, dy), textcoords="offset points",
+                      ha=ha, va=va, fontsize=LABEL_SIZE, color=_darker(color), zorder=7,
+                      bbox={"boxstyle": f"round,pad={LABEL_PAD}", "fc": "white", "ec": "none",
+                            "alpha": 0.85},
+                      arrowprops=arrow if leader else None, annotation_clip=False)
+    note.set_transform(IdentityTransform())
+    note.axes = ax
+    note.set_figure(ax.figure)
     note.set_in_layout(False)
     note.set_gid("label")
     return note
@@ -540,10 +559,8 @@ def plot_difference(diff: Any, flavor: str = "torch", num: int = 2001, dpi: floa
             ax.set_ylabel([r"$\Delta f = f_A(x) - f_B(x)$",
                            r"$\Delta f' = f'_A(x) - f'_B(x)$"][order])
         fig.suptitle(f"A = {diff.a},  B = {diff.b}")
-        _lay_out_once(fig)
-        renderer = fig.canvas.get_renderer()
         for ax, queued in labels.items():
-            place_labels(ax, queued, renderer)
+            ax.add_artist(Labels(queued))
     return fig
 
 

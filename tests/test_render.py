@@ -20,7 +20,14 @@ from actviz.render import number, plot
 
 
 def by_gid(ax, prefix):
-    found = [a for a in ax.get_children() if (a.get_gid() or "").startswith(prefix)]
+    """Artists of ``ax`` whose gid starts with ``prefix``; labels are placed when the figure
+    is drawn, so draw it first."""
+    if prefix == "label":
+        ax.figure.draw_without_rendering()
+    found = []
+    for artist in ax.get_children():
+        found += [a for a in (artist, *artist.get_children())
+                  if (a.get_gid() or "").startswith(prefix) and a not in found]
     return found
 
 
@@ -113,6 +120,7 @@ def test_labels_name_the_function_and_merge_when_shared():
 
 def test_labels_do_not_overlap_and_stay_inside():
     fig = plot(["gelu", "silu", "mish"])
+    fig.draw_without_rendering()
     renderer = fig.canvas.get_renderer()
     for ax in fig.axes:
         inside = ax.get_window_extent(renderer)
