@@ -3,7 +3,6 @@ and to the single commands, faults, interruption."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -11,22 +10,16 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from actviz.cli import cli
 from actviz.config import ConfigError, load
+
+from .helpers import invoke
 
 ROOT = Path(__file__).resolve().parent.parent
 GALLERY = ROOT / "configs" / "gallery.yaml"
 
 
-def run(*args, cwd: Path):
-    old = os.getcwd()
-    os.chdir(cwd)
-    try:
-        return CliRunner().invoke(cli, [str(a) for a in args])
-    finally:
-        os.chdir(old)
+run = invoke
 
 
 def files_under(folder: Path) -> list[str]:

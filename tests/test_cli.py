@@ -12,6 +12,8 @@ from click.testing import CliRunner
 import actviz
 from actviz.cli import cli
 
+from .helpers import heavy_imports
+
 
 def run(*args: str):
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
@@ -126,19 +128,7 @@ def test_python_dash_m_runs_the_cli():
     assert out == f"actviz, version {actviz.__version__}\n"
 
 
-PROBE = """
-import sys
-from click.testing import CliRunner
-from actviz.cli import cli
-result = CliRunner().invoke(cli, {args!r})
-assert result.exit_code == 0, result.output
-print(sorted(m for m in ("matplotlib", "scipy", "yaml") if m in sys.modules))
-"""
-
-
 @pytest.mark.parametrize("args", [["--help"], ["list"], ["info", "relu"], ["info", "gelu"],
                                   ["list", "-f", "json"]])
 def test_light_commands_import_neither_matplotlib_nor_scipy(args):
-    out = subprocess.run([sys.executable, "-c", PROBE.format(args=args)], capture_output=True,
-                         text=True, check=True).stdout
-    assert out.strip() == "[]"
+    assert heavy_imports(*args) == []

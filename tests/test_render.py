@@ -5,18 +5,17 @@ from __future__ import annotations
 import math
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 import actviz
 from actviz.analysis import analyze
-from actviz.cli import cli
 from actviz.render import number, plot
+
+from .helpers import invoke
 
 
 def by_gid(ax, prefix):
@@ -234,15 +233,7 @@ def test_api_plot_is_lazy():
 
 # --- the command ------------------------------------------------------------------------------
 
-def run(*args, cwd: Path):
-    import os
-
-    old = os.getcwd()
-    os.chdir(cwd)
-    try:
-        return CliRunner().invoke(cli, list(args))
-    finally:
-        os.chdir(old)
+run = invoke
 
 
 def test_plot_writes_the_default_path(tmp_path):

@@ -68,12 +68,18 @@ def softmax(x, order):
     its digits when s_i is close to 1. An entry of +inf takes all the mass (shared equally
     between several), -inf entries get 0; a row containing NaN is NaN.
     """
+    return _softmax(x, order, 1.0)
+
+
+def _softmax(x, order, sign):
+    """softmax(sign * x) and its derivatives in x (d/dx_i flips with the sign, the second
+    derivative does not)."""
     def kernel(v):
-        _, s, comp, _ = _parts(v)
+        _, s, comp, _ = _parts(sign * v)
         if order == 0:
             return (s,)
         d = s * comp
-        return (s, d) if order == 1 else (s, d, d * (comp - s))
+        return (s, sign * d) if order == 1 else (s, sign * d, d * (comp - s))
 
     return _vector(x, kernel)
 
@@ -95,14 +101,7 @@ def softmin(x, order):
     .. math:: \frac{\partial s_i}{\partial x_i} = -s_i(1 - s_i), \quad
               \frac{\partial^2 s_i}{\partial x_i^2} = s_i(1 - s_i)(1 - 2s_i)
     """
-    def kernel(v):
-        _, s, comp, _ = _parts(-v)
-        if order == 0:
-            return (s,)
-        d = s * comp
-        return (s, -d) if order == 1 else (s, -d, d * (comp - s))
-
-    return _vector(x, kernel)
+    return _softmax(x, order, -1.0)
 
 
 @register(
