@@ -22,6 +22,7 @@ from .options import (
     figure_target,
     output_format,
     sample_points,
+    writable_folder,
     writable_path,
 )
 
@@ -44,6 +45,10 @@ class ActvizGroup(click.Group):
             raise click.ClickException(str(exc)) from None
         except ActvizError as exc:
             raise BadInput(str(exc)) from None
+        except BrokenPipeError:  # `actviz table ... | head`: the reader has had enough
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes
+            raise click.exceptions.Exit(128 + 13) from None
         except OSError as exc:  # the disk said no: a runtime error, exit code 1
             where = f" {exc.filename}" if exc.filename else ""
             raise click.ClickException(f"cannot write{where}: {exc.strerror or exc}") from None
@@ -357,7 +362,7 @@ def batch(config_file: str, workers: int | None, output_dir: str | None, quiet: 
             click.echo(str(path))
         click.echo(f"{len(files)} files would be written by {len(config.jobs)} jobs")
         return
-    writable_path(config.output_dir / "x")
+    writable_folder(config.output_dir)
     from . import batch as runner
 
     tty = sys.stdout.isatty() and not quiet

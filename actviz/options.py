@@ -163,6 +163,15 @@ def writable_path(path: str | Path) -> Path:
     return path
 
 
+def writable_folder(folder: str | Path) -> Path:
+    """``folder``, after checking that neither it nor a folder above it is a file."""
+    folder = Path(folder)
+    for path in (folder, *folder.parents):
+        if path.exists() and not path.is_dir():
+            raise OutputError(f"cannot write into {folder}: {path} is a file, not a folder")
+    return folder
+
+
 def figure_target(labels: Sequence[str], output: str | Path | None,
                   fmt: str | None) -> tuple[Path, str]:
     """Where a figure goes and in which format: ``-o`` as given (its extension names the

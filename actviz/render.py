@@ -85,8 +85,9 @@ class Series:
         return values if self.output is None else values[..., self.output]
 
 
-def prepare(specs: Sequence[str], options: PlotOptions) -> list[Series]:
-    """The curves of a figure, evaluated, with their analyses."""
+def prepare(specs: Sequence[str], options: PlotOptions) -> tuple[list[Series], np.ndarray]:
+    """The curves of a figure, evaluated on the sample points, with their analyses; and the
+    sample points."""
     if not specs:
         raise ParameterError("no function to plot; give at least one SPEC")
     if options.sweep is not None:
@@ -115,7 +116,7 @@ def prepare(specs: Sequence[str], options: PlotOptions) -> list[Series]:
         if options.annotations:
             s.analysis = analyze(s.act, options.range, options.saturation_threshold,
                                  output=s.output)
-    return expanded
+    return expanded, xs
 
 
 def grid(options: PlotOptions, acts: Sequence[Activation]) -> np.ndarray:
@@ -209,15 +210,16 @@ def plot(specs: str | Sequence[str], **options: Any) -> Figure:
     if isinstance(specs, str):
         specs = [specs]
     opts = PlotOptions(**options)
-    series = prepare(list(specs), opts)
+    series, xs = prepare(list(specs), opts)
     with ExitStack() as stack:
         stack.enter_context(matplotlib.rc_context(HOUSE_STYLE))
         if opts.style:
             stack.enter_context(matplotlib.style.context(opts.style))
-        return _figure(series, opts, list(specs))
+        return _figure(series, xs, opts, list(specs))
 
 
-def _figure(series: list[Series], opts: PlotOptions, specs: list[str]) -> Figure:
+def _figure(series: list[Series], xs: np.ndarray, opts: PlotOptions,
+            specs: list[str]) -> Figure:
     orders = opts.orders
     columns = [series] if opts.sweep else _group(series)
     grid_layout = opts.layout == "grid"
@@ -231,7 +233,6 @@ def _figure(series: list[Series], opts: PlotOptions, specs: list[str]) -> Figure
     FigureCanvasAgg(fig)
     axes = fig.subplots(rows, cols, squeeze=False, sharex=True,
                         sharey="row" if grid_layout else False)
-    xs = grid(opts, [s.act for s in series])
     labels: dict[Axes, list[Label]] = {}
     members_of: dict[Axes, list[Series]] = {}
     for r in range(rows):

@@ -8,6 +8,8 @@ import io
 import json
 import math
 import re
+import subprocess
+import sys
 
 import mpmath as mp
 import pytest
@@ -334,3 +336,14 @@ def test_tables_never_import_matplotlib(args):
 
 def test_table_of_sigmoid_imports_neither_matplotlib_nor_scipy():
     assert heavy_imports("table", "sigmoid") == []
+
+
+def test_a_reader_that_stops_early_gets_no_error():
+    """`actviz table ... | head -2`: quiet exit with the SIGPIPE status, no message."""
+    process = subprocess.Popen([sys.executable, "-m", "actviz", "table", "sigmoid", "--num",
+                                "300000"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout.readline().split() == [b"x", b"sigmoid", b"sigmoid'"]
+    process.stdout.close()
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 141
+    assert err == b""
