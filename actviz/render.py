@@ -444,7 +444,7 @@ def _legend(fig: Figure, series: list[Series], opts: PlotOptions) -> None:
             marks.append(("D", "black", f"kink: f{PRIMES[1]} jumps"))
         for marker, face, text in marks:
             handles.append(Line2D([], [], linestyle="none", marker=marker, mfc=face,
-                                  mec="black", color="black", label=text))
+                                  mec="black", mew=1.2, color="black", label=text))
     ncols = max(1, min(len(handles), 4 if opts.layout == "overlay" else 3))
     fig.legend(handles=handles, loc="outside lower center", ncols=ncols, frameon=False)
 
@@ -457,8 +457,10 @@ CANDIDATES = [(dx * r, dy * r) for r in (1.0, 2.2, 3.6)
 def place_labels(ax: Axes, queued: list[tuple[tuple[float, float], str, str]],
                  renderer: Any) -> list[Annotation]:
     """Put the labels where they overlap no other label, as few curve points and markers as
-    possible, and stay inside the axes; a thin leader line joins a label set far from its
-    point. Each label is measured once; its candidate places are that box, moved."""
+    possible, and stay inside the axes; a thin leader line joins a label set away from its
+    point. Each label is measured once; its candidate places are that box, moved around the
+    point, and pushed back inside the axes where it would stick out (a label wider than
+    the room beside its point still fits above or below it)."""
     inside = ax.get_window_extent(renderer)
     points = []
     for line in ax.get_lines():
@@ -468,19 +470,21 @@ def place_labels(ax: Axes, queued: list[tuple[tuple[float, float], str, str]],
             points.append(ax.transData.transform(data[:: max(1, len(data) // 400)]))
     cloud = np.concatenate(points) if points else np.empty((0, 2))
     pixels_per_point = ax.figure.dpi / 72.0
+    pad = LABEL_PAD * LABEL_SIZE * pixels_per_point
     taken: list[Bbox] = []
     notes = []
     for anchor, text, color in queued:
         size = _annotation(ax, anchor, text, color, 0, 0).get_window_extent(renderer)
-        pad = 2 * LABEL_PAD * LABEL_SIZE * pixels_per_point
-        width, height = size.width + pad, size.height + pad
-        ax_, ay = ax.transData.transform(anchor)
+        width, height = size.width + 2 * pad, size.height + 2 * pad
+        px, py = ax.transData.transform(anchor)
         best = None
         for dx, dy in CANDIDATES:
-            x = ax_ + dx * 10 * pixels_per_point
-            y = ay + dy * 10 * pixels_per_point
+            x = px + dx * 10 * pixels_per_point
+            y = py + dy * 10 * pixels_per_point
             x0 = x if dx > 0 else x - width if dx < 0 else x - width / 2
             y0 = y if dy > 0 else y - height if dy < 0 else y - height / 2
+            x0 = min(max(x0, inside.x0), max(inside.x0, inside.x1 - width))
+            y0 = min(max(y0, inside.y0), max(inside.y0, inside.y1 - height))
             box = Bbox.from_bounds(x0, y0, width, height)
             outside = not (box.x0 >= inside.x0 and box.x1 <= inside.x1
                            and box.y0 >= inside.y0 and box.y1 <= inside.y1)
@@ -489,25 +493,36 @@ def place_labels(ax: Axes, queued: list[tuple[tuple[float, float], str, str]],
                 (cloud[:, 0] > box.x0) & (cloud[:, 0] < box.x1)
                 & (cloud[:, 1] > box.y0) & (cloud[:, 1] < box.y1)))
             # Far from its point, a label reads as belonging elsewhere: distance costs too.
-            score = outside * 10000 + overlaps * 1000 + covered + 2.5 * math.hypot(dx, dy)
+            gap = _gap(box, px, py) / pixels_per_point
+            score = outside * 10000 + overlaps * 1000 + covered + 0.6 * gap
             if best is None or score < best[0]:
-                best = (score, dx, dy, box)
+                best = (score, box, gap)
         assert best is not None
-        _, dx, dy, box = best
-        notes.append(_annotation(ax, anchor, text, color, dx * 10, dy * 10,
-                                 leader=math.hypot(dx, dy) > 1.5))
+        _, box, gap = best
+        offset = ((box.x0 + pad - px) / pixels_per_point, (box.y0 + pad - py) / pixels_per_point)
+        notes.append(_annotation(ax, anchor, text, color, *offset, leader=gap > 12,
+                                 align=("left", "bottom")))
         taken.append(box)
     return notes
+
+
+def _gap(box: Bbox, x: float, y: float) -> float:
+    """How far the point (x, y) lies from the box, 0 inside."""
+    return math.hypot(max(box.x0 - x, 0.0, x - box.x1), max(box.y0 - y, 0.0, y - box.y1))
 
 
 LABEL_SIZE = 7.5
 LABEL_PAD = 0.15
 
 
-def _annotation(ax: Axes, anchor, text, color, dx, dy, leader=False) -> Annotation:
-    """A label (not added to the axes: :class:`Labels` draws it)."""
+def _annotation(ax: Axes, anchor, text, color, dx, dy, leader=False,
+                align: tuple[str, str] | None = None) -> Annotation:
+    """A label at (dx, dy) points from its anchor (not added to the axes: :class:`Labels`
+    draws it); ``align`` (ha, va) defaults to the side the offset points to."""
     ha = "left" if dx > 0 else "right" if dx < 0 else "center"
     va = "bottom" if dy > 0 else "top" if dy < 0 else "center"
+    if align is not None:
+        ha, va = align
     arrow = {"arrowstyle": "-", "color": color, "lw": 0.6, "shrinkA": 0, "shrinkB": 3}
     note = Annotation(text, xy=anchor, xytext=(dx, dy), textcoords="offset points",
                       ha=ha, va=va, fontsize=LABEL_SIZE, color=_darker(color), zorder=7,
