@@ -82,30 +82,36 @@ def _tex_value(value: Any) -> str:
     return value if isinstance(value, str) else format_number(value)
 
 
+def _evaluate(cols: Sequence[Column], x: np.ndarray) -> dict[str, tuple[np.ndarray, ...]]:
+    """Each function of ``cols`` evaluated once at x, f' and f'' with f as far as a column
+    asks (so that they share their work)."""
+    top: dict[str, tuple[Activation, int]] = {}
+    for c in cols:
+        act, order = top.get(c.spec, (c.act, 0))
+        top[c.spec] = (act, max(order, c.order))
+    return {spec: act.evaluate(x, order) for spec, (act, order) in top.items()}
+
+
+def _column(c: Column, results: dict[str, tuple[np.ndarray, ...]],
+            rows: slice = slice(None)) -> np.ndarray:
+    values = results[c.spec][c.order][rows]
+    return values if c.output is None else values[:, c.output]
+
+
 def value_blocks(xs: np.ndarray, cols: Sequence[Column]) -> Iterator[list[np.ndarray]]:
     """Blocks of rows: [x, column 1, column 2, ...] arrays of at most ``BLOCK`` rows.
 
     Vector functions need the whole x column at once (their value at one x depends on all),
     so they are evaluated once up front; element-wise ones block by block.
     """
-    whole: dict[tuple[str, int], np.ndarray] = {}
-    for c in cols:
-        if c.act.definition.vector and (c.spec, c.order) not in whole:
-            whole[(c.spec, c.order)] = c.act.evaluate(xs, c.order)[c.order]
+    whole = _evaluate([c for c in cols if c.act.definition.vector], xs)
+    elementwise = [c for c in cols if not c.act.definition.vector]
     for start in np.arange(0, len(xs), BLOCK).tolist():
-        part = xs[start:start + BLOCK]
-        cache: dict[tuple[str, int], np.ndarray] = {}
-        block = [part]
-        for c in cols:
-            key = (c.spec, c.order)
-            if key in whole:
-                block.append(whole[key][start:start + BLOCK])
-                continue
-            if key not in cache:
-                cache[key] = c.act.evaluate(part, c.order)[c.order]
-            values = cache[key]
-            block.append(values if c.output is None else values[:, c.output])
-        yield block
+        rows = slice(start, start + BLOCK)
+        part = xs[rows]
+        local = _evaluate(elementwise, part)
+        yield [part, *(_column(c, whole, rows) if c.spec in whole else _column(c, local)
+                       for c in cols)]
 
 
 def text_number(value: float, precision: int | None) -> str:
@@ -198,14 +204,13 @@ def _write_values_json(out: IO[str], xs: np.ndarray, cols: Sequence[Column],
         return json.dumps(json_ready(flat))
 
     out.write('{"x": ' + numbers(xs) + ', "functions": [')
-    specs = list(dict.fromkeys(c.spec for c in cols))
-    for n, spec in enumerate(specs):
+    results = _evaluate(cols, xs)
+    for n, spec in enumerate(results):
         act = next(c.act for c in cols if c.spec == spec)
         head = {"spec": spec, "name": act.name, "params": act.params}
         out.write((", " if n else "") + json.dumps(head)[:-1])
         for order in sorted({c.order for c in cols if c.spec == spec}):
-            values = act.evaluate(xs, order)[order]
-            out.write(f', "{keys[order]}": ' + numbers(values))
+            out.write(f', "{keys[order]}": ' + numbers(results[spec][order]))
         out.write("}")
     out.write("]}\n")
 
