@@ -53,10 +53,14 @@ HOUSE_STYLE = {
     "grid.linewidth": 0.6,
     "hatch.linewidth": 0.7,
     "figure.dpi": 100.0,
-    "svg.hashsalt": "actviz",
-    "svg.fonttype": "path",
-    "pdf.fonttype": 42,
 }
+
+SAVE_STYLE = {
+    "svg.hashsalt": "actviz",  # fixed ids: the same figure gives the same SVG bytes
+    "svg.fonttype": "path",
+    "pdf.fonttype": 42,  # TrueType fonts in PDFs, as journals ask
+}
+"""rcParams that matter when a figure is written, so :func:`save` sets them then."""
 
 SAVE_METADATA = {
     "png": {"Software": "actviz"},
@@ -592,7 +596,7 @@ def save(fig: Figure, path: str | Path, fmt: str | None = None,
         raise ParameterError(f"unknown figure format '{fmt}'; choose one of "
                              f"{', '.join(PLOT_FORMATS)}")
     def write(handle):
-        with matplotlib.rc_context({"svg.hashsalt": "actviz"}):
+        with matplotlib.rc_context(SAVE_STYLE):
             fig.savefig(handle, format=fmt, dpi=dpi or fig.dpi, metadata=SAVE_METADATA[fmt])
 
     return write_atomically(path, write)

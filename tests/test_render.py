@@ -340,3 +340,12 @@ def test_markers_at_edges_are_not_clipped():
     (peak,) = by_gid(fig.axes[1], "max_gradient:softplus")
     assert not peak.get_clip_on()
     assert math.isclose(peak.get_xdata()[0], 5.0)
+
+
+def test_pdf_embeds_truetype_fonts(tmp_path):
+    """The save-time settings (TrueType in PDFs, fixed SVG ids) apply when the file is
+    written, which is after plot() has returned."""
+    assert run("plot", "relu", "-o", "f.pdf", cwd=tmp_path).exit_code == 0
+    data = (tmp_path / "f.pdf").read_bytes()
+    assert b"/FontFile2" in data
+    assert b"/Type3" not in data
