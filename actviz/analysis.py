@@ -445,9 +445,11 @@ def properties(spec: str | Activation, range: Interval = (-5.0, 5.0),
                                   else float(v) for v in act.limits[0]]
     f0, df0 = act.evaluate(np.array([0.0]), 1)
     stats = gaussian(act)
-    spans = [output_range(act, result, int(k)) for k in np.arange(act.definition.outputs)] \
-        if not vector else [(float(np.min(act(np.linspace(*result.range, GRID)))),
-                             float(np.max(act(np.linspace(*result.range, GRID)))))]
+    if vector:
+        values = act(np.linspace(*result.range, GRID))
+        spans = [(float(values.min()), float(values.max()))]
+    else:
+        spans = [output_range(act, result, int(k)) for k in np.arange(act.definition.outputs)]
     return {
         "spec": spec if isinstance(spec, str) else act.spec,
         "name": act.name,

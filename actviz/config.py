@@ -26,7 +26,7 @@ import yaml
 
 from ._suggest import suggestion
 from .catalog import FLAVORS, format_number, get
-from .errors import ActvizError, ParameterError
+from .errors import ActvizError
 from .options import (
     MAX_DPI,
     MAX_INCHES,
@@ -39,6 +39,7 @@ from .options import (
     check_count,
     check_positive,
     check_range,
+    check_step,
     check_style,
     check_threshold,
     file_stem,
@@ -216,12 +217,6 @@ def _checked(convert: Callable, check: Callable) -> Callable[[yaml.Node, str], A
     return run
 
 
-def _positive_step(value: float) -> float:
-    if not value > 0:
-        raise ParameterError(f"step must be > 0, got {format_number(value)}")
-    return value
-
-
 def _sweep(node: yaml.Node, where: str) -> tuple[str, tuple[Any, ...]]:
     if isinstance(node, yaml.ScalarNode):
         try:
@@ -252,7 +247,7 @@ def _converters(kind: str) -> dict[str, Callable[[yaml.Node, str], Any]]:
     return {
         "range": _checked(lambda n, w: _numbers(n, w, 2), check_range),
         "num": _num_for(kind),
-        "step": _checked(_number, _positive_step),
+        "step": _checked(_number, lambda v: float(check_step(v))),
         "points": _points,
         "format": _choice(FORMATS[kind]),
         "layout": _choice(("overlay", "grid")),

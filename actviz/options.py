@@ -278,15 +278,21 @@ def sample_points(range: tuple[float, float] = (-5.0, 5.0),
     lo, hi = check_range(range)
     start, end = _decimal(repr(lo), "range"), _decimal(repr(hi), "range")
     if step is not None:
-        size = _decimal(step, "step")
-        if size <= 0:
-            raise ParameterError(f"step must be > 0, got {step}")
+        size = check_step(step)
         count = int((end - start) / size) + 1
         _check_rows(count)
         return np.array([float(start + i * size) for i in np.arange(count).tolist()])
     count = check_count(11 if num is None else num, "num", 2, MAX_ROWS)
     width = (end - start) / (count - 1)
     return np.array([float(start + i * width) for i in np.arange(count).tolist()])
+
+
+def check_step(step: Any) -> Decimal:
+    """The step of a table's x column, as a decimal: a finite number > 0."""
+    size = _decimal(step, "step")
+    if size <= 0:
+        raise ParameterError(f"step must be > 0, got {format_number(float(size))}")
+    return size
 
 
 def _check_rows(count: int) -> None:
