@@ -17,6 +17,22 @@ from .analysis import Analysis, analyze
 from .catalog import Activation, get, names
 from .errors import ActvizError, ParameterError, SpecError, UnknownActivationError
 
+# Imported at once, not on first use like plot: actviz.propagation is both this module and its
+# main function, and only an import here makes the name the function whatever is imported
+# later. It costs no heavy import: the module imports SciPy inside its functions.
+from .propagation import (
+    EdgeOfChaos,
+    Gains,
+    Propagation,
+    PropagationError,
+    Simulation,
+    edge_of_chaos,
+    edge_of_chaos_curve,
+    gains,
+    propagation,
+    simulate,
+)
+
 
 def __getattr__(name: str) -> Any:
     # actviz.plot needs matplotlib: import it on first use, not with actviz.
@@ -31,12 +47,22 @@ __all__ = [
     "Activation",
     "ActvizError",
     "Analysis",
+    "EdgeOfChaos",
+    "Gains",
     "ParameterError",
+    "Propagation",
+    "PropagationError",
+    "Simulation",
     "SpecError",
     "UnknownActivationError",
     "__version__",
     "analyze",
+    "edge_of_chaos",
+    "edge_of_chaos_curve",
+    "gains",
     "get",
     "names",
     "plot",
+    "propagation",
+    "simulate",
 ]
