@@ -161,7 +161,7 @@ _SQRT_2PI = math.sqrt(2.0 * math.pi)
 
 def _integrate(f: Callable[[np.ndarray, np.ndarray], np.ndarray], centre: np.ndarray,
                half: np.ndarray, task: np.ndarray, ntasks: int, rtol: float = _RTOL,
-               rounds: int = 40, budget: int = 20_000) -> np.ndarray:
+               rounds: int = 40, budget: int = 1000) -> np.ndarray:
     """Integrals over the intervals [centre_i - half_i, centre_i + half_i], summed per
     ``task``: an array (k, ntasks). Intervals are kept as centre and half-width, so that a
     narrow interval far from 0 keeps its width exactly.
@@ -172,9 +172,9 @@ def _integrate(f: Callable[[np.ndarray, np.ndarray], np.ndarray], centre: np.nda
     of |f| over its whole task, for every component, or when the difference is at the level
     of rounding (1e-14 of the interval's own integral of |f|), and halved otherwise.
     Intervals with a non-finite value are accepted as they are (the integral is then inf or
-    nan). After ``rounds`` halvings, or when more than ``budget`` intervals would be open,
-    every open interval is accepted: a safeguard against an integrand whose own rounding
-    noise no tolerance can meet.
+    nan). After ``rounds`` halvings, or when more than ``budget`` intervals per task would be
+    open, every open interval is accepted: a safeguard against an integrand whose own
+    rounding noise no tolerance can meet.
     """
     total: np.ndarray | None = None
     absolute: np.ndarray | None = None
@@ -198,7 +198,7 @@ def _integrate(f: Callable[[np.ndarray, np.ndarray], np.ndarray], centre: np.nda
         finite = np.isfinite(kron).all(axis=0) & np.isfinite(err).all(axis=0)
         good = ((err <= rtol * scale[:, task]) | (err <= 1e-14 * magnitude)).all(axis=0)
         tiny = half <= 1e-13 * np.maximum(np.abs(centre), 1e-300)
-        last = step == rounds - 1 or 2 * np.count_nonzero(~good) > budget
+        last = step == rounds - 1 or 2 * np.count_nonzero(~good) > budget * ntasks
         done = good | ~finite | tiny | last
         for i in range(k):
             total[i] += np.bincount(task[done], kron[i, done], ntasks)
@@ -387,7 +387,7 @@ def _expect2(fn: Fn2, kinks: np.ndarray, q: float, delta: Any,
             values = fn(base, np.broadcast_to(offset, base.shape))
             return np.stack([np.where(weight > 0, g * weight, 0.0) for g in values])
 
-        values = _integrate(inner, centre, half, itask, ys.size, rtol * 1e-2)
+        values = _integrate(inner, centre, half, itask, ys.size, rtol * 1e-2, budget=200)
         if rows.size:
             at = kinks[cols]
             sides = np.stack(fn(at, np.spacing(np.abs(at))))
@@ -396,7 +396,7 @@ def _expect2(fn: Fn2, kinks: np.ndarray, q: float, delta: Any,
                 values[i] += np.bincount(rows, band[i], ys.size)
         return (values * (2.0 * _gauss(ys))).reshape((values.shape[0], *y.shape))
 
-    return _integrate(outer, oa, ob, otask, n, rtol, budget=1000)
+    return _integrate(outer, oa, ob, otask, n, rtol, budget=100)
 
 
 # --- the model: one function at one (sigma_w, sigma_b) -------------------------------------------
@@ -518,7 +518,10 @@ class _Model:
                 gap = _gap(f1 - f2, d1, d2, dd1, dd2, u1, u2, half, kinks)
                 return [0.5 * gap * gap, d1 * d2]
 
-            out[:, ~zero] = _expect2(fn, kinks, q, delta[~zero])
+            rest = delta[~zero]  # a few at a time: each takes ~10^5 points per round
+            out[:, ~zero] = np.concatenate(
+                [_expect2(fn, kinks, q, rest[i:i + 4]) for i in range(0, rest.size, 4)],
+                axis=1)
         return out
 
     def dirac(self, q: float, delta: float) -> float:
@@ -698,11 +701,17 @@ def _correlation_root(model: _Model, q: float) -> tuple[float, float]:
 
 
 def _limit_map(act: Activation) -> tuple[float, float] | None:
-    """phi'(0-), phi'(0+) when phi(0) = 0 and they are not both 0, else None."""
-    left, right = _sides(act, 0.0, 1)
-    if float(act(0.0)) != 0 or (left[1] == 0 and right[1] == 0):
+    """(phi'(0-), phi'(0+)) when phi(0) = 0 and they are not both 0, else None: the one-sided
+    values beside a corner at 0, phi'(0) itself where phi' is continuous there."""
+    if float(act(0.0)) != 0:
         return None
-    return float(left[1]), float(right[1])
+    if any(k.order <= 1 for k in _cuts(act, 0.0, 0.0)):
+        left, right = _sides(act, 0.0, 1)
+        slopes = float(left[1]), float(right[1])
+    else:
+        slope = float(act.derivative(0.0))
+        slopes = slope, slope
+    return None if slopes == (0.0, 0.0) else slopes
 
 
 @dataclass(frozen=True, eq=False)
@@ -783,33 +792,32 @@ class Propagation:
         flat = np.atleast_1d(c)
         out = np.empty(flat.shape)
         if self.q_star == 0:
-            limit = _limit_map(self.activation)
-            if limit is None:
-                raise PropagationError("q* = 0 and phi vanishes faster than linearly at 0: "
-                                       "the correlation map has no limit computed here")
-            left, right = limit
-            k = (right - left) ** 2 / (math.pi * (right * right + left * left))
-            out = 1.0 - k * np.arccos(np.clip(flat, -1.0, 1.0))
+            out = 1.0 - self._kink_weight() * np.arccos(flat)
             return out.reshape(np.shape(c))
         model = self._model
-        for j, value in enumerate(flat):
-            delta = 1.0 - float(value)
-            if delta <= 0:
-                out[j] = self.chi_1
-                continue
-            slopes = model.correlation(self.q_star, delta)[1, 0]
-            out[j] = model.sw2 * (float(slopes) + model.dirac(self.q_star, delta))
+        delta = 1.0 - flat
+        inside = delta > 0
+        out[~inside] = self.chi_1
+        if inside.any():
+            slopes = model.correlation(self.q_star, delta[inside])[1]
+            dirac = [model.dirac(self.q_star, float(d)) for d in delta[inside]]
+            out[inside] = model.sw2 * (slopes + np.array(dirac))
         return out.reshape(np.shape(c))
 
-    def _limit(self, delta: np.ndarray) -> np.ndarray:
+    def _kink_weight(self) -> float:
+        """k = (a+ - a-)^2 / (pi (a+^2 + a-^2)) of the q -> 0 limit map, whose 1 - C is
+        δ - k (sin θ - θ cos θ) with θ = arccos(1 - δ), and whose slope is 1 - k θ."""
         limit = _limit_map(self.activation)
         if limit is None or self.sigma_w == 0:
-            raise PropagationError("q* = 0 and phi vanishes faster than linearly at 0: the "
-                                   "correlation map has no limit computed here")
+            raise PropagationError("q* = 0 and phi vanishes faster than linearly at 0 (or "
+                                   "sigma_w = 0): the correlation map has no limit computed "
+                                   "here")
         left, right = limit
-        k = (right - left) ** 2 / (math.pi * (right * right + left * left))
+        return (right - left) ** 2 / (math.pi * (right * right + left * left))
+
+    def _limit(self, delta: np.ndarray) -> np.ndarray:
         theta = 2.0 * np.arcsin(np.sqrt(delta / 2))
-        return delta - k * (np.sin(theta) - theta * np.cos(theta))
+        return delta - self._kink_weight() * (np.sin(theta) - theta * np.cos(theta))
 
     def q_sequence(self, q0: float, layers: int) -> np.ndarray:
         """q^0 = q0, q^l = V(q^(l-1)) for l = 1..layers: an array of layers + 1 values."""
@@ -1300,7 +1308,8 @@ def simulate(spec: str | Activation, sigma_w: float, sigma_b: float, layers: int
 
     def draw(layer: int) -> tuple[np.ndarray, np.ndarray]:
         generator = np.random.default_rng(streams[layer])
-        weights = generator.standard_normal((width, width)) * (sigma_w / math.sqrt(width))
+        weights = generator.standard_normal((width, width))
+        weights *= sigma_w / math.sqrt(width)  # in place: no second N x N array
         return weights, generator.standard_normal(width) * sigma_b
 
     keep = layers * width * width * 8 <= _WEIGHT_BUDGET

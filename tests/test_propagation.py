@@ -270,6 +270,20 @@ def test_relu_signal_dying_out():
     assert p.correlation_slope(cs) == pytest.approx(1 - np.arccos(cs) / np.pi, abs=1e-14)
 
 
+def test_limit_map_of_a_leaky_relu():
+    # leaky_relu (slope a = 0.2) with q* = 0: the map of u+ - a u-, whatever q:
+    # C(c) = (2 (1 + a^2) J(c) - 4 a J(-c)) / (1 + a^2), J(c) = E[u1+ u2+]/q = (sqrt(1 - c^2)
+    # + (pi - arccos c) c) / (2 pi) (Cho & Saul 2009), and E[u1+ u2-] = q J(-c).
+    p = propagation("leaky_relu", 1.0, 0.0, flavor="keras")
+    assert p.q_star == 0.0 and p.chi_1 == rel(1.04 / 2, 1e-15)
+    cs = np.array([-0.6, 0.1, 0.7, 0.99])
+
+    def j(c):
+        return (np.sqrt(1 - c * c) + (np.pi - np.arccos(c)) * c) / (2 * np.pi)
+    expected = (2 * 1.04 * j(cs) - 0.8 * j(-cs)) / 1.04
+    assert p.correlation_map(cs) == pytest.approx(expected, abs=1e-14)
+
+
 def test_tanh_signal_dying_out_keeps_correlations():
     # tanh at sigma_w < 1, sigma_b = 0: q* = 0, chi_1 = sigma_w^2 tanh'(0)^2; the limit map is
     # the identity: every c is a fixed point (c_star None), chi_c = 1, xi_c = inf
