@@ -492,7 +492,7 @@ class _Model:
                 left, right = _sides(self.act, kink.x, 1)
                 jump_fd = right[0] * right[1] - left[0] * left[1]
                 jump_ff = right[0] ** 2 - left[0] ** 2
-                value += _density(kink.x, q) * (jump_fd + kink.x / (2 * q) * jump_ff)
+                value += _density(kink.x, q) * float(jump_fd + kink.x / (2 * q) * jump_ff)
         return self.sw2 * value
 
     def correlation(self, q: float, delta: Any) -> np.ndarray:
@@ -1077,8 +1077,9 @@ def edge_of_chaos(spec: str | Activation, sigma_b: float = 0.0,
     out (tanh: σ_w = 1). Several points: the smallest σ_w, the others in ``others``.
     ``sigma_w`` is None, with the ``reason``, where there is none: functions that jump
     (χ₁ = ∞), ReLU-like functions at σ_b > 0 (no fixed point where χ₁ = 1), functions whose
-    fixed points are all ordered (softplus) or whose critical fixed points are unstable
-    (silu at σ_b < ~0.8: χ₁ reaches 1 only where V'(q*) > 1).
+    fixed points are all ordered (softplus), and smooth ReLUs at small σ_b, where χ₁ = 1 only
+    at an unstable fixed point, V'(q) > 1 (silu below σ_b ≈ 0.75, gelu below 0.45, mish
+    below 0.35: the stable fixed point disappears before its χ₁ reaches 1).
 
     >>> edge_of_chaos("relu").sigma_w == 2 ** 0.5
     True
