@@ -20,14 +20,14 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
 from .catalog import Activation, get
+from .checks import DEFAULT_RANGE, check_range, check_threshold
 from .errors import ParameterError
-from .options import check_range, check_threshold
 
 GRID = 2001
 Interval = tuple[float, float]
@@ -69,7 +69,7 @@ class Analysis:
         return asdict(self)
 
 
-def analyze(spec: str | Activation, range: Interval = (-5.0, 5.0),
+def analyze(spec: str | Activation, range: Interval = DEFAULT_RANGE,
             saturation_threshold: float = 0.05, flavor: str = "torch",
             output: int | None = None) -> Analysis:
     """Analyse ``spec`` on ``range`` with saturation threshold tau.
@@ -87,7 +87,7 @@ def analyze(spec: str | Activation, range: Interval = (-5.0, 5.0),
     outputs = act.definition.outputs
     if outputs == 1 or output is not None:
         return _Scalar(act, bounds, tau, output or 0).result()
-    parts = [_Scalar(act, bounds, tau, k).result() for k in np.arange(outputs)]
+    parts = [_Scalar(act, bounds, tau, k).result() for k in np.arange(outputs).tolist()]
     return _combine(parts)
 
 
@@ -250,7 +250,8 @@ class _Scalar:
         return pairs
 
     def _stationary(self) -> tuple[tuple[tuple[float, float], ...], ...]:
-        minima, maxima = [], []
+        minima: list[tuple[float, float]] = []
+        maxima: list[tuple[float, float]] = []
         for i, j in self._brackets():
             root = self.bisect(lambda t: self.at(t, 1) > 0, float(self.xs[i]), float(self.xs[j]))
             point = (root, self.at(root, 0))
@@ -369,9 +370,11 @@ def gaussian(act: Activation) -> Gaussian | None:
                          for a, b in itertools.pairwise(cuts))
 
     square = expect(0, 2, None)
+    mean: float | list[float]
+    var: float | list[float]
     if outputs == 1:
-        mean: float | list[float] = _clean(expect(0, 1, None))
-        var: float | list[float] = square - mean * mean
+        mean = _clean(expect(0, 1, None))
+        var = square - mean * mean
     else:
         means = [_clean(expect(0, 1, k)) for k in range(outputs)]
         mean = means
@@ -414,35 +417,68 @@ def output_range(act: Activation, result: Analysis, output: int = 0) -> tuple[fl
     return float(min(candidates)), float(max(candidates))
 
 
-def cost(act: Activation, baseline: Activation | None = None, repeats: int = 7,
-         size: int = 100_000) -> float:
-    """Time of f and f' together per element, relative to relu, on this machine: the median
-    of ``repeats`` interleaved runs on ``size`` points in [-5, 5]."""
-    import time
+@dataclass(frozen=True)
+class Properties:
+    """What ``actviz compare`` reports of one function (DESIGN.md "Analysis", properties).
 
-    baseline = baseline or get("relu")
-    x = np.linspace(-5.0, 5.0, size)
-    ratios = []
-    for _ in range(repeats):
-        times = []
-        for fn in (act, baseline):
-            start = time.perf_counter()
-            fn.evaluate(x, 1)
-            times.append(time.perf_counter() - start)
-        ratios.append(times[0] / times[1])
-    return float(np.median(ratios))
+    ``output_range`` and ``bounds`` hold one pair per output for crelu; ``bounds`` (the limits
+    of f at -inf and +inf) and ``lipschitz`` are None for vector functions; ``cost`` is set
+    only when it was measured (:mod:`actviz.timing`)."""
+
+    spec: str
+    name: str
+    params: dict[str, Any]
+    range: Interval
+    saturation_threshold: float
+    output_range: Any
+    bounds: Any
+    f0: float | list[float]
+    df0: float | list[float]
+    monotonic: bool
+    smoothness: str
+    zero_centred: bool
+    lipschitz: float | None
+    max_gradient: MaxGradient
+    minima: tuple[tuple[float, float], ...]
+    saturation: tuple[Interval, ...]
+    dead: tuple[Interval, ...]
+    kinks: tuple[float, ...]
+    gaussian: Gaussian | None
+    act: Activation = field(repr=False, compare=False)
+    """The function itself, with its flavor's parameters (for headers such as LaTeX's)."""
+    cost: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as plain data (JSON-ready but for infinities, which stay floats)."""
+        return {
+            "spec": self.spec, "name": self.name, "params": self.params,
+            "range": list(self.range),
+            "output_range": self.output_range, "bounds": self.bounds, "f0": self.f0,
+            "df0": self.df0, "monotonic": self.monotonic, "smoothness": self.smoothness,
+            "zero_centred": self.zero_centred, "lipschitz": self.lipschitz,
+            "max_gradient": {k: v for k, v in asdict(self.max_gradient).items()
+                             if k not in ("intervals", "approached")},
+            "minima": [list(m) for m in self.minima],
+            "saturation": [list(iv) for iv in self.saturation],
+            "dead": [list(iv) for iv in self.dead],
+            "kinks": list(self.kinks),
+            "gaussian": asdict(self.gaussian) if self.gaussian is not None else None,
+            "cost": self.cost,
+            "saturation_threshold": self.saturation_threshold,
+        }
 
 
-def properties(spec: str | Activation, range: Interval = (-5.0, 5.0),
+def properties(spec: str | Activation, range: Interval = DEFAULT_RANGE,
                saturation_threshold: float = 0.05, flavor: str = "torch",
-               measure_cost: bool = True) -> dict[str, Any]:
-    """What ``actviz compare`` reports of one function (DESIGN.md "Analysis", properties):
-    JSON-ready but for infinities, which stay floats."""
+               label: str | None = None) -> Properties:
+    """What ``actviz compare`` reports of one function; ``label`` is the spec to show
+    (default: the spec as given, or the activation's own)."""
     act = get(spec, flavor=flavor)
     result = analyze(act, range, saturation_threshold)
     vector = act.definition.vector
-    bounds = None if vector else [np.ravel(v).tolist() if act.definition.outputs > 1
-                                  else float(v) for v in act.limits[0]]
+    bounds = None if act.limits is None else [
+        np.ravel(v).tolist() if act.definition.outputs > 1 else float(v)
+        for v in act.limits[0]]
     f0, df0 = act.evaluate(np.array([0.0]), 1)
     stats = gaussian(act)
     if vector:
@@ -450,28 +486,19 @@ def properties(spec: str | Activation, range: Interval = (-5.0, 5.0),
         spans = [(float(values.min()), float(values.max()))]
     else:
         spans = [output_range(act, result, int(k)) for k in np.arange(act.definition.outputs)]
-    return {
-        "spec": spec if isinstance(spec, str) else act.spec,
-        "name": act.name,
-        "params": act.params,
-        "range": list(result.range),
-        "output_range": list(spans[0]) if len(spans) == 1 else [list(s) for s in spans],
-        "bounds": bounds,
-        "f0": _scalar_or_list(f0[0]),
-        "df0": _scalar_or_list(df0[0]),
-        "monotonic": not result.non_monotonic,
-        "smoothness": smoothness(act),
-        "zero_centred": stats is not None and _zero(stats.mean),
-        "lipschitz": None if vector else lipschitz(act),
-        "max_gradient": {k: v for k, v in asdict(result.max_gradient).items()
-                         if k not in ("intervals", "approached")},
-        "minima": [list(m) for m in result.minima],
-        "saturation": [list(iv) for iv in result.saturation],
-        "dead": [list(iv) for iv in result.dead],
-        "kinks": list(result.kinks),
-        "gaussian": asdict(stats) if stats is not None else None,
-        "cost": cost(act) if measure_cost else None,
-    }
+    if label is None:
+        label = spec if isinstance(spec, str) else act.spec
+    return Properties(
+        spec=label, name=act.name, params=act.params, range=result.range,
+        saturation_threshold=result.saturation_threshold,
+        output_range=list(spans[0]) if len(spans) == 1 else [list(s) for s in spans],
+        bounds=bounds, f0=_scalar_or_list(f0[0]), df0=_scalar_or_list(df0[0]),
+        monotonic=not result.non_monotonic, smoothness=smoothness(act),
+        zero_centred=stats is not None and _zero(stats.mean),
+        lipschitz=None if vector else lipschitz(act), max_gradient=result.max_gradient,
+        minima=result.minima, saturation=result.saturation, dead=result.dead,
+        kinks=result.kinks, gaussian=stats, act=act,
+    )
 
 
 def _scalar_or_list(value: np.ndarray) -> float | list[float]:
@@ -503,9 +530,35 @@ class Difference:
         return asdict(self)
 
 
-def difference(a: str | Activation, b: str | Activation, range: Interval = (-5.0, 5.0),
-               flavor: str = "torch") -> Difference:
-    """Compare two element-wise functions on ``range``; see :class:`Difference`."""
+Gap = Callable[[np.ndarray | float, int], np.ndarray]
+
+
+def _largest(gap: Gap, xs: np.ndarray, order: int, kinks: list[float]) -> tuple[float, float]:
+    """max |g^(order)| with g the ``gap`` of two functions: the grid's largest, refined on
+    g^(order+1) = 0."""
+    values = np.abs(gap(xs, order))
+    i = int(np.argmax(values))
+    best, where = float(values[i]), float(xs[i])
+    sign = float(np.sign(gap(xs[i], order)[0]))
+
+    def rising(t: float) -> bool:
+        return bool(sign * gap(t, order + 1)[0] > 0)
+
+    for j in (i - 1, i):
+        if 0 <= j < len(xs) - 1:
+            lo, hi = float(xs[j]), float(xs[j + 1])
+            if rising(lo) and not rising(hi) and sign * gap(hi, order + 1)[0] < 0:
+                root = bisect(rising, lo, hi, kinks)  # |g| rises then falls: a peak inside
+                value = float(abs(gap(root, order)[0]))
+                if value > best:
+                    best, where = value, root
+    return best, where
+
+
+def difference(a: str | Activation, b: str | Activation, range: Interval = DEFAULT_RANGE,
+               flavor: str = "torch", labels: tuple[str, str] | None = None) -> Difference:
+    """Compare two element-wise functions on ``range``; see :class:`Difference`. ``labels``
+    name them (default: the specs as given)."""
     fa, fb = get(a, flavor=flavor), get(b, flavor=flavor)
     for act in (fa, fb):
         if act.definition.vector or act.definition.outputs > 1:
@@ -519,24 +572,6 @@ def difference(a: str | Activation, b: str | Activation, range: Interval = (-5.0
         x = np.atleast_1d(np.asarray(x, dtype=float))
         return fa.evaluate(x, order)[order] - fb.evaluate(x, order)[order]
 
-    def largest(order: int) -> tuple[float, float]:
-        """max |g^(order)| with g = f_A - f_B: the grid's largest, refined on g^(order+1)."""
-        values = np.abs(gap(xs, order))
-        i = int(np.argmax(values))
-        best, where = float(values[i]), float(xs[i])
-        for j in (i - 1, i):
-            if 0 <= j < len(xs) - 1:
-                lo_j, hi_j = float(xs[j]), float(xs[j + 1])
-                sign = np.sign(gap(xs[i], order)[0])
-                slope_lo, slope_hi = (sign * gap(t, order + 1)[0] for t in (lo_j, hi_j))
-                if slope_lo > 0 > slope_hi:  # |g| rises then falls: a peak inside
-                    root = bisect(lambda t, s=sign: s * gap(t, order + 1)[0] > 0, lo_j, hi_j,
-                                  kinks)
-                    value = float(abs(gap(root, order)[0]))
-                    if value > best:
-                        best, where = value, root
-        return best, where
-
     from scipy.integrate import quad
 
     signs = np.sign(gap(xs, 0))
@@ -545,9 +580,10 @@ def difference(a: str | Activation, b: str | Activation, range: Interval = (-5.0
     cuts = sorted({lo, hi, *kinks, *roots})
     area = math.fsum(quad(lambda t: abs(float(gap(t, 0)[0])), p, q, epsabs=1e-15,
                           epsrel=1e-12, limit=200)[0] for p, q in itertools.pairwise(cuts))
-    value, where = largest(0)
-    d_value, d_where = largest(1)
-    return Difference(a=fa.spec if not isinstance(a, str) else a,
-                      b=fb.spec if not isinstance(b, str) else b, range=(lo, hi),
+    value, where = _largest(gap, xs, 0, kinks)
+    d_value, d_where = _largest(gap, xs, 1, kinks)
+    if labels is None:
+        labels = (a if isinstance(a, str) else fa.spec, b if isinstance(b, str) else fb.spec)
+    return Difference(a=labels[0], b=labels[1], range=(lo, hi),
                       max_abs=value, max_abs_x=where, max_abs_derivative=d_value,
                       max_abs_derivative_x=d_where, mean_abs=area / (hi - lo))

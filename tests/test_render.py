@@ -12,8 +12,9 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 import actviz
+from actviz._numbers import label_number as number
 from actviz.analysis import analyze
-from actviz.render import number, plot
+from actviz.render import plot
 
 from .helpers import invoke
 
@@ -286,7 +287,7 @@ BAD = [
      "Error: sweep must be PARAM=V1,V2,..., got 'alpha='"),
     (["plot", "relu", "--sweep", "alpha=1,2"], 2, "Error: relu takes no parameters, got 'alpha'"),
     (["plot", "elu", "relu", "--sweep", "alpha=1,2"], 2,
-     "Error: --sweep works with one function; got elu relu"),
+     "Error: sweep works with one function; got elu relu"),
     (["plot", "elu", "--sweep", "alpha=1,x"], 2, "Error: elu: alpha must be a number, got 'x'"),
     (["plot", "softplus:beta=-1"], 2, "Error: softplus: beta must be > 0, got -1"),
     (["plot", "relu", "--saturation-threshold", "-1"], 2,
@@ -310,7 +311,7 @@ def test_bad_input_one_line_error_no_file(tmp_path, args, code, message):
 def test_click_level_errors_are_usage_errors(tmp_path):
     result = run("plot", "relu", "--format", "gif", cwd=tmp_path)
     assert result.exit_code == 2
-    assert result.output.splitlines()[-1].startswith("Error: Invalid value for '--format'")
+    assert result.output.splitlines()[-1].startswith("Error: Invalid value for '-f' / '--format'")
 
 
 PROBE = """

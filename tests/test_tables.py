@@ -226,25 +226,25 @@ def normal_expectation(fn, power=1, order=0):
 
 
 def test_gaussian_statistics_against_mpmath():
-    selu = properties("selu", measure_cost=False)["gaussian"]
-    assert selu["mean"] == pytest.approx(0.0, abs=1e-8)  # the self-normalising fixed point
-    assert selu["var"] == pytest.approx(1.0, abs=1e-8)
-    assert selu["mean"] == pytest.approx(normal_expectation(SCALAR["selu"]), abs=1e-8)
-    relu = properties("relu", measure_cost=False)["gaussian"]
-    assert relu["gain"] == pytest.approx(math.sqrt(2), abs=1e-8)
+    selu = properties("selu").gaussian
+    assert selu.mean == pytest.approx(0.0, abs=1e-8)  # the self-normalising fixed point
+    assert selu.var == pytest.approx(1.0, abs=1e-8)
+    assert selu.mean == pytest.approx(normal_expectation(SCALAR["selu"]), abs=1e-8)
+    relu = properties("relu").gaussian
+    assert relu.gain == pytest.approx(math.sqrt(2), abs=1e-8)
     a = 0.2
-    leaky = properties(f"leaky_relu:negative_slope={a}", measure_cost=False)["gaussian"]
-    assert leaky["gain"] == pytest.approx(math.sqrt(2 / (1 + a * a)), abs=1e-8)
-    tanh = properties("tanh", measure_cost=False)["gaussian"]
+    leaky = properties(f"leaky_relu:negative_slope={a}").gaussian
+    assert leaky.gain == pytest.approx(math.sqrt(2 / (1 + a * a)), abs=1e-8)
+    tanh = properties("tanh").gaussian
     e_f2 = normal_expectation(SCALAR["tanh"], 2)
     assert e_f2 == pytest.approx(0.3942944904, abs=1e-10)
-    assert tanh["var"] + tanh["mean"] ** 2 == pytest.approx(e_f2, abs=1e-8)
-    sigmoid = properties("sigmoid", measure_cost=False)["gaussian"]
+    assert tanh.var + tanh.mean ** 2 == pytest.approx(e_f2, abs=1e-8)
+    sigmoid = properties("sigmoid").gaussian
     e_d2 = normal_expectation(SCALAR["sigmoid"], 2, order=1)
     assert e_d2 == pytest.approx(0.04483624135, abs=1e-10)
-    assert sigmoid["grad_sq"] == pytest.approx(e_d2, abs=1e-8)
-    gelu = properties("gelu", measure_cost=False)["gaussian"]
-    assert gelu["mean"] == pytest.approx(normal_expectation(SCALAR["gelu"]), abs=1e-8)
+    assert sigmoid.grad_sq == pytest.approx(e_d2, abs=1e-8)
+    gelu = properties("gelu").gaussian
+    assert gelu.mean == pytest.approx(normal_expectation(SCALAR["gelu"]), abs=1e-8)
 
 
 def test_compare_json_keys_and_values():
@@ -260,7 +260,7 @@ def test_compare_json_keys_and_values():
     assert relu["max_gradient"] == {"value": 1.0, "x": None, "interval": [0.0, 5.0],
                                     "at_edge": False}
     assert relu["dead"] == [[-5.0, 0.0]] and relu["kinks"] == [0.0]
-    assert relu["cost"] > 0
+    assert relu["cost"] is None  # measured only with --cost: the output is reproducible
     assert gelu["smoothness"] == "C-inf" and gelu["monotonic"] is False
     assert gelu["lipschitz"] == pytest.approx(1.128904145, abs=1e-9)
     assert gelu["output_range"][0] == pytest.approx(-0.169971207, abs=1e-9)
@@ -272,13 +272,13 @@ def test_smoothness_classes():
     expected = {"binary_step": "discontinuous", "relu": "C0", "elu": "C1", "isrlu": "C2",
                 "tanh": "C-inf", "celu": "C1", "hardshrink": "discontinuous"}
     for spec, cls in expected.items():
-        assert properties(spec, measure_cost=False)["smoothness"] == cls
+        assert properties(spec).smoothness == cls
 
 
 def test_lipschitz_is_over_the_reals():
-    assert properties("relu_squared", measure_cost=False)["lipschitz"] == math.inf
-    assert properties("leaky_relu:negative_slope=-2", measure_cost=False)["lipschitz"] == 2.0
-    assert properties("hard_swish", measure_cost=False)["lipschitz"] == 1.5
+    assert properties("relu_squared").lipschitz == math.inf
+    assert properties("leaky_relu:negative_slope=-2").lipschitz == 2.0
+    assert properties("hard_swish").lipschitz == 1.5
 
 
 def test_compare_text_fits_100_columns_and_formats_parse():

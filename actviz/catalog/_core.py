@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from .._numbers import format_number
 from .._suggest import did_you_mean
 from ..errors import ParameterError, SpecError, UnknownActivationError
 
@@ -38,14 +39,6 @@ class Family:
     SHRINK = "shrink"
     VECTOR = "output (vector)"
     OTHER = "other"
-
-
-def format_number(value: float) -> str:
-    """Shortest text that reads back as the same float: 1 -> '1', 0.1 -> '0.1', inf -> 'inf'."""
-    value = float(value)
-    if math.isfinite(value) and value.is_integer() and abs(value) < 1e16:
-        return str(int(value))
-    return repr(value)
 
 
 def normalize(name: str) -> str:
@@ -117,7 +110,8 @@ class Param:
             key = value.strip().lower()
         else:
             key = None
-        key = dict(self.synonyms).get(key, key)
+        if key is not None:
+            key = dict(self.synonyms).get(key, key)
         if key not in self.choices:
             shown = f"'{value}'" if isinstance(value, str) else repr(value)
             raise ParameterError(f"{owner}: {self.name} must be {self.domain}, got {shown}")
@@ -153,6 +147,18 @@ class Piece:
 
     def slope_of(self, output: int = 0) -> float:
         return self.slope[output] if isinstance(self.slope, tuple) else self.slope
+
+
+@dataclass(frozen=True)
+class Band:
+    """Where a function's slope is random in training: on (start, end), f = s x with s drawn
+    between ``low`` and ``high`` (rrelu). Figures shade it; ``label`` names it."""
+
+    start: float
+    end: float
+    low: float
+    high: float
+    label: str
 
 
 Limits = tuple[tuple[Any, Any], tuple[Any, Any], tuple[Any, Any]]
@@ -198,6 +204,7 @@ class Definition:
     reduce: Callable[[Mapping[str, Any]], tuple[str, dict[str, Any]] | None] | None = None
     vector: bool = False
     outputs: int = 1
+    band: Callable[[Mapping[str, Any]], Band] | None = None
 
     @property
     def writes_out(self) -> bool:
@@ -273,6 +280,9 @@ class Activation:
         self.limits: Limits | None = (
             definition.limits(self._params) if definition.limits is not None else None
         )
+        self.band: Band | None = (
+            definition.band(self._params) if definition.band is not None else None
+        )
         self.__doc__ = definition.doc
         self._writes_out = definition.writes_out
 
@@ -320,9 +330,9 @@ class Activation:
         definition = self.definition
         tail = (definition.outputs,) if definition.outputs > 1 else ()
         if definition.vector:
-            outs = definition.kernel(x.reshape(1) if x.ndim == 0 else x, order,
+            rows = definition.kernel(x.reshape(1) if x.ndim == 0 else x, order,
                                      **self._params)
-            return tuple(np.asarray(out, dtype=np.float64).reshape(shape) for out in outs)
+            return tuple(np.asarray(out, dtype=np.float64).reshape(shape) for out in rows)
         flat = x.reshape(-1)
         with np.errstate(all="ignore"):
             if flat.size <= CHUNK:

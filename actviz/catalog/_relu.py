@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ._core import Family, Kink, Param, Piece, register
+from ._core import Band, Family, Kink, Param, Piece, register
 from ._math import at, choose, expm1_minus, scaled
 from ._sigmoid import _isru_parts
 
@@ -225,6 +225,7 @@ def _rrelu_check(p):
     params=(Param("lower", 1.0 / 8.0, "lower bound of the random slope"),
             Param("upper", 1.0 / 3.0, "upper bound of the random slope")),
     check=_rrelu_check,
+    band=lambda p: Band(-INF, 0.0, p["lower"], p["upper"], "training slopes"),
     reference="Xu, Wang, Chen & Li (2015), Empirical Evaluation of Rectified Activations in "
     "Convolutional Network, arXiv:1505.00853",
     **_leaky_meta(_rrelu_slope),
