@@ -195,5 +195,8 @@ def sample_points(range: tuple[float, float] = DEFAULT_RANGE,
         _check_rows(count)
         return np.array([float(start + i * size) for i in np.arange(count).tolist()])
     count = check_count(11 if num is None else num, "num", 2, MAX_ROWS)
-    width = (end - start) / (count - 1)
-    return np.array([float(start + i * width) for i in np.arange(count).tolist()])
+    # (start (n - i) + end i) / n: exact wherever the point is exact in decimal (0 on [-1, 1]
+    # with 7 points, not -1e-28 as start + i (end - start) / n gives)
+    n = count - 1
+    return np.array([float((start * (n - i) + end * i) / n)
+                     for i in np.arange(count).tolist()])

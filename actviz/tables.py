@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ._numbers import format_number, text_number
-from .analysis import Difference, Properties
+from .analysis import Difference, Properties, Span
 from .catalog import Activation, Named
 from .errors import ParameterError
 
@@ -126,53 +126,78 @@ def _column(c: Column, results: dict[str, tuple[np.ndarray, ...]],
 
 # --- property tables (compare) ------------------------------------------------------------------
 
-def interval_text(intervals: Sequence[Sequence[float]], precision: int | None) -> str:
-    if not intervals:
-        return "-"
-    return "; ".join("(" + ", ".join(text_number(v, precision) for v in iv) + ")"
-                     for iv in intervals)
+def span_text(span: Span, precision: int | None) -> str:
+    """``[0, 5]``, ``(0, 5]``: an interval with the ends it really includes."""
+    left, right = span.brackets()
+    return f"{left}{text_number(span[0], precision)}, {text_number(span[1], precision)}{right}"
 
 
-def value_text(value: Any, precision: int | None) -> str:
-    if value is None:
+def spans_text(spans: Sequence[Span], precision: int | None) -> str:
+    return "; ".join(span_text(s, precision) for s in spans) if spans else "-"
+
+
+def numbers_text(values: Any, precision: int | None) -> str:
+    """``0.5``; a pair as ``0, inf``; one entry per output (crelu) joined by ``; ``."""
+    if values is None:
         return "-"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (list, tuple)):
-        return "(" + ", ".join(value_text(v, precision) for v in value) + ")"
-    return text_number(float(value), precision)
+    if isinstance(values, bool):
+        return "yes" if values else "no"
+    if isinstance(values, (list, tuple)):
+        if not values:
+            return "-"
+        nested = any(isinstance(v, (list, tuple)) for v in values)
+        return ("; " if nested else ", ").join(numbers_text(v, precision) for v in values)
+    return text_number(float(values), precision)
 
 
 def _gradient(p: Properties, precision: int | None) -> str:
     m = p.max_gradient
-    if m.interval is not None:
-        where = f"on {interval_text([m.interval], precision)}"
-    else:
-        assert m.x is not None
-        where = f"at x = {text_number(m.x, precision)}" + (" (edge)" if m.at_edge else "")
-    return f"{text_number(m.value, precision)} {where}"
+    value = text_number(m.value, precision)
+    if m.intervals:
+        return f"{value} on {spans_text(m.intervals, precision)}"
+    if m.toward is not None:
+        return f"{value} as x -> {text_number(m.toward, precision)} (not reached)"
+    assert m.x is not None
+    if m.approached:
+        return f"{value} as x -> {text_number(m.x, precision)} (not reached)"
+    edge = " (range edge)" if m.at_edge else ""
+    return f"{value} at x = {text_number(m.x, precision)}{edge}"
 
 
 def _output_range(p: Properties, precision: int | None) -> str:
-    nested = isinstance(p.output_range[0], list)
-    return interval_text(p.output_range if nested else [p.output_range], precision)
+    spans = p.output_range if isinstance(p.output_range, list) else [p.output_range]
+    return spans_text(spans, precision)
+
+
+def outputs_text(values: Any, precision: int | None) -> str:
+    """A number, or one per output (crelu) joined by ``; ``."""
+    if isinstance(values, (list, tuple)):
+        return "; ".join(numbers_text(v, precision) for v in values)
+    return numbers_text(values, precision)
 
 
 def _statistic(key: str) -> Callable[[Properties, int | None], str]:
     def show(p: Properties, precision: int | None) -> str:
-        return "-" if p.gaussian is None else value_text(getattr(p.gaussian, key), precision)
+        return "-" if p.gaussian is None else outputs_text(getattr(p.gaussian, key), precision)
 
     return show
 
 
+def _outputs(field: str) -> Callable[[Properties, int | None], str]:
+    return lambda p, precision: outputs_text(getattr(p, field), precision)
+
+
 def _plain(field: str) -> Callable[[Properties, int | None], str]:
-    return lambda p, precision: value_text(getattr(p, field), precision)
+    return lambda p, precision: numbers_text(getattr(p, field), precision)
 
 
-def _intervals(field: str) -> Callable[[Properties, int | None], str]:
-    return lambda p, precision: interval_text(getattr(p, field), precision)
+def _spans(field: str) -> Callable[[Properties, int | None], str]:
+    return lambda p, precision: spans_text(getattr(p, field), precision)
+
+
+def _minima(p: Properties, precision: int | None) -> str:
+    return "; ".join(f"({text_number(x, precision)}, {text_number(y, precision)})"
+                     for x, y in p.minima) or "-"
 
 
 @dataclass(frozen=True)
@@ -193,26 +218,31 @@ class Row:
 ROWS = (
     Row("output_range", "output range", "output range", _output_range),
     Row("bounds", "f(-inf), f(+inf)", r"$f(-\infty)$, $f(+\infty)$", _plain("bounds")),
-    Row("f0", "f(0)", "$f(0)$", _plain("f0")),
-    Row("df0", "f'(0)", "$f'(0)$", _plain("df0")),
-    Row("monotonic", "monotonic", "monotonic", _plain("monotonic")),
+    Row("f0", "f(0)", "$f(0)$", _outputs("f0")),
+    Row("df0", "f'(0)", "$f'(0)$", _outputs("df0")),
+    Row("monotonic", "monotonic (non-decreasing)", "monotonic (non-decreasing)",
+        _plain("monotonic")),
     Row("smoothness", "smoothness", "smoothness", lambda p, precision: p.smoothness),
     Row("zero_centred", "zero-centred", "zero-centred", _plain("zero_centred")),
-    Row("lipschitz", "Lipschitz (sup |f'|)", r"Lipschitz ($\sup|f'|$)", _plain("lipschitz")),
+    Row("lipschitz", "Lipschitz constant", "Lipschitz constant", _plain("lipschitz")),
+    Row("sup_slope", "sup |f'|", r"$\sup|f'|$", _plain("sup_slope")),
     Row("max_gradient", "max f'", r"$\max f'$", _gradient),
-    Row("minima", "minima (x, f)", r"minima $(x, f)$", _intervals("minima")),
-    Row("saturation", "saturation |f'| < {tau}", "saturation $|f'| < {tau}$",
-        _intervals("saturation")),
-    Row("dead", "dead zones", "dead zones", _intervals("dead")),
-    Row("kinks", "kinks", "kinks",
-        lambda p, precision: value_text(p.kinks, precision) if p.kinks else "-"),
+    Row("minima", "minima (x, f)", r"minima $(x, f)$", _minima),
+    Row("saturation", "saturation: f' -> 0, |f'| < {tau}",
+        r"saturation: $f' \to 0$, $|f'| < {tau}$", _spans("saturation")),
+    Row("low_gradient", "low gradient: |f'| < {tau} elsewhere",
+        r"low gradient: $|f'| < {tau}$ elsewhere", _spans("low_gradient")),
+    Row("dead", "dead zones: f' = 0", "dead zones: $f' = 0$", _spans("dead")),
+    Row("kinks", "kinks", "kinks", _plain("kinks")),
+    Row("jumps", "jumps", "jumps", _plain("jumps")),
     Row("gaussian.mean", "E[f(z)]", r"$\mathrm{E}[f(z)]$", _statistic("mean")),
     Row("gaussian.var", "Var[f(z)]", r"$\mathrm{Var}[f(z)]$", _statistic("var")),
     Row("gaussian.grad_sq", "E[f'(z)^2]", r"$\mathrm{E}[f'(z)^2]$", _statistic("grad_sq")),
     Row("gaussian.gain", "gain 1/sqrt(E[f^2])", r"gain $1/\sqrt{\mathrm{E}[f^2]}$",
         _statistic("gain")),
+    Row("vector", "evaluated on", "evaluated on", lambda p, precision: p.vector or "-"),
     Row("cost", "cost (x relu)", r"cost ($\times$ relu)",
-        lambda p, precision: value_text(p.cost, 3) if p.cost is not None else "-"),
+        lambda p, precision: numbers_text(p.cost, 3)),
 )
 """The rows of ``actviz compare``, in order."""
 
@@ -240,13 +270,19 @@ def compare_records(functions: Sequence[Named], range: tuple[float, float],
 
 # --- differences ----------------------------------------------------------------------------------
 
+DIFFERENCE_LABELS = (("max |f_A - f_B|", r"$\max|f_A - f_B|$"),
+                     ("max |f'_A - f'_B|", r"$\max|f'_A - f'_B|$"),
+                     ("mean |f_A - f_B|", r"mean $|f_A - f_B|$"))
+"""The quantities of a difference, as text and as LaTeX."""
+
+
 def difference_rows(diff: Difference, precision: int | None) -> list[tuple[str, str, str]]:
-    """(quantity, value, where) of a difference."""
+    """(quantity, value, where) of a difference; quantities as in :data:`DIFFERENCE_LABELS`."""
     p = precision
+    labels = [text for text, _ in DIFFERENCE_LABELS]
     return [
-        ("max |f_A - f_B|", text_number(diff.max_abs, p),
-         f"at x = {text_number(diff.max_abs_x, p)}"),
-        ("max |f'_A - f'_B|", text_number(diff.max_abs_derivative, p),
+        (labels[0], text_number(diff.max_abs, p), f"at x = {text_number(diff.max_abs_x, p)}"),
+        (labels[1], text_number(diff.max_abs_derivative, p),
          f"at x = {text_number(diff.max_abs_derivative_x, p)}"),
-        ("mean |f_A - f_B|", text_number(diff.mean_abs, p), ""),
+        (labels[2], text_number(diff.mean_abs, p), ""),
     ]

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any, ClassVar
 
 import numpy as np
@@ -17,7 +18,8 @@ import numpy as np
 from ._numbers import format_number, latex_number, round_to, text_number
 from ._text import columns, json_ready
 from .analysis import Difference, Properties
-from .tables import ROWS, ValueTable, difference_rows, latex_header
+from .catalog import Activation
+from .tables import DIFFERENCE_LABELS, ROWS, ValueTable, difference_rows
 
 
 class Writer:
@@ -45,9 +47,10 @@ class Writer:
 
 
 def _rows(block: list[np.ndarray], digits: int | None) -> Iterator[list[str]]:
+    """Rows of cells: x and the values, in the table's precision (every digit if None)."""
     xs, *values = block
     for i, x in enumerate(xs.tolist()):
-        yield [format_number(x), *(text_number(float(v[i]), digits) for v in values)]
+        yield [text_number(x, digits), *(text_number(float(v[i]), digits) for v in values)]
 
 
 def property_cells(records: Sequence[Properties],
@@ -61,18 +64,17 @@ def property_cells(records: Sequence[Properties],
 
 
 class Text(Writer):
-    """Aligned columns for the terminal; property tables transposed (a column per function),
-    as many function columns per block as fit in :attr:`width` characters."""
+    """Aligned columns; property tables transposed (a column per function). On a terminal,
+    as many function columns per block as fit its width; in a file or a pipe, all of them."""
 
     name = "text"
     extensions = ("txt", "text")
-    width = 100
 
     def values(self, out: IO[str], table: ValueTable, precision: int | None = None) -> None:
         digits = self.digits(precision)
         headers = table.headers
         width = [max(len(h), (digits or 17) + 7) for h in headers]
-        width[0] = max(len(headers[0]), max(len(format_number(x)) for x in table.xs))
+        width[0] = max(len(headers[0]), max(len(text_number(x, digits)) for x in table.xs))
         out.write("  ".join(h.rjust(w) for h, w in zip(headers, width, strict=True)) + "\n")
         for block in table.blocks():
             for row in _rows(block, digits):
@@ -84,13 +86,14 @@ class Text(Writer):
         table = [(label, *cells) for label, _, cells in
                  property_cells(records, self.digits(precision))]
         specs = [r.spec for r in records]
+        width = terminal_width(out)
         label_width = max(len(row[0]) for row in table)
         start = 0
         while start < len(specs):
             used, end = label_width, start
             while end < len(specs):
                 col = max(len(specs[end]), *(len(row[end + 1]) for row in table))
-                if end > start and used + 2 + col > self.width:
+                if end > start and used + 2 + col > width:
                     break
                 used += 2 + col
                 end += 1
@@ -107,6 +110,18 @@ class Text(Writer):
         out.write(f"A = {diff.a}, B = {diff.b}, on [{format_number(lo)}, "
                   f"{format_number(hi)}]\n")
         out.write(columns([("  " + a, b, c) for a, b, c in rows], right=(False, True)) + "\n")
+
+
+def terminal_width(out: IO[str]) -> float:
+    """The width of the terminal ``out`` writes to, or infinity for a file or a pipe."""
+    try:
+        if out.isatty():
+            import shutil
+
+            return shutil.get_terminal_size().columns
+    except (AttributeError, ValueError, OSError):
+        pass
+    return math.inf
 
 
 class Csv(Writer):
@@ -172,51 +187,187 @@ class Markdown(Writer):
 
 
 class Latex(Writer):
-    """booktabs tabulars (``\\usepackage{booktabs}``) with numbers in math mode."""
+    r"""booktabs tabulars that need nothing but ``\usepackage{booktabs}``, numbers in math
+    mode, sized to fit an article's text width (345 pt) at 10 pt: value tables with many
+    columns and property tables of many functions come in blocks stacked under each other
+    (:func:`fitting`). Property tables are transposed (a row per property) in columns that
+    wrap their text; properties no function has (all "-") are left out."""
 
     name = "latex"
     extensions = ("tex", "latex")
 
     def values(self, out: IO[str], table: ValueTable, precision: int | None = None) -> None:
-        out.write("\\begin{tabular}{" + "r" * len(table.headers) + "}\n\\toprule\n")
-        out.write(" & ".join(["$x$", *(c.latex for c in table.columns)])
-                  + " \\\\\n\\midrule\n")
-        for block in table.blocks():
-            for row in _rows(block, self.digits(precision)):
-                out.write(" & ".join(latex_number(cell) for cell in row) + " \\\\\n")
+        """x and the value columns; when they would not fit the text width, the columns
+        come in blocks under each other, each with its own x column."""
+        digits = self.digits(precision)
+        columns = table.columns
+        parts = column_blocks(table, max(1, fitting(digits, 12.0) - 1))
+        width = max(len(part) for part in parts)
+        out.write("\\begin{tabular}{" + "r" * (1 + width) + "}\n\\toprule\n")
+        for n, part in enumerate(parts):
+            pad = [""] * (width - len(part))
+            if n:
+                out.write("\\midrule\n")
+            out.write(" & ".join(["$x$", *(columns[i].latex for i in part), *pad])
+                      + " \\\\\n\\midrule\n")
+            for block in table.blocks():
+                rows = _rows([block[0], *(block[1 + i] for i in part)], digits)
+                for row in rows:
+                    out.write(" & ".join([*(latex_number(cell) for cell in row), *pad])
+                              + " \\\\\n")
         out.write("\\bottomrule\n\\end{tabular}\n")
 
     def properties(self, out: IO[str], records: Sequence[Properties],
                    precision: int | None = None) -> None:
-        out.write("\\begin{tabular}{l" + "r" * len(records) + "}\n\\toprule\n")
-        out.write(" & ".join(["property", *(latex_header(r.act, 0) for r in records)])
-                  + " \\\\\n\\midrule\n")
-        for _, latex, cells in property_cells(records, self.digits(precision)):
-            out.write(" & ".join([latex, *(latex_cell(c) for c in cells)]) + " \\\\\n")
+        table = [(latex, [latex_cell(c) for c in cells]) for _, latex, cells in
+                 property_cells(records, self.digits(precision))
+                 if any(c != "-" for c in cells)]
+        n = min(fitting(self.digits(precision), 6.0, share=0.8), len(records))
+        column = f"@{{\\hspace{{6pt}}}}p{{\\dimexpr 0.8\\linewidth/{n}-6pt\\relax}}"
+        out.write(f"\\begin{{tabular}}{{@{{}}p{{0.2\\linewidth}}*{{{n}}}{{{column}}}@{{}}}}\n"
+                  "\\toprule\n")
+        for start in range(0, len(records), n):
+            names = [function_cell(r.act) for r in records[start:start + n]]
+            pad = [""] * (n - len(names))
+            if start:
+                out.write("\\midrule\n")
+            out.write(" & ".join(["", *(RAGGED + name for name in names), *pad])
+                      + " \\tabularnewline\n\\midrule\n")
+            for label, cells in table:
+                row = [RAGGED + label, *(RAGGED + c for c in cells[start:start + n]), *pad]
+                out.write(" & ".join(row) + " \\tabularnewline\n")
         out.write("\\bottomrule\n\\end{tabular}\n")
 
     def difference(self, out: IO[str], diff: Difference, precision: int | None = None) -> None:
         out.write("\\begin{tabular}{lrl}\n\\toprule\n"
                   "quantity & value & where \\\\\n\\midrule\n")
-        for quantity, value, where in difference_rows(diff, self.digits(precision)):
-            out.write(f"{latex_text(quantity)} & {latex_number(value)} & "
+        rows = difference_rows(diff, self.digits(precision))
+        for (_, quantity), (_, value, where) in zip(DIFFERENCE_LABELS, rows, strict=True):
+            out.write(f"{quantity} & {latex_number(value)} & "
                       f"{latex_cell(where) if where else ''} \\\\\n")
         out.write("\\bottomrule\n\\end{tabular}\n")
 
 
+def column_blocks(table: ValueTable, per_block: int) -> list[list[int]]:
+    """The value columns in blocks of at most ``per_block``, a function's columns (f, f',
+    f'') kept together."""
+    groups: list[list[int]] = []
+    for i, column in enumerate(table.columns):
+        if groups and table.columns[groups[-1][0]].function == column.function:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    blocks: list[list[int]] = []
+    for group in groups:
+        if blocks and len(blocks[-1]) + len(group) <= per_block:
+            blocks[-1] += group
+        else:
+            blocks.append(list(group))
+    return blocks
+
+
+TEXT_WIDTH = 345.0
+"""An article's text width at 10 pt, in points (LaTeX's default)."""
+
+
+def fitting(digits: int | None, gap: float, share: float = 1.0) -> int:
+    """How many columns of numbers with ``digits`` significant digits fit side by side in
+    ``share`` of the text width, with ``gap`` points between columns: a cell such as
+    ``(-0.123456,`` is about digits + 4 characters of 5.2 pt each."""
+    cell = ((digits or 17) + 4) * 5.2 + gap
+    return max(1, min(6, int(share * TEXT_WIDTH // cell)))
+
+
+RAGGED = "\\raggedright\\hspace{0pt}"
+"""Left-aligned, unjustified text in a narrow paragraph column (safe because the rows end
+with ``\\tabularnewline``, not ``\\\\``, which \\raggedright redefines); the empty
+space lets TeX hyphenate a cell's first word (``discontinuous``) where it must."""
+
+
+def function_cell(act: Activation) -> str:
+    """A function's name for a column that may be narrow: its symbol, then on a line of its
+    own, small, the parameters that differ from the (torch) defaults, breakable at ``_``."""
+    d = act.definition
+    defaults = d.defaults()
+    changed = [latex_text(k).replace("\\_", "\\_\\allowbreak ") + "${}=" + _tex_value(v) + "$"
+               for k, v in act.params.items() if v != defaults[k]]
+    head = f"${d.symbol}$"
+    return head + ("\\newline{\\footnotesize " + ", ".join(changed) + "}" if changed else "")
+
+
+def _tex_value(value: Any) -> str:
+    return value if isinstance(value, str) else format_number(value)
+
+
+TOKEN = re.compile(r"(?P<num>-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)|(?P<inf>-?inf\b)|(?P<arrow>->)"
+                   r"|(?P<word>[A-Za-z][A-Za-z-]*)|(?P<space>\s+)|(?P<other>.)")
+
+
+def _number_tex(token: str) -> str:
+    mantissa, _, exponent = token.partition("e")
+    return mantissa + (f"\\times10^{{{int(exponent)}}}" if exponent else "")
+
+
+MATH: dict[str | None, Callable[[str], str]] = {
+    "num": _number_tex,
+    "inf": lambda token: token.replace("inf", r"\infty"),
+    "arrow": lambda token: r"\to",
+}
+
+
 def latex_cell(text: str) -> str:
-    r"""Numbers, intervals and ``1.13 at x = 1.41`` in math mode, with ``\infty`` and
-    ``\times10^{-5}``; words (yes, no, C-inf) as text."""
+    r"""A table cell as LaTeX: numbers, intervals and formulas in math mode (with ``\infty``,
+    ``\to`` and ``\times10^{-5}``), words as text between them, so that a narrow column can
+    break the line there: ``1 on (0, 5]`` -> ``$1$ on $(0, 5]$``. Needs no package."""
     smooth = re.fullmatch(r"C(\d|-inf)", text)
     if smooth:
         return "$C^{" + smooth[1].replace("-inf", r"\infty") + "}$"
-    if not re.match(r"[-(\d]", text) or text == "-":
-        return latex_text(text)
-    body = re.sub(r"\binf\b", r"\\infty", text)
-    body = re.sub(r"(\d(?:\.\d+)?)e([+-]?\d+)", lambda m: f"{m[1]}\\times10^{{{int(m[2])}}}",
-                  body)
-    body = re.sub(r" (at|on|\(edge\)) ?", lambda m: rf"\ \text{{{m[1]}}}\ ", body)
-    return f"${body.strip()}$"
+    if text == "-":
+        return "--"
+    parts: list[tuple[bool, str]] = []  # (math?, text)
+    words = False  # inside parentheses of words: "(range edge)"
+    for match in TOKEN.finditer(text):
+        kind, token = match.lastgroup, match[0]
+        if kind == "word" and token != "x":
+            parts.append((False, latex_text(token)))
+        elif kind == "space":
+            parts.append((parts[-1][0] if parts else False, " "))
+        elif kind in MATH:
+            parts.append((True, MATH[kind](token)))
+        elif token == ";" or (token == ")" and words):
+            parts.append((False, token))
+            words = False
+        elif token == "(" and not _math_follows(text, match.end()):
+            parts.append((False, token))
+            words = True
+        elif token == ",":
+            parts.append((True, ",\\allowbreak"))  # a narrow column may break a pair
+        else:
+            parts.append((True, latex_text(token) if token in "&%$#_{}|" else token))
+    return _join(parts)
+
+
+def _math_follows(text: str, position: int) -> bool:
+    """Whether the text after an opening parenthesis is a number or x (an interval or a
+    point), not words (``(range edge)``)."""
+    return bool(re.match(r"\s*(-?\d|-?inf|x\b)", text[position:]))
+
+
+def _join(parts: list[tuple[bool, str]]) -> str:
+    """Math runs wrapped in ``$...$``, with the spaces at their edges moved outside."""
+    out, run = [], []
+    for in_math, token in [*parts, (False, "")]:
+        if in_math:
+            run.append(token)
+            continue
+        if run:
+            body = "".join(run)
+            core = body.strip()
+            out.append(body[:len(body) - len(body.lstrip())] + f"${core}$"
+                       + body[len(body.rstrip()):])
+            run = []
+        out.append(token)
+    return "".join(out)
 
 
 def latex_text(text: str) -> str:

@@ -95,7 +95,8 @@ def test_flavor_in_table_info_and_compare(tmp_path):
     assert data[0]["f0"] == 0.0 and data[0]["lipschitz"] == 1.0
     tex = invoke("compare", "leaky_relu", "-f", "latex", "--flavor", "keras").output
     # the header names the slope that was used, not the torch default
-    assert r"$\mathrm{LeakyReLU}_{\mathrm{negative\_slope}=0.2}(x)$" in tex
+    assert r"$\mathrm{LeakyReLU}$\newline{\footnotesize negative\_\allowbreak slope${}=0.2$}" \
+        in tex
 
 
 def test_flavor_in_diff_and_plot(tmp_path):

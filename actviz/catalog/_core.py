@@ -374,11 +374,25 @@ class Activation:
             out[nan] = np.nan
 
     def one_sided(self, x: float, order: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The ``order``-th derivative just left of x, at x, and just right of x (one float
-        step away: exact one-sided values at a kink of a piecewise function)."""
+        """The ``order``-th derivative's limit from the left of x, its value at x, and its
+        limit from the right: the values one float step away, corrected to first order by
+        the next derivative (exact on linear pieces; for order 2, the values one step away)."""
         points = np.array([np.nextafter(x, -INF), x, np.nextafter(x, INF)])
-        values = self.evaluate(points, order)[order]
-        return values[0], values[1], values[2]
+        if order == 2:
+            values = self.evaluate(points, 2)[2]
+            return values[0], values[1], values[2]
+        outs = self.evaluate(points, order + 1)
+        values, slopes = outs[order], outs[order + 1]
+        # the limits, not the values one step away: f(x-) = f(x - e) + f'(x - e) e, which
+        # is exact on a linear piece (threshold -> 1 from the right, not 1.0000000000000002)
+        steps = (points - x).reshape((3,) + (1,) * (values.ndim - 1))
+        sides = []
+        for i in (0, 2):
+            change = slopes[i] * steps[i]
+            # below one ulp of the value, a correction cannot be told from its rounding
+            sides.append(np.where(np.abs(change) >= np.spacing(np.abs(values[i])),
+                                  values[i] - change, values[i]))
+        return sides[0], values[1], sides[1]
 
     def __call__(self, x: Any) -> np.ndarray:
         """f(x)."""
