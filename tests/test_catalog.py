@@ -391,25 +391,6 @@ def test_identity_leaky_family_evaluation_mode_rrelu():
 # --- the evaluate contract -----------------------------------------------------------------
 
 @pytest.mark.parametrize("name", sorted(REGISTRY))
-def test_large_inputs_are_evaluated_in_blocks_with_the_same_results(name):
-    """Above CHUNK elements evaluate works block by block (into the output arrays, for the
-    kernels that can): every element must come out as it does alone."""
-    from actviz.catalog._core import CHUNK
-
-    act = get(name)
-    if act.definition.vector:
-        return
-    rng = np.random.default_rng(7)
-    x = np.concatenate([rng.uniform(-30, 30, 2 * CHUNK + 17), EXTREME]).reshape(-1, 1)
-    whole = act.evaluate(x, 2)
-    for start in (0, CHUNK - 3, 2 * CHUNK, len(x) - len(EXTREME)):
-        part = act.evaluate(x[start:start + 40], 2)
-        for big, small in zip(whole, part, strict=True):
-            np.testing.assert_array_equal(big[start:start + 40], small)
-    assert whole[0].shape == x.shape + ((2,) if name == "crelu" else ())
-
-
-@pytest.mark.parametrize("name", sorted(REGISTRY))
 def test_evaluate_agrees_with_single_calls_and_shapes(name):
     act = get(name)
     x = np.linspace(-4, 4, 12).reshape(3, 4)

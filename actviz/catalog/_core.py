@@ -344,6 +344,10 @@ class Activation:
         kernel, params = self.definition.kernel, self._params
         if out is not None and self._writes_out:
             results = list(kernel(given, order, out=out, **params))
+            for k, (target, result) in enumerate(zip(out, results, strict=True)):
+                if result is not target:  # a code path that allocated instead: keep it
+                    target[...] = result
+                    results[k] = target
         else:
             results = list(kernel(given, order, **params))
             if out is not None:

@@ -58,8 +58,10 @@ def fix(out: np.ndarray, where: np.ndarray, formula, *args: np.ndarray) -> None:
 
 def at(out: list[np.ndarray] | None, k: int) -> np.ndarray | None:
     """Where a kernel writes its k-th result: the caller's array (``out``), or None to let
-    the ufunc allocate one."""
-    return None if out is None else out[k]
+    the ufunc allocate one. ``out`` holds one array per result the caller asked for (one for
+    order 0), so a helper that computes a further intermediate (``tanh_sech2``'s sech^2 at
+    order 0) gets None for it rather than an IndexError."""
+    return None if out is None or k >= len(out) else out[k]
 
 
 def choose(mask: np.ndarray, a: Any, b: Any, out: np.ndarray | None = None) -> np.ndarray:

@@ -57,7 +57,7 @@ def gelu(x, order, approximate, out=None):
     Defaults: exact in PyTorch and Keras 3; JAX's default is the tanh form (``flavor="jax"``).
     """
     if approximate == "tanh":
-        return _gelu_tanh(x, order)
+        return _gelu_tanh(x, order, out)
     cdf = normal_cdf(x)
     f = np.multiply(x, cdf, out=at(out, 0))
     if order == 0:
@@ -71,23 +71,25 @@ def gelu(x, order, approximate, out=None):
     return f, d, np.multiply(pdf, 2.0 - xc * xc, out=at(out, 2))
 
 
-def _gelu_tanh(x, order):
+def _gelu_tanh(x, order, out=None):
     # Beyond |x| = 1e5, sigmoid(2u) is exactly 0 or 1 and its derivatives exactly 0, so the
     # clipped xc serves everywhere but in f = x * g.
     xc = np.clip(x, -1e5, 1e5)
     x2 = xc * xc
     u = GELU_C * xc * (1.0 + GELU_K * x2)
     g, gn = logistic(2.0 * u)
-    f = x * g
+    f = np.multiply(x, g, out=at(out, 0))
     if order == 0:
         return (f,)
     du = GELU_C * (1.0 + 3.0 * GELU_K * x2)
     p = g * gn
-    d = g + xc * (2.0 * du * p)
+    d = np.multiply(xc, 2.0 * du * p, out=at(out, 1))
+    d += g
     if order == 1:
         return f, d
     ddu = (6.0 * GELU_C * GELU_K) * xc
-    return f, d, 2.0 * p * (2.0 * du + xc * (ddu - 2.0 * du * du * (g - gn)))
+    return f, d, np.multiply(2.0 * p, 2.0 * du + xc * (ddu - 2.0 * du * du * (g - gn)),
+                             out=at(out, 2))
 
 
 def _swish(x, order, beta, out=None):
