@@ -231,3 +231,116 @@ def vector_component(name, v, i):
         return fn(w)[i]
 
     return f
+
+
+# --- f, f' and f'' in closed form, for parameter sweeps ----------------------------------------
+# mpmath's numerical differentiation cannot follow a function whose scale is a parameter of
+# 1e-300 or 1e300; these write the derivatives out. At a kink they take the convention the
+# catalog documents (PyTorch autograd). Each takes the parameters as mpf and returns a function
+# of an mpf x giving (f, f', f'').
+
+Z, ONE = mp.mpf(0), mp.mpf(1)
+
+
+def _exp(t):
+    """e^t, with e^t for t < -1e5 as exactly 0 (it is far below any float64 there, and
+    mpmath would spend its time on the digits of a number like e^(-1e300))."""
+    return Z if t < -100000 else mp.exp(t)
+
+
+def _sig(t):
+    return 1 / (1 + _exp(-t)) if t > -100000 else _exp(t)
+
+
+def exact_leaky(slope):
+    return lambda x: (x, ONE, Z) if x > 0 else (slope * x, slope, Z)
+
+
+def exact_elu(alpha):
+    return lambda x: (x, ONE, Z) if x > 0 else (
+        alpha * mp.expm1(x), alpha * _exp(x), alpha * _exp(x) if x < 0 else Z)
+
+
+def exact_celu(alpha):
+    def f(x):
+        if x > 0:
+            return x, ONE, Z
+        e = _exp(x / alpha)
+        return alpha * mp.expm1(x / alpha), e, e / alpha if x < 0 else Z
+
+    return f
+
+
+def exact_swish(beta):
+    def f(x):
+        s, sn = _sig(beta * x), _sig(-beta * x)
+        return x * s, s * (1 + beta * x * sn), beta * s * sn * (2 - beta * x * (s - sn))
+
+    return f
+
+
+def exact_softplus(beta):
+    def f(x):
+        t = beta * x
+        return ((max(t, Z) + mp.log1p(_exp(-abs(t)))) / beta, _sig(t),
+                beta * _sig(t) * _sig(-t))
+
+    return f
+
+
+def exact_squareplus(b):
+    def f(x):
+        h = mp.sqrt(x * x + b)
+        return (x + h) / 2, (1 + x / h) / 2, b / (2 * h**3)
+
+    return f
+
+
+def exact_isru(alpha):
+    def f(x):
+        h = mp.sqrt(1 + alpha * x * x)
+        return x / h, h**-3, -3 * alpha * x * h**-5
+
+    return f
+
+
+def exact_isrlu(alpha):
+    isru = exact_isru(alpha)
+    return lambda x: (x, ONE, Z) if x >= 0 else isru(x)
+
+
+def exact_softshrink(lambd):
+    return lambda x: ((x - lambd, ONE, Z) if x > lambd else
+                      (x + lambd, ONE, Z) if x < -lambd else (Z, Z, Z))
+
+
+def exact_hardshrink(lambd):
+    return lambda x: (x, ONE, Z) if abs(x) > lambd else (Z, Z, Z)
+
+
+def exact_threshold(threshold, value):
+    return lambda x: (x, ONE, Z) if x > threshold else (value, Z, Z)
+
+
+def exact_hardtanh(lo, hi):
+    return lambda x: (min(max(x, lo), hi), ONE if lo < x < hi else Z, Z)
+
+
+# name -> (parameters as mpf -> exact (f, f', f'') as a function of x)
+EXACT = {
+    "leaky_relu": lambda p: exact_leaky(p["negative_slope"]),
+    "prelu": lambda p: exact_leaky(p["weight"]),
+    "rrelu": lambda p: exact_leaky((p["lower"] + p["upper"]) / 2),
+    "elu": lambda p: exact_elu(p["alpha"]),
+    "celu": lambda p: exact_celu(p["alpha"]),
+    "silu": lambda p: exact_swish(ONE),
+    "swish": lambda p: exact_swish(p["beta"]),
+    "softplus": lambda p: exact_softplus(p["beta"]),
+    "squareplus": lambda p: exact_squareplus(p["b"]),
+    "isru": lambda p: exact_isru(p["alpha"]),
+    "isrlu": lambda p: exact_isrlu(p["alpha"]),
+    "softshrink": lambda p: exact_softshrink(p["lambd"]),
+    "hardshrink": lambda p: exact_hardshrink(p["lambd"]),
+    "threshold": lambda p: exact_threshold(p["threshold"], p["value"]),
+    "hardtanh": lambda p: exact_hardtanh(p["min_val"], p["max_val"]),
+}

@@ -136,6 +136,18 @@ def expm1_minus(xn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ex, em
 
 
+def times_exp(c: float, t: np.ndarray) -> np.ndarray:
+    """``c * exp(t)`` for t <= 0 and c > 0, also where exp(t) alone underflows to a subnormal
+    or 0 but the product does not (elu's alpha = 1e300 at x = -800): there, as
+    (c e^{t/2}) e^{t/2}, each factor normal, instead of c times a subnormal that has lost
+    its digits."""
+    r = np.exp(t)
+    r *= c
+    if c > 1.0:
+        fix(r, t < -700.0, lambda u: (c * np.exp(0.5 * u)) * np.exp(0.5 * u), t)
+    return r
+
+
 def log1p_small(u: np.ndarray) -> np.ndarray:
     """``log1p(u)`` for 0 <= u <= 1: log(1 + u), and its Taylor series below u = 0.001
     where 1 + u would round away the digits of u (both exact to 1e-13 relative)."""

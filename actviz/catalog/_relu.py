@@ -7,8 +7,8 @@ import math
 import numpy as np
 
 from ._core import Family, Kink, Param, Piece, register
-from ._math import at, choose, expm1_minus, scaled
-from ._sigmoid import _isru_parts
+from ._math import at, choose, expm1_minus, fix, times_exp
+from ._sigmoid import _isru_parts, _isru_second
 
 TORCH = "PyTorch autograd"
 INF = math.inf
@@ -126,15 +126,16 @@ def hardtanh(x, order, min_val, max_val, out=None):
 
 def _leaky(x, order, slope, out=None):
     """f = x for x > 0 else slope * x; f'(0) = slope, as PyTorch autograd."""
-    pos = np.greater(x, 0.0)
-    # max(x, slope x) is x for x > 0 and slope x below, exactly, when 0 <= slope <= 1.
-    if 0 <= slope <= 1:
+    # max(x, slope x) is x for x > 0 and slope x below, exactly, when slope <= 1; min for
+    # slope > 1. Nothing multiplies slope x by a 0 or 1 mask, so a product that overflows
+    # (slope 1e308, x = 3) is dropped on the side where it is not the value, never NaN.
+    if slope <= 1:
         f = np.maximum(x, slope * x, out=at(out, 0))
     else:
-        f = choose(pos, x, slope * x, out=at(out, 0))
+        f = np.minimum(x, slope * x, out=at(out, 0))
     if order == 0:
         return (f,)
-    d = choose(pos, 1.0, slope, out=at(out, 1))
+    d = choose(np.greater(x, 0.0), 1.0, slope, out=at(out, 1))
     if order == 1:
         return f, d
     return f, d, _zeros(x, at(out, 2))
@@ -204,7 +205,13 @@ def prelu(x, order, weight, out=None):
 
 
 def _rrelu_slope(p):
-    return 0.5 * (p["lower"] + p["upper"])
+    return _midpoint(p["lower"], p["upper"])
+
+
+def _midpoint(lower, upper):
+    """(lower + upper)/2, also when the sum overflows (both near the float64 limit)."""
+    mid = 0.5 * (lower + upper)
+    return mid if math.isfinite(mid) else 0.5 * lower + 0.5 * upper
 
 
 def _rrelu_check(p):
@@ -235,7 +242,7 @@ def rrelu(x, order, lower, upper, out=None):
     In training, each negative input gets a slope drawn from U(lower, upper); plots shade
     that band. Convention: f'(0) = (lower + upper)/2, as PyTorch autograd.
     """
-    return _leaky(x, order, 0.5 * (lower + upper), out)
+    return _leaky(x, order, _midpoint(lower, upper), out)
 
 
 def _elu(x, order, alpha, scale=1.0, out=None):
@@ -249,7 +256,8 @@ def _elu(x, order, alpha, scale=1.0, out=None):
         f *= scale
     if order == 0:
         return (f,)
-    ex *= scale * alpha
+    ex = times_exp(scale * alpha, np.minimum(x, 0.0)) if scale * alpha > 1 else ex * (
+        scale * alpha)
     d = choose(np.greater(x, 0.0), scale, ex, out=at(out, 1))
     if order == 1:
         return f, d
@@ -295,8 +303,8 @@ def elu(x, order, alpha, out=None):
     latex_d=r"f'(x) = 1\ (x > 0),\ \ e^{x/\alpha}\ (x \leq 0)",
     text="x if x > 0 else alpha * (exp(x/alpha) - 1)",
     text_d="1 if x > 0 else exp(x/alpha)",
-    params=(Param("alpha", 1.0, "negative saturation value is -alpha", minimum=0.0,
-                  strict=True),),
+    params=(Param("alpha", 1.0, "negative saturation value is -alpha", minimum=1e-300,
+                  why="f'' jumps by 1/alpha at 0, which must stay inside float64"),),
     limits=lambda p: ((-p["alpha"], INF), (0.0, 1.0), (0.0, 0.0)),
     kinks=(Kink(0.0, 2, TORCH),),
     pieces=(Piece(0.0, INF, 1.0),),
@@ -309,11 +317,18 @@ def celu(x, order, alpha):
     .. math:: f(x) = \max(0, x) + \min(0, \alpha(e^{x/\alpha} - 1))
 
     f' is continuous (1 at 0 from both sides); f'' jumps from 1/alpha to 0. Convention:
-    f''(0) = 0, as PyTorch autograd.
+    f''(0) = 0, as PyTorch autograd. alpha >= 1e-300 so that 1/alpha is a float64; for a
+    large alpha, where x/alpha is tiny, alpha(e^{x/alpha} - 1) is summed as
+    x(1 + t/2 + t^2/6 + t^3/24), t = x/alpha, so that a subnormal t loses no digits.
     """
     pos = x > 0
-    ex, em = expm1_minus(scaled(np.minimum(x, 0.0), 1.0 / alpha))
+    neg = np.minimum(x, 0.0)
+    t = neg / alpha  # -inf where it overflows: e^t is then exactly 0
+    ex, em = expm1_minus(t)
     em *= alpha
+    if alpha > 1.0:
+        fix(em, (t > -1e-3) & (neg < 0.0),  # also where t underflowed to 0
+            lambda u, v: u * (1.0 + v * (0.5 + v * (1.0 / 6.0 + v / 24.0))), neg, t)
     f = np.maximum(x, 0.0)
     f += em
     if order == 0:
@@ -321,7 +336,7 @@ def celu(x, order, alpha):
     d = np.where(pos, 1.0, ex)
     if order == 1:
         return f, d
-    return f, d, np.where(x >= 0, 0.0, ex / alpha)
+    return f, d, np.where(x >= 0, 0.0, times_exp(1.0 / alpha, t))
 
 
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -383,11 +398,10 @@ def isrlu(x, order, alpha):
     f = np.where(pos, x, neg)
     if order == 0:
         return (f,)
-    d3 = inv * inv * inv
-    d = np.where(pos, 1.0, d3)
+    d = np.where(pos, 1.0, inv * inv * inv)
     if order == 1:
         return f, d
-    return f, d, np.where(pos, 0.0, (-3.0 * alpha) * neg * d3 * inv)
+    return f, d, np.where(pos, 0.0, _isru_second(neg, inv, alpha))
 
 
 @register(

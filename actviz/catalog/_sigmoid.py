@@ -239,6 +239,15 @@ def _isru_parts(x, alpha):
     return xc * inv, inv
 
 
+def _isru_second(f, inv, alpha):
+    """f'' = -3 alpha x h^-5 = -3 sqrt(alpha) (sqrt(alpha) f) h^-4, from f = x/h and 1/h:
+    sqrt(alpha) f lies in (-1, 1), so nothing overflows for alpha up to the float64 limit
+    (where -3 alpha would already be -inf)."""
+    root = math.sqrt(alpha)
+    inv2 = inv * inv
+    return (-3.0 * root) * (root * f) * inv2 * inv2  # left to right: no early underflow
+
+
 @register(
     "isru",
     title="Inverse square root unit",
@@ -267,4 +276,4 @@ def isru(x, order, alpha):
     d = inv * inv * inv
     if order == 1:
         return f, d
-    return f, d, (-3.0 * alpha) * f * d * inv
+    return f, d, _isru_second(f, inv, alpha)

@@ -253,7 +253,8 @@ def softplus(x, order, beta, out=None):
               f'(x) = \sigma(\beta x), \quad f''(x) = \beta\sigma(\beta x)\sigma(-\beta x)
 
     PyTorch switches to the identity where beta*x > threshold (20), an error of up to 2e-9;
-    actviz has no such cut-off, so it takes no ``threshold`` parameter.
+    actviz has no such cut-off, so it takes no ``threshold`` parameter. f >= log(2)/beta,
+    so below beta = 3.9e-309 every value exceeds float64 and is inf.
     """
     y = scaled(x, beta)
     u = np.exp(-np.abs(y))
@@ -322,17 +323,20 @@ def squareplus(x, order, b):
               \quad f''(x) = \frac{b}{2h^3}
 
     For x < 0 the value is written b / (2(h + |x|)), which does not cancel, and h is
-    ``hypot(x, sqrt(b))``, which does not overflow.
+    ``hypot(x, sqrt(b))``, which does not overflow. b enters only through sqrt(b)
+    (:math:`b/(2h^3) = (\sqrt b/h)^2/(2h)`), so a subnormal b keeps its digits.
     """
-    h = np.hypot(x, math.sqrt(b))
+    root = math.sqrt(b)
+    h = np.hypot(x, root)
     half = 0.5 * h + 0.5 * np.abs(x)
-    f = np.where(x >= 0, half, (0.25 * b) / half)
+    f = np.where(x >= 0, half, (0.5 * root) * ((0.5 * root) / half))
     if order == 0:
         return (f,)
     d = f / h
     if order == 1:
         return f, d
-    return f, d, (0.5 * b) / h / h / h
+    q = root / h
+    return f, d, 0.5 * (q * q) / h
 
 
 @register(
