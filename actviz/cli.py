@@ -6,6 +6,7 @@ import json
 import math
 import os
 import sys
+import textwrap
 from collections.abc import Callable
 from typing import Any
 
@@ -505,6 +506,8 @@ def _info_text(data: dict[str, Any]) -> str:
     for i, (flavor, values) in enumerate(data["flavors"].items()):
         rows.append(("flavors" if i == 0 else "",
                      f"{flavor}: " + ", ".join(f"{k} = {_show(v)}" for k, v in values.items())))
+    for i, line in enumerate(textwrap.wrap(data.get("flavor_note", ""), 76)):
+        rows.append(("flavors" if i == 0 and not data["flavors"] else "", line))
     rows.append(("aliases", ", ".join(data["aliases"]) or "-"))
     rows.append(("reference", data["reference"] or "-"))
     head = f"{data['spec']}: {data['title']}"

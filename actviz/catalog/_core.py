@@ -21,6 +21,10 @@ from ..errors import ParameterError, SpecError, UnknownActivationError
 FLAVORS = ("torch", "keras", "jax")
 """Frameworks whose defaults can be chosen with ``flavor=``; torch is the default."""
 
+FLAVOR_SOURCES = ("The flavors follow torch.nn.functional, keras.activations (Keras 3) and "
+                  "jax.nn")
+"""What each flavor's defaults are taken from."""
+
 INF = math.inf
 CHUNK = 32768
 """Elements per block in :meth:`Activation.evaluate`: 256 KiB per array, so that a kernel's
@@ -209,6 +213,9 @@ class Definition:
     reduce: Callable[[Mapping[str, Any]], tuple[str, dict[str, Any]] | None] | None = None
     vector: bool = False
     outputs: int = 1
+    flavor_note: str = ""
+    """Where the frameworks' defaults come from and what differs (a layer's initial value, an
+    op's other default), when it is more than ``FLAVOR_SOURCES`` says."""
 
     @property
     def writes_out(self) -> bool:

@@ -167,6 +167,8 @@ def _leaky_meta(slope_of):
     text_d="1 if x > 0 else negative_slope",
     params=(Param("negative_slope", 0.01, "slope for x < 0"),),
     flavors={"keras": {"negative_slope": 0.2}},
+    flavor_note="torch.nn.functional.leaky_relu and jax.nn.leaky_relu: 0.01; "
+    "keras.activations.leaky_relu: 0.2 (the keras.layers.LeakyReLU layer's 0.3 is not used)",
     reference="Maas, Hannun & Ng (2013), Rectifier Nonlinearities Improve Neural Network "
     "Acoustic Models, ICML Workshop on Deep Learning for Audio, Speech and Language",
     **_leaky_meta(lambda p: p["negative_slope"]),
@@ -177,7 +179,8 @@ def leaky_relu(x, order, negative_slope, out=None):
     .. math:: f(x) = \begin{cases} x & x > 0 \\ a x & x \le 0 \end{cases}
 
     Convention: f'(0) = negative_slope, as PyTorch autograd. Defaults: negative_slope 0.01
-    (PyTorch, JAX); Keras 3 uses 0.2 (``flavor="keras"``).
+    (PyTorch, JAX); ``keras.activations.leaky_relu`` uses 0.2 (``flavor="keras"``, which
+    follows ``keras.activations``; the ``keras.layers.LeakyReLU`` layer starts at 0.3).
     """
     return _leaky(x, order, negative_slope, out)
 
@@ -191,14 +194,19 @@ def leaky_relu(x, order, negative_slope, out=None):
     latex_d=r"f'(x) = 1\ (x > 0),\ \ w\ (x \leq 0)",
     text="x if x > 0 else weight * x",
     text_d="1 if x > 0 else weight",
-    params=(Param("weight", 0.25, "learned slope for x < 0 (PyTorch's initial value)"),),
+    params=(Param("weight", 0.25, "learned slope for x < 0 (a layer's initial value)"),),
+    flavors={"keras": {"weight": 0.0}},
+    flavor_note="no function gives a default, so the weight is the layer's initial value: "
+    "torch.nn.PReLU 0.25, keras.layers.PReLU 0 (alpha_initializer='zeros'; keras.activations "
+    "has no prelu); JAX has no prelu",
     reference="He, Zhang, Ren & Sun (2015), Delving Deep into Rectifiers, arXiv:1502.01852",
     **_leaky_meta(lambda p: p["weight"]),
 )
 def prelu(x, order, weight, out=None):
     r"""Parametric ReLU with one learned slope, ``torch.nn.functional.prelu``.
 
-    The default weight 0.25 is ``torch.nn.PReLU``'s initial value.
+    The default weight 0.25 is ``torch.nn.PReLU``'s initial value; ``flavor="keras"`` uses
+    0, the initial value of ``keras.layers.PReLU`` (``keras.activations`` has no prelu).
     Convention: f'(0) = weight, as PyTorch autograd.
     """
     return _leaky(x, order, weight, out)
@@ -489,8 +497,10 @@ def relu_squared(x, order):
 def threshold(x, order, threshold, value):
     r"""Threshold, ``torch.nn.functional.threshold``: x where x > threshold, else value.
 
-    PyTorch gives no defaults; threshold = 1, value = 0 is Keras's ThresholdedReLU (theta = 1)
-    and the example of ``keras.ops.threshold``. Jumps at the threshold unless value equals it.
+    Neither PyTorch nor Keras 3 (``keras.activations.threshold(x, threshold,
+    default_value)``) gives defaults; threshold = 1, value = 0 is the example in
+    ``keras.ops.threshold``'s documentation and the theta = 1 of Keras 2's ThresholdedReLU
+    layer (in Keras 3 only a legacy layer). Jumps at the threshold unless value equals it.
     Convention: f(threshold) = value and f'(threshold) = 0, as PyTorch autograd.
     """
     above = x > threshold

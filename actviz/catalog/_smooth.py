@@ -41,6 +41,9 @@ GELU_K = 0.044715
                   choices=("none", "tanh"), synonyms=(("false", "none"), ("true", "tanh"),
                                                       ("exact", "none"))),),
     flavors={"jax": {"approximate": "tanh"}},
+    flavor_note="torch.nn.functional.gelu and keras.activations.gelu: exact; jax.nn.gelu: "
+    "tanh (keras.ops.gelu's tanh default is not used: the keras flavor follows "
+    "keras.activations)",
     limits=((0.0, INF), (0.0, 1.0), (0.0, 0.0)),
     reference="Hendrycks & Gimpel (2016), Gaussian Error Linear Units (GELUs), "
     "arXiv:1606.08415",
@@ -54,7 +57,9 @@ def gelu(x, order, approximate, out=None):
     ``erfc`` rather than ``1 + erf``, which cancels to 0 for x < -6. With
     ``approximate="tanh"``: :math:`f(x) = \tfrac{x}{2}(1 + \tanh u)`,
     :math:`u = \sqrt{2/\pi}(x + 0.044715x^3)`, evaluated as x*sigmoid(2u).
-    Defaults: exact in PyTorch and Keras 3; JAX's default is the tanh form (``flavor="jax"``).
+    Defaults: exact in PyTorch and ``keras.activations.gelu``; JAX's default is the tanh
+    form (``flavor="jax"``). ``keras.ops.gelu`` defaults to the tanh form too, but the keras
+    flavor follows ``keras.activations``.
     """
     if approximate == "tanh":
         return _gelu_tanh(x, order, out)
