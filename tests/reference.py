@@ -69,11 +69,6 @@ def _mish(x):
         return x * mp.tanh(mp.log(1 + mp.exp(x)))
 
 
-def _smish(x):
-    with mp.extradps(_extra(x)):  # 1 + sigmoid(x) keeps sigmoid's digits for x << 0
-        return x * mp.tanh(mp.log(1 + _sigmoid(x)))
-
-
 def _tanhexp(x):
     # tanh(e^x) is 1 to 10^20 digits beyond x = 50 (and mpmath runs out of memory there)
     return x * mp.tanh(mp.exp(x)) if x < 50 else x
@@ -125,6 +120,30 @@ def _swish(beta):
 
 def _threshold(th, value):
     return lambda x: x if x > th else mp.mpf(value)
+
+
+def _smish(alpha, beta):
+    def f(x):
+        with mp.extradps(_extra(beta * x)):
+            return alpha * x * mp.tanh(mp.log(1 + _sigmoid(beta * x)))
+
+    return f
+
+
+def _sparse_sigmoid(x):
+    return R(0) if x <= -1 else (R(1) if x >= 1 else (x + 1) / 2)
+
+
+def _sinc_normalized(x):
+    # sinpi is exact at the integers, where sin(pi * x) would carry pi's rounding
+    return R(1) if x == 0 else mp.sinpi(x) / (mp.pi * x)
+
+
+def _keras_relu(slope, cap, threshold):
+    """keras.activations.relu(x, negative_slope, max_value, threshold) as its documentation
+    states it for threshold >= 0: min(x, max_value) above the threshold, else
+    negative_slope * (x - threshold)."""
+    return lambda x: min(x, cap) if x > threshold else slope * (x - threshold)
 
 
 def _gelu(x):
@@ -191,7 +210,16 @@ SCALAR = {
     "isrlu": _isrlu(1),
     "isrlu:alpha=2": _isrlu(2),
     "tanhexp": _tanhexp,
-    "smish": _smish,
+    "smish": _smish(1, 1),
+    "smish:alpha=2,beta=0.5": _smish(2, R("0.5")),
+    "smish:alpha=0.5,beta=3": _smish(R("0.5"), 3),
+    "sparse_sigmoid": _sparse_sigmoid,
+    "sinc:normalized=true": _sinc_normalized,
+    "relu:max_value=3": _keras_relu(0, 3, 0),
+    "relu:negative_slope=0.2,max_value=3": _keras_relu(R("0.2"), 3, 0),
+    "relu:negative_slope=0.2,threshold=1": _keras_relu(R("0.2"), mp.inf, 1),
+    "relu:negative_slope=-0.5,max_value=2,threshold=0.5": _keras_relu(R("-0.5"), 2, R("0.5")),
+    "relu:threshold=2": _keras_relu(0, mp.inf, 2),
     "elish": _elish,
     "relu_squared": lambda x: _relu(x) ** 2,
     "sinc": _sinc,
@@ -213,11 +241,29 @@ def _log_softmax(v):
     return [t - lse for t in v]
 
 
+def _sparsemax(v):
+    """Martins & Astudillo (2016), algorithm 1: sort, find the support size k, threshold
+    tau = (sum of the k largest - 1) / k."""
+    z = sorted(v, reverse=True)
+    k = max(j for j in range(1, len(z) + 1) if 1 + j * z[j - 1] > mp.fsum(z[:j]))
+    tau = (mp.fsum(z[:k]) - 1) / k
+    return [max(t - tau, R(0)) for t in v]
+
+
+def sparsemax_jacobian_diagonal(v):
+    """The diagonal of the Jacobian diag(u) - u u^T / k (Martins & Astudillo 2016, eq. 12),
+    u the indicator of the support {i: v_i > tau}: 1 - 1/k on it, 0 off it."""
+    s = _sparsemax(v)
+    k = sum(1 for t in s if t > 0)
+    return [1 - mp.mpf(1) / k if t > 0 else mp.mpf(0) for t in s]
+
+
 # name -> reference on a whole vector (list of mpf -> list of mpf)
 VECTOR = {
     "softmax": _softmax,
     "softmin": lambda v: _softmax([-t for t in v]),
     "log_softmax": _log_softmax,
+    "sparsemax": _sparsemax,
 }
 
 
@@ -326,8 +372,45 @@ def exact_hardtanh(lo, hi):
     return lambda x: (min(max(x, lo), hi), ONE if lo < x < hi else Z, Z)
 
 
+def exact_smish(alpha, beta):
+    def f(x):
+        y = beta * x
+        a, an = _sig(y), _sig(-y)
+        d1 = a * an  # sigma'
+        d2 = d1 * (an - a)  # sigma''
+        l1 = d1 / (1 + a)
+        l2 = (d2 * (1 + a) - d1 * d1) / (1 + a) ** 2
+        t = mp.tanh(mp.log1p(a))
+        t1 = (1 - t * t) * l1
+        t2 = (1 - t * t) * (l2 - 2 * t * l1 * l1)
+        return alpha * x * t, alpha * (t + y * t1), alpha * beta * (2 * t1 + y * t2)
+
+    return f
+
+
+def exact_keras_relu(slope, cap, threshold):
+    """Keras's documented formula, with the conventions of PyTorch autograd of
+    keras.activations.relu (measured, Keras 3.15 on the torch backend): f'(threshold) = 0
+    (1 where slope = 1 and threshold = 0, where f is smooth), f'(max_value) = 1 (0 for a cap
+    of 6 at threshold 0, where Keras calls relu6)."""
+    def f(x):
+        if x > threshold:
+            if x < cap:
+                return x, ONE, Z
+            at_cap = Z if (threshold == 0 and cap == 6) else ONE
+            return cap, at_cap if x == cap else Z, Z
+        if x == threshold:
+            return Z, ONE if (threshold == 0 and slope == 1) else Z, Z
+        return slope * (x - threshold), slope, Z
+
+    return f
+
+
 # name -> (parameters as mpf -> exact (f, f', f'') as a function of x)
 EXACT = {
+    "relu": lambda p: exact_keras_relu(p["negative_slope"], p["max_value"], p["threshold"]),
+    "relu6": lambda p: exact_hardtanh(Z, mp.mpf(6)),
+    "smish": lambda p: exact_smish(p["alpha"], p["beta"]),
     "leaky_relu": lambda p: exact_leaky(p["negative_slope"]),
     "prelu": lambda p: exact_leaky(p["weight"]),
     "rrelu": lambda p: exact_leaky((p["lower"] + p["upper"]) / 2),

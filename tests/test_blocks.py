@@ -32,6 +32,11 @@ PARAMETERISED = [
     "softshrink:lambd=0", "softshrink:lambd=2",
     "hardshrink:lambd=0", "hardshrink:lambd=2",
     "threshold:threshold=0.5,value=-1", "threshold:threshold=-1,value=-1",
+    "sinc:normalized=true",
+    "smish:alpha=2,beta=0.5", "smish:alpha=0.5,beta=3", "smish:alpha=1e300",
+    "relu:max_value=3", "relu:threshold=1", "relu:negative_slope=0.2,max_value=3",
+    "relu:negative_slope=-0.5,max_value=2,threshold=0.5",
+    "relu:negative_slope=0.2,threshold=1e300",
 ]
 SPECS = sorted(REGISTRY) + PARAMETERISED
 

@@ -158,6 +158,30 @@ def log1p_small(u: np.ndarray) -> np.ndarray:
     return out
 
 
+def sinpi_cospi(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(sin(pi x), cos(pi x))`` to full relative accuracy at any x, also next to their
+    zeros (sin(pi x) at integers) and for |x| beyond 2^52, where pi*x would round away
+    everything.
+
+    x is reduced exactly: m = fmod(x, 2) (exact in IEEE arithmetic), n = round(2m), r = m - n/2
+    in [-1/4, 1/4] (exact too); sin and cos of pi*r then lose nothing, and the quarter turn
+    n mod 4 picks the signs and which is which.
+    """
+    m = np.fmod(x, 2.0)
+    n = np.rint(2.0 * m)
+    r = m - 0.5 * n
+    pr = np.pi * r
+    s, c = np.sin(pr), np.cos(pr)
+    quarter = np.mod(n, 4.0)  # 0, 1, 2 or 3
+    odd = quarter % 2.0 == 1.0
+    sin = np.where(odd, c, s)
+    cos = np.where(odd, -s, c)
+    flip = quarter >= 2.0
+    sin = np.where(flip, -sin, sin)
+    cos = np.where(flip, -cos, cos)
+    return sin, cos
+
+
 def phi(x: np.ndarray) -> np.ndarray:
     """The standard normal density; 0 beyond |x| = 40 where it underflows anyway."""
     xc = np.clip(x, -40.0, 40.0)

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ._core import Family, Kink, Param, Piece, register
+from ._core import Family, Kink, Param, Piece, format_number, register
 from ._math import at, choose, expm1_minus, fix, times_exp
 from ._sigmoid import _isru_parts, _isru_second
 
@@ -42,6 +42,51 @@ def _zeros(x, out=None):
     return out
 
 
+KERAS = "Keras autograd, torch backend"
+
+
+def _relu_check(p):
+    if p["max_value"] <= p["threshold"]:
+        return (f"max_value must be > threshold, got max_value={format_number(p['max_value'])}, "
+                f"threshold={format_number(p['threshold'])}")
+    return None
+
+
+def _relu_reduce(p):
+    """Keras's own shortcuts, as the functions they are: a slope alone is leaky_relu, a cap
+    of 6 alone is relu6."""
+    slope, cap, threshold = p["negative_slope"], p["max_value"], p["threshold"]
+    if threshold == 0 and cap == INF and slope != 0:
+        return "leaky_relu", {"negative_slope": slope}
+    if threshold == 0 and cap == 6 and slope == 0:
+        return "relu6", {}
+    return None
+
+
+def _plain_relu(p):
+    return p["negative_slope"] == 0 and p["max_value"] == INF and p["threshold"] == 0
+
+
+def _relu_kinks(p):
+    if _plain_relu(p):
+        return (Kink(0.0, 1, TORCH),)
+    slope, cap, threshold = p["negative_slope"], p["max_value"], p["threshold"]
+    kinks = []
+    if threshold > 0:
+        kinks.append(Kink(threshold, 0, KERAS))  # f jumps from 0 to threshold
+    elif slope != 1:
+        kinks.append(Kink(0.0, 1, KERAS))
+    if cap < INF:
+        kinks.append(Kink(cap, 1, KERAS))
+    return tuple(kinks)
+
+
+def _relu_pieces(p):
+    slope, cap, threshold = p["negative_slope"], p["max_value"], p["threshold"]
+    tail = (Piece(cap, INF, 0.0),) if cap < INF else ()
+    return (Piece(-INF, threshold, slope), Piece(threshold, cap, 1.0), *tail)
+
+
 @register(
     "relu",
     title="Rectified linear unit",
@@ -49,22 +94,72 @@ def _zeros(x, out=None):
     symbol=r"\mathrm{ReLU}",
     latex=r"\mathrm{ReLU}(x) = \max(0, x)",
     latex_d=r"f'(x) = 1\ (x > 0),\ \ 0\ (x \leq 0)",
-    text="max(0, x)",
-    text_d="1 if x > 0 else 0",
-    limits=((0.0, INF), (0.0, 1.0), (0.0, 0.0)),
-    kinks=(Kink(0.0, 1, TORCH),),
-    pieces=(Piece(-INF, 0.0, 0.0), Piece(0.0, INF, 1.0)),
+    text="max(0, x);  Keras's parameters: min(x, max_value) if x > threshold "
+    "else negative_slope * (x - threshold)",
+    text_d="1 if x > 0 else 0;  Keras's parameters: 1 if threshold < x < max_value, "
+    "0 above max_value, negative_slope below threshold",
+    params=(Param("negative_slope", 0.0, "slope below the threshold (Keras)"),
+            Param("max_value", INF, "largest output (Keras)", minimum=0.0, strict=True,
+                  unbounded=True),
+            Param("threshold", 0.0, "where f jumps to x (Keras)", minimum=0.0,
+                  why="as keras.layers.ReLU: below 0 keras.activations.relu changes its "
+                  "formula with max_value")),
+    check=_relu_check,
+    reduce=_relu_reduce,
+    limits=lambda p: ((_toward_minus_inf(p["negative_slope"]), p["max_value"]),
+                      (p["negative_slope"], 0.0 if p["max_value"] < INF else 1.0), (0.0, 0.0)),
+    kinks=_relu_kinks,
+    pieces=_relu_pieces,
     reference="Nair & Hinton (2010), Rectified Linear Units Improve Restricted Boltzmann "
     "Machines, ICML",
 )
-def relu(x, order, out=None):
-    r"""Rectified linear unit.
+def relu(x, order, negative_slope, max_value, threshold, out=None):
+    r"""Rectified linear unit, with the parameters of Keras's general ``relu(x,
+    negative_slope=0, max_value=None, threshold=0)``; the defaults are the plain ReLU.
 
     .. math:: \mathrm{ReLU}(x) = \max(0, x), \quad f'(x) = [x > 0]
 
     Convention: f'(0) = 0, as PyTorch autograd (the seed blog's 1 is a slip).
+
+    With parameters a = negative_slope, M = max_value, t = threshold (t >= 0, M > t), as
+    ``keras.activations.relu`` computes it:
+
+    .. math:: f(x) = \min(x, M)\ (x > t), \quad a(x - t)\ (x \le t)
+
+    so f jumps from 0 to t at t > 0. Keras's own shortcuts resolve to the functions they are:
+    a slope alone (t = 0, no cap) is ``leaky_relu``, a cap of 6 alone is ``relu6``.
+    Convention (PyTorch autograd of Keras's formula, the torch backend): f(t) = 0,
+    f'(t) = 0 (also at t = 0 with a cap; f'(0) = 1 where a = 1 and t = 0, where f is
+    smooth), f'(M) = 1 (``torch.clamp`` keeps its ends), except f'(6) = 0 when t = 0 and
+    M = 6, where Keras calls relu6. The JAX backend differs at M: 1/2.
     """
-    return _clip(x, order, 0.0, INF, out)
+    if negative_slope == 0 and max_value == INF and threshold == 0:
+        return _clip(x, order, 0.0, INF, out)
+    return _keras_relu(x, order, negative_slope, max_value, threshold, out)
+
+
+def _keras_relu(x, order, slope, cap, threshold, out=None):
+    above = np.greater(x, threshold)
+    f = np.minimum(x, cap, out=at(out, 0))
+    if slope != 0:
+        low = x - threshold
+        low *= slope
+        # x - threshold overflows only near -1.8e308 with a large threshold; slope*x -
+        # slope*threshold is then the value (or the inf it truly is)
+        fix(low, ~np.isfinite(low), lambda v: slope * v - slope * threshold, x)
+    else:
+        low = 0.0
+    np.copyto(f, low, where=~above)
+    if order == 0:
+        return (f,)
+    d = choose(above, 1.0, slope, out=at(out, 1))
+    d[x == threshold] = 1.0 if (threshold == 0 and slope == 1) else 0.0
+    if cap < INF:
+        d[x > cap] = 0.0
+        d[x == cap] = 0.0 if (threshold == 0 and cap == 6) else 1.0
+    if order == 1:
+        return f, d
+    return f, d, _zeros(x, at(out, 2))
 
 
 @register(

@@ -11,6 +11,7 @@ from ._math import (
     at,
     choose,
     expm1_minus,
+    fix,
     log1p_small,
     logistic,
     normal_cdf,
@@ -18,6 +19,7 @@ from ._math import (
     scaled,
     tanh_half,
     tanh_sech2,
+    times_exp,
 )
 
 INF = math.inf
@@ -382,40 +384,77 @@ def tanhexp(x, order):
     title="Smish",
     family=Family.SMOOTH,
     symbol=r"\mathrm{Smish}",
-    latex=r"\mathrm{Smish}(x) = x\,\tanh(\log(1 + \sigma(x)))",
-    latex_d=r"f'(x) = T + x\,(1 - T^2)\,\frac{\sigma'(x)}{1 + \sigma(x)}",
-    text="x * tanh(log(1 + sigmoid(x)))",
-    text_d="T + x * (1 - T^2) * sigmoid'(x) / (1 + sigmoid(x)),  T = tanh(log(1 + sigmoid(x)))",
-    limits=((0.0, INF), (0.0, 0.6), (0.0, 0.0)),
+    latex=r"\mathrm{Smish}(x) = \alpha x\,\tanh(\log(1 + \sigma(\beta x)))",
+    latex_d=r"f'(x) = \alpha\left(T + \beta x\,(1 - T^2)\,"
+    r"\frac{\sigma'(\beta x)}{1 + \sigma(\beta x)}\right)",
+    text="alpha * x * tanh(log(1 + sigmoid(beta x)))",
+    text_d="alpha * (T + beta x (1 - T^2) sigmoid'(beta x) / (1 + sigmoid(beta x))),"
+    "  T = tanh(log(1 + sigmoid(beta x)))",
+    params=(Param("alpha", 1.0, "output scale", minimum=0.0, strict=True),
+            Param("beta", 1.0, "input scale", minimum=0.0, strict=True)),
+    limits=lambda p: ((0.0, INF), (0.0, 0.6 * p["alpha"]), (0.0, 0.0)),
     reference="Wang, Ren & Wang (2022), Smish: A Novel Activation Function for Deep Learning "
     "Methods, Electronics 11(4), 540",
 )
-def smish(x, order):
-    r"""Smish.
+def smish(x, order, alpha, beta):
+    r"""Smish, with the paper's output and input scales alpha and beta (both 1 by default,
+    the values the paper found best).
 
-    .. math:: f(x) = xT, \quad T = \tanh(\log(1 + a)) = \frac{n}{n+2},\ n = a(a + 2),\
-              a = \sigma(x)
+    .. math:: f(x) = \alpha xT, \quad T = \tanh(\log(1 + a)) = \frac{n}{n+2},\
+              n = a(a + 2),\ a = \sigma(y),\ y = \beta x
 
-    :math:`f' = T + xSq` with :math:`S = 1 - T^2 = 4(n+1)/(n+2)^2`,
-    :math:`q = \sigma'/(1+a)`; :math:`f'' = 2Sq + xS(\sigma''/(1+a) - q^2(1+2T))`.
-    As x -> +inf the slope tends to tanh(log 2) = 0.6.
+    :math:`f' = \alpha(T + ySq)` with :math:`S = 1 - T^2 = 4(n+1)/(n+2)^2`,
+    :math:`q = \sigma'(y)/(1+a)`;
+    :math:`f'' = \alpha\beta(2Sq + yS(\sigma''(y)/(1+a) - q^2(1+2T)))`.
+    As x -> +inf the slope tends to alpha tanh(log 2) = 0.6 alpha.
     """
-    a, an = logistic(x)
+    y = x if beta == 1.0 else scaled(x, beta)
+    a, an = logistic(y)
     n = a * (a + 2.0)
     den = n + 2.0
     t = n / den
-    f = x * t
+    if alpha == 1.0:
+        f = x * t
+    else:  # alpha x first, so that a tiny x t does not underflow before a large alpha
+        f = (alpha * x) * t
+        fix(f, ~np.isfinite(f), lambda v, w: alpha * (v * w), x, t)
+    far = _smish_tail(f, alpha, beta, x, y, 0)
     if order == 0:
         return (f,)
     s = 4.0 * (n + 1.0) / (den * den)
     da = a * an
     q = da / (1.0 + a)
     g = s * q
-    d = t + x * g
+    d = t + y * g
+    if alpha != 1.0:
+        d *= alpha
+    _smish_tail(d, alpha, beta, x, y, 1, far)
     if order == 1:
         return f, d
-    dda = -da * tanh_half(x)
-    return f, d, 2.0 * g + x * (s * (dda / (1.0 + a) - q * q * (1.0 + 2.0 * t)))
+    dda = -da * tanh_half(y)
+    dd = 2.0 * g + y * (s * (dda / (1.0 + a) - q * q * (1.0 + 2.0 * t)))
+    scale = alpha * beta
+    dd = dd * scale if math.isfinite(scale) else alpha * (beta * dd)
+    _smish_tail(dd, alpha, beta, x, y, 2, far)
+    if alpha > 1.0:  # the right tail of f'': (8/25) alpha beta (2 - y) e^{-y}, as above
+        fix(dd, y > 700.0, lambda v: beta * ((0.32 * (2.0 - v)) * times_exp(alpha, -v)), y)
+    return f, d, dd
+
+
+def _smish_tail(out, alpha, beta, x, y, order, far=None):
+    """Where beta x < -700 and alpha > 1: sigma(y) = e^y has (nearly) underflowed, but
+    alpha e^y may not have. There T = sigma(y) exactly in float64, so f = x E,
+    f' = (1 + y) E, f'' = beta (2 + y) E with E = alpha e^y (:func:`times_exp`). (Beyond
+    y = 700 only f'' decays, as (8/25) beta (2 - y) alpha e^{-y}.)"""
+    if alpha <= 1.0:
+        return None
+    if far is None:
+        far = np.flatnonzero(y < -700.0)
+    if far.size:
+        e = times_exp(alpha, y[far])
+        xf, yf = x[far], y[far]
+        out[far] = (xf * e, (1.0 + yf) * e, beta * ((2.0 + yf) * e))[order]
+    return far
 
 
 @register(
