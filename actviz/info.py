@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from typing import Any
 
 from ._numbers import show_value
@@ -55,6 +56,8 @@ def info_text(act: Activation, fmt: str) -> str:
     for i, (flavor, values) in enumerate(data["flavors"].items()):
         rows.append(("flavors" if i == 0 else "", f"{flavor}: " + ", ".join(
             f"{k} = {show_value(v)}" for k, v in values.items())))
+    for i, line in enumerate(textwrap.wrap(data.get("flavor_note", ""), 76)):
+        rows.append(("flavors" if i == 0 and not data["flavors"] else "", line))
     rows.append(("aliases", ", ".join(data["aliases"]) or "-"))
     rows.append(("reference", data["reference"] or "-"))
     head = f"{data['spec']}: {data['title']}"

@@ -22,6 +22,10 @@ from ..errors import ParameterError, SpecError, UnknownActivationError
 FLAVORS = ("torch", "keras", "jax")
 """Frameworks whose defaults can be chosen with ``flavor=``; torch is the default."""
 
+FLAVOR_SOURCES = ("The flavors follow torch.nn.functional, keras.activations (Keras 3) and "
+                  "jax.nn")
+"""What each flavor's defaults are taken from."""
+
 INF = math.inf
 CHUNK = 32768
 """Elements per block in :meth:`Activation.evaluate`: 256 KiB per array, so that a kernel's
@@ -52,7 +56,9 @@ class Param:
 
     ``choices`` makes it a string parameter (``gelu``'s ``approximate``); otherwise it is a
     finite real number, optionally bounded below by ``minimum`` (excluded when ``strict``).
-    ``synonyms`` maps other accepted spellings of a choice to the choice itself.
+    ``synonyms`` maps other accepted spellings of a choice to the choice itself. ``why``
+    says, in the error message, why the bound is where it is. ``unbounded`` also accepts
+    ``None``, ``none`` and ``inf`` for a bound that is not there (stored as +inf).
     """
 
     name: str
@@ -62,6 +68,8 @@ class Param:
     synonyms: tuple[tuple[str, str], ...] = ()
     minimum: float | None = None
     strict: bool = False
+    why: str = ""
+    unbounded: bool = False
 
     @property
     def domain(self) -> str:
@@ -69,17 +77,23 @@ class Param:
         if self.choices:
             return " or ".join(self.choices)
         if self.minimum is None:
-            return ""
-        return f"{'>' if self.strict else '>='} {format_number(self.minimum)}"
+            return "a number or none" if self.unbounded else ""
+        bound = f"{'>' if self.strict else '>='} {format_number(self.minimum)}"
+        return f"{bound} or none" if self.unbounded else bound
 
     def show_default(self) -> str:
         """The default as text."""
-        return self.default if isinstance(self.default, str) else format_number(self.default)
+        if isinstance(self.default, str):
+            return self.default
+        return "none" if self.unbounded and self.default == INF else format_number(self.default)
 
     def coerce(self, value: Any, owner: str) -> float | str:
         """Convert ``value`` (a spec string or a Python value) or raise :class:`ParameterError`."""
         if self.choices:
             return self._coerce_choice(value, owner)
+        if self.unbounded and (value is None or value == INF or (
+                isinstance(value, str) and value.strip().lower() in ("none", "inf", "+inf"))):
+            return INF
         if isinstance(value, str):
             try:
                 number = float(value.strip())
@@ -98,8 +112,9 @@ class Param:
         if self.minimum is not None and (
             number < self.minimum or (self.strict and number == self.minimum)
         ):
+            why = f" ({self.why})" if self.why else ""
             raise ParameterError(
-                f"{owner}: {self.name} must be {self.domain}, got {format_number(number)}"
+                f"{owner}: {self.name} must be {self.domain}{why}, got {format_number(number)}"
             )
         return number
 
@@ -205,6 +220,9 @@ class Definition:
     vector: bool = False
     outputs: int = 1
     band: Callable[[Mapping[str, Any]], Band] | None = None
+    flavor_note: str = ""
+    """Where the frameworks' defaults come from and what differs (a layer's initial value, an
+    op's other default), when it is more than ``FLAVOR_SOURCES`` says."""
 
     @property
     def writes_out(self) -> bool:
@@ -354,6 +372,10 @@ class Activation:
         kernel, params = self.definition.kernel, self._params
         if out is not None and self._writes_out:
             results = list(kernel(given, order, out=out, **params))
+            for k, (target, result) in enumerate(zip(out, results, strict=True)):
+                if result is not target:  # a code path that allocated instead: keep it
+                    target[...] = result
+                    results[k] = target
         else:
             results = list(kernel(given, order, **params))
             if out is not None:
