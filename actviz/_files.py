@@ -17,6 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
+from .errors import OutputError
+
 UNFINISHED: dict[str, list[Path]] = {}
 """Temporary files being written, each with the folders made for it (outermost first)."""
 
@@ -42,6 +44,9 @@ def write_atomically(path: str | Path, write: Callable[[IO[Any]], None],
             write(handle)
         os.chmod(temp, 0o666 & ~_umask())  # mkstemp makes it private; give the usual mode
         os.replace(temp, path)
+    except OSError as exc:  # said of the file asked for, not of the temporary one
+        discard(temp)
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
     except BaseException:
         discard(temp)
         raise

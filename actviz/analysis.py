@@ -27,7 +27,7 @@ import numpy as np
 
 from ._numbers import format_number
 from .catalog import Activation, get
-from .checks import DEFAULT_RANGE, check_range, check_threshold
+from .checks import DEFAULT_RANGE, check_plot_num, check_range, check_threshold
 from .errors import ParameterError
 
 GRID = 2001
@@ -131,8 +131,12 @@ def analyze(spec: str | Activation, range: Interval = DEFAULT_RANGE,
     bounds = check_range(range)
     tau = check_threshold(saturation_threshold)
     if act.definition.vector:
-        return _analyze_vector(act, bounds, tau, GRID if num is None else num)
+        return _analyze_vector(act, bounds, tau, GRID if num is None else check_plot_num(num))
     outputs = act.definition.outputs
+    if output is not None and output not in np.arange(outputs).tolist():
+        raise ParameterError(f"{act.name} has {outputs} output{'s' * (outputs > 1)}; "
+                             f"output must be one of {np.arange(outputs).tolist()}, got "
+                             f"{output!r}")
     if outputs == 1 or output is not None:
         return _Scalar(act, bounds, tau, output or 0).result()
     parts = [_Scalar(act, bounds, tau, k).result() for k in np.arange(outputs).tolist()]
@@ -480,27 +484,37 @@ def gaussian(act: Activation) -> Gaussian | None:
     cuts = sorted({-40.0, 0.0, 40.0, *(k.x for k in act.kinks if -40 < k.x < 40)})
     outputs = act.definition.outputs
 
-    def expect(order: int, power: int, output: int | None) -> float:
+    def expect(order: int, power: int, output: int | None, shift: float = 0.0) -> float:
+        """E[(f^(order)(z) - shift)^power] (summed over outputs unless ``output`` picks
+        one). f is divided by S, its size at a few points, before the power, so that f^2
+        does not overflow where E[f^2] fits (leaky_relu with a slope of 1e300); where the
+        expectation itself exceeds float64, it is inf, as it truly is."""
+        probe = act.evaluate(np.array([-8.0, -1.0, 0.0, 1.0, 8.0]), order)[order] - shift
+        top = float(np.max(np.abs(probe)))
+        scale = top if math.isfinite(top) and top > 1.0 else 1.0
+
         def integrand(z: float) -> float:
-            value = act.evaluate(np.array([z]), order)[order][0]
+            value = (act.evaluate(np.array([z]), order)[order][0] - shift) / scale
             value = value ** power if output is None else value[output] ** power
             weight = math.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
             total = np.sum(value) if output is None else value
             return 0.0 if weight == 0.0 else float(total * weight)
 
-        return math.fsum(quad(integrand, a, b, epsabs=1e-14, epsrel=1e-13, limit=200)[0]
+        part = math.fsum(quad(integrand, a, b, epsabs=1e-14, epsrel=1e-13, limit=200)[0]
                          for a, b in itertools.pairwise(cuts))
+        with np.errstate(over="ignore"):
+            return float(np.float64(part) * np.float64(scale) ** power)
 
     square = expect(0, 2, None)
     mean: float | list[float]
     var: float | list[float]
     if outputs == 1:
         mean = _clean(expect(0, 1, None))
-        var = square - mean * mean
+        var = expect(0, 2, None, mean)  # E[(f - mean)^2]: no cancellation of E[f^2] - mean^2
     else:
         means = [_clean(expect(0, 1, k)) for k in range(outputs)]
         mean = means
-        var = [expect(0, 2, k) - m * m for k, m in enumerate(means)]
+        var = [expect(0, 2, k, m) for k, m in enumerate(means)]
     gain = 1.0 / math.sqrt(square) if square > 0 else math.inf
     return Gaussian(mean=mean, var=var, grad_sq=expect(1, 2, None), gain=gain)
 

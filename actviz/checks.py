@@ -18,9 +18,16 @@ from .errors import ParameterError
 DEFAULT_RANGE = (-5.0, 5.0)
 """The interval of x when none is given, for every command and function."""
 MAX_NUM = 10**7
+"""Points a figure samples in all (num times the number of curves)."""
 MAX_ROWS = 10**6
-MAX_DPI = 2400
-MAX_INCHES = 100.0
+MIN_DPI, MAX_DPI = 20, 2400
+MIN_INCHES, MAX_INCHES = 1.0, 100.0
+MAX_PIXELS = 10**8
+"""Pixels of a figure's canvas, width times height at its dpi (400 MB of RGBA)."""
+MAX_SWEEP = 12
+MAX_X = 1e15
+"""How far from 0 a range may reach: beyond, the spacing of float64 numbers is too coarse
+for a grid or a root-finder to mean anything (at 1e15 it is 0.125)."""
 
 
 def number(value: Any, what: str) -> float:
@@ -42,6 +49,9 @@ def check_range(value: Any) -> tuple[float, float]:
         raise ParameterError(
             f"range must be finite, got {format_number(lo)} {format_number(hi)}"
         )
+    if max(abs(lo), abs(hi)) > MAX_X:
+        raise ParameterError("range must lie within -1e15 and 1e15, got "
+                             f"{format_number(lo)} {format_number(hi)}")
     if lo >= hi:
         raise ParameterError(
             f"range MIN must be below MAX, got {format_number(lo)} {format_number(hi)}"
@@ -69,25 +79,68 @@ def check_threshold(value: Any) -> float:
     return tau
 
 
-def check_positive(value: Any, what: str, highest: float) -> float:
-    """A number in (0, highest]."""
+def check_between(value: Any, what: str, lowest: float, highest: float,
+                  unit: str = "") -> float:
+    """A number in [lowest, highest]."""
     checked = number(value, what)
-    if not (0 < checked <= highest):
-        raise ParameterError(f"{what} must be > 0 and <= {format_number(highest)}, "
-                             f"got {format_number(checked)}")
+    if not (lowest <= checked <= highest):
+        raise ParameterError(f"{what} must be between {format_number(lowest)} and "
+                             f"{format_number(highest)}{unit}, got {format_number(checked)}")
     return checked
 
 
 def check_dpi(value: Any) -> float:
-    return check_positive(value, "dpi", MAX_DPI)
+    """Dots per inch: below 20, text cannot be drawn (FreeType refuses the sizes)."""
+    return check_between(value, "dpi", MIN_DPI, MAX_DPI)
 
 
 def check_size(value: Any) -> tuple[float, float]:
     """A figure size, WIDTH HEIGHT in inches."""
     if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) or len(value) != 2:
         raise ParameterError(f"size must be WIDTH HEIGHT in inches, got {value!r}")
-    width, height = (check_positive(v, "size", MAX_INCHES) for v in value)
+    width, height = (check_between(v, "size", MIN_INCHES, MAX_INCHES, " inches")
+                     for v in value)
     return width, height
+
+
+def check_canvas(width: float, height: float, dpi: float) -> None:
+    """A figure of that size at that dpi must fit in memory."""
+    pixels = round(width * dpi) * round(height * dpi)
+    if pixels > MAX_PIXELS:
+        raise ParameterError(f"the figure would have {pixels} pixels ({width:g} x {height:g} "
+                             f"in at {dpi:g} dpi); at most {MAX_PIXELS} are drawn: lower "
+                             "--dpi or --size")
+
+
+def check_title(title: Any) -> str:
+    """A figure title: text, with $...$ parts that matplotlib's mathtext can typeset."""
+    if not isinstance(title, str):
+        raise ParameterError(f"title must be text, got {title!r}")
+    if title.count("$") - title.count(r"\$") >= 2:
+        from matplotlib.mathtext import MathTextParser
+
+        try:
+            MathTextParser("path").parse(title)
+        except ValueError as exc:
+            first = str(exc).strip().splitlines()[-1].strip() if str(exc).strip() else ""
+            raise ParameterError(f"title is not valid mathtext ({first}): {title!r}; "
+                                 "write $...$ as matplotlib's mathtext, or \\$ for a "
+                                 "dollar sign") from None
+    return title
+
+
+def check_path(value: Any, what: str) -> str:
+    """A file or folder name given on the command line."""
+    if not isinstance(value, str) or not value.strip():
+        raise ParameterError(f"{what} must name a file, got {value!r}")
+    if "\0" in value:
+        raise ParameterError(f"{what} must not contain a NUL character")
+    return value
+
+
+def check_output(value: Any) -> str:
+    """A file name given with -o."""
+    return check_path(value, "-o")
 
 
 def check_precision(value: Any) -> int:
@@ -116,14 +169,18 @@ def check_sweep(value: Any) -> tuple[str, tuple[Any, ...]]:
     ``(name, values)``."""
     if isinstance(value, str):
         return parse_sweep(value)
-    if isinstance(value, dict):
-        if len(value) != 1:
-            raise ParameterError("sweep must be one parameter and its values, e.g. "
-                                 "{alpha: [0.5, 1, 2]}")
+    if isinstance(value, dict) and len(value) == 1:
         value = next(iter(value.items()))
+    if (not isinstance(value, (tuple, list)) or len(value) != 2
+            or not isinstance(value[0], str)):
+        raise ParameterError("sweep must be PARAM=V1,V2,..., (name, values) or "
+                             f"{{name: values}}, got {value!r}")
     name, values = value
-    if isinstance(values, (str, bytes)) or not values:
+    if not isinstance(values, (list, tuple)) or not values:
         raise ParameterError(f"sweep of {name} needs a list of values")
+    if len(values) > MAX_SWEEP:
+        raise ParameterError(f"sweep takes at most {MAX_SWEEP} values (more curves cannot be "
+                             f"told apart in one panel), got {len(values)}")
     return name, tuple(values)
 
 
@@ -134,7 +191,9 @@ def available_styles() -> list[str]:
     return sorted({*matplotlib.style.available, "default", "classic"})
 
 
-def check_style(style: str) -> str:
+def check_style(style: Any) -> str:
+    if not isinstance(style, str):
+        raise ParameterError(f"style must be the name of a matplotlib style, got {style!r}")
     styles = available_styles()
     if style not in styles:
         from ._suggest import did_you_mean
@@ -181,7 +240,15 @@ def sample_points(range: tuple[float, float] = DEFAULT_RANGE,
     if len(chosen) > 1:
         raise ParameterError(f"give one of num, step and points, not {' and '.join(chosen)}")
     if points is not None:
-        items = points.split(",") if isinstance(points, str) else list(points)
+        if isinstance(points, str):
+            items = points.split(",")
+        elif isinstance(points, (list, tuple)):
+            items = list(points)
+        elif isinstance(points, np.ndarray):
+            items = points.ravel().tolist()
+        else:
+            raise ParameterError(f"points must be X1,X2,... or a list of numbers, got "
+                                 f"{points!r}")
         values = [float(_decimal(item, "points")) for item in items]
         if not values:
             raise ParameterError("points must list at least one number")
@@ -191,7 +258,11 @@ def sample_points(range: tuple[float, float] = DEFAULT_RANGE,
     start, end = _decimal(repr(lo), "range"), _decimal(repr(hi), "range")
     if step is not None:
         size = check_step(step)
-        count = int((end - start) / size) + 1
+        steps = (end - start) / size
+        if steps >= 10**15:  # too many to count as an int, far too many to write
+            raise ParameterError(f"the table would have more than 10**15 rows; at most "
+                                 f"{MAX_ROWS} are written")
+        count = int(steps) + 1
         _check_rows(count)
         return np.array([float(start + i * size) for i in np.arange(count).tolist()])
     count = check_count(11 if num is None else num, "num", 2, MAX_ROWS)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from . import __version__
 from ._interrupt import stop_on_signals
@@ -123,8 +124,12 @@ def command(declared: Command) -> Callable[[Callable], click.Command]:
 # --- plot, table, compare, diff ---------------------------------------------------------------
 
 def run_job(kind: JobKind, functions: list[str], given: dict[str, Any]) -> None:
-    """What every job command does: check, run, print the files written."""
-    opts = kind.command.resolve({k: v for k, v in given.items() if v is not None})
+    """What every job command does: check, run, print the files written. Only the options
+    the user gave are passed on; the declarations fill in the rest."""
+    context = click.get_current_context()
+    opts = kind.command.resolve({
+        k: v for k, v in given.items()
+        if v is not None and context.get_parameter_source(k) is not ParameterSource.DEFAULT})
     kind.check(functions, opts)
     target = kind.target(kind.stem(functions, opts), opts, sys.stdout)
     for path in kind.run(functions, opts, target):
@@ -156,30 +161,36 @@ def batch(config: str, jobs: int | None, output_dir: str | None, quiet: bool,
 
     start = time.perf_counter()
     workers = BATCH.option("jobs").convert(jobs) or os.cpu_count() or 1
+    output_dir = BATCH.option("output_dir").convert(output_dir)
     try:
         loaded = load(config, output_dir)
     except ConfigError as exc:
         for problem in exc.problems:
             click.echo(problem, err=True)
-        count = len(exc.problems)
-        raise BadInput(f"{count} problem{'s' * (count != 1)} in {config}; "
+        raise BadInput(f"{plural(len(exc.problems), 'problem')} in {config}; "
                        "nothing was run") from None
     files = [loaded.output_dir / name for job in loaded.jobs for name in job.files]
     if dry_run:
         for path in files:
             click.echo(str(path))
-        click.echo(f"{len(files)} files would be written by {len(loaded.jobs)} jobs")
+        click.echo(f"{plural(len(files), 'file')} would be written by "
+                   f"{plural(len(loaded.jobs), 'job')}")
         return
     writable_folder(loaded.output_dir)
     outcomes = _run_batch(loaded, workers, fail_fast, quiet, len(files))
     written = sum(len(o.files) for o in outcomes)
     failed = [o for o in outcomes if o.error]
     if not quiet:
-        click.echo(f"{written} files written, {len(files) - written} failed in "
+        click.echo(f"{plural(written, 'file')} written, {len(files) - written} failed in "
                    f"{time.perf_counter() - start:.1f} s")
     if failed:
-        raise click.ClickException(f"{len(failed)} of {len(loaded.jobs)} jobs failed: "
+        raise click.ClickException(f"{len(failed)} of {plural(len(loaded.jobs), 'job')} failed: "
                                    + ", ".join(o.job.path for o in failed))
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 file``, ``2 files``."""
+    return f"{count} {noun}{'s' * (count != 1)}"
 
 
 def _run_batch(config: Any, workers: int, fail_fast: bool, quiet: bool,

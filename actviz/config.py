@@ -34,6 +34,8 @@ from .options import Kind, Option, Options
 JOB_KEYS = ("kind", "name", "functions")
 TOP_KEYS = ("output_dir", "defaults", "jobs")
 NAME = re.compile(r"[A-Za-z0-9_.-]+")
+MAX_BYTES = 2**20
+"""The largest config file read (1 MB: the gallery of every function is 4 kB)."""
 
 
 class ConfigError(ActvizError):
@@ -286,11 +288,18 @@ def load(path: str | Path, output_dir: str | Path | None = None) -> Config:
     anywhere; the file's must be a relative folder inside the current directory."""
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([f"{source}: cannot read: {exc}"]) from None
+    if len(data) > MAX_BYTES:
+        raise ConfigError([f"{source}: a config is at most {MAX_BYTES // 2**20} MB; this one "
+                           "is larger (split it into several files)"])
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        raise ConfigError([f"{source}: YAML nested too deeply to be a config"]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -351,6 +360,9 @@ def _output_dir(node: yaml.Node | None, problems: list[_Problem],
         text = _text(node, "output_dir")
     except _Problem as problem:
         problems.append(problem)
+        return Path("output")
+    if "\0" in text:
+        problems.append(_Problem(node, "output_dir", "must not contain a NUL character"))
         return Path("output")
     folder = Path(text)
     inside = Path.cwd().resolve()
@@ -442,7 +454,9 @@ def _job(node: yaml.Node, where: str, defaults: dict[str, Any],
     name, functions = _job_entries(kind, entries, where, given, problems)
     if len(problems) > found:
         return None
-    options = kind.command.filled(given)
+    explicit = {option for key in entries if key in _yaml_options(kind)
+                for option in [_yaml_options(kind)[key][0].name]}
+    options = kind.command.filled(given, explicit)
     try:
         kind.check(functions, options)
     except ActvizError as exc:

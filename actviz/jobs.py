@@ -18,7 +18,7 @@ from ._files import write_atomically
 from ._numbers import param_text
 from .catalog import get, resolve_specs, sweep
 from .checks import sample_points
-from .errors import ParameterError
+from .errors import OutputError, ParameterError
 from .options import COMPARE, DIFF, FIGURE_OPTIONS, PLOT, TABLE, Command, Options
 from .paths import FIGURE_FORMATS, OUTPUT_DIR, file_stem, output_format, writable_path
 from .writers import EXTENSIONS, FORMATS, WRITERS
@@ -106,6 +106,8 @@ def check_plot(functions: Sequence[str], opts: Options) -> None:
 
 
 def check_table(functions: Sequence[str], opts: Options) -> None:
+    if opts.points is not None and "range" in opts.explicit:
+        raise ParameterError("give points or range, not both: points are the x values")
     sample_points(opts.range, opts.num, opts.step, opts.points)
     _check_functions(functions, opts)
 
@@ -134,18 +136,27 @@ def figure_path(stem: str, output: str | None, fmt: str | None) -> tuple[Path, s
     return writable_path(path), fmt
 
 
-def _figure_target(stem: str, opts: Options, stdout: IO[str]) -> Target:
+def _figure_target(stem: str, opts: Options, stdout: IO[str] | None) -> Target:
     return Target(*figure_path(stem, opts.output, opts.format))
 
 
-def _table_target(stem: str, opts: Options, stdout: IO[str]) -> Target:
+def _open(stdout: IO[str] | None) -> IO[str]:
+    """The terminal's stream, or an error now, before any work, when it is closed."""
+    if stdout is None or stdout.closed:
+        raise OutputError("standard output is closed; give -o FILE to write to a file")
+    return stdout
+
+
+def _table_target(stem: str, opts: Options, stdout: IO[str] | None) -> Target:
     fmt = output_format(opts.output, opts.format, FORMATS, "text", EXTENSIONS)
-    return Target(stdout if opts.output is None else writable_path(opts.output), fmt)
+    if opts.output is not None:
+        return Target(writable_path(opts.output), fmt)
+    return Target(_open(stdout), fmt)
 
 
-def _diff_target(stem: str, opts: Options, stdout: IO[str]) -> Target:
+def _diff_target(stem: str, opts: Options, stdout: IO[str] | None) -> Target:
     image = figure_path(stem, opts.output, None) if opts.output is not None else None
-    return Target(stdout, opts.format or "text", image)
+    return Target(_open(stdout), opts.format or "text", image)
 
 
 # --- the table of kinds -----------------------------------------------------------------------
@@ -165,7 +176,7 @@ class JobKind:
     stem_prefix: str
     check: Callable[[Sequence[str], Options], None]
     run: Callable[[Sequence[str], Options, Target], list[Path]]
-    target: Callable[[str, Options, IO[str]], Target]
+    target: Callable[[str, Options, IO[str] | None], Target]
     """Where the single command writes: from its -o and --format, else the terminal or
     output/<stem>."""
     weight: int

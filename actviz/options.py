@@ -12,7 +12,7 @@ No click and no YAML here: the types below are descriptions that those modules r
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +22,8 @@ from .checks import (
     DEFAULT_RANGE,
     check_count,
     check_dpi,
+    check_output,
+    check_path,
     check_plot_num,
     check_precision,
     check_range,
@@ -31,6 +33,7 @@ from .checks import (
     check_sweep,
     check_table_num,
     check_threshold,
+    check_title,
 )
 from .errors import ParameterError
 from .paths import FIGURE_FORMATS
@@ -93,10 +96,21 @@ class Option:
         return "--" + self.name.replace("_", "-")
 
     def convert(self, value: Any) -> Any:
-        """``value`` checked; None stays None (not given)."""
-        if value is None or self.check is None:
+        """``value`` checked against its kind, then by ``check``; None stays None (not
+        given)."""
+        if value is None:
             return value
-        return self.check(value)
+        kind = self.kind.name
+        if kind == "choice":
+            if not isinstance(value, str) or value.lower() not in self.kind.choices:
+                raise ParameterError(f"{self.name} must be one of "
+                                     f"{', '.join(self.kind.choices)}, got {value!r}")
+            value = value.lower()
+        elif kind == "flag" and not isinstance(value, bool):
+            raise ParameterError(f"{self.name} must be True or False, got {value!r}")
+        elif kind == "text" and not isinstance(value, str):
+            raise ParameterError(f"{self.name} must be text, got {value!r}")
+        return value if self.check is None else self.check(value)
 
 
 @dataclass(frozen=True)
@@ -132,16 +146,26 @@ class Command:
                 raise ParameterError(f"{self.name} has no option '{name}'.{hint} It takes: "
                                      + ", ".join(known))
         return Options({name: o.convert(given[name]) if name in given else o.default
-                        for name, o in known.items()})
+                        for name, o in known.items()}, explicit=given)
 
-
-    def filled(self, given: Mapping[str, Any]) -> Options:
-        """Every option, with the ``given`` values (already checked) and the defaults."""
-        return Options({o.name: given.get(o.name, o.default) for o in self.options})
+    def filled(self, given: Mapping[str, Any], explicit: Iterable[str] = ()) -> Options:
+        """Every option, with the ``given`` values (already checked) and the defaults;
+        ``explicit`` names the options set where the job itself is written."""
+        return Options({o.name: given.get(o.name, o.default) for o in self.options},
+                       explicit=explicit)
 
 
 class Options(dict):
-    """Resolved option values, read as attributes: ``opts.range``."""
+    """Resolved option values, read as attributes: ``opts.range``. ``explicit`` holds the
+    names the user set for this one command or job (not defaults), for checks of options
+    that exclude each other (--points and --range)."""
+
+    def __init__(self, values: Mapping[str, Any], explicit: Iterable[str] = ()):
+        super().__init__(values)
+        self.explicit = frozenset(explicit)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return Options, (dict(self), self.explicit)
 
     def __getattr__(self, name: str) -> Any:
         try:
@@ -202,7 +226,8 @@ FIGURE_OPTIONS = (
            check=check_dpi),
     Option("size", PAIR, None, "Figure size in inches. Example: --size 8 3", check=check_size,
            metavar="W H"),
-    Option("title", TEXT, None, "Figure title instead of the formula. Example: --title 'ReLU'"),
+    Option("title", TEXT, None, "Figure title instead of the formula. Example: --title 'ReLU'",
+           check=check_title),
     FLAVOR,
 )
 """What a figure is drawn with: the options of :func:`actviz.plot`."""
@@ -225,7 +250,7 @@ PLOT = Command(
                     "actviz plot elu --sweep alpha=0.5,1,2"),
     (*FIGURE_OPTIONS,
      Option("output", TEXT, None, "File to write; its extension picks the format. "
-            "Example: -o figs/elu.svg", short="-o", yaml=False),
+            "Example: -o figs/elu.svg", short="-o", yaml=False, check=check_output),
      FIGURE_FORMAT),
     arguments=("specs...",),
 )
@@ -250,7 +275,7 @@ TABLE = Command(
         TABLE_FORMAT,
         PRECISION,
         Option("output", TEXT, None, "Write to this file instead of the terminal. "
-               "Example: -o table.csv", short="-o", yaml=False),
+               "Example: -o table.csv", short="-o", yaml=False, check=check_output),
         Option("derivative", FLAG, True, "Add the f' column. Example: --no-derivative",
                negatable=True),
         Option("second_derivative", FLAG, False,
@@ -277,7 +302,7 @@ COMPARE = Command(
         TABLE_FORMAT,
         PRECISION,
         Option("output", TEXT, None, "Write to this file instead of the terminal. "
-               "Example: -o props.md", short="-o", yaml=False),
+               "Example: -o props.md", short="-o", yaml=False, check=check_output),
         Option("cost", FLAG, False, "Also measure the time of f and f' relative to relu on "
                "this machine (it varies from run to run). Example: --cost", negatable=True),
         FLAVOR,
@@ -301,7 +326,7 @@ DIFF = Command(
         PRECISION,
         Option("output", TEXT, None, "Also draw f_A - f_B and f'_A - f'_B, maxima marked, to "
                "this image (.png, .svg, .pdf). Example: -o gelu-diff.png", short="-o",
-               yaml=False),
+               yaml=False, check=check_output),
         Option("image", choice(*FIGURE_FORMATS), None, "In a batch job: also draw the "
                "difference as an image of this format. Example: image: svg", cli=False),
         FLAVOR,
@@ -327,7 +352,8 @@ BATCH = Command(
                "jobs in this process). Example: --jobs 2", short="-j", yaml=False,
                check=lambda v: check_count(v, "jobs", 1, 512)),
         Option("output_dir", TEXT, None, "Write here instead of the config's output_dir; may "
-               "be anywhere. Example: --output-dir build/figures", yaml=False),
+               "be anywhere. Example: --output-dir build/figures", yaml=False,
+               check=lambda value: check_path(value, "--output-dir")),
         Option("quiet", FLAG, False, "Print only errors. Example: --quiet", short="-q",
                yaml=False),
         Option("fail_fast", FLAG, False, "Stop at the first failed job. Example: --fail-fast",

@@ -38,6 +38,10 @@ def output_format(path: str | Path | None, fmt: str | None, choices: Sequence[st
         fmt = fmt.lower()
         if fmt not in choices:
             raise ParameterError(f"unknown format '{fmt}'; choose one of {', '.join(choices)}")
+        named = _named_format(path, choices, extensions)
+        if named is not None and named != fmt:
+            raise ParameterError(f"--format {fmt} contradicts the extension of {path}, which "
+                                 f"is {named}; give one of them, or make them agree")
         return fmt
     if path is None:
         return default
@@ -51,6 +55,22 @@ def output_format(path: str | Path | None, fmt: str | None, choices: Sequence[st
             f"use one of {', '.join('.' + c for c in choices)} or give --format"
         )
     return fmt
+
+
+GENERIC_EXTENSIONS = ("txt",)
+"""Extensions that fit any text format, so that --format picks which (``-o t.txt -f csv``)."""
+
+
+def _named_format(path: str | Path | None, choices: Sequence[str],
+                  extensions: Mapping[str, str] | None) -> str | None:
+    """The format the extension of ``path`` names, if it names one of ``choices``."""
+    if path is None:
+        return None
+    ext = Path(path).suffix.lower().lstrip(".")
+    if not ext or ext in GENERIC_EXTENSIONS:
+        return None
+    fmt = (extensions or {}).get(ext, ext)
+    return fmt if fmt in choices else None
 
 
 def writable_path(path: str | Path) -> Path:

@@ -8,6 +8,7 @@ their analyses), drawing second (functions that receive an ``Axes``).
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from ._files import write_atomically
 from ._numbers import label_number
 from .analysis import Analysis, Difference, analyze
 from .catalog import Activation, Named, resolve_specs, sweep
+from .checks import MAX_NUM, check_canvas
 from .errors import ParameterError
 from .options import Options, figure_options, orders
 from .paths import FIGURE_FORMATS
@@ -118,6 +120,10 @@ def prepare(specs: Sequence[str | Activation | Named],
         else:
             s.vector = s.act.definition.vector
             expanded.append(s)
+    total = options.num * len(expanded)
+    if total > MAX_NUM:
+        raise ParameterError(f"a figure samples at most {MAX_NUM} points in all; num "
+                             f"{options.num} times {len(expanded)} curves is {total}")
     xs = grid(options, [s.act for s in expanded])
     for s in expanded:
         s.xs = xs
@@ -201,6 +207,8 @@ def plot(specs: str | Activation | Named | Sequence[str | Activation | Named],
     """
     if isinstance(specs, (str, Activation, Named)):
         specs = [specs]
+    if not isinstance(specs, Sequence):
+        raise ParameterError(f"plot takes a spec or a list of specs, got {specs!r}")
     opts = figure_options(options)
     series, xs = prepare(list(specs), opts)
     shown = [s if isinstance(s, str) else s.label if isinstance(s, Named) else s.spec
@@ -223,6 +231,7 @@ def _figure(series: list[Series], xs: np.ndarray, opts: Options,
     else:
         rows, cols = 1, len(shown)
         size = opts.size or (3.9 * cols + 0.4, 3.6)
+    check_canvas(size[0], size[1], opts.dpi)
     fig = Figure(figsize=size, dpi=opts.dpi, layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(rows, cols, squeeze=False, sharex=True,
@@ -717,8 +726,16 @@ def save(fig: Figure, path: str | Path, fmt: str | None = None,
     if fmt not in FIGURE_FORMATS:
         raise ParameterError(f"unknown figure format '{fmt}'; choose one of "
                              f"{', '.join(FIGURE_FORMATS)}")
-    def write(handle):
-        with matplotlib.rc_context(SAVE_STYLE):
+
+    def write(handle: Any) -> None:
+        with matplotlib.rc_context(SAVE_STYLE), warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
             fig.savefig(handle, format=fmt, dpi=dpi or fig.dpi, metadata=SAVE_METADATA[fmt])
+        for warning in seen:
+            if "layout" in str(warning.message):
+                width, height = fig.get_size_inches()
+                raise ParameterError(f"the figure does not fit in {width:g} x {height:g} "
+                                     "inches; give a larger --size")
+            warnings.warn(warning.message, warning.category, stacklevel=2)
 
     return write_atomically(path, write)

@@ -209,7 +209,7 @@ PROBLEMS = [
     ("jobs:\n  - kind: diff\n    functions: [relu, elu]\n    image: gif\n",
      "c.yaml:4: jobs[0].image: must be one of png, svg, pdf, got 'gif'"),
     ("jobs:\n  - {kind: plot, functions: [relu], size: [0, 1]}\n",
-     "c.yaml:2: jobs[0].size: size must be > 0 and <= 100, got 0"),
+     "c.yaml:2: jobs[0].size: size must be between 1 and 100 inches, got 0"),
     ("jobs:\n  - {kind: plot, functions: [relu], style: nope}\n",
      "c.yaml:2: jobs[0].style: unknown matplotlib style 'nope'. See matplotlib.style.available."),
     ("jobs:\n  - {kind: table, functions: [relu], step: 0.1, num: 5}\n",

@@ -295,8 +295,9 @@ BAD = [
      "Error: saturation threshold must be >= 0, got -1"),
     (["plot", "relu", "--style", "nope"], 2,
      "Error: unknown matplotlib style 'nope'. See matplotlib.style.available."),
-    (["plot", "relu", "--dpi", "0"], 2, "Error: dpi must be > 0 and <= 2400, got 0"),
-    (["plot", "relu", "--size", "0", "3"], 2, "Error: size must be > 0 and <= 100, got 0"),
+    (["plot", "relu", "--dpi", "0"], 2, "Error: dpi must be between 20 and 2400, got 0"),
+    (["plot", "relu", "--size", "0", "3"], 2,
+     "Error: size must be between 1 and 100 inches, got 0"),
 ]
 
 

@@ -342,8 +342,12 @@ class Activation:
         what the catalog's tests check.
         """
         if order not in (0, 1, 2):
-            raise ValueError(f"order must be 0, 1 or 2, got {order!r}")
-        x = np.asarray(x, dtype=np.float64)
+            raise ParameterError(f"order must be 0, 1 or 2, got {order!r}")
+        try:
+            x = np.asarray(x, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ParameterError(f"x must be numbers (anything numpy.asarray(x, float) takes), "
+                                 f"got {type(x).__name__}") from None
         shape = x.shape
         definition = self.definition
         tail = (definition.outputs,) if definition.outputs > 1 else ()
