@@ -4,7 +4,7 @@ them, as exact numbers, tables and figures.
 >>> import actviz
 >>> act = actviz.get("elu:alpha=0.5")
 >>> float(act(-1.0)), float(act.derivative(-1.0))
-(-0.3160602794142788, 0.18393972058572117)
+(-0.31606027941427883, 0.18393972058572117)
 """
 
 from __future__ import annotations

@@ -20,78 +20,137 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 import numpy as np
 
+from ._numbers import format_number
 from .catalog import Activation, get
+from .checks import DEFAULT_RANGE, check_plot_num, check_range, check_threshold
 from .errors import ParameterError
-from .options import check_range, check_threshold
 
 GRID = 2001
 Interval = tuple[float, float]
 
 
+class Span(tuple):
+    """An interval ``(start, end)``, a pair like any other, that also knows which of its ends
+    belong to it: ``closed = (False, True)`` is (start, end]. relu's plateau of f' = 1 on
+    [-5, 5] is (0, 5], because relu'(0) = 0."""
+
+    closed: tuple[bool, bool]
+
+    def __new__(cls, start: float, end: float,
+                closed: tuple[bool, bool] = (True, True)) -> Span:
+        span = super().__new__(cls, (float(start), float(end)))
+        span.closed = (bool(closed[0]), bool(closed[1]))
+        return span
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return Span, (self[0], self[1], self.closed)
+
+    def __repr__(self) -> str:
+        return f"Span({self[0]!r}, {self[1]!r}, closed={self.closed})"
+
+    def brackets(self) -> tuple[str, str]:
+        """``("[", ")")`` and so on, for writing the interval."""
+        return "[(" [not self.closed[0]], "])" [not self.closed[1]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": self[0], "end": self[1], "closed": list(self.closed)}
+
+
 @dataclass(frozen=True)
 class MaxGradient:
-    """Where f' is largest on the range: at ``x``, on a plateau ``interval``, or at an edge
-    (``at_edge``, with ``x`` the edge). At a kink the value may be a one-sided limit.
-    ``intervals`` lists every plateau (softshrink has two, either side of its dead zone);
-    ``interval`` is the longest of them. ``approached`` says that the value is a supremum
-    that f' approaches at the kink ``x`` without taking it there (hard_swish at 3)."""
+    """Where f' is largest on the range: at ``x``, on a plateau ``interval``, at an edge
+    (``at_edge``, with ``x`` the edge), or only in a limit. At a kink the value may be a
+    one-sided limit. ``intervals`` lists every plateau (softshrink has two, either side of its
+    dead zone); ``interval`` is the longest of them. ``approached`` says that the value is a
+    supremum that f' approaches at the kink ``x`` without taking it there (hard_swish at 3);
+    ``toward`` (+-inf) that it is the limit of f' as x -> +-inf, which f' comes within
+    rounding of but never takes (softplus on [-1000, 1000]: sup f' = 1 as x -> inf)."""
 
     value: float
     x: float | None
-    interval: Interval | None
+    interval: Span | None
     at_edge: bool
-    intervals: tuple[Interval, ...] = ()
+    intervals: tuple[Span, ...] = ()
     approached: bool = False
+    toward: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"value": self.value, "x": self.x,
+                "intervals": [iv.to_dict() for iv in self.intervals],
+                "at_edge": self.at_edge, "approached": self.approached,
+                "toward": self.toward}
 
 
 @dataclass(frozen=True)
 class Analysis:
-    """The result of :func:`analyze`; intervals are ``(start, end)`` tuples."""
+    """The result of :func:`analyze`. Intervals are :class:`Span` pairs ``(start, end)``
+    that know which ends they include. ``low_gradient`` holds the stretches, other than
+    saturation tails and dead zones, where 0 < |f'| < tau; ``vector`` describes the vector a
+    vector function (softmax) was read on."""
 
     spec: str
     range: Interval
     saturation_threshold: float
-    saturation: tuple[Interval, ...]
-    dead: tuple[Interval, ...]
+    saturation: tuple[Span, ...]
+    dead: tuple[Span, ...]
     max_gradient: MaxGradient
     minima: tuple[tuple[float, float], ...]
     maxima: tuple[tuple[float, float], ...]
-    non_monotonic: tuple[Interval, ...]
+    non_monotonic: tuple[Span, ...]
     kinks: tuple[float, ...]
     jumps: tuple[float, ...]
+    low_gradient: tuple[Span, ...] = ()
+    vector: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        spans = ("saturation", "dead", "non_monotonic", "low_gradient")
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        for name in spans:
+            data[name] = [iv.to_dict() for iv in data[name]]
+        data["max_gradient"] = self.max_gradient.to_dict()
+        return data
 
 
-def analyze(spec: str | Activation, range: Interval = (-5.0, 5.0),
+def analyze(spec: str | Activation, range: Interval = DEFAULT_RANGE,
             saturation_threshold: float = 0.05, flavor: str = "torch",
-            output: int | None = None) -> Analysis:
+            output: int | None = None, num: int | None = None) -> Analysis:
     """Analyse ``spec`` on ``range`` with saturation threshold tau.
 
     For crelu, ``output`` picks one of its two outputs; without it the two are combined (a
     dead zone or saturation where both have one, the larger max gradient, every minimum and
-    decreasing stretch). Vector functions (softmax, ...) are read on the sampled vector of
-    ``GRID`` points, since their value at one x depends on all the others.
+    decreasing stretch). Vector functions (softmax, ...) are read on the vector of ``num``
+    evenly spaced points of the range (default ``GRID``), the one a figure or table shows,
+    since their value at one x depends on all the others.
     """
     act = get(spec, flavor=flavor)
     bounds = check_range(range)
     tau = check_threshold(saturation_threshold)
     if act.definition.vector:
-        return _analyze_vector(act, bounds, tau)
+        return _analyze_vector(act, bounds, tau, GRID if num is None else check_plot_num(num))
     outputs = act.definition.outputs
+    if output is not None and output not in np.arange(outputs).tolist():
+        raise ParameterError(f"{act.name} has {outputs} output{'s' * (outputs > 1)}; "
+                             f"output must be one of {np.arange(outputs).tolist()}, got "
+                             f"{output!r}")
     if outputs == 1 or output is not None:
         return _Scalar(act, bounds, tau, output or 0).result()
-    parts = [_Scalar(act, bounds, tau, k).result() for k in np.arange(outputs)]
+    parts = [_Scalar(act, bounds, tau, k).result() for k in np.arange(outputs).tolist()]
     return _combine(parts)
 
 
-def _within(intervals, lo: float, hi: float) -> list[Interval]:
+def vector_text(bounds: Interval, num: int) -> str:
+    """Which vector a vector function was evaluated on, in words."""
+    lo, hi = bounds
+    return (f"the vector of {num} evenly spaced x from {format_number(lo)} to "
+            f"{format_number(hi)}")
+
+
+def _within(intervals: Sequence[Sequence[float]], lo: float, hi: float) -> list[Interval]:
     """The intervals clipped to [lo, hi], keeping those of positive length."""
     out = []
     for start, end in intervals:
@@ -101,14 +160,14 @@ def _within(intervals, lo: float, hi: float) -> list[Interval]:
     return out
 
 
-def _merge(intervals: list[Interval]) -> tuple[Interval, ...]:
+def _merge(intervals: Sequence[Sequence[float]]) -> list[Interval]:
     merged: list[Interval] = []
-    for start, end in sorted(intervals):
+    for start, end in sorted((float(a), float(b)) for a, b in intervals):
         if merged and start <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(merged[-1][1], end))
         else:
             merged.append((start, end))
-    return tuple(merged)
+    return merged
 
 
 def bisect(predicate: Callable[[float], bool], lo: float, hi: float,
@@ -139,8 +198,11 @@ class _Scalar:
         self.act, self.tau, self.k = act, tau, int(output)
         self.lo, self.hi = bounds
         self.kinks = [k for k in act.kinks if self.lo <= k.x <= self.hi]
-        self.dead = _merge(_within(
-            [(p.start, p.end) for p in act.pieces if p.slope_of(self.k) == 0], *bounds))
+        self.exact = {self.lo, self.hi, *(k.x for k in self.kinks)}
+        self.dead = self.spans(
+            _merge(_within([(p.start, p.end) for p in act.pieces if p.slope_of(self.k) == 0],
+                           *bounds)),
+            lambda x: self.at(x, 1) == 0)
         xs = np.unique(np.concatenate([np.linspace(self.lo, self.hi, GRID),
                                        [k.x for k in self.kinks]]))
         f, d, dd = act.evaluate(xs, 2)
@@ -156,6 +218,16 @@ class _Scalar:
     def bisect(self, predicate: Callable[[float], bool], lo: float, hi: float) -> float:
         return bisect(predicate, lo, hi, [k.x for k in self.kinks])
 
+    def spans(self, intervals: Sequence[Interval],
+              holds: Callable[[float], bool]) -> tuple[Span, ...]:
+        """The intervals as spans of the set where ``holds``: an end that is a range end or a
+        kink belongs to it where ``holds`` there; any other end is where a strict inequality
+        of a continuous f' turned into equality, so it does not."""
+        def closed(x: float) -> bool:
+            return x in self.exact and holds(x)
+
+        return tuple(Span(a, b, (closed(a), closed(b))) for a, b in intervals)
+
     def in_dead_zone(self, x: float) -> bool:
         return any(a < x < b for a, b in self.dead)
 
@@ -168,38 +240,67 @@ class _Scalar:
 
     def result(self) -> Analysis:
         minima, maxima = self._stationary()
+        saturation = self._saturation()
         return Analysis(
             spec=self.act.spec, range=(self.lo, self.hi), saturation_threshold=self.tau,
-            saturation=self._saturation(), dead=self.dead, max_gradient=self._max_gradient(),
+            saturation=saturation, dead=self.dead, max_gradient=self._max_gradient(),
             minima=minima, maxima=maxima, non_monotonic=self._negative(),
             kinks=tuple(k.x for k in self.kinks),
             jumps=tuple(k.x for k in self.kinks if k.order == 0),
+            low_gradient=self._low_gradient(saturation),
         )
 
-    # -- saturation -------------------------------------------------------------------------
+    def runs(self, mask: np.ndarray, holds: Callable[[float], bool]) -> list[Interval]:
+        """The stretches of the range where ``holds``, from the grid points where ``mask``
+        is set, each end refined by bisection between the grid points around it."""
+        found = []
+        n = len(self.xs)
+        i = 0
+        while i < n:
+            if not mask[i]:
+                i += 1
+                continue
+            j = i
+            while j + 1 < n and mask[j + 1]:
+                j += 1
+            start = self.lo if i == 0 else self.bisect(
+                holds, float(self.xs[i - 1]), float(self.xs[i]))
+            end = self.hi if j == n - 1 else self.bisect(
+                holds, float(self.xs[j]), float(self.xs[j + 1]))
+            if start < end:
+                found.append((start, end))
+            i = j + 1
+        return _merge(found)
 
-    def _saturation(self) -> tuple[Interval, ...]:
+    # -- saturation and low gradient --------------------------------------------------------
+
+    def _saturated(self, x: float) -> bool:
+        return abs(self.at(x, 1)) < self.tau and not self.in_dead_zone(x)
+
+    def _saturation(self) -> tuple[Span, ...]:
+        """The tails, reaching an edge of the range on a side where f' -> 0 as x -> +-inf,
+        on which |f'| < tau (outside dead zones)."""
         assert self.act.limits is not None
+        ok = (np.abs(self.d) < self.tau) & ~self.dead_mask()
+        runs = self.runs(ok, self._saturated) if ok[0] or ok[-1] else []
         found = []
         for side, limit in enumerate(self.act.limits[1]):
             if np.ravel(limit)[min(self.k, np.size(limit) - 1)] != 0:
                 continue  # f' does not vanish on this side: leaky_relu is not saturating
+            found += [iv for iv in runs if iv[side] == (self.lo, self.hi)[side]]
+        return self.spans(_merge(found), self._saturated)
 
-            def saturated(x: float) -> bool:
-                return abs(self.at(x, 1)) < self.tau and not self.in_dead_zone(x)
+    def _low_gradient(self, saturation: tuple[Span, ...]) -> tuple[Span, ...]:
+        """Stretches where 0 < |f'| < tau that are not saturation tails: tanhshrink near 0,
+        leaky_relu's negative side, sigmoid far out on a side where it is not a tail."""
+        ok = (np.abs(self.d) < self.tau) & ~self.dead_mask()
+        for a, b in saturation:
+            ok &= ~((self.xs >= a) & (self.xs <= b))
 
-            ok = (np.abs(self.d) < self.tau) & ~self.dead_mask()
-            order = list(range(len(self.xs)))[::1 if side == 0 else -1]
-            if not ok[order[0]]:
-                continue
-            stop = next((i for i in order if not ok[i]), None)
-            if stop is None:
-                found.append((self.lo, self.hi))
-                continue
-            inner = order[order.index(stop) - 1]
-            edge = self.bisect(saturated, *sorted((float(self.xs[inner]), float(self.xs[stop]))))
-            found.append((self.lo, edge) if side == 0 else (edge, self.hi))
-        return _merge([(a, b) for a, b in found if a < b])
+        def low(x: float) -> bool:
+            return self._saturated(x) and not any(a <= x <= b for a, b in saturation)
+
+        return self.spans(self.runs(ok, low), low)
 
     # -- max gradient -----------------------------------------------------------------------
 
@@ -211,9 +312,24 @@ class _Scalar:
                                   if abs(p.slope_of(self.k) - value) <= 1e-12 * scale],
                                  self.lo, self.hi))
         if plateau:
-            longest = max(plateau, key=lambda iv: iv[1] - iv[0])
-            return MaxGradient(value, None, longest, False, plateau)
+            spans = self.spans(plateau, lambda t: self.at(t, 1) == value)
+            longest = max(spans, key=lambda iv: iv[1] - iv[0])
+            return MaxGradient(value, None, longest, False, spans)
+        toward = self._limit_reached(value, x)
+        if toward is not None:
+            return MaxGradient(value, None, None, False, toward=toward)
         return MaxGradient(value, x, None, x in (self.lo, self.hi), approached=approached)
+
+    def _limit_reached(self, value: float, x: float) -> float | None:
+        """+-inf when ``value``, found at ``x``, is the limit of f' on that side, which f'
+        only approaches: there f' has rounded to its limit, and no point is the steepest."""
+        assert self.act.limits is not None
+        for side, limit in zip((-math.inf, math.inf), self.act.limits[1], strict=True):
+            bound = float(np.ravel(limit)[min(self.k, np.size(limit) - 1)])
+            on_side = (x < 0) if side < 0 else (x > 0)
+            if math.isfinite(bound) and bound != 0 and value == bound and on_side:
+                return side
+        return None
 
     def extreme_slope(self, sign: int) -> tuple[float, float]:
         """(value, x) of the largest f' (sign +1) or the smallest (sign -1) on the range:
@@ -250,38 +366,45 @@ class _Scalar:
         return pairs
 
     def _stationary(self) -> tuple[tuple[tuple[float, float], ...], ...]:
-        minima, maxima = [], []
+        minima: list[tuple[float, float]] = []
+        maxima: list[tuple[float, float]] = []
         for i, j in self._brackets():
             root = self.bisect(lambda t: self.at(t, 1) > 0, float(self.xs[i]), float(self.xs[j]))
             point = (root, self.at(root, 0))
             (minima if self.d[i] < 0 else maxima).append(point)
         return tuple(minima), tuple(maxima)
 
-    def _negative(self) -> tuple[Interval, ...]:
-        negative = self.d < 0
-        found = []
-        i = 0
-        n = len(self.xs)
-        while i < n:
-            if not negative[i]:
-                i += 1
-                continue
-            j = i
-            while j + 1 < n and negative[j + 1]:
-                j += 1
-            start = self.lo if i == 0 else self.bisect(
-                lambda t: self.at(t, 1) < 0, float(self.xs[i - 1]), float(self.xs[i]))
-            end = self.hi if j == n - 1 else self.bisect(
-                lambda t: self.at(t, 1) < 0, float(self.xs[j]), float(self.xs[j + 1]))
+    def _negative(self) -> tuple[Span, ...]:
+        def decreasing(t: float) -> bool:
+            return self.at(t, 1) < 0
+
+        return self.spans(self.runs(self.d < 0, decreasing), decreasing)
+
+
+def _intersect(a: tuple[Span, ...], b: tuple[Span, ...]) -> tuple[Span, ...]:
+    """Where spans of ``a`` and of ``b`` overlap; an end belongs to the result where it
+    belongs to every span it is an end of."""
+    found = []
+    for s1 in a:
+        for s2 in b:
+            start, end = max(s1[0], s2[0]), min(s1[1], s2[1])
             if start < end:
-                found.append((start, end))
-            i = j + 1
-        return _merge(found)
+                ends = [all(s.closed[i] for s in (s1, s2) if s[i] == point)
+                        for i, point in enumerate((start, end))]
+                found.append(Span(start, end, (ends[0], ends[1])))
+    return tuple(sorted(found))
 
 
-def _intersect(a: tuple[Interval, ...], b: tuple[Interval, ...]) -> tuple[Interval, ...]:
-    return _merge([(max(s1, s2), min(e1, e2)) for s1, e1 in a for s2, e2 in b
-                   if max(s1, s2) < min(e1, e2)])
+def _union(spans: Sequence[Span]) -> tuple[Span, ...]:
+    merged: list[Span] = []
+    for span in sorted(spans):
+        if merged and span[0] <= merged[-1][1]:
+            last = merged[-1]
+            end, closed = max((last[1], last.closed[1]), (span[1], span.closed[1]))
+            merged[-1] = Span(last[0], end, (last.closed[0], closed))
+        else:
+            merged.append(span)
+    return tuple(merged)
 
 
 def _combine(parts: list[Analysis]) -> Analysis:
@@ -296,25 +419,29 @@ def _combine(parts: list[Analysis]) -> Analysis:
         max_gradient=max((p.max_gradient for p in parts), key=lambda m: m.value),
         minima=tuple(sorted(m for p in parts for m in p.minima)),
         maxima=tuple(sorted(m for p in parts for m in p.maxima)),
-        non_monotonic=_merge([iv for p in parts for iv in p.non_monotonic]),
+        non_monotonic=_union([iv for p in parts for iv in p.non_monotonic]),
         kinks=first.kinks, jumps=first.jumps,
+        low_gradient=_union([iv for p in parts for iv in p.low_gradient]),
     )
 
 
-def _analyze_vector(act: Activation, bounds: Interval, tau: float) -> Analysis:
-    xs = np.linspace(bounds[0], bounds[1], GRID)
+def _analyze_vector(act: Activation, bounds: Interval, tau: float, num: int) -> Analysis:
+    """A vector function read on the vector itself: the largest diagonal derivative and the
+    stretches where it is negative, at the sampled points (nothing between them exists)."""
+    xs = np.linspace(bounds[0], bounds[1], num)
     _, d = act.evaluate(xs, 1)
     best = int(np.argmax(d))
     negative = np.flatnonzero(d < 0)
-    runs: list[Interval] = []
+    runs: list[Span] = []
     if negative.size:
         splits = np.split(negative, np.flatnonzero(np.diff(negative) > 1) + 1)
-        runs = [(float(xs[r[0]]), float(xs[r[-1]])) for r in splits]
+        runs = [Span(xs[r[0]], xs[r[-1]]) for r in splits]
     return Analysis(
         spec=act.spec, range=bounds, saturation_threshold=tau, saturation=(), dead=(),
         max_gradient=MaxGradient(float(d[best]), float(xs[best]), None,
                                  best in (0, len(xs) - 1)),
         minima=(), maxima=(), non_monotonic=tuple(runs), kinks=(), jumps=(),
+        vector=vector_text(bounds, num),
     )
 
 
@@ -357,25 +484,37 @@ def gaussian(act: Activation) -> Gaussian | None:
     cuts = sorted({-40.0, 0.0, 40.0, *(k.x for k in act.kinks if -40 < k.x < 40)})
     outputs = act.definition.outputs
 
-    def expect(order: int, power: int, output: int | None) -> float:
+    def expect(order: int, power: int, output: int | None, shift: float = 0.0) -> float:
+        """E[(f^(order)(z) - shift)^power] (summed over outputs unless ``output`` picks
+        one). f is divided by S, its size at a few points, before the power, so that f^2
+        does not overflow where E[f^2] fits (leaky_relu with a slope of 1e300); where the
+        expectation itself exceeds float64, it is inf, as it truly is."""
+        probe = act.evaluate(np.array([-8.0, -1.0, 0.0, 1.0, 8.0]), order)[order] - shift
+        top = float(np.max(np.abs(probe)))
+        scale = top if math.isfinite(top) and top > 1.0 else 1.0
+
         def integrand(z: float) -> float:
-            value = act.evaluate(np.array([z]), order)[order][0]
+            value = (act.evaluate(np.array([z]), order)[order][0] - shift) / scale
             value = value ** power if output is None else value[output] ** power
             weight = math.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
             total = np.sum(value) if output is None else value
             return 0.0 if weight == 0.0 else float(total * weight)
 
-        return math.fsum(quad(integrand, a, b, epsabs=1e-14, epsrel=1e-13, limit=200)[0]
+        part = math.fsum(quad(integrand, a, b, epsabs=1e-14, epsrel=1e-13, limit=200)[0]
                          for a, b in itertools.pairwise(cuts))
+        with np.errstate(over="ignore"):
+            return float(np.float64(part) * np.float64(scale) ** power)
 
     square = expect(0, 2, None)
+    mean: float | list[float]
+    var: float | list[float]
     if outputs == 1:
-        mean: float | list[float] = _clean(expect(0, 1, None))
-        var: float | list[float] = square - mean * mean
+        mean = _clean(expect(0, 1, None))
+        var = expect(0, 2, None, mean)  # E[(f - mean)^2]: no cancellation of E[f^2] - mean^2
     else:
         means = [_clean(expect(0, 1, k)) for k in range(outputs)]
         mean = means
-        var = [expect(0, 2, k) - m * m for k, m in enumerate(means)]
+        var = [expect(0, 2, k, m) for k, m in enumerate(means)]
     gain = 1.0 / math.sqrt(square) if square > 0 else math.inf
     return Gaussian(mean=mean, var=var, grad_sq=expect(1, 2, None), gain=gain)
 
@@ -386,9 +525,10 @@ def _clean(mean: float) -> float:
     return 0.0 if abs(mean) < 1e-14 else mean
 
 
-def lipschitz(act: Activation) -> float:
+def sup_slope(act: Activation) -> float:
     """sup |f'| over the reals (inf when f' is unbounded): the steepest slopes on a wide
-    interval, refined, and the limits of f' at +-inf."""
+    interval, refined, and the limits of f' at +-inf. Jumps of f are not slopes: see
+    :func:`lipschitz`."""
     assert act.limits is not None
     limits = [abs(v) for v in np.ravel(act.limits[1])]
     slopes = []
@@ -398,80 +538,150 @@ def lipschitz(act: Activation) -> float:
     return float(max(limits + slopes))
 
 
-def output_range(act: Activation, result: Analysis, output: int = 0) -> tuple[float, float]:
-    """The smallest and largest f on the range (the infimum and supremum, at jumps): edges,
-    minima and maxima found by root-finding, and both sides of every kink."""
+def lipschitz(act: Activation) -> float:
+    """The Lipschitz constant over the reals: sup |f'|, or inf when f jumps anywhere (no
+    constant bounds |f(a) - f(b)| / |a - b| across a jump)."""
+    if any(k.order == 0 for k in act.kinks):
+        return math.inf
+    return sup_slope(act)
+
+
+def output_range(act: Activation, result: Analysis, output: int = 0) -> Span:
+    """The smallest and largest f on the range (the infimum and supremum, at jumps) as a
+    span whose ends are closed where f takes them: edges, minima and maxima found by
+    root-finding, the values at kinks (taken) and their one-sided limits (approached)."""
     lo, hi = result.range
-    pick = (lambda v: np.ravel(v)[output]) if act.definition.outputs > 1 else float
-    candidates = [pick(act(lo)), pick(act(hi))]
-    candidates += [y for _, y in (*result.minima, *result.maxima)]
+    pick = (lambda v: float(np.ravel(v)[output])) if act.definition.outputs > 1 else float
+    candidates = [(pick(act(lo)), True), (pick(act(hi)), True)]
+    candidates += [(y, True) for _, y in (*result.minima, *result.maxima)]
     for kink in act.kinks:
         if lo <= kink.x <= hi:
-            candidates += [pick(v) for v in act.one_sided(kink.x, 0)]
+            left, at, right = (pick(v) for v in act.one_sided(kink.x, 0))
+            candidates += [(at, True)]
+            candidates += [(left, left == at)] if kink.x > lo else []
+            candidates += [(right, right == at)] if kink.x < hi else []
     xs = np.linspace(lo, hi, GRID)
     values = act(xs).reshape(GRID, -1)[:, output]
-    candidates += [float(values.min()), float(values.max())]
-    return float(min(candidates)), float(max(candidates))
+    candidates += [(float(values.min()), True), (float(values.max()), True)]
+    low = min(v for v, _ in candidates)
+    high = max(v for v, _ in candidates)
+    taken = [any(t for v, t in candidates if v == end) for end in (low, high)]
+    return Span(low, high, (taken[0], taken[1]))
 
 
-def cost(act: Activation, baseline: Activation | None = None, repeats: int = 7,
-         size: int = 100_000) -> float:
-    """Time of f and f' together per element, relative to relu, on this machine: the median
-    of ``repeats`` interleaved runs on ``size`` points in [-5, 5]."""
-    import time
-
-    baseline = baseline or get("relu")
-    x = np.linspace(-5.0, 5.0, size)
-    ratios = []
-    for _ in range(repeats):
-        times = []
-        for fn in (act, baseline):
-            start = time.perf_counter()
-            fn.evaluate(x, 1)
-            times.append(time.perf_counter() - start)
-        ratios.append(times[0] / times[1])
-    return float(np.median(ratios))
+def monotonic(act: Activation, result: Analysis) -> bool:
+    """Whether f is non-decreasing on the range (the sense of the activation-function
+    literature): f' >= 0 everywhere, and every jump goes up (the value at the jump lying
+    between its one-sided limits)."""
+    if result.non_monotonic:
+        return False
+    lo, hi = result.range
+    for x in result.jumps:
+        left, at, right = act.one_sided(x, 0)
+        below = np.all(left <= at) if x > lo else True
+        above = np.all(at <= right) if x < hi else True
+        if not (below and above):
+            return False
+    return True
 
 
-def properties(spec: str | Activation, range: Interval = (-5.0, 5.0),
+@dataclass(frozen=True)
+class Properties:
+    """What ``actviz compare`` reports of one function (DESIGN.md "Analysis", properties).
+
+    ``output_range`` is a :class:`Span` (one per output for crelu) closed where f takes its
+    bound; ``bounds`` (the limits of f at -inf and +inf), f(0), f'(0), ``lipschitz`` and
+    ``sup_slope`` are None for vector functions, which are read on ``vector``; ``cost`` is
+    set only when it was measured (:mod:`actviz.timing`)."""
+
+    spec: str
+    name: str
+    params: dict[str, Any]
+    range: Interval
+    saturation_threshold: float
+    output_range: Span | list[Span]
+    bounds: Any
+    f0: float | list[float] | None
+    df0: float | list[float] | None
+    monotonic: bool
+    smoothness: str
+    zero_centred: bool
+    lipschitz: float | None
+    sup_slope: float | None
+    max_gradient: MaxGradient
+    minima: tuple[tuple[float, float], ...]
+    saturation: tuple[Span, ...]
+    low_gradient: tuple[Span, ...]
+    dead: tuple[Span, ...]
+    kinks: tuple[float, ...]
+    jumps: tuple[float, ...]
+    gaussian: Gaussian | None
+    act: Activation = field(repr=False, compare=False)
+    """The function itself, with its flavor's parameters (for headers such as LaTeX's)."""
+    vector: str | None = None
+    cost: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as plain data (JSON-ready but for infinities, which stay floats)."""
+        spans = self.output_range if isinstance(self.output_range, list) else [
+            self.output_range]
+        return {
+            "spec": self.spec, "name": self.name, "params": self.params,
+            "range": list(self.range),
+            "output_range": [s.to_dict() for s in spans] if len(spans) > 1
+            else spans[0].to_dict(),
+            "bounds": self.bounds, "f0": self.f0,
+            "df0": self.df0, "monotonic": self.monotonic, "smoothness": self.smoothness,
+            "zero_centred": self.zero_centred, "lipschitz": self.lipschitz,
+            "sup_slope": self.sup_slope, "max_gradient": self.max_gradient.to_dict(),
+            "minima": [list(m) for m in self.minima],
+            "saturation": [iv.to_dict() for iv in self.saturation],
+            "low_gradient": [iv.to_dict() for iv in self.low_gradient],
+            "dead": [iv.to_dict() for iv in self.dead],
+            "kinks": list(self.kinks), "jumps": list(self.jumps),
+            "gaussian": asdict(self.gaussian) if self.gaussian is not None else None,
+            "vector": self.vector, "cost": self.cost,
+            "saturation_threshold": self.saturation_threshold,
+        }
+
+
+def properties(spec: str | Activation, range: Interval = DEFAULT_RANGE,
                saturation_threshold: float = 0.05, flavor: str = "torch",
-               measure_cost: bool = True) -> dict[str, Any]:
-    """What ``actviz compare`` reports of one function (DESIGN.md "Analysis", properties):
-    JSON-ready but for infinities, which stay floats."""
+               label: str | None = None) -> Properties:
+    """What ``actviz compare`` reports of one function; ``label`` is the spec to show
+    (default: the spec as given, or the activation's own)."""
     act = get(spec, flavor=flavor)
     result = analyze(act, range, saturation_threshold)
     vector = act.definition.vector
-    bounds = None if vector else [np.ravel(v).tolist() if act.definition.outputs > 1
-                                  else float(v) for v in act.limits[0]]
+    bounds = None if act.limits is None else [
+        np.ravel(v).tolist() if act.definition.outputs > 1 else float(v)
+        for v in act.limits[0]]
     f0, df0 = act.evaluate(np.array([0.0]), 1)
     stats = gaussian(act)
     if vector:
         values = act(np.linspace(*result.range, GRID))
-        spans = [(float(values.min()), float(values.max()))]
+        spans = [Span(float(values.min()), float(values.max()))]
     else:
-        spans = [output_range(act, result, int(k)) for k in np.arange(act.definition.outputs)]
-    return {
-        "spec": spec if isinstance(spec, str) else act.spec,
-        "name": act.name,
-        "params": act.params,
-        "range": list(result.range),
-        "output_range": list(spans[0]) if len(spans) == 1 else [list(s) for s in spans],
-        "bounds": bounds,
-        "f0": _scalar_or_list(f0[0]),
-        "df0": _scalar_or_list(df0[0]),
-        "monotonic": not result.non_monotonic,
-        "smoothness": smoothness(act),
-        "zero_centred": stats is not None and _zero(stats.mean),
-        "lipschitz": None if vector else lipschitz(act),
-        "max_gradient": {k: v for k, v in asdict(result.max_gradient).items()
-                         if k not in ("intervals", "approached")},
-        "minima": [list(m) for m in result.minima],
-        "saturation": [list(iv) for iv in result.saturation],
-        "dead": [list(iv) for iv in result.dead],
-        "kinks": list(result.kinks),
-        "gaussian": asdict(stats) if stats is not None else None,
-        "cost": cost(act) if measure_cost else None,
-    }
+        outputs = np.arange(act.definition.outputs).tolist()
+        spans = [output_range(act, result, k) for k in outputs]
+    if label is None:
+        label = spec if isinstance(spec, str) else act.spec
+    jumps = set(result.jumps)
+    return Properties(
+        spec=label, name=act.name, params=act.params, range=result.range,
+        saturation_threshold=result.saturation_threshold,
+        output_range=spans[0] if len(spans) == 1 else spans,
+        bounds=bounds, f0=None if vector else _scalar_or_list(f0[0]),
+        df0=None if vector else _scalar_or_list(df0[0]),
+        monotonic=monotonic(act, result), smoothness=smoothness(act),
+        zero_centred=stats is not None and _zero(stats.mean),
+        lipschitz=None if vector else lipschitz(act),
+        sup_slope=None if vector else sup_slope(act), max_gradient=result.max_gradient,
+        minima=result.minima, saturation=result.saturation,
+        low_gradient=result.low_gradient, dead=result.dead,
+        kinks=tuple(x for x in result.kinks if x not in jumps), jumps=result.jumps,
+        gaussian=stats, act=act, vector=result.vector,
+    )
 
 
 def _scalar_or_list(value: np.ndarray) -> float | list[float]:
@@ -503,9 +713,35 @@ class Difference:
         return asdict(self)
 
 
-def difference(a: str | Activation, b: str | Activation, range: Interval = (-5.0, 5.0),
-               flavor: str = "torch") -> Difference:
-    """Compare two element-wise functions on ``range``; see :class:`Difference`."""
+Gap = Callable[[np.ndarray | float, int], np.ndarray]
+
+
+def _largest(gap: Gap, xs: np.ndarray, order: int, kinks: list[float]) -> tuple[float, float]:
+    """max |g^(order)| with g the ``gap`` of two functions: the grid's largest, refined on
+    g^(order+1) = 0."""
+    values = np.abs(gap(xs, order))
+    i = int(np.argmax(values))
+    best, where = float(values[i]), float(xs[i])
+    sign = float(np.sign(gap(xs[i], order)[0]))
+
+    def rising(t: float) -> bool:
+        return bool(sign * gap(t, order + 1)[0] > 0)
+
+    for j in (i - 1, i):
+        if 0 <= j < len(xs) - 1:
+            lo, hi = float(xs[j]), float(xs[j + 1])
+            if rising(lo) and not rising(hi) and sign * gap(hi, order + 1)[0] < 0:
+                root = bisect(rising, lo, hi, kinks)  # |g| rises then falls: a peak inside
+                value = float(abs(gap(root, order)[0]))
+                if value > best:
+                    best, where = value, root
+    return best, where
+
+
+def difference(a: str | Activation, b: str | Activation, range: Interval = DEFAULT_RANGE,
+               flavor: str = "torch", labels: tuple[str, str] | None = None) -> Difference:
+    """Compare two element-wise functions on ``range``; see :class:`Difference`. ``labels``
+    name them (default: the specs as given)."""
     fa, fb = get(a, flavor=flavor), get(b, flavor=flavor)
     for act in (fa, fb):
         if act.definition.vector or act.definition.outputs > 1:
@@ -519,24 +755,6 @@ def difference(a: str | Activation, b: str | Activation, range: Interval = (-5.0
         x = np.atleast_1d(np.asarray(x, dtype=float))
         return fa.evaluate(x, order)[order] - fb.evaluate(x, order)[order]
 
-    def largest(order: int) -> tuple[float, float]:
-        """max |g^(order)| with g = f_A - f_B: the grid's largest, refined on g^(order+1)."""
-        values = np.abs(gap(xs, order))
-        i = int(np.argmax(values))
-        best, where = float(values[i]), float(xs[i])
-        for j in (i - 1, i):
-            if 0 <= j < len(xs) - 1:
-                lo_j, hi_j = float(xs[j]), float(xs[j + 1])
-                sign = np.sign(gap(xs[i], order)[0])
-                slope_lo, slope_hi = (sign * gap(t, order + 1)[0] for t in (lo_j, hi_j))
-                if slope_lo > 0 > slope_hi:  # |g| rises then falls: a peak inside
-                    root = bisect(lambda t, s=sign: s * gap(t, order + 1)[0] > 0, lo_j, hi_j,
-                                  kinks)
-                    value = float(abs(gap(root, order)[0]))
-                    if value > best:
-                        best, where = value, root
-        return best, where
-
     from scipy.integrate import quad
 
     signs = np.sign(gap(xs, 0))
@@ -545,9 +763,10 @@ def difference(a: str | Activation, b: str | Activation, range: Interval = (-5.0
     cuts = sorted({lo, hi, *kinks, *roots})
     area = math.fsum(quad(lambda t: abs(float(gap(t, 0)[0])), p, q, epsabs=1e-15,
                           epsrel=1e-12, limit=200)[0] for p, q in itertools.pairwise(cuts))
-    value, where = largest(0)
-    d_value, d_where = largest(1)
-    return Difference(a=fa.spec if not isinstance(a, str) else a,
-                      b=fb.spec if not isinstance(b, str) else b, range=(lo, hi),
+    value, where = _largest(gap, xs, 0, kinks)
+    d_value, d_where = _largest(gap, xs, 1, kinks)
+    if labels is None:
+        labels = (a if isinstance(a, str) else fa.spec, b if isinstance(b, str) else fb.spec)
+    return Difference(a=labels[0], b=labels[1], range=(lo, hi),
                       max_abs=value, max_abs_x=where, max_abs_derivative=d_value,
                       max_abs_derivative_x=d_where, mean_abs=area / (hi - lo))

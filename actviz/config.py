@@ -24,47 +24,18 @@ from typing import Any
 
 import yaml
 
+from ._numbers import param_text
 from ._suggest import suggestion
-from .catalog import FLAVORS, format_number, get
+from .catalog import get
 from .errors import ActvizError
-from .options import (
-    MAX_DPI,
-    MAX_INCHES,
-    MAX_NUM,
-    MAX_ROWS,
-    PLOT_FORMATS,
-    TABLE_EXTENSIONS,
-    TABLE_FORMATS,
-    PlotOptions,
-    check_count,
-    check_positive,
-    check_range,
-    check_step,
-    check_style,
-    check_threshold,
-    file_stem,
-    parse_sweep,
-    sample_points,
-    sweep_activations,
-)
+from .jobs import KINDS, JobKind
+from .options import Kind, Option, Options
 
-KINDS = ("plot", "table", "compare", "diff")
-FORMATS = {"plot": PLOT_FORMATS, "table": TABLE_FORMATS, "compare": TABLE_FORMATS,
-           "diff": ("text", "json")}
-OPTIONS = {
-    "plot": ("range", "num", "format", "layout", "derivative", "second_derivative",
-             "saturation_threshold", "no_annotations", "sweep", "style", "dpi", "size",
-             "title", "flavor"),
-    "table": ("range", "num", "step", "points", "format", "precision", "derivative",
-              "second_derivative", "flavor"),
-    "compare": ("range", "saturation_threshold", "format", "precision", "cost", "flavor"),
-    "diff": ("range", "format", "precision", "image", "flavor"),
-}
 JOB_KEYS = ("kind", "name", "functions")
 TOP_KEYS = ("output_dir", "defaults", "jobs")
 NAME = re.compile(r"[A-Za-z0-9_.-]+")
-EXTENSION = {**{fmt: fmt for fmt in PLOT_FORMATS},
-             **{fmt: ext for ext, fmt in TABLE_EXTENSIONS.items() if ext != "markdown"}}
+MAX_BYTES = 2**20
+"""The largest config file read (1 MB: the gallery of every function is 4 kB)."""
 
 
 class ConfigError(ActvizError):
@@ -82,7 +53,7 @@ class Job:
     kind: str
     stem: str
     functions: list[str]
-    options: dict[str, Any]
+    options: Options
     line: int
     path: str
     files: list[str] = field(default_factory=list)
@@ -206,23 +177,9 @@ def _choice(choices: tuple[str, ...]) -> Callable[[yaml.Node, str], str]:
     return check
 
 
-def _checked(convert: Callable, check: Callable) -> Callable[[yaml.Node, str], Any]:
-    def run(node: yaml.Node, where: str) -> Any:
-        value = convert(node, where)
-        try:
-            return check(value)
-        except ActvizError as exc:
-            raise _Problem(node, where, str(exc)) from None
-
-    return run
-
-
-def _sweep(node: yaml.Node, where: str) -> tuple[str, tuple[Any, ...]]:
+def _sweep(node: yaml.Node, where: str) -> Any:
     if isinstance(node, yaml.ScalarNode):
-        try:
-            return parse_sweep(_text(node, where))
-        except ActvizError as exc:
-            raise _Problem(node, where, str(exc)) from None
+        return _text(node, where)
     if not isinstance(node, yaml.MappingNode) or len(node.value) != 1:
         raise _Problem(node, where, "must be one parameter and its values, e.g. "
                                     "{alpha: [0.5, 1, 2]}")
@@ -238,34 +195,45 @@ def _points(node: yaml.Node, where: str) -> Any:
     return _text(node, where)
 
 
-def _num_for(kind: str) -> Callable[[yaml.Node, str], int]:
-    highest = MAX_NUM if kind == "plot" else MAX_ROWS
-    return _checked(_integer, lambda v: check_count(v, "num", 2, highest))
+READERS: dict[str, Callable[[yaml.Node, str], Any]] = {
+    "number": _number,
+    "integer": _integer,
+    "flag": _flag,
+    "text": _text,
+    "pair": lambda node, where: _numbers(node, where, 2),
+    "points": _points,
+    "sweep": _sweep,
+    "step": _number,
+}
+"""How a YAML node of each kind of option value is read (choices: :func:`_choice`)."""
 
 
-def _converters(kind: str) -> dict[str, Callable[[yaml.Node, str], Any]]:
-    return {
-        "range": _checked(lambda n, w: _numbers(n, w, 2), check_range),
-        "num": _num_for(kind),
-        "step": _checked(_number, lambda v: float(check_step(v))),
-        "points": _points,
-        "format": _choice(FORMATS[kind]),
-        "layout": _choice(("overlay", "grid")),
-        "derivative": _flag,
-        "second_derivative": _flag,
-        "no_annotations": _flag,
-        "cost": _flag,
-        "saturation_threshold": _checked(_number, check_threshold),
-        "sweep": _sweep,
-        "style": _checked(_text, check_style),
-        "dpi": _checked(_number, lambda v: check_positive(v, "dpi", MAX_DPI)),
-        "size": _checked(lambda n, w: _numbers(n, w, 2),
-                         lambda v: tuple(check_positive(x, "size", MAX_INCHES) for x in v)),
-        "title": _text,
-        "flavor": _choice(FLAVORS),
-        "precision": _checked(_integer, lambda v: check_count(v, "precision", 1, 17)),
-        "image": _choice(PLOT_FORMATS),
-    }
+def _read(option: Option, node: yaml.Node, where: str) -> Any:
+    """The value of ``option`` at ``node``, read and checked."""
+    kind: Kind = option.kind
+    read = _choice(kind.choices) if kind.name == "choice" else READERS[kind.name]
+    value = read(node, where)
+    try:
+        return option.convert(value)
+    except ActvizError as exc:
+        raise _Problem(node, where, str(exc)) from None
+
+
+def _yaml_options(kind: JobKind) -> dict[str, tuple[Option, bool]]:
+    """The YAML keys of a kind: each option's name, and its ``inverse`` key (True)."""
+    keys: dict[str, tuple[Option, bool]] = {}
+    for option in kind.command.yaml_options:
+        keys[option.name] = (option, False)
+        if option.inverse:
+            keys[option.inverse] = (option, True)
+    return keys
+
+
+def _read_key(kind: JobKind, key: str, node: yaml.Node, where: str) -> tuple[str, Any]:
+    """(option name, value) of the YAML key ``key`` of a ``kind`` job."""
+    option, inverse = _yaml_options(kind)[key]
+    value = _read(option, node, where)
+    return option.name, (not value) if inverse else value
 
 
 # --- the document -------------------------------------------------------------------------------
@@ -275,27 +243,7 @@ def _function(node: yaml.Node, where: str) -> str:
     if isinstance(node, yaml.ScalarNode):
         spec = _text(node, where)
     elif isinstance(node, yaml.MappingNode):
-        name, params = None, {}
-        for key, key_node, value in _items(node, where):
-            if key == "name":
-                name = _text(value, f"{where}.name")
-            elif key == "params":
-                if not isinstance(value, yaml.MappingNode):
-                    raise _Problem(value, f"{where}.params", "must be a mapping of parameter "
-                                                              "names to values")
-                for pname, _, pvalue in _items(value, f"{where}.params"):
-                    scalar = _scalar(pvalue)
-                    if isinstance(scalar, yaml.Node) or scalar is None:
-                        raise _Problem(pvalue, f"{where}.params.{pname}", "must be a number "
-                                                                          "or a word")
-                    params[pname] = scalar
-            else:
-                raise _Problem(key_node, where, f"unknown key '{key}' in a function entry; "
-                                                "use name and params")
-        if name is None:
-            raise _Problem(node, where, "a function entry needs a 'name'")
-        spec = name + (":" + ",".join(f"{k}={_param_text(v)}" for k, v in params.items())
-                       if params else "")
+        spec = _function_entry(node, where)
     else:
         raise _Problem(node, where, "must be a spec string or {name: ..., params: {...}}")
     try:
@@ -305,10 +253,33 @@ def _function(node: yaml.Node, where: str) -> str:
     return spec
 
 
-def _param_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return format_number(value) if isinstance(value, (int, float)) else str(value)
+def _function_entry(node: yaml.MappingNode, where: str) -> str:
+    """``{name: elu, params: {alpha: 0.5}}`` as ``elu:alpha=0.5``."""
+    name, params = None, {}
+    for key, key_node, value in _items(node, where):
+        if key == "name":
+            name = _text(value, f"{where}.name")
+        elif key == "params":
+            params = _params(value, f"{where}.params")
+        else:
+            raise _Problem(key_node, where, f"unknown key '{key}' in a function entry; "
+                                            "use name and params")
+    if name is None:
+        raise _Problem(node, where, "a function entry needs a 'name'")
+    return name + (":" + ",".join(f"{k}={param_text(v)}" for k, v in params.items())
+                   if params else "")
+
+
+def _params(node: yaml.Node, where: str) -> dict[str, Any]:
+    if not isinstance(node, yaml.MappingNode):
+        raise _Problem(node, where, "must be a mapping of parameter names to values")
+    params = {}
+    for pname, _, pvalue in _items(node, where):
+        scalar = _scalar(pvalue)
+        if isinstance(scalar, yaml.Node) or scalar is None:
+            raise _Problem(pvalue, f"{where}.{pname}", "must be a number or a word")
+        params[pname] = scalar
+    return params
 
 
 def load(path: str | Path, output_dir: str | Path | None = None) -> Config:
@@ -317,11 +288,18 @@ def load(path: str | Path, output_dir: str | Path | None = None) -> Config:
     anywhere; the file's must be a relative folder inside the current directory."""
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([f"{source}: cannot read: {exc}"]) from None
+    if len(data) > MAX_BYTES:
+        raise ConfigError([f"{source}: a config is at most {MAX_BYTES // 2**20} MB; this one "
+                           "is larger (split it into several files)"])
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        raise ConfigError([f"{source}: YAML nested too deeply to be a config"]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -383,6 +361,9 @@ def _output_dir(node: yaml.Node | None, problems: list[_Problem],
     except _Problem as problem:
         problems.append(problem)
         return Path("output")
+    if "\0" in text:
+        problems.append(_Problem(node, "output_dir", "must not contain a NUL character"))
+        return Path("output")
     folder = Path(text)
     inside = Path.cwd().resolve()
     target = (inside / folder).resolve()
@@ -393,7 +374,7 @@ def _output_dir(node: yaml.Node | None, problems: list[_Problem],
 
 
 def _defaults(node: yaml.Node | None, problems: list[_Problem]) -> dict[str, Any]:
-    """Checked defaults: for each key, its value per kind that takes it."""
+    """Checked defaults: for each key, its (option name, value) per kind that takes it."""
     if node is None:
         return {}
     if not isinstance(node, yaml.MappingNode):
@@ -408,14 +389,14 @@ def _defaults(node: yaml.Node | None, problems: list[_Problem]) -> dict[str, Any
         return {}
     for key, key_node, value in items:
         where = f"defaults.{key}"
-        kinds = [k for k in KINDS if key in OPTIONS[k]]
+        kinds = _kinds_taking(key)
         if not kinds:
             problems.append(_unknown_option(key_node, "defaults", key, None))
             continue
         per_kind, errors = {}, []
         for kind in kinds:
             try:
-                per_kind[kind] = _converters(kind)[key](value, where)
+                per_kind[kind] = _read_key(KINDS[kind], key, value, where)
             except _Problem as problem:
                 errors.append(problem)
         # A default format applies to the kinds it suits (png to plots, csv to tables); any
@@ -427,13 +408,22 @@ def _defaults(node: yaml.Node | None, problems: list[_Problem]) -> dict[str, Any
     return defaults
 
 
+def _kinds_taking(key: str) -> list[str]:
+    return [name for name, kind in KINDS.items() if key in _yaml_options(kind)]
+
+
 def _unknown_option(key_node: yaml.Node, where: str, key: str, kind: str | None) -> _Problem:
-    others = [k for k in KINDS if key in OPTIONS[k]]
+    if kind is not None and any(o.name == key and not o.yaml
+                                for o in KINDS[kind].command.options):
+        return _Problem(key_node, where, f"'{key}' is an option of the command line only; in "
+                                         "a config, 'name' and output_dir say where a job "
+                                         "writes")
+    others = _kinds_taking(key)
     if kind is not None and others:
         return _Problem(key_node, where, f"'{key}' is not an option of a {kind} job (it is of "
                                          f"{', '.join(others)})")
-    known = sorted({*JOB_KEYS, *(o for k in KINDS for o in OPTIONS[k])}
-                   if kind is None else {*JOB_KEYS, *OPTIONS[kind]})
+    kinds = KINDS.values() if kind is None else [KINDS[kind]]
+    known = sorted({*JOB_KEYS, *(o for k in kinds for o in _yaml_options(k))})
     return _Problem(key_node, where, f"unknown key '{key}'{_hint(key, known)}")
 
 
@@ -453,44 +443,60 @@ def _job(node: yaml.Node, where: str, defaults: dict[str, Any],
         problems.append(_Problem(node, where, f"missing 'kind' ({', '.join(KINDS)})"))
         return None
     try:
-        kind = _choice(KINDS)(entries["kind"][1], f"{where}.kind")
+        kind = KINDS[_choice(tuple(KINDS))(entries["kind"][1], f"{where}.kind")]
     except _Problem as problem:
         problems.append(problem)
         return None
-    options = {key: per_kind[kind] for key, per_kind in defaults.items() if kind in per_kind}
-    functions: list[str] = []
-    name = None
-    converters = _converters(kind)
-    for key, (key_node, value) in entries.items():
-        path = f"{where}.{key}"
-        try:
-            if key == "kind":
-                continue
-            if key == "name":
-                name = _text(value, path)
-                if not NAME.fullmatch(name) or ".." in name:
-                    raise _Problem(value, path, "must be a file stem of letters, digits, "
-                                                f"- _ and ., got '{name}'")
-            elif key == "functions":
-                functions = _functions(value, path, problems)
-            elif key in converters and key in OPTIONS[kind]:
-                options[key] = converters[key](value, path)
-            else:
-                problems.append(_unknown_option(key_node, where, key, kind))
-        except _Problem as problem:
-            problems.append(problem)
     if "functions" not in entries:
         problems.append(_Problem(node, where, "missing 'functions': a list of specs"))
+    given = dict(per_kind[kind.name] for per_kind in defaults.values()
+                 if kind.name in per_kind)
+    name, functions = _job_entries(kind, entries, where, given, problems)
     if len(problems) > found:
         return None
+    explicit = {option for key in entries if key in _yaml_options(kind)
+                for option in [_yaml_options(kind)[key][0].name]}
+    options = kind.command.filled(given, explicit)
     try:
-        _check_job(kind, functions, options)
+        kind.check(functions, options)
     except ActvizError as exc:
         problems.append(_Problem(entries["functions"][1], f"{where}.functions",
                                  _inline(str(exc))))
         return None
-    stem = name or _default_stem(kind, functions, options)
-    return Job(kind, stem, functions, options, _line(node), where, _files(kind, stem, options))
+    stem = name or kind.stem(functions, options)
+    return Job(kind.name, stem, functions, options, _line(node), where,
+               kind.files(stem, options))
+
+
+def _job_entries(kind: JobKind, entries: dict[str, tuple[yaml.Node, yaml.Node]], where: str,
+                 given: dict[str, Any], problems: list[_Problem]) -> tuple[str | None, list[str]]:
+    """Read a job's keys: its name and functions are returned, its options go to ``given``,
+    problems to ``problems``."""
+    name, functions = None, []
+    keys = _yaml_options(kind)
+    for key, (key_node, value) in entries.items():
+        path = f"{where}.{key}"
+        try:
+            if key == "name":
+                name = _stem(value, path)
+            elif key == "functions":
+                functions = _functions(value, path, problems)
+            elif key in keys:
+                option, converted = _read_key(kind, key, value, path)
+                given[option] = converted
+            elif key != "kind":
+                problems.append(_unknown_option(key_node, where, key, kind.name))
+        except _Problem as problem:
+            problems.append(problem)
+    return name, functions
+
+
+def _stem(node: yaml.Node, where: str) -> str:
+    name = _text(node, where)
+    if not NAME.fullmatch(name) or ".." in name:
+        raise _Problem(node, where, "must be a file stem of letters, digits, - _ and ., got "
+                                    f"'{name}'")
+    return name
 
 
 def _functions(node: yaml.Node, where: str, problems: list[_Problem]) -> list[str]:
@@ -503,56 +509,6 @@ def _functions(node: yaml.Node, where: str, problems: list[_Problem]) -> list[st
         except _Problem as problem:
             problems.append(problem)
     return specs
-
-
-def _check_job(kind: str, functions: list[str], options: dict[str, Any]) -> None:
-    """What only the whole job can tell: a sweep of one function, the row count of a table,
-    two element-wise functions for diff."""
-    flavor = options.get("flavor", "torch")
-    if kind == "plot":
-        plot_options(options)
-        if "sweep" in options:
-            if len(functions) != 1:
-                raise ActvizError("sweep works with one function; got " + " ".join(functions))
-            sweep_activations(functions[0], options["sweep"], flavor)
-    elif kind == "table":
-        sample_points(options.get("range", (-5.0, 5.0)), options.get("num"),
-                      options.get("step"), options.get("points"))
-    elif kind == "diff":
-        if len(functions) != 2:
-            raise ActvizError(f"diff compares exactly two functions, got {len(functions)}")
-        for spec in functions:
-            definition = get(spec, flavor=flavor).definition
-            if definition.vector or definition.outputs > 1:
-                raise ActvizError(f"diff compares functions of one input and one output; "
-                                  f"{definition.name} is not one")
-    for spec in functions:
-        get(spec, flavor=flavor)
-
-
-def plot_options(options: dict[str, Any]) -> PlotOptions:
-    """The checked figure options of a plot job."""
-    keys = {k: v for k, v in options.items() if k not in ("format", "no_annotations")}
-    return PlotOptions(annotations=not options.get("no_annotations", False), **keys)
-
-
-def _default_stem(kind: str, functions: list[str], options: dict[str, Any]) -> str:
-    """As the single command names its figure: ``relu_elu``; tables, comparisons and
-    differences get a prefix so that they do not collide with the figures."""
-    labels = list(functions)
-    if kind == "plot" and "sweep" in options:
-        name, values = options["sweep"]
-        labels.append(f"{name}=" + ",".join(_param_text(v) for v in values))
-    stem = file_stem(labels)
-    return stem if kind == "plot" else f"{kind}_{stem}"
-
-
-def _files(kind: str, stem: str, options: dict[str, Any]) -> list[str]:
-    default = {"plot": "png"}.get(kind, "text")
-    files = [f"{stem}.{EXTENSION[options.get('format', default)]}"]
-    if kind == "diff" and "image" in options:
-        files.append(f"{stem}.{options['image']}")
-    return files
 
 
 def _unique_files(jobs: list[Job], problems: list[_Problem]) -> None:

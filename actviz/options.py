@@ -1,301 +1,401 @@
-"""Checks of the options shared by the commands, the Python API and batch configs, in one
-place so that ``--range 5 -5``, ``range=(5, -5)`` and ``range: [5, -5]`` get the same
-message."""
+"""Every option of every command, declared once.
+
+An :class:`Option` says its name, type, default, check and help (with an example). From these
+declarations come the click options of the command line (:mod:`actviz.cli`), the keys of a
+YAML job and their validation (:mod:`actviz.config`), the defaults of a batch job, and the
+keyword arguments of the Python API (``actviz.plot(range=..., num=...)``). Adding an option to
+a command, to YAML and to the API is one declaration here plus the code that uses it.
+
+No click and no YAML here: the types below are descriptions that those modules read.
+"""
 
 from __future__ import annotations
 
-import math
-import re
-from collections.abc import Sequence
+import inspect
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any
 
-import numpy as np
+from ._suggest import did_you_mean
+from .catalog import FLAVORS
+from .checks import (
+    DEFAULT_RANGE,
+    check_count,
+    check_dpi,
+    check_output,
+    check_path,
+    check_plot_num,
+    check_precision,
+    check_range,
+    check_size,
+    check_step,
+    check_style,
+    check_sweep,
+    check_table_num,
+    check_threshold,
+    check_title,
+)
+from .errors import ParameterError
+from .paths import FIGURE_FORMATS
+from .writers import EXTENSIONS, FORMATS
 
-from .catalog import Activation, format_number, get, parse_spec
-from .catalog._core import normalize
-from .errors import OutputError, ParameterError
-
-PLOT_FORMATS = ("png", "svg", "pdf")
-TABLE_FORMATS = ("text", "csv", "markdown", "latex", "json")
-TABLE_EXTENSIONS = {"txt": "text", "csv": "csv", "md": "markdown", "markdown": "markdown",
-                    "tex": "latex", "json": "json"}
-"""File extensions of the table formats, where they differ from the format's name."""
-MAX_NUM = 10**7
-MAX_ROWS = 10**6
-MAX_DPI = 2400
-MAX_INCHES = 100.0
-
-
-def _number(value: Any, what: str) -> float:
-    if isinstance(value, bool):
-        raise ParameterError(f"{what} must be a number, got {value!r}")
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise ParameterError(f"{what} must be a number, got {value!r}") from None
-
-
-def check_range(value: Any) -> tuple[float, float]:
-    """``(min, max)``: two finite numbers, min below max."""
-    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) or len(value) != 2:
-        raise ParameterError(f"range must be two numbers MIN MAX, got {value!r}")
-    lo, hi = (_number(v, "range") for v in value)
-    if not (math.isfinite(lo) and math.isfinite(hi)):
-        raise ParameterError(
-            f"range must be finite, got {format_number(lo)} {format_number(hi)}"
-        )
-    if lo >= hi:
-        raise ParameterError(
-            f"range MIN must be below MAX, got {format_number(lo)} {format_number(hi)}"
-        )
-    return lo, hi
+# --- value types --------------------------------------------------------------------------------
 
 
-def check_count(value: Any, what: str, lowest: int, highest: int) -> int:
-    """An integer in [lowest, highest]."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        number = _number(value, what)
-        if not number.is_integer():
-            raise ParameterError(f"{what} must be a whole number, got {value!r}")
-        value = int(number)
-    if not lowest <= value <= highest:
-        raise ParameterError(f"{what} must be between {lowest} and {highest}, got {value}")
-    return value
+@dataclass(frozen=True)
+class Kind:
+    """The type of an option's value, as both the command line and YAML read it."""
+
+    name: str
+    """number, integer, flag, text, choice, pair, points, sweep or step."""
+    choices: tuple[str, ...] = ()
 
 
-def check_threshold(value: Any) -> float:
-    """The saturation threshold tau: finite and >= 0."""
-    tau = _number(value, "saturation threshold")
-    if not math.isfinite(tau) or tau < 0:
-        raise ParameterError(f"saturation threshold must be >= 0, got {format_number(tau)}")
-    return tau
+NUMBER = Kind("number")
+INTEGER = Kind("integer")
+FLAG = Kind("flag")
+TEXT = Kind("text")
+PAIR = Kind("pair")
+"""Two numbers: ``--range -3 3`` and ``range: [-3, 3]``."""
+POINTS = Kind("points")
+"""``--points -1,0,2`` and ``points: [-1, 0, 2]`` (or the same text)."""
+SWEEP = Kind("sweep")
+"""``--sweep alpha=0.5,1,2`` and ``sweep: {alpha: [0.5, 1, 2]}`` (or the same text)."""
+STEP = Kind("step")
+"""A number read as a decimal: ``--step 0.1``, ``step: 0.1``."""
 
 
-def check_positive(value: Any, what: str, highest: float) -> float:
-    number = _number(value, what)
-    if not (0 < number <= highest):
-        raise ParameterError(f"{what} must be > 0 and <= {format_number(highest)}, "
-                             f"got {format_number(number)}")
-    return number
+def choice(*choices: str) -> Kind:
+    return Kind("choice", tuple(choices))
 
 
-def parse_sweep(text: str) -> tuple[str, tuple[str, ...]]:
-    """``alpha=0.5,1,2`` -> ``("alpha", ("0.5", "1", "2"))``."""
-    name, equals, rest = text.partition("=")
-    values = tuple(v.strip() for v in rest.split(",")) if equals else ()
-    if not name.strip() or not values or not all(values):
-        raise ParameterError(f"sweep must be PARAM=V1,V2,..., got '{text}'")
-    return name.strip(), values
+# --- options ------------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Option:
+    """One option: its name is the keyword argument, the YAML key and, with '-' for '_', the
+    long flag. ``check`` converts and checks a value (raising :class:`ParameterError`);
+    ``cli``/``yaml`` say where the option exists; ``short`` is a one-letter flag; a
+    ``negatable`` flag has a ``--no-`` form; ``inverse`` names a YAML key that sets the
+    opposite (``no_annotations: true``)."""
 
-def sweep_activations(spec: str, sweep: tuple[str, Sequence[Any]],
-                      flavor: str = "torch") -> list[tuple[str, Activation]]:
-    """One (label, activation) per swept value: ``("alpha=0.5", elu(alpha=0.5))``, ..."""
-    name, values = normalize(sweep[0]), sweep[1]
-    base = get(spec, flavor=flavor)
-    if base.definition.param(name) is None:
-        get(spec, flavor=flavor, **{name: values[0]})  # raises the catalog's own message
-    if name in parse_spec(spec)[1]:
-        raise ParameterError(f"{name} is both set in '{spec}' and swept")
-    result = []
-    for value in values:
-        act = get(spec, flavor=flavor, **{name: value})
-        shown = value if isinstance(value, str) else format_number(value)
-        result.append((f"{name}={shown}", act))
-    return result
-
-
-def file_stem(labels: Sequence[str]) -> str:
-    """A file-safe stem from specs: ``relu elu`` -> ``relu_elu``, ``elu:alpha=0.5`` ->
-    ``elu_alpha-0.5``."""
-    parts = []
-    for label in labels:
-        text = label.strip().lower().replace(":", "_").replace("=", "-").replace(",", "_")
-        parts.append(re.sub(r"[^a-z0-9._-]+", "-", text).strip("-."))
-    stem = "_".join(p for p in parts if p) or "actviz"
-    if len(stem) > 120:
-        import hashlib
-
-        digest = hashlib.sha1(stem.encode()).hexdigest()[:8]
-        stem = f"{stem[:100]}-{digest}"
-    return stem
-
-
-def output_format(path: str | Path | None, fmt: str | None, choices: Sequence[str],
-                  default: str, extensions: dict[str, str] | None = None) -> str:
-    """The format: ``fmt`` if given, else from the extension of ``path``, else ``default``.
-
-    ``extensions`` maps file extensions to formats where they differ (``.md`` -> markdown).
-    """
-    if fmt is not None:
-        fmt = fmt.lower()
-        if fmt not in choices:
-            raise ParameterError(f"unknown format '{fmt}'; choose one of {', '.join(choices)}")
-        return fmt
-    if path is None:
-        return default
-    ext = Path(path).suffix.lower().lstrip(".")
-    if not ext:
-        return default
-    fmt = (extensions or {}).get(ext, ext)
-    if fmt not in choices:
-        raise ParameterError(
-            f"cannot tell the format from the extension '.{ext}' of {path}; "
-            f"use one of {', '.join('.' + c for c in choices)} or give --format"
-        )
-    return fmt
-
-
-OUTPUT_DIR = Path("output")
-
-
-def writable_path(path: str | Path) -> Path:
-    """``path``, after checking that no folder on the way to it is a file."""
-    path = Path(path)
-    for parent in path.parents:
-        if parent.exists() and not parent.is_dir():
-            raise OutputError(f"cannot write {path}: {parent} is a file, not a folder")
-    if path.is_dir():
-        raise OutputError(f"cannot write {path}: it is a folder")
-    return path
-
-
-def writable_folder(folder: str | Path) -> Path:
-    """``folder``, after checking that neither it nor a folder above it is a file."""
-    folder = Path(folder)
-    for path in (folder, *folder.parents):
-        if path.exists() and not path.is_dir():
-            raise OutputError(f"cannot write into {folder}: {path} is a file, not a folder")
-    return folder
-
-
-def figure_target(labels: Sequence[str], output: str | Path | None,
-                  fmt: str | None) -> tuple[Path, str]:
-    """Where a figure goes and in which format: ``-o`` as given (its extension names the
-    format unless ``fmt`` does), else ``output/<labels joined by _>.<format>``."""
-    fmt = output_format(output, fmt, PLOT_FORMATS, "png")
-    if output is None:
-        return writable_path(OUTPUT_DIR / f"{file_stem(labels)}.{fmt}"), fmt
-    path = Path(output)
-    if not path.suffix:
-        path = path.with_suffix(f".{fmt}")
-    return writable_path(path), fmt
-
-
-def available_styles() -> list[str]:
-    """matplotlib's style names (imports matplotlib, not pyplot)."""
-    import matplotlib.style
-
-    return sorted({*matplotlib.style.available, "default", "classic"})
-
-
-def check_style(style: str) -> str:
-    styles = available_styles()
-    if style not in styles:
-        from ._suggest import did_you_mean
-
-        hint = did_you_mean(style, styles) or " See matplotlib.style.available."
-        raise ParameterError(f"unknown matplotlib style '{style}'.{hint}")
-    return style
-
-
-@dataclass
-class PlotOptions:
-    """Checked options of a figure (see :func:`actviz.render.plot`)."""
-
-    range: tuple[float, float] = (-5.0, 5.0)
-    num: int = 1001
-    layout: str = "overlay"
-    derivative: bool = True
-    second_derivative: bool = False
-    saturation_threshold: float = 0.05
-    annotations: bool = True
-    sweep: tuple[str, tuple[Any, ...]] | None = None
-    style: str | None = None
-    dpi: float = 150.0
-    size: tuple[float, float] | None = None
-    title: str | None = None
-    flavor: str = "torch"
-
-    def __post_init__(self) -> None:
-        self.range = check_range(self.range)
-        self.num = check_count(self.num, "num", 2, MAX_NUM)
-        if self.layout not in ("overlay", "grid"):
-            raise ParameterError(f"layout must be overlay or grid, got '{self.layout}'")
-        self.saturation_threshold = check_threshold(self.saturation_threshold)
-        if isinstance(self.sweep, str):
-            self.sweep = parse_sweep(self.sweep)
-        elif self.sweep is not None:
-            name, values = self.sweep
-            if isinstance(values, (str, bytes)) or not values:
-                raise ParameterError(f"sweep of {name} needs a list of values")
-            self.sweep = (name, tuple(values))
-        if self.style is not None:
-            check_style(self.style)
-        self.dpi = check_positive(self.dpi, "dpi", MAX_DPI)
-        if self.size is not None:
-            if len(self.size) != 2:
-                raise ParameterError(f"size must be WIDTH HEIGHT in inches, got {self.size!r}")
-            self.size = tuple(check_positive(v, "size", MAX_INCHES) for v in self.size)
+    name: str
+    kind: Kind
+    default: Any
+    help: str
+    check: Callable[[Any], Any] | None = None
+    short: str | None = None
+    metavar: str | None = None
+    negatable: bool = False
+    inverse: str | None = None
+    cli: bool = True
+    yaml: bool = True
 
     @property
-    def orders(self) -> list[int]:
-        return [0] + [1] * self.derivative + [2] * self.second_derivative
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    def convert(self, value: Any) -> Any:
+        """``value`` checked against its kind, then by ``check``; None stays None (not
+        given)."""
+        if value is None:
+            return value
+        kind = self.kind.name
+        if kind == "choice":
+            if not isinstance(value, str) or value.lower() not in self.kind.choices:
+                raise ParameterError(f"{self.name} must be one of "
+                                     f"{', '.join(self.kind.choices)}, got {value!r}")
+            value = value.lower()
+        elif kind == "flag" and not isinstance(value, bool):
+            raise ParameterError(f"{self.name} must be True or False, got {value!r}")
+        elif kind == "text" and not isinstance(value, str):
+            raise ParameterError(f"{self.name} must be text, got {value!r}")
+        return value if self.check is None else self.check(value)
 
 
-# --- the x column of a value table -------------------------------------------------------------
+@dataclass(frozen=True)
+class Command:
+    """A command's declaration: its options, its one-line summary and its help text."""
 
-def _decimal(value: Any, what: str) -> Decimal:
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ParameterError(f"{what} must be numbers, got '{value}'") from None
-    if not number.is_finite():
-        raise ParameterError(f"{what} must be finite, got '{value}'")
-    return number
+    name: str
+    summary: str
+    help: str
+    options: tuple[Option, ...]
+    arguments: tuple[str, ...] = ()
+    """click argument declarations, e.g. ``specs...`` or ``a``, ``b``."""
 
+    def option(self, name: str) -> Option:
+        for option in self.options:
+            if option.name == name:
+                return option
+        raise KeyError(name)
 
-def sample_points(range: tuple[float, float] = (-5.0, 5.0),
-                  num: int | None = None, step: float | str | None = None,
-                  points: str | Sequence[Any] | None = None) -> np.ndarray:
-    """The x column: ``num`` evenly spaced points (default 11), every ``step`` from the start
-    (the end included when a step lands on it), or the given ``points``. Steps are counted in
-    decimal, so ``step=0.1`` gives 0.3, not 0.30000000000000004."""
-    chosen = [name for name, value in (("num", num), ("step", step), ("points", points))
-              if value is not None]
-    if len(chosen) > 1:
-        raise ParameterError(f"give one of num, step and points, not {' and '.join(chosen)}")
-    if points is not None:
-        items = points.split(",") if isinstance(points, str) else list(points)
-        values = [float(_decimal(item, "points")) for item in items]
-        if not values:
-            raise ParameterError("points must list at least one number")
-        _check_rows(len(values))
-        return np.array(values, dtype=float)
-    lo, hi = check_range(range)
-    start, end = _decimal(repr(lo), "range"), _decimal(repr(hi), "range")
-    if step is not None:
-        size = check_step(step)
-        count = int((end - start) / size) + 1
-        _check_rows(count)
-        return np.array([float(start + i * size) for i in np.arange(count).tolist()])
-    count = check_count(11 if num is None else num, "num", 2, MAX_ROWS)
-    width = (end - start) / (count - 1)
-    return np.array([float(start + i * width) for i in np.arange(count).tolist()])
+    @property
+    def yaml_options(self) -> tuple[Option, ...]:
+        return tuple(o for o in self.options if o.yaml)
 
+    def resolve(self, given: Mapping[str, Any], *, only: tuple[Option, ...] | None = None,
+                ) -> Options:
+        """Every option of ``only`` (default: all) with the given values checked and the
+        others at their defaults; an unknown name is a :class:`ParameterError`."""
+        options = self.options if only is None else only
+        known = {o.name: o for o in options}
+        for name in given:
+            if name not in known:
+                hint = did_you_mean(name, known)
+                raise ParameterError(f"{self.name} has no option '{name}'.{hint} It takes: "
+                                     + ", ".join(known))
+        return Options({name: o.convert(given[name]) if name in given else o.default
+                        for name, o in known.items()}, explicit=given)
 
-def check_step(step: Any) -> Decimal:
-    """The step of a table's x column, as a decimal: a finite number > 0."""
-    size = _decimal(step, "step")
-    if size <= 0:
-        raise ParameterError(f"step must be > 0, got {format_number(float(size))}")
-    return size
+    def filled(self, given: Mapping[str, Any], explicit: Iterable[str] = ()) -> Options:
+        """Every option, with the ``given`` values (already checked) and the defaults;
+        ``explicit`` names the options set where the job itself is written."""
+        return Options({o.name: given.get(o.name, o.default) for o in self.options},
+                       explicit=explicit)
 
 
-def _check_rows(count: int) -> None:
-    if count > MAX_ROWS:
-        raise ParameterError(f"the table would have {count} rows; at most {MAX_ROWS} "
-                             "are written")
+class Options(dict):
+    """Resolved option values, read as attributes: ``opts.range``. ``explicit`` holds the
+    names the user set for this one command or job (not defaults), for checks of options
+    that exclude each other (--points and --range)."""
+
+    def __init__(self, values: Mapping[str, Any], explicit: Iterable[str] = ()):
+        super().__init__(values)
+        self.explicit = frozenset(explicit)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return Options, (dict(self), self.explicit)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _help(text: str, *examples: str) -> str:
+    """A command's help: its text, then its examples (kept as they are by click)."""
+    return (inspect.cleandoc(text) + "\n\n\b\nExamples:\n"
+            + "\n".join(f"  {line}" for line in examples))
+
+
+# Options that several commands share.
+
+RANGE = Option("range", PAIR, DEFAULT_RANGE, "The interval of x. Example: --range -10 10",
+               check=check_range, metavar="MIN MAX")
+FLAVOR = Option("flavor", choice(*FLAVORS), "torch",
+                "Whose defaults to use where frameworks differ (leaky_relu slope 0.2 in "
+                "keras, tanh gelu in jax). Example: --flavor keras")
+SATURATION = Option("saturation_threshold", NUMBER, 0.05,
+                    "Saturation is where |f'| < T. Example: --saturation-threshold 0.01",
+                    check=check_threshold)
+DERIVATIVE = Option("derivative", FLAG, True, "Draw the f' panel. Example: --no-derivative",
+                    negatable=True)
+SECOND = Option("second_derivative", FLAG, False,
+                "Also draw f''. Example: --second-derivative")
+PRECISION = Option("precision", INTEGER, None,
+                   "Significant digits (default 6 in text, Markdown and LaTeX; CSV and JSON "
+                   "carry every digit). Example: -p 3", check=check_precision, short="-p")
+TABLE_FORMAT = Option(
+    "format", choice(*FORMATS), None,
+    f"{', '.join(FORMATS[:-1])} or {FORMATS[-1]} (default: from the -o extension "
+    f"{' '.join('.' + ext for ext, fmt in EXTENSIONS.items() if ext != fmt)}, else text). "
+    "Example: -f markdown", short="-f")
+
+# plot
+
+FIGURE_OPTIONS = (
+    RANGE,
+    Option("num", INTEGER, 1001, "Points sampled on the range; kinks are added exactly. "
+           "Example: --num 4001", check=check_plot_num),
+    Option("layout", choice("overlay", "grid"), "overlay",
+           "overlay: all functions in each panel; grid: one column per function, f above f'. "
+           "Example: --layout grid"),
+    DERIVATIVE,
+    SECOND,
+    SATURATION,
+    Option("annotations", FLAG, True, "Regions, markers and labels; --no-annotations draws "
+           "plain curves. Example: --no-annotations", negatable=True,
+           inverse="no_annotations"),
+    Option("sweep", SWEEP, None, "One curve per parameter value, of one function. Example: "
+           "--sweep alpha=0.5,1,2", check=check_sweep, metavar="PARAM=V1,V2,..."),
+    Option("style", TEXT, None, "Any matplotlib style. Example: --style seaborn-v0_8-paper",
+           check=check_style),
+    Option("dpi", NUMBER, 150.0, "Resolution of PNG output. Example: --dpi 300",
+           check=check_dpi),
+    Option("size", PAIR, None, "Figure size in inches. Example: --size 8 3", check=check_size,
+           metavar="W H"),
+    Option("title", TEXT, None, "Figure title instead of the formula. Example: --title 'ReLU'",
+           check=check_title),
+    FLAVOR,
+)
+"""What a figure is drawn with: the options of :func:`actviz.plot`."""
+
+FIGURE_FORMAT = Option(
+    "format", choice(*FIGURE_FORMATS), None,
+    "png, svg or pdf (default: from the -o extension, else png). Example: --format pdf",
+    short="-f")
+
+PLOT = Command(
+    "plot", "Annotated figure of f and f' (and f'').",
+    _help("""Draw f and f' of each SPEC side by side, with saturation regions, dead zones, the
+    steepest point, minima and kinks marked, and write the figure.
+
+    SPEC is a name with optional parameters (NAME:KEY=VALUE,...). The file goes to
+    output/<specs joined by _>.png unless -o says otherwise; its path is printed.
+    """, "actviz plot relu elu",
+                    "actviz plot gelu silu mish --second-derivative -o smooth.pdf",
+                    "actviz plot relu6 hardtanh softshrink --layout grid",
+                    "actviz plot elu --sweep alpha=0.5,1,2"),
+    (*FIGURE_OPTIONS,
+     Option("output", TEXT, None, "File to write; its extension picks the format. "
+            "Example: -o figs/elu.svg", short="-o", yaml=False, check=check_output),
+     FIGURE_FORMAT),
+    arguments=("specs...",),
+)
+
+# table
+
+TABLE = Command(
+    "table", "Values of f, f' (and f'') on a range, in five formats.",
+    _help("""Tabulate x, then for each SPEC its value and derivative: columns x, SPEC, SPEC'.
+    """, "actviz table sigmoid --range -5 5",
+                    "actviz table relu elu --step 0.5 -f markdown",
+                    "actviz table gelu gelu:approximate=tanh --points -3,-1,0,1,3 -o gelu.csv",
+                    "actviz table tanh --second-derivative -f latex -o tanh.tex"),
+    (
+        RANGE,
+        Option("num", INTEGER, None, "Evenly spaced points on the range (default 11). "
+               "Example: --num 21", check=check_table_num),
+        Option("step", STEP, None, "A point every STEP from MIN, MAX included when a step "
+               "lands on it. Example: --step 0.1", check=check_step),
+        Option("points", POINTS, None, "These x values instead of a range. "
+               "Example: --points -1,0,0.5,2", metavar="X1,X2,..."),
+        TABLE_FORMAT,
+        PRECISION,
+        Option("output", TEXT, None, "Write to this file instead of the terminal. "
+               "Example: -o table.csv", short="-o", yaml=False, check=check_output),
+        Option("derivative", FLAG, True, "Add the f' column. Example: --no-derivative",
+               negatable=True),
+        Option("second_derivative", FLAG, False,
+               "Add the f'' column. Example: --second-derivative"),
+        FLAVOR,
+    ),
+    arguments=("specs...",),
+)
+
+# compare
+
+COMPARE = Command(
+    "compare", "Computed properties of functions, side by side.",
+    _help("""Compare what each SPEC is: output range and bounds, f(0), f'(0), monotonic,
+    smoothness, zero-centred, Lipschitz constant, steepest point, minima, saturation, dead
+    zones, kinks, statistics under a standard normal input (mean, variance, E[f'^2], the
+    variance-preserving gain) and, with --cost, the time of f and f' relative to relu.
+    """, "actviz compare relu gelu silu",
+                    "actviz compare relu leaky_relu elu selu -f markdown",
+                    "actviz compare sigmoid tanh --range -10 10 -f json -o props.json"),
+    (
+        RANGE,
+        SATURATION,
+        TABLE_FORMAT,
+        PRECISION,
+        Option("output", TEXT, None, "Write to this file instead of the terminal. "
+               "Example: -o props.md", short="-o", yaml=False, check=check_output),
+        Option("cost", FLAG, False, "Also measure the time of f and f' relative to relu on "
+               "this machine (it varies from run to run). Example: --cost", negatable=True),
+        FLAVOR,
+    ),
+    arguments=("specs...",),
+)
+
+# diff
+
+DIFF = Command(
+    "diff", "How far two definitions of a function drift apart.",
+    _help("""Print the largest |f_A - f_B| and |f'_A - f'_B| on the range, where they occur, and
+    the mean |f_A - f_B|.
+    """, "actviz diff gelu gelu:approximate=tanh",
+                    "actviz diff gelu quick_gelu --range -8 8 -f json",
+                    "actviz diff silu swish:beta=1.5 -o silu-vs-swish.png"),
+    (
+        RANGE,
+        Option("format", choice(*FORMATS), None, "Output format (default text). "
+               "Example: -f json", short="-f"),
+        PRECISION,
+        Option("output", TEXT, None, "Also draw f_A - f_B and f'_A - f'_B, maxima marked, to "
+               "this image (.png, .svg, .pdf). Example: -o gelu-diff.png", short="-o",
+               yaml=False, check=check_output),
+        Option("image", choice(*FIGURE_FORMATS), None, "In a batch job: also draw the "
+               "difference as an image of this format. Example: image: svg", cli=False),
+        FLAVOR,
+    ),
+    arguments=("a", "b"),
+)
+
+JOB_COMMANDS = (PLOT, TABLE, COMPARE, DIFF)
+"""The commands that are also kinds of batch job."""
+
+# batch, list, info
+
+BATCH = Command(
+    "batch", "Many figures and tables from one YAML file, in parallel.",
+    _help("""Run every job of a YAML config: figures, tables, comparisons, differences. The whole
+    file is checked first (every problem reported with its line; nothing runs if there is
+    one), then the jobs run in parallel; files appear whole or not at all.
+    """, "actviz batch configs/gallery.yaml",
+                    "actviz batch configs/paper-figures.yaml --output-dir paper/figures",
+                    "actviz batch configs/relu-family.yaml --dry-run"),
+    (
+        Option("jobs", INTEGER, None, "Worker processes (default: one per CPU; 1 runs the "
+               "jobs in this process). Example: --jobs 2", short="-j", yaml=False,
+               check=lambda v: check_count(v, "jobs", 1, 512)),
+        Option("output_dir", TEXT, None, "Write here instead of the config's output_dir; may "
+               "be anywhere. Example: --output-dir build/figures", yaml=False,
+               check=lambda value: check_path(value, "--output-dir")),
+        Option("quiet", FLAG, False, "Print only errors. Example: --quiet", short="-q",
+               yaml=False),
+        Option("fail_fast", FLAG, False, "Stop at the first failed job. Example: --fail-fast",
+               yaml=False),
+        Option("dry_run", FLAG, False, "Check the config and list the files it would write. "
+               "Example: --dry-run", yaml=False),
+    ),
+    arguments=("config",),
+)
+
+
+INFO_FORMAT = Option("format", choice("text", "json"), "text",
+                     "Output format. Example: --format json", short="-f", yaml=False)
+
+LIST = Command(
+    "list", "Every activation function, its family and parameters.",
+    _help("""List every activation function: name, family, parameters and aliases.
+    """, "actviz list", "actviz list --format json"),
+    (INFO_FORMAT,),
+)
+
+INFO = Command(
+    "info", "Formulas, parameters, kinks and limits of one function.",
+    _help("""Show the formulas of f and f', parameters, kinks and the derivative there, limits,
+    and the reference of one activation function.
+
+    SPEC is a name or alias, optionally with parameters: NAME:KEY=VALUE[,KEY=VALUE...].
+    """, "actviz info relu", "actviz info leaky_relu:negative_slope=0.2",
+                    "actviz info gelu --flavor jax --format json"),
+    (FLAVOR, INFO_FORMAT),
+    arguments=("spec",),
+)
+
+COMMANDS = (PLOT, TABLE, COMPARE, DIFF, BATCH, LIST, INFO)
+
+
+def figure_options(given: Mapping[str, Any]) -> Options:
+    """The figure options of :func:`actviz.plot`, checked, defaults filled in."""
+    return PLOT.resolve(given, only=FIGURE_OPTIONS)
+
+
+def orders(opts: Mapping[str, Any]) -> list[int]:
+    """The derivative orders a figure or table shows: 0, then 1 and 2 as asked."""
+    return [0] + [1] * bool(opts["derivative"]) + [2] * bool(opts["second_derivative"])
+

@@ -8,6 +8,7 @@ their analyses), drawing second (functions that receive an ``Axes``).
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -29,18 +30,20 @@ from matplotlib.text import Annotation
 from matplotlib.transforms import Bbox, IdentityTransform
 
 from ._files import write_atomically
-from .analysis import Analysis, analyze
-from .catalog import Activation, get
+from ._numbers import label_number
+from .analysis import Analysis, Difference, analyze
+from .catalog import Activation, Named, resolve_specs, sweep
+from .checks import MAX_NUM, check_canvas
 from .errors import ParameterError
-from .options import PLOT_FORMATS, PlotOptions, sweep_activations
+from .options import Options, figure_options, orders
+from .paths import FIGURE_FORMATS
 
 # Okabe & Ito's colour-blind-safe palette, most distinct first (yellow last: faint on white).
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
            "#F0E442")
 PRIMES = ("", "\u2032", "\u2033")  # f, f′, f″
-MINUS = "\u2212"
 
-HOUSE_STYLE = {
+HOUSE_STYLE: Any = {
     "font.size": 9.0,
     "axes.titlesize": 10.0,
     "axes.labelsize": 9.0,
@@ -55,7 +58,7 @@ HOUSE_STYLE = {
     "figure.dpi": 100.0,
 }
 
-SAVE_STYLE = {
+SAVE_STYLE: Any = {
     "svg.hashsalt": "actviz",  # fixed ids: the same figure gives the same SVG bytes
     "svg.fonttype": "path",
     "pdf.fonttype": 42,  # TrueType fonts in PDFs, as journals ask
@@ -80,31 +83,34 @@ class Series:
     color: str
     spec: str = ""
     output: int | None = None
-    linestyle: str = "-"
+    linestyle: Any = "-"
     analysis: Analysis | None = None
     vector: bool = False
     data: list[np.ndarray] = field(default_factory=list)  # f, f', f'' on the grid
+    xs: np.ndarray = field(default_factory=lambda: np.empty(0))  # the grid
 
     def pick(self, values: np.ndarray) -> np.ndarray:
         return values if self.output is None else values[..., self.output]
 
 
-def prepare(specs: Sequence[str], options: PlotOptions) -> tuple[list[Series], np.ndarray]:
+def prepare(specs: Sequence[str | Activation | Named],
+            options: Options) -> tuple[list[Series], np.ndarray]:
     """The curves of a figure, evaluated on the sample points, with their analyses; and the
     sample points."""
     if not specs:
         raise ParameterError("no function to plot; give at least one SPEC")
     if options.sweep is not None:
-        if len(specs) != 1:
-            raise ParameterError("--sweep works with one function; got " + " ".join(specs))
-        members = sweep_activations(specs[0], options.sweep, options.flavor)
+        if len(specs) != 1 or not isinstance(specs[0], str):
+            raise ParameterError("sweep works with one function; got "
+                                 + " ".join(map(str, specs)))
+        members = sweep(specs[0], options.sweep, options.flavor)
         ramp = colormaps["viridis"]
         count = max(len(members) - 1, 1)
-        series = [Series(label, act, _hex(ramp(0.05 + 0.8 * i / count)), specs[0])
-                  for i, (label, act) in enumerate(members)]
+        series = [Series(m.label, m.act, _hex(ramp(0.05 + 0.8 * i / count)), specs[0])
+                  for i, m in enumerate(members)]
     else:
-        series = [Series(spec, get(spec, flavor=options.flavor), PALETTE[i % len(PALETTE)],
-                         spec) for i, spec in enumerate(specs)]
+        series = [Series(m.label, m.act, PALETTE[i % len(PALETTE)], m.label)
+                  for i, m in enumerate(resolve_specs(specs, options.flavor))]
     expanded = []
     for s in series:
         if s.act.definition.outputs > 1:
@@ -114,8 +120,13 @@ def prepare(specs: Sequence[str], options: PlotOptions) -> tuple[list[Series], n
         else:
             s.vector = s.act.definition.vector
             expanded.append(s)
+    total = options.num * len(expanded)
+    if total > MAX_NUM:
+        raise ParameterError(f"a figure samples at most {MAX_NUM} points in all; num "
+                             f"{options.num} times {len(expanded)} curves is {total}")
     xs = grid(options, [s.act for s in expanded])
     for s in expanded:
+        s.xs = xs
         s.data = [s.pick(v) for v in s.act.evaluate(xs, 2)]
         if options.annotations:
             s.analysis = analyze(s.act, options.range, options.saturation_threshold,
@@ -123,7 +134,7 @@ def prepare(specs: Sequence[str], options: PlotOptions) -> tuple[list[Series], n
     return expanded, xs
 
 
-def grid(options: PlotOptions, acts: Sequence[Activation]) -> np.ndarray:
+def grid(options: Options, acts: Sequence[Activation]) -> np.ndarray:
     """``num`` evenly spaced points of the range, plus every kink in it, exactly."""
     lo, hi = options.range
     kinks = [k.x for act in acts if not act.definition.vector for k in act.kinks
@@ -165,36 +176,18 @@ def breaks(series: Series, xs: np.ndarray, order: int):
 
 # --- labels ------------------------------------------------------------------------------------
 
-def number(value: float, digits: int = 4, exact: bool = False) -> str:
-    """A computed value to ``digits`` significant digits, trailing zeros kept: ``1.129``,
-    ``1.100``, ``-0.7518`` (with a true minus sign); ``1`` for exact integers. ``exact``
-    values (parameters, catalog breakpoints) drop trailing zeros: ``0.5``, ``0.05``."""
-    value = float(value)
-    if value.is_integer() and abs(value) < 1e6:
-        text = str(int(value))
-    elif abs(value) < 1e-3 or abs(value) >= 1e6:
-        text = f"{value:.{digits - 1}e}"
-    elif exact:
-        text = f"{value:.{digits}g}"
-    else:
-        text = f"{value:#.{digits}g}".rstrip(".")
-    if "e" in text:
-        mantissa, exp = text.split("e")
-        text = f"{mantissa.rstrip('0').rstrip('.')}e{int(exp)}"
-    return text.replace("-", MINUS)
-
-
 def max_gradient_label(analysis: Analysis) -> str:
     m = analysis.max_gradient
-    head = f"max f{PRIMES[1]} = {number(m.value)}"
+    head = f"max f{PRIMES[1]} = {label_number(m.value)}"
     if m.interval is not None:
-        spans = " \u222a ".join(f"[{number(a, exact=True)}, {number(b, exact=True)}]"
+        spans = " \u222a ".join(f"[{label_number(a, exact=True)}, {label_number(b, exact=True)}]"
                                 for a, b in m.intervals)
         return f"{head} on {spans}"
+    assert m.x is not None
     if m.approached:
-        return f"sup f{PRIMES[1]} = {number(m.value)} as x \u2192 {number(m.x)}"
+        return f"sup f{PRIMES[1]} = {label_number(m.value)} as x \u2192 {label_number(m.x)}"
     edge = " (range edge)" if m.at_edge else ""
-    return f"{head} at x = {number(m.x)}{edge}"
+    return f"{head} at x = {label_number(m.x)}{edge}"
 
 
 # --- drawing -----------------------------------------------------------------------------------
@@ -202,7 +195,8 @@ def max_gradient_label(analysis: Analysis) -> str:
 Label = tuple[tuple[float, float], str, str, str]  # anchor (data coords), text, colour, owner
 
 
-def plot(specs: str | Sequence[str], **options: Any) -> Figure:
+def plot(specs: str | Activation | Named | Sequence[str | Activation | Named],
+         **options: Any) -> Figure:
     """A figure of f (and f', f'') for each spec, annotated.
 
     Options: ``range=(-5, 5)``, ``num=1001``, ``layout="overlay"|"grid"``,
@@ -211,28 +205,33 @@ def plot(specs: str | Sequence[str], **options: Any) -> Figure:
     ``style`` (a matplotlib style name), ``dpi=150``, ``size=(w, h)`` in inches, ``title``,
     ``flavor="torch"``. The same function the ``actviz plot`` command calls.
     """
-    if isinstance(specs, str):
+    if isinstance(specs, (str, Activation, Named)):
         specs = [specs]
-    opts = PlotOptions(**options)
+    if not isinstance(specs, Sequence):
+        raise ParameterError(f"plot takes a spec or a list of specs, got {specs!r}")
+    opts = figure_options(options)
     series, xs = prepare(list(specs), opts)
+    shown = [s if isinstance(s, str) else s.label if isinstance(s, Named) else s.spec
+             for s in specs]
     with ExitStack() as stack:
         stack.enter_context(matplotlib.rc_context(HOUSE_STYLE))
         if opts.style:
             stack.enter_context(matplotlib.style.context(opts.style))
-        return _figure(series, xs, opts, list(specs))
+        return _figure(series, xs, opts, shown)
 
 
-def _figure(series: list[Series], xs: np.ndarray, opts: PlotOptions,
+def _figure(series: list[Series], xs: np.ndarray, opts: Options,
             specs: list[str]) -> Figure:
-    orders = opts.orders
+    shown = orders(opts)
     columns = [series] if opts.sweep else _group(series)
     grid_layout = opts.layout == "grid"
     if grid_layout:
-        rows, cols = len(orders), len(columns)
+        rows, cols = len(shown), len(columns)
         size = opts.size or (max(3.1 * cols, 4.6), 2.5 * rows + 1.0)
     else:
-        rows, cols = 1, len(orders)
+        rows, cols = 1, len(shown)
         size = opts.size or (3.9 * cols + 0.4, 3.6)
+    check_canvas(size[0], size[1], opts.dpi)
     fig = Figure(figsize=size, dpi=opts.dpi, layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(rows, cols, squeeze=False, sharex=True,
@@ -242,19 +241,13 @@ def _figure(series: list[Series], xs: np.ndarray, opts: PlotOptions,
     for r in range(rows):
         for c in range(cols):
             ax = axes[r, c]
-            order = orders[r] if grid_layout else orders[c]
+            order = shown[r] if grid_layout else shown[c]
             members = members_of[ax] = columns[c] if grid_layout else series
             for s in members:
                 labels.setdefault(ax, []).extend(draw_series(ax, s, xs, order))
-            ax.set_xlim(*opts.range)
-            _flat_panel_limits(ax, members, order)
-            ax.axhline(0, color="0.55", lw=0.6, zorder=0.5)
-            if grid_layout and r == 0:
-                ax.set_title(specs[0] if opts.sweep else members[0].spec)
-            if r == rows - 1:
-                ax.set_xlabel("x")
-            if c == 0 or not grid_layout:
-                ax.set_ylabel(_panel_title(order))
+            title = (specs[0] if opts.sweep else members[0].spec) if grid_layout else None
+            _panel(ax, members, order, opts.range, title=title if r == 0 else None,
+                   xlabel=r == rows - 1, ylabel=c == 0 or not grid_layout)
     _legend(fig, series, opts)
     title = opts.title if opts.title is not None else _default_title(series, specs, opts)
     if title:
@@ -263,6 +256,20 @@ def _figure(series: list[Series], xs: np.ndarray, opts: PlotOptions,
         if queued:
             ax.add_artist(Labels(merge_labels(queued, len(members_of[ax]) > 1)))
     return fig
+
+
+def _panel(ax: Axes, members: list[Series], order: int, x_range: tuple[float, float],
+           title: str | None, xlabel: bool, ylabel: bool) -> None:
+    """Limits, the zero line, and the titles of one panel."""
+    ax.set_xlim(*x_range)
+    _flat_panel_limits(ax, members, order)
+    ax.axhline(0, color="0.55", lw=0.6, zorder=0.5)
+    if title is not None:
+        ax.set_title(title)
+    if xlabel:
+        ax.set_xlabel("x")
+    if ylabel:
+        ax.set_ylabel(_panel_title(order))
 
 
 class Labels(Artist):
@@ -280,6 +287,7 @@ class Labels(Artist):
         return list(self.notes)
 
     def draw(self, renderer: Any) -> None:
+        assert isinstance(self.axes, Axes)
         self.notes = place_labels(self.axes, self.queued, renderer)
         for note in self.notes:
             note.draw(renderer)
@@ -328,7 +336,7 @@ def _panel_title(order: int) -> str:
     return f"f{PRIMES[order]}(x)"
 
 
-def _default_title(series: list[Series], specs: list[str], opts: PlotOptions) -> str | None:
+def _default_title(series: list[Series], specs: list[str], opts: Options) -> str | None:
     """The formula when one function is drawn (a sweep counts as one)."""
     if len(specs) != 1:
         return None
@@ -339,116 +347,240 @@ def _default_title(series: list[Series], specs: list[str], opts: PlotOptions) ->
 
 
 def draw_series(ax: Axes, s: Series, xs: np.ndarray, order: int) -> list[Label]:
-    """One curve on one panel with its discontinuities, regions and markers; returns the
-    text labels it wants placed."""
+    """One curve on one panel with its discontinuities and annotations; returns the text
+    labels it wants placed."""
     x, y, ends = breaks(s, xs, order)
     (line,) = ax.plot(x, y, color=s.color, linestyle=s.linestyle, zorder=3)
     line.set_gid(f"curve:{s.label}:{order}")
-    for x0, at, others in ends:  # filled where the function is, open where it is not
-        ax.plot([x0] * len(others), others, linestyle="none", marker="o", ms=4.5,
-                mfc="white", mec=s.color, mew=1.2, zorder=4, gid=f"open:{s.label}:{order}")
-        ax.plot([x0], [at], linestyle="none", marker="o", ms=4.5, color=s.color, zorder=5,
-                gid=f"closed:{s.label}:{order}")
-    if s.act.name == "rrelu" and order < 2:
-        _rrelu_band(ax, s, xs, order)
-    a = s.analysis
-    if a is None:
-        return []
-    for start, end in a.dead:
-        ax.axvspan(start, end, facecolor="none", edgecolor=s.color, hatch="////", lw=0,
-                   alpha=0.55, zorder=1, gid=f"dead:{s.label}")
-    for start, end in a.saturation:
-        ax.axvspan(start, end, color=s.color, alpha=0.11, lw=0, zorder=1,
-                   gid=f"saturation:{s.label}")
-    if order == 0:
-        return _mark_f_panel(ax, s, a)
-    if order == 1:
-        return _mark_derivative_panel(ax, s, a)
-    return []
-
-
-def _rrelu_band(ax: Axes, s: Series, xs: np.ndarray, order: int) -> None:
-    """The slopes rrelu draws from in training, lower to upper, for x < 0."""
-    p = s.act.params
-    neg = xs[xs <= 0]
-    if not len(neg):
-        return
-    if order == 0:
-        low, high = p["upper"] * neg, p["lower"] * neg
-    else:
-        low, high = np.full_like(neg, p["lower"]), np.full_like(neg, p["upper"])
-    ax.fill_between(neg, low, high, color=s.color, alpha=0.16, lw=0, zorder=2,
-                    gid=f"band:{s.label}")
-
-
-def _mark_f_panel(ax: Axes, s: Series, a: Analysis) -> list[Label]:
-    act, labels = s.act, []
-    corners = [k.x for k in act.kinks if k.order == 1 and a.range[0] < k.x < a.range[1]]
-    if corners and not s.vector:
-        ax.plot(corners, s.pick(act(np.array(corners))), linestyle="none", marker="D", ms=4,
-                color=s.color, mec="white", mew=0.6, zorder=5, clip_on=False,
-                gid=f"kink:{s.label}")
-    for x0, y0 in a.minima:
-        ax.plot([x0], [y0], linestyle="none", marker="v", ms=7, mfc="white", mec=s.color,
-                mew=1.4, zorder=6, clip_on=False, gid=f"minimum:{s.label}")
-        labels.append(((x0, y0), f"min {number(y0)} at x = {number(x0)}", s.color, s.label))
-    m = a.max_gradient
-    if m.x is not None and not s.vector:
-        ax.plot([m.x], [float(s.pick(act(m.x)))], linestyle="none", marker="^", ms=6,
-                color=s.color, mec="white", mew=0.6, zorder=6, clip_on=False,
-                gid=f"max_gradient:{s.label}")
+    labels: list[Label] = []
+    for mark in MARKS:
+        if s.analysis is not None or mark.always:
+            labels += mark.draw(ax, s, order, ends)
     return labels
 
 
-def _mark_derivative_panel(ax: Axes, s: Series, a: Analysis) -> list[Label]:
-    m = a.max_gradient
-    if m.interval is not None and m.value == 0:
-        return []  # the largest f' is 0, on a dead zone: no steepest point to show
-    if m.interval is not None:
+# --- annotation kinds ----------------------------------------------------------------------------
+
+Ends = list[tuple[float, float, list[float]]]
+"""The discontinuities of a curve on a panel: (x, value there, the other one-sided values)."""
+
+
+class Mark:
+    """One kind of annotation. It draws itself on a panel (returning the text labels it wants
+    placed), adds its entries for one function to the legend, and its marker to the legend's
+    key of marker kinds. ``always`` marks are drawn also with --no-annotations; the ranks
+    order the legend entries. A new kind is one subclass here, one entry of :data:`MARKS`,
+    and the field of :class:`actviz.analysis.Analysis` it shows."""
+
+    always = False
+    legend_rank = 0
+    key_rank = 0
+
+    def draw(self, ax: Axes, s: Series, order: int, ends: Ends) -> list[Label]:
+        return []
+
+    def legend(self, s: Series, opts: Options) -> list[Artist]:
+        return []
+
+    def key(self, analysed: list[Series], opts: Options) -> list[tuple[str, str, str]]:
+        """(marker, face colour, text) of the marker kind, if any function shows it."""
+        return []
+
+
+class Jumps(Mark):
+    """At a discontinuity of f or a derivative: filled where the function is, open where it
+    is not (relu'(0) = 0 filled, 1 open)."""
+
+    always = True
+
+    def draw(self, ax: Axes, s: Series, order: int, ends: Ends) -> list[Label]:
+        for x0, at, others in ends:
+            ax.plot([x0] * len(others), others, linestyle="none", marker="o", ms=4.5,
+                    mfc="white", mec=s.color, mew=1.2, zorder=4, gid=f"open:{s.label}:{order}")
+            ax.plot([x0], [at], linestyle="none", marker="o", ms=4.5, color=s.color, zorder=5,
+                    gid=f"closed:{s.label}:{order}")
+        return []
+
+
+class TrainingBand(Mark):
+    """The slopes a function draws from in training (rrelu), from the catalog's ``band``."""
+
+    always = True
+    legend_rank = 2
+
+    def draw(self, ax: Axes, s: Series, order: int, ends: Ends) -> list[Label]:
+        band = s.act.band
+        if band is None or order > 1:
+            return []
+        xs = s.xs
+        inside = xs[(xs >= band.start) & (xs <= band.end)]
+        if not len(inside):
+            return []
+        if order == 0:
+            low, high = band.high * inside, band.low * inside
+        else:
+            low, high = np.full_like(inside, band.low), np.full_like(inside, band.high)
+        ax.fill_between(inside, low, high, color=s.color, alpha=0.16, lw=0, zorder=2,
+                        gid=f"band:{s.label}")
+        return []
+
+    def legend(self, s: Series, opts: Options) -> list[Artist]:
+        band = s.act.band
+        if band is None:
+            return []
+        low, high = (label_number(v, 3, exact=True) for v in (band.low, band.high))
+        return [Patch(color=s.color, alpha=0.25, lw=0,
+                      label=f"{s.label} {band.label} {low}\u2013{high}")]
+
+
+class DeadZones(Mark):
+    """Where f' is exactly 0, hatched in the function's colour."""
+
+    legend_rank = 1
+
+    def draw(self, ax: Axes, s: Series, order: int, ends: Ends) -> list[Label]:
+        assert s.analysis is not None
+        for start, end in s.analysis.dead:
+            ax.axvspan(start, end, facecolor="none", edgecolor=s.color, hatch="////", lw=0,
+                       alpha=0.55, zorder=1, gid=f"dead:{s.label}")
+        return []
+
+    def legend(self, s: Series, opts: Options) -> list[Artist]:
+        if s.analysis is None or not s.analysis.dead:
+            return []
+        return [Patch(facecolor="none", edgecolor=s.color, hatch="////", lw=0,
+                      label=f"{s.label} dead zone: f{PRIMES[1]} = 0")]
+
+
+class Saturation(Mark):
+    """Where f' tends to 0 and |f'| < tau, lightly shaded in the function's colour."""
+
+    legend_rank = 0
+
+    def draw(self, ax: Axes, s: Series, order: int, ends: Ends) -> list[Label]:
+        assert s.analysis is not None
+        for start, end in s.analysis.saturation:
+            ax.axvspan(start, end, color=s.color, alpha=0.11, lw=0, zorder=1,
+                       gid=f"saturation:{s.label}")
+        return []
+
+    def legend(self, s: Series, opts: Options) -> list[Artist]:
+        if s.analysis is None or not s.analysis.saturation:
+            return []
+        tau = label_number(opts.saturation_threshold, exact=True)
+        return [Patch(color=s.color, alpha=0.2, lw=0,
+                      label=f"{s.label} saturates: |f{PRIMES[1]}| < {tau}")]
+
+
+def _corners(s: Series) -> list[float]:
+    assert s.analysis is not None
+    lo, hi = s.analysis.range
+    return [k.x for k in s.act.kinks if k.order == 1 and lo < k.x < hi]
+
+
+class Kinks(Mark):
+    """Corners of f (f' jumps), as small diamonds on the f panel."""
+
+    key_rank = 2
+
+    def draw(self, ax: Axes, s: Series, order: int, ends: Ends) -> list[Label]:
+        corners = _corners(s)
+        if order == 0 and corners and not s.vector:
+            ax.plot(corners, s.pick(s.act(np.array(corners))), linestyle="none", marker="D",
+                    ms=4, color=s.color, mec="white", mew=0.6, zorder=5, clip_on=False,
+                    gid=f"kink:{s.label}")
+        return []
+
+    def key(self, analysed: list[Series], opts: Options) -> list[tuple[str, str, str]]:
+        if any(_corners(s) for s in analysed if not s.vector):
+            return [("D", "black", f"kink: f{PRIMES[1]} jumps")]
+        return []
+
+
+class Minima(Mark):
+    """Local minima of f, open triangles with their value."""
+
+    key_rank = 1
+
+    def draw(self, ax: Axes, s: Series, order: int, ends: Ends) -> list[Label]:
+        assert s.analysis is not None
+        if order != 0:
+            return []
+        labels: list[Label] = []
+        for x0, y0 in s.analysis.minima:
+            ax.plot([x0], [y0], linestyle="none", marker="v", ms=7, mfc="white", mec=s.color,
+                    mew=1.4, zorder=6, clip_on=False, gid=f"minimum:{s.label}")
+            labels.append(((x0, y0), f"min {label_number(y0)} at x = {label_number(x0)}",
+                           s.color, s.label))
+        return labels
+
+    def key(self, analysed: list[Series], opts: Options) -> list[tuple[str, str, str]]:
+        if any(s.analysis is not None and s.analysis.minima for s in analysed):
+            return [("v", "white", "local minimum")]
+        return []
+
+
+class Plateau(Mark):
+    """The largest slope taken on whole intervals (linear pieces): a band on the f' panel."""
+
+    def draw(self, ax: Axes, s: Series, order: int, ends: Ends) -> list[Label]:
+        assert s.analysis is not None
+        m = s.analysis.max_gradient
+        if order != 1 or m.interval is None or m.value == 0:
+            return []  # (the largest f' is 0, on a dead zone: no steepest point to show)
         for start, end in m.intervals:
             ax.plot([start, end], [m.value, m.value], color=s.color, lw=6, alpha=0.25,
                     solid_capstyle="butt", zorder=2, gid=f"plateau:{s.label}")
         anchor = ((m.interval[0] + m.interval[1]) / 2, m.value)
-    else:
-        anchor = (m.x, m.value)
+        return [(anchor, max_gradient_label(s.analysis), s.color, s.label)]
+
+
+class Steepest(Mark):
+    """Where f' is largest, at one point: a filled triangle on f and on f'."""
+
+    key_rank = 0
+
+    def draw(self, ax: Axes, s: Series, order: int, ends: Ends) -> list[Label]:
+        assert s.analysis is not None
+        m = s.analysis.max_gradient
+        if order == 0 and m.x is not None and not s.vector:
+            ax.plot([m.x], [float(s.pick(s.act(m.x)))], linestyle="none", marker="^", ms=6,
+                    color=s.color, mec="white", mew=0.6, zorder=6, clip_on=False,
+                    gid=f"max_gradient:{s.label}")
+        if order != 1 or m.interval is not None or m.x is None:
+            return []
         ax.plot([m.x], [m.value], linestyle="none", marker="^", ms=7, color=s.color,
                 mec="white", mew=0.6, zorder=6, clip_on=False, gid=f"max_gradient:{s.label}")
-    return [(anchor, max_gradient_label(a), s.color, s.label)]
+        return [((m.x, m.value), max_gradient_label(s.analysis), s.color, s.label)]
+
+    def key(self, analysed: list[Series], opts: Options) -> list[tuple[str, str, str]]:
+        if any(s.analysis is not None and s.analysis.max_gradient.x is not None
+               for s in analysed):
+            return [("^", "black", f"max f{PRIMES[1]}")]
+        return []
 
 
-def _legend(fig: Figure, series: list[Series], opts: PlotOptions) -> None:
+MARKS: tuple[Mark, ...] = (Jumps(), TrainingBand(), DeadZones(), Saturation(), Kinks(),
+                           Minima(), Plateau(), Steepest())
+"""Every annotation kind, in drawing order."""
+
+
+def _legend(fig: Figure, series: list[Series], opts: Options) -> None:
     handles: list[Any] = [
         Line2D([], [], color=s.color, linestyle=s.linestyle,
                label=s.label + (" (over the sampled vector)" if s.vector else ""))
         for s in series
     ]
+    by_rank = sorted(MARKS, key=lambda mark: mark.legend_rank)
     for s in series:
-        a = s.analysis
-        if a is not None and a.saturation:
-            handles.append(Patch(color=s.color, alpha=0.2, lw=0,
-                                 label=f"{s.label} saturates: |f{PRIMES[1]}| < "
-                                 f"{number(opts.saturation_threshold, exact=True)}"))
-        if a is not None and a.dead:
-            handles.append(Patch(facecolor="none", edgecolor=s.color, hatch="////", lw=0,
-                                 label=f"{s.label} dead zone: f{PRIMES[1]} = 0"))
-        if s.act.name == "rrelu":
-            p = s.act.params
-            lower, upper = (number(p[k], 3, exact=True) for k in ("lower", "upper"))
-            handles.append(Patch(color=s.color, alpha=0.25, lw=0,
-                                 label=f"{s.label} training slopes {lower}\u2013{upper}"))
+        for mark in by_rank:
+            handles += mark.legend(s, opts)
     analysed = [s for s in series if s.analysis is not None]
     if analysed:
-        marks = []
-        if any(s.analysis.max_gradient.x is not None for s in analysed):
-            marks.append(("^", "black", f"max f{PRIMES[1]}"))
-        if any(s.analysis.minima for s in analysed):
-            marks.append(("v", "white", "local minimum"))
-        if any(k.order == 1 and opts.range[0] < k.x < opts.range[1]
-               for s in analysed if not s.vector for k in s.act.kinks):
-            marks.append(("D", "black", f"kink: f{PRIMES[1]} jumps"))
-        for marker, face, text in marks:
-            handles.append(Line2D([], [], linestyle="none", marker=marker, mfc=face,
-                                  mec="black", mew=1.2, color="black", label=text))
+        for mark in sorted(MARKS, key=lambda mark: mark.key_rank):
+            for marker, face, text in mark.key(analysed, opts):
+                handles.append(Line2D([], [], linestyle="none", marker=marker, mfc=face,
+                                      mec="black", mew=1.2, color="black", label=text))
     ncols = max(1, min(len(handles), 4 if opts.layout == "overlay" else 3))
     fig.legend(handles=handles, loc="outside lower center", ncols=ncols, frameon=False)
 
@@ -468,7 +600,7 @@ def place_labels(ax: Axes, queued: list[tuple[tuple[float, float], str, str]],
     inside = ax.get_window_extent(renderer)
     points = []
     for line in ax.get_lines():
-        data = line.get_xydata()
+        data = np.asarray(line.get_xydata(), dtype=float)
         data = data[np.isfinite(data).all(axis=1)]
         if len(data):
             points.append(ax.transData.transform(data[:: max(1, len(data) // 400)]))
@@ -547,11 +679,10 @@ def _darker(color: str) -> str:
 
 # --- difference of two functions ------------------------------------------------------------
 
-def plot_difference(diff: Any, flavor: str = "torch", num: int = 2001, dpi: float = 150.0,
-                    size: tuple[float, float] | None = None) -> Figure:
-    """f_A - f_B and f'_A - f'_B on the range of ``diff`` (an :class:`analysis.Difference`),
-    each largest |difference| marked and labelled."""
-    a, b = get(diff.a, flavor=flavor), get(diff.b, flavor=flavor)
+def plot_difference(diff: Difference, a: Activation, b: Activation, num: int = 2001,
+                    dpi: float = 150.0, size: tuple[float, float] | None = None) -> Figure:
+    """f_A - f_B and f'_A - f'_B on the range of ``diff`` (an :class:`analysis.Difference` of
+    ``a`` and ``b``), each largest |difference| marked and labelled."""
     lo, hi = diff.range
     kinks = [k.x for act in (a, b) for k in act.kinks if lo < k.x < hi]
     xs = np.unique(np.concatenate([np.linspace(lo, hi, num), kinks]))
@@ -572,7 +703,7 @@ def plot_difference(diff: Any, flavor: str = "torch", num: int = 2001, dpi: floa
                        - b.evaluate(np.array([x0]), order)[order][0])
             ax.plot([x0], [y0], linestyle="none", marker="^" if y0 >= 0 else "v", ms=7,
                     color=PALETTE[1], clip_on=False, zorder=6, gid=f"max_difference:{order}")
-            labels[ax] = [((x0, y0), f"{text} = {number(value)} at x = {number(x0)}",
+            labels[ax] = [((x0, y0), f"{text} = {label_number(value)} at x = {label_number(x0)}",
                            PALETTE[1])]
             ax.set_xlim(lo, hi)
             ax.set_xlabel("x")
@@ -592,11 +723,19 @@ def save(fig: Figure, path: str | Path, fmt: str | None = None,
     place), with fixed metadata so that the same figure gives the same bytes."""
     path = Path(path)
     fmt = (fmt or path.suffix.lstrip(".") or "png").lower()
-    if fmt not in PLOT_FORMATS:
+    if fmt not in FIGURE_FORMATS:
         raise ParameterError(f"unknown figure format '{fmt}'; choose one of "
-                             f"{', '.join(PLOT_FORMATS)}")
-    def write(handle):
-        with matplotlib.rc_context(SAVE_STYLE):
+                             f"{', '.join(FIGURE_FORMATS)}")
+
+    def write(handle: Any) -> None:
+        with matplotlib.rc_context(SAVE_STYLE), warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
             fig.savefig(handle, format=fmt, dpi=dpi or fig.dpi, metadata=SAVE_METADATA[fmt])
+        for warning in seen:
+            if "layout" in str(warning.message):
+                width, height = fig.get_size_inches()
+                raise ParameterError(f"the figure does not fit in {width:g} x {height:g} "
+                                     "inches; give a larger --size")
+            warnings.warn(warning.message, warning.category, stacklevel=2)
 
     return write_atomically(path, write)

@@ -69,11 +69,6 @@ def _mish(x):
         return x * mp.tanh(mp.log(1 + mp.exp(x)))
 
 
-def _smish(x):
-    with mp.extradps(_extra(x)):  # 1 + sigmoid(x) keeps sigmoid's digits for x << 0
-        return x * mp.tanh(mp.log(1 + _sigmoid(x)))
-
-
 def _tanhexp(x):
     # tanh(e^x) is 1 to 10^20 digits beyond x = 50 (and mpmath runs out of memory there)
     return x * mp.tanh(mp.exp(x)) if x < 50 else x
@@ -125,6 +120,30 @@ def _swish(beta):
 
 def _threshold(th, value):
     return lambda x: x if x > th else mp.mpf(value)
+
+
+def _smish(alpha, beta):
+    def f(x):
+        with mp.extradps(_extra(beta * x)):
+            return alpha * x * mp.tanh(mp.log(1 + _sigmoid(beta * x)))
+
+    return f
+
+
+def _sparse_sigmoid(x):
+    return R(0) if x <= -1 else (R(1) if x >= 1 else (x + 1) / 2)
+
+
+def _sinc_normalized(x):
+    # sinpi is exact at the integers, where sin(pi * x) would carry pi's rounding
+    return R(1) if x == 0 else mp.sinpi(x) / (mp.pi * x)
+
+
+def _keras_relu(slope, cap, threshold):
+    """keras.activations.relu(x, negative_slope, max_value, threshold) as its documentation
+    states it for threshold >= 0: min(x, max_value) above the threshold, else
+    negative_slope * (x - threshold)."""
+    return lambda x: min(x, cap) if x > threshold else slope * (x - threshold)
 
 
 def _gelu(x):
@@ -191,7 +210,16 @@ SCALAR = {
     "isrlu": _isrlu(1),
     "isrlu:alpha=2": _isrlu(2),
     "tanhexp": _tanhexp,
-    "smish": _smish,
+    "smish": _smish(1, 1),
+    "smish:alpha=2,beta=0.5": _smish(2, R("0.5")),
+    "smish:alpha=0.5,beta=3": _smish(R("0.5"), 3),
+    "sparse_sigmoid": _sparse_sigmoid,
+    "sinc:normalized=true": _sinc_normalized,
+    "relu:max_value=3": _keras_relu(0, 3, 0),
+    "relu:negative_slope=0.2,max_value=3": _keras_relu(R("0.2"), 3, 0),
+    "relu:negative_slope=0.2,threshold=1": _keras_relu(R("0.2"), mp.inf, 1),
+    "relu:negative_slope=-0.5,max_value=2,threshold=0.5": _keras_relu(R("-0.5"), 2, R("0.5")),
+    "relu:threshold=2": _keras_relu(0, mp.inf, 2),
     "elish": _elish,
     "relu_squared": lambda x: _relu(x) ** 2,
     "sinc": _sinc,
@@ -213,11 +241,29 @@ def _log_softmax(v):
     return [t - lse for t in v]
 
 
+def _sparsemax(v):
+    """Martins & Astudillo (2016), algorithm 1: sort, find the support size k, threshold
+    tau = (sum of the k largest - 1) / k."""
+    z = sorted(v, reverse=True)
+    k = max(j for j in range(1, len(z) + 1) if 1 + j * z[j - 1] > mp.fsum(z[:j]))
+    tau = (mp.fsum(z[:k]) - 1) / k
+    return [max(t - tau, R(0)) for t in v]
+
+
+def sparsemax_jacobian_diagonal(v):
+    """The diagonal of the Jacobian diag(u) - u u^T / k (Martins & Astudillo 2016, eq. 12),
+    u the indicator of the support {i: v_i > tau}: 1 - 1/k on it, 0 off it."""
+    s = _sparsemax(v)
+    k = sum(1 for t in s if t > 0)
+    return [1 - mp.mpf(1) / k if t > 0 else mp.mpf(0) for t in s]
+
+
 # name -> reference on a whole vector (list of mpf -> list of mpf)
 VECTOR = {
     "softmax": _softmax,
     "softmin": lambda v: _softmax([-t for t in v]),
     "log_softmax": _log_softmax,
+    "sparsemax": _sparsemax,
 }
 
 
@@ -231,3 +277,153 @@ def vector_component(name, v, i):
         return fn(w)[i]
 
     return f
+
+
+# --- f, f' and f'' in closed form, for parameter sweeps ----------------------------------------
+# mpmath's numerical differentiation cannot follow a function whose scale is a parameter of
+# 1e-300 or 1e300; these write the derivatives out. At a kink they take the convention the
+# catalog documents (PyTorch autograd). Each takes the parameters as mpf and returns a function
+# of an mpf x giving (f, f', f'').
+
+Z, ONE = mp.mpf(0), mp.mpf(1)
+
+
+def _exp(t):
+    """e^t, with e^t for t < -1e5 as exactly 0 (it is far below any float64 there, and
+    mpmath would spend its time on the digits of a number like e^(-1e300))."""
+    return Z if t < -100000 else mp.exp(t)
+
+
+def _sig(t):
+    return 1 / (1 + _exp(-t)) if t > -100000 else _exp(t)
+
+
+def exact_leaky(slope):
+    return lambda x: (x, ONE, Z) if x > 0 else (slope * x, slope, Z)
+
+
+def exact_elu(alpha):
+    return lambda x: (x, ONE, Z) if x > 0 else (
+        alpha * mp.expm1(x), alpha * _exp(x), alpha * _exp(x) if x < 0 else Z)
+
+
+def exact_celu(alpha):
+    def f(x):
+        if x > 0:
+            return x, ONE, Z
+        e = _exp(x / alpha)
+        return alpha * mp.expm1(x / alpha), e, e / alpha if x < 0 else Z
+
+    return f
+
+
+def exact_swish(beta):
+    def f(x):
+        s, sn = _sig(beta * x), _sig(-beta * x)
+        return x * s, s * (1 + beta * x * sn), beta * s * sn * (2 - beta * x * (s - sn))
+
+    return f
+
+
+def exact_softplus(beta):
+    def f(x):
+        t = beta * x
+        return ((max(t, Z) + mp.log1p(_exp(-abs(t)))) / beta, _sig(t),
+                beta * _sig(t) * _sig(-t))
+
+    return f
+
+
+def exact_squareplus(b):
+    def f(x):
+        h = mp.sqrt(x * x + b)
+        return (x + h) / 2, (1 + x / h) / 2, b / (2 * h**3)
+
+    return f
+
+
+def exact_isru(alpha):
+    def f(x):
+        h = mp.sqrt(1 + alpha * x * x)
+        return x / h, h**-3, -3 * alpha * x * h**-5
+
+    return f
+
+
+def exact_isrlu(alpha):
+    isru = exact_isru(alpha)
+    return lambda x: (x, ONE, Z) if x >= 0 else isru(x)
+
+
+def exact_softshrink(lambd):
+    return lambda x: ((x - lambd, ONE, Z) if x > lambd else
+                      (x + lambd, ONE, Z) if x < -lambd else (Z, Z, Z))
+
+
+def exact_hardshrink(lambd):
+    return lambda x: (x, ONE, Z) if abs(x) > lambd else (Z, Z, Z)
+
+
+def exact_threshold(threshold, value):
+    return lambda x: (x, ONE, Z) if x > threshold else (value, Z, Z)
+
+
+def exact_hardtanh(lo, hi):
+    return lambda x: (min(max(x, lo), hi), ONE if lo < x < hi else Z, Z)
+
+
+def exact_smish(alpha, beta):
+    def f(x):
+        y = beta * x
+        a, an = _sig(y), _sig(-y)
+        d1 = a * an  # sigma'
+        d2 = d1 * (an - a)  # sigma''
+        l1 = d1 / (1 + a)
+        l2 = (d2 * (1 + a) - d1 * d1) / (1 + a) ** 2
+        t = mp.tanh(mp.log1p(a))
+        t1 = (1 - t * t) * l1
+        t2 = (1 - t * t) * (l2 - 2 * t * l1 * l1)
+        return alpha * x * t, alpha * (t + y * t1), alpha * beta * (2 * t1 + y * t2)
+
+    return f
+
+
+def exact_keras_relu(slope, cap, threshold):
+    """Keras's documented formula, with the conventions of PyTorch autograd of
+    keras.activations.relu (measured, Keras 3.15 on the torch backend): f'(threshold) = 0
+    (1 where slope = 1 and threshold = 0, where f is smooth), f'(max_value) = 1 (0 for a cap
+    of 6 at threshold 0, where Keras calls relu6)."""
+    def f(x):
+        if x > threshold:
+            if x < cap:
+                return x, ONE, Z
+            at_cap = Z if (threshold == 0 and cap == 6) else ONE
+            return cap, at_cap if x == cap else Z, Z
+        if x == threshold:
+            return Z, ONE if (threshold == 0 and slope == 1) else Z, Z
+        return slope * (x - threshold), slope, Z
+
+    return f
+
+
+# name -> (parameters as mpf -> exact (f, f', f'') as a function of x)
+EXACT = {
+    "relu": lambda p: exact_keras_relu(p["negative_slope"], p["max_value"], p["threshold"]),
+    "relu6": lambda p: exact_hardtanh(Z, mp.mpf(6)),
+    "smish": lambda p: exact_smish(p["alpha"], p["beta"]),
+    "leaky_relu": lambda p: exact_leaky(p["negative_slope"]),
+    "prelu": lambda p: exact_leaky(p["weight"]),
+    "rrelu": lambda p: exact_leaky((p["lower"] + p["upper"]) / 2),
+    "elu": lambda p: exact_elu(p["alpha"]),
+    "celu": lambda p: exact_celu(p["alpha"]),
+    "silu": lambda p: exact_swish(ONE),
+    "swish": lambda p: exact_swish(p["beta"]),
+    "softplus": lambda p: exact_softplus(p["beta"]),
+    "squareplus": lambda p: exact_squareplus(p["b"]),
+    "isru": lambda p: exact_isru(p["alpha"]),
+    "isrlu": lambda p: exact_isrlu(p["alpha"]),
+    "softshrink": lambda p: exact_softshrink(p["lambd"]),
+    "hardshrink": lambda p: exact_hardshrink(p["lambd"]),
+    "threshold": lambda p: exact_threshold(p["threshold"], p["value"]),
+    "hardtanh": lambda p: exact_hardtanh(p["min_val"], p["max_val"]),
+}

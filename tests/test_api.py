@@ -7,7 +7,7 @@ import pytest
 
 import actviz
 from actviz import ParameterError, SpecError, UnknownActivationError
-from actviz.catalog import parse_spec
+from actviz.catalog import describe, parse_spec
 
 
 def test_get_by_spec_and_by_keywords_is_the_same_function():
@@ -51,6 +51,39 @@ def test_flavors_switch_defaults():
     assert actviz.get("gelu:approximate=none", flavor="jax").params["approximate"] == "none"
     with pytest.raises(ParameterError, match="unknown flavor 'tf'"):
         actviz.get("relu", flavor="tf")
+
+
+def test_keras_flavor_follows_keras_activations_and_the_prelu_layer():
+    assert actviz.get("prelu").params["weight"] == 0.25
+    assert actviz.get("prelu", flavor="jax").params["weight"] == 0.25
+    prelu = actviz.get("prelu", flavor="keras")  # keras.layers.PReLU starts at slope 0
+    assert prelu.params["weight"] == 0.0 and prelu.spec == "prelu:weight=0"
+    assert float(prelu(-3.0)) == 0.0 and prelu.dead_zones == ((-np.inf, 0.0),)
+    notes = {name: describe(actviz.get(name))["flavor_note"]
+             for name in ("leaky_relu", "gelu", "prelu")}
+    assert "keras.activations.leaky_relu: 0.2" in notes["leaky_relu"]
+    assert "LeakyReLU layer's 0.3 is not used" in notes["leaky_relu"]
+    assert "keras.ops.gelu's tanh default is not used" in notes["gelu"]
+    assert "keras.layers.PReLU 0" in notes["prelu"]
+    for note in notes.values():
+        assert note.endswith("follow torch.nn.functional, keras.activations (Keras 3) and "
+                             "jax.nn.")
+    assert describe(actviz.get("relu6"))["flavor_note"] == ""
+
+
+def test_info_shows_the_flavor_note():
+    from .helpers import invoke
+
+    out = invoke("info", "prelu", "--flavor", "keras").output
+    assert out.startswith("prelu:weight=0: Parametric ReLU")
+    assert "keras: weight = 0" in out and "keras.layers.PReLU 0" in out
+
+
+def test_no_docstring_calls_thresholdedrelu_a_keras_3_layer():
+    for name in actviz.names():
+        doc = " ".join(actviz.get(name).__doc__.split())
+        if "ThresholdedReLU" in doc:
+            assert "Keras 2's ThresholdedReLU" in doc, name
 
 
 def test_spec_round_trips_and_omits_defaults():

@@ -3,10 +3,6 @@ and to the single commands, faults, interruption."""
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -167,6 +163,69 @@ PROBLEMS = [
      "c.yaml:4: jobs[0]: 'kind' is given twice (first on line 2)"),
     ("jobs:\n  - kind: plot\n    functions: [!!python/object:os.system relu]\n",
      "c.yaml:3: unsupported YAML tag tag:yaml.org,2002:python/object:os.system"),
+    ("jobs:\n  - kind: plot\n    functions: [relu]\n    1: x\n",
+     "c.yaml:4: jobs[0]: keys must be text, got 1"),
+    ("jobs:\n  - kind: plot\n    functions: [relu]\n    saturation_threshold: [1]\n",
+     "c.yaml:4: jobs[0].saturation_threshold: must be a number, got a list"),
+    ("jobs:\n  - kind: plot\n    functions: [relu]\n    dpi: {a: 1}\n",
+     "c.yaml:4: jobs[0].dpi: must be a number, got a mapping"),
+    ("jobs:\n  - kind: plot\n    functions: [relu]\n    title: [a]\n",
+     "c.yaml:4: jobs[0].title: must be text, got a list"),
+    ("jobs:\n  - kind: plot\n    functions: [relu]\n    range: [1, 2, 3]\n",
+     "c.yaml:4: jobs[0].range: must be a list of 2 numbers, got 3"),
+    ("jobs:\n  - kind: plot\n    functions: [elu]\n    sweep: [1, 2]\n",
+     "c.yaml:4: jobs[0].sweep: must be one parameter and its values, e.g. {alpha: [0.5, 1, 2]}"),
+    ("jobs:\n  - kind: plot\n    functions: [elu]\n    sweep: {alpha: []}\n",
+     "c.yaml:4: jobs[0].sweep.alpha: must be a non-empty list of values"),
+    ("jobs:\n  - kind: plot\n    functions: [[relu]]\n",
+     "c.yaml:3: jobs[0].functions[0]: must be a spec string or {name: ..., params: {...}}"),
+    ("jobs:\n  - kind: plot\n    functions: [{name: elu, parms: {alpha: 1}}]\n",
+     "c.yaml:3: jobs[0].functions[0]: unknown key 'parms' in a function entry; use name and "
+     "params"),
+    ("jobs:\n  - kind: plot\n    functions: [{params: {alpha: 1}}]\n",
+     "c.yaml:3: jobs[0].functions[0]: a function entry needs a 'name'"),
+    ("jobs:\n  - kind: plot\n    functions: [{name: elu, params: [1]}]\n",
+     "c.yaml:3: jobs[0].functions[0].params: must be a mapping of parameter names to values"),
+    ("jobs:\n  - kind: plot\n    functions: [{name: elu, params: {alpha: [1]}}]\n",
+     "c.yaml:3: jobs[0].functions[0].params.alpha: must be a number or a word"),
+    ("output_dir: out\n", "c.yaml:1: missing 'jobs': a list of jobs to run"),
+    ("jobs: []\n", "c.yaml:1: jobs: must be a non-empty list of jobs"),
+    ("jobs: 5\n", "c.yaml:1: jobs: must be a non-empty list of jobs"),
+    ("output_dir: [a]\njobs: [{kind: plot, functions: [relu]}]\n",
+     "c.yaml:1: output_dir: must be text, got a list"),
+    ("defaults: [1]\njobs: [{kind: plot, functions: [relu]}]\n",
+     "c.yaml:1: defaults: must be a mapping of option names to values"),
+    ("defaults: {range: [0, 1], range: [0, 2]}\njobs: [{kind: plot, functions: [relu]}]\n",
+     "c.yaml:1: defaults: 'range' is given twice (first on line 1)"),
+    ("defaults: {rnage: [0, 1]}\njobs: [{kind: plot, functions: [relu]}]\n",
+     "c.yaml:1: defaults: unknown key 'rnage' (did you mean 'range'?)"),
+    ("jobs:\n  - just a string\n",
+     "c.yaml:2: jobs[0]: a job must be a mapping with kind and functions"),
+    ("defaults: {num: 5000000}\njobs: [{kind: table, functions: [relu]}]\n",
+     "c.yaml:1: defaults.num: num must be between 2 and 1000000, got 5000000"),
+    ("jobs:\n  - kind: plot\n    functions: [relu]\n    output: x.png\n",
+     "c.yaml:4: jobs[0]: 'output' is an option of the command line only; in a config, 'name' "
+     "and output_dir say where a job writes"),
+    ("jobs:\n  - kind: diff\n    functions: [relu, elu]\n    image: gif\n",
+     "c.yaml:4: jobs[0].image: must be one of png, svg, pdf, got 'gif'"),
+    ("jobs:\n  - {kind: plot, functions: [relu], size: [0, 1]}\n",
+     "c.yaml:2: jobs[0].size: size must be between 1 and 100 inches, got 0"),
+    ("jobs:\n  - {kind: plot, functions: [relu], style: nope}\n",
+     "c.yaml:2: jobs[0].style: unknown matplotlib style 'nope'. See matplotlib.style.available."),
+    ("jobs:\n  - {kind: table, functions: [relu], step: 0.1, num: 5}\n",
+     "c.yaml:2: jobs[0].functions: give one of num, step and points, not num and step"),
+    ("jobs:\n  - {kind: table, functions: [relu], precision: 20}\n",
+     "c.yaml:2: jobs[0].precision: precision must be between 1 and 17, got 20"),
+    ("jobs:\n  - {kind: plot, functions: [relu], flavor: tf}\n",
+     "c.yaml:2: jobs[0].flavor: must be one of torch, keras, jax, got 'tf'"),
+    ("jobs:\n  - {kind: compare, functions: [relu], cost: yes please}\n",
+     "c.yaml:2: jobs[0].cost: must be true or false, got 'yes please'"),
+    ("jobs:\n  - {kind: plot, functions: [\"leaky_relu:negative_slope=0.1\"], "
+     "sweep: {negative_slope: [1, 2]}}\n",
+     "c.yaml:2: jobs[0].functions: negative_slope is both set in "
+     "'leaky_relu:negative_slope=0.1' and swept"),
+    ("jobs:\n  - {kind: plot, functions: [relu], layout: grid, layout: overlay}\n",
+     "c.yaml:2: jobs[0]: 'layout' is given twice (first on line 2)"),
 ]
 
 
@@ -181,6 +240,36 @@ def test_every_problem_is_reported_with_its_line_and_nothing_is_written(tmp_path
     assert lines[-1].startswith("Error: ") and lines[-1].endswith("in c.yaml; nothing was run")
     assert "Traceback" not in result.output
     assert files_under(tmp_path) == ["c.yaml"]
+
+
+def test_yaml_spellings_of_options_equal_the_command_line(tmp_path):
+    """A sweep as text, points as a list, and the YAML key no_annotations (the inverse of
+    the annotations option) give the bytes the command line gives."""
+    (tmp_path / "c.yaml").write_text(
+        "jobs:\n  - {kind: plot, name: a, functions: [elu], sweep: 'alpha=0.5,2'}\n"
+        "  - {kind: plot, name: b, functions: [relu], no_annotations: true}\n"
+        "  - {kind: table, name: c, functions: [relu], points: [-1, 0, 2], format: csv}\n")
+    assert run("batch", "c.yaml", "--jobs", "1", cwd=tmp_path).exit_code == 0
+    singles = [("plot", "elu", "--sweep", "alpha=0.5,2", "-o", "a.png"),
+               ("plot", "relu", "--no-annotations", "-o", "b.png"),
+               ("table", "relu", "--points", "-1,0,2", "-o", "c.csv")]
+    for args in singles:
+        assert run(*args, cwd=tmp_path).exit_code == 0
+        name = args[-1]
+        assert (tmp_path / name).read_bytes() == (tmp_path / "output" / name).read_bytes()
+
+
+@pytest.mark.parametrize("config", sorted((ROOT / "configs").glob("*.yaml")),
+                         ids=lambda p: p.name)
+def test_every_shipped_config_passes_a_dry_run(tmp_path, config):
+    import actviz
+
+    result = run("batch", config, "--dry-run", cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    assert files_under(tmp_path) == []
+    if config.name == "gallery.yaml":  # a figure of every function of the catalog
+        listed = {line.rsplit("/", 1)[-1] for line in result.output.splitlines()}
+        assert {f"{name}.png" for name in actviz.names()} <= listed
 
 
 def test_all_problems_at_once_in_line_order(tmp_path):
@@ -232,7 +321,32 @@ def test_fail_fast_stops_at_the_first_failure(tmp_path):
     assert not (tmp_path / "output/c.txt").exists()
 
 
-# --- the gallery, in parallel and serially --------------------------------------------------------
+# --- parallel runs equal serial ones ------------------------------------------------------------
+
+SMALL = """\
+jobs:
+  - {kind: plot, functions: [relu, elu]}
+  - {kind: plot, functions: [gelu], second_derivative: true, format: svg}
+  - {kind: plot, functions: [elu], sweep: {alpha: [0.5, 2]}, format: pdf}
+  - {kind: table, functions: [sigmoid, crelu], num: 41, format: csv}
+  - {kind: compare, functions: [relu, tanh], format: latex}
+  - {kind: diff, functions: [gelu, silu], format: json, image: png}
+"""
+
+
+def test_parallel_and_serial_runs_of_a_small_config_write_the_same_bytes(tmp_path):
+    (tmp_path / "c.yaml").write_text(SMALL)
+    for jobs in ("1", "2"):
+        result = run("batch", "c.yaml", "--jobs", jobs, "--output-dir", f"j{jobs}",
+                     cwd=tmp_path)
+        assert result.exit_code == 0, result.output
+    names = files_under(tmp_path / "j1")
+    assert len(names) == 7 and names == files_under(tmp_path / "j2")
+    for name in names:
+        assert (tmp_path / "j1" / name).read_bytes() == (tmp_path / "j2" / name).read_bytes()
+
+
+# --- the gallery, in parallel and serially (slow: pytest -m slow) ------------------------------
 
 @pytest.fixture(scope="module")
 def galleries(tmp_path_factory):
@@ -242,6 +356,7 @@ def galleries(tmp_path_factory):
     return root, parallel, serial
 
 
+@pytest.mark.slow
 def test_the_gallery_writes_a_figure_per_function_and_the_tables(galleries):
     import actviz
 
@@ -254,6 +369,7 @@ def test_the_gallery_writes_a_figure_per_function_and_the_tables(galleries):
     assert "values.csv" in names and "properties.md" in names
 
 
+@pytest.mark.slow
 def test_parallel_and_serial_runs_write_the_same_bytes(galleries):
     root, _, serial = galleries
     assert serial.exit_code == 0
@@ -262,23 +378,3 @@ def test_parallel_and_serial_runs_write_the_same_bytes(galleries):
     for name in names:
         first, second = ((root / run_ / name).read_bytes() for run_ in ("parallel", "serial"))
         assert first == second, name
-
-
-def test_sigterm_leaves_no_partial_or_temporary_file(tmp_path):
-    process = subprocess.Popen(
-        [sys.executable, "-m", "actviz", "batch", str(GALLERY), "--jobs", "2",
-         "--output-dir", "out"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    folder = tmp_path / "out"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(list(folder.glob("*.png"))) < 3:
-        time.sleep(0.05)
-    process.send_signal(signal.SIGTERM)
-    _, err = process.communicate(timeout=60)
-    assert process.returncode == 128 + signal.SIGTERM
-    assert b"interrupted" in err and b"Traceback" not in err
-    left = list(folder.iterdir())
-    assert not [p for p in left if p.name.startswith(".") or p.suffix == ".tmp"]
-    pngs = [p for p in left if p.suffix == ".png"]
-    assert 3 <= len(pngs) < 46
-    for png in pngs:  # each file that is there is whole
-        assert png.read_bytes().endswith(b"IEND\xaeB`\x82")

@@ -63,7 +63,7 @@ def test_list_json():
 def test_info_text_states_the_convention_at_the_kink():
     result = run("info", "relu")
     assert result.exit_code == 0
-    assert "f(x)       max(0, x)" in result.output
+    assert "f(x)        max(0, x)" in result.output
     assert "x = 0: kink, f' jumps from 0 to 1; f'(0) = 0 (PyTorch autograd)" in result.output
     assert "Nair & Hinton (2010)" in result.output
 
@@ -96,7 +96,7 @@ ERRORS = [
     (["info", "rrelu:slope=1"],
      "Error: rrelu has no parameter 'slope'. It takes: lower (default 0.125), "
      "upper (default 0.3333333333333333)"),
-    (["info", "relu:alpha=1"], "Error: relu takes no parameters, got 'alpha'"),
+    (["info", "sigmoid:alpha=1"], "Error: sigmoid takes no parameters, got 'alpha'"),
     (["info", "softplus:beta=0"], "Error: softplus: beta must be > 0, got 0"),
     (["info", "swish:beta=-1"], "Error: swish: beta must be > 0, got -1"),
     (["info", "elu:alpha=abc"], "Error: elu: alpha must be a number, got 'abc'"),

@@ -12,8 +12,9 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 import actviz
+from actviz._numbers import label_number as number
 from actviz.analysis import analyze
-from actviz.render import number, plot
+from actviz.render import plot
 
 from .helpers import invoke
 
@@ -284,17 +285,19 @@ BAD = [
     (["plot", "elu", "--sweep", "alpha"], 2, "Error: sweep must be PARAM=V1,V2,..., got 'alpha'"),
     (["plot", "elu", "--sweep", "alpha="], 2,
      "Error: sweep must be PARAM=V1,V2,..., got 'alpha='"),
-    (["plot", "relu", "--sweep", "alpha=1,2"], 2, "Error: relu takes no parameters, got 'alpha'"),
+    (["plot", "sigmoid", "--sweep", "alpha=1,2"], 2,
+     "Error: sigmoid takes no parameters, got 'alpha'"),
     (["plot", "elu", "relu", "--sweep", "alpha=1,2"], 2,
-     "Error: --sweep works with one function; got elu relu"),
+     "Error: sweep works with one function; got elu relu"),
     (["plot", "elu", "--sweep", "alpha=1,x"], 2, "Error: elu: alpha must be a number, got 'x'"),
     (["plot", "softplus:beta=-1"], 2, "Error: softplus: beta must be > 0, got -1"),
     (["plot", "relu", "--saturation-threshold", "-1"], 2,
      "Error: saturation threshold must be >= 0, got -1"),
     (["plot", "relu", "--style", "nope"], 2,
      "Error: unknown matplotlib style 'nope'. See matplotlib.style.available."),
-    (["plot", "relu", "--dpi", "0"], 2, "Error: dpi must be > 0 and <= 2400, got 0"),
-    (["plot", "relu", "--size", "0", "3"], 2, "Error: size must be > 0 and <= 100, got 0"),
+    (["plot", "relu", "--dpi", "0"], 2, "Error: dpi must be between 20 and 2400, got 0"),
+    (["plot", "relu", "--size", "0", "3"], 2,
+     "Error: size must be between 1 and 100 inches, got 0"),
 ]
 
 
@@ -310,7 +313,7 @@ def test_bad_input_one_line_error_no_file(tmp_path, args, code, message):
 def test_click_level_errors_are_usage_errors(tmp_path):
     result = run("plot", "relu", "--format", "gif", cwd=tmp_path)
     assert result.exit_code == 2
-    assert result.output.splitlines()[-1].startswith("Error: Invalid value for '--format'")
+    assert result.output.splitlines()[-1].startswith("Error: Invalid value for '-f' / '--format'")
 
 
 PROBE = """

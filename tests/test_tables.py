@@ -15,6 +15,7 @@ import mpmath as mp
 import pytest
 
 from actviz.analysis import difference, properties
+from actviz.catalog import resolve_specs
 
 from .helpers import heavy_imports, invoke
 from .reference import SCALAR
@@ -226,25 +227,25 @@ def normal_expectation(fn, power=1, order=0):
 
 
 def test_gaussian_statistics_against_mpmath():
-    selu = properties("selu", measure_cost=False)["gaussian"]
-    assert selu["mean"] == pytest.approx(0.0, abs=1e-8)  # the self-normalising fixed point
-    assert selu["var"] == pytest.approx(1.0, abs=1e-8)
-    assert selu["mean"] == pytest.approx(normal_expectation(SCALAR["selu"]), abs=1e-8)
-    relu = properties("relu", measure_cost=False)["gaussian"]
-    assert relu["gain"] == pytest.approx(math.sqrt(2), abs=1e-8)
+    selu = properties("selu").gaussian
+    assert selu.mean == pytest.approx(0.0, abs=1e-8)  # the self-normalising fixed point
+    assert selu.var == pytest.approx(1.0, abs=1e-8)
+    assert selu.mean == pytest.approx(normal_expectation(SCALAR["selu"]), abs=1e-8)
+    relu = properties("relu").gaussian
+    assert relu.gain == pytest.approx(math.sqrt(2), abs=1e-8)
     a = 0.2
-    leaky = properties(f"leaky_relu:negative_slope={a}", measure_cost=False)["gaussian"]
-    assert leaky["gain"] == pytest.approx(math.sqrt(2 / (1 + a * a)), abs=1e-8)
-    tanh = properties("tanh", measure_cost=False)["gaussian"]
+    leaky = properties(f"leaky_relu:negative_slope={a}").gaussian
+    assert leaky.gain == pytest.approx(math.sqrt(2 / (1 + a * a)), abs=1e-8)
+    tanh = properties("tanh").gaussian
     e_f2 = normal_expectation(SCALAR["tanh"], 2)
     assert e_f2 == pytest.approx(0.3942944904, abs=1e-10)
-    assert tanh["var"] + tanh["mean"] ** 2 == pytest.approx(e_f2, abs=1e-8)
-    sigmoid = properties("sigmoid", measure_cost=False)["gaussian"]
+    assert tanh.var + tanh.mean ** 2 == pytest.approx(e_f2, abs=1e-8)
+    sigmoid = properties("sigmoid").gaussian
     e_d2 = normal_expectation(SCALAR["sigmoid"], 2, order=1)
     assert e_d2 == pytest.approx(0.04483624135, abs=1e-10)
-    assert sigmoid["grad_sq"] == pytest.approx(e_d2, abs=1e-8)
-    gelu = properties("gelu", measure_cost=False)["gaussian"]
-    assert gelu["mean"] == pytest.approx(normal_expectation(SCALAR["gelu"]), abs=1e-8)
+    assert sigmoid.grad_sq == pytest.approx(e_d2, abs=1e-8)
+    gelu = properties("gelu").gaussian
+    assert gelu.mean == pytest.approx(normal_expectation(SCALAR["gelu"]), abs=1e-8)
 
 
 def test_compare_json_keys_and_values():
@@ -253,17 +254,20 @@ def test_compare_json_keys_and_values():
     relu, gelu = json.loads(result.output)
     assert set(relu) >= {"spec", "name", "params", "range", "output_range", "bounds", "f0",
                          "df0", "monotonic", "smoothness", "zero_centred", "lipschitz",
-                         "max_gradient", "minima", "saturation", "dead", "kinks", "gaussian",
-                         "cost"}
-    assert relu["bounds"] == [0.0, None]
+                         "sup_slope", "max_gradient", "minima", "saturation", "low_gradient",
+                         "dead", "kinks", "jumps", "gaussian", "vector", "cost"}
+    assert relu["bounds"] == [0.0, None]  # JSON has no infinity: +inf is written as null
     assert relu["smoothness"] == "C0" and relu["monotonic"] is True
-    assert relu["max_gradient"] == {"value": 1.0, "x": None, "interval": [0.0, 5.0],
-                                    "at_edge": False}
-    assert relu["dead"] == [[-5.0, 0.0]] and relu["kinks"] == [0.0]
-    assert relu["cost"] > 0
+    # relu'(0) = 0, so the plateau of f' = 1 is (0, 5], open at 0
+    assert relu["max_gradient"]["intervals"] == [{"start": 0.0, "end": 5.0,
+                                                  "closed": [False, True]}]
+    assert relu["dead"] == [{"start": -5.0, "end": 0.0, "closed": [True, True]}]
+    assert relu["output_range"] == {"start": 0.0, "end": 5.0, "closed": [True, True]}
+    assert relu["kinks"] == [0.0] and relu["jumps"] == []
+    assert relu["cost"] is None  # measured only with --cost: the output is reproducible
     assert gelu["smoothness"] == "C-inf" and gelu["monotonic"] is False
     assert gelu["lipschitz"] == pytest.approx(1.128904145, abs=1e-9)
-    assert gelu["output_range"][0] == pytest.approx(-0.169971207, abs=1e-9)
+    assert gelu["output_range"]["start"] == pytest.approx(-0.169971207, abs=1e-9)
     assert gelu["zero_centred"] is False
     assert json.loads(run("compare", "tanh", "-f", "json").output)[0]["zero_centred"] is True
 
@@ -272,19 +276,36 @@ def test_smoothness_classes():
     expected = {"binary_step": "discontinuous", "relu": "C0", "elu": "C1", "isrlu": "C2",
                 "tanh": "C-inf", "celu": "C1", "hardshrink": "discontinuous"}
     for spec, cls in expected.items():
-        assert properties(spec, measure_cost=False)["smoothness"] == cls
+        assert properties(spec).smoothness == cls
 
 
 def test_lipschitz_is_over_the_reals():
-    assert properties("relu_squared", measure_cost=False)["lipschitz"] == math.inf
-    assert properties("leaky_relu:negative_slope=-2", measure_cost=False)["lipschitz"] == 2.0
-    assert properties("hard_swish", measure_cost=False)["lipschitz"] == 1.5
+    assert properties("relu_squared").lipschitz == math.inf
+    assert properties("leaky_relu:negative_slope=-2").lipschitz == 2.0
+    assert properties("hard_swish").lipschitz == 1.5
 
 
-def test_compare_text_fits_100_columns_and_formats_parse():
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_compare_text_fits_the_terminal_and_formats_parse(monkeypatch):
+    from actviz.tables import compare_records
+    from actviz.writers import WRITERS
+
     specs = ["relu", "leaky_relu", "elu", "selu", "gelu", "silu", "mish"]
-    text = run("compare", *specs).output
-    assert max(len(line) for line in text.splitlines()) <= 100
+    records = compare_records(resolve_specs(specs), (-5.0, 5.0), 0.05)
+    monkeypatch.setenv("COLUMNS", "100")
+    screen = Terminal()
+    WRITERS["text"].properties(screen, records)
+    assert max(len(line) for line in screen.getvalue().splitlines()) <= 100
+    monkeypatch.setenv("COLUMNS", "80")
+    narrow = Terminal()
+    WRITERS["text"].properties(narrow, records)
+    assert max(len(line) for line in narrow.getvalue().splitlines()) <= 80
+    text = run("compare", *specs).output  # not a terminal: one block, however wide
+    assert text.splitlines()[0].split() == specs
     assert all(spec in text for spec in specs)
     md = run("compare", "relu", "elu", "-f", "markdown").output.splitlines()
     assert md[0] == "| property | relu | elu |"
@@ -293,8 +314,9 @@ def test_compare_text_fits_100_columns_and_formats_parse():
     assert [r["spec"] for r in rows] == ["relu", "elu"]
     assert float(rows[0]["gain 1/sqrt(E[f^2])"]) == pytest.approx(math.sqrt(2), rel=1e-15)
     tex = run("compare", "relu", "elu", "-f", "latex").output
-    assert "property & $\\mathrm{ReLU}(x)$ & $\\mathrm{ELU}(x)$ \\\\" in tex
-    assert "smoothness & $C^{0}$ & $C^{1}$ \\\\" in tex
+    assert "$\\mathrm{ReLU}$ & \\raggedright\\hspace{0pt}$\\mathrm{ELU}$ \\tabularnewline" in tex
+    cell = "\\raggedright\\hspace{0pt}"
+    assert f"smoothness & {cell}$C^{{0}}$ & {cell}$C^{{1}}$" in tex
 
 
 # --- diff ---------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from ._core import (
     FLAVORS,
     REGISTRY,
     Activation,
+    Band,
     Definition,
     Family,
     Kink,
@@ -22,15 +23,18 @@ from ._core import (
     parse_spec,
 )
 from ._describe import describe, summary
+from ._named import Named, resolve_specs, sweep
 
 __all__ = [
     "ALIASES",
     "FLAVORS",
     "REGISTRY",
     "Activation",
+    "Band",
     "Definition",
     "Family",
     "Kink",
+    "Named",
     "Param",
     "Piece",
     "definition",
@@ -39,5 +43,7 @@ __all__ = [
     "get",
     "names",
     "parse_spec",
+    "resolve_specs",
     "summary",
+    "sweep",
 ]

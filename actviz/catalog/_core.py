@@ -15,11 +15,16 @@ from typing import Any
 
 import numpy as np
 
+from .._numbers import format_number
 from .._suggest import did_you_mean
 from ..errors import ParameterError, SpecError, UnknownActivationError
 
 FLAVORS = ("torch", "keras", "jax")
 """Frameworks whose defaults can be chosen with ``flavor=``; torch is the default."""
+
+FLAVOR_SOURCES = ("The flavors follow torch.nn.functional, keras.activations (Keras 3) and "
+                  "jax.nn")
+"""What each flavor's defaults are taken from."""
 
 INF = math.inf
 CHUNK = 32768
@@ -40,14 +45,6 @@ class Family:
     OTHER = "other"
 
 
-def format_number(value: float) -> str:
-    """Shortest text that reads back as the same float: 1 -> '1', 0.1 -> '0.1', inf -> 'inf'."""
-    value = float(value)
-    if math.isfinite(value) and value.is_integer() and abs(value) < 1e16:
-        return str(int(value))
-    return repr(value)
-
-
 def normalize(name: str) -> str:
     """Names are case-insensitive and '-' equals '_'."""
     return name.strip().lower().replace("-", "_")
@@ -59,7 +56,9 @@ class Param:
 
     ``choices`` makes it a string parameter (``gelu``'s ``approximate``); otherwise it is a
     finite real number, optionally bounded below by ``minimum`` (excluded when ``strict``).
-    ``synonyms`` maps other accepted spellings of a choice to the choice itself.
+    ``synonyms`` maps other accepted spellings of a choice to the choice itself. ``why``
+    says, in the error message, why the bound is where it is. ``unbounded`` also accepts
+    ``None``, ``none`` and ``inf`` for a bound that is not there (stored as +inf).
     """
 
     name: str
@@ -69,6 +68,8 @@ class Param:
     synonyms: tuple[tuple[str, str], ...] = ()
     minimum: float | None = None
     strict: bool = False
+    why: str = ""
+    unbounded: bool = False
 
     @property
     def domain(self) -> str:
@@ -76,17 +77,23 @@ class Param:
         if self.choices:
             return " or ".join(self.choices)
         if self.minimum is None:
-            return ""
-        return f"{'>' if self.strict else '>='} {format_number(self.minimum)}"
+            return "a number or none" if self.unbounded else ""
+        bound = f"{'>' if self.strict else '>='} {format_number(self.minimum)}"
+        return f"{bound} or none" if self.unbounded else bound
 
     def show_default(self) -> str:
         """The default as text."""
-        return self.default if isinstance(self.default, str) else format_number(self.default)
+        if isinstance(self.default, str):
+            return self.default
+        return "none" if self.unbounded and self.default == INF else format_number(self.default)
 
     def coerce(self, value: Any, owner: str) -> float | str:
         """Convert ``value`` (a spec string or a Python value) or raise :class:`ParameterError`."""
         if self.choices:
             return self._coerce_choice(value, owner)
+        if self.unbounded and (value is None or value == INF or (
+                isinstance(value, str) and value.strip().lower() in ("none", "inf", "+inf"))):
+            return INF
         if isinstance(value, str):
             try:
                 number = float(value.strip())
@@ -105,8 +112,9 @@ class Param:
         if self.minimum is not None and (
             number < self.minimum or (self.strict and number == self.minimum)
         ):
+            why = f" ({self.why})" if self.why else ""
             raise ParameterError(
-                f"{owner}: {self.name} must be {self.domain}, got {format_number(number)}"
+                f"{owner}: {self.name} must be {self.domain}{why}, got {format_number(number)}"
             )
         return number
 
@@ -117,7 +125,8 @@ class Param:
             key = value.strip().lower()
         else:
             key = None
-        key = dict(self.synonyms).get(key, key)
+        if key is not None:
+            key = dict(self.synonyms).get(key, key)
         if key not in self.choices:
             shown = f"'{value}'" if isinstance(value, str) else repr(value)
             raise ParameterError(f"{owner}: {self.name} must be {self.domain}, got {shown}")
@@ -153,6 +162,18 @@ class Piece:
 
     def slope_of(self, output: int = 0) -> float:
         return self.slope[output] if isinstance(self.slope, tuple) else self.slope
+
+
+@dataclass(frozen=True)
+class Band:
+    """Where a function's slope is random in training: on (start, end), f = s x with s drawn
+    between ``low`` and ``high`` (rrelu). Figures shade it; ``label`` names it."""
+
+    start: float
+    end: float
+    low: float
+    high: float
+    label: str
 
 
 Limits = tuple[tuple[Any, Any], tuple[Any, Any], tuple[Any, Any]]
@@ -198,6 +219,10 @@ class Definition:
     reduce: Callable[[Mapping[str, Any]], tuple[str, dict[str, Any]] | None] | None = None
     vector: bool = False
     outputs: int = 1
+    band: Callable[[Mapping[str, Any]], Band] | None = None
+    flavor_note: str = ""
+    """Where the frameworks' defaults come from and what differs (a layer's initial value, an
+    op's other default), when it is more than ``FLAVOR_SOURCES`` says."""
 
     @property
     def writes_out(self) -> bool:
@@ -273,6 +298,9 @@ class Activation:
         self.limits: Limits | None = (
             definition.limits(self._params) if definition.limits is not None else None
         )
+        self.band: Band | None = (
+            definition.band(self._params) if definition.band is not None else None
+        )
         self.__doc__ = definition.doc
         self._writes_out = definition.writes_out
 
@@ -314,15 +342,19 @@ class Activation:
         what the catalog's tests check.
         """
         if order not in (0, 1, 2):
-            raise ValueError(f"order must be 0, 1 or 2, got {order!r}")
-        x = np.asarray(x, dtype=np.float64)
+            raise ParameterError(f"order must be 0, 1 or 2, got {order!r}")
+        try:
+            x = np.asarray(x, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ParameterError(f"x must be numbers (anything numpy.asarray(x, float) takes), "
+                                 f"got {type(x).__name__}") from None
         shape = x.shape
         definition = self.definition
         tail = (definition.outputs,) if definition.outputs > 1 else ()
         if definition.vector:
-            outs = definition.kernel(x.reshape(1) if x.ndim == 0 else x, order,
+            rows = definition.kernel(x.reshape(1) if x.ndim == 0 else x, order,
                                      **self._params)
-            return tuple(np.asarray(out, dtype=np.float64).reshape(shape) for out in outs)
+            return tuple(np.asarray(out, dtype=np.float64).reshape(shape) for out in rows)
         flat = x.reshape(-1)
         with np.errstate(all="ignore"):
             if flat.size <= CHUNK:
@@ -344,6 +376,10 @@ class Activation:
         kernel, params = self.definition.kernel, self._params
         if out is not None and self._writes_out:
             results = list(kernel(given, order, out=out, **params))
+            for k, (target, result) in enumerate(zip(out, results, strict=True)):
+                if result is not target:  # a code path that allocated instead: keep it
+                    target[...] = result
+                    results[k] = target
         else:
             results = list(kernel(given, order, **params))
             if out is not None:
@@ -364,11 +400,25 @@ class Activation:
             out[nan] = np.nan
 
     def one_sided(self, x: float, order: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The ``order``-th derivative just left of x, at x, and just right of x (one float
-        step away: exact one-sided values at a kink of a piecewise function)."""
+        """The ``order``-th derivative's limit from the left of x, its value at x, and its
+        limit from the right: the values one float step away, corrected to first order by
+        the next derivative (exact on linear pieces; for order 2, the values one step away)."""
         points = np.array([np.nextafter(x, -INF), x, np.nextafter(x, INF)])
-        values = self.evaluate(points, order)[order]
-        return values[0], values[1], values[2]
+        if order == 2:
+            values = self.evaluate(points, 2)[2]
+            return values[0], values[1], values[2]
+        outs = self.evaluate(points, order + 1)
+        values, slopes = outs[order], outs[order + 1]
+        # the limits, not the values one step away: f(x-) = f(x - e) + f'(x - e) e, which
+        # is exact on a linear piece (threshold -> 1 from the right, not 1.0000000000000002)
+        steps = (points - x).reshape((3,) + (1,) * (values.ndim - 1))
+        sides = []
+        for i in (0, 2):
+            change = slopes[i] * steps[i]
+            # below one ulp of the value, a correction cannot be told from its rounding
+            sides.append(np.where(np.abs(change) >= np.spacing(np.abs(values[i])),
+                                  values[i] - change, values[i]))
+        return sides[0], values[1], sides[1]
 
     def __call__(self, x: Any) -> np.ndarray:
         """f(x)."""

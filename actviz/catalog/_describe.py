@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ._core import ALIASES, Activation, Definition, Kink
+from ._core import ALIASES, FLAVOR_SOURCES, Activation, Definition, Kink
 
 
 def aliases_of(definition: Definition) -> list[str]:
@@ -64,9 +64,17 @@ def describe(act: Activation) -> dict[str, Any]:
         "vector": d.vector,
         "outputs": d.outputs,
         "flavors": {name: dict(values) for name, values in d.flavors.items()},
+        "flavor_note": _flavor_note(d),
         "reference": d.reference,
         "doc": d.doc,
     }
+
+
+def _flavor_note(d: Definition) -> str:
+    """Where the defaults of a function with flavors come from; '' for one without."""
+    if not d.flavors and not d.flavor_note:
+        return ""
+    return f"{d.flavor_note}. {FLAVOR_SOURCES}." if d.flavor_note else f"{FLAVOR_SOURCES}."
 
 
 def summary(definition: Definition) -> dict[str, Any]:

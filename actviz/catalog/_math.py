@@ -58,8 +58,10 @@ def fix(out: np.ndarray, where: np.ndarray, formula, *args: np.ndarray) -> None:
 
 def at(out: list[np.ndarray] | None, k: int) -> np.ndarray | None:
     """Where a kernel writes its k-th result: the caller's array (``out``), or None to let
-    the ufunc allocate one."""
-    return None if out is None else out[k]
+    the ufunc allocate one. ``out`` holds one array per result the caller asked for (one for
+    order 0), so a helper that computes a further intermediate (``tanh_sech2``'s sech^2 at
+    order 0) gets None for it rather than an IndexError."""
+    return None if out is None or k >= len(out) else out[k]
 
 
 def choose(mask: np.ndarray, a: Any, b: Any, out: np.ndarray | None = None) -> np.ndarray:
@@ -134,6 +136,18 @@ def expm1_minus(xn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ex, em
 
 
+def times_exp(c: float, t: np.ndarray) -> np.ndarray:
+    """``c * exp(t)`` for t <= 0 and c > 0, also where exp(t) alone underflows to a subnormal
+    or 0 but the product does not (elu's alpha = 1e300 at x = -800): there, as
+    (c e^{t/2}) e^{t/2}, each factor normal, instead of c times a subnormal that has lost
+    its digits."""
+    r = np.exp(t)
+    r *= c
+    if c > 1.0:
+        fix(r, t < -700.0, lambda u: (c * np.exp(0.5 * u)) * np.exp(0.5 * u), t)
+    return r
+
+
 def log1p_small(u: np.ndarray) -> np.ndarray:
     """``log1p(u)`` for 0 <= u <= 1: log(1 + u), and its Taylor series below u = 0.001
     where 1 + u would round away the digits of u (both exact to 1e-13 relative)."""
@@ -142,6 +156,30 @@ def log1p_small(u: np.ndarray) -> np.ndarray:
     fix(out, u < 1e-3, lambda t: t * (1.0 + t * (-0.5 + t * (1.0 / 3.0 + t * (-0.25 + t / 5)))),
         u)
     return out
+
+
+def sinpi_cospi(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(sin(pi x), cos(pi x))`` to full relative accuracy at any x, also next to their
+    zeros (sin(pi x) at integers) and for |x| beyond 2^52, where pi*x would round away
+    everything.
+
+    x is reduced exactly: m = fmod(x, 2) (exact in IEEE arithmetic), n = round(2m), r = m - n/2
+    in [-1/4, 1/4] (exact too); sin and cos of pi*r then lose nothing, and the quarter turn
+    n mod 4 picks the signs and which is which.
+    """
+    m = np.fmod(x, 2.0)
+    n = np.rint(2.0 * m)
+    r = m - 0.5 * n
+    pr = np.pi * r
+    s, c = np.sin(pr), np.cos(pr)
+    quarter = np.mod(n, 4.0)  # 0, 1, 2 or 3
+    odd = quarter % 2.0 == 1.0
+    sin = np.where(odd, c, s)
+    cos = np.where(odd, -s, c)
+    flip = quarter >= 2.0
+    sin = np.where(flip, -sin, sin)
+    cos = np.where(flip, -cos, cos)
+    return sin, cos
 
 
 def phi(x: np.ndarray) -> np.ndarray:

@@ -6,9 +6,9 @@ import math
 
 import numpy as np
 
-from ._core import Family, Kink, Param, Piece, register
-from ._math import at, choose, expm1_minus, scaled
-from ._sigmoid import _isru_parts
+from ._core import Band, Family, Kink, Param, Piece, format_number, register
+from ._math import at, choose, expm1_minus, fix, times_exp
+from ._sigmoid import _isru_parts, _isru_second
 
 TORCH = "PyTorch autograd"
 INF = math.inf
@@ -42,6 +42,51 @@ def _zeros(x, out=None):
     return out
 
 
+KERAS = "Keras autograd, torch backend"
+
+
+def _relu_check(p):
+    if p["max_value"] <= p["threshold"]:
+        return (f"max_value must be > threshold, got max_value={format_number(p['max_value'])}, "
+                f"threshold={format_number(p['threshold'])}")
+    return None
+
+
+def _relu_reduce(p):
+    """Keras's own shortcuts, as the functions they are: a slope alone is leaky_relu, a cap
+    of 6 alone is relu6."""
+    slope, cap, threshold = p["negative_slope"], p["max_value"], p["threshold"]
+    if threshold == 0 and cap == INF and slope != 0:
+        return "leaky_relu", {"negative_slope": slope}
+    if threshold == 0 and cap == 6 and slope == 0:
+        return "relu6", {}
+    return None
+
+
+def _plain_relu(p):
+    return p["negative_slope"] == 0 and p["max_value"] == INF and p["threshold"] == 0
+
+
+def _relu_kinks(p):
+    if _plain_relu(p):
+        return (Kink(0.0, 1, TORCH),)
+    slope, cap, threshold = p["negative_slope"], p["max_value"], p["threshold"]
+    kinks = []
+    if threshold > 0:
+        kinks.append(Kink(threshold, 0, KERAS))  # f jumps from 0 to threshold
+    elif slope != 1:
+        kinks.append(Kink(0.0, 1, KERAS))
+    if cap < INF:
+        kinks.append(Kink(cap, 1, KERAS))
+    return tuple(kinks)
+
+
+def _relu_pieces(p):
+    slope, cap, threshold = p["negative_slope"], p["max_value"], p["threshold"]
+    tail = (Piece(cap, INF, 0.0),) if cap < INF else ()
+    return (Piece(-INF, threshold, slope), Piece(threshold, cap, 1.0), *tail)
+
+
 @register(
     "relu",
     title="Rectified linear unit",
@@ -49,22 +94,72 @@ def _zeros(x, out=None):
     symbol=r"\mathrm{ReLU}",
     latex=r"\mathrm{ReLU}(x) = \max(0, x)",
     latex_d=r"f'(x) = 1\ (x > 0),\ \ 0\ (x \leq 0)",
-    text="max(0, x)",
-    text_d="1 if x > 0 else 0",
-    limits=((0.0, INF), (0.0, 1.0), (0.0, 0.0)),
-    kinks=(Kink(0.0, 1, TORCH),),
-    pieces=(Piece(-INF, 0.0, 0.0), Piece(0.0, INF, 1.0)),
+    text="max(0, x);  Keras's parameters: min(x, max_value) if x > threshold "
+    "else negative_slope * (x - threshold)",
+    text_d="1 if x > 0 else 0;  Keras's parameters: 1 if threshold < x < max_value, "
+    "0 above max_value, negative_slope below threshold",
+    params=(Param("negative_slope", 0.0, "slope below the threshold (Keras)"),
+            Param("max_value", INF, "largest output (Keras)", minimum=0.0, strict=True,
+                  unbounded=True),
+            Param("threshold", 0.0, "where f jumps to x (Keras)", minimum=0.0,
+                  why="as keras.layers.ReLU: below 0 keras.activations.relu changes its "
+                  "formula with max_value")),
+    check=_relu_check,
+    reduce=_relu_reduce,
+    limits=lambda p: ((_toward_minus_inf(p["negative_slope"]), p["max_value"]),
+                      (p["negative_slope"], 0.0 if p["max_value"] < INF else 1.0), (0.0, 0.0)),
+    kinks=_relu_kinks,
+    pieces=_relu_pieces,
     reference="Nair & Hinton (2010), Rectified Linear Units Improve Restricted Boltzmann "
     "Machines, ICML",
 )
-def relu(x, order, out=None):
-    r"""Rectified linear unit.
+def relu(x, order, negative_slope, max_value, threshold, out=None):
+    r"""Rectified linear unit, with the parameters of Keras's general ``relu(x,
+    negative_slope=0, max_value=None, threshold=0)``; the defaults are the plain ReLU.
 
     .. math:: \mathrm{ReLU}(x) = \max(0, x), \quad f'(x) = [x > 0]
 
     Convention: f'(0) = 0, as PyTorch autograd (the seed blog's 1 is a slip).
+
+    With parameters a = negative_slope, M = max_value, t = threshold (t >= 0, M > t), as
+    ``keras.activations.relu`` computes it:
+
+    .. math:: f(x) = \min(x, M)\ (x > t), \quad a(x - t)\ (x \le t)
+
+    so f jumps from 0 to t at t > 0. Keras's own shortcuts resolve to the functions they are:
+    a slope alone (t = 0, no cap) is ``leaky_relu``, a cap of 6 alone is ``relu6``.
+    Convention (PyTorch autograd of Keras's formula, the torch backend): f(t) = 0,
+    f'(t) = 0 (also at t = 0 with a cap; f'(0) = 1 where a = 1 and t = 0, where f is
+    smooth), f'(M) = 1 (``torch.clamp`` keeps its ends), except f'(6) = 0 when t = 0 and
+    M = 6, where Keras calls relu6. The JAX backend differs at M: 1/2.
     """
-    return _clip(x, order, 0.0, INF, out)
+    if negative_slope == 0 and max_value == INF and threshold == 0:
+        return _clip(x, order, 0.0, INF, out)
+    return _keras_relu(x, order, negative_slope, max_value, threshold, out)
+
+
+def _keras_relu(x, order, slope, cap, threshold, out=None):
+    above = np.greater(x, threshold)
+    f = np.minimum(x, cap, out=at(out, 0))
+    if slope != 0:
+        low = x - threshold
+        low *= slope
+        # x - threshold overflows only near -1.8e308 with a large threshold; slope*x -
+        # slope*threshold is then the value (or the inf it truly is)
+        fix(low, ~np.isfinite(low), lambda v: slope * v - slope * threshold, x)
+    else:
+        low = 0.0
+    np.copyto(f, low, where=~above)
+    if order == 0:
+        return (f,)
+    d = choose(above, 1.0, slope, out=at(out, 1))
+    d[x == threshold] = 1.0 if (threshold == 0 and slope == 1) else 0.0
+    if cap < INF:
+        d[x > cap] = 0.0
+        d[x == cap] = 0.0 if (threshold == 0 and cap == 6) else 1.0
+    if order == 1:
+        return f, d
+    return f, d, _zeros(x, at(out, 2))
 
 
 @register(
@@ -126,15 +221,16 @@ def hardtanh(x, order, min_val, max_val, out=None):
 
 def _leaky(x, order, slope, out=None):
     """f = x for x > 0 else slope * x; f'(0) = slope, as PyTorch autograd."""
-    pos = np.greater(x, 0.0)
-    # max(x, slope x) is x for x > 0 and slope x below, exactly, when 0 <= slope <= 1.
-    if 0 <= slope <= 1:
+    # max(x, slope x) is x for x > 0 and slope x below, exactly, when slope <= 1; min for
+    # slope > 1. Nothing multiplies slope x by a 0 or 1 mask, so a product that overflows
+    # (slope 1e308, x = 3) is dropped on the side where it is not the value, never NaN.
+    if slope <= 1:
         f = np.maximum(x, slope * x, out=at(out, 0))
     else:
-        f = choose(pos, x, slope * x, out=at(out, 0))
+        f = np.minimum(x, slope * x, out=at(out, 0))
     if order == 0:
         return (f,)
-    d = choose(pos, 1.0, slope, out=at(out, 1))
+    d = choose(np.greater(x, 0.0), 1.0, slope, out=at(out, 1))
     if order == 1:
         return f, d
     return f, d, _zeros(x, at(out, 2))
@@ -166,6 +262,8 @@ def _leaky_meta(slope_of):
     text_d="1 if x > 0 else negative_slope",
     params=(Param("negative_slope", 0.01, "slope for x < 0"),),
     flavors={"keras": {"negative_slope": 0.2}},
+    flavor_note="torch.nn.functional.leaky_relu and jax.nn.leaky_relu: 0.01; "
+    "keras.activations.leaky_relu: 0.2 (the keras.layers.LeakyReLU layer's 0.3 is not used)",
     reference="Maas, Hannun & Ng (2013), Rectifier Nonlinearities Improve Neural Network "
     "Acoustic Models, ICML Workshop on Deep Learning for Audio, Speech and Language",
     **_leaky_meta(lambda p: p["negative_slope"]),
@@ -176,7 +274,8 @@ def leaky_relu(x, order, negative_slope, out=None):
     .. math:: f(x) = \begin{cases} x & x > 0 \\ a x & x \le 0 \end{cases}
 
     Convention: f'(0) = negative_slope, as PyTorch autograd. Defaults: negative_slope 0.01
-    (PyTorch, JAX); Keras 3 uses 0.2 (``flavor="keras"``).
+    (PyTorch, JAX); ``keras.activations.leaky_relu`` uses 0.2 (``flavor="keras"``, which
+    follows ``keras.activations``; the ``keras.layers.LeakyReLU`` layer starts at 0.3).
     """
     return _leaky(x, order, negative_slope, out)
 
@@ -190,21 +289,32 @@ def leaky_relu(x, order, negative_slope, out=None):
     latex_d=r"f'(x) = 1\ (x > 0),\ \ w\ (x \leq 0)",
     text="x if x > 0 else weight * x",
     text_d="1 if x > 0 else weight",
-    params=(Param("weight", 0.25, "learned slope for x < 0 (PyTorch's initial value)"),),
+    params=(Param("weight", 0.25, "learned slope for x < 0 (a layer's initial value)"),),
+    flavors={"keras": {"weight": 0.0}},
+    flavor_note="no function gives a default, so the weight is the layer's initial value: "
+    "torch.nn.PReLU 0.25, keras.layers.PReLU 0 (alpha_initializer='zeros'; keras.activations "
+    "has no prelu); JAX has no prelu",
     reference="He, Zhang, Ren & Sun (2015), Delving Deep into Rectifiers, arXiv:1502.01852",
     **_leaky_meta(lambda p: p["weight"]),
 )
 def prelu(x, order, weight, out=None):
     r"""Parametric ReLU with one learned slope, ``torch.nn.functional.prelu``.
 
-    The default weight 0.25 is ``torch.nn.PReLU``'s initial value.
+    The default weight 0.25 is ``torch.nn.PReLU``'s initial value; ``flavor="keras"`` uses
+    0, the initial value of ``keras.layers.PReLU`` (``keras.activations`` has no prelu).
     Convention: f'(0) = weight, as PyTorch autograd.
     """
     return _leaky(x, order, weight, out)
 
 
 def _rrelu_slope(p):
-    return 0.5 * (p["lower"] + p["upper"])
+    return _midpoint(p["lower"], p["upper"])
+
+
+def _midpoint(lower, upper):
+    """(lower + upper)/2, also when the sum overflows (both near the float64 limit)."""
+    mid = 0.5 * (lower + upper)
+    return mid if math.isfinite(mid) else 0.5 * lower + 0.5 * upper
 
 
 def _rrelu_check(p):
@@ -225,6 +335,7 @@ def _rrelu_check(p):
     params=(Param("lower", 1.0 / 8.0, "lower bound of the random slope"),
             Param("upper", 1.0 / 3.0, "upper bound of the random slope")),
     check=_rrelu_check,
+    band=lambda p: Band(-INF, 0.0, p["lower"], p["upper"], "training slopes"),
     reference="Xu, Wang, Chen & Li (2015), Empirical Evaluation of Rectified Activations in "
     "Convolutional Network, arXiv:1505.00853",
     **_leaky_meta(_rrelu_slope),
@@ -235,7 +346,7 @@ def rrelu(x, order, lower, upper, out=None):
     In training, each negative input gets a slope drawn from U(lower, upper); plots shade
     that band. Convention: f'(0) = (lower + upper)/2, as PyTorch autograd.
     """
-    return _leaky(x, order, 0.5 * (lower + upper), out)
+    return _leaky(x, order, _midpoint(lower, upper), out)
 
 
 def _elu(x, order, alpha, scale=1.0, out=None):
@@ -249,7 +360,8 @@ def _elu(x, order, alpha, scale=1.0, out=None):
         f *= scale
     if order == 0:
         return (f,)
-    ex *= scale * alpha
+    ex = times_exp(scale * alpha, np.minimum(x, 0.0)) if scale * alpha > 1 else ex * (
+        scale * alpha)
     d = choose(np.greater(x, 0.0), scale, ex, out=at(out, 1))
     if order == 1:
         return f, d
@@ -295,8 +407,8 @@ def elu(x, order, alpha, out=None):
     latex_d=r"f'(x) = 1\ (x > 0),\ \ e^{x/\alpha}\ (x \leq 0)",
     text="x if x > 0 else alpha * (exp(x/alpha) - 1)",
     text_d="1 if x > 0 else exp(x/alpha)",
-    params=(Param("alpha", 1.0, "negative saturation value is -alpha", minimum=0.0,
-                  strict=True),),
+    params=(Param("alpha", 1.0, "negative saturation value is -alpha", minimum=1e-300,
+                  why="f'' jumps by 1/alpha at 0, which must stay inside float64"),),
     limits=lambda p: ((-p["alpha"], INF), (0.0, 1.0), (0.0, 0.0)),
     kinks=(Kink(0.0, 2, TORCH),),
     pieces=(Piece(0.0, INF, 1.0),),
@@ -309,11 +421,18 @@ def celu(x, order, alpha):
     .. math:: f(x) = \max(0, x) + \min(0, \alpha(e^{x/\alpha} - 1))
 
     f' is continuous (1 at 0 from both sides); f'' jumps from 1/alpha to 0. Convention:
-    f''(0) = 0, as PyTorch autograd.
+    f''(0) = 0, as PyTorch autograd. alpha >= 1e-300 so that 1/alpha is a float64; for a
+    large alpha, where x/alpha is tiny, alpha(e^{x/alpha} - 1) is summed as
+    x(1 + t/2 + t^2/6 + t^3/24), t = x/alpha, so that a subnormal t loses no digits.
     """
     pos = x > 0
-    ex, em = expm1_minus(scaled(np.minimum(x, 0.0), 1.0 / alpha))
+    neg = np.minimum(x, 0.0)
+    t = neg / alpha  # -inf where it overflows: e^t is then exactly 0
+    ex, em = expm1_minus(t)
     em *= alpha
+    if alpha > 1.0:
+        fix(em, (t > -1e-3) & (neg < 0.0),  # also where t underflowed to 0
+            lambda u, v: u * (1.0 + v * (0.5 + v * (1.0 / 6.0 + v / 24.0))), neg, t)
     f = np.maximum(x, 0.0)
     f += em
     if order == 0:
@@ -321,7 +440,7 @@ def celu(x, order, alpha):
     d = np.where(pos, 1.0, ex)
     if order == 1:
         return f, d
-    return f, d, np.where(x >= 0, 0.0, ex / alpha)
+    return f, d, np.where(x >= 0, 0.0, times_exp(1.0 / alpha, t))
 
 
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -383,11 +502,10 @@ def isrlu(x, order, alpha):
     f = np.where(pos, x, neg)
     if order == 0:
         return (f,)
-    d3 = inv * inv * inv
-    d = np.where(pos, 1.0, d3)
+    d = np.where(pos, 1.0, inv * inv * inv)
     if order == 1:
         return f, d
-    return f, d, np.where(pos, 0.0, (-3.0 * alpha) * neg * d3 * inv)
+    return f, d, np.where(pos, 0.0, _isru_second(neg, inv, alpha))
 
 
 @register(
@@ -475,8 +593,10 @@ def relu_squared(x, order):
 def threshold(x, order, threshold, value):
     r"""Threshold, ``torch.nn.functional.threshold``: x where x > threshold, else value.
 
-    PyTorch gives no defaults; threshold = 1, value = 0 is Keras's ThresholdedReLU (theta = 1)
-    and the example of ``keras.ops.threshold``. Jumps at the threshold unless value equals it.
+    Neither PyTorch nor Keras 3 (``keras.activations.threshold(x, threshold,
+    default_value)``) gives defaults; threshold = 1, value = 0 is the example in
+    ``keras.ops.threshold``'s documentation and the theta = 1 of Keras 2's ThresholdedReLU
+    layer (in Keras 3 only a legacy layer). Jumps at the threshold unless value equals it.
     Convention: f(threshold) = value and f'(threshold) = 0, as PyTorch autograd.
     """
     above = x > threshold

@@ -107,6 +107,7 @@ def hard_sigmoid(x, order):
     "softsign",
     title="Softsign",
     family=Family.SIGMOID,
+    aliases=("soft_sign",),
     symbol=r"\mathrm{softsign}",
     latex=r"\mathrm{softsign}(x) = \frac{x}{1 + |x|}",
     latex_d=r"f'(x) = \frac{1}{(1 + |x|)^2}",
@@ -239,6 +240,15 @@ def _isru_parts(x, alpha):
     return xc * inv, inv
 
 
+def _isru_second(f, inv, alpha):
+    """f'' = -3 alpha x h^-5 = -3 sqrt(alpha) (sqrt(alpha) f) h^-4, from f = x/h and 1/h:
+    sqrt(alpha) f lies in (-1, 1), so nothing overflows for alpha up to the float64 limit
+    (where -3 alpha would already be -inf)."""
+    root = math.sqrt(alpha)
+    inv2 = inv * inv
+    return (-3.0 * root) * (root * f) * inv2 * inv2  # left to right: no early underflow
+
+
 @register(
     "isru",
     title="Inverse square root unit",
@@ -267,4 +277,43 @@ def isru(x, order, alpha):
     d = inv * inv * inv
     if order == 1:
         return f, d
-    return f, d, (-3.0 * alpha) * f * d * inv
+    return f, d, _isru_second(f, inv, alpha)
+
+
+KERAS = "Keras autograd, torch backend"
+
+
+@register(
+    "sparse_sigmoid",
+    title="Sparse sigmoid",
+    family=Family.SIGMOID,
+    aliases=("sparsesigmoid",),
+    symbol=r"\mathrm{SparseSigmoid}",
+    latex=r"f(x) = 0\ (x \leq -1),\ \ (x + 1)/2\ (|x| < 1),\ \ 1\ (x \geq 1)",
+    latex_d=r"f'(x) = 1/2\ \mathrm{on}\ (-1, 1),\ 0\ \mathrm{elsewhere}",
+    text="clip(x + 1, 0, 2) / 2",
+    text_d="1/2 if -1 < x < 1 else 0",
+    limits=((0.0, 1.0), (0.0, 0.0), (0.0, 0.0)),
+    kinks=(Kink(-1.0, 1, KERAS), Kink(1.0, 1, KERAS)),
+    pieces=(Piece(-math.inf, -1.0, 0.0), Piece(-1.0, 1.0, 0.5), Piece(1.0, math.inf, 0.0)),
+    reference="Blondel, Martins & Niculae (2020), Learning with Fenchel-Young Losses, "
+    "JMLR 21(35)",
+)
+def sparse_sigmoid(x, order):
+    r"""Sparse sigmoid (JAX's and Keras 3's ``sparse_sigmoid``), the derivative of
+    ``sparse_plus``.
+
+    .. math:: f(x) = \tfrac12\,\mathrm{clip}(x + 1, 0, 2)
+
+    Convention: f'(-1) = f'(1) = 0, as PyTorch autograd of Keras's (a ``where`` on
+    x <= -1 and x >= 1), like sparse_plus''(+-1) = 0; JAX's autograd of its ``clip`` gives
+    1/4 there.
+    """
+    f = np.clip(x + 1.0, 0.0, 2.0)
+    f *= 0.5
+    if order == 0:
+        return (f,)
+    d = np.where(np.abs(x) < 1.0, 0.5, 0.0)
+    if order == 1:
+        return f, d
+    return f, d, np.zeros_like(x)

@@ -11,6 +11,7 @@ from ._math import (
     at,
     choose,
     expm1_minus,
+    fix,
     log1p_small,
     logistic,
     normal_cdf,
@@ -18,6 +19,7 @@ from ._math import (
     scaled,
     tanh_half,
     tanh_sech2,
+    times_exp,
 )
 
 INF = math.inf
@@ -41,6 +43,9 @@ GELU_K = 0.044715
                   choices=("none", "tanh"), synonyms=(("false", "none"), ("true", "tanh"),
                                                       ("exact", "none"))),),
     flavors={"jax": {"approximate": "tanh"}},
+    flavor_note="torch.nn.functional.gelu and keras.activations.gelu: exact; jax.nn.gelu: "
+    "tanh (keras.ops.gelu's tanh default is not used: the keras flavor follows "
+    "keras.activations)",
     limits=((0.0, INF), (0.0, 1.0), (0.0, 0.0)),
     reference="Hendrycks & Gimpel (2016), Gaussian Error Linear Units (GELUs), "
     "arXiv:1606.08415",
@@ -54,10 +59,12 @@ def gelu(x, order, approximate, out=None):
     ``erfc`` rather than ``1 + erf``, which cancels to 0 for x < -6. With
     ``approximate="tanh"``: :math:`f(x) = \tfrac{x}{2}(1 + \tanh u)`,
     :math:`u = \sqrt{2/\pi}(x + 0.044715x^3)`, evaluated as x*sigmoid(2u).
-    Defaults: exact in PyTorch and Keras 3; JAX's default is the tanh form (``flavor="jax"``).
+    Defaults: exact in PyTorch and ``keras.activations.gelu``; JAX's default is the tanh
+    form (``flavor="jax"``). ``keras.ops.gelu`` defaults to the tanh form too, but the keras
+    flavor follows ``keras.activations``.
     """
     if approximate == "tanh":
-        return _gelu_tanh(x, order)
+        return _gelu_tanh(x, order, out)
     cdf = normal_cdf(x)
     f = np.multiply(x, cdf, out=at(out, 0))
     if order == 0:
@@ -71,23 +78,25 @@ def gelu(x, order, approximate, out=None):
     return f, d, np.multiply(pdf, 2.0 - xc * xc, out=at(out, 2))
 
 
-def _gelu_tanh(x, order):
+def _gelu_tanh(x, order, out=None):
     # Beyond |x| = 1e5, sigmoid(2u) is exactly 0 or 1 and its derivatives exactly 0, so the
     # clipped xc serves everywhere but in f = x * g.
     xc = np.clip(x, -1e5, 1e5)
     x2 = xc * xc
     u = GELU_C * xc * (1.0 + GELU_K * x2)
     g, gn = logistic(2.0 * u)
-    f = x * g
+    f = np.multiply(x, g, out=at(out, 0))
     if order == 0:
         return (f,)
     du = GELU_C * (1.0 + 3.0 * GELU_K * x2)
     p = g * gn
-    d = g + xc * (2.0 * du * p)
+    d = np.multiply(xc, 2.0 * du * p, out=at(out, 1))
+    d += g
     if order == 1:
         return f, d
     ddu = (6.0 * GELU_C * GELU_K) * xc
-    return f, d, 2.0 * p * (2.0 * du + xc * (ddu - 2.0 * du * du * (g - gn)))
+    return f, d, np.multiply(2.0 * p, 2.0 * du + xc * (ddu - 2.0 * du * du * (g - gn)),
+                             out=at(out, 2))
 
 
 def _swish(x, order, beta, out=None):
@@ -251,7 +260,8 @@ def softplus(x, order, beta, out=None):
               f'(x) = \sigma(\beta x), \quad f''(x) = \beta\sigma(\beta x)\sigma(-\beta x)
 
     PyTorch switches to the identity where beta*x > threshold (20), an error of up to 2e-9;
-    actviz has no such cut-off, so it takes no ``threshold`` parameter.
+    actviz has no such cut-off, so it takes no ``threshold`` parameter. f >= log(2)/beta,
+    so below beta = 3.9e-309 every value exceeds float64 and is inf.
     """
     y = scaled(x, beta)
     u = np.exp(-np.abs(y))
@@ -320,17 +330,20 @@ def squareplus(x, order, b):
               \quad f''(x) = \frac{b}{2h^3}
 
     For x < 0 the value is written b / (2(h + |x|)), which does not cancel, and h is
-    ``hypot(x, sqrt(b))``, which does not overflow.
+    ``hypot(x, sqrt(b))``, which does not overflow. b enters only through sqrt(b)
+    (:math:`b/(2h^3) = (\sqrt b/h)^2/(2h)`), so a subnormal b keeps its digits.
     """
-    h = np.hypot(x, math.sqrt(b))
+    root = math.sqrt(b)
+    h = np.hypot(x, root)
     half = 0.5 * h + 0.5 * np.abs(x)
-    f = np.where(x >= 0, half, (0.25 * b) / half)
+    f = np.where(x >= 0, half, (0.5 * root) * ((0.5 * root) / half))
     if order == 0:
         return (f,)
     d = f / h
     if order == 1:
         return f, d
-    return f, d, (0.5 * b) / h / h / h
+    q = root / h
+    return f, d, 0.5 * (q * q) / h
 
 
 @register(
@@ -371,40 +384,77 @@ def tanhexp(x, order):
     title="Smish",
     family=Family.SMOOTH,
     symbol=r"\mathrm{Smish}",
-    latex=r"\mathrm{Smish}(x) = x\,\tanh(\log(1 + \sigma(x)))",
-    latex_d=r"f'(x) = T + x\,(1 - T^2)\,\frac{\sigma'(x)}{1 + \sigma(x)}",
-    text="x * tanh(log(1 + sigmoid(x)))",
-    text_d="T + x * (1 - T^2) * sigmoid'(x) / (1 + sigmoid(x)),  T = tanh(log(1 + sigmoid(x)))",
-    limits=((0.0, INF), (0.0, 0.6), (0.0, 0.0)),
+    latex=r"\mathrm{Smish}(x) = \alpha x\,\tanh(\log(1 + \sigma(\beta x)))",
+    latex_d=r"f'(x) = \alpha\left(T + \beta x\,(1 - T^2)\,"
+    r"\frac{\sigma'(\beta x)}{1 + \sigma(\beta x)}\right)",
+    text="alpha * x * tanh(log(1 + sigmoid(beta x)))",
+    text_d="alpha * (T + beta x (1 - T^2) sigmoid'(beta x) / (1 + sigmoid(beta x))),"
+    "  T = tanh(log(1 + sigmoid(beta x)))",
+    params=(Param("alpha", 1.0, "output scale", minimum=0.0, strict=True),
+            Param("beta", 1.0, "input scale", minimum=0.0, strict=True)),
+    limits=lambda p: ((0.0, INF), (0.0, 0.6 * p["alpha"]), (0.0, 0.0)),
     reference="Wang, Ren & Wang (2022), Smish: A Novel Activation Function for Deep Learning "
     "Methods, Electronics 11(4), 540",
 )
-def smish(x, order):
-    r"""Smish.
+def smish(x, order, alpha, beta):
+    r"""Smish, with the paper's output and input scales alpha and beta (both 1 by default,
+    the values the paper found best).
 
-    .. math:: f(x) = xT, \quad T = \tanh(\log(1 + a)) = \frac{n}{n+2},\ n = a(a + 2),\
-              a = \sigma(x)
+    .. math:: f(x) = \alpha xT, \quad T = \tanh(\log(1 + a)) = \frac{n}{n+2},\
+              n = a(a + 2),\ a = \sigma(y),\ y = \beta x
 
-    :math:`f' = T + xSq` with :math:`S = 1 - T^2 = 4(n+1)/(n+2)^2`,
-    :math:`q = \sigma'/(1+a)`; :math:`f'' = 2Sq + xS(\sigma''/(1+a) - q^2(1+2T))`.
-    As x -> +inf the slope tends to tanh(log 2) = 0.6.
+    :math:`f' = \alpha(T + ySq)` with :math:`S = 1 - T^2 = 4(n+1)/(n+2)^2`,
+    :math:`q = \sigma'(y)/(1+a)`;
+    :math:`f'' = \alpha\beta(2Sq + yS(\sigma''(y)/(1+a) - q^2(1+2T)))`.
+    As x -> +inf the slope tends to alpha tanh(log 2) = 0.6 alpha.
     """
-    a, an = logistic(x)
+    y = x if beta == 1.0 else scaled(x, beta)
+    a, an = logistic(y)
     n = a * (a + 2.0)
     den = n + 2.0
     t = n / den
-    f = x * t
+    if alpha == 1.0:
+        f = x * t
+    else:  # alpha x first, so that a tiny x t does not underflow before a large alpha
+        f = (alpha * x) * t
+        fix(f, ~np.isfinite(f), lambda v, w: alpha * (v * w), x, t)
+    far = _smish_tail(f, alpha, beta, x, y, 0)
     if order == 0:
         return (f,)
     s = 4.0 * (n + 1.0) / (den * den)
     da = a * an
     q = da / (1.0 + a)
     g = s * q
-    d = t + x * g
+    d = t + y * g
+    if alpha != 1.0:
+        d *= alpha
+    _smish_tail(d, alpha, beta, x, y, 1, far)
     if order == 1:
         return f, d
-    dda = -da * tanh_half(x)
-    return f, d, 2.0 * g + x * (s * (dda / (1.0 + a) - q * q * (1.0 + 2.0 * t)))
+    dda = -da * tanh_half(y)
+    dd = 2.0 * g + y * (s * (dda / (1.0 + a) - q * q * (1.0 + 2.0 * t)))
+    scale = alpha * beta
+    dd = dd * scale if math.isfinite(scale) else alpha * (beta * dd)
+    _smish_tail(dd, alpha, beta, x, y, 2, far)
+    if alpha > 1.0:  # the right tail of f'': (8/25) alpha beta (2 - y) e^{-y}, as above
+        fix(dd, y > 700.0, lambda v: beta * ((0.32 * (2.0 - v)) * times_exp(alpha, -v)), y)
+    return f, d, dd
+
+
+def _smish_tail(out, alpha, beta, x, y, order, far=None):
+    """Where beta x < -700 and alpha > 1: sigma(y) = e^y has (nearly) underflowed, but
+    alpha e^y may not have. There T = sigma(y) exactly in float64, so f = x E,
+    f' = (1 + y) E, f'' = beta (2 + y) E with E = alpha e^y (:func:`times_exp`). (Beyond
+    y = 700 only f'' decays, as (8/25) beta (2 - y) alpha e^{-y}.)"""
+    if alpha <= 1.0:
+        return None
+    if far is None:
+        far = np.flatnonzero(y < -700.0)
+    if far.size:
+        e = times_exp(alpha, y[far])
+        xf, yf = x[far], y[far]
+        out[far] = (xf * e, (1.0 + yf) * e, beta * ((2.0 + yf) * e))[order]
+    return far
 
 
 @register(

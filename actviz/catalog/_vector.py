@@ -133,3 +133,62 @@ def log_softmax(x, order):
         return (f, comp) if order == 1 else (f, comp, -s * comp)
 
     return _vector(x, kernel)
+
+
+@register(
+    "sparsemax",
+    title="Sparsemax",
+    aliases=("sparse_max",),
+    symbol=r"\mathrm{sparsemax}",
+    latex=r"\mathrm{sparsemax}(x)_i = \max(x_i - \tau(x), 0)",
+    latex_d=r"\partial_i\,\mathrm{sparsemax}_i = [x_i > \tau]\,(1 - 1/k)",
+    text="max(x_i - tau, 0), tau such that the outputs sum to 1   (along the last axis)",
+    text_d="1 - 1/k on the support {i: x_i > tau} of k entries, else 0   (diagonal of the "
+    "Jacobian)",
+    family=Family.VECTOR,
+    limits=None,
+    vector=True,
+    reference="Martins & Astudillo (2016), From Softmax to Sparsemax: A Sparse Model of "
+    "Attention and Multi-Label Classification, ICML, arXiv:1602.02068",
+)
+def sparsemax(x, order):
+    r"""Sparsemax along the last axis (Keras 3's ``sparsemax``): the Euclidean projection of
+    x onto the probability simplex.
+
+    .. math:: s_i = \max(x_i - \tau, 0), \quad
+              \tau = \frac{\sum_{j \le k} x_{(j)} - 1}{k}, \quad
+              k = \max\{j : 1 + j\,x_{(j)} > \textstyle\sum_{l \le j} x_{(l)}\}
+
+    with x_(1) >= x_(2) >= ... sorted. It is piecewise linear: the Jacobian is
+    diag(u) - u u^T / k with u the indicator of the support, so the derivative (the diagonal)
+    is 1 - 1/k on the support and 0 off it, and the second derivative is 0.
+    Convention: at the edge of the support (x_i = tau, s_i = 0) the derivative is 0, the side
+    where i is outside (PyTorch autograd of Keras's formula gives 1 there, JAX's 1/2).
+    Shifted by the maximum, as softmax; an entry of +inf takes all the mass (shared equally
+    between several), -inf entries get 0; a row containing NaN is NaN. Each value is exact
+    to about k ulps absolute (s_i = x_i - tau subtracts). Keras 3 up to at least 3.15.1
+    computes tau wrongly whenever the support has two entries or more (its outputs do not
+    sum to 1; keras-team/keras#23425).
+    """
+    return _vector(x, lambda v: _sparsemax(v, order))
+
+
+def _sparsemax(v, order):
+    m = np.max(v, axis=-1, keepdims=True)
+    finite = np.isfinite(m)
+    # z = x - max, exactly 0 at the maxima (also an infinite maximum); entries below -1 are
+    # never in the support, so -2 stands for them all (also an x - max that overflows to
+    # -inf, as -1e308 - 1e308) and no -inf enters the sums.
+    with np.errstate(over="ignore"):
+        z = np.where(v == m, 0.0, np.where(finite, v - np.where(finite, m, 0.0), -2.0))
+    np.maximum(z, -2.0, out=z)
+    ordered = -np.sort(-z, axis=-1)
+    total = np.cumsum(ordered, axis=-1)
+    rank = np.arange(1, z.shape[-1] + 1, dtype=np.float64)
+    k = np.sum(1.0 + rank * ordered > total, axis=-1, keepdims=True)  # >= 1: the maximum
+    tau = (np.take_along_axis(total, k - 1, axis=-1) - 1.0) / k
+    s = np.maximum(z - tau, 0.0)
+    if order == 0:
+        return (s,)
+    d = np.where(z > tau, 1.0 - 1.0 / k, 0.0)
+    return (s, d) if order == 1 else (s, d, np.zeros_like(s))

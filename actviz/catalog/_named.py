@@ -1,0 +1,51 @@
+"""Functions as the user named them: a label (the spec as typed, or a swept parameter's value)
+and the resolved activation. Commands resolve every spec once, with the flavor, and pass these
+on; nothing downstream looks a function up again by its name."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .._numbers import format_number
+from ..errors import ParameterError
+from ._core import Activation, get, normalize, parse_spec
+
+
+@dataclass(frozen=True)
+class Named:
+    """An activation and the label it is shown with (legend, column header, record)."""
+
+    label: str
+    act: Activation
+
+
+def resolve_specs(specs: Sequence[str | Activation | Named], flavor: str = "torch") -> list[Named]:
+    """Each spec resolved once; an :class:`Activation` is labelled with its own spec."""
+    named = []
+    for spec in specs:
+        if isinstance(spec, Named):
+            named.append(spec)
+        elif isinstance(spec, Activation):
+            named.append(Named(spec.spec, spec))
+        else:
+            named.append(Named(spec, get(spec, flavor=flavor)))
+    return named
+
+
+def sweep(spec: str, swept: tuple[str, Sequence[Any]], flavor: str = "torch") -> list[Named]:
+    """One function per swept value, labelled ``alpha=0.5``, ...: ``spec`` with the parameter
+    ``swept[0]`` set to each of ``swept[1]``."""
+    name, values = normalize(swept[0]), swept[1]
+    base = get(spec, flavor=flavor)
+    if base.definition.param(name) is None:
+        get(spec, flavor=flavor, **{name: values[0]})  # raises the catalog's own message
+    if name in parse_spec(spec)[1]:
+        raise ParameterError(f"{name} is both set in '{spec}' and swept")
+    result = []
+    for value in values:
+        act = get(spec, flavor=flavor, **{name: value})
+        shown = value if isinstance(value, str) else format_number(value)
+        result.append(Named(f"{name}={shown}", act))
+    return result

@@ -1,0 +1,273 @@
+"""Checks of option values, shared by the commands, the Python API and batch configs, so that
+``--range 5 -5``, ``range=(5, -5)`` and ``range: [5, -5]`` get the same message. Pure: no
+files, no formats (see :mod:`actviz.paths`), no click, no YAML.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import numpy as np
+
+from ._numbers import format_number
+from .errors import ParameterError
+
+DEFAULT_RANGE = (-5.0, 5.0)
+"""The interval of x when none is given, for every command and function."""
+MAX_NUM = 10**7
+"""Points a figure samples in all (num times the number of curves)."""
+MAX_ROWS = 10**6
+MIN_DPI, MAX_DPI = 20, 2400
+MIN_INCHES, MAX_INCHES = 1.0, 100.0
+MAX_PIXELS = 10**8
+"""Pixels of a figure's canvas, width times height at its dpi (400 MB of RGBA)."""
+MAX_SWEEP = 12
+MAX_X = 1e15
+"""How far from 0 a range may reach: beyond, the spacing of float64 numbers is too coarse
+for a grid or a root-finder to mean anything (at 1e15 it is 0.125)."""
+
+
+def number(value: Any, what: str) -> float:
+    """``value`` as a float, or a :class:`ParameterError` naming ``what``."""
+    if isinstance(value, bool):
+        raise ParameterError(f"{what} must be a number, got {value!r}")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{what} must be a number, got {value!r}") from None
+
+
+def check_range(value: Any) -> tuple[float, float]:
+    """``(min, max)``: two finite numbers, min below max."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) or len(value) != 2:
+        raise ParameterError(f"range must be two numbers MIN MAX, got {value!r}")
+    lo, hi = (number(v, "range") for v in value)
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise ParameterError(
+            f"range must be finite, got {format_number(lo)} {format_number(hi)}"
+        )
+    if max(abs(lo), abs(hi)) > MAX_X:
+        raise ParameterError("range must lie within -1e15 and 1e15, got "
+                             f"{format_number(lo)} {format_number(hi)}")
+    if lo >= hi:
+        raise ParameterError(
+            f"range MIN must be below MAX, got {format_number(lo)} {format_number(hi)}"
+        )
+    return lo, hi
+
+
+def check_count(value: Any, what: str, lowest: int, highest: int) -> int:
+    """An integer in [lowest, highest]."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        count = number(value, what)
+        if not count.is_integer():
+            raise ParameterError(f"{what} must be a whole number, got {value!r}")
+        value = int(count)
+    if not lowest <= value <= highest:
+        raise ParameterError(f"{what} must be between {lowest} and {highest}, got {value}")
+    return value
+
+
+def check_threshold(value: Any) -> float:
+    """The saturation threshold tau: finite and >= 0."""
+    tau = number(value, "saturation threshold")
+    if not math.isfinite(tau) or tau < 0:
+        raise ParameterError(f"saturation threshold must be >= 0, got {format_number(tau)}")
+    return tau
+
+
+def check_between(value: Any, what: str, lowest: float, highest: float,
+                  unit: str = "") -> float:
+    """A number in [lowest, highest]."""
+    checked = number(value, what)
+    if not (lowest <= checked <= highest):
+        raise ParameterError(f"{what} must be between {format_number(lowest)} and "
+                             f"{format_number(highest)}{unit}, got {format_number(checked)}")
+    return checked
+
+
+def check_dpi(value: Any) -> float:
+    """Dots per inch: below 20, text cannot be drawn (FreeType refuses the sizes)."""
+    return check_between(value, "dpi", MIN_DPI, MAX_DPI)
+
+
+def check_size(value: Any) -> tuple[float, float]:
+    """A figure size, WIDTH HEIGHT in inches."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) or len(value) != 2:
+        raise ParameterError(f"size must be WIDTH HEIGHT in inches, got {value!r}")
+    width, height = (check_between(v, "size", MIN_INCHES, MAX_INCHES, " inches")
+                     for v in value)
+    return width, height
+
+
+def check_canvas(width: float, height: float, dpi: float) -> None:
+    """A figure of that size at that dpi must fit in memory."""
+    pixels = round(width * dpi) * round(height * dpi)
+    if pixels > MAX_PIXELS:
+        raise ParameterError(f"the figure would have {pixels} pixels ({width:g} x {height:g} "
+                             f"in at {dpi:g} dpi); at most {MAX_PIXELS} are drawn: lower "
+                             "--dpi or --size")
+
+
+def check_title(title: Any) -> str:
+    """A figure title: text, with $...$ parts that matplotlib's mathtext can typeset."""
+    if not isinstance(title, str):
+        raise ParameterError(f"title must be text, got {title!r}")
+    if title.count("$") - title.count(r"\$") >= 2:
+        from matplotlib.mathtext import MathTextParser
+
+        try:
+            MathTextParser("path").parse(title)
+        except ValueError as exc:
+            first = str(exc).strip().splitlines()[-1].strip() if str(exc).strip() else ""
+            raise ParameterError(f"title is not valid mathtext ({first}): {title!r}; "
+                                 "write $...$ as matplotlib's mathtext, or \\$ for a "
+                                 "dollar sign") from None
+    return title
+
+
+def check_path(value: Any, what: str) -> str:
+    """A file or folder name given on the command line."""
+    if not isinstance(value, str) or not value.strip():
+        raise ParameterError(f"{what} must name a file, got {value!r}")
+    if "\0" in value:
+        raise ParameterError(f"{what} must not contain a NUL character")
+    return value
+
+
+def check_output(value: Any) -> str:
+    """A file name given with -o."""
+    return check_path(value, "-o")
+
+
+def check_precision(value: Any) -> int:
+    return check_count(value, "precision", 1, 17)
+
+
+def check_plot_num(value: Any) -> int:
+    return check_count(value, "num", 2, MAX_NUM)
+
+
+def check_table_num(value: Any) -> int:
+    return check_count(value, "num", 2, MAX_ROWS)
+
+
+def parse_sweep(text: str) -> tuple[str, tuple[str, ...]]:
+    """``alpha=0.5,1,2`` -> ``("alpha", ("0.5", "1", "2"))``."""
+    name, equals, rest = text.partition("=")
+    values = tuple(v.strip() for v in rest.split(",")) if equals else ()
+    if not name.strip() or not values or not all(values):
+        raise ParameterError(f"sweep must be PARAM=V1,V2,..., got '{text}'")
+    return name.strip(), values
+
+
+def check_sweep(value: Any) -> tuple[str, tuple[Any, ...]]:
+    """``alpha=0.5,1,2``, ``("alpha", [0.5, 1, 2])`` or ``{"alpha": [0.5, 1, 2]}`` as
+    ``(name, values)``."""
+    if isinstance(value, str):
+        return parse_sweep(value)
+    if isinstance(value, dict) and len(value) == 1:
+        value = next(iter(value.items()))
+    if (not isinstance(value, (tuple, list)) or len(value) != 2
+            or not isinstance(value[0], str)):
+        raise ParameterError("sweep must be PARAM=V1,V2,..., (name, values) or "
+                             f"{{name: values}}, got {value!r}")
+    name, values = value
+    if not isinstance(values, (list, tuple)) or not values:
+        raise ParameterError(f"sweep of {name} needs a list of values")
+    if len(values) > MAX_SWEEP:
+        raise ParameterError(f"sweep takes at most {MAX_SWEEP} values (more curves cannot be "
+                             f"told apart in one panel), got {len(values)}")
+    return name, tuple(values)
+
+
+def available_styles() -> list[str]:
+    """matplotlib's style names (imports matplotlib, not pyplot)."""
+    import matplotlib.style
+
+    return sorted({*matplotlib.style.available, "default", "classic"})
+
+
+def check_style(style: Any) -> str:
+    if not isinstance(style, str):
+        raise ParameterError(f"style must be the name of a matplotlib style, got {style!r}")
+    styles = available_styles()
+    if style not in styles:
+        from ._suggest import did_you_mean
+
+        hint = did_you_mean(style, styles) or " See matplotlib.style.available."
+        raise ParameterError(f"unknown matplotlib style '{style}'.{hint}")
+    return style
+
+
+# --- the x column of a value table -------------------------------------------------------------
+
+def _decimal(value: Any, what: str) -> Decimal:
+    try:
+        parsed = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ParameterError(f"{what} must be numbers, got '{value}'") from None
+    if not parsed.is_finite():
+        raise ParameterError(f"{what} must be finite, got '{value}'")
+    return parsed
+
+
+def check_step(step: Any) -> Decimal:
+    """The step of a table's x column, as a decimal: a finite number > 0."""
+    size = _decimal(step, "step")
+    if size <= 0:
+        raise ParameterError(f"step must be > 0, got {format_number(float(size))}")
+    return size
+
+
+def _check_rows(count: int) -> None:
+    if count > MAX_ROWS:
+        raise ParameterError(f"the table would have {count} rows; at most {MAX_ROWS} "
+                             "are written")
+
+
+def sample_points(range: tuple[float, float] = DEFAULT_RANGE,
+                  num: int | None = None, step: float | str | None = None,
+                  points: str | Sequence[Any] | None = None) -> np.ndarray:
+    """The x column: ``num`` evenly spaced points (default 11), every ``step`` from the start
+    (the end included when a step lands on it), or the given ``points``. Steps are counted in
+    decimal, so ``step=0.1`` gives 0.3, not 0.30000000000000004."""
+    chosen = [name for name, value in (("num", num), ("step", step), ("points", points))
+              if value is not None]
+    if len(chosen) > 1:
+        raise ParameterError(f"give one of num, step and points, not {' and '.join(chosen)}")
+    if points is not None:
+        if isinstance(points, str):
+            items = points.split(",")
+        elif isinstance(points, (list, tuple)):
+            items = list(points)
+        elif isinstance(points, np.ndarray):
+            items = points.ravel().tolist()
+        else:
+            raise ParameterError(f"points must be X1,X2,... or a list of numbers, got "
+                                 f"{points!r}")
+        values = [float(_decimal(item, "points")) for item in items]
+        if not values:
+            raise ParameterError("points must list at least one number")
+        _check_rows(len(values))
+        return np.array(values, dtype=float)
+    lo, hi = check_range(range)
+    start, end = _decimal(repr(lo), "range"), _decimal(repr(hi), "range")
+    if step is not None:
+        size = check_step(step)
+        steps = (end - start) / size
+        if steps >= 10**15:  # too many to count as an int, far too many to write
+            raise ParameterError(f"the table would have more than 10**15 rows; at most "
+                                 f"{MAX_ROWS} are written")
+        count = int(steps) + 1
+        _check_rows(count)
+        return np.array([float(start + i * size) for i in np.arange(count).tolist()])
+    count = check_count(11 if num is None else num, "num", 2, MAX_ROWS)
+    # (start (n - i) + end i) / n: exact wherever the point is exact in decimal (0 on [-1, 1]
+    # with 7 points, not -1e-28 as start + i (end - start) / n gives)
+    n = count - 1
+    return np.array([float((start * (n - i) + end * i) / n)
+                     for i in np.arange(count).tolist()])

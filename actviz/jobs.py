@@ -1,0 +1,220 @@
+"""The kinds of job: what ``plot``, ``table``, ``compare`` and ``diff`` do, once, for the
+command line and for batch configs alike (so that a batch job writes exactly the bytes the
+single command writes).
+
+A kind is one entry of :data:`KINDS`: its command declaration (:mod:`actviz.options`), its
+default format, the prefix of its default file name, the checks only a whole job can make,
+and how it runs. Drawing and table code are imported when a job runs, not before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from ._files import write_atomically
+from ._numbers import param_text
+from .catalog import get, resolve_specs, sweep
+from .checks import sample_points
+from .errors import OutputError, ParameterError
+from .options import COMPARE, DIFF, FIGURE_OPTIONS, PLOT, TABLE, Command, Options
+from .paths import FIGURE_FORMATS, OUTPUT_DIR, file_stem, output_format, writable_path
+from .writers import EXTENSIONS, FORMATS, WRITERS
+
+Sink = Path | IO[str]
+"""Where a table goes: a file (written whole or not at all) or an open stream."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a job writes: its main output in ``fmt`` and, for diff, an optional image."""
+
+    main: Sink
+    fmt: str
+    image: tuple[Path, str] | None = None
+
+
+def deliver(sink: Sink, write: Callable[[IO[str]], None]) -> list[Path]:
+    """``write`` to a stream, or to a file atomically; the files written."""
+    if isinstance(sink, Path):
+        return [write_atomically(sink, write, mode="w")]
+    write(sink)
+    return []
+
+
+# --- the runs ---------------------------------------------------------------------------------
+
+def run_plot(functions: Sequence[str], opts: Options, target: Target) -> list[Path]:
+    from . import render
+
+    assert isinstance(target.main, Path)
+    figure = render.plot(list(functions), **{o.name: opts[o.name] for o in FIGURE_OPTIONS})
+    return [render.save(figure, target.main, target.fmt)]
+
+
+def run_table(functions: Sequence[str], opts: Options, target: Target) -> list[Path]:
+    from .tables import ValueTable
+
+    xs = sample_points(opts.range, opts.num, opts.step, opts.points)
+    table = ValueTable(xs, resolve_specs(functions, opts.flavor), opts.derivative,
+                       opts.second_derivative)
+    return deliver(target.main, lambda out: WRITERS[target.fmt].values(out, table,
+                                                                       opts.precision))
+
+
+def run_compare(functions: Sequence[str], opts: Options, target: Target) -> list[Path]:
+    from .tables import compare_records
+
+    records = compare_records(resolve_specs(functions, opts.flavor), opts.range,
+                              opts.saturation_threshold, opts.cost)
+    return deliver(target.main, lambda out: WRITERS[target.fmt].properties(out, records,
+                                                                           opts.precision))
+
+
+def run_diff(functions: Sequence[str], opts: Options, target: Target) -> list[Path]:
+    from .analysis import difference
+
+    a, b = resolve_specs(functions, opts.flavor)
+    result = difference(a.act, b.act, opts.range, labels=(a.label, b.label))
+    written = []
+    if target.image is not None:  # drawn first: a figure that cannot be written stops all
+        from . import render
+
+        path, fmt = target.image
+        written.append(render.save(render.plot_difference(result, a.act, b.act), path, fmt))
+    return deliver(target.main, lambda out: WRITERS[target.fmt].difference(
+        out, result, opts.precision)) + written
+
+
+# --- checks of a whole job, before it runs -----------------------------------------------------
+
+def _check_functions(functions: Sequence[str], opts: Options) -> None:
+    for spec in functions:
+        get(spec, flavor=opts.flavor)
+
+
+def check_plot(functions: Sequence[str], opts: Options) -> None:
+    if not functions:
+        raise ParameterError("no function to plot; give at least one SPEC")
+    if opts.sweep is not None:
+        if len(functions) != 1:
+            raise ParameterError("sweep works with one function; got " + " ".join(functions))
+        sweep(functions[0], opts.sweep, opts.flavor)
+    _check_functions(functions, opts)
+
+
+def check_table(functions: Sequence[str], opts: Options) -> None:
+    if opts.points is not None and "range" in opts.explicit:
+        raise ParameterError("give points or range, not both: points are the x values")
+    sample_points(opts.range, opts.num, opts.step, opts.points)
+    _check_functions(functions, opts)
+
+
+def check_diff(functions: Sequence[str], opts: Options) -> None:
+    if len(functions) != 2:
+        raise ParameterError(f"diff compares exactly two functions, got {len(functions)}")
+    for spec in functions:
+        definition = get(spec, flavor=opts.flavor).definition
+        if definition.vector or definition.outputs > 1:
+            raise ParameterError(f"diff compares functions of one input and one output; "
+                                 f"{definition.name} is not one")
+
+
+# --- where the single command writes -----------------------------------------------------------
+
+def figure_path(stem: str, output: str | None, fmt: str | None) -> tuple[Path, str]:
+    """Where a figure goes and in which format: ``-o`` as given (its extension names the
+    format unless ``fmt`` does), else ``output/<stem>.<format>``."""
+    fmt = output_format(output, fmt, FIGURE_FORMATS, "png")
+    if output is None:
+        return writable_path(OUTPUT_DIR / f"{stem}.{fmt}"), fmt
+    path = Path(output)
+    if not path.suffix:
+        path = path.with_suffix(f".{fmt}")
+    return writable_path(path), fmt
+
+
+def _figure_target(stem: str, opts: Options, stdout: IO[str] | None) -> Target:
+    return Target(*figure_path(stem, opts.output, opts.format))
+
+
+def _open(stdout: IO[str] | None) -> IO[str]:
+    """The terminal's stream, or an error now, before any work, when it is closed."""
+    if stdout is None or stdout.closed:
+        raise OutputError("standard output is closed; give -o FILE to write to a file")
+    return stdout
+
+
+def _table_target(stem: str, opts: Options, stdout: IO[str] | None) -> Target:
+    fmt = output_format(opts.output, opts.format, FORMATS, "text", EXTENSIONS)
+    if opts.output is not None:
+        return Target(writable_path(opts.output), fmt)
+    return Target(_open(stdout), fmt)
+
+
+def _diff_target(stem: str, opts: Options, stdout: IO[str] | None) -> Target:
+    image = figure_path(stem, opts.output, None) if opts.output is not None else None
+    return Target(_open(stdout), opts.format or "text", image)
+
+
+# --- the table of kinds -----------------------------------------------------------------------
+
+def sweep_text(swept: tuple[str, Sequence[Any]]) -> str:
+    """``alpha=0.5,1,2``: a sweep as the command line writes it."""
+    name, values = swept
+    return f"{name}=" + ",".join(param_text(v) for v in values)
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """One kind of job: a command that batch configs can run."""
+
+    command: Command
+    default_format: str
+    stem_prefix: str
+    check: Callable[[Sequence[str], Options], None]
+    run: Callable[[Sequence[str], Options, Target], list[Path]]
+    target: Callable[[str, Options, IO[str] | None], Target]
+    """Where the single command writes: from its -o and --format, else the terminal or
+    output/<stem>."""
+    weight: int
+    """How long a job of this kind takes per function, roughly: batches start the heaviest
+    first so that the workers finish together."""
+
+    @property
+    def name(self) -> str:
+        return self.command.name
+
+    def stem(self, functions: Sequence[str], opts: Options) -> str:
+        """The default file stem, as the single command names its file: ``relu_elu``;
+        tables, comparisons and differences get a prefix so that they do not collide with
+        the figures."""
+        labels = list(functions)
+        if opts.get("sweep") is not None:
+            labels.append(sweep_text(opts.sweep))
+        return self.stem_prefix + file_stem(labels)
+
+    def files(self, stem: str, opts: Options) -> list[str]:
+        """The file names a job of this kind writes in its folder."""
+        fmt = opts.get("format") or self.default_format
+        files = [f"{stem}.{extension(fmt)}"]
+        if opts.get("image") is not None:
+            files.append(f"{stem}.{opts.image}")
+        return files
+
+
+def extension(fmt: str) -> str:
+    """The file extension of a format: ``md`` for markdown, ``png`` for png."""
+    return WRITERS[fmt].extensions[0] if fmt in WRITERS else fmt
+
+
+KINDS: dict[str, JobKind] = {kind.name: kind for kind in (
+    JobKind(PLOT, "png", "", check_plot, run_plot, _figure_target, weight=0),
+    JobKind(TABLE, "text", "table_", check_table, run_table, _table_target, weight=1),
+    JobKind(COMPARE, "text", "compare_", _check_functions, run_compare, _table_target,
+            weight=3),
+    JobKind(DIFF, "text", "diff_", check_diff, run_diff, _diff_target, weight=1),
+)}
+"""Every kind of job, by name."""

@@ -1,0 +1,106 @@
+"""Where output goes and in which format: default file names, formats from extensions, and the
+checks that a path can be written."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from .errors import OutputError, ParameterError
+
+FIGURE_FORMATS = ("png", "svg", "pdf")
+OUTPUT_DIR = Path("output")
+
+
+def file_stem(labels: Sequence[str]) -> str:
+    """A file-safe stem from specs: ``relu elu`` -> ``relu_elu``, ``elu:alpha=0.5`` ->
+    ``elu_alpha-0.5``."""
+    parts = []
+    for label in labels:
+        text = label.strip().lower().replace(":", "_").replace("=", "-").replace(",", "_")
+        parts.append(re.sub(r"[^a-z0-9._-]+", "-", text).strip("-."))
+    stem = "_".join(p for p in parts if p) or "actviz"
+    if len(stem) > 120:
+        digest = hashlib.sha1(stem.encode()).hexdigest()[:8]
+        stem = f"{stem[:100]}-{digest}"
+    return stem
+
+
+def output_format(path: str | Path | None, fmt: str | None, choices: Sequence[str],
+                  default: str, extensions: Mapping[str, str] | None = None) -> str:
+    """The format: ``fmt`` if given, else from the extension of ``path``, else ``default``.
+
+    ``extensions`` maps file extensions to formats where they differ (``.md`` -> markdown).
+    """
+    if fmt is not None:
+        fmt = fmt.lower()
+        if fmt not in choices:
+            raise ParameterError(f"unknown format '{fmt}'; choose one of {', '.join(choices)}")
+        named = _named_format(path, choices, extensions)
+        if named is not None and named != fmt:
+            raise ParameterError(f"--format {fmt} contradicts the extension of {path}, which "
+                                 f"is {named}; give one of them, or make them agree")
+        return fmt
+    if path is None:
+        return default
+    ext = Path(path).suffix.lower().lstrip(".")
+    if not ext:
+        return default
+    fmt = (extensions or {}).get(ext, ext)
+    if fmt not in choices:
+        raise ParameterError(
+            f"cannot tell the format from the extension '.{ext}' of {path}; "
+            f"use one of {', '.join('.' + c for c in choices)} or give --format"
+        )
+    return fmt
+
+
+GENERIC_EXTENSIONS = ("txt",)
+"""Extensions that fit any text format, so that --format picks which (``-o t.txt -f csv``)."""
+
+
+def _named_format(path: str | Path | None, choices: Sequence[str],
+                  extensions: Mapping[str, str] | None) -> str | None:
+    """The format the extension of ``path`` names, if it names one of ``choices``."""
+    if path is None:
+        return None
+    ext = Path(path).suffix.lower().lstrip(".")
+    if not ext or ext in GENERIC_EXTENSIONS:
+        return None
+    fmt = (extensions or {}).get(ext, ext)
+    return fmt if fmt in choices else None
+
+
+def writable_path(path: str | Path) -> Path:
+    """``path``, after checking that no folder on the way to it is a file."""
+    path = Path(path)
+    for parent in path.parents:
+        if parent.exists() and not parent.is_dir():
+            raise OutputError(f"cannot write {path}: {parent} is a file, not a folder")
+    if path.is_dir():
+        raise OutputError(f"cannot write {path}: it is a folder")
+    return path
+
+
+def writable_folder(folder: str | Path) -> Path:
+    """``folder``, after checking that neither it nor a folder above it is a file."""
+    folder = Path(folder)
+    for path in (folder, *folder.parents):
+        if path.exists() and not path.is_dir():
+            raise OutputError(f"cannot write into {folder}: {path} is a file, not a folder")
+    return folder
+
+
+def figure_target(labels: Sequence[str], output: str | Path | None,
+                  fmt: str | None) -> tuple[Path, str]:
+    """Where a figure goes and in which format: ``-o`` as given (its extension names the
+    format unless ``fmt`` does), else ``output/<labels joined by _>.<format>``."""
+    fmt = output_format(output, fmt, FIGURE_FORMATS, "png")
+    if output is None:
+        return writable_path(OUTPUT_DIR / f"{file_stem(labels)}.{fmt}"), fmt
+    path = Path(output)
+    if not path.suffix:
+        path = path.with_suffix(f".{fmt}")
+    return writable_path(path), fmt

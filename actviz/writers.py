@@ -1,0 +1,428 @@
+"""One writer per format (text, CSV, Markdown, LaTeX, JSON), each writing the three kinds of
+table: values (:class:`actviz.tables.ValueTable`), properties (``actviz compare``) and
+differences (``actviz diff``). The list of formats, their file extensions and the help text of
+``--format`` all come from :data:`WRITERS`.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import re
+from collections.abc import Callable, Iterator, Sequence
+from typing import IO, Any, ClassVar
+
+import numpy as np
+
+from ._numbers import format_number, latex_number, round_to, text_number
+from ._text import columns, json_ready
+from .analysis import Difference, Properties
+from .catalog import Activation
+from .tables import DIFFERENCE_LABELS, ROWS, ValueTable, difference_rows
+
+
+class Writer:
+    """How one format writes each kind of table. ``precision`` is the number of significant
+    digits asked for, or None for the format's default (:attr:`default_precision`; None there
+    means every digit, as the shortest text that reads back exactly)."""
+
+    name: ClassVar[str]
+    extensions: ClassVar[tuple[str, ...]]
+    """File extensions that select this format, the first one used for new files."""
+    default_precision: ClassVar[int | None] = 6
+
+    def digits(self, precision: int | None) -> int | None:
+        return self.default_precision if precision is None else precision
+
+    def values(self, out: IO[str], table: ValueTable, precision: int | None = None) -> None:
+        raise NotImplementedError
+
+    def properties(self, out: IO[str], records: Sequence[Properties],
+                   precision: int | None = None) -> None:
+        raise NotImplementedError
+
+    def difference(self, out: IO[str], diff: Difference, precision: int | None = None) -> None:
+        raise NotImplementedError
+
+
+def _rows(block: list[np.ndarray], digits: int | None) -> Iterator[list[str]]:
+    """Rows of cells: x and the values, in the table's precision (every digit if None)."""
+    xs, *values = block
+    for i, x in enumerate(xs.tolist()):
+        yield [text_number(x, digits), *(text_number(float(v[i]), digits) for v in values)]
+
+
+def property_cells(records: Sequence[Properties],
+                   precision: int | None) -> list[tuple[str, str, list[str]]]:
+    """(label, LaTeX label, one cell per record) for every row of the compare table."""
+    table = []
+    for row in ROWS:
+        label, latex = row.labels(records)
+        table.append((label, latex, [row.show(r, precision) for r in records]))
+    return table
+
+
+class Text(Writer):
+    """Aligned columns; property tables transposed (a column per function). On a terminal,
+    as many function columns per block as fit its width; in a file or a pipe, all of them."""
+
+    name = "text"
+    extensions = ("txt", "text")
+
+    def values(self, out: IO[str], table: ValueTable, precision: int | None = None) -> None:
+        digits = self.digits(precision)
+        headers = table.headers
+        width = [max(len(h), (digits or 17) + 7) for h in headers]
+        width[0] = max(len(headers[0]), max(len(text_number(x, digits)) for x in table.xs))
+        out.write("  ".join(h.rjust(w) for h, w in zip(headers, width, strict=True)) + "\n")
+        for block in table.blocks():
+            for row in _rows(block, digits):
+                out.write("  ".join(c.rjust(w) for c, w in zip(row, width, strict=True))
+                          + "\n")
+
+    def properties(self, out: IO[str], records: Sequence[Properties],
+                   precision: int | None = None) -> None:
+        table = [(label, *cells) for label, _, cells in
+                 property_cells(records, self.digits(precision))]
+        specs = [r.spec for r in records]
+        width = terminal_width(out)
+        label_width = max(len(row[0]) for row in table)
+        start = 0
+        while start < len(specs):
+            used, end = label_width, start
+            while end < len(specs):
+                col = max(len(specs[end]), *(len(row[end + 1]) for row in table))
+                if end > start and used + 2 + col > width:
+                    break
+                used += 2 + col
+                end += 1
+            rows = [("", *specs[start:end])] + [(row[0], *row[start + 1:end + 1])
+                                                 for row in table]
+            out.write(columns(rows) + "\n")
+            start = end
+            if start < len(specs):
+                out.write("\n")
+
+    def difference(self, out: IO[str], diff: Difference, precision: int | None = None) -> None:
+        lo, hi = diff.range
+        rows = difference_rows(diff, self.digits(precision))
+        out.write(f"A = {diff.a}, B = {diff.b}, on [{format_number(lo)}, "
+                  f"{format_number(hi)}]\n")
+        out.write(columns([("  " + a, b, c) for a, b, c in rows], right=(False, True)) + "\n")
+
+
+def terminal_width(out: IO[str]) -> float:
+    """The width of the terminal ``out`` writes to, or infinity for a file or a pipe."""
+    try:
+        if out.isatty():
+            import shutil
+
+            return shutil.get_terminal_size().columns
+    except (AttributeError, ValueError, OSError):
+        pass
+    return math.inf
+
+
+class Csv(Writer):
+    """Comma-separated values with every digit by default; property tables have one row per
+    function."""
+
+    name = "csv"
+    extensions = ("csv",)
+    default_precision = None
+
+    def values(self, out: IO[str], table: ValueTable, precision: int | None = None) -> None:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(table.headers)
+        for block in table.blocks():
+            writer.writerows(_rows(block, precision))
+
+    def properties(self, out: IO[str], records: Sequence[Properties],
+                   precision: int | None = None) -> None:
+        writer = csv.writer(out, lineterminator="\n")
+        table = property_cells(records, precision)
+        writer.writerow(["spec", *(label for label, _, _ in table)])
+        for i, r in enumerate(records):
+            writer.writerow([r.spec, *(cells[i] for _, _, cells in table)])
+
+    def difference(self, out: IO[str], diff: Difference, precision: int | None = None) -> None:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["a", "b", "range", "quantity", "value", "where"])
+        for quantity, value, where in difference_rows(diff, precision):
+            writer.writerow([diff.a, diff.b, " ".join(map(format_number, diff.range)),
+                             quantity, value, where])
+
+
+class Markdown(Writer):
+    """GitHub-flavoured Markdown tables; property tables transposed."""
+
+    name = "markdown"
+    extensions = ("md", "markdown")
+
+    def values(self, out: IO[str], table: ValueTable, precision: int | None = None) -> None:
+        headers = table.headers
+        out.write("| " + " | ".join(headers) + " |\n")
+        out.write("|" + "|".join("---:" for _ in headers) + "|\n")
+        for block in table.blocks():
+            for row in _rows(block, self.digits(precision)):
+                out.write("| " + " | ".join(row) + " |\n")
+
+    def properties(self, out: IO[str], records: Sequence[Properties],
+                   precision: int | None = None) -> None:
+        specs = [r.spec for r in records]
+        out.write("| property | " + " | ".join(specs) + " |\n")
+        out.write("|:---|" + "|".join("---:" for _ in specs) + "|\n")
+        for label, _, cells in property_cells(records, self.digits(precision)):
+            out.write("| " + " | ".join(c.replace("|", r"\|") for c in (label, *cells))
+                      + " |\n")
+
+    def difference(self, out: IO[str], diff: Difference, precision: int | None = None) -> None:
+        lo, hi = diff.range
+        out.write(f"A = {diff.a}, B = {diff.b}, on [{format_number(lo)}, "
+                  f"{format_number(hi)}]\n\n")
+        out.write("| quantity | value | where |\n|:---|---:|:---|\n")
+        for row in difference_rows(diff, self.digits(precision)):
+            out.write("| " + " | ".join(c.replace("|", r"\|") for c in row) + " |\n")
+
+
+class Latex(Writer):
+    r"""booktabs tabulars that need nothing but ``\usepackage{booktabs}``, numbers in math
+    mode, sized to fit an article's text width (345 pt) at 10 pt: value tables with many
+    columns and property tables of many functions come in blocks stacked under each other
+    (:func:`fitting`). Property tables are transposed (a row per property) in columns that
+    wrap their text; properties no function has (all "-") are left out."""
+
+    name = "latex"
+    extensions = ("tex", "latex")
+
+    def values(self, out: IO[str], table: ValueTable, precision: int | None = None) -> None:
+        """x and the value columns; when they would not fit the text width, the columns
+        come in blocks under each other, each with its own x column."""
+        digits = self.digits(precision)
+        columns = table.columns
+        parts = column_blocks(table, max(1, fitting(digits, 12.0) - 1))
+        width = max(len(part) for part in parts)
+        out.write("\\begin{tabular}{" + "r" * (1 + width) + "}\n\\toprule\n")
+        for n, part in enumerate(parts):
+            pad = [""] * (width - len(part))
+            if n:
+                out.write("\\midrule\n")
+            out.write(" & ".join(["$x$", *(columns[i].latex for i in part), *pad])
+                      + " \\\\\n\\midrule\n")
+            for block in table.blocks():
+                rows = _rows([block[0], *(block[1 + i] for i in part)], digits)
+                for row in rows:
+                    out.write(" & ".join([*(latex_number(cell) for cell in row), *pad])
+                              + " \\\\\n")
+        out.write("\\bottomrule\n\\end{tabular}\n")
+
+    def properties(self, out: IO[str], records: Sequence[Properties],
+                   precision: int | None = None) -> None:
+        table = [(latex, [latex_cell(c) for c in cells]) for _, latex, cells in
+                 property_cells(records, self.digits(precision))
+                 if any(c != "-" for c in cells)]
+        n = min(fitting(self.digits(precision), 6.0, share=0.8), len(records))
+        column = f"@{{\\hspace{{6pt}}}}p{{\\dimexpr 0.8\\linewidth/{n}-6pt\\relax}}"
+        out.write(f"\\begin{{tabular}}{{@{{}}p{{0.2\\linewidth}}*{{{n}}}{{{column}}}@{{}}}}\n"
+                  "\\toprule\n")
+        for start in range(0, len(records), n):
+            names = [function_cell(r.act) for r in records[start:start + n]]
+            pad = [""] * (n - len(names))
+            if start:
+                out.write("\\midrule\n")
+            out.write(" & ".join(["", *(RAGGED + name for name in names), *pad])
+                      + " \\tabularnewline\n\\midrule\n")
+            for label, cells in table:
+                row = [RAGGED + label, *(RAGGED + c for c in cells[start:start + n]), *pad]
+                out.write(" & ".join(row) + " \\tabularnewline\n")
+        out.write("\\bottomrule\n\\end{tabular}\n")
+
+    def difference(self, out: IO[str], diff: Difference, precision: int | None = None) -> None:
+        out.write("\\begin{tabular}{lrl}\n\\toprule\n"
+                  "quantity & value & where \\\\\n\\midrule\n")
+        rows = difference_rows(diff, self.digits(precision))
+        for (_, quantity), (_, value, where) in zip(DIFFERENCE_LABELS, rows, strict=True):
+            out.write(f"{quantity} & {latex_number(value)} & "
+                      f"{latex_cell(where) if where else ''} \\\\\n")
+        out.write("\\bottomrule\n\\end{tabular}\n")
+
+
+def column_blocks(table: ValueTable, per_block: int) -> list[list[int]]:
+    """The value columns in blocks of at most ``per_block``, a function's columns (f, f',
+    f'') kept together."""
+    groups: list[list[int]] = []
+    for i, column in enumerate(table.columns):
+        if groups and table.columns[groups[-1][0]].function == column.function:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    blocks: list[list[int]] = []
+    for group in groups:
+        if blocks and len(blocks[-1]) + len(group) <= per_block:
+            blocks[-1] += group
+        else:
+            blocks.append(list(group))
+    return blocks
+
+
+TEXT_WIDTH = 345.0
+"""An article's text width at 10 pt, in points (LaTeX's default)."""
+
+
+def fitting(digits: int | None, gap: float, share: float = 1.0) -> int:
+    """How many columns of numbers with ``digits`` significant digits fit side by side in
+    ``share`` of the text width, with ``gap`` points between columns: a cell such as
+    ``(-0.123456,`` is about digits + 4 characters of 5.2 pt each."""
+    cell = ((digits or 17) + 4) * 5.2 + gap
+    return max(1, min(6, int(share * TEXT_WIDTH // cell)))
+
+
+RAGGED = "\\raggedright\\hspace{0pt}"
+"""Left-aligned, unjustified text in a narrow paragraph column (safe because the rows end
+with ``\\tabularnewline``, not ``\\\\``, which \\raggedright redefines); the empty
+space lets TeX hyphenate a cell's first word (``discontinuous``) where it must."""
+
+
+def function_cell(act: Activation) -> str:
+    """A function's name for a column that may be narrow: its symbol, then on a line of its
+    own, small, the parameters that differ from the (torch) defaults, breakable at ``_``."""
+    d = act.definition
+    defaults = d.defaults()
+    changed = [latex_text(k).replace("\\_", "\\_\\allowbreak ") + "${}=" + _tex_value(v) + "$"
+               for k, v in act.params.items() if v != defaults[k]]
+    head = f"${d.symbol}$"
+    return head + ("\\newline{\\footnotesize " + ", ".join(changed) + "}" if changed else "")
+
+
+def _tex_value(value: Any) -> str:
+    return value if isinstance(value, str) else format_number(value)
+
+
+TOKEN = re.compile(r"(?P<num>-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)|(?P<inf>-?inf\b)|(?P<arrow>->)"
+                   r"|(?P<word>[A-Za-z][A-Za-z-]*)|(?P<space>\s+)|(?P<other>.)")
+
+
+def _number_tex(token: str) -> str:
+    mantissa, _, exponent = token.partition("e")
+    return mantissa + (f"\\times10^{{{int(exponent)}}}" if exponent else "")
+
+
+MATH: dict[str | None, Callable[[str], str]] = {
+    "num": _number_tex,
+    "inf": lambda token: token.replace("inf", r"\infty"),
+    "arrow": lambda token: r"\to",
+}
+
+
+def latex_cell(text: str) -> str:
+    r"""A table cell as LaTeX: numbers, intervals and formulas in math mode (with ``\infty``,
+    ``\to`` and ``\times10^{-5}``), words as text between them, so that a narrow column can
+    break the line there: ``1 on (0, 5]`` -> ``$1$ on $(0, 5]$``. Needs no package."""
+    smooth = re.fullmatch(r"C(\d|-inf)", text)
+    if smooth:
+        return "$C^{" + smooth[1].replace("-inf", r"\infty") + "}$"
+    if text == "-":
+        return "--"
+    parts: list[tuple[bool, str]] = []  # (math?, text)
+    words = False  # inside parentheses of words: "(range edge)"
+    for match in TOKEN.finditer(text):
+        kind, token = match.lastgroup, match[0]
+        if kind == "word" and token != "x":
+            parts.append((False, latex_text(token)))
+        elif kind == "space":
+            parts.append((parts[-1][0] if parts else False, " "))
+        elif kind in MATH:
+            parts.append((True, MATH[kind](token)))
+        elif token == ";" or (token == ")" and words):
+            parts.append((False, token))
+            words = False
+        elif token == "(" and not _math_follows(text, match.end()):
+            parts.append((False, token))
+            words = True
+        elif token == ",":
+            parts.append((True, ",\\allowbreak"))  # a narrow column may break a pair
+        else:
+            parts.append((True, latex_text(token) if token in "&%$#_{}|" else token))
+    return _join(parts)
+
+
+def _math_follows(text: str, position: int) -> bool:
+    """Whether the text after an opening parenthesis is a number or x (an interval or a
+    point), not words (``(range edge)``)."""
+    return bool(re.match(r"\s*(-?\d|-?inf|x\b)", text[position:]))
+
+
+def _join(parts: list[tuple[bool, str]]) -> str:
+    """Math runs wrapped in ``$...$``, with the spaces at their edges moved outside."""
+    out, run = [], []
+    for in_math, token in [*parts, (False, "")]:
+        if in_math:
+            run.append(token)
+            continue
+        if run:
+            body = "".join(run)
+            core = body.strip()
+            out.append(body[:len(body) - len(body.lstrip())] + f"${core}$"
+                       + body[len(body.rstrip()):])
+            run = []
+        out.append(token)
+    return "".join(out)
+
+
+def latex_text(text: str) -> str:
+    for char in ("\\", "&", "%", "$", "#", "_", "{", "}"):
+        text = text.replace(char, "\\" + char if char != "\\" else r"\textbackslash{}")
+    return text.replace("^", r"\^{}").replace("|", r"$|$")
+
+
+class Json(Writer):
+    """JSON with every digit by default; JSON has no infinity, so +-inf are written as null."""
+
+    name = "json"
+    extensions = ("json",)
+    default_precision = None
+
+    def values(self, out: IO[str], table: ValueTable, precision: int | None = None) -> None:
+        """``{"x": [...], "functions": [{spec, name, params, value, derivative, ...}]}``,
+        written array by array."""
+        keys = ("value", "derivative", "second_derivative")
+
+        def numbers(values: np.ndarray) -> str:
+            flat = values.tolist()
+            if precision is not None:
+                flat = round_to(flat, precision)
+            return json.dumps(json_ready(flat))
+
+        out.write('{"x": ' + numbers(table.xs) + ', "functions": [')
+        for n, (named, arrays) in enumerate(table.arrays()):
+            act = named.act
+            head = {"spec": named.label, "name": act.name, "params": act.params}
+            out.write((", " if n else "") + json.dumps(head)[:-1])
+            for order, values in arrays.items():
+                out.write(f', "{keys[order]}": ' + numbers(values))
+            out.write("}")
+        out.write("]}\n")
+
+    def properties(self, out: IO[str], records: Sequence[Properties],
+                   precision: int | None = None) -> None:
+        out.write(json.dumps(json_ready([r.to_dict() for r in records]), indent=2) + "\n")
+
+    def difference(self, out: IO[str], diff: Difference, precision: int | None = None) -> None:
+        data: dict[str, Any] = diff.to_dict()
+        if precision is not None:
+            data = {k: round_to(v, precision) if isinstance(v, float) else v
+                    for k, v in data.items()}
+        out.write(json.dumps(json_ready(data), indent=2) + "\n")
+
+
+WRITERS: dict[str, Writer] = {w.name: w for w in (Text(), Csv(), Markdown(), Latex(), Json())}
+"""Every table format, by name, in the order ``--format`` lists them."""
+FORMATS = tuple(WRITERS)
+EXTENSIONS = {ext: w.name for w in WRITERS.values() for ext in w.extensions}
+"""File extension -> format."""
+
+
+def writer(fmt: str) -> Writer:
+    """The writer of ``fmt`` (a name of :data:`WRITERS`)."""
+    return WRITERS[fmt]

@@ -1,0 +1,162 @@
+"""Stop signals and dying parents, deterministically: each test runs actviz in a subprocess
+with a job (or a table writer) that starts writing its file, says "ready" on stdout and then
+waits forever, so the signal always arrives in the middle of a write; no race against files
+appearing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+# A job kind that writes part of its file and waits: registered the way any kind is, by one
+# entry in actviz.jobs.KINDS, before the command line starts (workers fork from here).
+BATCH = """
+import os, sys, time
+from actviz import jobs
+from actviz._files import write_atomically
+from actviz.options import Command
+
+def run_wait(functions, opts, target):
+    def write(handle):
+        handle.write("partial")
+        handle.flush()
+        os.write(1, f"ready {os.getpid()}\\n".encode())
+        while True:
+            time.sleep(0.01)
+    return [write_atomically(target.main, write, mode="w")]
+
+jobs.KINDS["wait"] = jobs.JobKind(Command("wait", "", "", ()), "text", "wait_",
+                                  lambda functions, opts: None, run_wait, jobs._table_target,
+                                  weight=9)
+from actviz.cli import main
+sys.argv = ["actviz", *sys.argv[1:]]
+main()
+"""
+
+CONFIG = """\
+output_dir: out/deep
+jobs:
+  - {kind: wait, name: a, functions: [relu]}
+  - {kind: wait, name: b, functions: [elu]}
+  - {kind: table, name: t, functions: [tanh]}
+"""
+
+# A single command whose CSV writer stops half way through the table and waits.
+SINGLE = """
+import os, sys, time
+from actviz import writers
+
+def values(self, out, table, precision=None):
+    out.write("x,relu\\n")
+    out.flush()
+    os.write(1, f"ready {os.getpid()}\\n".encode())
+    while True:
+        time.sleep(0.01)
+
+writers.Csv.values = values
+from actviz.cli import main
+sys.argv = ["actviz", *sys.argv[1:]]
+main()
+"""
+
+
+def start(script: str, args: list[str], cwd: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", script, *args], cwd=cwd,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+
+
+def wait_ready(process: subprocess.Popen, count: int) -> list[int]:
+    """The pids of the first ``count`` processes that said they are waiting mid-write."""
+    pids = []
+    assert process.stdout is not None
+    while len(pids) < count:
+        line = process.stdout.readline()
+        assert line, f"actviz ended before it was ready: {process.stderr.read()}"
+        if line.startswith("ready "):
+            pids.append(int(line.split()[1]))
+    return pids
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` still runs (a zombie waiting to be reaped has stopped running)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state not in ("Z", "X")
+
+
+def gone(pids: list[int], within: float = 20.0) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if not any(alive(pid) for pid in pids):
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.rglob("*") if p.name.startswith(".")
+                  or p.suffix == ".tmp")
+
+
+STOPS = [signal.SIGTERM, signal.SIGINT, signal.SIGHUP]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("signum", STOPS, ids=lambda s: signal.Signals(s).name)
+@pytest.mark.parametrize("group", [False, True], ids=["parent", "group"])
+def test_a_stopped_batch_leaves_nothing_half_written(tmp_path, jobs, signum, group):
+    """To the parent alone (kill PID) or to the whole process group (Ctrl-C at a terminal):
+    exit 128 + signal, one line on stderr, no traceback, no temporary or partial file, no
+    worker left running."""
+    (tmp_path / "c.yaml").write_text(CONFIG)
+    process = start(BATCH, ["batch", "c.yaml", "--jobs", jobs], tmp_path)
+    waiting = wait_ready(process, int(jobs))
+    if group:
+        os.killpg(process.pid, signum)
+    else:
+        process.send_signal(signum)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 128 + signum, err
+    assert err.splitlines()[-1] == "Error: interrupted; no partial or temporary file was left"
+    assert "Traceback" not in err
+    out = tmp_path / "out"
+    assert leftovers(tmp_path) == []
+    assert not (out / "deep" / "a.txt").exists() and not (out / "deep" / "b.txt").exists()
+    assert gone(waiting)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_die_with_a_killed_parent(tmp_path):
+    """SIGKILL cannot be caught: the workers must notice their parent is gone, remove their
+    unfinished files and stop, rather than hold the caller's pipes forever."""
+    (tmp_path / "c.yaml").write_text(CONFIG)
+    process = start(BATCH, ["batch", "c.yaml", "--jobs", "2"], tmp_path)
+    workers = wait_ready(process, 2)
+    assert process.pid not in workers
+    process.kill()
+    process.wait(timeout=60)
+    assert gone(workers)
+    process.communicate(timeout=60)  # the pipes are closed: no worker holds them
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("signum", STOPS, ids=lambda s: signal.Signals(s).name)
+def test_a_stopped_command_removes_its_file_and_the_folders_it_made(tmp_path, signum):
+    process = start(SINGLE, ["table", "relu", "-o", "new/dir/t.csv"], tmp_path)
+    wait_ready(process, 1)
+    assert (tmp_path / "new" / "dir").is_dir()
+    process.send_signal(signum)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 128 + signum
+    assert err == "Error: interrupted\n"
+    assert list(tmp_path.iterdir()) == []  # no t.csv, no temporary file, no new folders

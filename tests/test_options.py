@@ -1,0 +1,120 @@
+"""One declaration per option: the command line, YAML jobs and the Python API all come from
+actviz.options, and cannot drift apart. Also: --flavor reaches every command."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import actviz
+from actviz.cli import cli
+from actviz.config import load
+from actviz.jobs import KINDS
+from actviz.options import COMMANDS, FIGURE_OPTIONS, PLOT
+
+from .helpers import invoke
+
+
+@pytest.mark.parametrize("declared", COMMANDS, ids=lambda c: c.name)
+def test_click_options_are_the_declared_ones(declared):
+    command = cli.commands[declared.name]
+    assert command.help == declared.help
+    assert command.short_help == declared.summary
+    options = {p.name: p for p in command.params if p.param_type_name == "option"}
+    options.pop("help", None)
+    wanted = [o for o in declared.options if o.cli]
+    assert sorted(options) == sorted(o.name for o in wanted)
+    for option in wanted:
+        param = options[option.name]
+        assert param.help == option.help
+        assert "Example" in param.help
+        assert option.flag in param.opts
+        if option.short:
+            assert option.short in param.opts
+        if option.negatable:
+            assert param.secondary_opts == ["--no-" + option.flag[2:]]
+        if option.default is not None:
+            assert param.default == option.default
+    arguments = [p.name for p in command.params if p.param_type_name == "argument"]
+    assert arguments == [a.rstrip(".") for a in declared.arguments]
+
+
+@pytest.mark.parametrize("kind", KINDS.values(), ids=lambda k: k.name)
+def test_yaml_keys_are_the_declared_ones(tmp_path, kind):
+    """Every declared YAML option of a kind is accepted by a job of that kind with its
+    default value (or a valid one), and command-line-only options are refused."""
+    samples = {"range": "[-2, 2]", "num": "11", "step": "0.5", "points": "[0, 1]",
+               "format": "text" if kind.name != "plot" else "svg", "sweep": "{alpha: [1, 2]}",
+               "image": "png", "size": "[3, 2]"}
+    functions = "[elu, relu]" if kind.name == "diff" else "[elu]"
+    for option in kind.command.options:
+        value = samples.get(option.name)
+        if value is None:
+            value = json.dumps(option.default) if option.default is not None else "1"
+        if option.name in ("title", "style"):
+            value = "default" if option.name == "style" else "T"
+        if option.name == "precision":
+            value = "3"
+        (tmp_path / "c.yaml").write_text(f"jobs:\n  - kind: {kind.name}\n"
+                                         f"    functions: {functions}\n"
+                                         f"    {option.name}: {value}\n")
+        if option.yaml:
+            job = load(tmp_path / "c.yaml").jobs[0]
+            assert option.name in job.options
+        else:
+            with pytest.raises(actviz.ActvizError, match="command line only"):
+                load(tmp_path / "c.yaml")
+    yaml_names = {o.name for o in kind.command.options if o.yaml}
+    job = load_job(tmp_path, kind.name, functions)
+    assert set(job.options) == {o.name for o in kind.command.options}
+    assert yaml_names <= set(job.options)
+
+
+def load_job(folder, kind, functions):
+    (folder / "c.yaml").write_text(f"jobs:\n  - kind: {kind}\n    functions: {functions}\n")
+    return load(folder / "c.yaml").jobs[0]
+
+
+def test_the_python_api_takes_the_figure_options():
+    assert {o.name for o in FIGURE_OPTIONS} <= {o.name for o in PLOT.options}
+    with pytest.raises(actviz.ParameterError, match=r"plot has no option 'rnage'\. "
+                       r"Did you mean 'range'\?"):
+        actviz.plot("relu", rnage=(0, 1))
+
+
+# --- --flavor reaches every command -------------------------------------------------------------
+
+def test_flavor_in_table_info_and_compare(tmp_path):
+    out = invoke("table", "leaky_relu", "--points", "-1", "-f", "csv", "--flavor", "keras")
+    assert out.output.splitlines()[1] == "-1,-0.2,0.2"
+    out = invoke("info", "leaky_relu", "--flavor", "keras")
+    assert "negative_slope = 0.2" in out.output
+    data = json.loads(invoke("compare", "leaky_relu", "-f", "json", "--flavor", "keras").output)
+    assert data[0]["params"] == {"negative_slope": 0.2}
+    assert data[0]["f0"] == 0.0 and data[0]["lipschitz"] == 1.0
+    tex = invoke("compare", "leaky_relu", "-f", "latex", "--flavor", "keras").output
+    # the header names the slope that was used, not the torch default
+    assert r"$\mathrm{LeakyReLU}$\newline{\footnotesize negative\_\allowbreak slope${}=0.2$}" \
+        in tex
+
+
+def test_flavor_in_diff_and_plot(tmp_path):
+    # under jax, gelu is the tanh approximation: it differs from the exact one
+    data = json.loads(invoke("diff", "gelu", "gelu:approximate=none", "-f", "json",
+                             "--flavor", "jax").output)
+    assert data["max_abs"] > 4e-4
+    same = json.loads(invoke("diff", "gelu", "gelu:approximate=none", "-f", "json").output)
+    assert same["max_abs"] == 0.0
+    fig = actviz.plot("leaky_relu", flavor="keras", range=(-2, 2))
+    (line,) = [ln for ln in fig.axes[1].get_lines() if ln.get_gid() == "curve:leaky_relu:1"]
+    assert line.get_ydata()[0] == 0.2
+
+
+def test_flavor_in_batch(tmp_path):
+    (tmp_path / "c.yaml").write_text(
+        "defaults: {flavor: keras}\n"
+        "jobs:\n  - {kind: table, name: t, functions: [leaky_relu], points: [-1], "
+        "format: csv}\n")
+    assert invoke("batch", "c.yaml", "--jobs", "1", cwd=tmp_path).exit_code == 0
+    assert (tmp_path / "output/t.csv").read_text().splitlines()[1] == "-1,-0.2,0.2"
