@@ -581,17 +581,15 @@ def _grid(q0: float, direction: int, stop: float) -> np.ndarray:
     return points[points < stop] if direction > 0 else points[points > stop]
 
 
+def _side(q: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """+1 where V(q) > q, -1 where V(q) < q, 0 where they agree to ``FLAT`` (or V = inf: +1)."""
+    gap = v - q
+    side = np.where(gap > FLAT * q, 1, np.where(gap < -FLAT * q, -1, 0))
+    return np.where(np.isfinite(v), side, 1)
+
+
 def _fixed_point(model: _Model, q0: float) -> float:
     """The fixed point of V that q^l = V(q^{l-1}) reaches from q0, or PropagationError."""
-    from scipy.optimize import brentq
-
-    def h(q: float) -> float:
-        return float(model.variance(q)[0]) - q
-
-    def sign(q: np.ndarray, v: np.ndarray) -> np.ndarray:
-        gap = v - q
-        return np.where(gap > FLAT * q, 1, np.where(gap < -FLAT * q, -1, 0))
-
     if q0 == 0:
         v0 = float(model.variance(0.0)[0])
         if v0 == 0:
@@ -600,9 +598,24 @@ def _fixed_point(model: _Model, q0: float) -> float:
     v = float(model.variance(q0)[0])
     if not math.isfinite(v):
         raise PropagationError(_diverges(model, q0))
-    start = int(sign(np.array([q0]), np.array([v]))[0])
+    start = int(_side(np.array([q0]), np.array([v]))[0])
     if start == 0:
         return q0
+    bracket = _bracket(model, q0, start)
+    if bracket is not None:
+        from scipy.optimize import brentq
+
+        return float(brentq(lambda q: float(model.variance(q)[0]) - q, *bracket,
+                            xtol=1e-300, rtol=1e-15, maxiter=300))
+    if start > 0:
+        raise PropagationError(_diverges(model, q0))
+    return model.sb2  # V(q) >= sigma_b^2 everywhere, = q at sigma_b^2 to FLAT (or q* = 0)
+
+
+def _bracket(model: _Model, q0: float, start: int) -> tuple[float, float] | None:
+    """The first grid interval from q0, in the direction ``start`` that V(q) - q points to,
+    where V(q) - q changes sign: the fixed point the iteration reaches lies inside. Downwards
+    the grid ends at sigma_b^2 (or 1e-30 q0, then 0), where V(q) >= q."""
     if start > 0:
         points = _grid(q0, +1, Q_MAX)
     else:
@@ -612,21 +625,21 @@ def _fixed_point(model: _Model, q0: float) -> float:
     for chunk in np.array_split(points, max(1, len(points) // 16)):
         with np.errstate(all="ignore"):
             values = model.variance(chunk)
-        signs = sign(chunk, values)
-        signs = np.where(np.isfinite(values), signs, 1)  # V = inf: above q
-        if start < 0 and chunk[-1] == 0.0:  # q = 0 with sigma_b = 0: V(0) = sw2 phi(0)^2
-            signs[-1] = 1 if values[-1] > 0 else 0
-        for q, s in zip(chunk, signs, strict=True):
-            if s == start:
-                last_same = float(q)
-            elif s == -start:
-                lo, hi = sorted((last_same, float(q)))
-                return float(brentq(h, lo, hi, xtol=1e-300, rtol=1e-15, maxiter=300))
-    if start > 0:
-        raise PropagationError(_diverges(model, q0))
-    if model.sb2 > 0:
-        return model.sb2
-    return 0.0
+        sides = _side(chunk, values)
+        if chunk[-1] == 0.0:  # q = 0 with sigma_b = 0: V(0) = sw^2 phi(0)^2 >= 0
+            sides[-1] = 1 if values[-1] > 0 else 0
+        crossed = np.flatnonzero(sides == -start)
+        if crossed.size:
+            first = int(crossed[0])
+            same = np.flatnonzero(sides[:first] == start)
+            if same.size:
+                last_same = float(chunk[same[-1]])
+            lo, hi = sorted((last_same, float(chunk[first])))
+            return lo, hi
+        same = np.flatnonzero(sides == start)
+        if same.size:
+            last_same = float(chunk[same[-1]])
+    return None
 
 
 def _diverges(model: _Model, q0: float) -> str:
@@ -993,43 +1006,78 @@ class _Ratios:
         return float(square), float(slope)
 
 
-def _eoc(ratios: _Ratios, sigma_b: float, q0: float = 1.0) -> EdgeOfChaos:
-    from scipy.optimize import brentq
+def _eoc(ratios: _Ratios, sigma_b: float) -> EdgeOfChaos:
+    """The edge of chaos at one sigma_b; see :func:`edge_of_chaos`."""
+    special = _eoc_special(ratios, sigma_b)
+    if special is not None:
+        return special
+    candidates = _eoc_candidates(ratios, sigma_b * sigma_b)
+    found, rejected = _eoc_stable(ratios, sigma_b, candidates)
+    if found:
+        sigma_w, q = found[0]
+        reason = ("q* = 0: the signal dies out, slowly (not exponentially), at sigma_w = "
+                  "sqrt(2 / (phi'(0-)^2 + phi'(0+)^2))" if q == 0 else "")
+        return EdgeOfChaos(sigma_b, sigma_w, q, reason, tuple(found[1:]))
+    if candidates:
+        reason = "the fixed points with chi_1 = 1 are not stable: " + "; ".join(rejected)
+    else:
+        values = ratios.q - sigma_b * sigma_b - ratios.ratio
+        values = values[np.isfinite(values)]
+        side = ("ordered (chi_1 < 1)" if np.all(values < 0) else
+                "chaotic (chi_1 > 1)" if np.all(values > 0) else "never critical")
+        lo, hi = EOC_GRID
+        reason = (f"no fixed point q in [{lo:g}, {hi:g}] has chi_1 = 1, i.e. q = sigma_b^2 + "
+                  f"E[phi^2]/E[phi'^2]: every fixed point is {side} whatever sigma_w")
+    return EdgeOfChaos(sigma_b, None, None, reason)
 
+
+def _eoc_special(ratios: _Ratios, sigma_b: float) -> EdgeOfChaos | None:
+    """The answer for functions that jump (none) and positively homogeneous ones (every q
+    at sigma_b = 0, none otherwise), or None for the others."""
     act = ratios.act
-    sb2 = sigma_b * sigma_b
     jumps = [k.x for k in act.kinks if _jump(act, k) != 0]
     if jumps:
         return EdgeOfChaos(sigma_b, None, None,
                            f"{act.name} jumps at x = {jumps[0]:g}: phi' holds a Dirac delta, so "
                            f"chi_1 = inf at every q > 0; there is no edge of chaos")
-    if ratios.homogeneous:
-        sigma_w = 1.0 / math.sqrt(ratios.at(1.0)[1])
-        if sb2 == 0:
-            return EdgeOfChaos(sigma_b, sigma_w, None,
-                               f"E[phi^2] = q E[phi'^2] at every q ({act.name} is positively "
-                               f"homogeneous): chi_1 = 1 at sigma_w = {sigma_w:.12g} for every "
-                               f"q, and every q is a fixed point")
-        return EdgeOfChaos(sigma_b, None, None,
-                           f"E[phi^2] = q E[phi'^2] at every q ({act.name} is positively "
-                           f"homogeneous): chi_1 = sigma_w^2 E[phi'^2] does not depend on q, so "
-                           f"chi_1 = 1 needs sigma_w = {sigma_w:.12g}, where V(q) = q + "
-                           f"sigma_b^2 has no fixed point for sigma_b > 0")
+    if not ratios.homogeneous:
+        return None
+    sigma_w = 1.0 / math.sqrt(ratios.at(1.0)[1])
+    law = (f"E[phi^2] = q E[phi'^2] at every q ({act.name} is positively homogeneous): "
+           f"chi_1 = sigma_w^2 E[phi'^2] does not depend on q")
+    if sigma_b == 0:
+        return EdgeOfChaos(sigma_b, sigma_w, None,
+                           f"{law}; chi_1 = 1 at sigma_w = {sigma_w:.12g} for every q, and "
+                           f"every q is a fixed point")
+    return EdgeOfChaos(sigma_b, None, None,
+                       f"{law}, so chi_1 = 1 needs sigma_w = {sigma_w:.12g}, where V(q) = q + "
+                       f"sigma_b^2 has no fixed point for sigma_b > 0")
+
+
+def _eoc_candidates(ratios: _Ratios, sb2: float) -> list[float]:
+    """The roots in q of q - sigma_b^2 - E[phi^2]/E[phi'^2]: bracketed on the grid, refined
+    by Brent's method; and q = 0 when sigma_b = 0 and phi(0) = 0."""
+    from scipy.optimize import brentq
 
     def gap(q: float) -> float:
         square, slope = ratios.at(q)
         return q - sb2 - square / slope
 
-    candidates: list[float] = []
     values = ratios.q - sb2 - ratios.ratio
-    finite = np.isfinite(values)
-    for i in range(len(values) - 1):
-        if finite[i] and finite[i + 1] and values[i] * values[i + 1] <= 0 and values[i] != 0:
-            lo, hi = float(ratios.q[i]), float(ratios.q[i + 1])
-            candidates.append(float(brentq(gap, lo, hi, xtol=1e-300, rtol=1e-15)))
-    origin = sb2 == 0 and float(act(0.0)) == 0
-    if origin:
+    good = np.isfinite(values[:-1]) & np.isfinite(values[1:])
+    change = good & (values[:-1] * values[1:] <= 0) & (values[:-1] != 0)
+    candidates = [float(brentq(gap, float(ratios.q[i]), float(ratios.q[i + 1]), xtol=1e-300,
+                               rtol=1e-15)) for i in np.flatnonzero(change)]
+    if sb2 == 0 and float(ratios.act(0.0)) == 0:
         candidates.insert(0, 0.0)
+    return candidates
+
+
+def _eoc_stable(ratios: _Ratios, sigma_b: float,
+                candidates: list[float]) -> tuple[list[tuple[float, float]], list[str]]:
+    """(sigma_w, q) for the candidates that are stable fixed points, smallest sigma_w first:
+    the iteration of V started 0.1 % above q returns to it (from q = 1 for q = 0); and why
+    the others are not."""
     found: list[tuple[float, float]] = []
     rejected: list[str] = []
     for q in candidates:
@@ -1037,31 +1085,18 @@ def _eoc(ratios: _Ratios, sigma_b: float, q0: float = 1.0) -> EdgeOfChaos:
         if not slope > 0:
             continue
         sigma_w = 1.0 / math.sqrt(slope)
-        model = _Model(act, sigma_w, sigma_b)
+        model = _Model(ratios.act, sigma_w, sigma_b)
+        label = f"q = {q:.6g} (sigma_w = {sigma_w:.6g})"
         try:
-            reached = _fixed_point(model, q0 if q == 0 else q * (1 + 1e-3))
+            reached = _fixed_point(model, 1.0 if q == 0 else q * (1 + 1e-3))
         except PropagationError:
-            rejected.append(f"q = {q:.6g} (sigma_w = {sigma_w:.6g}) is not reached")
+            rejected.append(f"{label} is not reached")
             continue
         if (q == 0 and reached == 0) or abs(reached - q) <= 1e-6 * max(q, 1e-300):
             found.append((sigma_w, q))
         else:
-            rejected.append(f"q = {q:.6g} (sigma_w = {sigma_w:.6g}) is unstable")
-    if found:
-        found.sort()
-        sigma_w, q = found[0]
-        reason = ("q* = 0: the signal dies out, slowly (not exponentially), at sigma_w = "
-                  "sqrt(2 / (phi'(0-)^2 + phi'(0+)^2))" if q == 0 else "")
-        return EdgeOfChaos(sigma_b, sigma_w, q, reason, tuple(found[1:]))
-    lo, hi = EOC_GRID
-    if not candidates:
-        side = ("ordered (chi_1 < 1)" if np.all(values[finite] < 0) else
-                "chaotic (chi_1 > 1)" if np.all(values[finite] > 0) else "never critical")
-        reason = (f"no fixed point q in [{lo:g}, {hi:g}] has chi_1 = 1, i.e. q = sigma_b^2 + "
-                  f"E[phi^2]/E[phi'^2]: every fixed point is {side} whatever sigma_w")
-    else:
-        reason = "the fixed points with chi_1 = 1 are not stable: " + "; ".join(rejected)
-    return EdgeOfChaos(sigma_b, None, None, reason)
+            rejected.append(f"{label} is unstable")
+    return sorted(found), rejected
 
 
 def edge_of_chaos(spec: str | Activation, sigma_b: float = 0.0,
@@ -1081,8 +1116,11 @@ def edge_of_chaos(spec: str | Activation, sigma_b: float = 0.0,
     at an unstable fixed point, V'(q) > 1 (silu below σ_b ≈ 0.75, gelu below 0.45, mish
     below 0.35: the stable fixed point disappears before its χ₁ reaches 1).
 
-    >>> edge_of_chaos("relu").sigma_w == 2 ** 0.5
-    True
+    >>> round(edge_of_chaos("relu").sigma_w ** 2, 12)
+    2.0
+    >>> eoc = edge_of_chaos("tanh", 0.5)
+    >>> round(eoc.sigma_w, 6), round(eoc.q_star, 6)
+    (1.549674, 1.317939)
     """
     act = _activation(spec, flavor)
     return _eoc(_Ratios(act), _sigma("sigma_b", sigma_b))
