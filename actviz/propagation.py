@@ -95,7 +95,6 @@ from typing import Any
 import numpy as np
 
 from .catalog import Activation, Kink, get
-from .catalog._core import CHUNK
 from .errors import ParameterError
 
 __all__ = [
@@ -247,19 +246,6 @@ def _sides(act: Activation, x: float, order: int) -> tuple[np.ndarray, np.ndarra
     points = np.array([np.nextafter(x, -math.inf), np.nextafter(x, math.inf)])
     values = np.array(list(act.evaluate(points, order)))
     return values[:, 0], values[:, 1]
-
-
-def _evaluate(act: Activation, u: np.ndarray, order: int) -> tuple[np.ndarray, ...]:
-    """``act.evaluate(u, order)``, handed at most ``CHUNK`` values at a time. The catalog
-    evaluates longer arrays block by block into preallocated arrays, a path on which some
-    kernels failed at the time of writing (tanh at order 0); one block each is the plain
-    path, and as fast here, where the arrays are (m, 15) node sets."""
-    flat = u.reshape(-1)
-    if flat.size <= CHUNK:
-        return act.evaluate(u, order)
-    parts = [act.evaluate(flat[i:i + CHUNK], order) for i in range(0, flat.size, CHUNK)]
-    return tuple(np.concatenate([p[k] for p in parts]).reshape(u.shape)
-                 for k in range(order + 1))
 
 
 def _jump(act: Activation, kink: Kink) -> float:
@@ -454,15 +440,15 @@ class _Model:
         return _expect(fn, self.kinks(_Z * float(root.max())), 0.0, root)
 
     def square(self, u: np.ndarray) -> list[np.ndarray]:
-        (f,) = _evaluate(self.act, u, 0)
+        (f,) = self.act.evaluate(u, 0)
         return [f * f]
 
     def pair(self, u: np.ndarray) -> list[np.ndarray]:
-        f, d = _evaluate(self.act, u, 1)
+        f, d = self.act.evaluate(u, 1)
         return [f * f, d * d]
 
     def moments(self, u: np.ndarray) -> list[np.ndarray]:
-        f, d, dd = _evaluate(self.act, u, 2)
+        f, d, dd = self.act.evaluate(u, 2)
         return [f * f, d * d, d * d + f * dd]
 
     def variance(self, q: Any) -> np.ndarray:
@@ -513,8 +499,8 @@ class _Model:
 
             def fn(mid: np.ndarray, half: np.ndarray) -> list[np.ndarray]:
                 u1, u2 = mid + half, mid - half
-                f1, d1, dd1 = _evaluate(act, u1, 2)
-                f2, d2, dd2 = _evaluate(act, u2, 2)
+                f1, d1, dd1 = act.evaluate(u1, 2)
+                f2, d2, dd2 = act.evaluate(u2, 2)
                 gap = _gap(f1 - f2, d1, d2, dd1, dd2, u1, u2, half, kinks)
                 return [0.5 * gap * gap, d1 * d2]
 
@@ -536,7 +522,7 @@ class _Model:
         act = self.act
 
         def slope(u: np.ndarray) -> list[np.ndarray]:
-            return [_evaluate(act, u, 1)[1]]
+            return [act.evaluate(u, 1)[1]]
 
         centres = np.array([c * k for k, _ in jumps])
         reach = float(np.max(np.abs(centres))) + _Z * spread
@@ -1365,7 +1351,7 @@ def simulate(spec: str | Activation, sigma_w: float, sigma_b: float, layers: int
     measure(0, h)
     with np.errstate(all="ignore"):
         for layer in range(1, layers + 1):
-            f, d = _evaluate(act, h, 1)
+            f, d = act.evaluate(h, 1)
             slopes.append(d)
             weights, bias = draw(layer)
             if keep:
