@@ -39,7 +39,8 @@ with :math:`u_{1,2} = \sqrt q\,(a x \pm b y)`, :math:`a = \sqrt{1 - \delta/2}`,
 where the half-gap e = √q b y is below 1e-3, φ(u₁) - φ(u₂) is the trapezoid rule on φ' with
 its Euler-Maclaurin end correction, :math:`e(\phi'_1 + \phi'_2) - \tfrac{e^2}{3}(\phi''_1 -
 \phi''_2)`, exact for cubics (not across a kink, where the plain difference is accurate).
-Results: C(c) to ~1e-15 absolute, 1 - C(c) to ~1e-13 relative down to δ = 1e-300.
+Measured: C(c) to ~1e-15 absolute and 1 - C(c) to ~1e-15 relative for ReLU against its
+arc-cosine kernel, for δ from 1e-2 down to 1e-300.
 
 Numerics. Every Gaussian expectation is integrated in z with a vectorised adaptive 15-point
 Gauss-Kronrod rule on |z| <= 38 (the density is below 1e-313 beyond), split at the kinks and
