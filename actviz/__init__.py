@@ -14,8 +14,26 @@ __version__ = "0.1.0"
 from typing import Any
 
 from .analysis import Analysis, analyze
-from .catalog import Activation, get, names
-from .errors import ActvizError, ParameterError, SpecError, UnknownActivationError
+from .catalog import (
+    Activation,
+    Definition,
+    Param,
+    check_finite,
+    define,
+    get,
+    names,
+    register,
+    unregister,
+)
+from .errors import (
+    ActvizError,
+    FormulaError,
+    NotFiniteError,
+    ParameterError,
+    PluginError,
+    SpecError,
+    UnknownActivationError,
+)
 
 
 def __getattr__(name: str) -> Any:
@@ -31,12 +49,21 @@ __all__ = [
     "Activation",
     "ActvizError",
     "Analysis",
+    "Definition",
+    "FormulaError",
+    "NotFiniteError",
+    "Param",
     "ParameterError",
+    "PluginError",
     "SpecError",
     "UnknownActivationError",
     "__version__",
     "analyze",
+    "check_finite",
+    "define",
     "get",
     "names",
     "plot",
+    "register",
+    "unregister",
 ]
