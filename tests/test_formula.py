@@ -448,7 +448,9 @@ def test_describe_shows_the_formula():
     assert data["formula"]["f"] == "x*sigmoid(beta*x)"
     assert data["formula"]["derivative"].startswith("computed exactly from the formula")
     assert data["params"][0]["name"] == "beta" and data["params"][0]["value"] == 1.5
-    assert data["reference"] is None
+    assert data["reference"] is None and data["origin"] == "formula" and data["kinks_exact"]
+    assert not describe(actviz.get("where(x^2 < 1, 0, x)"))["kinks_exact"]
+    assert describe(actviz.get("relu"))["origin"] == "catalog"
     relu = describe(actviz.get("max(x, 0)"))
     assert relu["kinks"][0]["left"] == 0.0 and relu["kinks"][0]["right"] == 1.0
     assert relu["dead_zones"] == [[-INF, 0.0]]

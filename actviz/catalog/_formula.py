@@ -47,10 +47,16 @@ jumps, 2: f'' jumps) is read from one-sided values of f, f', f'' extrapolated to
 from both sides; a point where none of them jumps is reported as order 3 (a higher
 derivative may jump), unless the function is linear across it.
 
-Limits at +-inf are read from the values at x = +-1e20, 1e40, 1e80, 1e160 and 1e300: a
-finite limit when the five agree to 1e-12 (relative to max(1, |value|); below 1e-200 it is
-0), an infinite one when they grow in magnitude with one sign to at least twice the first
-(or overflow), and NaN (no limit known) otherwise, e.g. for sin(x).
+Limits at +-inf are read from the values at x = +-1e20, 1e40, 1e80, 1e160 and 1e300 (see
+:func:`actviz.catalog._plugins.sampled_limits`): a finite limit when the values approach the
+last one and the last two agree to 1e-12, an infinite one when they grow in magnitude with one
+sign, and NaN (no limit known) otherwise, e.g. for sin(x) or log(x) at -inf. Propagating limits
+through the tree would fail on the very formulas people write (x*sigmoid(x) is 0*inf at -inf).
+
+Differentiation follows the formula as typed, so it inherits the formula's own cancellations:
+x/(1 + abs(x)) has f' = (1 - q)/(1 + |x|) with q = x/(1 + |x|), which loses all digits near
+x = 1e16 (the catalog's softsign does not). A formula built from catalog functions keeps
+their stability (x*tanh(softplus(x)) equals mish to 1e-12 at every input).
 """
 
 from __future__ import annotations
