@@ -14,24 +14,31 @@ __version__ = "0.1.0"
 from typing import Any
 
 from .analysis import Analysis, analyze
-from .catalog import Activation, get, names
-from .errors import ActvizError, ParameterError, SpecError, UnknownActivationError
-
-# Imported at once, not on first use like plot: actviz.propagation is both this module and its
-# main function, and only an import here makes the name the function whatever is imported
-# later. It costs no heavy import: the module imports SciPy inside its functions.
-from .propagation import (
-    EdgeOfChaos,
-    Gains,
-    Propagation,
-    PropagationError,
-    Simulation,
-    edge_of_chaos,
-    edge_of_chaos_curve,
-    gains,
-    propagation,
-    simulate,
+from .catalog import (
+    Activation,
+    Definition,
+    Param,
+    check_finite,
+    define,
+    get,
+    names,
+    register,
+    unregister,
 )
+from .errors import (
+    ActvizError,
+    FormulaError,
+    NotFiniteError,
+    ParameterError,
+    PluginError,
+    SpecError,
+    UnknownActivationError,
+)
+
+MEANFIELD = ("EdgeOfChaos", "Gains", "Propagation", "PropagationError", "Simulation",
+             "edge_of_chaos", "edge_of_chaos_curve", "gains", "phase_diagram", "propagation",
+             "simulate")
+"""The names of :mod:`actviz.meanfield` (signal propagation), imported on first use."""
 
 
 def __getattr__(name: str) -> Any:
@@ -40,6 +47,10 @@ def __getattr__(name: str) -> Any:
         from .render import plot
 
         return plot
+    if name in MEANFIELD:
+        from . import meanfield
+
+        return getattr(meanfield, name)
     raise AttributeError(f"module 'actviz' has no attribute {name!r}")
 
 
@@ -47,9 +58,14 @@ __all__ = [
     "Activation",
     "ActvizError",
     "Analysis",
+    "Definition",
     "EdgeOfChaos",
+    "FormulaError",
     "Gains",
+    "NotFiniteError",
+    "Param",
     "ParameterError",
+    "PluginError",
     "Propagation",
     "PropagationError",
     "Simulation",
@@ -57,6 +73,8 @@ __all__ = [
     "UnknownActivationError",
     "__version__",
     "analyze",
+    "check_finite",
+    "define",
     "edge_of_chaos",
     "edge_of_chaos_curve",
     "gains",
@@ -64,5 +82,7 @@ __all__ = [
     "names",
     "plot",
     "propagation",
+    "register",
     "simulate",
+    "unregister",
 ]

@@ -30,3 +30,18 @@ class SpecError(ActvizError, ValueError):
 
 class OutputError(ActvizError, OSError):
     """A file cannot be written where it was asked to go (a runtime error, exit code 1)."""
+
+
+class FormulaError(SpecError):
+    """A formula cannot be used: a syntax error, an unknown name, something not on the list of
+    what a formula may contain, or a limit (length, nesting, size) exceeded. The message points
+    at the column."""
+
+
+class PluginError(ActvizError):
+    """A plugin (an ``actviz.activations`` entry point, or a function given to
+    ``actviz.register``) cannot be loaded or does not keep the kernel's contract."""
+
+
+class NotFiniteError(ActvizError, ValueError):
+    """A user function gives NaN or inf at a finite input where a value is needed."""

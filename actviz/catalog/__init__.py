@@ -1,7 +1,9 @@
 """The catalog of activation functions.
 
 Importing this package registers every function (one module per family); nothing here
-imports SciPy or matplotlib.
+imports SciPy or matplotlib. User formulas (:mod:`._formula`) are parsed only when one is used,
+and plugins (:mod:`._plugins`) are looked for only when a name is not found or when every name
+is listed.
 """
 
 from . import _basic, _relu, _shrink, _sigmoid, _smooth, _vector  # noqa: F401  (registration)
@@ -19,14 +21,25 @@ from ._core import (
     definition,
     format_number,
     get,
+    instantiate,
+    is_name_spec,
     names,
     parse_spec,
 )
 from ._describe import describe, summary
 from ._named import Named, resolve_specs, sweep
+from ._plugins import (
+    ENTRY_POINT_GROUP,
+    check_finite,
+    define,
+    plugin_names,
+    register,
+    unregister,
+)
 
 __all__ = [
     "ALIASES",
+    "ENTRY_POINT_GROUP",
     "FLAVORS",
     "REGISTRY",
     "Activation",
@@ -37,13 +50,20 @@ __all__ = [
     "Named",
     "Param",
     "Piece",
+    "check_finite",
+    "define",
     "definition",
     "describe",
     "format_number",
     "get",
+    "instantiate",
+    "is_name_spec",
     "names",
     "parse_spec",
+    "plugin_names",
+    "register",
     "resolve_specs",
     "summary",
     "sweep",
+    "unregister",
 ]

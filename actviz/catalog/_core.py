@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -197,6 +198,11 @@ class Definition:
     ``kernel(x, order, **params)`` receives a finite float64 array (at least 1-d) and returns
     a tuple ``(f,)``, ``(f, f')`` or ``(f, f', f'')`` for order 0, 1 or 2, computing shared
     intermediates once. ``limits``, ``kinks`` and ``pieces`` take the resolved parameters.
+
+    ``origin`` says where the definition comes from: ``catalog`` (built in), ``formula`` (a
+    user formula), ``python`` (:func:`actviz.register` with a kernel) or ``plugin NAME`` (an
+    entry point of the distribution NAME). ``formula`` is the parsed formula of a user
+    formula (see :mod:`actviz.catalog._formula`), None otherwise.
     """
 
     name: str
@@ -223,6 +229,8 @@ class Definition:
     flavor_note: str = ""
     """Where the frameworks' defaults come from and what differs (a layer's initial value, an
     op's other default), when it is more than ``FLAVOR_SOURCES`` says."""
+    formula: Any = None
+    origin: str = "catalog"
 
     @property
     def writes_out(self) -> bool:
@@ -302,7 +310,41 @@ class Activation:
             definition.band(self._params) if definition.band is not None else None
         )
         self.__doc__ = definition.doc
+        self._kernel = definition.kernel
         self._writes_out = definition.writes_out
+
+    kinks_exact: bool = True
+    """Whether :attr:`kinks` and :attr:`pieces` are exact on the whole real line (always, for
+    the catalog). A formula whose kinks are roots of a non-linear expression has them found
+    numerically on a window instead; see :meth:`kinks_in`."""
+
+    def kinks_in(self, lo: float, hi: float) -> tuple[Kink, ...]:
+        """The kinks in the closed interval [lo, hi], sorted.
+
+        For the catalog, the declared kinks that lie there; a formula computes them on that
+        range (exactly where its arguments are linear, by bisection elsewhere)."""
+        return tuple(k for k in self.kinks if lo <= k.x <= hi)
+
+    def pieces_in(self, lo: float, hi: float) -> tuple[Piece, ...]:
+        """The linear pieces clipped to [lo, hi] (those of positive length)."""
+        found = []
+        for piece in self.pieces:
+            start, end = max(piece.start, lo), min(piece.end, hi)
+            if start < end:
+                found.append(Piece(float(start), float(end), piece.slope))
+        return tuple(found)
+
+    def check_finite(self, x: Any, outs: tuple[np.ndarray, ...] | None = None,
+                     order: int = 2) -> None:
+        """Raise :class:`NotFiniteError` (``f' is not finite at x = 0``) where a user function
+        gives NaN or inf at a finite x on which it should have a value; ``outs`` are the
+        results of ``evaluate(x, order)`` if the caller has them. Free for the catalog, whose
+        tests guarantee finite values: it returns at once."""
+        if self.definition.origin == "catalog":
+            return
+        from ._plugins import check_finite
+
+        check_finite(self, x, outs, order)
 
     @property
     def name(self) -> str:
@@ -373,7 +415,7 @@ class Activation:
         finite = np.isfinite(x)
         clean = bool(finite.all())
         given = x if clean else np.where(finite, x, 0.0)
-        kernel, params = self.definition.kernel, self._params
+        kernel, params = self._kernel, self._params
         if out is not None and self._writes_out:
             results = list(kernel(given, order, out=out, **params))
             for k, (target, result) in enumerate(zip(out, results, strict=True)):
@@ -445,30 +487,79 @@ class Activation:
 
 
 def names() -> list[str]:
-    """Canonical names of all activation functions, sorted."""
+    """Canonical names of all activation functions, sorted: the catalog, functions registered
+    with :func:`actviz.register`, and those of installed plugins (loaded by this call)."""
+    from ._plugins import load_all_plugins
+
+    load_all_plugins()
     return sorted(REGISTRY)
 
 
-def definition(name: str) -> Definition:
-    """The definition for a canonical name or alias (no parameters)."""
-    key = normalize(name)
+def _in_scope(key: str, scope: Mapping[str, Definition] | None) -> Definition | None:
+    if not scope:
+        return None
+    for name, found in scope.items():
+        if normalize(name) == key:
+            return found
+    return None
+
+
+def _registered(key: str) -> Definition | None:
     canonical = key if key in REGISTRY else ALIASES.get(key)
-    if canonical is None:
-        hint = did_you_mean(key, [*REGISTRY, *ALIASES]) or " Run 'actviz list' to see them all."
-        raise UnknownActivationError(f"unknown activation '{name.strip()}'.{hint}")
-    return REGISTRY[canonical]
+    return None if canonical is None else REGISTRY[canonical]
+
+
+def definition(name: str, scope: Mapping[str, Definition] | None = None) -> Definition:
+    """The definition for a canonical name or alias (no parameters).
+
+    ``scope`` maps further names to definitions (the ``define:`` section of a configuration
+    file); they come first. A name found nowhere else is looked for among the plugins."""
+    key = normalize(name)
+    found = _in_scope(key, scope) or _registered(key)
+    if found is not None:
+        return found
+    from ._plugins import load_plugin, plugin_names
+
+    if load_plugin(key):
+        found = _registered(key)
+        if found is not None:
+            return found
+    candidates = [*REGISTRY, *ALIASES, *plugin_names(), *(normalize(k) for k in scope or ())]
+    hint = (did_you_mean(key, candidates) if len(key) <= 64 else "") or \
+        " Run 'actviz list' to see them all."
+    raise UnknownActivationError(f"unknown activation '{name.strip()}'.{hint}")
+
+
+MAX_SPEC = 4096
+"""The longest spec accepted (a formula included), checked before anything else."""
+
+_NAME_LIKE = re.compile(r"[A-Za-z_][A-Za-z0-9_\- ]*")
+
+
+def is_name_spec(spec: str) -> bool:
+    """Whether ``spec`` reads as ``NAME[:KEY=VALUE,...]`` (anything else is a formula)."""
+    head = spec.partition(":")[0].strip()
+    return ":" in spec or _NAME_LIKE.fullmatch(head) is not None
 
 
 def parse_spec(spec: str) -> tuple[str, dict[str, str]]:
-    """Split ``NAME[:KEY=VALUE[,KEY=VALUE...]]`` into the name and the raw parameter strings."""
+    """Split ``NAME[:KEY=VALUE[,KEY=VALUE...]]`` into the name and the raw parameter strings.
+
+    A formula (a spec that is not a name, see :func:`is_name_spec`) comes back whole, with no
+    parameters: its own follow ';' and are its defaults."""
     if not isinstance(spec, str):
         raise SpecError(f"an activation spec must be a string, got {spec!r}")
     text = spec.strip()
     if not text:
         raise SpecError("empty activation spec; write NAME or NAME:KEY=VALUE")
+    if not is_name_spec(text):
+        return text, {}
     name, colon, rest = text.partition(":")
     if not name.strip():
         raise SpecError(f"spec '{text}' has no function name; write NAME:KEY=VALUE")
+    if _NAME_LIKE.fullmatch(name.strip()) is None:
+        raise SpecError(f"spec '{text}': a formula takes no ':'; its parameters follow ';', "
+                        "as in 'x*sigmoid(beta*x); beta=1.5'")
     params: dict[str, str] = {}
     if colon:
         if not rest.strip():
@@ -484,31 +575,66 @@ def parse_spec(spec: str) -> tuple[str, dict[str, str]]:
     return name.strip(), params
 
 
-def get(spec: str | Activation, /, flavor: str = "torch", **params: Any) -> Activation:
+def get(spec: str | Activation, /, flavor: str = "torch",
+        scope: Mapping[str, Definition] | None = None, **params: Any) -> Activation:
     """The activation function for a spec string, with parameters resolved.
 
     ``get("elu:alpha=0.5")`` and ``get("elu", alpha=0.5)`` are the same function. Names are
     case-insensitive, '-' equals '_', aliases resolve to canonical names, and ``flavor``
     ("torch", "keras" or "jax") picks that framework's defaults where they differ.
-    Raises :class:`UnknownActivationError` or :class:`ParameterError` with a message that says
-    what is wrong and what would be right.
+
+    A spec that is not a name is a formula in x, with parameters and their defaults after
+    ';': ``get("x*sigmoid(beta*x); beta=1.5", beta=2)``. ``scope`` maps names to definitions
+    (from :func:`actviz.catalog.define`) that work like catalog names, and come first.
+
+    Raises :class:`UnknownActivationError`, :class:`ParameterError`, :class:`SpecError` (a
+    :class:`FormulaError` for a formula) with a message that says what is wrong and what would
+    be right.
     """
     if isinstance(spec, Activation):
         if not params:
             return spec
-        return resolve(spec.name, {**spec.params, **params}, flavor)
-    name, given = parse_spec(spec)
-    for key in params:
-        if normalize(key) in given:
-            raise SpecError(f"parameter '{key}' is given both in '{spec}' and as an argument")
-    return resolve(name, {**given, **params}, flavor)
+        return instantiate(spec.definition, {**spec.params, **params}, flavor)
+    if isinstance(spec, str) and len(spec) > MAX_SPEC:
+        raise SpecError(f"a spec is at most {MAX_SPEC} characters long, got {len(spec)}")
+    if not isinstance(spec, str) or not spec.strip() or is_name_spec(spec):
+        name, given = parse_spec(spec)
+        for key in params:
+            if normalize(key) in given:
+                raise SpecError(f"parameter '{key}' is given both in '{spec}' and as an "
+                                "argument")
+        raw = {**given, **params}
+        if ":" not in spec:
+            found = _in_scope(normalize(name), scope) or _registered(normalize(name))
+            if found is None:
+                from ._formula import formula_definition_or_none
+
+                formula = formula_definition_or_none(spec, scope)
+                if formula is not None:  # 'x', 'x - 1', 'pi'
+                    return instantiate(formula, params, flavor)
+            else:
+                return instantiate(found, raw, flavor)
+        return resolve(name, raw, flavor, scope)
+    from ._formula import formula_definition
+
+    return instantiate(formula_definition(spec, scope), params, flavor)
 
 
-def resolve(name: str, raw: Mapping[str, Any], flavor: str = "torch") -> Activation:
-    """Look up ``name``, check and convert the parameters ``raw``, apply the flavor."""
+def _check_flavor(flavor: str) -> None:
     if flavor not in FLAVORS:
         raise ParameterError(f"unknown flavor '{flavor}'; choose one of {', '.join(FLAVORS)}")
-    found = definition(name)
+
+
+def resolve(name: str, raw: Mapping[str, Any], flavor: str = "torch",
+            scope: Mapping[str, Definition] | None = None) -> Activation:
+    """Look up ``name``, check and convert the parameters ``raw``, apply the flavor."""
+    _check_flavor(flavor)
+    return instantiate(definition(name, scope), raw, flavor)
+
+
+def instantiate(found: Definition, raw: Mapping[str, Any], flavor: str = "torch") -> Activation:
+    """``found`` with the parameters ``raw`` checked and converted, the flavor applied."""
+    _check_flavor(flavor)
     values = found.defaults(flavor)
     for key, value in raw.items():
         norm = normalize(key)
@@ -524,6 +650,8 @@ def resolve(name: str, raw: Mapping[str, Any], flavor: str = "torch") -> Activat
         reduced = found.reduce(values)
         if reduced is not None:
             return resolve(reduced[0], reduced[1], flavor)
+    if found.formula is not None:
+        return found.formula.activate(found, values, flavor)
     return Activation(found, values)
 
 

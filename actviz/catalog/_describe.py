@@ -43,7 +43,11 @@ def describe_params(act: Activation) -> list[dict[str, Any]]:
 
 
 def describe(act: Activation) -> dict[str, Any]:
-    """Everything ``actviz info`` shows about one activation function."""
+    """Everything ``actviz info`` shows about one activation function.
+
+    ``kinks_exact`` is False for a formula whose kinks were found numerically (on the window
+    [-50, 50] for these, see :meth:`Activation.kinks_in` for a range); ``origin`` is
+    ``catalog``, ``formula``, ``python`` or ``plugin DISTRIBUTION``."""
     d = act.definition
     limits = None
     if act.limits is not None:
@@ -59,6 +63,7 @@ def describe(act: Activation) -> dict[str, Any]:
         "latex": {"f": d.latex, "derivative": d.latex_d, "symbol": d.symbol},
         "params": describe_params(act),
         "kinks": [describe_kink(act, k) for k in act.kinks],
+        "kinks_exact": act.kinks_exact,
         "dead_zones": [list(zone) for zone in act.dead_zones],
         "limits": limits,
         "vector": d.vector,
@@ -66,6 +71,7 @@ def describe(act: Activation) -> dict[str, Any]:
         "flavors": {name: dict(values) for name, values in d.flavors.items()},
         "flavor_note": _flavor_note(d),
         "reference": d.reference,
+        "origin": d.origin,
         "doc": d.doc,
     }
 

@@ -46,7 +46,7 @@ Numerics. Every Gaussian expectation is integrated in z with a vectorised adapti
 Gauss-Kronrod rule on |z| <= 38 (the density is below 1e-313 beyond), split at the kinks and
 jumps mapped into z and at u = ±1/4, ±1, ±4, ±16 (a large q squeezes φ's features into a
 narrow stretch of z), so every piece is smooth: q*, χ₁, V', c*, χ_c agree with mpmath to
-about 1e-13 (tests/test_propagation.py). The two-dimensional expectations integrate over x
+about 1e-13 (tests/test_meanfield.py). The two-dimensional expectations integrate over x
 inside, split where u₁ or u₂ crosses a kink, and over y >= 0 outside (the integrands are
 symmetric in y), split where two such lines cross; the band between the lines u₁ = k and
 u₂ = k keeps its exact width, and a band too thin for x to resolve is integrated in closed

@@ -1,4 +1,4 @@
-"""Mean-field signal propagation (actviz.propagation) against numbers derived independently:
+"""Mean-field signal propagation (actviz.meanfield) against numbers derived independently:
 closed forms (the erf and arc-cosine kernels, ReLU's homogeneity, step functions), published
 values (Schoenholz et al. 2017, Hayou et al. 2019, SELU's fixed point), mpmath quadratures of
 the functions written out literally, Mehler's expansion of the correlation map, and a seeded
@@ -17,7 +17,7 @@ import pytest
 import actviz
 from actviz import ParameterError
 from actviz.catalog import Activation, Definition, Family, Kink
-from actviz.propagation import (
+from actviz.meanfield import (
     PropagationError,
     edge_of_chaos,
     edge_of_chaos_curve,
@@ -651,7 +651,7 @@ def test_simulation_draws_the_same_weights_again_when_it_cannot_keep_them(monkey
     import sys
 
     kept = simulate("selu", 1.0, 0.1, 5, width=48, seed=7)
-    monkeypatch.setattr(sys.modules["actviz.propagation"], "_WEIGHT_BUDGET", 0)
+    monkeypatch.setattr(sys.modules["actviz.meanfield"], "_WEIGHT_BUDGET", 0)
     drawn = simulate("selu", 1.0, 0.1, 5, width=48, seed=7)
     for key in ("q", "c", "grad_sq"):
         assert np.array_equal(getattr(kept, key), getattr(drawn, key))
@@ -769,7 +769,7 @@ def test_public_names_and_light_import():
     import subprocess
     import sys
 
-    code = ("import sys, actviz, actviz.propagation; "
+    code = ("import sys, actviz, actviz.meanfield; "
             "print(callable(actviz.propagation), 'scipy' in sys.modules, "
             "'matplotlib' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -1,0 +1,2056 @@
+r"""User formulas: a safe parser, second-order forward-mode differentiation over the catalog's
+kernels, kinks and linear pieces from the expression's structure, and limits at +-inf.
+
+A formula is an expression in ``x`` with optional named parameters and their defaults after
+';', for example ``x*sigmoid(beta*x); beta=1.5``. The grammar, from loosest to tightest::
+
+    condition:  a or b,  a and b,  not a,  comparisons < <= > >= == != (chains allowed)
+    value:      a + b,  a - b,  a * b,  a / b,  -a,  a ** b  (or a ^ b; right-associative,
+                and -x**2 is -(x**2) as in Python), numbers (1, 2.5, 1e-3), x, pi, e,
+                parameters, (parentheses), function calls
+    functions:  exp log log1p expm1 sqrt abs sin cos tan sinh cosh erf erfc, min(a, b),
+                max(a, b), where(condition, a, b), and every catalog function by name or
+                alias with its parameters as keywords: elu(x, alpha=0.5), sigmoid(1.702*x),
+                gelu(x, approximate=tanh). Names defined in a scope (a configuration's
+                ``define:``) and plugins work the same way.
+
+Parsing is a small recursive-descent parser of its own over a whitelist of tokens, not
+Python's ``ast``: ``^`` is a power here (in Python it is a bitwise xor, with the wrong
+precedence), every error can name its column in the text as typed, and the limits below are
+enforced while parsing, before any work grows with the input. Nothing is ever ``eval``-ed.
+Limits: at most ``MAX_LENGTH`` characters (checked first, in constant time), nesting depth
+``MAX_DEPTH`` (parentheses, calls, unary signs and exponents each count), ``MAX_NODES``
+nodes, and constant exponents of magnitude at most ``MAX_EXPONENT``. All arithmetic is
+float64, so a power costs the same whatever its size; a constant part that overflows
+(``9**9**9``) is refused.
+
+Evaluation passes ``(value, d/dx, d2/dx2)`` up the tree (only up to the requested order).
+Derivatives that are exactly zero (of constants) are carried as ``None`` and skipped, and
+linear terms carry their slope as a number. A catalog function g contributes its own
+``evaluate(u, order)`` and the chain rule composes it: (g o u)' = g'(u) u',
+(g o u)'' = g''(u) u'^2 + g'(u) u''. In a product that is part of a derivative, an exact zero
+wins over an infinite factor (g'(u) = 0 where u' overflowed is 0, not NaN); values follow
+IEEE arithmetic, so an undefined value stays NaN and :func:`check_finite` reports it.
+Conventions at the points where a derivative does not exist: abs'(0) = 0 (as PyTorch);
+``max(a, b)`` and ``min(a, b)`` take the derivatives of b at a tie, so ``max(x, 0)`` is relu
+with relu'(0) = 0 (PyTorch's ``torch.maximum`` would give 1/2); ``where`` takes the branch its
+condition picks; a catalog function its own convention.
+
+Kinks and linear pieces come from the structure. A kink k of a catalog function applied to
+an argument that is linear, a*x + b, on a stretch, lies at x = (k - b)/a there, computed
+exactly; abs, min, max, where and comparisons add the points where their arguments cross,
+exactly where the arguments are linear. Elsewhere the crossings are found by a grid of
+``GRID`` points and bisection (two crossings closer than the grid spacing can be missed), on
+the range asked for, or on the window [-``WINDOW``, ``WINDOW``] for :attr:`Activation.kinks`;
+the activation's ``kinks_exact`` is then False. The order of each kink (0: f jumps, 1: f'
+jumps, 2: f'' jumps) is read from one-sided values of f, f', f'' extrapolated to the point
+from both sides; a point where none of them jumps is reported as order 3 (a higher
+derivative may jump), unless the function is linear across it.
+
+Limits at +-inf are read from the values at x = +-1e20, 1e40, 1e80, 1e160 and 1e300 (see
+:func:`actviz.catalog._plugins.sampled_limits`): a finite limit when the values approach the
+last one and the last two agree to 1e-12, an infinite one when they grow in magnitude with one
+sign, and NaN (no limit known) otherwise, e.g. for sin(x) or log(x) at -inf. Propagating limits
+through the tree would fail on the very formulas people write (x*sigmoid(x) is 0*inf at -inf).
+
+Differentiation follows the formula as typed, so it inherits the formula's own cancellations:
+x/(1 + abs(x)) has f' = (1 - q)/(1 + |x|) with q = x/(1 + |x|), which loses all digits near
+x = 1e16 (the catalog's softsign does not). A formula built from catalog functions keeps
+their stability (x*tanh(softplus(x)) equals mish to 1e-12 at every input).
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import keyword
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from .._suggest import did_you_mean
+from ..errors import ActvizError, FormulaError, ParameterError, UnknownActivationError
+from ._core import (
+    ALIASES,
+    INF,
+    REGISTRY,
+    Activation,
+    Definition,
+    Kink,
+    Param,
+    Piece,
+    format_number,
+    normalize,
+)
+from ._core import (
+    definition as lookup_definition,
+)
+from ._math import special
+from ._plugins import RESERVED, sampled_limits
+
+MAX_LENGTH = 4096
+MAX_DEPTH = 32
+MAX_NODES = 500
+MAX_EXPONENT = 1000.0
+WINDOW = 50.0
+GRID = 2049
+FAMILY = "formula"
+TEXT_D = "computed exactly from the formula (forward-mode differentiation of second order)"
+LATEX_D = r"f'(x):\ \mathrm{computed\ exactly\ from\ the\ formula}"
+
+Jet = list  # [value, d1, d2][:order + 1]; d1, d2 are None (exactly 0), a float or an array
+
+
+# --- arithmetic on derivatives: None is an exact zero ------------------------------------------
+
+def _add(a: Any, b: Any) -> Any:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a + b
+
+
+def _sub(a: Any, b: Any) -> Any:
+    if b is None:
+        return a
+    if a is None:
+        return -b
+    return a - b
+
+
+def _neg(a: Any) -> Any:
+    return None if a is None else -a
+
+
+def _mul(a: Any, b: Any) -> Any:
+    """a * b for derivative terms: None (exact 0) absorbs, and 0 * inf is 0."""
+    if a is None or b is None:
+        return None
+    r = a * b
+    if isinstance(r, np.ndarray):
+        nan = np.isnan(r)
+        if nan.any():
+            zero = ((np.asarray(a) == 0) & np.isinf(b)) | ((np.asarray(b) == 0) & np.isinf(a))
+            if np.any(zero):
+                r = np.where(zero, 0.0, r)
+    elif math.isnan(r) and (a == 0 or b == 0):
+        r = 0.0
+    return r
+
+
+def _chain(g: Sequence[Any], u: Jet, order: int) -> Jet:
+    """The jet of g(u) from g, g', g'' at u's value and u's jet."""
+    out = [g[0]]
+    if order >= 1:
+        out.append(_mul(g[1], u[1]))
+    if order >= 2:
+        out.append(_add(_mul(g[2], _mul(u[1], u[1])), _mul(g[1], u[2])))
+    return out
+
+
+def _times(u: Jet, w: Jet, order: int) -> Jet:
+    out = [u[0] * w[0]]
+    if order >= 1:
+        out.append(_add(_mul(u[1], w[0]), _mul(u[0], w[1])))
+    if order >= 2:
+        cross = _mul(u[1], w[1])
+        out.append(_add(_add(_mul(u[2], w[0]), None if cross is None else 2.0 * cross),
+                        _mul(u[0], w[2])))
+    return out
+
+
+def _divide(u: Jet, w: Jet, order: int) -> Jet:
+    q = u[0] / w[0]
+    out = [q]
+    if order >= 1:
+        inv = 1.0 / w[0]
+        q1 = _mul(_sub(u[1], _mul(q, w[1])), inv)
+        out.append(q1)
+        if order >= 2:
+            cross = _mul(q1, w[1])
+            q2 = _sub(_sub(u[2], None if cross is None else 2.0 * cross), _mul(q, w[2]))
+            out.append(_mul(q2, inv))
+    return out
+
+
+# --- elementary functions: (g, g', g'') at u, in stable forms ---------------------------------
+
+def _exp(u, order):
+    e = np.exp(u)
+    return (e, e, e)[:order + 1]
+
+
+def _log(u, order):
+    v = np.log(u)
+    if order == 0:
+        return (v,)
+    r = np.where(u < 0, np.nan, 1.0 / u)  # no derivative where there is no value
+    return (v, r, -(r * r))[:order + 1]
+
+
+def _log1p(u, order):
+    v = np.log1p(u)
+    if order == 0:
+        return (v,)
+    r = np.where(u < -1, np.nan, 1.0 / (1.0 + u))
+    return (v, r, -(r * r))[:order + 1]
+
+
+def _expm1(u, order):
+    if order == 0:
+        return (np.expm1(u),)
+    e = np.exp(u)
+    return (np.expm1(u), e, e)[:order + 1]
+
+
+def _sqrt(u, order):
+    s = np.sqrt(u)
+    if order == 0:
+        return (s,)
+    d = 0.5 / s
+    return (s, d, -d / (2.0 * u))[:order + 1]
+
+
+def _abs(u, order):
+    return (np.abs(u), np.sign(u), None)[:order + 1]
+
+
+def _sin(u, order):
+    s = np.sin(u)
+    if order == 0:
+        return (s,)
+    return (s, np.cos(u), -s)[:order + 1]
+
+
+def _cos(u, order):
+    c = np.cos(u)
+    if order == 0:
+        return (c,)
+    return (c, -np.sin(u), -c)[:order + 1]
+
+
+def _tan(u, order):
+    t = np.tan(u)
+    if order == 0:
+        return (t,)
+    d = 1.0 + t * t
+    return (t, d, 2.0 * t * d)[:order + 1]
+
+
+def _sinh(u, order):
+    s = np.sinh(u)
+    if order == 0:
+        return (s,)
+    return (s, np.cosh(u), s)[:order + 1]
+
+
+def _cosh(u, order):
+    c = np.cosh(u)
+    if order == 0:
+        return (c,)
+    return (c, np.sinh(u), c)[:order + 1]
+
+
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+def _gauss(u):
+    uc = np.clip(u, -40.0, 40.0)
+    return uc, _TWO_OVER_SQRT_PI * np.exp(-uc * uc)
+
+
+def _erf(u, order):
+    v = special().erf(u)
+    if order == 0:
+        return (v,)
+    uc, d = _gauss(u)
+    return (v, d, -2.0 * uc * d)[:order + 1]
+
+
+def _erfc(u, order):
+    v = special().erfc(u)
+    if order == 0:
+        return (v,)
+    uc, d = _gauss(u)
+    return (v, -d, 2.0 * uc * d)[:order + 1]
+
+
+ELEMENTARY: dict[str, tuple[Callable, str]] = {
+    "exp": (_exp, r"\exp"), "log": (_log, r"\log"), "log1p": (_log1p, r"\mathrm{log1p}"),
+    "expm1": (_expm1, r"\mathrm{expm1}"), "sqrt": (_sqrt, ""), "abs": (_abs, ""),
+    "sin": (_sin, r"\sin"), "cos": (_cos, r"\cos"), "tan": (_tan, r"\tan"),
+    "sinh": (_sinh, r"\sinh"), "cosh": (_cosh, r"\cosh"), "erf": (_erf, r"\mathrm{erf}"),
+    "erfc": (_erfc, r"\mathrm{erfc}"),
+}
+"""The elementary functions by name: (g, g', g'') at u, and the LaTeX operator."""
+
+SPECIAL_FUNCTIONS = ("min", "max", "where")
+CONSTANTS = {"pi": math.pi, "e": math.e}
+_KEYWORD_HINTS = {
+    "if": "; write where(condition, a, b)", "else": "; write where(condition, a, b)",
+    "lambda": "; a formula is an expression in x, not Python code",
+    "import": "; a formula is an expression in x, not Python code",
+}
+
+
+# --- errors ------------------------------------------------------------------------------------
+
+def _shown(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= 100 else text[:97] + "..."
+
+
+def _error(text: str, message: str, col: int, tail: str = ".") -> FormulaError:
+    """``in 'TEXT': MESSAGE at column N.`` (1-based column) with an optional tail."""
+    return FormulaError(f"in '{_shown(text)}': {message} at column {col + 1}{tail}")
+
+
+# --- tokens ------------------------------------------------------------------------------------
+
+_TOKEN = re.compile(
+    r"(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)"
+    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    r"|(?P<op>\*\*|<=|>=|==|!=|[-+*/^(),<>=])"
+)
+_SPACE = re.compile(r"\s+")
+_CHAR_HINTS = {
+    "'": "strings are not allowed", '"': "strings are not allowed",
+    "[": "brackets are not allowed; group with parentheses",
+    "]": "brackets are not allowed; group with parentheses",
+    "{": "braces are not allowed; group with parentheses",
+    "}": "braces are not allowed; group with parentheses",
+    ":": "':' is not allowed; parameters follow ';', as in 'x*sigmoid(beta*x); beta=1.5'",
+    "&": "'&' is not allowed; write 'and' in a condition",
+    "|": "'|' is not allowed; write 'or' in a condition, abs(...) for an absolute value",
+    "~": "'~' is not allowed; write 'not' in a condition",
+    "#": "comments are not allowed", "@": "'@' is not allowed", "%": "'%' is not allowed",
+    "!": "'!' is not allowed; write 'not' or '!='", ";": "a second ';' is not allowed",
+    "\\": "backslashes are not allowed",
+}
+
+
+def _tokens(text: str, start: int, stop: int) -> list[tuple[str, str, int]]:
+    """(kind, text, column) for text[start:stop]; kind is num, name, op or end."""
+    found: list[tuple[str, str, int]] = []
+    pos = start
+    while True:
+        space = _SPACE.match(text, pos, stop)
+        if space:
+            pos = space.end()
+        if pos >= stop:
+            found.append(("end", "", pos))
+            return found
+        match = _TOKEN.match(text, pos, stop)
+        if match is None:
+            char = text[pos]
+            if char == "." and found and (found[-1][0] == "name" or found[-1][1] == ")"):
+                message = "attribute access ('.') is not allowed"
+            else:
+                message = _CHAR_HINTS.get(char, f"unexpected character {char!r}")
+            raise _error(text, message, pos)
+        found.append((match.lastgroup or "", match.group(), pos))
+        pos = match.end()
+
+
+# --- the parsed expression ---------------------------------------------------------------------
+
+class Expr:
+    """A node of a parsed formula; ``col`` and ``end`` delimit its text."""
+
+    col: int = 0
+    end: int = 0
+    condition = False
+
+    def children(self) -> tuple[Expr, ...]:
+        return ()
+
+    def bind(self, env: _Env) -> B:
+        raise NotImplementedError
+
+    def tex(self) -> tuple[str, int]:
+        raise NotImplementedError
+
+    def uses_x(self) -> bool:
+        return any(child.uses_x() for child in self.children())
+
+
+class Num(Expr):
+    def __init__(self, value: float):
+        self.value = value
+
+    def bind(self, env):
+        return BConst(self.value)
+
+    def tex(self):
+        return _tex_number(self.value), 9
+
+
+class Var(Expr):
+    def uses_x(self):
+        return True
+
+    def bind(self, env):
+        return BVar()
+
+    def tex(self):
+        return "x", 9
+
+
+class Named(Expr):
+    """pi or e."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def bind(self, env):
+        return BConst(CONSTANTS[self.name])
+
+    def tex(self):
+        return (r"\pi" if self.name == "pi" else "e"), 9
+
+
+class ParamRef(Expr):
+    def __init__(self, name: str):
+        self.name = name
+
+    def bind(self, env):
+        return BConst(float(env.params[self.name]))
+
+    def tex(self):
+        return _tex_name(self.name), 9
+
+
+class Neg(Expr):
+    def __init__(self, arg: Expr):
+        self.arg = arg
+
+    def children(self):
+        return (self.arg,)
+
+    def bind(self, env):
+        return env.fold(BNeg(self.arg.bind(env)), self)
+
+    def tex(self):
+        return "-" + _wrap(self.arg, 7), 6
+
+
+class Sum(Expr):
+    def __init__(self, terms: list[tuple[int, Expr]]):
+        self.terms = terms
+
+    def children(self):
+        return tuple(t for _, t in self.terms)
+
+    def bind(self, env):
+        return env.fold(BSum([(s, t.bind(env)) for s, t in self.terms]), self)
+
+    def tex(self):
+        parts = []
+        for i, (sign, term) in enumerate(self.terms):
+            if i == 0:
+                parts.append(("-" + _wrap(term, 7)) if sign < 0 else _wrap(term, 4))
+            else:
+                parts.append((" - " if sign < 0 else " + ") + _wrap(term, 5, no_sign=True))
+        return "".join(parts), 4
+
+
+class Prod(Expr):
+    def __init__(self, factors: list[tuple[str, Expr]]):
+        self.factors = factors
+
+    def children(self):
+        return tuple(f for _, f in self.factors)
+
+    def bind(self, env):
+        factors = [(op, f.bind(env)) for op, f in self.factors]
+        for (op, bound), (_, node) in zip(factors, self.factors, strict=True):
+            if op == "/" and bound.const == 0.0:
+                raise env.error("division by 0", node)
+        return env.fold(BProd(factors), self)
+
+    def tex(self):
+        raw, prec = self.factors[0][1].tex()
+        text = rf"\left({raw}\right)" if prec < 5 else raw
+        for op, factor in self.factors[1:]:
+            if op == "/":
+                text, prec = rf"\frac{{{raw}}}{{{factor.tex()[0]}}}", 8
+                raw = text
+            else:
+                right = _wrap(factor, 5, no_sign=True)
+                sep = r" \cdot " if right[:1].isdigit() or right.startswith(r"\frac") else r"\,"
+                text, prec = text + sep + right, 5
+                raw = text
+        return text, min(prec, 5) if len(self.factors) > 1 else prec
+
+
+class Pow(Expr):
+    def __init__(self, base: Expr, exponent: Expr):
+        self.base, self.exponent = base, exponent
+
+    def children(self):
+        return (self.base, self.exponent)
+
+    def bind(self, env):
+        base, exponent = self.base.bind(env), self.exponent.bind(env)
+        if exponent.const is not None:
+            c = exponent.const
+            if abs(c) > MAX_EXPONENT:
+                raise env.error(f"the exponent {format_number(c)} is too large (at most "
+                                f"{format_number(MAX_EXPONENT)} in magnitude)",
+                                self.exponent)
+            if c == 1.0:
+                return base
+            if c == 0.0:
+                return BConst(1.0)
+            return env.fold(BPowConst(base, c), self)
+        if base.const is not None:
+            if base.const <= 0.0:
+                raise env.error(f"a power of {format_number(base.const)} with an exponent that "
+                                "depends on x is not a real function", self)
+            return env.fold(BPowBase(base.const, exponent), self)
+        return env.fold(BPowGeneral(base, exponent), self)
+
+    def tex(self):
+        return f"{{{_wrap(self.base, 9)}}}^{{{self.exponent.tex()[0]}}}", 7
+
+
+class Elem(Expr):
+    def __init__(self, name: str, arg: Expr):
+        self.name, self.arg = name, arg
+
+    def children(self):
+        return (self.arg,)
+
+    def bind(self, env):
+        return env.fold(BElem(self.name, self.arg.bind(env)), self)
+
+    def tex(self):
+        inner = self.arg.tex()[0]
+        if self.name == "sqrt":
+            return rf"\sqrt{{{inner}}}", 9
+        if self.name == "abs":
+            return rf"\left|{inner}\right|", 9
+        return rf"{ELEMENTARY[self.name][1]}\left({inner}\right)", 9
+
+
+class MinMax(Expr):
+    def __init__(self, name: str, a: Expr, b: Expr):
+        self.name, self.a, self.b = name, a, b
+
+    def children(self):
+        return (self.a, self.b)
+
+    def bind(self, env):
+        return env.fold(BMinMax(self.name, self.a.bind(env), self.b.bind(env)), self)
+
+    def tex(self):
+        return rf"\{self.name}\left({self.a.tex()[0]},\ {self.b.tex()[0]}\right)", 9
+
+
+class Where(Expr):
+    def __init__(self, cond: Expr, a: Expr, b: Expr):
+        self.cond, self.a, self.b = cond, a, b
+
+    def children(self):
+        return (self.cond, self.a, self.b)
+
+    def bind(self, env):
+        cond = self.cond.bind(env)
+        if cond.const is not None:
+            return self.a.bind(env) if cond.const else self.b.bind(env)
+        return env.fold(BWhere(cond, self.a.bind(env), self.b.bind(env)), self)
+
+    def tex(self):
+        return (rf"{_wrap(self.a, 4)}\ \mathrm{{if}}\ {self.cond.tex()[0]}\ "
+                rf"\mathrm{{else}}\ {_wrap(self.b, 4)}"), 0
+
+
+class Call(Expr):
+    """A catalog (or scope, or plugin) function applied to one argument, with keywords."""
+
+    def __init__(self, found: Definition, arg: Expr, keywords: list[tuple[str, Any, int]]):
+        self.found, self.arg, self.keywords = found, arg, keywords
+
+    def children(self):
+        return (self.arg, *(v for _, v, _ in self.keywords if isinstance(v, Expr)))
+
+    def bind(self, env):
+        from ._core import instantiate
+
+        raw = {}
+        for key, value, at in self.keywords:
+            raw[key] = value if isinstance(value, str) else value.bind(env).const
+            try:
+                self.found.param(key).coerce(raw[key], self.found.name)
+            except ActvizError as exc:
+                raise ParameterError(f"in '{_shown(env.text)}': {exc} at column {at + 1}."
+                                     ) from None
+        try:
+            act = instantiate(self.found, raw, env.flavor)
+        except ActvizError as exc:
+            raise ParameterError(f"in '{_shown(env.text)}': {exc} at column {self.col + 1}."
+                                 ) from None
+        return env.fold(BCall(act, self.arg.bind(env)), self)
+
+    def tex(self):
+        inner = self.arg.tex()[0]
+        if self.keywords:
+            shown = [rf"{_tex_name(k)} = " + (rf"\mathrm{{{v}}}" if isinstance(v, str)
+                                              else v.tex()[0]) for k, v, _ in self.keywords]
+            inner += r";\ " + r",\ ".join(shown)
+        return rf"{self.found.symbol}\left({inner}\right)", 9
+
+
+class Compare(Expr):
+    condition = True
+
+    def __init__(self, ops: list[str], operands: list[Expr]):
+        self.ops, self.operands = ops, operands
+
+    def children(self):
+        return tuple(self.operands)
+
+    def bind(self, env):
+        bound = [o.bind(env) for o in self.operands]
+        parts: list[C] = [CCmp(op, a, b) for op, a, b in
+                          zip(self.ops, bound, bound[1:], strict=False)]
+        cond = parts[0] if len(parts) == 1 else CAnd(parts)
+        return env.fold_condition(cond)
+
+    def tex(self):
+        text = _wrap(self.operands[0], 4)
+        for op, operand in zip(self.ops, self.operands[1:], strict=True):
+            text += f" {_TEX_CMP[op]} {_wrap(operand, 4)}"
+        return text, 3
+
+
+_TEX_CMP = {"<": "<", "<=": r"\leq", ">": ">", ">=": r"\geq", "==": "=", "!=": r"\neq"}
+
+
+class BoolOp(Expr):
+    condition = True
+
+    def __init__(self, op: str, items: list[Expr]):
+        self.op, self.items = op, items
+
+    def children(self):
+        return tuple(self.items)
+
+    def bind(self, env):
+        items = [i.bind(env) for i in self.items]
+        return env.fold_condition(CAnd(items) if self.op == "and" else COr(items))
+
+    def tex(self):
+        level = 1 if self.op == "and" else 0
+        sep = r" \wedge " if self.op == "and" else r" \vee "
+        return sep.join(_wrap(i, level + 1) for i in self.items), level
+
+
+class NotOp(Expr):
+    condition = True
+
+    def __init__(self, arg: Expr):
+        self.arg = arg
+
+    def children(self):
+        return (self.arg,)
+
+    def bind(self, env):
+        return env.fold_condition(CNot(self.arg.bind(env)))
+
+    def tex(self):
+        return r"\neg " + _wrap(self.arg, 3), 2
+
+
+# --- LaTeX -------------------------------------------------------------------------------------
+
+_GREEK = set("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi rho "
+             "sigma tau upsilon phi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Phi Psi "
+             "Omega".split())
+
+
+def _tex_name(name: str) -> str:
+    if name in _GREEK:
+        return "\\" + name
+    if len(name) == 1:
+        return name
+    return r"\mathrm{" + name.replace("_", r"\_") + "}"
+
+
+def _tex_number(value: float) -> str:
+    text = format_number(value)
+    if "e" not in text:
+        return text
+    mantissa, _, exponent = text.partition("e")
+    power = f"10^{{{int(exponent)}}}"
+    return power if mantissa == "1" else rf"{mantissa} \times {power}"
+
+
+def _wrap(node: Expr, level: int, no_sign: bool = False) -> str:
+    text, prec = node.tex()
+    if prec < level or (no_sign and text.startswith("-")):
+        return rf"\left({text}\right)"
+    return text
+
+
+# --- the parser --------------------------------------------------------------------------------
+
+_COMPARISONS = ("<", "<=", ">", ">=", "==", "!=")
+
+
+class _Parser:
+    """Recursive descent over the tokens of ``text[start:stop]``; depth and size bounded."""
+
+    def __init__(self, text: str, start: int, stop: int, params: Mapping[str, Any],
+                 scope: Mapping[str, Definition] | None):
+        self.text = text
+        self.tokens = _tokens(text, start, stop)
+        self.i = 0
+        self.depth = 0
+        self.nodes = 0
+        self.params = params
+        self.used: set[str] = set()
+        self.scope = scope
+
+    # -- helpers
+
+    def peek(self, offset: int = 0) -> tuple[str, str, int]:
+        return self.tokens[min(self.i + offset, len(self.tokens) - 1)]
+
+    def take(self) -> tuple[str, str, int]:
+        tok = self.tokens[self.i]
+        self.i += 1
+        return tok
+
+    def error(self, message: str, col: int, tail: str = ".") -> FormulaError:
+        return _error(self.text, message, col, tail)
+
+    def node(self, node: Expr, col: int) -> Expr:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise self.error(f"the formula has more than {MAX_NODES} parts", col)
+        node.col = col
+        node.end = self.tokens[self.i - 1][2] + len(self.tokens[self.i - 1][1])
+        return node
+
+    def enter(self, col: int) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error(f"the formula nests more than {MAX_DEPTH} levels deep", col)
+
+    def value(self, node: Expr) -> Expr:
+        if node.condition:
+            raise self.error("a comparison can only be the condition of where(condition, a, b)",
+                             node.col)
+        return node
+
+    def cond(self, node: Expr) -> Expr:
+        if not node.condition:
+            raise self.error("a condition such as x > 0 is needed here", node.col)
+        return node
+
+    def unexpected(self, tok: tuple[str, str, int]) -> FormulaError:
+        kind, text, col = tok
+        if kind == "end":
+            return self.error("the formula ends where an expression is expected", col)
+        if text == ")":
+            return self.error("unbalanced ')'", col)
+        if text == "(":
+            return self.error("unexpected '('", col, "; write * for a product, as in x*(x + 1)")
+        if kind == "name" and text in ("and", "or", "not"):
+            return self.error(f"unexpected '{text}'", col)
+        if kind == "name":
+            self.refuse_word(text, col)
+        if kind in ("num", "name"):
+            return self.error(f"expected an operator before '{text}'", col,
+                              "; write * for a product, as in 2*x")
+        return self.error(f"unexpected '{text}'", col)
+
+    # -- grammar
+
+    def formula(self) -> Expr:
+        node = self.value(self.expr())
+        if self.peek()[0] != "end":
+            raise self.unexpected(self.peek())
+        return node
+
+    def expr(self) -> Expr:
+        self.enter(self.peek()[2])
+        node = self.disjunction()
+        self.depth -= 1
+        return node
+
+    def disjunction(self) -> Expr:
+        col = self.peek()[2]
+        items = [self.conjunction()]
+        while self.peek()[:2] == ("name", "or"):
+            self.take()
+            items.append(self.cond(self.conjunction()))
+        if len(items) == 1:
+            return items[0]
+        return self.node(BoolOp("or", [self.cond(items[0]), *items[1:]]), col)
+
+    def conjunction(self) -> Expr:
+        col = self.peek()[2]
+        items = [self.negation()]
+        while self.peek()[:2] == ("name", "and"):
+            self.take()
+            items.append(self.cond(self.negation()))
+        if len(items) == 1:
+            return items[0]
+        return self.node(BoolOp("and", [self.cond(items[0]), *items[1:]]), col)
+
+    def negation(self) -> Expr:
+        if self.peek()[:2] == ("name", "not"):
+            col = self.take()[2]
+            self.enter(col)
+            arg = self.cond(self.negation())
+            self.depth -= 1
+            return self.node(NotOp(arg), col)
+        return self.comparison()
+
+    def comparison(self) -> Expr:
+        col = self.peek()[2]
+        operands = [self.sum()]
+        ops = []
+        while self.peek()[0] == "op" and self.peek()[1] in _COMPARISONS:
+            ops.append(self.take()[1])
+            operands.append(self.sum())
+        if not ops:
+            return operands[0]
+        return self.node(Compare(ops, [self.value(o) for o in operands]), col)
+
+    def sum(self) -> Expr:
+        col = self.peek()[2]
+        terms = [(1, self.term())]
+        while self.peek()[0] == "op" and self.peek()[1] in "+-":
+            sign = 1 if self.take()[1] == "+" else -1
+            terms.append((sign, self.value(self.term())))
+        if len(terms) == 1:
+            return terms[0][1]
+        self.value(terms[0][1])
+        return self.node(Sum(terms), col)
+
+    def term(self) -> Expr:
+        col = self.peek()[2]
+        factors = [("*", self.unary())]
+        while self.peek()[0] == "op" and self.peek()[1] in ("*", "/"):
+            op = self.take()[1]
+            factors.append((op, self.value(self.unary())))
+        if len(factors) == 1:
+            return factors[0][1]
+        self.value(factors[0][1])
+        return self.node(Prod(factors), col)
+
+    def unary(self) -> Expr:
+        kind, text, col = self.peek()
+        if kind == "op" and text in "+-":
+            self.take()
+            self.enter(col)
+            arg = self.value(self.unary())
+            self.depth -= 1
+            return arg if text == "+" else self.node(Neg(arg), col)
+        return self.power()
+
+    def power(self) -> Expr:
+        col = self.peek()[2]
+        base = self.atom()
+        if self.peek()[0] == "op" and self.peek()[1] in ("**", "^"):
+            self.take()
+            self.enter(self.peek()[2])
+            exponent = self.value(self.unary())
+            self.depth -= 1
+            return self.node(Pow(self.value(base), exponent), col)
+        return base
+
+    def atom(self) -> Expr:
+        tok = self.take()
+        kind, text, col = tok
+        if kind == "num":
+            value = float(text)
+            if not math.isfinite(value):
+                raise self.error(f"the number {text} is too large", col)
+            return self.node(Num(value), col)
+        if kind == "name":
+            if self.peek()[:2] == ("op", "("):
+                return self.call(text, col)
+            return self.name(text, col)
+        if (kind, text) == ("op", "("):
+            if self.peek()[:2] == ("op", ")"):
+                raise self.error("empty parentheses", col)
+            node = self.expr()
+            if self.peek()[:2] != ("op", ")"):
+                if self.peek()[0] == "end":
+                    raise self.error("'(' is never closed", col, "; add ')'")
+                raise self.unexpected(self.peek())
+            self.take()
+            return node
+        raise self.unexpected(tok)
+
+    def refuse_word(self, text: str, col: int) -> None:
+        if "__" in text:
+            raise self.error(f"'{text}' is not allowed: names with '__' are refused", col)
+        if keyword.iskeyword(text):
+            raise self.error(f"'{text}' is not allowed", col, _KEYWORD_HINTS.get(
+                text, "; a formula is an expression in x, not Python code"))
+
+    def name(self, text: str, col: int) -> Expr:
+        self.refuse_word(text, col)
+        if text == "x":
+            return self.node(Var(), col)
+        if text in CONSTANTS:
+            return self.node(Named(text), col)
+        if text in self.params:
+            self.used.add(text)
+            return self.node(ParamRef(text), col)
+        key = normalize(text)
+        if key in ELEMENTARY or key in SPECIAL_FUNCTIONS or _known_function(key, self.scope):
+            raise self.error(f"'{text}' is a function", col, f"; call it, as in {text}(x)")
+        hint = did_you_mean(text, ["x", "pi", "e", *self.params])
+        raise self.error(f"unknown name '{text}'", col, "." + hint if hint else
+                         f"; a formula is in x, and a parameter needs a default after ';' "
+                         f"(as in '...; {text}=1')")
+
+    def arguments(self, col: int) -> tuple[list[Expr], list[tuple[str, Any, int]]]:
+        """The arguments after '(' up to ')': positional, then keywords."""
+        self.take()  # '('
+        args: list[Expr] = []
+        keywords: list[tuple[str, Any, int]] = []
+        if self.peek()[:2] == ("op", ")"):
+            self.take()
+            return args, keywords
+        while True:
+            kind, text, at = self.peek()
+            if kind == "name" and self.peek(1)[:2] == ("op", "="):
+                self.refuse_word(text, at)
+                self.take()
+                self.take()
+                vkind, vtext, _ = self.peek()
+                if vkind == "name" and self.peek(1)[1] in (",", ")") and \
+                        vtext not in ("x", "pi", "e") and vtext not in self.params:
+                    self.refuse_word(vtext, self.peek()[2])
+                    self.take()
+                    keywords.append((text, vtext, at))
+                else:
+                    keywords.append((text, self.value(self.expr()), at))
+            else:
+                if keywords:
+                    raise self.error("an argument without a name follows a keyword argument",
+                                     at)
+                args.append(self.expr())
+            if self.peek()[:2] == ("op", ","):
+                self.take()
+                if self.peek()[:2] == ("op", ")"):
+                    raise self.error("an argument is missing after ','", self.peek()[2])
+                continue
+            if self.peek()[:2] == ("op", ")"):
+                self.take()
+                return args, keywords
+            if self.peek()[0] == "end":
+                raise self.error("'(' is never closed", col, "; add ')'")
+            raise self.unexpected(self.peek())
+
+    def call(self, text: str, col: int) -> Expr:
+        self.refuse_word(text, col)
+        if text == "x" or text in CONSTANTS or text in self.params:
+            raise self.error(f"'{text}' is not a function", col,
+                             "; write * for a product, as in x*(x + 1)")
+        key = normalize(text)
+        found = None
+        if key not in ELEMENTARY and key not in SPECIAL_FUNCTIONS:
+            found = _function(key, self.scope)
+            if found is None:
+                candidates = [*ELEMENTARY, *SPECIAL_FUNCTIONS, *REGISTRY, *ALIASES,
+                              *(normalize(k) for k in self.scope or ())]
+                hint = did_you_mean(key, candidates)
+                raise self.error(f"unknown function '{text}'", col, "." + hint if hint else
+                                 ". Run 'actviz list' to see the catalog's functions.")
+        paren = self.peek()[2]
+        args, keywords = self.arguments(paren)
+        if found is None and keywords:
+            raise self.error(f"{key} takes no keyword arguments", keywords[0][2])
+        if key == "where":
+            if len(args) != 3:
+                raise self.error(f"where takes 3 arguments (condition, a, b), got {len(args)}",
+                                 col)
+            node: Expr = Where(self.cond(args[0]), self.value(args[1]), self.value(args[2]))
+        elif key in ("min", "max"):
+            if len(args) != 2:
+                raise self.error(f"{key} takes 2 arguments, got {len(args)}", col)
+            node = MinMax(key, self.value(args[0]), self.value(args[1]))
+        elif found is None:
+            if len(args) != 1:
+                raise self.error(f"{key} takes 1 argument, got {len(args)}", col)
+            node = Elem(key, self.value(args[0]))
+        else:
+            node = self.catalog_call(found, text, col, args, keywords)
+        return self.node(node, col)
+
+    def catalog_call(self, found: Definition, text: str, col: int, args: list[Expr],
+                     keywords: list[tuple[str, Any, int]]) -> Expr:
+        if found.vector or found.outputs > 1:
+            what = "works on whole vectors" if found.vector else "has two outputs"
+            raise self.error(f"{found.name} {what} and cannot be part of a formula", col)
+        if len(args) != 1:
+            raise self.error(f"{text} takes 1 argument (and its parameters as keywords, as "
+                             f"in {text}(x{_example_keyword(found)})), got {len(args)}", col)
+        seen: set[str] = set()
+        checked = []
+        for key, value, at in keywords:
+            name = normalize(key)
+            param = found.param(name)
+            if param is None:
+                from ._core import _unknown_parameter
+
+                raise self.error(_unknown_parameter(found, key).rstrip("."), at)
+            if name in seen:
+                raise self.error(f"the parameter '{key}' is given twice", at)
+            seen.add(name)
+            if isinstance(value, str) and not param.choices:
+                raise self.error(f"the parameter '{key}' of {found.name} must be a number, "
+                                 f"got '{value}'", at)
+            if isinstance(value, Expr) and param.choices:
+                raise self.error(f"the parameter '{key}' of {found.name} is one of "
+                                 f"{', '.join(param.choices)}", at,
+                                 f"; write {key}={param.choices[-1]}")
+            if isinstance(value, Expr) and value.uses_x():
+                raise self.error(f"the parameter '{key}' of {found.name} cannot depend on x",
+                                 at)
+            if isinstance(value, (str, Num)):
+                try:
+                    param.coerce(value if isinstance(value, str) else value.value, found.name)
+                except ActvizError as exc:
+                    raise self.error(str(exc), at) from None
+            checked.append((name, value, at))
+        return Call(found, self.value(args[0]), checked)
+
+
+def _example_keyword(found: Definition) -> str:
+    numeric = [p for p in found.params if not p.choices]
+    return f", {numeric[0].name}={numeric[0].show_default()}" if numeric else ""
+
+
+def _known_function(key: str, scope: Mapping[str, Definition] | None) -> bool:
+    from ._core import _in_scope, _registered
+
+    return _in_scope(key, scope) is not None or _registered(key) is not None
+
+
+def _function(key: str, scope: Mapping[str, Definition] | None) -> Definition | None:
+    """The definition a function name in a formula calls: scope, catalog, then plugins."""
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", key):
+        return None
+    try:
+        return lookup_definition(key, scope)
+    except UnknownActivationError:
+        return None
+
+
+# --- parameters after ';' ----------------------------------------------------------------------
+
+_ITEM = re.compile(r"\s*([^=,;]*?)\s*(=)\s*([^,;]*?)\s*(?:[,;]|$)")
+
+
+def _parse_params(text: str, start: int) -> dict[str, tuple[float, int]]:
+    """``beta=1.5, gamma=2`` from text[start:] -> {name: (default, column)}."""
+    found: dict[str, tuple[float, int]] = {}
+    pos = start
+    if not text[start:].strip():
+        raise _error(text, "nothing follows ';'", start, "; write NAME=VALUE, as in "
+                     "'x*sigmoid(beta*x); beta=1.5'")
+    while pos < len(text):
+        if not text[pos:].strip():
+            break
+        match = _ITEM.match(text, pos)
+        if match is None:
+            col = pos + len(text[pos:]) - len(text[pos:].lstrip())
+            raise _error(text, "expected NAME=VALUE", col, ", as in 'beta=1.5'")
+        name, value = match.group(1), match.group(3)
+        ncol, vcol = match.start(1), match.start(3)
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise _error(text, f"'{name}' is not a parameter name", ncol)
+        if "__" in name or keyword.iskeyword(name):
+            raise _error(text, f"'{name}' is not allowed as a parameter name", ncol)
+        if name != normalize(name):
+            raise _error(text, f"parameter names are lowercase, got '{name}'", ncol)
+        if name == "x" or name in CONSTANTS or name in ELEMENTARY or name in RESERVED:
+            raise _error(text, f"'{name}' cannot be a parameter name", ncol)
+        if name in found:
+            raise _error(text, f"the parameter '{name}' is given twice", ncol)
+        try:
+            number = float(value)
+        except ValueError:
+            raise _error(text, f"the parameter '{name}' must be a number, got '{value}'",
+                         vcol) from None
+        if not math.isfinite(number):
+            raise _error(text, f"the parameter '{name}' must be finite, got '{value}'", vcol)
+        found[name] = (number, ncol)
+        pos = match.end()
+    return found
+
+
+# --- bound expressions: parameters substituted, constants folded -------------------------------
+
+class _Env:
+    def __init__(self, text: str, params: Mapping[str, Any], flavor: str):
+        self.text, self.params, self.flavor = text, params, flavor
+
+    def error(self, message: str, node: Expr) -> FormulaError:
+        return _error(self.text, message, node.col)
+
+    def fold(self, bound: B, node: Expr) -> B:
+        """A node of constants is computed once, here; it must be finite."""
+        if all(child.const is not None for child in bound.children()):
+            with np.errstate(all="ignore"):
+                value = float(np.asarray(bound.ev(np.zeros(1), 0)[0]).reshape(-1)[0])
+            if not math.isfinite(value):
+                part = self.text[node.col:node.end]
+                raise _error(self.text, f"the constant part '{part}' is {format_number(value)}",
+                             node.col)
+            return BConst(value)
+        return bound
+
+    def fold_condition(self, cond: C) -> C:
+        if all(child.const is not None for child in cond.children()):
+            with np.errstate(all="ignore"):
+                cond.const = bool(cond.truth(np.zeros(1))[0])
+        return cond
+
+
+Affine = tuple[float, float, float, float]
+"""(start, end, a, b): the expression is a*x + b on the open interval (start, end)."""
+
+
+class B:
+    """A bound node: evaluates its jet, and knows its linear pieces and kink candidates."""
+
+    const: float | None = None
+
+    def children(self) -> tuple[Any, ...]:
+        return ()
+
+    def ev(self, x: np.ndarray, order: int) -> Jet:
+        raise NotImplementedError
+
+    def affine(self, ctx: _Ctx) -> list[Affine]:
+        """Where this node is linear in x (constant pieces of a smooth function included)."""
+        pieces = [p for p in ctx.affine(self.children()[0]) if p[2] == 0.0] if \
+            self.children() else []
+        out = []
+        for s, t, _, b in pieces:
+            v = self.at(b)
+            if math.isfinite(v):
+                out.append((s, t, 0.0, v))
+        return out
+
+    def at(self, u: float) -> float:
+        """This node's value for a constant argument u (one-argument nodes)."""
+        with np.errstate(all="ignore"):
+            return float(np.asarray(self.apply(np.array([u]), 0)[0]).reshape(-1)[0])
+
+    def apply(self, u: np.ndarray, order: int) -> Sequence[Any]:
+        raise NotImplementedError
+
+    def cands(self, ctx: _Ctx) -> list[tuple[float, str]]:
+        return [c for child in self.children() if isinstance(child, B)
+                for c in ctx.cands(child)]
+
+
+class BConst(B):
+    def __init__(self, value: float):
+        self.const = float(value)
+
+    def ev(self, x, order):
+        return [np.float64(self.const), None, None][:order + 1]
+
+    def affine(self, ctx):
+        return [(ctx.lo, ctx.hi, 0.0, self.const)]
+
+
+class BVar(B):
+    def ev(self, x, order):
+        return [x, 1.0, None][:order + 1]
+
+    def affine(self, ctx):
+        return [(ctx.lo, ctx.hi, 1.0, 0.0)]
+
+
+class BNeg(B):
+    def __init__(self, arg: B):
+        self.arg = arg
+
+    def children(self):
+        return (self.arg,)
+
+    def ev(self, x, order):
+        return [_neg(v) for v in self.arg.ev(x, order)]
+
+    def affine(self, ctx):
+        return [(s, t, -a, -b) for s, t, a, b in ctx.affine(self.arg)]
+
+
+class BSum(B):
+    def __init__(self, terms: list[tuple[int, B]]):
+        self.terms = terms
+
+    def children(self):
+        return tuple(t for _, t in self.terms)
+
+    def ev(self, x, order):
+        out: Jet = [None] * (order + 1)
+        for i, (sign, term) in enumerate(self.terms):
+            jet = term.ev(x, order)
+            for k in range(order + 1):
+                if i == 0 and k == 0:
+                    out[0] = jet[0] if sign > 0 else -jet[0]
+                elif k == 0:
+                    out[0] = out[0] + jet[0] if sign > 0 else out[0] - jet[0]
+                else:
+                    out[k] = _add(out[k], jet[k]) if sign > 0 else _sub(out[k], jet[k])
+        return out
+
+    def affine(self, ctx):
+        sign, first = self.terms[0]
+        acc = [(s, t, sign * a, sign * b) for s, t, a, b in ctx.affine(first)]
+        for sign, term in self.terms[1:]:
+            acc = _overlay(acc, ctx.affine(term),
+                           lambda p, q, sign=sign: (p[0] + sign * q[0], p[1] + sign * q[1]))
+        return acc
+
+
+class BProd(B):
+    def __init__(self, factors: list[tuple[str, B]]):
+        self.factors = factors
+
+    def children(self):
+        return tuple(f for _, f in self.factors)
+
+    def ev(self, x, order):
+        acc = self.factors[0][1].ev(x, order)
+        for op, factor in self.factors[1:]:
+            jet = factor.ev(x, order)
+            acc = _times(acc, jet, order) if op == "*" else _divide(acc, jet, order)
+        return acc
+
+    def affine(self, ctx):
+        acc = ctx.affine(self.factors[0][1])
+        for op, factor in self.factors[1:]:
+            acc = _overlay(acc, ctx.affine(factor), _affine_times if op == "*" else
+                           _affine_divide)
+        return acc
+
+
+def _affine_times(p, q):
+    (a1, b1), (a2, b2) = p, q
+    if a1 == 0.0:
+        return b1 * a2, b1 * b2
+    if a2 == 0.0:
+        return a1 * b2, b1 * b2
+    return None
+
+
+def _affine_divide(p, q):
+    (a1, b1), (a2, b2) = p, q
+    if a2 == 0.0 and b2 != 0.0:
+        return a1 / b2, b1 / b2
+    return None
+
+
+class BPowConst(B):
+    """u ** c for a constant c."""
+
+    def __init__(self, base: B, c: float):
+        self.base, self.c = base, c
+
+    def children(self):
+        return (self.base,)
+
+    def ev(self, x, order):
+        return _chain(self.apply(self.base.ev(x, 0)[0], order), self.base.ev(x, order), order)
+
+    def apply(self, u, order):
+        c = self.c
+        if c == 2.0:
+            return (u * u, 2.0 * u, 2.0)[:order + 1]
+        if c == 0.5:
+            return _sqrt(u, order)
+        v = np.power(u, c)
+        if order == 0:
+            return (v,)
+        d = c * np.power(u, c - 1.0)
+        return (v, d, c * (c - 1.0) * np.power(u, c - 2.0))[:order + 1]
+
+
+class BPowBase(B):
+    """a ** w for a constant a > 0."""
+
+    def __init__(self, a: float, exponent: B):
+        self.a, self.exponent = a, exponent
+        self.log_a = math.log(a)
+
+    def children(self):
+        return (self.exponent,)
+
+    def ev(self, x, order):
+        w = self.exponent.ev(x, order)
+        return _chain(self.apply(w[0], order), w, order)
+
+    def apply(self, w, order):
+        v = np.power(self.a, w)
+        if order == 0:
+            return (v,)
+        d = v * self.log_a
+        return (v, d, d * self.log_a)[:order + 1]
+
+
+class BPowGeneral(B):
+    """u ** w = exp(w log u), both depending on x."""
+
+    def __init__(self, base: B, exponent: B):
+        self.base, self.exponent = base, exponent
+
+    def children(self):
+        return (self.base, self.exponent)
+
+    def ev(self, x, order):
+        u, w = self.base.ev(x, order), self.exponent.ev(x, order)
+        v = np.power(u[0], w[0])
+        out = [v]
+        if order == 0:
+            return out
+        log_u = np.log(u[0])
+        ratio = _mul(u[1], 1.0 / u[0])
+        p1 = _add(_mul(w[1], log_u), _mul(w[0], ratio))
+        out.append(_mul(v, p1))
+        if order >= 2:
+            r2 = _sub(_mul(u[2], 1.0 / u[0]), _mul(ratio, ratio))
+            cross = _mul(w[1], ratio)
+            p2 = _add(_add(_mul(w[2], log_u), None if cross is None else 2.0 * cross),
+                      _mul(w[0], r2))
+            out.append(_mul(v, _add(_mul(p1, p1), p2)))
+        return out
+
+    def affine(self, ctx):
+        def both_constant(p, q):
+            if p[0] != 0.0 or q[0] != 0.0:
+                return None
+            with np.errstate(all="ignore"):
+                v = float(np.power(p[1], q[1]))
+            return (0.0, v) if math.isfinite(v) else None
+
+        return _overlay(ctx.affine(self.base), ctx.affine(self.exponent), both_constant)
+
+
+class BElem(B):
+    def __init__(self, name: str, arg: B):
+        self.name, self.arg = name, arg
+        self.fn = ELEMENTARY[name][0]
+
+    def children(self):
+        return (self.arg,)
+
+    def ev(self, x, order):
+        u = self.arg.ev(x, order)
+        return _chain(self.fn(u[0], order), u, order)
+
+    def apply(self, u, order):
+        return self.fn(u, order)
+
+    def affine(self, ctx):
+        if self.name != "abs":
+            return super().affine(ctx)
+        out = []
+        for s, t, a, b in ctx.affine(self.arg):
+            if a == 0.0:
+                out.append((s, t, 0.0, abs(b)))
+                continue
+            root = -b / a + 0.0
+            for lo, hi in ((s, min(t, root)), (max(s, root), t)):
+                if lo < hi:
+                    sign = 1.0 if a * _inside(lo, hi) + b > 0 else -1.0
+                    out.append((lo, hi, sign * a, sign * b))
+        return out
+
+    def cands(self, ctx):
+        found = super().cands(ctx)
+        if self.name == "abs":
+            cross = CCmp(">", self.arg, BConst(0.0))
+            found += [(r, "abs'(0) = 0, as PyTorch") for r in ctx.switches(cross)]
+        return found
+
+
+class BWhere(B):
+    source = "where: the branch the condition picks"
+
+    def __init__(self, cond: C, a: B, b: B):
+        self.cond, self.a, self.b = cond, a, b
+
+    def children(self):
+        return (self.cond, self.a, self.b)
+
+    def ev(self, x, order):
+        mask = np.broadcast_to(self.cond.truth(x), x.shape)
+        if mask.all():
+            return self.a.ev(x, order)
+        if not mask.any():
+            return self.b.ev(x, order)
+        ja, jb = self.a.ev(x, order), self.b.ev(x, order)
+        out = [np.where(mask, ja[0], jb[0])]
+        for k in range(1, order + 1):
+            if ja[k] is None and jb[k] is None:
+                out.append(None)
+            else:
+                out.append(np.where(mask, 0.0 if ja[k] is None else ja[k],
+                                    0.0 if jb[k] is None else jb[k]))
+        return out
+
+    def affine(self, ctx):
+        out = []
+        first, second = ctx.affine(self.a), ctx.affine(self.b)
+        for s, t, truth in ctx.segments(self.cond):
+            out += _clip(first if truth else second, s, t)
+        return out
+
+    def cands(self, ctx):
+        found = [(r, self.source) for r in ctx.switches(self.cond)]
+        for branch, wanted in ((self.a, True), (self.b, False)):
+            points = ctx.cands(branch)
+            if points:
+                xs = np.array([p for p, _ in points])
+                delta = _delta(xs)
+                near = (self.cond.truth(xs - delta) == wanted) | \
+                    (self.cond.truth(xs + delta) == wanted)
+                found += [p for p, keep in zip(points, near, strict=True) if keep]
+        return found
+
+
+class BMinMax(BWhere):
+    """max(a, b) = where(a > b, a, b), min(a, b) = where(a < b, a, b): b's derivatives at a
+    tie; the value propagates NaN from either side."""
+
+    def __init__(self, name: str, a: B, b: B):
+        super().__init__(CCmp(">" if name == "max" else "<", a, b), a, b)
+        self.name = name
+        self.source = f"{name}: the second argument at a tie"
+
+    def children(self):
+        return (self.a, self.b)
+
+    def ev(self, x, order):
+        ja, jb = self.a.ev(x, order), self.b.ev(x, order)
+        mask = np.broadcast_to((np.greater if self.name == "max" else np.less)(ja[0], jb[0]),
+                               x.shape)
+        out = [(np.maximum if self.name == "max" else np.minimum)(ja[0], jb[0])]
+        for k in range(1, order + 1):
+            if ja[k] is None and jb[k] is None:
+                out.append(None)
+            else:
+                out.append(np.where(mask, 0.0 if ja[k] is None else ja[k],
+                                    0.0 if jb[k] is None else jb[k]))
+        return out
+
+
+class BCall(B):
+    """A catalog function g applied to u: g's own evaluate, composed by the chain rule."""
+
+    def __init__(self, act: Activation, arg: B):
+        self.act, self.arg = act, arg
+
+    def children(self):
+        return (self.arg,)
+
+    def ev(self, x, order):
+        u = self.arg.ev(x, order)
+        g = self.act.evaluate(np.broadcast_to(u[0], x.shape), order)
+        return _chain(g, u, order)
+
+    def apply(self, u, order):
+        return self.act.evaluate(u, order)
+
+    def affine(self, ctx):
+        out = []
+        inner = ctx.affine(self.arg)
+        pieces = self.act.pieces
+        for s, t, a, b in inner:
+            if a == 0.0:
+                v = self.at(b)
+                if math.isfinite(v):
+                    out.append((s, t, 0.0, v))
+                continue
+            for piece in pieces:
+                x1, x2 = (piece.start - b) / a, (piece.end - b) / a
+                lo, hi = max(s, min(x1, x2)), min(t, max(x1, x2))
+                if lo < hi:
+                    slope = float(piece.slope_of(0))
+                    u0 = _inside(piece.start, piece.end)
+                    c = self.at(u0) - slope * u0
+                    out.append((lo, hi, slope * a, slope * b + c))
+        gaps = _complement(inner, ctx.lo, ctx.hi)
+        for piece in pieces:
+            if not gaps or piece.slope_of(0) != 0.0:
+                continue
+            parts: list[C] = []
+            if piece.start > -INF:
+                parts.append(CCmp(">", self.arg, BConst(piece.start)))
+            if piece.end < INF:
+                parts.append(CCmp("<", self.arg, BConst(piece.end)))
+            cond = parts[0] if len(parts) == 1 else CAnd(parts)
+            value = self.at(_inside(piece.start, piece.end))
+            for s, t, truth in ctx.segments(cond):
+                if truth:
+                    out += [(lo, hi, 0.0, value) for lo, hi in
+                            ((max(s, g0), min(t, g1)) for g0, g1 in gaps) if lo < hi]
+        return sorted(out)
+
+    def cands(self, ctx):
+        found = super().cands(ctx)
+        name = self.act.name
+        for kink in self.act.kinks:
+            cross = CCmp(">", self.arg, BConst(kink.x))
+            source = f"{name}: {kink.source}" if kink.source else name
+            found += [(r, source) for r in ctx.switches(cross)]
+        return found
+
+
+# --- conditions --------------------------------------------------------------------------------
+
+class C:
+    """A bound condition: its truth on an array, and where it may switch."""
+
+    const: bool | None = None
+
+    def children(self) -> tuple[Any, ...]:
+        return ()
+
+    def truth(self, x: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def split(self, ctx: _Ctx) -> tuple[list[float], list[tuple[float, float]]]:
+        """Points between which the truth is constant, and the intervals left unknown."""
+        points: list[float] = []
+        unknown: list[tuple[float, float]] = []
+        for child in self.children():
+            p, u = child.split(ctx)
+            points += p
+            unknown += u
+        return points, unknown
+
+
+_OPS: dict[str, Callable] = {"<": np.less, "<=": np.less_equal, ">": np.greater,
+                             ">=": np.greater_equal, "==": np.equal, "!=": np.not_equal}
+
+
+class CCmp(C):
+    def __init__(self, op: str, left: B, right: B):
+        self.op, self.left, self.right = op, left, right
+
+    def children(self):
+        return (self.left, self.right)
+
+    def truth(self, x):
+        with np.errstate(all="ignore"):
+            return np.broadcast_to(_OPS[self.op](self.left.ev(x, 0)[0], self.right.ev(x, 0)[0]),
+                                   np.shape(x))
+
+    def split(self, ctx):
+        diff = _overlay(ctx.affine(self.left), ctx.affine(self.right),
+                        lambda p, q: (p[0] - q[0], p[1] - q[1]))
+        points = [ctx.lo, ctx.hi]
+        for s, t, a, b in diff:
+            points += [s, t]
+            if a != 0.0:
+                root = -b / a + 0.0  # + 0.0: never -0.0
+                if s < root < t:
+                    points.append(root)
+        unknown = []
+        for g0, g1 in _complement(diff, ctx.lo, ctx.hi):
+            c0, c1 = max(g0, ctx.wlo), min(g1, ctx.whi)
+            if c0 >= c1:
+                unknown.append((g0, g1))
+                continue
+            if g0 < c0:
+                unknown.append((g0, c0))
+            if c1 < g1:
+                unknown.append((c1, g1))
+            ctx.numeric = True
+            points += [c0, c1, *_crossings(self.truth, c0, c1)]
+        return points, unknown
+
+
+class CAnd(C):
+    def __init__(self, items: list[C]):
+        self.items = items
+
+    def children(self):
+        return tuple(self.items)
+
+    def truth(self, x):
+        out = self.items[0].truth(x)
+        for item in self.items[1:]:
+            out = out & item.truth(x)
+        return out
+
+
+class COr(CAnd):
+    def truth(self, x):
+        out = self.items[0].truth(x)
+        for item in self.items[1:]:
+            out = out | item.truth(x)
+        return out
+
+
+class CNot(C):
+    def __init__(self, arg: C):
+        self.arg = arg
+
+    def children(self):
+        return (self.arg,)
+
+    def truth(self, x):
+        return ~self.arg.truth(x)
+
+
+# --- intervals ---------------------------------------------------------------------------------
+
+def _inside(s: float, t: float) -> float:
+    """A finite point strictly inside (s, t)."""
+    if math.isinf(s) and math.isinf(t):
+        return 0.0
+    if math.isinf(s):
+        return t - max(1.0, abs(t))
+    if math.isinf(t):
+        return s + max(1.0, abs(s))
+    return s / 2 + t / 2
+
+
+def _overlay(first: list[Affine], second: list[Affine],
+             combine: Callable[[tuple[float, float], tuple[float, float]],
+                               tuple[float, float] | None]) -> list[Affine]:
+    """Pieces where both are linear, combined (or dropped where ``combine`` gives None)."""
+    out = []
+    i = j = 0
+    first, second = sorted(first), sorted(second)
+    while i < len(first) and j < len(second):
+        s1, t1, a1, b1 = first[i]
+        s2, t2, a2, b2 = second[j]
+        lo, hi = max(s1, s2), min(t1, t2)
+        if lo < hi:
+            got = combine((a1, b1), (a2, b2))
+            if got is not None and all(math.isfinite(v) for v in got):
+                out.append((lo, hi, float(got[0]), float(got[1])))
+        if t1 <= t2:
+            i += 1
+        else:
+            j += 1
+    return out
+
+
+def _clip(pieces: list[Affine], s: float, t: float) -> list[Affine]:
+    return [(max(s, p[0]), min(t, p[1]), p[2], p[3]) for p in pieces
+            if max(s, p[0]) < min(t, p[1])]
+
+
+def _complement(pieces: list[Affine], lo: float, hi: float) -> list[tuple[float, float]]:
+    gaps = []
+    at = lo
+    for s, t, _, _ in sorted(pieces):
+        if s > at:
+            gaps.append((at, s))
+        at = max(at, t)
+    if at < hi:
+        gaps.append((at, hi))
+    return gaps
+
+
+def _merge(pieces: list[Affine]) -> list[Affine]:
+    out: list[Affine] = []
+    for piece in sorted(pieces):
+        if out and out[-1][1] >= piece[0] and out[-1][2:] == piece[2:]:
+            out[-1] = (out[-1][0], max(out[-1][1], piece[1]), *piece[2:])
+        elif out and out[-1][1] > piece[0]:
+            continue  # overlaps an earlier piece (only from rounding): keep the first
+        else:
+            out.append(piece)
+    return out
+
+
+def _delta(x: np.ndarray) -> np.ndarray:
+    """The step used on either side of a point to read one-sided values (about 1e-6
+    relative)."""
+    return 2.0 ** -20 * np.maximum(1.0, np.abs(x))
+
+
+def _crossings(truth: Callable[[np.ndarray], np.ndarray], lo: float, hi: float) -> list[float]:
+    """Where ``truth`` changes on [lo, hi]: brackets on a grid of ``GRID`` points, all bisected
+    together down to neighbouring floats; the point returned is the first float with the
+    truth of the right side (1.0 for x*x < 1), or 0 when the last bracket, narrower than
+    1e-15, holds 0."""
+    xs = np.linspace(lo, hi, GRID)
+    t = truth(xs)
+    index = np.flatnonzero(t[1:] != t[:-1])
+    if not index.size:
+        return []
+    a, b = xs[index], xs[index + 1]
+    at_a = t[index]
+    for _ in range(200):
+        mid = a + (b - a) / 2
+        zero = (a <= 0) & (b >= 0)
+        open_ = (mid > a) & (mid < b) & ~(zero & (b - a <= 1e-15))
+        if not open_.any():
+            break
+        same = truth(mid) == at_a
+        a = np.where(open_ & same, mid, a)
+        b = np.where(open_ & ~same, mid, b)
+    roots = np.where((a <= 0) & (b >= 0) & (b - a <= 1e-15), 0.0, b)
+    return [float(r) for r in roots]
+
+
+class _Ctx:
+    """One computation of kinks and pieces on [lo, hi]; non-linear crossings are searched on
+    [wlo, whi]."""
+
+    def __init__(self, lo: float, hi: float, wlo: float, whi: float):
+        self.lo, self.hi, self.wlo, self.whi = lo, hi, wlo, whi
+        self.numeric = False
+        self._affine: dict[int, list[Affine]] = {}
+        self._cands: dict[int, list[tuple[float, str]]] = {}
+        self._segments: dict[int, list[tuple[float, float, bool]]] = {}
+
+    def affine(self, node: B) -> list[Affine]:
+        key = id(node)
+        if key not in self._affine:
+            self._affine[key] = _merge(node.affine(self))
+        return self._affine[key]
+
+    def cands(self, node: B) -> list[tuple[float, str]]:
+        key = id(node)
+        if key not in self._cands:
+            self._cands[key] = node.cands(self)
+        return self._cands[key]
+
+    def segments(self, cond: C) -> list[tuple[float, float, bool]]:
+        """(start, end, truth) where the condition's truth is known and constant."""
+        key = id(cond)
+        if key not in self._segments:
+            points, unknown = cond.split(self)
+            cuts = sorted({p for p in points if self.lo <= p <= self.hi})
+            spans = [(s, t) for s, t in itertools.pairwise(cuts) if s < t]
+            reps = [_inside(s, t) for s, t in spans]
+            keep = [i for i, r in enumerate(reps) if not any(u0 < r < u1 for u0, u1 in unknown)]
+            truths = cond.truth(np.array([reps[i] for i in keep], dtype=np.float64)) \
+                if keep else []
+            self._segments[key] = [(*spans[i], bool(v)) for i, v in zip(keep, truths,
+                                                                         strict=True)]
+        return self._segments[key]
+
+    def switches(self, cond: C) -> list[float]:
+        """The points where the condition's truth changes."""
+        segs = self.segments(cond)
+        return [s1[1] for s1, s2 in itertools.pairwise(segs)
+                if s1[1] == s2[0] and s1[2] != s2[2]]
+
+
+# --- a formula bound to parameter values -------------------------------------------------------
+
+class Bound:
+    """A formula with its parameters and flavor fixed: the kernel, kinks, pieces, limits."""
+
+    def __init__(self, root: B):
+        self.root = root
+
+    def kernel(self, x: np.ndarray, order: int, **_params: Any) -> tuple[np.ndarray, ...]:
+        jet = self.root.ev(x, order)
+        outs: list[np.ndarray] = []
+        for value in jet:
+            if value is None:
+                out = np.zeros_like(x)
+            elif np.ndim(value) == 0:
+                out = np.full_like(x, float(value))
+            else:
+                out = np.asarray(value, dtype=np.float64)
+                if out.shape != x.shape:
+                    out = np.broadcast_to(out, x.shape)
+                if np.may_share_memory(out, x) or any(out is o for o in outs) or \
+                        not out.flags.writeable:
+                    out = out.copy()
+            outs.append(out)
+        return tuple(outs)
+
+    def evaluate(self, x: np.ndarray, order: int) -> tuple[np.ndarray, ...]:
+        with np.errstate(all="ignore"):
+            return self.kernel(np.asarray(x, dtype=np.float64), order)
+
+    def limits(self):
+        return sampled_limits(self.evaluate)
+
+    def structure(self, lo: float, hi: float
+                  ) -> tuple[tuple[Kink, ...], tuple[Piece, ...], bool]:
+        """Kinks in [lo, hi], linear pieces clipped to it, and whether both are exact (no
+        crossing had to be searched numerically)."""
+        if math.isfinite(lo) and math.isfinite(hi):
+            wlo, whi = lo, hi
+        else:
+            wlo, whi = max(lo, -WINDOW), min(hi, WINDOW)
+        ctx = _Ctx(lo, hi, wlo, whi)
+        with np.errstate(all="ignore"):
+            affine = ctx.affine(self.root)
+            candidates = ctx.cands(self.root)
+            kinks = self._orders(candidates, affine, lo, hi)
+        pieces = tuple(Piece(float(max(s, lo)), float(min(t, hi)), float(a))
+                       for s, t, a, _ in affine if max(s, lo) < min(t, hi))
+        return kinks, pieces, not ctx.numeric
+
+    def _orders(self, candidates: list[tuple[float, str]], affine: list[Affine], lo: float,
+                hi: float) -> tuple[Kink, ...]:
+        chosen: list[tuple[float, str]] = []
+        for x, source in sorted(candidates, key=lambda c: c[0]):
+            if not (math.isfinite(x) and lo <= x <= hi):
+                continue
+            if chosen and x - chosen[-1][0] <= 4 * float(_delta(np.array(x))):
+                continue
+            chosen.append((x, source))
+        if not chosen:
+            return ()
+        r = np.array([x for x, _ in chosen])
+        d = _delta(r)
+        outs = self.evaluate(np.concatenate([r - 2 * d, r - d, r + d, r + 2 * d]), 2)
+        kinks = []
+        for i, (x, source) in enumerate(chosen):
+            order = 3
+            for k in range(3):
+                v = outs[k].reshape(4, len(r))[:, i]
+                left, right = 2 * v[1] - v[0], 2 * v[2] - v[3]
+                scale = max(1.0, abs(v[1]), abs(v[2]))
+                if not abs(left - right) <= 1e-7 * scale:
+                    order = k
+                    break
+            if order == 3 and any(s < x < t for s, t, _, _ in affine):
+                continue  # linear across it: no kink
+            kinks.append(Kink(float(x), order, source))
+        return tuple(kinks)
+
+
+# --- the formula -------------------------------------------------------------------------------
+
+class Formula:
+    """A parsed formula: its text, parameters, and the expression tree (unbound)."""
+
+    def __init__(self, name: str | None, text: str, scope: Mapping[str, Definition] | None,
+                 params: Mapping[str, float] | None = None):
+        self.name, self.text, self.scope = name, text, scope
+        if not isinstance(text, str):
+            raise FormulaError(f"a formula must be a string, got {text!r}")
+        if len(text) > MAX_LENGTH:
+            raise FormulaError(f"a formula is at most {MAX_LENGTH} characters long, got "
+                               f"{len(text)}")
+        body_end = text.find(";")
+        declared = _parse_params(text, body_end + 1) if body_end >= 0 else {}
+        for key, value in (params or {}).items():
+            if normalize(key) in declared:
+                raise FormulaError(f"in '{_shown(text)}': the parameter '{key}' is given both "
+                                   "after ';' and in params")
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or \
+                    not math.isfinite(value):
+                raise FormulaError(f"in '{_shown(text)}': the parameter '{key}' must be a "
+                                   f"finite number, got {value!r}")
+            declared[normalize(key)] = (float(value), -1)
+        self.extra = {normalize(k): float(v) for k, v in (params or {}).items()}
+        stop = body_end if body_end >= 0 else len(text)
+        self.body = text[:stop].strip()
+        if not self.body:
+            raise FormulaError(f"in '{_shown(text)}': the formula is empty")
+        parser = _Parser(text, 0, stop, {k: v for k, (v, _) in declared.items()}, scope)
+        self.root = parser.formula()
+        for key, (_, col) in declared.items():
+            if key not in parser.used:
+                where = f" at column {col + 1}" if col >= 0 else ""
+                raise FormulaError(f"in '{_shown(text)}': the parameter '{key}' is not used in "
+                                   f"the formula{where}.")
+        self.params = tuple(Param(key, value, "a parameter of the formula")
+                            for key, (value, _) in declared.items())
+        self.flavored = any(isinstance(n, Call) and n.found.flavors for n in _walk(self.root))
+        self.bind({p.name: p.default for p in self.params}, "torch")  # checks the constants
+
+    @property
+    def anonymous(self) -> bool:
+        return self.name is None
+
+    def __reduce__(self):
+        return (Formula, (self.name, self.text, self.scope, self.extra))
+
+    def bind(self, values: Mapping[str, Any], flavor: str) -> Bound:
+        return Bound(self.root.bind(_Env(self.text, values, flavor)))
+
+    def kernel(self, x: np.ndarray, order: int, **params: Any) -> tuple[np.ndarray, ...]:
+        """The formula evaluated with its derivatives (binds on every call; an
+        :class:`Activation` binds once)."""
+        return self.bind(params, "torch").kernel(x, order)
+
+    def limits(self, params: Mapping[str, Any]):
+        return self.bind(params, "torch").limits()
+
+    def kinks(self, params: Mapping[str, Any]) -> tuple[Kink, ...]:
+        return self.bind(params, "torch").structure(-INF, INF)[0]
+
+    def pieces(self, params: Mapping[str, Any]) -> tuple[Piece, ...]:
+        return self.bind(params, "torch").structure(-INF, INF)[1]
+
+    def latex_body(self) -> str:
+        return self.root.tex()[0]
+
+    def activate(self, definition: Definition, values: Mapping[str, Any],
+                 flavor: str) -> FormulaActivation:
+        return FormulaActivation(definition, values, flavor, self.bind(values, flavor))
+
+
+def _walk(node: Expr):
+    yield node
+    for child in node.children():
+        yield from _walk(child)
+
+
+class FormulaActivation(Activation):
+    """An :class:`Activation` of a formula: bound once, kinks and pieces from its structure
+    (see the module's docstring), limits sampled far out."""
+
+    def __init__(self, definition: Definition, params: Mapping[str, Any], flavor: str,
+                 bound: Bound):
+        self.definition = definition
+        self._params = dict(params)
+        self.flavor = flavor
+        self._bound = bound
+        self._kernel = bound.kernel
+        self._writes_out = False
+        self.__doc__ = definition.doc
+        self.limits = bound.limits()
+        self.kinks, self.pieces, self.kinks_exact = bound.structure(-INF, INF)
+        self._ranges: dict[tuple[float, float], tuple[tuple[Kink, ...], tuple[Piece, ...]]] = {}
+
+    def _on(self, lo: float, hi: float) -> tuple[tuple[Kink, ...], tuple[Piece, ...]]:
+        key = (float(lo), float(hi))
+        if key not in self._ranges:
+            self._ranges[key] = self._bound.structure(*key)[:2]
+        return self._ranges[key]
+
+    def kinks_in(self, lo: float, hi: float) -> tuple[Kink, ...]:
+        if self.kinks_exact:
+            return super().kinks_in(lo, hi)
+        return self._on(lo, hi)[0]
+
+    def pieces_in(self, lo: float, hi: float) -> tuple[Piece, ...]:
+        if self.kinks_exact:
+            return super().pieces_in(lo, hi)
+        return self._on(lo, hi)[1]
+
+    @property
+    def spec(self) -> str:
+        formula = self.definition.formula
+        if not formula.anonymous:
+            return super().spec
+        if not self._params:
+            return formula.body
+        values = ", ".join(f"{k}={format_number(v)}" for k, v in self._params.items())
+        return f"{formula.body}; {values}"
+
+    def _identity(self) -> tuple:
+        flavor = self.flavor if self.definition.formula.flavored else None
+        return (self.name, tuple(sorted(self._params.items())), flavor)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, FormulaActivation):
+            return NotImplemented if not isinstance(other, Activation) else False
+        return self._identity() == other._identity()
+
+    def __hash__(self) -> int:
+        return hash(self._identity())
+
+    def __reduce__(self):
+        return (_reactivate, (self.definition, self._params, self.flavor))
+
+
+def _reactivate(definition, params, flavor):
+    return definition.formula.activate(definition, params, flavor)
+
+
+# --- definitions -------------------------------------------------------------------------------
+
+_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+def check_name(name: str) -> str:
+    """The normalised name, or :class:`ParameterError` if it cannot name a function."""
+    if not isinstance(name, str):
+        raise ParameterError(f"a function's name must be a string, got {name!r}")
+    key = normalize(name)
+    if not _NAME.fullmatch(key) or "__" in key:
+        raise ParameterError(f"'{name}' cannot name a function: use letters, digits and '_', "
+                             "starting with a letter")
+    if key in RESERVED or keyword.iskeyword(key):
+        raise ParameterError(f"'{name}' cannot name a function: a formula uses that word")
+    return key
+
+
+class FormulaKernel:
+    """``kernel(x, order, **params)`` of a formula's :class:`Definition` (picklable)."""
+
+    def __init__(self, formula: Formula):
+        self.formula = formula
+        self.__doc__ = (f"The user formula f(x) = {formula.body}; f' and f'' are computed "
+                        "exactly from it by forward-mode differentiation of second order.")
+
+    def __call__(self, x: np.ndarray, order: int, **params: Any) -> tuple[np.ndarray, ...]:
+        return self.formula.kernel(x, order, **params)
+
+
+def make_definition(formula: Formula, name: str, title: str | None = None,
+                    **meta: Any) -> Definition:
+    symbol = r"f" if formula.anonymous else r"\mathrm{" + name.replace("_", r"\_") + "}"
+    meta.setdefault("reference", None)
+    return Definition(
+        name=name, kernel=FormulaKernel(formula), title=title or formula.body,
+        family=FAMILY, symbol=symbol, latex=f"{symbol}(x) = {formula.latex_body()}",
+        latex_d=LATEX_D, text=formula.body, text_d=TEXT_D, limits=formula.limits,
+        params=formula.params, kinks=formula.kinks, pieces=formula.pieces,
+        formula=formula, origin="formula", **meta)
+
+
+def define_formula(name: str, formula: str, params: Mapping[str, float] | None = None,
+                   title: str | None = None, scope: Mapping[str, Definition] | None = None,
+                   **meta: Any) -> Definition:
+    """A formula as a named :class:`Definition`, not registered (``define:`` in YAML)."""
+    key = check_name(name)
+    return make_definition(Formula(key, formula, scope, params), key, title, **meta)
+
+
+@functools.lru_cache(maxsize=256)
+def _anonymous(text: str) -> Definition:
+    return make_definition(Formula(None, text, None), text.split(";")[0].strip())
+
+
+def formula_definition(spec: str, scope: Mapping[str, Definition] | None = None) -> Definition:
+    """The definition of the formula ``spec`` (a spec that is not a name)."""
+    text = spec.strip()
+    if len(text) > MAX_LENGTH:
+        raise FormulaError(f"a formula is at most {MAX_LENGTH} characters long, got "
+                           f"{len(text)}")
+    if scope:
+        return make_definition(Formula(None, text, scope), text.split(";")[0].strip())
+    return _anonymous(text)
+
+
+def formula_definition_or_none(spec: str,
+                               scope: Mapping[str, Definition] | None = None) -> Definition | None:
+    """The definition of ``spec`` as a formula, or None if it is not a valid one."""
+    try:
+        return formula_definition(spec, scope)
+    except ActvizError:
+        return None
+
+
+def forget() -> None:
+    """Drop the cached anonymous formulas (after the registry changed)."""
+    _anonymous.cache_clear()

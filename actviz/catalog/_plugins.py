@@ -1,0 +1,448 @@
+r"""Your own activation functions, from Python and from installed packages.
+
+Three ways to add a function (each works like a catalog name in every command):
+
+1. A formula as a spec: ``actviz.get("x*sigmoid(beta*x); beta=1.5")`` (see
+   :mod:`actviz.catalog._formula`), or named, for a configuration's ``define:`` section:
+   ``define("pswish", "x*sigmoid(beta*x)", params={"beta": 1.5})`` (not registered).
+2. :func:`register` from Python: a formula, or a kernel ``kernel(x, order, **params)`` that
+   returns ``(f,)``, ``(f, f')`` or ``(f, f', f'')`` for order 0, 1, 2 (returning all three
+   whatever the order is fine too), with the metadata the built-ins have::
+
+       @actviz.register("cube", title="Cube", latex=r"f(x) = x^3",
+                        limits=((-inf, inf), (inf, inf), (-inf, inf)))
+       def cube(x, order):
+           return x**3, 3 * x**2, 6 * x
+
+3. A package: an entry point in the group ``actviz.activations`` whose name is the function's
+   name and whose object is a :class:`Definition` (from :func:`define`), a formula string, or
+   a kernel::
+
+       [project.entry-points."actviz.activations"]
+       pswish = "mypackage.activations:pswish"
+
+   Entry points are read only when a name is not found among the catalog and registered
+   functions, and by :func:`actviz.names` (which loads every plugin), so a command that uses
+   none pays nothing for them: ``import actviz`` does not import ``importlib.metadata``.
+   A plugin that cannot be loaded gives a one-line :class:`PluginError` naming it.
+
+Nothing here imports more than NumPy; the formula parser is imported when a formula is used.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..errors import ActvizError, NotFiniteError, PluginError
+from ._core import (
+    ALIASES,
+    REGISTRY,
+    Activation,
+    Definition,
+    Family,
+    Param,
+    _as_function,
+    format_number,
+    normalize,
+)
+
+ENTRY_POINT_GROUP = "actviz.activations"
+
+RESERVED = frozenset({
+    "x", "pi", "e", "and", "or", "not", "where", "min", "max",
+    "exp", "log", "log1p", "expm1", "sqrt", "abs", "sin", "cos", "tan", "sinh", "cosh",
+    "erf", "erfc",
+})
+"""Words a formula uses, which therefore cannot name a function or a parameter."""
+
+FAR = 10.0 ** np.array([20.0, 40.0, 80.0, 160.0, 300.0])
+"""Where limits at +-inf are read when a function does not declare them."""
+
+
+# --- limits by sampling ------------------------------------------------------------------------
+
+def _limit_of(values: np.ndarray) -> float:
+    """The limit of a sequence read at ever larger |x|: see :func:`sampled_limits`."""
+    if np.isnan(values).any():
+        return math.nan
+    last = float(values[-1])
+    signs = set(np.sign(values).tolist())
+    magnitude = np.abs(values)
+    if np.isfinite(values).all():
+        gaps = np.abs(values - last)
+        if gaps[-2] <= 1e-12 * max(1.0, abs(last)) and np.all(gaps[1:] <= gaps[:-1]):
+            return 0.0 if abs(last) < 1e-100 else last
+    if len(signs) == 1 and 0.0 not in signs and np.all(magnitude[1:] >= magnitude[:-1]) and \
+            magnitude[-1] >= 2 * magnitude[0]:
+        return math.copysign(math.inf, last)
+    return math.nan
+
+
+def sampled_limits(evaluate: Callable[[np.ndarray, int], Sequence[np.ndarray]]):
+    """((f(-inf), f(+inf)), (f'(-inf), f'(+inf)), (f''(-inf), f''(+inf))) read from the values
+    at x = +-1e20, 1e40, 1e80, 1e160, 1e300.
+
+    A finite limit when the values approach the last one monotonically in distance and the
+    last two agree to 1e-12 relative to max(1, |value|) (a limit below 1e-100 is taken as 0:
+    x^(-1/2) at 1e300 is 5e-151); +-inf when they keep one sign and grow in magnitude to at
+    least twice the first (or overflow to inf); NaN, "no limit known", otherwise: for an
+    oscillating function (sin), a function undefined there (log at -inf), or one that
+    converges too slowly to tell (1 + 1/log(x))."""
+    xs = np.concatenate([-FAR, FAR])
+    with np.errstate(all="ignore"):
+        outs = evaluate(xs, 2)
+    n = len(FAR)
+    return tuple(
+        tuple(_limit_of(np.asarray(out, dtype=np.float64).reshape(-1)[side * n:(side + 1) * n])
+              for side in (0, 1))
+        for out in outs[:3])
+
+
+# --- checking results --------------------------------------------------------------------------
+
+NAMES = ("f", "f'", "f''")
+
+
+def check_finite(act: Activation, x: Any, outs: Sequence[np.ndarray] | None = None,
+                 order: int = 2) -> None:
+    """Raise :class:`NotFiniteError` ``'log(x)': f is not finite at x = 0 (it is -inf
+    there)`` at the first finite x where f, f' or f'' (up to ``order``) is NaN or +-inf.
+
+    ``outs`` are the results of ``act.evaluate(x, order)`` when the caller has them (the
+    check then costs one pass over them); built-in functions return at once."""
+    if act.definition.origin == "catalog":
+        return
+    x = np.asarray(x, dtype=np.float64)
+    if outs is None:
+        outs = act.evaluate(x, order)
+    finite_x = np.isfinite(x)
+    for k, out in enumerate(outs[:order + 1]):
+        out = np.asarray(out, dtype=np.float64)
+        bad = ~np.isfinite(out)
+        if out.ndim > x.ndim:
+            bad = bad.reshape(*x.shape, -1).any(axis=-1)
+        bad &= finite_x
+        if bad.any():
+            i = int(np.flatnonzero(bad.reshape(-1))[0])
+            value = out.reshape(x.size, -1)[i]
+            shown = "NaN" if np.isnan(value).any() else format_number(value[~np.isfinite(value)][0])
+            raise NotFiniteError(f"'{act.spec}': {NAMES[k]} is not finite at x = "
+                                 f"{format_number(x.reshape(-1)[i])} (it is {shown} there); "
+                                 "choose a range where the function is defined")
+
+
+# --- kernels from Python -----------------------------------------------------------------------
+
+_KERNEL_META = ("family", "symbol", "latex", "latex_d", "text", "text_d", "limits", "kinks",
+                "pieces", "aliases", "reference", "flavors", "check")
+
+
+def _params_of(name: str, kernel: Callable, params: Any) -> tuple[Param, ...]:
+    """Param objects from ``params`` (Params, or a mapping name -> default), or from the
+    kernel's keyword parameters with defaults."""
+    try:
+        signature = inspect.signature(kernel)
+    except (TypeError, ValueError):
+        signature = None
+    if params is None:
+        found = []
+        if signature is not None:
+            for p in list(signature.parameters.values())[2:]:
+                if p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL) or p.name == "out":
+                    continue
+                if p.default is p.empty:
+                    raise PluginError(f"activation '{name}': the kernel's parameter '{p.name}' "
+                                      "needs a default (or give params=...)")
+                found.append(Param(p.name, p.default, ""))
+        return tuple(found)
+    if isinstance(params, Mapping):
+        return tuple(Param(normalize(k), v if isinstance(v, str) else float(v), "")
+                     for k, v in params.items())
+    if not all(isinstance(p, Param) for p in params):
+        raise PluginError(f"activation '{name}': params must be Param objects or a mapping "
+                          "of names to defaults")
+    return tuple(params)
+
+
+class _CheckedKernel:
+    """A user's kernel with its contract checked: errors become one-line PluginErrors, the
+    results float64 arrays of x's shape, as many as the order asks for."""
+
+    def __init__(self, name: str, kernel: Callable):
+        self.name, self.kernel = name, kernel
+        self.__doc__ = inspect.getdoc(kernel) or f"The user function '{name}'."
+
+    def __call__(self, x: np.ndarray, order: int, **params: Any) -> tuple[np.ndarray, ...]:
+        try:
+            outs = self.kernel(x, order, **params)
+        except ActvizError:
+            raise
+        except Exception as exc:
+            raise PluginError(f"activation '{self.name}': the kernel failed: "
+                              f"{type(exc).__name__}: {_one_line(exc)}") from None
+        if not isinstance(outs, (tuple, list)) or len(outs) < order + 1:
+            got = len(outs) if isinstance(outs, (tuple, list)) else type(outs).__name__
+            raise PluginError(f"activation '{self.name}': the kernel returned {got} for order "
+                              f"{order}; it must return a tuple of {order + 1} arrays "
+                              f"({', '.join(NAMES[:order + 1])})")
+        checked = []
+        for out in outs[:order + 1]:
+            array = np.asarray(out, dtype=np.float64)
+            try:
+                array = np.array(np.broadcast_to(array, x.shape))
+            except ValueError:
+                raise PluginError(f"activation '{self.name}': the kernel returned an array of "
+                                  f"shape {array.shape} for x of shape {x.shape}") from None
+            checked.append(array)
+        return tuple(checked)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or "(no message)"
+
+
+def _kernel_definition(name: str, kernel: Callable, params: Any, title: str | None,
+                       origin: str, meta: Mapping[str, Any]) -> Definition:
+    unknown = sorted(set(meta) - set(_KERNEL_META))
+    if unknown:
+        raise PluginError(f"activation '{name}': unknown metadata {', '.join(unknown)}; "
+                          f"known: title, params, {', '.join(_KERNEL_META)}")
+    found = _params_of(name, kernel, params)
+    checked = _CheckedKernel(name, kernel)
+    symbol = meta.get("symbol") or r"\mathrm{" + name.replace("_", r"\_") + "}"
+    values = dict(meta)
+    for key in ("kinks", "pieces", "check"):
+        if values.get(key) is None:
+            values.pop(key, None)
+    for key in ("limits", "kinks", "pieces"):
+        if key in values:
+            values[key] = _as_function(values[key])
+    if values.get("limits") is None:
+        values["limits"] = _SampledLimits(checked)
+    values.update(
+        symbol=symbol,
+        family=meta.get("family") or Family.OTHER,
+        latex=meta.get("latex") or f"{symbol}(x)",
+        latex_d=meta.get("latex_d") or f"{symbol}'(x)",
+        text=meta.get("text") or f"{name}(x), a Python function",
+        text_d=meta.get("text_d") or "from the function's kernel",
+        aliases=tuple(normalize(a) for a in meta.get("aliases", ())),
+        flavors=dict(meta.get("flavors") or {}),
+    )
+    return Definition(name=name, kernel=checked, title=title or name, params=found,
+                      origin=origin, **values)
+
+
+class _SampledLimits:
+    """Limits of a kernel without declared ones, read far out (see :func:`sampled_limits`)."""
+
+    def __init__(self, kernel: Callable):
+        self.kernel = kernel
+
+    def __call__(self, params: Mapping[str, Any]):
+        return sampled_limits(lambda xs, order: self.kernel(xs, order, **params))
+
+
+# --- define, register ------------------------------------------------------------------------
+
+def define(name: str, formula: str | Callable, params: Any = None, title: str | None = None,
+           *, scope: Mapping[str, Definition] | None = None, **meta: Any) -> Definition:
+    r"""A new function as a :class:`Definition`, not registered: use it through
+    ``get(spec, scope={name: definition})``, :func:`register`, or an entry point.
+
+    ``formula`` is a formula in x (``"x*sigmoid(beta*x)"``, parameters and defaults in
+    ``params={"beta": 1.5}`` or after ';'), which may call names of ``scope``; or a kernel
+    ``kernel(x, order, **params)`` returning (f, f', f''), with the metadata the built-ins
+    have: ``family``, ``symbol``, ``latex``, ``latex_d``, ``text``, ``text_d``, ``limits``
+    (computed far out if not given), ``kinks``, ``pieces``, ``aliases``, ``reference``,
+    ``flavors``, ``check``; ``params`` as :class:`Param` objects or a mapping of defaults
+    (read from the kernel's keyword defaults if not given).
+    """
+    from ._formula import check_name, define_formula
+
+    key = check_name(name)
+    if isinstance(formula, str):
+        extra = sorted(set(meta) - {"aliases", "reference"})
+        if extra:
+            raise PluginError(f"activation '{key}': a formula takes title, params, aliases and "
+                              f"reference, not {', '.join(extra)}")
+        if "aliases" in meta:
+            meta["aliases"] = tuple(normalize(a) for a in meta["aliases"])
+        return define_formula(key, formula, _formula_params(key, params), title, scope, **meta)
+    if not callable(formula):
+        raise PluginError(f"activation '{key}': expected a formula string or a kernel "
+                          f"function, got {type(formula).__name__}")
+    return _kernel_definition(key, formula, params, title, "python", meta)
+
+
+def _formula_params(name: str, params: Any) -> dict[str, float] | None:
+    if params is None or isinstance(params, Mapping):
+        return params
+    if all(isinstance(p, Param) for p in params):
+        return {p.name: p.default for p in params}
+    raise PluginError(f"activation '{name}': params must be a mapping of names to defaults")
+
+
+def register(name: str, function: str | Callable | Definition | None = None, /, *,
+             replace: bool = False, **meta: Any) -> Any:
+    """Add a function to the catalog from Python; it then works like a built-in name.
+
+    ``register("pswish", "x*sigmoid(beta*x)", params={"beta": 1.5})`` adds a formula;
+    ``register("cube", kernel, title=..., latex=...)`` a kernel (see :func:`define` for the
+    metadata); ``register(definition)``... with a :class:`Definition` adds it as it is. Used
+    as a decorator, ``@register("cube", title=...)`` registers the function below and returns
+    it unchanged. The name must not be a built-in's; an earlier registration is replaced
+    only with ``replace=True``. Returns the :class:`Definition`.
+    """
+    if function is None:
+        def decorate(kernel: Callable) -> Callable:
+            register(name, kernel, replace=replace, **meta)
+            return kernel
+
+        return decorate
+    if isinstance(function, Definition):
+        if meta:
+            raise PluginError(f"activation '{name}': a Definition comes with its metadata")
+        found = function if function.origin != "catalog" else \
+            dataclasses.replace(function, origin="python")
+        if normalize(name) != found.name:
+            raise PluginError(f"activation '{name}': the definition is named '{found.name}'")
+    else:
+        found = define(name, function, **meta)
+    add(found, replace)
+    return found
+
+
+def add(found: Definition, replace: bool = False) -> None:
+    """Put a user definition into the registry (checked against the built-ins)."""
+    for key in (found.name, *found.aliases):
+        taken = REGISTRY.get(key) or REGISTRY.get(ALIASES.get(key, ""))
+        if taken is None:
+            continue
+        if taken.origin == "catalog":
+            raise PluginError(f"'{key}' is a built-in activation; choose another name")
+        if not replace and taken.name != found.name:
+            raise PluginError(f"'{key}' is taken by the activation '{taken.name}'")
+        if not replace:
+            raise PluginError(f"'{key}' is already registered (from {taken.origin}); pass "
+                              "replace=True to replace it")
+    if found.name in REGISTRY:
+        unregister(found.name)
+    REGISTRY[found.name] = found
+    for alias in found.aliases:
+        ALIASES[alias] = found.name
+    _forget()
+
+
+def unregister(name: str) -> None:
+    """Remove a function added by :func:`register` or a plugin (not a built-in)."""
+    key = normalize(name)
+    found = REGISTRY.get(key)
+    if found is None:
+        raise PluginError(f"'{name}' is not registered")
+    if found.origin == "catalog":
+        raise PluginError(f"'{key}' is a built-in activation and cannot be removed")
+    del REGISTRY[key]
+    for alias in [a for a, target in ALIASES.items() if target == key]:
+        del ALIASES[alias]
+    _forget()
+
+
+def _forget() -> None:
+    import sys
+
+    formula = sys.modules.get(__package__ + "._formula")
+    if formula is not None:
+        formula.forget()
+
+
+# --- entry points ------------------------------------------------------------------------------
+
+_scanned: dict[str, list[Any]] | None = None
+
+
+def _entry_points() -> dict[str, list[Any]]:
+    """The entry points of the group by normalised name, read once per process."""
+    global _scanned
+    if _scanned is None:
+        from importlib.metadata import entry_points
+
+        found: dict[str, list[Any]] = {}
+        for ep in entry_points(group=ENTRY_POINT_GROUP):
+            found.setdefault(normalize(ep.name), []).append(ep)
+        _scanned = found
+    return _scanned
+
+
+def rescan() -> None:
+    """Read the entry points again on next use (after installing a package in-process)."""
+    global _scanned
+    _scanned = None
+
+
+def plugin_names() -> list[str]:
+    """The names the installed plugins offer (without loading them)."""
+    return sorted(_entry_points())
+
+
+def _label(ep: Any) -> str:
+    dist = getattr(getattr(ep, "dist", None), "name", None)
+    return f"plugin '{ep.name}' ({ep.value}" + (f" in {dist})" if dist else ")")
+
+
+def load_plugin(key: str) -> bool:
+    """Load the plugin called ``key`` if there is one; True if it is now registered."""
+    candidates = _entry_points().get(key)
+    if not candidates:
+        return False
+    if key in REGISTRY:
+        return True
+    if len(candidates) > 1:
+        raise PluginError(f"two plugins are called '{key}': "
+                          + " and ".join(_label(ep) for ep in candidates))
+    ep = candidates[0]
+    label = _label(ep)
+    try:
+        obj = ep.load()
+    except Exception as exc:
+        raise PluginError(f"{label} cannot be loaded: {type(exc).__name__}: "
+                          f"{_one_line(exc)}") from None
+    if key in REGISTRY:  # the module registered it when imported
+        return True
+    dist = getattr(getattr(ep, "dist", None), "name", None) or ep.value.partition(":")[0]
+    origin = f"plugin {dist}"
+    try:
+        if isinstance(obj, Definition):
+            if obj.name != key:
+                raise PluginError(f"{label} gives the activation '{obj.name}'; the entry point "
+                                  "must carry the function's name")
+            found = dataclasses.replace(obj, origin=origin)
+        elif isinstance(obj, str):
+            found = dataclasses.replace(define(key, obj), origin=origin)
+        elif callable(obj):
+            found = _kernel_definition(key, obj, None, None, origin, {})
+        else:
+            raise PluginError(f"{label} is a {type(obj).__name__}; expected a Definition "
+                              "(actviz.catalog.define), a formula string or a kernel function")
+        add(found)
+    except PluginError as exc:
+        message = str(exc)
+        raise PluginError(message if message.startswith(label) else f"{label}: {message}"
+                          ) from None
+    except ActvizError as exc:
+        raise PluginError(f"{label}: {exc}") from None
+    return True
+
+
+def load_all_plugins() -> None:
+    """Load every installed plugin (``actviz list`` and :func:`actviz.names` show them)."""
+    for key in _entry_points():
+        load_plugin(key)
+
+
