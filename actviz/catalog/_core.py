@@ -560,19 +560,23 @@ def parse_spec(spec: str) -> tuple[str, dict[str, str]]:
     if _NAME_LIKE.fullmatch(name.strip()) is None:
         raise SpecError(f"spec '{text}': a formula takes no ':'; its parameters follow ';', "
                         "as in 'x*sigmoid(beta*x); beta=1.5'")
+    return name.strip(), _spec_params(text, rest) if colon else {}
+
+
+def _spec_params(text: str, rest: str) -> dict[str, str]:
+    """The raw ``KEY=VALUE`` pairs of ``rest``, what follows ':' in the spec ``text``."""
+    if not rest.strip():
+        raise SpecError(f"spec '{text}' has nothing after ':'; write NAME:KEY=VALUE")
     params: dict[str, str] = {}
-    if colon:
-        if not rest.strip():
-            raise SpecError(f"spec '{text}' has nothing after ':'; write NAME:KEY=VALUE")
-        for item in rest.split(","):
-            key, equals, value = item.partition("=")
-            key, value = normalize(key), value.strip()
-            if not equals or not key or not value:
-                raise SpecError(f"spec '{text}': '{item.strip()}' is not KEY=VALUE")
-            if key in params:
-                raise SpecError(f"spec '{text}': parameter '{key}' is given twice")
-            params[key] = value
-    return name.strip(), params
+    for item in rest.split(","):
+        key, equals, value = item.partition("=")
+        key, value = normalize(key), value.strip()
+        if not equals or not key or not value:
+            raise SpecError(f"spec '{text}': '{item.strip()}' is not KEY=VALUE")
+        if key in params:
+            raise SpecError(f"spec '{text}': parameter '{key}' is given twice")
+        params[key] = value
+    return params
 
 
 def get(spec: str | Activation, /, flavor: str = "torch",

@@ -955,40 +955,47 @@ class _Parser:
             raise self.unexpected(self.peek())
 
     def call(self, text: str, col: int) -> Expr:
+        key, found = self.callee(text, col)
+        args, keywords = self.arguments(self.peek()[2])
+        if found is not None:
+            return self.node(self.catalog_call(found, text, col, args, keywords), col)
+        if keywords:
+            raise self.error(f"{key} takes no keyword arguments", keywords[0][2])
+        return self.node(self.builtin_call(key, col, args), col)
+
+    def callee(self, text: str, col: int) -> tuple[str, Definition | None]:
+        """The normalised name of the function called ``text``, and its definition; None for
+        the formula's own functions (elementary ones, min, max, where)."""
         self.refuse_word(text, col)
         if text == "x" or text in CONSTANTS or text in self.params:
             raise self.error(f"'{text}' is not a function", col,
                              "; write * for a product, as in x*(x + 1)")
         key = normalize(text)
-        found = None
-        if key not in ELEMENTARY and key not in SPECIAL_FUNCTIONS:
-            found = _function(key, self.scope)
-            if found is None:
-                candidates = [*ELEMENTARY, *SPECIAL_FUNCTIONS, *REGISTRY, *ALIASES,
-                              *(normalize(k) for k in self.scope or ())]
-                hint = did_you_mean(key, candidates)
-                raise self.error(f"unknown function '{text}'", col, "." + hint if hint else
-                                 ". Run 'actviz list' to see the catalog's functions.")
-        paren = self.peek()[2]
-        args, keywords = self.arguments(paren)
-        if found is None and keywords:
-            raise self.error(f"{key} takes no keyword arguments", keywords[0][2])
+        if key in ELEMENTARY or key in SPECIAL_FUNCTIONS:
+            return key, None
+        found = _function(key, self.scope)
+        if found is None:
+            candidates = [*ELEMENTARY, *SPECIAL_FUNCTIONS, *REGISTRY, *ALIASES,
+                          *(normalize(k) for k in self.scope or ())]
+            hint = did_you_mean(key, candidates)
+            raise self.error(f"unknown function '{text}'", col, "." + hint if hint else
+                             ". Run 'actviz list' to see the catalog's functions.")
+        return key, found
+
+    def builtin_call(self, key: str, col: int, args: list[Expr]) -> Expr:
+        """where(condition, a, b), min(a, b), max(a, b) or an elementary function of one."""
         if key == "where":
             if len(args) != 3:
                 raise self.error(f"where takes 3 arguments (condition, a, b), got {len(args)}",
                                  col)
-            node: Expr = Where(self.cond(args[0]), self.value(args[1]), self.value(args[2]))
-        elif key in ("min", "max"):
+            return Where(self.cond(args[0]), self.value(args[1]), self.value(args[2]))
+        if key in ("min", "max"):
             if len(args) != 2:
                 raise self.error(f"{key} takes 2 arguments, got {len(args)}", col)
-            node = MinMax(key, self.value(args[0]), self.value(args[1]))
-        elif found is None:
-            if len(args) != 1:
-                raise self.error(f"{key} takes 1 argument, got {len(args)}", col)
-            node = Elem(key, self.value(args[0]))
-        else:
-            node = self.catalog_call(found, text, col, args, keywords)
-        return self.node(node, col)
+            return MinMax(key, self.value(args[0]), self.value(args[1]))
+        if len(args) != 1:
+            raise self.error(f"{key} takes 1 argument, got {len(args)}", col)
+        return Elem(key, self.value(args[0]))
 
     def catalog_call(self, found: Definition, text: str, col: int, args: list[Expr],
                      keywords: list[tuple[str, Any, int]]) -> Expr:
@@ -1001,32 +1008,41 @@ class _Parser:
         seen: set[str] = set()
         checked = []
         for key, value, at in keywords:
-            name = normalize(key)
-            param = found.param(name)
-            if param is None:
-                from ._core import _unknown_parameter
-
-                raise self.error(_unknown_parameter(found, key).rstrip("."), at)
-            if name in seen:
+            param = self.keyword_param(found, key, at)
+            if param.name in seen:
                 raise self.error(f"the parameter '{key}' is given twice", at)
-            seen.add(name)
-            if isinstance(value, str) and not param.choices:
-                raise self.error(f"the parameter '{key}' of {found.name} must be a number, "
-                                 f"got '{value}'", at)
-            if isinstance(value, Expr) and param.choices:
-                raise self.error(f"the parameter '{key}' of {found.name} is one of "
-                                 f"{', '.join(param.choices)}", at,
-                                 f"; write {key}={param.choices[-1]}")
-            if isinstance(value, Expr) and value.uses_x():
-                raise self.error(f"the parameter '{key}' of {found.name} cannot depend on x",
-                                 at)
-            if isinstance(value, (str, Num)):
-                try:
-                    param.coerce(value if isinstance(value, str) else value.value, found.name)
-                except ActvizError as exc:
-                    raise self.error(str(exc), at) from None
-            checked.append((name, value, at))
+            seen.add(param.name)
+            self.check_keyword(found, param, key, value, at)
+            checked.append((param.name, value, at))
         return Call(found, self.value(args[0]), checked)
+
+    def keyword_param(self, found: Definition, key: str, at: int) -> Param:
+        """The parameter of ``found`` that the keyword ``key`` names."""
+        param = found.param(normalize(key))
+        if param is None:
+            from ._core import _unknown_parameter
+
+            raise self.error(_unknown_parameter(found, key).rstrip("."), at)
+        return param
+
+    def check_keyword(self, found: Definition, param: Param, key: str, value: str | Expr,
+                      at: int) -> None:
+        """Refuse a keyword value that ``param`` cannot take: a word for a number, an
+        expression for a choice, an expression in x, or a constant that ``param`` refuses."""
+        if isinstance(value, str) and not param.choices:
+            raise self.error(f"the parameter '{key}' of {found.name} must be a number, "
+                             f"got '{value}'", at)
+        if isinstance(value, Expr) and param.choices:
+            raise self.error(f"the parameter '{key}' of {found.name} is one of "
+                             f"{', '.join(param.choices)}", at,
+                             f"; write {key}={param.choices[-1]}")
+        if isinstance(value, Expr) and value.uses_x():
+            raise self.error(f"the parameter '{key}' of {found.name} cannot depend on x", at)
+        if isinstance(value, (str, Num)):
+            try:
+                param.coerce(value if isinstance(value, str) else value.value, found.name)
+            except ActvizError as exc:
+                raise self.error(str(exc), at) from None
 
 
 def _example_keyword(found: Definition) -> str:
@@ -1069,28 +1085,38 @@ def _parse_params(text: str, start: int) -> dict[str, tuple[float, int]]:
         if match is None:
             col = pos + len(text[pos:]) - len(text[pos:].lstrip())
             raise _error(text, "expected NAME=VALUE", col, ", as in 'beta=1.5'")
-        name, value = match.group(1), match.group(3)
-        ncol, vcol = match.start(1), match.start(3)
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-            raise _error(text, f"'{name}' is not a parameter name", ncol)
-        if "__" in name or keyword.iskeyword(name):
-            raise _error(text, f"'{name}' is not allowed as a parameter name", ncol)
-        if name != normalize(name):
-            raise _error(text, f"parameter names are lowercase, got '{name}'", ncol)
-        if name == "x" or name in CONSTANTS or name in ELEMENTARY or name in RESERVED:
-            raise _error(text, f"'{name}' cannot be a parameter name", ncol)
+        name, ncol = match.group(1), match.start(1)
+        _check_param_name(text, name, ncol)
         if name in found:
             raise _error(text, f"the parameter '{name}' is given twice", ncol)
-        try:
-            number = float(value)
-        except ValueError:
-            raise _error(text, f"the parameter '{name}' must be a number, got '{value}'",
-                         vcol) from None
-        if not math.isfinite(number):
-            raise _error(text, f"the parameter '{name}' must be finite, got '{value}'", vcol)
-        found[name] = (number, ncol)
+        found[name] = (_param_default(text, name, match.group(3), match.start(3)), ncol)
         pos = match.end()
     return found
+
+
+def _check_param_name(text: str, name: str, col: int) -> None:
+    """Refuse ``name`` (at ``col`` of ``text``) as the name of a formula's parameter."""
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise _error(text, f"'{name}' is not a parameter name", col)
+    if "__" in name or keyword.iskeyword(name):
+        raise _error(text, f"'{name}' is not allowed as a parameter name", col)
+    if name != normalize(name):
+        raise _error(text, f"parameter names are lowercase, got '{name}'", col)
+    if name == "x" or name in CONSTANTS or name in ELEMENTARY or name in RESERVED:
+        raise _error(text, f"'{name}' cannot be a parameter name", col)
+
+
+def _param_default(text: str, name: str, value: str, col: int) -> float:
+    """The default ``value`` (at ``col`` of ``text``) of the parameter ``name``: a finite
+    number."""
+    try:
+        number = float(value)
+    except ValueError:
+        raise _error(text, f"the parameter '{name}' must be a number, got '{value}'",
+                     col) from None
+    if not math.isfinite(number):
+        raise _error(text, f"the parameter '{name}' must be finite, got '{value}'", col)
+    return number
 
 
 # --- bound expressions: parameters substituted, constants folded -------------------------------
@@ -1476,20 +1502,33 @@ class BCall(B):
         inner = ctx.affine(self.arg)
         pieces = self.act.pieces
         for s, t, a, b in inner:
-            if a == 0.0:
-                v = self.at(b)
-                if math.isfinite(v):
-                    out.append((s, t, 0.0, v))
-                continue
-            for piece in pieces:
-                x1, x2 = (piece.start - b) / a, (piece.end - b) / a
-                lo, hi = max(s, min(x1, x2)), min(t, max(x1, x2))
-                if lo < hi:
-                    slope = float(piece.slope_of(0))
-                    u0 = _inside(piece.start, piece.end)
-                    c = self.at(u0) - slope * u0
-                    out.append((lo, hi, slope * a, slope * b + c))
-        gaps = _complement(inner, ctx.lo, ctx.hi)
+            out += self.linear_through(pieces, s, t, a, b)
+        out += self.flat_between(ctx, pieces, _complement(inner, ctx.lo, ctx.hi))
+        return sorted(out)
+
+    def linear_through(self, pieces: Sequence[Piece], s: float, t: float, a: float,
+                       b: float) -> list[Affine]:
+        """Where g(a*x + b) is linear on (s, t): a constant where a = 0, otherwise wherever
+        a*x + b lies in one of g's linear pieces."""
+        if a == 0.0:
+            v = self.at(b)
+            return [(s, t, 0.0, v)] if math.isfinite(v) else []
+        out = []
+        for piece in pieces:
+            x1, x2 = (piece.start - b) / a, (piece.end - b) / a
+            lo, hi = max(s, min(x1, x2)), min(t, max(x1, x2))
+            if lo < hi:
+                slope = float(piece.slope_of(0))
+                u0 = _inside(piece.start, piece.end)
+                c = self.at(u0) - slope * u0
+                out.append((lo, hi, slope * a, slope * b + c))
+        return out
+
+    def flat_between(self, ctx: _Ctx, pieces: Sequence[Piece],
+                     gaps: list[tuple[float, float]]) -> list[Affine]:
+        """Where g(u) is constant inside the gaps, where u is not linear: the stretches where u
+        lies inside a flat piece of g."""
+        out: list[Affine] = []
         for piece in pieces:
             if not gaps or piece.slope_of(0) != 0.0:
                 continue
@@ -1504,7 +1543,7 @@ class BCall(B):
                 if truth:
                     out += [(lo, hi, 0.0, value) for lo, hi in
                             ((max(s, g0), min(t, g1)) for g0, g1 in gaps) if lo < hi]
-        return sorted(out)
+        return out
 
     def cands(self, ctx):
         found = super().cands(ctx)

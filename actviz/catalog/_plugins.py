@@ -416,21 +416,8 @@ def load_plugin(key: str) -> bool:
     if key in REGISTRY:  # the module registered it when imported
         return True
     dist = getattr(getattr(ep, "dist", None), "name", None) or ep.value.partition(":")[0]
-    origin = f"plugin {dist}"
     try:
-        if isinstance(obj, Definition):
-            if obj.name != key:
-                raise PluginError(f"{label} gives the activation '{obj.name}'; the entry point "
-                                  "must carry the function's name")
-            found = dataclasses.replace(obj, origin=origin)
-        elif isinstance(obj, str):
-            found = dataclasses.replace(define(key, obj), origin=origin)
-        elif callable(obj):
-            found = _kernel_definition(key, obj, None, None, origin, {})
-        else:
-            raise PluginError(f"{label} is a {type(obj).__name__}; expected a Definition "
-                              "(actviz.catalog.define), a formula string or a kernel function")
-        add(found)
+        add(_plugin_definition(key, obj, label, f"plugin {dist}"))
     except PluginError as exc:
         message = str(exc)
         raise PluginError(message if message.startswith(label) else f"{label}: {message}"
@@ -438,6 +425,22 @@ def load_plugin(key: str) -> bool:
     except ActvizError as exc:
         raise PluginError(f"{label}: {exc}") from None
     return True
+
+
+def _plugin_definition(key: str, obj: Any, label: str, origin: str) -> Definition:
+    """The definition an entry point's object gives: a Definition named ``key``, a formula
+    string or a kernel function."""
+    if isinstance(obj, Definition):
+        if obj.name != key:
+            raise PluginError(f"{label} gives the activation '{obj.name}'; the entry point "
+                              "must carry the function's name")
+        return dataclasses.replace(obj, origin=origin)
+    if isinstance(obj, str):
+        return dataclasses.replace(define(key, obj), origin=origin)
+    if callable(obj):
+        return _kernel_definition(key, obj, None, None, origin, {})
+    raise PluginError(f"{label} is a {type(obj).__name__}; expected a Definition "
+                      "(actviz.catalog.define), a formula string or a kernel function")
 
 
 def load_all_plugins() -> None:
