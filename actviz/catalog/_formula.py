@@ -1780,8 +1780,9 @@ class _Ctx:
             spans = [(s, t) for s, t in itertools.pairwise(cuts) if s < t]
             reps = [_inside(s, t) for s, t in spans]
             keep = [i for i, r in enumerate(reps) if not any(u0 < r < u1 for u0, u1 in unknown)]
-            truths = cond.truth(np.array([reps[i] for i in keep], dtype=np.float64)) \
-                if keep else []
+            truths: np.ndarray | list[bool] = []
+            if keep:
+                truths = cond.truth(np.array([reps[i] for i in keep], dtype=np.float64))
             self._segments[key] = [(*spans[i], bool(v)) for i, v in zip(keep, truths,
                                                                          strict=True)]
         return self._segments[key]

@@ -281,7 +281,7 @@ def define(name: str, formula: str | Callable, params: Any = None, title: str | 
     return _kernel_definition(key, formula, params, title, "python", meta)
 
 
-def _formula_params(name: str, params: Any) -> dict[str, float] | None:
+def _formula_params(name: str, params: Any) -> Mapping[str, float] | None:
     if params is None or isinstance(params, Mapping):
         return params
     if all(isinstance(p, Param) for p in params):
