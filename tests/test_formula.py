@@ -720,3 +720,14 @@ def test_random_expression_trees_agree_with_mpmath(tree):
                     continue  # ill-conditioned in float64: no value could be close
                 assert abs(ours - exact[k]) <= 1e-9 * abs(exact[k]), (text, x, k, ours,
                                                                       exact[k])
+
+
+@pytest.mark.parametrize(("inner", "inverse"), [("x**3", np.cbrt), ("x**3 + 0*x", np.cbrt),
+                                                 ("sinh(x)", np.arcsinh)])
+def test_every_kink_of_a_composition_is_found(inner, inverse):
+    """abs(u - k) for k = 1..7 of a non-linear u: seven kinks at u^-1(k). (The search once
+    cached results by id() of temporary nodes, and a freed node's id could hand its result
+    to a new one: kinks went missing depending on memory.)"""
+    spec = " + ".join(f"abs({inner} - {k})" for k in range(1, 8))
+    kinks = [k.x for k in actviz.get(spec).kinks]
+    np.testing.assert_allclose(kinks, inverse(np.arange(1.0, 8.0)), rtol=1e-12)

@@ -1758,16 +1758,22 @@ class _Ctx:
         self._affine: dict[int, list[Affine]] = {}
         self._cands: dict[int, list[tuple[float, str]]] = {}
         self._segments: dict[int, list[tuple[float, float, bool]]] = {}
+        # The caches are keyed by id(node); the nodes are kept here, so that a temporary
+        # node freed during the computation cannot pass its id, and its cached result, on
+        # to a new one.
+        self._alive: list[Any] = []
 
     def affine(self, node: B) -> list[Affine]:
         key = id(node)
         if key not in self._affine:
+            self._alive.append(node)
             self._affine[key] = _merge(node.affine(self))
         return self._affine[key]
 
     def cands(self, node: B) -> list[tuple[float, str]]:
         key = id(node)
         if key not in self._cands:
+            self._alive.append(node)
             self._cands[key] = node.cands(self)
         return self._cands[key]
 
@@ -1775,6 +1781,7 @@ class _Ctx:
         """(start, end, truth) where the condition's truth is known and constant."""
         key = id(cond)
         if key not in self._segments:
+            self._alive.append(cond)
             points, unknown = cond.split(self)
             cuts = sorted({p for p in points if self.lo <= p <= self.hi})
             spans = [(s, t) for s, t in itertools.pairwise(cuts) if s < t]
@@ -1968,6 +1975,9 @@ class FormulaActivation(Activation):
         self.__doc__ = definition.doc
         self.limits = bound.limits()
         self.kinks, self.pieces, self.kinks_exact = bound.structure(-INF, INF)
+        self.band = None
+        self.latex, self.latex_d = definition.latex, definition.latex_d
+        self.text, self.text_d = definition.text, definition.text_d
         self._ranges: dict[tuple[float, float], tuple[tuple[Kink, ...], tuple[Piece, ...]]] = {}
 
     def _on(self, lo: float, hi: float) -> tuple[tuple[Kink, ...], tuple[Piece, ...]]:
