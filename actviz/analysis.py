@@ -698,7 +698,10 @@ def _zero(mean: float | list[float]) -> bool:
 @dataclass(frozen=True)
 class Difference:
     """How far two functions drift apart on a range: the largest |f_A - f_B| and
-    |f'_A - f'_B| with where they occur (refined), and the mean |f_A - f_B|."""
+    |f'_A - f'_B|, every point where they are taken (``..._at``: gelu and its tanh
+    approximation differ most at -2.699 and 2.699 alike; ``..._x`` is the first), and the
+    mean |f_A - f_B|. ``..._approached`` says that the largest value is a limit at a jump,
+    not taken there."""
 
     a: str
     b: str
@@ -708,21 +711,59 @@ class Difference:
     max_abs_derivative: float
     max_abs_derivative_x: float
     mean_abs: float
+    max_abs_at: tuple[float, ...] = ()
+    max_abs_derivative_at: tuple[float, ...] = ()
+    max_abs_approached: bool = False
+    max_abs_derivative_approached: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        for key in ("max_abs_at", "max_abs_derivative_at"):
+            data[key] = list(data[key])
+        return data
 
 
 Gap = Callable[[np.ndarray | float, int], np.ndarray]
 
 
-def _largest(gap: Gap, xs: np.ndarray, order: int, kinks: list[float]) -> tuple[float, float]:
-    """max |g^(order)| with g the ``gap`` of two functions: the grid's largest, refined on
-    g^(order+1) = 0."""
+TIES = 1e-9
+"""Maxima within this relative distance of the largest are taken to be equal to it."""
+
+
+def _largest(gap: Gap, xs: np.ndarray, order: int,
+             kinks: list[float]) -> tuple[float, tuple[float, ...], bool]:
+    """max |g^(order)| with g the ``gap`` of two functions, every x where it is taken, and
+    whether it is only approached: each local maximum of the grid refined on
+    g^(order+1) = 0, and the one-sided limits at the kinks of the range (a jump's largest
+    difference may be a limit)."""
     values = np.abs(gap(xs, order))
-    i = int(np.argmax(values))
-    best, where = float(values[i]), float(xs[i])
+    found: list[tuple[float, float, bool]] = []
+    len(xs)
+    peaks = (values >= np.roll(values, 1)) & (values >= np.roll(values, -1))
+    peaks[[0, -1]] = True
+    for i in np.flatnonzero(peaks & (values >= values.max() * 0.5)).tolist():
+        value, x = _refine(gap, xs, values, i, order, kinks)
+        found.append((value, x, False))
+    lo, hi = float(xs[0]), float(xs[-1])
+    for k in kinks:
+        at = float(abs(gap(k, order)[0]))
+        for side, inside in ((-np.inf, k > lo), (np.inf, k < hi)):
+            if inside:
+                near = float(np.nextafter(k, side))
+                limit = float(abs(gap(near, order)[0]))
+                if limit > at * (1 + TIES) + 1e-300:
+                    found.append((limit, k, True))
+    best = max(value for value, _, _ in found)
+    ties = sorted({x for value, x, _ in found if value >= best * (1 - TIES)})
+    approached = all(flag for value, _, flag in found if value >= best * (1 - TIES))
+    return best, tuple(ties), approached
+
+
+def _refine(gap: Gap, xs: np.ndarray, values: np.ndarray, i: int, order: int,
+            kinks: list[float]) -> tuple[float, float]:
+    """The grid maximum at index i made exact by bisection on g^(order+1) = 0: (value, x)."""
     sign = float(np.sign(gap(xs[i], order)[0]))
+    best, where = float(values[i]), float(xs[i])
 
     def rising(t: float) -> bool:
         return bool(sign * gap(t, order + 1)[0] > 0)
@@ -763,10 +804,14 @@ def difference(a: str | Activation, b: str | Activation, range: Interval = DEFAU
     cuts = sorted({lo, hi, *kinks, *roots})
     area = math.fsum(quad(lambda t: abs(float(gap(t, 0)[0])), p, q, epsabs=1e-15,
                           epsrel=1e-12, limit=200)[0] for p, q in itertools.pairwise(cuts))
-    value, where = _largest(gap, xs, 0, kinks)
-    d_value, d_where = _largest(gap, xs, 1, kinks)
+    edges = sorted({k.x for act in (fa, fb) for k in act.kinks if lo <= k.x <= hi})
+    value, where, approached = _largest(gap, xs, 0, edges)
+    d_value, d_where, d_approached = _largest(gap, xs, 1, edges)
     if labels is None:
         labels = (a if isinstance(a, str) else fa.spec, b if isinstance(b, str) else fb.spec)
     return Difference(a=labels[0], b=labels[1], range=(lo, hi),
-                      max_abs=value, max_abs_x=where, max_abs_derivative=d_value,
-                      max_abs_derivative_x=d_where, mean_abs=area / (hi - lo))
+                      max_abs=value, max_abs_x=where[0], max_abs_derivative=d_value,
+                      max_abs_derivative_x=d_where[0], mean_abs=area / (hi - lo),
+                      max_abs_at=where, max_abs_derivative_at=d_where,
+                      max_abs_approached=approached,
+                      max_abs_derivative_approached=d_approached)

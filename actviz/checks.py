@@ -94,10 +94,24 @@ def check_dpi(value: Any) -> float:
     return check_between(value, "dpi", MIN_DPI, MAX_DPI)
 
 
-def check_size(value: Any) -> tuple[float, float]:
-    """A figure size, WIDTH HEIGHT in inches."""
-    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) or len(value) != 2:
-        raise ParameterError(f"size must be WIDTH HEIGHT in inches, got {value!r}")
+SIZES = ("column", "page")
+"""Named figure sizes: a journal's single column (3.3 in wide) and its full text width
+(7 in); the height follows the panels."""
+
+
+def check_size(value: Any) -> tuple[float, float] | str:
+    """A figure size: WIDTH HEIGHT in inches, or the name of one of :data:`SIZES`."""
+    if isinstance(value, (list, tuple)) and len(value) == 2 and value[0] == value[1] \
+            and value[0] in SIZES:  # the command line's one-word form, --size column
+        value = value[0]
+    if isinstance(value, str):
+        if value in SIZES:
+            return value
+        raise ParameterError(f"size must be WIDTH HEIGHT in inches or one of "
+                             f"{', '.join(SIZES)}, got {value!r}")
+    if not isinstance(value, Sequence) or len(value) != 2:
+        raise ParameterError(f"size must be WIDTH HEIGHT in inches or one of "
+                             f"{', '.join(SIZES)}, got {value!r}")
     width, height = (check_between(v, "size", MIN_INCHES, MAX_INCHES, " inches")
                      for v in value)
     return width, height

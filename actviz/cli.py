@@ -17,6 +17,7 @@ from click.core import ParameterSource
 
 from . import __version__
 from ._interrupt import stop_on_signals
+from .checks import SIZES
 from .errors import ActvizError, OutputError
 from .jobs import KINDS, JobKind
 from .options import BATCH, INFO, LIST, Command, Option
@@ -33,6 +34,17 @@ class BadInput(click.ClickException):
 class ActvizGroup(click.Group):
     """Turns every :class:`ActvizError` from the core into a one-line error, no traceback,
     and stops cleanly on SIGINT, SIGTERM and SIGHUP."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """``--size column`` is one word where ``--size 8 3`` is two: repeat the name, so
+        that click reads two (the check takes ``column column`` as ``column``)."""
+        words = list(args)
+        for i, word in enumerate(words[:-1]):
+            if word == "--size" and words[i + 1] in SIZES and (
+                    i + 2 >= len(words) or words[i + 2] != words[i + 1]):
+                words.insert(i + 2, words[i + 1])
+                break
+        return super().parse_args(ctx, words)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -76,7 +88,9 @@ def cli() -> None:
 # --- options and arguments from the declarations ---------------------------------------------
 
 CLICK_TYPES: dict[str, Any] = {"number": float, "integer": int, "text": str, "pair": float,
-                               "points": str, "sweep": str, "step": str}
+                               "points": str, "sweep": str, "step": str, "size": str}
+PAIRS = ("pair", "size")
+"""Kinds of value that take two words on the command line."""
 
 
 def click_option(option: Option) -> Callable[[Callable], Callable]:
@@ -93,7 +107,7 @@ def click_option(option: Option) -> Callable[[Callable], Callable]:
         kind = option.kind
         settings.update(
             type=click.Choice(kind.choices) if kind.name == "choice" else CLICK_TYPES[kind.name],
-            nargs=2 if kind.name == "pair" else 1,
+            nargs=2 if kind.name in PAIRS else 1,
             default=option.default, show_default=option.default is not None)
     return click.option(*names, option.name, **settings)
 

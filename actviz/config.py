@@ -189,6 +189,12 @@ def _sweep(node: yaml.Node, where: str) -> Any:
     return key, tuple(_scalar(v) for v in values.value)
 
 
+def _size(node: yaml.Node, where: str) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        return _text(node, where)
+    return _numbers(node, where, 2)
+
+
 def _points(node: yaml.Node, where: str) -> Any:
     if isinstance(node, yaml.SequenceNode):
         return _numbers(node, where)
@@ -204,6 +210,7 @@ READERS: dict[str, Callable[[yaml.Node, str], Any]] = {
     "points": _points,
     "sweep": _sweep,
     "step": _number,
+    "size": _size,
 }
 """How a YAML node of each kind of option value is read (choices: :func:`_choice`)."""
 

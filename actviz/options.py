@@ -63,6 +63,8 @@ SWEEP = Kind("sweep")
 """``--sweep alpha=0.5,1,2`` and ``sweep: {alpha: [0.5, 1, 2]}`` (or the same text)."""
 STEP = Kind("step")
 """A number read as a decimal: ``--step 0.1``, ``step: 0.1``."""
+SIZE = Kind("size")
+"""Two numbers or a name: ``--size 8 3``, ``--size column``, ``size: [8, 3]``."""
 
 
 def choice(*choices: str) -> Kind:
@@ -206,7 +208,8 @@ TABLE_FORMAT = Option(
 # plot
 
 FIGURE_OPTIONS = (
-    RANGE,
+    Option("range", PAIR, None, "The interval of x (default: -5 5, widened to show every "
+           "kink). Example: --range -10 10", check=check_range, metavar="MIN MAX"),
     Option("num", INTEGER, 1001, "Points sampled on the range; kinks are added exactly. "
            "Example: --num 4001", check=check_plot_num),
     Option("layout", choice("overlay", "grid"), "overlay",
@@ -224,8 +227,11 @@ FIGURE_OPTIONS = (
            check=check_style),
     Option("dpi", NUMBER, 150.0, "Resolution of PNG output. Example: --dpi 300",
            check=check_dpi),
-    Option("size", PAIR, None, "Figure size in inches. Example: --size 8 3", check=check_size,
-           metavar="W H"),
+    Option("size", SIZE, None, "Figure size: W H in inches, or column (3.3 in wide) or page "
+           "(7 in wide). Example: --size 8 3", check=check_size, metavar="W H|column|page"),
+    Option("columns", INTEGER, None, "In the grid layout, functions side by side before the "
+           "next row (default 3). Example: --columns 2",
+           check=lambda value: check_count(value, "columns", 1, 12)),
     Option("title", TEXT, None, "Figure title instead of the formula. Example: --title 'ReLU'",
            check=check_title),
     FLAVOR,

@@ -280,9 +280,16 @@ def difference_rows(diff: Difference, precision: int | None) -> list[tuple[str, 
     """(quantity, value, where) of a difference; quantities as in :data:`DIFFERENCE_LABELS`."""
     p = precision
     labels = [text for text, _ in DIFFERENCE_LABELS]
+
+    def where(points: tuple[float, ...], approached: bool) -> str:
+        at = " and ".join(text_number(x, p) for x in points)
+        return f"as x -> {at} (not reached)" if approached else f"at x = {at}"
+
     return [
-        (labels[0], text_number(diff.max_abs, p), f"at x = {text_number(diff.max_abs_x, p)}"),
+        (labels[0], text_number(diff.max_abs, p),
+         where(diff.max_abs_at or (diff.max_abs_x,), diff.max_abs_approached)),
         (labels[1], text_number(diff.max_abs_derivative, p),
-         f"at x = {text_number(diff.max_abs_derivative_x, p)}"),
+         where(diff.max_abs_derivative_at or (diff.max_abs_derivative_x,),
+               diff.max_abs_derivative_approached)),
         (labels[2], text_number(diff.mean_abs, p), ""),
     ]

@@ -343,7 +343,9 @@ def test_diff_command_text_json_and_image(tmp_path):
     assert "max |f_A - f_B|" in out and "0.000473236" in out
     data = json.loads(run("diff", "gelu", "quick_gelu", "-f", "json").output)
     assert set(data) == {"a", "b", "range", "max_abs", "max_abs_x", "max_abs_derivative",
-                         "max_abs_derivative_x", "mean_abs"}
+                         "max_abs_derivative_x", "mean_abs", "max_abs_at",
+                         "max_abs_derivative_at", "max_abs_approached",
+                         "max_abs_derivative_approached"}
     result = run("diff", "relu", "softplus", "-o", "d.png", cwd=tmp_path)
     assert result.exit_code == 0
     assert result.output.splitlines()[-1] == "d.png"

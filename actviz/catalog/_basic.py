@@ -141,6 +141,14 @@ _SINC_D = tuple((-1) ** n * 2 * n / math.factorial(2 * n + 1) for n in range(1, 
 _SINC_DD = tuple((-1) ** n * 2 * n * (2 * n - 1) / math.factorial(2 * n + 1) for n in range(1, 13))
 
 
+SINC_NORMALIZED_FORMS = {
+    "latex": r"\mathrm{sinc}(x) = \frac{\sin \pi x}{\pi x}",
+    "latex_d": r"f'(x) = \frac{\cos \pi x}{x} - \frac{\sin \pi x}{\pi x^2}",
+    "text": "sin(pi x) / (pi x)  (1 at x = 0)",
+    "text_d": "(cos(pi x) - f(x)) / x  (0 at x = 0)",
+}
+
+
 @register(
     "sinc",
     title="Sinc",
@@ -148,8 +156,9 @@ _SINC_DD = tuple((-1) ** n * 2 * n * (2 * n - 1) / math.factorial(2 * n + 1) for
     symbol=r"\mathrm{sinc}",
     latex=r"\mathrm{sinc}(x) = \frac{\sin x}{x}",
     latex_d=r"f'(x) = \frac{\cos x}{x} - \frac{\sin x}{x^2}",
-    text="sin(x) / x  (1 at x = 0);  normalized: sin(pi x) / (pi x)",
-    text_d="cos(x)/x - sin(x)/x^2  (0 at x = 0);  normalized: (cos(pi x) - f(x)) / x",
+    text="sin(x) / x  (1 at x = 0)",
+    text_d="cos(x)/x - sin(x)/x^2  (0 at x = 0)",
+    forms=lambda p: SINC_NORMALIZED_FORMS if p["normalized"] == "true" else {},
     params=(Param("normalized", "false", "'true' is NumPy's and PyTorch's sin(pi x)/(pi x)",
                   choices=("false", "true"), synonyms=(("no", "false"), ("yes", "true"),
                                                        ("0", "false"), ("1", "true"))),),

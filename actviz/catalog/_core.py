@@ -226,6 +226,10 @@ class Definition:
     vector: bool = False
     outputs: int = 1
     band: Callable[[Mapping[str, Any]], Band] | None = None
+    forms: Callable[[Mapping[str, Any]], Mapping[str, str]] | None = None
+    """The formulas (``latex``, ``latex_d``, ``text``, ``text_d``) that differ for some
+    parameter values (gelu's tanh approximation): what titles and ``info`` show is always the
+    formula of the function evaluated."""
     flavor_note: str = ""
     """Where the frameworks' defaults come from and what differs (a layer's initial value, an
     op's other default), when it is more than ``FLAVOR_SOURCES`` says."""
@@ -309,6 +313,12 @@ class Activation:
         self.band: Band | None = (
             definition.band(self._params) if definition.band is not None else None
         )
+        own = dict(definition.forms(self._params)) if definition.forms is not None else {}
+        self.latex: str = own.get("latex", definition.latex)
+        """f as LaTeX (matplotlib mathtext), for these parameters."""
+        self.latex_d: str = own.get("latex_d", definition.latex_d)
+        self.text: str = own.get("text", definition.text)
+        self.text_d: str = own.get("text_d", definition.text_d)
         self.__doc__ = definition.doc
         self._kernel = definition.kernel
         self._writes_out = definition.writes_out

@@ -12,6 +12,14 @@ from ._sigmoid import _isru_parts, _isru_second
 
 TORCH = "PyTorch autograd"
 INF = math.inf
+RELU_KERAS_FORMS = {
+    "latex": r"f(x) = \min(x, M)\ (x > \theta),\ \ a(x - \theta)\ (x \leq \theta)",
+    "latex_d": r"f'(x) = 1\ (\theta < x < M),\ \ 0\ (x > M),\ \ a\ (x < \theta)",
+    "text": "min(x, max_value) if x > threshold else negative_slope * (x - threshold)",
+    "text_d": "1 if threshold < x < max_value; 0 above max_value; negative_slope below "
+              "threshold",
+}
+"""Keras's general relu(x, negative_slope, max_value, threshold)."""
 
 
 def _clip(x, order, lo, hi, out=None):
@@ -94,10 +102,10 @@ def _relu_pieces(p):
     symbol=r"\mathrm{ReLU}",
     latex=r"\mathrm{ReLU}(x) = \max(0, x)",
     latex_d=r"f'(x) = 1\ (x > 0),\ \ 0\ (x \leq 0)",
-    text="max(0, x);  Keras's parameters: min(x, max_value) if x > threshold "
-    "else negative_slope * (x - threshold)",
-    text_d="1 if x > 0 else 0;  Keras's parameters: 1 if threshold < x < max_value, "
-    "0 above max_value, negative_slope below threshold",
+    text="max(0, x)",
+    text_d="1 if x > 0 else 0",
+    forms=lambda p: {} if (p["negative_slope"], p["max_value"], p["threshold"]) == (
+        0.0, INF, 0.0) else RELU_KERAS_FORMS,
     params=(Param("negative_slope", 0.0, "slope below the threshold (Keras)"),
             Param("max_value", INF, "largest output (Keras)", minimum=0.0, strict=True,
                   unbounded=True),

@@ -27,6 +27,15 @@ TORCH = "PyTorch autograd"
 
 GELU_C = math.sqrt(2.0 / math.pi)
 GELU_K = 0.044715
+GELU_TANH_FORMS = {
+    "latex": r"\mathrm{GELU}_{\tanh}(x) = \frac{x}{2}\left(1 + \tanh\left("
+             r"\sqrt{2/\pi}\,(x + 0.044715\,x^3)\right)\right)",
+    "latex_d": r"f'(x) = \frac{1}{2}(1 + t) + \frac{x}{2}(1 - t^2)\,\sqrt{2/\pi}\,"
+               r"(1 + 0.134145\,x^2),\ t = \tanh(u)",
+    "text": "x/2 * (1 + tanh(u)),  u = sqrt(2/pi) (x + 0.044715 x^3)",
+    "text_d": "(1 + tanh(u))/2 + x/2 (1 - tanh(u)^2) sqrt(2/pi) (1 + 0.134145 x^2)",
+}
+"""GELU's tanh approximation (Hendrycks & Gimpel), as JAX's default."""
 
 
 @register(
@@ -36,9 +45,9 @@ GELU_K = 0.044715
     symbol=r"\mathrm{GELU}",
     latex=r"\mathrm{GELU}(x) = x\,\Phi(x)",
     latex_d=r"f'(x) = \Phi(x) + x\,\varphi(x)",
-    text="x * Phi(x) = x/2 * erfc(-x/sqrt(2));  "
-    "tanh: x/2 * (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))",
+    text="x * Phi(x) = x/2 * erfc(-x/sqrt(2))",
     text_d="Phi(x) + x * phi(x)   (phi the standard normal density)",
+    forms=lambda p: GELU_TANH_FORMS if p["approximate"] == "tanh" else {},
     params=(Param("approximate", "none", "'none' is exact; 'tanh' the tanh approximation",
                   choices=("none", "tanh"), synonyms=(("false", "none"), ("true", "tanh"),
                                                       ("exact", "none"))),),

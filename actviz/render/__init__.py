@@ -1,0 +1,39 @@
+"""Figures of activation functions: matplotlib ``Figure`` objects on the Agg backend, never
+pyplot, and deterministic saving to PNG, SVG or PDF.
+
+Computation comes first (:mod:`.series`: the curves, their analyses, the range), drawing
+second: :mod:`.marks` (each annotation kind), :mod:`.labels` (where their text goes),
+:mod:`.figure` (panels, legend, saving), :mod:`.style` (the look).
+"""
+
+from .figure import ActvizFigure, Layout, draw_series, plot, plot_difference, save
+from .labels import Label, Labels, merge_labels, place_labels
+from .marks import MARKS, Mark, Panel
+from .series import Series, auto_range, breaks, grid, prepare
+from .style import HOUSE_STYLE, PALETTE, SAVE_METADATA, SAVE_STYLE, SIZE_PRESETS
+
+__all__ = [
+    "HOUSE_STYLE",
+    "MARKS",
+    "PALETTE",
+    "SAVE_METADATA",
+    "SAVE_STYLE",
+    "SIZE_PRESETS",
+    "ActvizFigure",
+    "Label",
+    "Labels",
+    "Layout",
+    "Mark",
+    "Panel",
+    "Series",
+    "auto_range",
+    "breaks",
+    "draw_series",
+    "grid",
+    "merge_labels",
+    "place_labels",
+    "plot",
+    "plot_difference",
+    "prepare",
+    "save",
+]

@@ -1,0 +1,378 @@
+"""The annotation kinds of a figure, each a small class: it draws itself on a panel (and
+returns the labels it wants placed), adds its entries for one function to the legend, and
+names the marker kind it drew for the legend's key. A new kind is one class here, one entry
+of :data:`MARKS`, and the field of :class:`actviz.analysis.Analysis` it shows.
+
+Regions (saturation, dead zones) are shaded over the whole panel when it shows one
+function; with several, each function gets a strip of its own along the bottom of the
+panel, below the curves, so that no two translucent fills of different colours overlap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.patches import Patch
+
+from .._numbers import label_number
+from ..analysis import Analysis, MaxGradient, Span
+from ..options import Options
+from .labels import Label
+from .series import HATCHES, Series
+from .style import PRIMES, ink, paper
+
+Ends = list[tuple[float, float, list[float]]]
+"""The discontinuities of a curve on a panel: (x, value there, the other one-sided values)."""
+
+LANE = 0.045
+"""The height of one function's strip, as a fraction of the panel's height."""
+MAX_MINIMA_LABELS = 4
+"""Minima labelled per curve, lowest first (sinc on a wide range has hundreds)."""
+
+
+@dataclass
+class Panel:
+    """One panel being drawn: its derivative ``order``, its curves, the strip lane of each
+    curve with regions (empty: one function, shaded over the whole panel), and the marker
+    kinds drawn so far in the figure (shared by all panels, for the legend's key)."""
+
+    order: int
+    members: list[Series]
+    lanes: dict[str, int] = field(default_factory=dict)
+    drawn: set[str] = field(default_factory=set)
+
+    @property
+    def single(self) -> bool:
+        return len(self.members) == 1
+
+    def lane(self, s: Series) -> tuple[float, float]:
+        """The strip of ``s``: its bottom and top as fractions of the panel's height."""
+        k = self.lanes[s.label]
+        return k * LANE, (k + 1) * LANE - LANE * 0.15
+
+
+def strip_lanes(members: list[Series]) -> dict[str, int]:
+    """A lane per curve that has a region to show, when the panel shows several curves."""
+    if len(members) == 1:
+        return {}
+    with_regions = [s for s in members if s.analysis is not None
+                    and (s.analysis.saturation or s.analysis.dead)]
+    return {s.label: k for k, s in enumerate(with_regions)}
+
+
+class Mark:
+    """One kind of annotation. ``always`` marks are drawn also with --no-annotations;
+    ``legend_rank`` orders the legend entries of a function, ``key_rank`` the marker kinds."""
+
+    always = False
+    legend_rank = 0
+    key_rank = 0
+    key: tuple[str, str, str] | None = None
+    """(kind drawn, marker, filled?) of the marker this kind adds to the legend's key."""
+
+    def draw(self, ax: Axes, s: Series, panel: Panel, ends: Ends) -> list[Label]:
+        return []
+
+    def legend(self, s: Series, opts: Options, strips: bool) -> list[Artist]:
+        """The legend entries of this kind for the one function ``s`` of a figure."""
+        return []
+
+    def common(self, series: list[Series], opts: Options) -> list[Artist]:
+        """One legend entry for this kind, for a figure of several functions (each function's
+        regions are drawn in its own colour, which its curve's entry shows)."""
+        return []
+
+    def key_text(self) -> str:
+        return ""
+
+
+def value_at(s: Series, order: int, x: float) -> float:
+    """The curve's derivative ``order`` at x: for a vector function, the drawn value at the
+    sample x (its value depends on the whole vector)."""
+    if s.vector:
+        return float(s.data[order][int(np.argmin(np.abs(s.xs - x)))])
+    return float(s.pick(s.act.evaluate(np.array([x]), order)[order])[0])
+
+
+class Jumps(Mark):
+    """At a discontinuity of f or a derivative: filled where the function is, open where it
+    is not (relu'(0) = 0 filled, 1 open)."""
+
+    always = True
+
+    def draw(self, ax: Axes, s: Series, panel: Panel, ends: Ends) -> list[Label]:
+        for x0, at, others in ends:
+            ax.plot([x0] * len(others), others, linestyle="none", marker="o", ms=4.5,
+                    mfc=paper(), mec=s.color, mew=1.2, zorder=4,
+                    gid=f"open:{s.label}:{panel.order}")
+            ax.plot([x0], [at], linestyle="none", marker="o", ms=4.5, color=s.color, zorder=5,
+                    gid=f"closed:{s.label}:{panel.order}")
+        return []
+
+
+class TrainingBand(Mark):
+    """The slopes a function draws from in training (rrelu), from the catalog's ``band``:
+    shaded for one such function in a panel, its two edges dotted for several."""
+
+    always = True
+    legend_rank = 2
+
+    def draw(self, ax: Axes, s: Series, panel: Panel, ends: Ends) -> list[Label]:
+        band = s.act.band
+        if band is None or panel.order > 1:
+            return []
+        inside = s.xs[(s.xs >= band.start) & (s.xs <= band.end)]
+        if not len(inside):
+            return []
+        if panel.order == 0:
+            low, high = band.high * inside, band.low * inside
+        else:
+            low, high = np.full_like(inside, band.low), np.full_like(inside, band.high)
+        banded = [m for m in panel.members if m.act.band is not None]
+        if len(banded) == 1:
+            ax.fill_between(inside, low, high, color=s.color, alpha=0.16, lw=0, zorder=2,
+                            gid=f"band:{s.label}")
+        else:
+            for edge in (low, high):
+                ax.plot(inside, edge, color=s.color, lw=0.8, linestyle=":", zorder=2,
+                        gid=f"band:{s.label}")
+        return []
+
+    def legend(self, s: Series, opts: Options, strips: bool) -> list[Artist]:
+        band = s.act.band
+        if band is None:
+            return []
+        low, high = (label_number(v, 3, exact=True) for v in (band.low, band.high))
+        return [Patch(color=s.color, alpha=0.25, lw=0,
+                      label=f"{s.label} {band.label} {low}\u2013{high}")]
+
+    def common(self, series: list[Series], opts: Options) -> list[Artist]:
+        bands = [s.act.band for s in series if s.act.band is not None]
+        if not bands:
+            return []
+        return [Patch(color=ink(), alpha=0.2, lw=0, label=bands[0].label)]
+
+
+class DeadZones(Mark):
+    """Where f' is exactly 0, hatched in the function's colour (in its strip when the panel
+    shows several functions)."""
+
+    legend_rank = 1
+
+    def draw(self, ax: Axes, s: Series, panel: Panel, ends: Ends) -> list[Label]:
+        assert s.analysis is not None
+        for start, end in s.analysis.dead:
+            if panel.lanes:
+                bottom, top = panel.lane(s)
+                ax.axvspan(start, end, ymin=bottom, ymax=top, facecolor=paper(),
+                           edgecolor=s.color, hatch=s.hatch, lw=0.6, zorder=1.5,
+                           gid=f"dead:{s.label}")
+            else:
+                ax.axvspan(start, end, facecolor="none", edgecolor=s.color, hatch=s.hatch,
+                           lw=0, alpha=0.55, zorder=1, gid=f"dead:{s.label}")
+        return []
+
+    def legend(self, s: Series, opts: Options, strips: bool) -> list[Artist]:
+        if s.analysis is None or not s.analysis.dead:
+            return []
+        return [Patch(facecolor="none", edgecolor=s.color, hatch=s.hatch, lw=0,
+                      label=f"dead zone: f{PRIMES[1]} = 0")]
+
+    def common(self, series: list[Series], opts: Options) -> list[Artist]:
+        if not any(s.analysis is not None and s.analysis.dead for s in series):
+            return []
+        return [Patch(facecolor="none", edgecolor=ink(), hatch=HATCHES[0], lw=0,
+                      label=f"dead zone: f{PRIMES[1]} = 0")]
+
+
+class Saturation(Mark):
+    """The tails where f' tends to 0 with |f'| < tau, lightly shaded in the function's
+    colour (in its strip when the panel shows several functions)."""
+
+    legend_rank = 0
+
+    def draw(self, ax: Axes, s: Series, panel: Panel, ends: Ends) -> list[Label]:
+        assert s.analysis is not None
+        for start, end in s.analysis.saturation:
+            if panel.lanes:
+                bottom, top = panel.lane(s)
+                ax.axvspan(start, end, ymin=bottom, ymax=top, color=s.color, alpha=0.45,
+                           lw=0, zorder=1.5, gid=f"saturation:{s.label}")
+            else:
+                ax.axvspan(start, end, color=s.color, alpha=0.11, lw=0, zorder=1,
+                           gid=f"saturation:{s.label}")
+        return []
+
+    def legend(self, s: Series, opts: Options, strips: bool) -> list[Artist]:
+        if s.analysis is None or not s.analysis.saturation:
+            return []
+        return [Patch(color=s.color, alpha=0.2, lw=0, label=saturation_text(opts))]
+
+    def common(self, series: list[Series], opts: Options) -> list[Artist]:
+        if not any(s.analysis is not None and s.analysis.saturation for s in series):
+            return []
+        return [Patch(color=ink(), alpha=0.3, lw=0, label=saturation_text(opts))]
+
+
+def saturation_text(opts: Options) -> str:
+    tau = label_number(opts.saturation_threshold, exact=True)
+    return f"saturation: f{PRIMES[1]} \u2192 0, |f{PRIMES[1]}| < {tau}"
+
+
+def _corners(s: Series) -> list[float]:
+    """Corners of f inside the range, where no steepest-point marker sits already."""
+    assert s.analysis is not None
+    lo, hi = s.analysis.range
+    steepest = s.analysis.max_gradient.x
+    return [k.x for k in s.act.kinks
+            if k.order == 1 and lo < k.x < hi and k.x != steepest]
+
+
+class Kinks(Mark):
+    """Corners of f (f' jumps), as small diamonds on the f panel."""
+
+    key_rank = 2
+    key = ("kink", "D", "filled")
+
+    def draw(self, ax: Axes, s: Series, panel: Panel, ends: Ends) -> list[Label]:
+        corners = _corners(s)
+        if panel.order == 0 and corners and not s.vector:
+            ax.plot(corners, s.pick(s.act(np.array(corners))), linestyle="none", marker="D",
+                    ms=4, color=s.color, mec=paper(), mew=0.6, zorder=5, clip_on=False,
+                    gid=f"kink:{s.label}")
+            panel.drawn.add("kink")
+        return []
+
+    def key_text(self) -> str:
+        return f"kink: f{PRIMES[1]} jumps"
+
+
+class Minima(Mark):
+    """Local minima of f, open triangles; the lowest few labelled with their value."""
+
+    key_rank = 1
+    key = ("minimum", "v", "open")
+
+    def draw(self, ax: Axes, s: Series, panel: Panel, ends: Ends) -> list[Label]:
+        assert s.analysis is not None
+        if panel.order != 0 or not s.analysis.minima:
+            return []
+        xs, ys = zip(*s.analysis.minima, strict=True)
+        ax.plot(xs, ys, linestyle="none", marker="v", ms=7, mfc=paper(), mec=s.color,
+                mew=1.4, zorder=6, clip_on=False, gid=f"minimum:{s.label}")
+        panel.drawn.add("minimum")
+        lowest = sorted(s.analysis.minima, key=lambda point: point[1])[:MAX_MINIMA_LABELS]
+        return [Label((x0, y0), (f"min {label_number(y0)} at x = {label_number(x0)}",
+                                 f"min {label_number(y0, 3)} at {label_number(x0, 3)}",
+                                 label_number(y0, 3)),
+                      s.color, s.label) for x0, y0 in lowest]
+
+    def key_text(self) -> str:
+        return "local minimum"
+
+
+def gradient_texts(m: MaxGradient) -> tuple[str, ...]:
+    """The label of the steepest slope, from long to short (the shortest is the value, next
+    to its marker): ``max f′ = 1 on (0, 5]``, ``sup f′ = 1.500 as x → 3``,
+    ``sup f′ = 1 as x → ∞``."""
+    f1 = f"f{PRIMES[1]}"
+    value, short = label_number(m.value), label_number(m.value, 3)
+    if m.intervals:
+        spans = " \u222a ".join(_span_text(iv) for iv in m.intervals)
+        return f"max {f1} = {value} on {spans}", f"max {short} on {spans}", short
+    if m.toward is not None:
+        where = "\u221e" if m.toward > 0 else "\u2212\u221e"
+        return (f"sup {f1} = {value} as x \u2192 {where}", f"sup {short}, x \u2192 {where}",
+                f"sup {short}")
+    assert m.x is not None
+    at = label_number(m.x)
+    if m.approached:
+        return (f"sup {f1} = {value} as x \u2192 {at}", f"sup {short}, x \u2192 {at}",
+                f"sup {short}")
+    edge = " (range edge)" if m.at_edge else ""
+    return (f"max {f1} = {value} at x = {at}{edge}", f"max {short} at {label_number(m.x, 3)}",
+            short)
+
+
+def _span_text(span: Span) -> str:
+    left, right = span.brackets()
+    return (f"{left}{label_number(span[0], exact=True)}, "
+            f"{label_number(span[1], exact=True)}{right}")
+
+
+class Plateau(Mark):
+    """The largest slope taken on whole intervals (linear pieces): a band on the f' panel
+    when the panel shows one function (several bands would blend), and a label."""
+
+    def draw(self, ax: Axes, s: Series, panel: Panel, ends: Ends) -> list[Label]:
+        assert s.analysis is not None
+        m = s.analysis.max_gradient
+        if panel.order != 1 or m.interval is None or m.value == 0:
+            return []  # (the largest f' is 0, on a dead zone: no steepest point to show)
+        if panel.single:
+            for start, end in m.intervals:
+                ax.plot([start, end], [m.value, m.value], color=s.color, lw=6, alpha=0.25,
+                        solid_capstyle="butt", zorder=2, gid=f"plateau:{s.label}")
+        anchor = ((m.interval[0] + m.interval[1]) / 2, m.value)
+        return [Label(anchor, gradient_texts(m), s.color, s.label)]
+
+
+class Steepest(Mark):
+    """Where f' is largest at one point: a filled triangle on f and on f'. A supremum that
+    f' only approaches as x -> +-inf is labelled at the range's edge, with no marker."""
+
+    key_rank = 0
+    key = ("steepest", "^", "filled")
+
+    def draw(self, ax: Axes, s: Series, panel: Panel, ends: Ends) -> list[Label]:
+        a: Analysis | None = s.analysis
+        assert a is not None
+        m = a.max_gradient
+        if m.interval is not None:
+            return []
+        if m.toward is not None:
+            if panel.order != 1:
+                return []
+            edge = a.range[1] if m.toward > 0 else a.range[0]
+            return [Label((edge, m.value), gradient_texts(m), s.color, s.label)]
+        assert m.x is not None
+        if panel.order == 0:
+            ax.plot([m.x], [value_at(s, 0, m.x)], linestyle="none", marker="^", ms=6,
+                    color=s.color, mec=paper(), mew=0.6, zorder=6, clip_on=False,
+                    gid=f"max_gradient:{s.label}")
+            panel.drawn.add("steepest")
+        if panel.order != 1:
+            return []
+        y = value_at(s, 1, m.x) if s.vector else m.value
+        ax.plot([m.x], [y], linestyle="none", marker="^", ms=7, color=s.color,
+                mec=paper(), mew=0.6, zorder=6, clip_on=False, gid=f"max_gradient:{s.label}")
+        panel.drawn.add("steepest")
+        return [Label((m.x, y), gradient_texts(m), s.color, s.label)]
+
+    def key_text(self) -> str:
+        return f"max f{PRIMES[1]}"
+
+
+MARKS: tuple[Mark, ...] = (Jumps(), TrainingBand(), DeadZones(), Saturation(), Kinks(),
+                           Minima(), Plateau(), Steepest())
+"""Every annotation kind, in drawing order."""
+
+
+def key_handles(drawn: set[str]) -> list[Any]:
+    """The legend's key of the marker kinds that were drawn, in ink on paper (readable on a
+    dark style too)."""
+    from matplotlib.lines import Line2D
+
+    handles = []
+    for mark in sorted(MARKS, key=lambda mark: mark.key_rank):
+        if mark.key is None or mark.key[0] not in drawn:
+            continue
+        _, marker, fill = mark.key
+        handles.append(Line2D([], [], linestyle="none", marker=marker,
+                              mfc=ink() if fill == "filled" else paper(), mec=ink(), mew=1.2,
+                              color=ink(), label=mark.key_text()))
+    return handles

@@ -1,0 +1,170 @@
+"""What a figure draws, computed before anything is drawn: the curves (one per function,
+sweep value or output), sampled and analysed, and the range they are drawn on."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..analysis import Analysis, analyze
+from ..catalog import Activation, Named, resolve_specs, sweep
+from ..checks import DEFAULT_RANGE, MAX_NUM, MAX_X
+from ..errors import ParameterError
+from ..options import Options
+from .style import colours, ramp, round_outward
+
+HATCHES = ("////", "\\\\\\\\")
+"""Hatches of a function's dead zones: one per output (crelu's two differ)."""
+
+
+@dataclass
+class Series:
+    """One curve: a function, one value of a sweep, or one output of crelu."""
+
+    label: str
+    act: Activation
+    color: str
+    spec: str = ""
+    output: int | None = None
+    linestyle: Any = "-"
+    analysis: Analysis | None = None
+    vector: bool = False
+    data: list[np.ndarray] = field(default_factory=list)  # f, f', f'' on xs
+    xs: np.ndarray = field(default_factory=lambda: np.empty(0))
+    hatch: str = HATCHES[0]
+    same_as: dict[int, str] = field(default_factory=dict)
+    """For each derivative order, the label of an earlier curve this one coincides with on
+    the whole range (drawn dashed on top of it, so that both show)."""
+
+    def pick(self, values: np.ndarray) -> np.ndarray:
+        return values if self.output is None else values[..., self.output]
+
+
+def prepare(specs: Sequence[str | Activation | Named],
+            options: Options) -> tuple[list[Series], Options]:
+    """The curves of a figure, evaluated on their sample points, with their analyses; and
+    the options with the range settled (when none was given: [-5, 5], widened to show every
+    kink of the functions)."""
+    if not specs:
+        raise ParameterError("no function to plot; give at least one SPEC")
+    if options.sweep is not None:
+        if len(specs) != 1 or not isinstance(specs[0], str):
+            raise ParameterError("sweep works with one function; got "
+                                 + " ".join(map(str, specs)))
+        members = sweep(specs[0], options.sweep, options.flavor)
+        looks = ramp(len(members))
+        series = [Series(m.label, m.act, color, specs[0], linestyle=dash)
+                  for m, (color, dash) in zip(members, looks, strict=True)]
+    else:
+        named = resolve_specs(specs, options.flavor)
+        looks = colours(len(named))
+        series = [Series(m.label, m.act, color, m.label, linestyle=dash)
+                  for m, (color, dash) in zip(named, looks, strict=True)]
+    expanded = _outputs(series)
+    if options.range is None:
+        options = Options({**options, "range": auto_range([s.act for s in expanded])},
+                          explicit=options.explicit)
+    total = options.num * len(expanded)
+    if total > MAX_NUM:
+        raise ParameterError(f"a figure samples at most {MAX_NUM} points in all; num "
+                             f"{options.num} times {len(expanded)} curves is {total}")
+    shared = grid(options, [s.act for s in expanded])
+    for s in expanded:
+        s.vector = s.act.definition.vector
+        # a vector function is evaluated on its own vector, the num evenly spaced points, so
+        # that its analysis reads the very vector that is drawn
+        lo, hi = options.range
+        s.xs = np.linspace(lo, hi, options.num) if s.vector else shared
+        s.data = [s.pick(v) for v in s.act.evaluate(s.xs, 2)]
+        if options.annotations:
+            s.analysis = analyze(s.act, options.range, options.saturation_threshold,
+                                 output=s.output, num=options.num)
+    _coinciding(expanded)
+    return expanded, options
+
+
+def _outputs(series: list[Series]) -> list[Series]:
+    """A curve per output of a function with several (crelu): solid and dashed, hatched
+    one way and the other."""
+    expanded = []
+    for s in series:
+        outputs = s.act.definition.outputs
+        if outputs == 1:
+            expanded.append(s)
+            continue
+        for k in range(outputs):
+            expanded.append(Series(f"{s.label}[{k}]", s.act, s.color, s.spec, k,
+                                   ("-", "--")[k % 2], hatch=HATCHES[k % len(HATCHES)]))
+    return expanded
+
+
+def _coinciding(series: list[Series]) -> None:
+    """Mark each curve that lies on an earlier one over the whole range (relu6 and relu on
+    [-5, 5]), per derivative order."""
+    for j, later in enumerate(series):
+        for earlier in series[:j]:
+            if earlier.xs is not later.xs or earlier.xs.shape != later.xs.shape:
+                continue
+            for order in range(3):
+                a, b = earlier.data[order], later.data[order]
+                if order not in later.same_as and np.array_equal(
+                        np.nan_to_num(a), np.nan_to_num(b)):
+                    later.same_as[order] = earlier.label
+
+
+def auto_range(acts: Sequence[Activation]) -> tuple[float, float]:
+    """[-5, 5], widened to show every kink and jump of the functions with room on its
+    other side, its ends rounded outward (relu6: [-5, 8])."""
+    lo, hi = DEFAULT_RANGE
+    points = [k.x for act in acts if not act.definition.vector for k in act.kinks
+              if math.isfinite(k.x) and abs(k.x) <= MAX_X / 2]
+    if not points or (lo <= min(points) and max(points) <= hi):
+        return DEFAULT_RANGE
+    left, right = min(min(points), lo), max(max(points), hi)
+    margin = max(1.0, 0.15 * (right - left))
+    wide_left, wide_right = round_outward(left - margin, right + margin)
+    # only a side widened for a kink is moved (and rounded); the other keeps -5 or 5
+    left = max(wide_left, -MAX_X) if min(points) < lo else lo
+    right = min(wide_right, MAX_X) if max(points) > hi else hi
+    return left, right
+
+
+def grid(options: Options, acts: Sequence[Activation]) -> np.ndarray:
+    """``num`` evenly spaced points of the range, plus every kink in it, exactly."""
+    lo, hi = options.range
+    kinks = [k.x for act in acts if not act.definition.vector for k in act.kinks
+             if lo < k.x < hi]
+    return np.unique(np.concatenate([np.linspace(lo, hi, options.num), kinks]))
+
+
+def breaks(series: Series, order: int) -> tuple[np.ndarray, np.ndarray,
+                                                list[tuple[float, float, list[float]]]]:
+    """The curve of derivative ``order`` with a NaN gap at each of its discontinuities, and
+    the discontinuities as (x, value there, one-sided limits that differ from it)."""
+    xs, y = series.xs, series.data[order]
+    if series.vector:
+        return xs, y, []
+    lo, hi = xs[0], xs[-1]
+    xs_out, ys_out, ends = [xs], [y], []
+    for kink in series.act.kinks:
+        if kink.order > order or not lo < kink.x < hi:
+            continue
+        left, at, right = (float(series.pick(v)) for v in series.act.one_sided(kink.x, order))
+        others = sorted({v for v in (left, right) if v != at})
+        if not others:
+            continue
+        ends.append((kink.x, at, others))
+        xs_out.append(np.array([kink.x, kink.x, kink.x]))
+        ys_out.append(np.array([left, np.nan, right]))
+    x_all = np.concatenate(xs_out)
+    y_all = np.concatenate(ys_out)
+    # The kink's own grid point would draw the vertical segment: drop it, keep the triples.
+    keep = np.ones(len(x_all), bool)
+    for x, _, _ in ends:
+        keep[: len(xs)] &= xs != x
+    order_idx = np.argsort(x_all[keep], kind="stable")
+    return x_all[keep][order_idx], y_all[keep][order_idx], ends
