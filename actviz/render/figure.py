@@ -336,10 +336,22 @@ def save(fig: Figure, path: str | Path, fmt: str | None = None,
 
 def _savefig(fig: Figure, handle: Any, fmt: str, dpi: float | None) -> None:
     """Save with the settings that make the bytes reproducible; a layout that does not fit
-    the figure's size is an error, not a warning."""
+    the figure's size is an error, not a warning. A PNG at the figure's own resolution has
+    its layout made once here, so that matplotlib does not draw the whole figure a first
+    time only to lay it out."""
+    engine = fig.get_layout_engine()
+    once = fmt == "png" and dpi in (None, fig.dpi) and engine is not None
     with matplotlib.rc_context(SAVE_STYLE), warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
-        fig.savefig(handle, format=fmt, dpi=dpi or fig.dpi, metadata=SAVE_METADATA[fmt])
+        if once:
+            assert engine is not None
+            engine.execute(fig)
+            fig.set_layout_engine(None)
+        try:
+            fig.savefig(handle, format=fmt, dpi=dpi or fig.dpi, metadata=SAVE_METADATA[fmt])
+        finally:
+            if once:
+                fig.set_layout_engine(engine)
     for warning in seen:
         if "layout" in str(warning.message):
             width, height = fig.get_size_inches()

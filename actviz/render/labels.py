@@ -233,7 +233,8 @@ def _candidates(px: float, py: float, width: float, height: float, frame: Bbox,
         near.append((x0, y0))
     xs = np.arange(frame.x0, frame.x1 - width + 1e-9, 2.0)
     ys = np.arange(frame.y0, frame.y1 - height + 1e-9, 2.0)
-    spread = np.array([(x, y) for y in ys for x in xs]).reshape(-1, 2)
+    gx, gy = np.meshgrid(xs, ys)
+    spread = np.column_stack([gx.ravel(), gy.ravel()])
     corners = np.vstack([np.array(near), spread])
     return np.hstack([corners, corners + np.array([width, height])])
 
