@@ -197,15 +197,17 @@ class _Scalar:
     def __init__(self, act: Activation, bounds: Interval, tau: float, output: int):
         self.act, self.tau, self.k = act, tau, int(output)
         self.lo, self.hi = bounds
-        self.kinks = [k for k in act.kinks if self.lo <= k.x <= self.hi]
+        self.kinks = list(act.kinks_in(self.lo, self.hi))
+        self.pieces = act.pieces_in(self.lo, self.hi)
         self.exact = {self.lo, self.hi, *(k.x for k in self.kinks)}
         self.dead = self.spans(
-            _merge(_within([(p.start, p.end) for p in act.pieces if p.slope_of(self.k) == 0],
+            _merge(_within([(p.start, p.end) for p in self.pieces if p.slope_of(self.k) == 0],
                            *bounds)),
             lambda x: self.at(x, 1) == 0)
         xs = np.unique(np.concatenate([np.linspace(self.lo, self.hi, GRID),
                                        [k.x for k in self.kinks]]))
         f, d, dd = act.evaluate(xs, 2)
+        act.check_finite(xs, (f, d, dd))  # a user formula that is NaN on the range says where
         self.xs, self.f, self.d, self.dd = xs, self._pick(f), self._pick(d), self._pick(dd)
 
     def _pick(self, values: np.ndarray) -> np.ndarray:
@@ -308,7 +310,7 @@ class _Scalar:
         value, x = self.extreme_slope(+1)
         approached = any(k.x == x for k in self.kinks) and self.at(x, 1) != value
         scale = max(1.0, abs(value))
-        plateau = _merge(_within([(p.start, p.end) for p in self.act.pieces
+        plateau = _merge(_within([(p.start, p.end) for p in self.pieces
                                   if abs(p.slope_of(self.k) - value) <= 1e-12 * scale],
                                  self.lo, self.hi))
         if plateau:
@@ -481,7 +483,7 @@ def gaussian(act: Activation) -> Gaussian | None:
         return None
     from scipy.integrate import quad
 
-    cuts = sorted({-40.0, 0.0, 40.0, *(k.x for k in act.kinks if -40 < k.x < 40)})
+    cuts = sorted({-40.0, 0.0, 40.0, *(k.x for k in act.kinks_in(-40.0, 40.0) if -40 < k.x < 40)})
     outputs = act.definition.outputs
 
     def expect(order: int, power: int, output: int | None, shift: float = 0.0) -> float:
@@ -530,7 +532,7 @@ def sup_slope(act: Activation) -> float:
     interval, refined, and the limits of f' at +-inf. Jumps of f are not slopes: see
     :func:`lipschitz`."""
     assert act.limits is not None
-    limits = [abs(v) for v in np.ravel(act.limits[1])]
+    limits = [abs(v) for v in np.ravel(act.limits[1]) if not math.isnan(v)]  # NaN: none
     slopes = []
     for k in range(act.definition.outputs):
         scan = _Scalar(act, WIDE, 0.0, k)
@@ -541,7 +543,7 @@ def sup_slope(act: Activation) -> float:
 def lipschitz(act: Activation) -> float:
     """The Lipschitz constant over the reals: sup |f'|, or inf when f jumps anywhere (no
     constant bounds |f(a) - f(b)| / |a - b| across a jump)."""
-    if any(k.order == 0 for k in act.kinks):
+    if any(k.order == 0 for k in act.kinks_in(*WIDE)) or any(k.order == 0 for k in act.kinks):
         return math.inf
     return sup_slope(act)
 
@@ -554,7 +556,7 @@ def output_range(act: Activation, result: Analysis, output: int = 0) -> Span:
     pick = (lambda v: float(np.ravel(v)[output])) if act.definition.outputs > 1 else float
     candidates = [(pick(act(lo)), True), (pick(act(hi)), True)]
     candidates += [(y, True) for _, y in (*result.minima, *result.maxima)]
-    for kink in act.kinks:
+    for kink in act.kinks_in(lo, hi):
         if lo <= kink.x <= hi:
             left, at, right = (pick(v) for v in act.one_sided(kink.x, 0))
             candidates += [(at, True)]
@@ -789,8 +791,10 @@ def difference(a: str | Activation, b: str | Activation, range: Interval = DEFAU
             raise ParameterError(f"diff compares functions of one input and one output; "
                                  f"{act.name} is not one")
     lo, hi = check_range(range)
-    kinks = sorted({k.x for act in (fa, fb) for k in act.kinks if lo < k.x < hi})
+    kinks = sorted({k.x for act in (fa, fb) for k in act.kinks_in(lo, hi) if lo < k.x < hi})
     xs = np.unique(np.concatenate([np.linspace(lo, hi, GRID), kinks]))
+    for act in (fa, fb):
+        act.check_finite(xs)
 
     def gap(x: np.ndarray | float, order: int) -> np.ndarray:
         x = np.atleast_1d(np.asarray(x, dtype=float))
@@ -804,7 +808,7 @@ def difference(a: str | Activation, b: str | Activation, range: Interval = DEFAU
     cuts = sorted({lo, hi, *kinks, *roots})
     area = math.fsum(quad(lambda t: abs(float(gap(t, 0)[0])), p, q, epsabs=1e-15,
                           epsrel=1e-12, limit=200)[0] for p, q in itertools.pairwise(cuts))
-    edges = sorted({k.x for act in (fa, fb) for k in act.kinks if lo <= k.x <= hi})
+    edges = sorted({k.x for act in (fa, fb) for k in act.kinks_in(lo, hi)})
     value, where, approached = _largest(gap, xs, 0, edges)
     d_value, d_where, d_approached = _largest(gap, xs, 1, edges)
     if labels is None:

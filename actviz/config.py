@@ -26,13 +26,13 @@ import yaml
 
 from ._numbers import param_text
 from ._suggest import suggestion
-from .catalog import get
+from .catalog import Definition, define, get
 from .errors import ActvizError
 from .jobs import KINDS, JobKind
 from .options import Kind, Option, Options
 
 JOB_KEYS = ("kind", "name", "functions")
-TOP_KEYS = ("output_dir", "defaults", "jobs")
+TOP_KEYS = ("output_dir", "defaults", "define", "jobs")
 NAME = re.compile(r"[A-Za-z0-9_.-]+")
 MAX_BYTES = 2**20
 """The largest config file read (1 MB: the gallery of every function is 4 kB)."""
@@ -59,11 +59,16 @@ class Job:
     files: list[str] = field(default_factory=list)
 
 
+Scope = dict[str, Definition]
+"""The functions a config defines (``define:``), by name."""
+
+
 @dataclass
 class Config:
     source: str
     output_dir: Path
     jobs: list[Job]
+    scope: Scope = field(default_factory=dict)
 
 
 def _line(node: yaml.Node | None) -> int:
@@ -245,7 +250,7 @@ def _read_key(kind: JobKind, key: str, node: yaml.Node, where: str) -> tuple[str
 
 # --- the document -------------------------------------------------------------------------------
 
-def _function(node: yaml.Node, where: str) -> str:
+def _function(node: yaml.Node, where: str, scope: Scope) -> str:
     """A function entry, a spec string or ``{name: ..., params: {...}}``, as a spec."""
     if isinstance(node, yaml.ScalarNode):
         spec = _text(node, where)
@@ -254,7 +259,7 @@ def _function(node: yaml.Node, where: str) -> str:
     else:
         raise _Problem(node, where, "must be a spec string or {name: ..., params: {...}}")
     try:
-        get(spec)
+        get(spec, scope=scope)
     except ActvizError as exc:
         raise _Problem(node, where, _inline(str(exc))) from None
     return spec
@@ -327,7 +332,8 @@ def _document(root: yaml.Node | None, problems: list[_Problem],
               override: str | Path | None) -> Config | None:
     if not isinstance(root, yaml.MappingNode):
         problems.append(_Problem(root, "", "the top level must be a mapping with a 'jobs' "
-                                           "list (and optional output_dir, defaults)"))
+                                           "list (and optional output_dir, defaults, "
+                                           "define)"))
         return None
     sections: dict[str, yaml.Node] = {}
     try:
@@ -341,6 +347,7 @@ def _document(root: yaml.Node | None, problems: list[_Problem],
         return None
     out = _output_dir(sections.get("output_dir"), problems, override)
     defaults = _defaults(sections.get("defaults"), problems)
+    scope = _define(sections.get("define"), problems)
     jobs_node = sections.get("jobs")
     if jobs_node is None:
         problems.append(_Problem(root, "", "missing 'jobs': a list of jobs to run"))
@@ -350,11 +357,71 @@ def _document(root: yaml.Node | None, problems: list[_Problem],
         return None
     jobs = []
     for i, node in enumerate(jobs_node.value):
-        job = _job(node, f"jobs[{i}]", defaults, problems)
+        job = _job(node, f"jobs[{i}]", defaults, problems, scope)
         if job is not None:
             jobs.append(job)
     _unique_files(jobs, problems)
-    return Config("", out, jobs)
+    return Config("", out, jobs, scope)
+
+
+DEFINE_KEYS = ("formula", "params", "title")
+
+
+def _define(node: yaml.Node | None, problems: list[_Problem]) -> Scope:
+    """The functions of the ``define:`` section, each a formula in x (a text, or
+    ``{formula: ..., params: {...}, title: ...}``); each may use those defined before it."""
+    scope: Scope = {}
+    if node is None:
+        return scope
+    if not isinstance(node, yaml.MappingNode):
+        problems.append(_Problem(node, "define", "must be a mapping of names to formulas"))
+        return scope
+    try:
+        items = list(_items(node, "define"))
+    except _Problem as problem:
+        problems.append(problem)
+        return scope
+    for name, _, value in items:
+        where = f"define.{name}"
+        try:
+            formula, params, title = _definition(value, where)
+            scope[name] = define(name, formula, params, title, scope=dict(scope))
+        except _Problem as problem:
+            problems.append(problem)
+        except ActvizError as exc:
+            problems.append(_Problem(value, where, _inline(str(exc))))
+    return scope
+
+
+def _definition(node: yaml.Node, where: str) -> tuple[str, dict[str, Any], str | None]:
+    """(formula, parameters and defaults, title) of one entry of ``define:``."""
+    if isinstance(node, yaml.ScalarNode):
+        return _text(node, where), {}, None
+    if not isinstance(node, yaml.MappingNode):
+        raise _Problem(node, where, "must be a formula, or {formula: ..., params: {...}, "
+                                    "title: ...}")
+    formula, params, title = None, {}, None
+    for key, key_node, value in _items(node, where):
+        if key == "formula":
+            formula = _text(value, f"{where}.formula")
+        elif key == "params":
+            params = {k: _number(v, f"{where}.params.{k}")
+                      for k, _, v in _items(_mapping(value, f"{where}.params"),
+                                            f"{where}.params")}
+        elif key == "title":
+            title = _text(value, f"{where}.title")
+        else:
+            raise _Problem(key_node, where, f"unknown key '{key}'{_hint(key, DEFINE_KEYS)}; "
+                                            f"a definition takes {', '.join(DEFINE_KEYS)}")
+    if formula is None:
+        raise _Problem(node, where, "a definition needs a 'formula'")
+    return formula, params, title
+
+
+def _mapping(node: yaml.Node, where: str) -> yaml.MappingNode:
+    if not isinstance(node, yaml.MappingNode):
+        raise _Problem(node, where, "must be a mapping of parameter names to numbers")
+    return node
 
 
 def _output_dir(node: yaml.Node | None, problems: list[_Problem],
@@ -435,7 +502,7 @@ def _unknown_option(key_node: yaml.Node, where: str, key: str, kind: str | None)
 
 
 def _job(node: yaml.Node, where: str, defaults: dict[str, Any],
-         problems: list[_Problem]) -> Job | None:
+         problems: list[_Problem], scope: Scope) -> Job | None:
     if not isinstance(node, yaml.MappingNode):
         problems.append(_Problem(node, where, "a job must be a mapping with kind and "
                                               "functions"))
@@ -458,12 +525,12 @@ def _job(node: yaml.Node, where: str, defaults: dict[str, Any],
         problems.append(_Problem(node, where, "missing 'functions': a list of specs"))
     given = dict(per_kind[kind.name] for per_kind in defaults.values()
                  if kind.name in per_kind)
-    name, functions = _job_entries(kind, entries, where, given, problems)
+    name, functions = _job_entries(kind, entries, where, given, problems, scope)
     if len(problems) > found:
         return None
     explicit = {option for key in entries if key in _yaml_options(kind)
                 for option in [_yaml_options(kind)[key][0].name]}
-    options = kind.command.filled(given, explicit)
+    options = kind.command.filled(given, explicit, scope)
     try:
         kind.check(functions, options)
     except ActvizError as exc:
@@ -476,7 +543,8 @@ def _job(node: yaml.Node, where: str, defaults: dict[str, Any],
 
 
 def _job_entries(kind: JobKind, entries: dict[str, tuple[yaml.Node, yaml.Node]], where: str,
-                 given: dict[str, Any], problems: list[_Problem]) -> tuple[str | None, list[str]]:
+                 given: dict[str, Any], problems: list[_Problem],
+                 scope: Scope) -> tuple[str | None, list[str]]:
     """Read a job's keys: its name and functions are returned, its options go to ``given``,
     problems to ``problems``."""
     name, functions = None, []
@@ -487,7 +555,7 @@ def _job_entries(kind: JobKind, entries: dict[str, tuple[yaml.Node, yaml.Node]],
             if key == "name":
                 name = _stem(value, path)
             elif key == "functions":
-                functions = _functions(value, path, problems)
+                functions = _functions(value, path, problems, scope)
             elif key in keys:
                 option, converted = _read_key(kind, key, value, path)
                 given[option] = converted
@@ -506,13 +574,14 @@ def _stem(node: yaml.Node, where: str) -> str:
     return name
 
 
-def _functions(node: yaml.Node, where: str, problems: list[_Problem]) -> list[str]:
+def _functions(node: yaml.Node, where: str, problems: list[_Problem],
+               scope: Scope) -> list[str]:
     if not isinstance(node, yaml.SequenceNode) or not node.value:
         raise _Problem(node, where, "must be a non-empty list of functions")
     specs = []
     for i, item in enumerate(node.value):
         try:
-            specs.append(_function(item, f"{where}[{i}]"))
+            specs.append(_function(item, f"{where}[{i}]", scope))
         except _Problem as problem:
             problems.append(problem)
     return specs

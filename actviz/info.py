@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import math
 import textwrap
 from typing import Any
 
@@ -69,10 +70,10 @@ def _limit_rows(limits: dict[str, Any] | None) -> list[tuple[str, str]]:
         return [("limits", "none: a function of the whole vector, along the last axis")]
     rows = []
     for i, (key, label) in enumerate((("f", "f"), ("derivative", "f'"))):
-        lo, hi = limits[key]
+        sides = [f"{label} has no limit" if isinstance(v, float) and math.isnan(v)
+                 else f"{label} -> {show_value(v)}" for v in limits[key]]
         rows.append(("limits" if i == 0 else "",
-                     f"{label} -> {show_value(lo)} as x -> -inf, {label} -> {show_value(hi)} "
-                     "as x -> +inf"))
+                     f"{sides[0]} as x -> -inf, {sides[1]} as x -> +inf"))
     return rows
 
 

@@ -50,7 +50,8 @@ def run_plot(functions: Sequence[str], opts: Options, target: Target) -> list[Pa
     from . import render
 
     assert isinstance(target.main, Path)
-    figure = render.plot(list(functions), **{o.name: opts[o.name] for o in FIGURE_OPTIONS})
+    figure = render.plot(list(functions), scope=opts.scope,
+                         **{o.name: opts[o.name] for o in FIGURE_OPTIONS})
     return [render.save(figure, target.main, target.fmt)]
 
 
@@ -58,7 +59,7 @@ def run_table(functions: Sequence[str], opts: Options, target: Target) -> list[P
     from .tables import ValueTable
 
     xs = sample_points(opts.range, opts.num, opts.step, opts.points)
-    table = ValueTable(xs, resolve_specs(functions, opts.flavor), opts.derivative,
+    table = ValueTable(xs, resolve_specs(functions, opts.flavor, opts.scope), opts.derivative,
                        opts.second_derivative)
     return deliver(target.main, lambda out: WRITERS[target.fmt].values(out, table,
                                                                        opts.precision))
@@ -67,7 +68,7 @@ def run_table(functions: Sequence[str], opts: Options, target: Target) -> list[P
 def run_compare(functions: Sequence[str], opts: Options, target: Target) -> list[Path]:
     from .tables import compare_records
 
-    records = compare_records(resolve_specs(functions, opts.flavor), opts.range,
+    records = compare_records(resolve_specs(functions, opts.flavor, opts.scope), opts.range,
                               opts.saturation_threshold, opts.cost)
     return deliver(target.main, lambda out: WRITERS[target.fmt].properties(out, records,
                                                                            opts.precision))
@@ -76,7 +77,7 @@ def run_compare(functions: Sequence[str], opts: Options, target: Target) -> list
 def run_diff(functions: Sequence[str], opts: Options, target: Target) -> list[Path]:
     from .analysis import difference
 
-    a, b = resolve_specs(functions, opts.flavor)
+    a, b = resolve_specs(functions, opts.flavor, opts.scope)
     result = difference(a.act, b.act, opts.range, labels=(a.label, b.label))
     written = []
     if target.image is not None:  # drawn first: a figure that cannot be written stops all
@@ -92,7 +93,7 @@ def run_diff(functions: Sequence[str], opts: Options, target: Target) -> list[Pa
 
 def _check_functions(functions: Sequence[str], opts: Options) -> None:
     for spec in functions:
-        get(spec, flavor=opts.flavor)
+        get(spec, flavor=opts.flavor, scope=opts.scope)
 
 
 def check_plot(functions: Sequence[str], opts: Options) -> None:
@@ -101,7 +102,7 @@ def check_plot(functions: Sequence[str], opts: Options) -> None:
     if opts.sweep is not None:
         if len(functions) != 1:
             raise ParameterError("sweep works with one function; got " + " ".join(functions))
-        sweep(functions[0], opts.sweep, opts.flavor)
+        sweep(functions[0], opts.sweep, opts.flavor, opts.scope)
     _check_functions(functions, opts)
 
 
@@ -116,7 +117,7 @@ def check_diff(functions: Sequence[str], opts: Options) -> None:
     if len(functions) != 2:
         raise ParameterError(f"diff compares exactly two functions, got {len(functions)}")
     for spec in functions:
-        definition = get(spec, flavor=opts.flavor).definition
+        definition = get(spec, flavor=opts.flavor, scope=opts.scope).definition
         if definition.vector or definition.outputs > 1:
             raise ParameterError(f"diff compares functions of one input and one output; "
                                  f"{definition.name} is not one")

@@ -238,8 +238,8 @@ def _gauss(z: np.ndarray) -> np.ndarray:
 
 def _cuts(act: Activation, lo: float, hi: float) -> tuple[Kink, ...]:
     """The kinks and jumps of ``act`` in [lo, hi], sorted: the one place the integrals learn
-    where to split (later ``act.kinks_in(lo, hi)``, for user formulas)."""
-    return tuple(k for k in act.kinks if lo <= k.x <= hi)
+    where to split (for user formulas, found on that range)."""
+    return tuple(act.kinks_in(lo, hi))
 
 
 def _sides(act: Activation, x: float, order: int) -> tuple[np.ndarray, np.ndarray]:

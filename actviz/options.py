@@ -150,11 +150,13 @@ class Command:
         return Options({name: o.convert(given[name]) if name in given else o.default
                         for name, o in known.items()}, explicit=given)
 
-    def filled(self, given: Mapping[str, Any], explicit: Iterable[str] = ()) -> Options:
+    def filled(self, given: Mapping[str, Any], explicit: Iterable[str] = (),
+               scope: Mapping[str, Any] | None = None) -> Options:
         """Every option, with the ``given`` values (already checked) and the defaults;
-        ``explicit`` names the options set where the job itself is written."""
+        ``explicit`` names the options set where the job itself is written, ``scope`` the
+        names its config defines."""
         return Options({o.name: given.get(o.name, o.default) for o in self.options},
-                       explicit=explicit)
+                       explicit=explicit, scope=scope)
 
 
 class Options(dict):
@@ -162,12 +164,15 @@ class Options(dict):
     names the user set for this one command or job (not defaults), for checks of options
     that exclude each other (--points and --range)."""
 
-    def __init__(self, values: Mapping[str, Any], explicit: Iterable[str] = ()):
+    def __init__(self, values: Mapping[str, Any], explicit: Iterable[str] = (),
+                 scope: Mapping[str, Any] | None = None):
         super().__init__(values)
         self.explicit = frozenset(explicit)
+        self.scope = scope
+        """Names a config defines (its ``define:`` section), resolved like catalog names."""
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return Options, (dict(self), self.explicit)
+        return Options, (dict(self), self.explicit, self.scope)
 
     def __getattr__(self, name: str) -> Any:
         try:

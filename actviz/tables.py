@@ -8,6 +8,7 @@ memory as text.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -142,6 +143,8 @@ def numbers_text(values: Any, precision: int | None) -> str:
         return "-"
     if isinstance(values, bool):
         return "yes" if values else "no"
+    if isinstance(values, str):
+        return values
     if isinstance(values, (list, tuple)):
         if not values:
             return "-"
@@ -195,6 +198,16 @@ def _spans(field: str) -> Callable[[Properties, int | None], str]:
     return lambda p, precision: spans_text(getattr(p, field), precision)
 
 
+def _bounds(p: Properties, precision: int | None) -> str:
+    """The limits of f at -inf and +inf; 'none' where f has no limit (sin)."""
+    def limit(value: Any) -> Any:
+        if isinstance(value, list):
+            return [limit(v) for v in value]
+        return "none" if isinstance(value, float) and math.isnan(value) else value
+
+    return numbers_text(limit(p.bounds), precision)
+
+
 def _minima(p: Properties, precision: int | None) -> str:
     return "; ".join(f"({text_number(x, precision)}, {text_number(y, precision)})"
                      for x, y in p.minima) or "-"
@@ -217,7 +230,7 @@ class Row:
 
 ROWS = (
     Row("output_range", "output range", "output range", _output_range),
-    Row("bounds", "f(-inf), f(+inf)", r"$f(-\infty)$, $f(+\infty)$", _plain("bounds")),
+    Row("bounds", "f(-inf), f(+inf)", r"$f(-\infty)$, $f(+\infty)$", _bounds),
     Row("f0", "f(0)", "$f(0)$", _outputs("f0")),
     Row("df0", "f'(0)", "$f'(0)$", _outputs("df0")),
     Row("monotonic", "monotonic (non-decreasing)", "monotonic (non-decreasing)",

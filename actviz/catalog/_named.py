@@ -4,7 +4,7 @@ on; nothing downstream looks a function up again by its name."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,8 +21,10 @@ class Named:
     act: Activation
 
 
-def resolve_specs(specs: Sequence[str | Activation | Named], flavor: str = "torch") -> list[Named]:
-    """Each spec resolved once; an :class:`Activation` is labelled with its own spec."""
+def resolve_specs(specs: Sequence[str | Activation | Named], flavor: str = "torch",
+                  scope: Mapping[str, Any] | None = None) -> list[Named]:
+    """Each spec resolved once (names of ``scope``, a config's definitions, first); an
+    :class:`Activation` is labelled with its own spec."""
     named = []
     for spec in specs:
         if isinstance(spec, Named):
@@ -30,22 +32,23 @@ def resolve_specs(specs: Sequence[str | Activation | Named], flavor: str = "torc
         elif isinstance(spec, Activation):
             named.append(Named(spec.spec, spec))
         else:
-            named.append(Named(spec, get(spec, flavor=flavor)))
+            named.append(Named(spec, get(spec, flavor=flavor, scope=scope)))
     return named
 
 
-def sweep(spec: str, swept: tuple[str, Sequence[Any]], flavor: str = "torch") -> list[Named]:
+def sweep(spec: str, swept: tuple[str, Sequence[Any]], flavor: str = "torch",
+          scope: Mapping[str, Any] | None = None) -> list[Named]:
     """One function per swept value, labelled ``alpha=0.5``, ...: ``spec`` with the parameter
     ``swept[0]`` set to each of ``swept[1]``."""
     name, values = normalize(swept[0]), swept[1]
-    base = get(spec, flavor=flavor)
+    base = get(spec, flavor=flavor, scope=scope)
     if base.definition.param(name) is None:
-        get(spec, flavor=flavor, **{name: values[0]})  # raises the catalog's own message
+        get(spec, flavor=flavor, scope=scope, **{name: values[0]})  # the catalog's message
     if name in parse_spec(spec)[1]:
         raise ParameterError(f"{name} is both set in '{spec}' and swept")
     result = []
     for value in values:
-        act = get(spec, flavor=flavor, **{name: value})
+        act = get(spec, flavor=flavor, scope=scope, **{name: value})
         shown = value if isinstance(value, str) else format_number(value)
         result.append(Named(f"{name}={shown}", act))
     return result

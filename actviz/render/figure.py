@@ -56,7 +56,7 @@ class ActvizFigure(Figure):
 
 
 def plot(specs: str | Activation | Named | Sequence[str | Activation | Named],
-         **options: Any) -> ActvizFigure:
+         scope: Any = None, **options: Any) -> ActvizFigure:
     """A figure of f (and f', f'') for each spec, annotated.
 
     Options: ``range=(-5, 5)`` (default: [-5, 5] widened to show every kink), ``num=1001``,
@@ -64,13 +64,15 @@ def plot(specs: str | Activation | Named | Sequence[str | Activation | Named],
     ``second_derivative=False``, ``saturation_threshold=0.05``, ``annotations=True``,
     ``sweep="alpha=0.5,1,2"`` (or ``("alpha", [0.5, 1, 2])``), ``style`` (a matplotlib
     style name), ``dpi=150``, ``size=(w, h)`` in inches or ``"column"``/``"page"``,
-    ``title``, ``flavor="torch"``. The same function the ``actviz plot`` command calls.
+    ``title``, ``flavor="torch"``. ``scope`` maps names a config defines to their
+    definitions. The same function the ``actviz plot`` command calls.
     """
     if isinstance(specs, (str, Activation, Named)):
         specs = [specs]
     if not isinstance(specs, Sequence):
         raise ParameterError(f"plot takes a spec or a list of specs, got {specs!r}")
     opts = figure_options(options)
+    opts.scope = scope
     with ExitStack() as stack:
         stack.enter_context(matplotlib.rc_context(HOUSE_STYLE))
         if opts.style:  # colours depend on the style (greys and dashes under grayscale)
@@ -285,7 +287,7 @@ def plot_difference(diff: Difference, a: Activation, b: Activation, num: int = 2
     of ``a`` and ``b``), each largest |difference| marked (every point where it is taken)
     and labelled where it hides nothing."""
     lo, hi = diff.range
-    kinks = [k.x for act in (a, b) for k in act.kinks if lo < k.x < hi]
+    kinks = [k.x for act in (a, b) for k in act.kinks_in(lo, hi) if lo < k.x < hi]
     xs = np.unique(np.concatenate([np.linspace(lo, hi, num), kinks]))
     fa, fb = a.evaluate(xs, 1), b.evaluate(xs, 1)
     marks = [(diff.max_abs_at, "max |\u0394f|", diff.max_abs),

@@ -294,8 +294,13 @@ def place_labels(ax: Axes, queued: list[Label], renderer: Any,
     pixels_per_point = ax.figure.dpi / 72.0
     pad = PAD * size * pixels_per_point
     notes = []
+    if not (np.isfinite(found.frame.bounds).all() and found.frame.width > 0
+            and found.frame.height > 0):
+        return []
     for label in queued:
         px, py = ax.transData.transform(label.anchor)
+        if not (math.isfinite(px) and math.isfinite(py)):
+            continue
         choice = None
         for text in label.texts:
             extent = _annotation(ax, label, text, look, 0, 0).get_window_extent(renderer)

@@ -228,7 +228,7 @@ def _corners(s: Series) -> list[float]:
     assert s.analysis is not None
     lo, hi = s.analysis.range
     steepest = s.analysis.max_gradient.x
-    return [k.x for k in s.act.kinks
+    return [k.x for k in s.act.kinks_in(lo, hi)
             if k.order == 1 and lo < k.x < hi and k.x != steepest]
 
 

@@ -55,19 +55,19 @@ def prepare(specs: Sequence[str | Activation | Named],
         if len(specs) != 1 or not isinstance(specs[0], str):
             raise ParameterError("sweep works with one function; got "
                                  + " ".join(map(str, specs)))
-        members = sweep(specs[0], options.sweep, options.flavor)
+        members = sweep(specs[0], options.sweep, options.flavor, options.scope)
         looks = ramp(len(members))
         series = [Series(m.label, m.act, color, specs[0], linestyle=dash)
                   for m, (color, dash) in zip(members, looks, strict=True)]
     else:
-        named = resolve_specs(specs, options.flavor)
+        named = resolve_specs(specs, options.flavor, options.scope)
         looks = colours(len(named))
         series = [Series(m.label, m.act, color, m.label, linestyle=dash)
                   for m, (color, dash) in zip(named, looks, strict=True)]
     expanded = _outputs(series)
     if options.range is None:
         options = Options({**options, "range": auto_range([s.act for s in expanded])},
-                          explicit=options.explicit)
+                          explicit=options.explicit, scope=options.scope)
     total = options.num * len(expanded)
     if total > MAX_NUM:
         raise ParameterError(f"a figure samples at most {MAX_NUM} points in all; num "
@@ -79,7 +79,10 @@ def prepare(specs: Sequence[str | Activation | Named],
         # that its analysis reads the very vector that is drawn
         lo, hi = options.range
         s.xs = np.linspace(lo, hi, options.num) if s.vector else shared
-        s.data = [s.pick(v) for v in s.act.evaluate(s.xs, 2)]
+        outs = s.act.evaluate(s.xs, 2)
+        if not s.vector:
+            s.act.check_finite(s.xs, outs)  # a user formula drawn broken says where instead
+        s.data = [s.pick(v) for v in outs]
         if options.annotations:
             s.analysis = analyze(s.act, options.range, options.saturation_threshold,
                                  output=s.output, num=options.num)
@@ -136,7 +139,7 @@ def auto_range(acts: Sequence[Activation]) -> tuple[float, float]:
 def grid(options: Options, acts: Sequence[Activation]) -> np.ndarray:
     """``num`` evenly spaced points of the range, plus every kink in it, exactly."""
     lo, hi = options.range
-    kinks = [k.x for act in acts if not act.definition.vector for k in act.kinks
+    kinks = [k.x for act in acts if not act.definition.vector for k in act.kinks_in(lo, hi)
              if lo < k.x < hi]
     return np.unique(np.concatenate([np.linspace(lo, hi, options.num), kinks]))
 
@@ -150,7 +153,7 @@ def breaks(series: Series, order: int) -> tuple[np.ndarray, np.ndarray,
         return xs, y, []
     lo, hi = xs[0], xs[-1]
     xs_out, ys_out, ends = [xs], [y], []
-    for kink in series.act.kinks:
+    for kink in series.act.kinks_in(lo, hi):
         if kink.order > order or not lo < kink.x < hi:
             continue
         left, at, right = (float(series.pick(v)) for v in series.act.one_sided(kink.x, order))
