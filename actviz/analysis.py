@@ -622,6 +622,9 @@ class Properties:
     """The function itself, with its flavor's parameters (for headers such as LaTeX's)."""
     vector: str | None = None
     cost: float | None = None
+    gains: Any = None
+    """The three gains beside PyTorch's (:class:`actviz.meanfield.Gains`), None for vector
+    and two-output functions, which the mean-field theory does not cover."""
 
     def to_dict(self) -> dict[str, Any]:
         """The record as plain data (JSON-ready but for infinities, which stay floats)."""
@@ -642,9 +645,17 @@ class Properties:
             "dead": [iv.to_dict() for iv in self.dead],
             "kinks": list(self.kinks), "jumps": list(self.jumps),
             "gaussian": asdict(self.gaussian) if self.gaussian is not None else None,
+            "gains": _gains_dict(self.gains),
             "vector": self.vector, "cost": self.cost,
             "saturation_threshold": self.saturation_threshold,
         }
+
+
+def _gains_dict(gains: Any) -> dict[str, Any] | None:
+    if gains is None:
+        return None
+    return {key: getattr(gains, key) for key in ("forward", "backward", "edge_of_chaos",
+                                                "edge_of_chaos_reason", "torch")}
 
 
 def properties(spec: str | Activation, range: Interval = DEFAULT_RANGE,

@@ -89,6 +89,15 @@ def check_between(value: Any, what: str, lowest: float, highest: float,
     return checked
 
 
+def check_sigma(value: Any, what: str) -> float:
+    """A standard deviation (sigma_w, sigma_b): finite and >= 0."""
+    sigma = number(value, what)
+    if not math.isfinite(sigma) or sigma < 0:
+        raise ParameterError(f"{what} must be a standard deviation, a finite number >= 0; "
+                             f"got {format_number(sigma)}")
+    return sigma
+
+
 def check_dpi(value: Any) -> float:
     """Dots per inch: below 20, text cannot be drawn (FreeType refuses the sizes)."""
     return check_between(value, "dpi", MIN_DPI, MAX_DPI)

@@ -5,10 +5,10 @@ into validated jobs. Every problem in the file is found before any job runs and 
 ::
 
     output_dir: output            # optional, relative, inside the current directory
-    defaults:                     # optional; any option of plot/table/compare/diff
+    defaults:                     # optional; any option of plot/table/compare/diff/depth
       range: [-5, 5]
     jobs:
-      - kind: plot                # plot | table | compare | diff
+      - kind: plot                # plot | table | compare | diff | depth
         name: relu-family         # optional file stem
         functions: [relu, "leaky_relu:negative_slope=0.1", {name: elu, params: {alpha: 0.5}}]
         layout: grid

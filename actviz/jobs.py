@@ -1,4 +1,4 @@
-"""The kinds of job: what ``plot``, ``table``, ``compare`` and ``diff`` do, once, for the
+"""The kinds of job: what ``plot``, ``table``, ``compare``, ``diff`` and ``depth`` do, once, for the
 command line and for batch configs alike (so that a batch job writes exactly the bytes the
 single command writes).
 
@@ -19,7 +19,7 @@ from ._numbers import param_text
 from .catalog import get, resolve_specs, sweep
 from .checks import sample_points
 from .errors import OutputError, ParameterError
-from .options import COMPARE, DIFF, FIGURE_OPTIONS, PLOT, TABLE, Command, Options
+from .options import COMPARE, DEPTH, DIFF, FIGURE_OPTIONS, PLOT, TABLE, Command, Options
 from .paths import FIGURE_FORMATS, OUTPUT_DIR, file_stem, output_format, writable_path
 from .writers import EXTENSIONS, FORMATS, WRITERS
 
@@ -89,6 +89,24 @@ def run_diff(functions: Sequence[str], opts: Options, target: Target) -> list[Pa
         out, result, opts.precision)) + written
 
 
+def run_depth(functions: Sequence[str], opts: Options, target: Target) -> list[Path]:
+    from .depth import settings
+
+    found = settings(resolve_specs(functions, opts.flavor, opts.scope), opts.sigma_w,
+                     opts.sigma_b, opts.layers)
+    written = []
+    if target.image is not None:  # drawn first: a figure that cannot be written stops all
+        from . import render
+        from .render.depth import depth_figure
+
+        path, fmt = target.image
+        figure = depth_figure(found, opts.simulate, opts.width, opts.seed, opts.dpi,
+                              opts.size, opts.style, opts.title)
+        written.append(render.save(figure, path, fmt))
+    return deliver(target.main, lambda out: WRITERS[target.fmt].depth(
+        out, found, opts.precision)) + written
+
+
 # --- checks of a whole job, before it runs -----------------------------------------------------
 
 def _check_functions(functions: Sequence[str], opts: Options) -> None:
@@ -121,6 +139,16 @@ def check_diff(functions: Sequence[str], opts: Options) -> None:
         if definition.vector or definition.outputs > 1:
             raise ParameterError(f"diff compares functions of one input and one output; "
                                  f"{definition.name} is not one")
+
+
+def check_depth(functions: Sequence[str], opts: Options) -> None:
+    """Every function acts unit by unit (the theory's assumption)."""
+    from .meanfield import unitwise
+
+    if not functions:
+        raise ParameterError("no function to propagate; give at least one SPEC")
+    for spec in functions:
+        unitwise(get(spec, flavor=opts.flavor, scope=opts.scope))
 
 
 # --- where the single command writes -----------------------------------------------------------
@@ -158,6 +186,15 @@ def _table_target(stem: str, opts: Options, stdout: IO[str] | None) -> Target:
 def _diff_target(stem: str, opts: Options, stdout: IO[str] | None) -> Target:
     image = figure_path(stem, opts.output, None) if opts.output is not None else None
     return Target(_open(stdout), opts.format or "text", image)
+
+
+def _depth_target(stem: str, opts: Options, stdout: IO[str] | None) -> Target:
+    """-o with a figure's extension draws the figure and prints the table; any other -o is
+    the table's file."""
+    if opts.output is not None and Path(opts.output).suffix.lstrip(".").lower() in \
+            FIGURE_FORMATS:
+        return _diff_target(stem, opts, stdout)
+    return _table_target(stem, opts, stdout)
 
 
 # --- the table of kinds -----------------------------------------------------------------------
@@ -217,5 +254,6 @@ KINDS: dict[str, JobKind] = {kind.name: kind for kind in (
     JobKind(COMPARE, "text", "compare_", _check_functions, run_compare, _table_target,
             weight=3),
     JobKind(DIFF, "text", "diff_", check_diff, run_diff, _diff_target, weight=1),
+    JobKind(DEPTH, "text", "depth_", check_depth, run_depth, _depth_target, weight=4),
 )}
 """Every kind of job, by name."""

@@ -110,6 +110,8 @@ __all__ = [
     "phase_diagram",
     "propagation",
     "simulate",
+    "simulate_many",
+    "unitwise",
 ]
 
 PHASE_TOL = 1e-9
@@ -388,7 +390,9 @@ def _expect2(fn: Fn2, kinks: np.ndarray, q: float, delta: Any,
 
 # --- the model: one function at one (sigma_w, sigma_b) -------------------------------------------
 
-def _activation(spec: str | Activation, flavor: str) -> Activation:
+def unitwise(spec: str | Activation, flavor: str = "torch") -> Activation:
+    """The activation of ``spec``, or :class:`PropagationError` if the theory does not apply
+    to it: a vector function, or one with several outputs per input."""
     act = get(spec, flavor=flavor)
     if act.definition.vector:
         raise PropagationError(
@@ -900,7 +904,7 @@ def propagation(spec: str | Activation, sigma_w: float, sigma_b: float,
     >>> p.phase, round(p.chi_1, 12), p.q_star
     ('critical', 1.0, 1.0)
     """
-    act = _activation(spec, flavor)
+    act = unitwise(spec, flavor)
     sigma_w, sigma_b = _sigma("sigma_w", sigma_w), _sigma("sigma_b", sigma_b)
     q0 = _q("q0", q0)
     model = _Model(act, sigma_w, sigma_b)
@@ -1109,7 +1113,7 @@ def edge_of_chaos(spec: str | Activation, sigma_b: float = 0.0,
     >>> round(eoc.sigma_w, 6), round(eoc.q_star, 6)
     (1.549674, 1.317939)
     """
-    act = _activation(spec, flavor)
+    act = unitwise(spec, flavor)
     return _eoc(_Ratios(act), _sigma("sigma_b", sigma_b))
 
 
@@ -1117,7 +1121,7 @@ def edge_of_chaos_curve(spec: str | Activation, sigma_bs: Sequence[float],
                         flavor: str = "torch") -> tuple[EdgeOfChaos, ...]:
     """:func:`edge_of_chaos` at each σ_b in ``sigma_bs`` (the expectations on the search grid
     are computed once)."""
-    act = _activation(spec, flavor)
+    act = unitwise(spec, flavor)
     ratios = _Ratios(act)
     return tuple(_eoc(ratios, _sigma("sigma_b", b)) for b in sigma_bs)
 
@@ -1136,7 +1140,7 @@ def phase_diagram(spec: str | Activation, sigma_bs: Sequence[float], sigma_ws: S
     once, and a vectorised Illinois (regula falsi) iteration on exact expectations refines
     them all to ~1e-13; a 60 x 60 diagram takes about a second.
     """
-    act = _activation(spec, flavor)
+    act = unitwise(spec, flavor)
     rows = np.array([_sigma("sigma_b", b) for b in sigma_bs], dtype=float)
     cols = np.array([_sigma("sigma_w", w) for w in sigma_ws], dtype=float)
     q0 = _q("q0", q0)
@@ -1259,7 +1263,7 @@ class Gains:
 def gains(spec: str | Activation, flavor: str = "torch") -> Gains:
     """The forward, backward and edge-of-chaos gains of ``spec`` beside PyTorch's
     ``calculate_gain``; see :class:`Gains`."""
-    act = _activation(spec, flavor)
+    act = unitwise(spec, flavor)
     ratios = _Ratios(act)
     square, slope = ratios.at(1.0)
     jumps = any(_jump(act, k) != 0 for k in act.kinks)
@@ -1313,8 +1317,17 @@ def simulate(spec: str | Activation, sigma_w: float, sigma_b: float, layers: int
     backward pass can draw the same W again when keeping every layer's W would take more
     than 512 MiB. See :class:`Simulation` for what is measured.
     """
-    act = _activation(spec, flavor)
-    sigma_w, sigma_b = _sigma("sigma_w", sigma_w), _sigma("sigma_b", sigma_b)
+    return simulate_many([(spec, sigma_w, sigma_b)], layers, width, seed, q0, c0, flavor)[0]
+
+
+def simulate_many(networks: Sequence[tuple[str | Activation, float, float]], layers: int,
+                  width: int = 1000, seed: int = 0, q0: float = 1.0, c0: float = 0.5,
+                  flavor: str = "torch") -> list[Simulation]:
+    """:func:`simulate` for several (spec, sigma_w, sigma_b) at once, on the same random
+    draws: the results are those of :func:`simulate` with the same seed, but the weights are
+    drawn once for all the networks (drawing them is most of the work)."""
+    acts = [unitwise(spec, flavor) for spec, _, _ in networks]
+    sigmas = [(_sigma("sigma_w", w), _sigma("sigma_b", b)) for _, w, b in networks]
     layers = _count("layers", layers, 1)
     width = _count("width", width, 2)
     seed = _count("seed", seed, 0)
@@ -1328,43 +1341,54 @@ def simulate(spec: str | Activation, sigma_w: float, sigma_b: float, layers: int
     other = raw[:, 1] - (raw[:, 1] @ e1) * e1
     e2 = other / np.linalg.norm(other)
     scale = math.sqrt(width * q0)
-    h = np.stack([e1, c0 * e1 + math.sqrt(max(0.0, 1.0 - c0 * c0)) * e2], axis=1) * scale
+    start = np.stack([e1, c0 * e1 + math.sqrt(max(0.0, 1.0 - c0 * c0)) * e2], axis=1) * scale
     grad = rng.standard_normal((width, 2))
     grad /= np.sqrt(np.mean(grad * grad, axis=0))
+    count = len(networks)
+    weight = np.array([[w / math.sqrt(width)] * 2 for w, _ in sigmas]).ravel()
+    bias_sd = np.array([[b] * 2 for _, b in sigmas]).ravel()
 
     def draw(layer: int) -> tuple[np.ndarray, np.ndarray]:
         generator = np.random.default_rng(streams[layer])
-        weights = generator.standard_normal((width, width))
-        weights *= sigma_w / math.sqrt(width)  # in place: no second N x N array
-        return weights, generator.standard_normal(width) * sigma_b
+        return generator.standard_normal((width, width)), generator.standard_normal(width)
 
     keep = layers * width * width * 8 <= _WEIGHT_BUDGET
     kept: list[np.ndarray] = []
     slopes: list[np.ndarray] = []
-    q = np.empty(layers + 1)
-    c = np.empty(layers + 1)
+    h = np.tile(start, count)  # columns: (network, input)
+    q = np.empty((layers + 1, count))
+    c = np.empty((layers + 1, count))
 
     def measure(layer: int, values: np.ndarray) -> None:
-        squares = np.sum(values * values, axis=0)
-        q[layer] = float(np.mean(squares)) / width
-        c[layer] = float(values[:, 0] @ values[:, 1]) / math.sqrt(float(squares[0] * squares[1]))
+        pairs = values.reshape(width, count, 2)
+        squares = np.sum(pairs * pairs, axis=0)
+        q[layer] = np.mean(squares, axis=1) / width
+        c[layer] = np.sum(pairs[:, :, 0] * pairs[:, :, 1], axis=0) / np.sqrt(
+            squares[:, 0] * squares[:, 1])
 
     measure(0, h)
     with np.errstate(all="ignore"):
         for layer in range(1, layers + 1):
-            f, d = act.evaluate(h, 1)
+            f = np.empty_like(h)
+            d = np.empty_like(h)
+            for k, act in enumerate(acts):
+                f[:, 2 * k:2 * k + 2], d[:, 2 * k:2 * k + 2] = act.evaluate(
+                    h[:, 2 * k:2 * k + 2], 1)
             slopes.append(d)
-            weights, bias = draw(layer)
+            normal, noise = draw(layer)
             if keep:
-                kept.append(weights)
-            h = weights @ f + bias[:, None]
+                kept.append(normal)
+            h = (normal @ f) * weight + noise[:, None] * bias_sd
             measure(layer, h)
-        grad_sq = np.empty(layers + 1)
-        grad_sq[layers] = float(np.mean(grad * grad))
+        grad_sq = np.empty((layers + 1, count))
+        back = np.tile(grad, count)
+        grad_sq[layers] = np.mean((back * back).reshape(width, count, 2), axis=(0, 2))
         for layer in range(layers, 0, -1):
-            weights = kept[layer - 1] if keep else draw(layer)[0]
-            grad = slopes[layer - 1] * (weights.T @ grad)
-            grad_sq[layer - 1] = float(np.mean(grad * grad))
-    return Simulation(spec=act.spec if not isinstance(spec, str) else spec, sigma_w=sigma_w,
-                      sigma_b=sigma_b, layers=layers, width=width, seed=seed, q0=q0, c0=c0,
-                      q=q, c=c, grad_sq=grad_sq)
+            normal = kept[layer - 1] if keep else draw(layer)[0]
+            back = slopes[layer - 1] * ((normal.T @ back) * weight)
+            grad_sq[layer - 1] = np.mean((back * back).reshape(width, count, 2), axis=(0, 2))
+    return [Simulation(spec=act.spec if not isinstance(spec, str) else spec, sigma_w=w,
+                       sigma_b=b, layers=layers, width=width, seed=seed, q0=q0, c0=c0,
+                       q=q[:, k].copy(), c=c[:, k].copy(), grad_sq=grad_sq[:, k].copy())
+            for k, (act, (spec, _, _), (w, b)) in enumerate(zip(acts, networks, sigmas,
+                                                                strict=True))]

@@ -27,6 +27,7 @@ from .checks import (
     check_plot_num,
     check_precision,
     check_range,
+    check_sigma,
     check_size,
     check_step,
     check_style,
@@ -345,7 +346,58 @@ DIFF = Command(
     arguments=("a", "b"),
 )
 
-JOB_COMMANDS = (PLOT, TABLE, COMPARE, DIFF)
+# depth
+
+DEPTH = Command(
+    "depth", "Signals and gradients through many layers (mean-field theory).",
+    _help("""What a deep random network does with each SPEC (mean-field theory): the fixed
+    point q* of the pre-activations' mean square, chi_1, the factor by which the mean squared
+    gradient grows per layer, and the phase it means (ordered: gradients vanish; chaotic:
+    they explode; critical: the edge of chaos), the stable correlation c* and the slope
+    chi_c there, the depth scales xi_q and xi_c, and q and the gradient after --layers
+    layers from inputs of mean square 1.
+
+    Weights are N(0, sigma_w^2/fan_in) and biases N(0, sigma_b^2): sigma_w and sigma_b are
+    standard deviations; the table gives their squares too. Without --sigma-w, each
+    function is shown at its edge of chaos for --sigma-b and at its standard init
+    (PyTorch's calculate_gain where PyTorch has one, else the forward gain
+    1/sqrt(E[f(z)^2])). The table goes to the terminal, or to -o FILE (.csv, .md, .tex,
+    .json, .txt); -o FILE.png (.svg, .pdf) draws the figure instead: the phase diagram, q
+    and the gradient layer by layer beside a simulated random network, and the correlation
+    map.
+    """, "actviz depth relu tanh",
+                    "actviz depth tanh --sigma-w 1.5 --sigma-b 0.05 -f markdown",
+                    "actviz depth tanh selu silu --sigma-b 0.3 -o depth.png",
+                    "actviz depth relu elu --sigma-w 1.5 --layers 50 -o depth.pdf"),
+    (
+        Option("sigma_w", NUMBER, None, "Standard deviation of the weights times "
+               "sqrt(fan_in) (default: each function's edge of chaos and standard init). "
+               "Example: --sigma-w 1.5", check=lambda value: check_sigma(value, "sigma_w")),
+        Option("sigma_b", NUMBER, 0.0, "Standard deviation of the biases. "
+               "Example: --sigma-b 0.05", check=lambda value: check_sigma(value, "sigma_b")),
+        Option("layers", INTEGER, 30, "Layers of the network. Example: --layers 50",
+               check=lambda value: check_count(value, "layers", 1, 1000)),
+        Option("width", INTEGER, 1000, "Units per layer of the simulated network in the "
+               "figure. Example: --width 500",
+               check=lambda value: check_count(value, "width", 10, 4000)),
+        Option("seed", INTEGER, 0, "Seed of the simulated network. Example: --seed 1",
+               check=lambda value: check_count(value, "seed", 0, 2**32 - 1)),
+        Option("simulate", FLAG, True, "Draw a simulated random network as markers beside "
+               "the theory's lines. Example: --no-simulate", negatable=True),
+        TABLE_FORMAT,
+        PRECISION,
+        Option("output", TEXT, None, "Write the table to this file, or draw the figure to "
+               "this image (.png, .svg, .pdf; the table still goes to the terminal). "
+               "Example: -o depth.png", short="-o", yaml=False, check=check_output),
+        Option("image", choice(*FIGURE_FORMATS), None, "In a batch job: also draw the "
+               "figure in this format. Example: image: pdf", cli=False),
+        *(o for o in FIGURE_OPTIONS if o.name in ("dpi", "size", "style", "title")),
+        FLAVOR,
+    ),
+    arguments=("specs...",),
+)
+
+JOB_COMMANDS = (PLOT, TABLE, COMPARE, DIFF, DEPTH)
 """The commands that are also kinds of batch job."""
 
 # batch, list, info
@@ -398,7 +450,7 @@ INFO = Command(
     arguments=("spec",),
 )
 
-COMMANDS = (PLOT, TABLE, COMPARE, DIFF, BATCH, LIST, INFO)
+COMMANDS = (PLOT, TABLE, COMPARE, DIFF, DEPTH, BATCH, LIST, INFO)
 
 
 def figure_options(given: Mapping[str, Any]) -> Options:

@@ -186,6 +186,20 @@ def _statistic(key: str) -> Callable[[Properties, int | None], str]:
     return show
 
 
+def _gain(key: str) -> Callable[[Properties, int | None], str]:
+    """One of the gains; "none" where the edge of chaos or a finite backward gain does not
+    exist, "-" where the function is outside the theory or PyTorch has no gain for it."""
+    def show(p: Properties, precision: int | None) -> str:
+        if p.gains is None:
+            return "-"
+        value = getattr(p.gains, key)
+        if value is None:
+            return "-" if key == "torch" else "none"
+        return text_number(value, precision)
+
+    return show
+
+
 def _outputs(field: str) -> Callable[[Properties, int | None], str]:
     return lambda p, precision: outputs_text(getattr(p, field), precision)
 
@@ -251,13 +265,57 @@ ROWS = (
     Row("gaussian.mean", "E[f(z)]", r"$\mathrm{E}[f(z)]$", _statistic("mean")),
     Row("gaussian.var", "Var[f(z)]", r"$\mathrm{Var}[f(z)]$", _statistic("var")),
     Row("gaussian.grad_sq", "E[f'(z)^2]", r"$\mathrm{E}[f'(z)^2]$", _statistic("grad_sq")),
-    Row("gaussian.gain", "gain 1/sqrt(E[f^2])", r"gain $1/\sqrt{\mathrm{E}[f^2]}$",
-        _statistic("gain")),
+    Row("gaussian.gain", "forward gain 1/sqrt(E[f^2])",
+        r"forward gain $1/\sqrt{\mathrm{E}[f^2]}$", _statistic("gain")),
+    Row("gains.backward", "backward gain 1/sqrt(E[f'^2])",
+        r"backward gain $1/\sqrt{\mathrm{E}[f'^2]}$", _gain("backward")),
+    Row("gains.edge_of_chaos", "edge-of-chaos sigma_w (sigma_b = 0)",
+        r"edge-of-chaos $\sigma_w$ ($\sigma_b = 0$)", _gain("edge_of_chaos")),
+    Row("gains.torch", "PyTorch calculate_gain", r"PyTorch \texttt{calculate\_\allowbreak gain}",
+        _gain("torch")),
     Row("vector", "evaluated on", "evaluated on", lambda p, precision: p.vector or "-"),
     Row("cost", "cost (x relu)", r"cost ($\times$ relu)",
         lambda p, precision: numbers_text(p.cost, 3)),
 )
 """The rows of ``actviz compare``, in order."""
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A table with one column per record (a function, or a function at one setting) and one
+    row per quantity, as ``compare`` and ``depth`` write it: transposed (a row per quantity)
+    in text, Markdown and LaTeX, a row per record in CSV. ``rows`` are (label, LaTeX label,
+    one cell per record); ``functions`` give LaTeX its column heads and ``digits`` the width of
+    its columns; ``notes`` hold each
+    record's notes, which ``names`` name (default: the heads)."""
+
+    heads: Sequence[str]
+    functions: Sequence[Activation]
+    rows: Sequence[tuple[str, str, Sequence[str]]]
+    digits: int | None
+    """The significant digits of its numbers (None: every digit)."""
+    notes: Sequence[Sequence[str]] = ()
+    names: Sequence[str] = ()
+
+    def grouped_notes(self) -> list[str]:
+        """Each distinct note once, after the records it concerns, in order of first use:
+        ``relu (edge of chaos), relu (PyTorch gain): corner at x = 0: ...``."""
+        names = self.names or self.heads
+        who: dict[str, list[str]] = {}
+        for name, notes in zip(names, self.notes, strict=False):  # notes may be ()
+            for note in notes:
+                if name not in who.setdefault(note, []):
+                    who[note].append(name)
+        return [f"{', '.join(records)}: {note}" for note, records in who.items()]
+
+
+def property_grid(records: Sequence[Properties], precision: int | None) -> Grid:
+    """The compare table of ``records`` with numbers to ``precision`` digits."""
+    rows = []
+    for row in ROWS:
+        label, latex = row.labels(records)
+        rows.append((label, latex, [row.show(r, precision) for r in records]))
+    return Grid([r.spec for r in records], [r.act for r in records], rows, precision)
 
 
 def compare_records(functions: Sequence[Named], range: tuple[float, float],
@@ -270,9 +328,14 @@ def compare_records(functions: Sequence[Named], range: tuple[float, float],
 
     if not functions:
         raise ParameterError("no function to compare; give at least one SPEC")
+    from .meanfield import gains
+
     records = []
     for named in functions:
         record = properties(named.act, range, saturation_threshold, label=named.label)
+        d = named.act.definition
+        if not d.vector and d.outputs == 1:
+            record = replace(record, gains=gains(named.act))
         if cost:
             from .timing import cost as measure
 

@@ -19,7 +19,8 @@ from ._numbers import format_number, latex_number, round_to, text_number
 from ._text import columns, json_ready
 from .analysis import Difference, Properties
 from .catalog import Activation
-from .tables import DIFFERENCE_LABELS, ROWS, ValueTable, difference_rows
+from .depth import Setting, depth_rows
+from .tables import DIFFERENCE_LABELS, Grid, ValueTable, difference_rows, property_grid
 
 
 class Writer:
@@ -40,6 +41,16 @@ class Writer:
 
     def properties(self, out: IO[str], records: Sequence[Properties],
                    precision: int | None = None) -> None:
+        """The compare table."""
+        self.grid(out, property_grid(records, self.digits(precision)))
+
+    def depth(self, out: IO[str], found: Sequence[Setting], precision: int | None = None,
+              ) -> None:
+        """The depth table: a column per function and setting."""
+        self.grid(out, depth_grid(found, self.digits(precision)))
+
+    def grid(self, out: IO[str], grid: Grid) -> None:
+        """A table of a column per record, a row per quantity (see :class:`Grid`)."""
         raise NotImplementedError
 
     def difference(self, out: IO[str], diff: Difference, precision: int | None = None) -> None:
@@ -53,14 +64,18 @@ def _rows(block: list[np.ndarray], digits: int | None) -> Iterator[list[str]]:
         yield [text_number(x, digits), *(text_number(float(v[i]), digits) for v in values)]
 
 
-def property_cells(records: Sequence[Properties],
-                   precision: int | None) -> list[tuple[str, str, list[str]]]:
-    """(label, LaTeX label, one cell per record) for every row of the compare table."""
-    table = []
-    for row in ROWS:
-        label, latex = row.labels(records)
-        table.append((label, latex, [row.show(r, precision) for r in records]))
-    return table
+def depth_grid(found: Sequence[Setting], digits: int | None) -> Grid:
+    """The depth table of the settings ``found``, numbers to ``digits`` digits."""
+    return Grid([s.label for s in found], [s.named.act for s in found],
+                depth_rows(found, digits), digits, [s.notes for s in found],
+                [s.name for s in found])
+
+
+def _notes(out: IO[str], grid: Grid, bullet: str = "  ") -> None:
+    """The table's notes under it, each once (see :meth:`Grid.grouped_notes`)."""
+    notes = grid.grouped_notes()
+    if notes:
+        out.write("\nNotes:\n" + "".join(f"{bullet}{note}\n" for note in notes))
 
 
 class Text(Writer):
@@ -81,11 +96,9 @@ class Text(Writer):
                 out.write("  ".join(c.rjust(w) for c, w in zip(row, width, strict=True))
                           + "\n")
 
-    def properties(self, out: IO[str], records: Sequence[Properties],
-                   precision: int | None = None) -> None:
-        table = [(label, *cells) for label, _, cells in
-                 property_cells(records, self.digits(precision))]
-        specs = [r.spec for r in records]
+    def grid(self, out: IO[str], grid: Grid) -> None:
+        table = [(label, *cells) for label, _, cells in grid.rows]
+        specs = list(grid.heads)
         width = terminal_width(out)
         label_width = max(len(row[0]) for row in table)
         start = 0
@@ -103,6 +116,7 @@ class Text(Writer):
             start = end
             if start < len(specs):
                 out.write("\n")
+        _notes(out, grid)
 
     def difference(self, out: IO[str], diff: Difference, precision: int | None = None) -> None:
         lo, hi = diff.range
@@ -138,13 +152,14 @@ class Csv(Writer):
         for block in table.blocks():
             writer.writerows(_rows(block, precision))
 
-    def properties(self, out: IO[str], records: Sequence[Properties],
-                   precision: int | None = None) -> None:
+    def grid(self, out: IO[str], grid: Grid) -> None:
+        """A row per record; its notes, if any record has some, in a last column."""
         writer = csv.writer(out, lineterminator="\n")
-        table = property_cells(records, precision)
-        writer.writerow(["spec", *(label for label, _, _ in table)])
-        for i, r in enumerate(records):
-            writer.writerow([r.spec, *(cells[i] for _, _, cells in table)])
+        notes = any(grid.notes)
+        writer.writerow(["spec", *(label for label, _, _ in grid.rows), *["notes"] * notes])
+        for i, head in enumerate(grid.heads):
+            last = [" | ".join(grid.notes[i])] if notes else []
+            writer.writerow([head, *(cells[i] for _, _, cells in grid.rows), *last])
 
     def difference(self, out: IO[str], diff: Difference, precision: int | None = None) -> None:
         writer = csv.writer(out, lineterminator="\n")
@@ -168,14 +183,13 @@ class Markdown(Writer):
             for row in _rows(block, self.digits(precision)):
                 out.write("| " + " | ".join(row) + " |\n")
 
-    def properties(self, out: IO[str], records: Sequence[Properties],
-                   precision: int | None = None) -> None:
-        specs = [r.spec for r in records]
-        out.write("| property | " + " | ".join(specs) + " |\n")
-        out.write("|:---|" + "|".join("---:" for _ in specs) + "|\n")
-        for label, _, cells in property_cells(records, self.digits(precision)):
+    def grid(self, out: IO[str], grid: Grid) -> None:
+        out.write("| property | " + " | ".join(grid.heads) + " |\n")
+        out.write("|:---|" + "|".join("---:" for _ in grid.heads) + "|\n")
+        for label, _, cells in grid.rows:
             out.write("| " + " | ".join(c.replace("|", r"\|") for c in (label, *cells))
                       + " |\n")
+        _notes(out, grid, "- ")
 
     def difference(self, out: IO[str], diff: Difference, precision: int | None = None) -> None:
         lo, hi = diff.range
@@ -217,17 +231,18 @@ class Latex(Writer):
                               + " \\\\\n")
         out.write("\\bottomrule\n\\end{tabular}\n")
 
-    def properties(self, out: IO[str], records: Sequence[Properties],
-                   precision: int | None = None) -> None:
-        table = [(latex, [latex_cell(c) for c in cells]) for _, latex, cells in
-                 property_cells(records, self.digits(precision))
+    def grid(self, out: IO[str], grid: Grid) -> None:
+        """Rows no record has (all "-") are left out; the notes follow as comments, which
+        say how a number was computed without taking the table's room."""
+        table = [(latex, [latex_cell(c) for c in cells]) for _, latex, cells in grid.rows
                  if any(c != "-" for c in cells)]
-        n = min(fitting(self.digits(precision), 6.0, share=0.8), len(records))
+        records = grid.functions
+        n = min(fitting(grid.digits, 6.0, share=0.8), len(records))
         column = f"@{{\\hspace{{6pt}}}}p{{\\dimexpr 0.8\\linewidth/{n}-6pt\\relax}}"
         out.write(f"\\begin{{tabular}}{{@{{}}p{{0.2\\linewidth}}*{{{n}}}{{{column}}}@{{}}}}\n"
                   "\\toprule\n")
         for start in range(0, len(records), n):
-            names = [function_cell(r.act) for r in records[start:start + n]]
+            names = [function_cell(act) for act in records[start:start + n]]
             pad = [""] * (n - len(names))
             if start:
                 out.write("\\midrule\n")
@@ -237,6 +252,9 @@ class Latex(Writer):
                 row = [RAGGED + label, *(RAGGED + c for c in cells[start:start + n]), *pad]
                 out.write(" & ".join(row) + " \\tabularnewline\n")
         out.write("\\bottomrule\n\\end{tabular}\n")
+        notes = grid.grouped_notes()
+        if notes:
+            out.write("% Notes:\n" + "".join(f"% {note}\n" for note in notes))
 
     def difference(self, out: IO[str], diff: Difference, precision: int | None = None) -> None:
         out.write("\\begin{tabular}{lrl}\n\\toprule\n"
@@ -407,6 +425,14 @@ class Json(Writer):
     def properties(self, out: IO[str], records: Sequence[Properties],
                    precision: int | None = None) -> None:
         out.write(json.dumps(json_ready([r.to_dict() for r in records]), indent=2) + "\n")
+
+    def depth(self, out: IO[str], found: Sequence[Setting], precision: int | None = None,
+              ) -> None:
+        data = [s.to_dict() for s in found]
+        if precision is not None:
+            data = [{k: round_to(v, precision) if isinstance(v, float) else v
+                     for k, v in record.items()} for record in data]
+        out.write(json.dumps(json_ready(data), indent=2) + "\n")
 
     def difference(self, out: IO[str], diff: Difference, precision: int | None = None) -> None:
         data: dict[str, Any] = diff.to_dict()

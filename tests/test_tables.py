@@ -312,7 +312,7 @@ def test_compare_text_fits_the_terminal_and_formats_parse(monkeypatch):
     assert any(line.startswith("| smoothness | C0 | C1 |") for line in md)
     rows = list(csv.DictReader(io.StringIO(run("compare", "relu", "elu", "-f", "csv").output)))
     assert [r["spec"] for r in rows] == ["relu", "elu"]
-    assert float(rows[0]["gain 1/sqrt(E[f^2])"]) == pytest.approx(math.sqrt(2), rel=1e-15)
+    assert float(rows[0]["forward gain 1/sqrt(E[f^2])"]) == pytest.approx(math.sqrt(2), rel=1e-15)
     tex = run("compare", "relu", "elu", "-f", "latex").output
     assert "$\\mathrm{ReLU}$ & \\raggedright\\hspace{0pt}$\\mathrm{ELU}$ \\tabularnewline" in tex
     cell = "\\raggedright\\hspace{0pt}"

@@ -1,0 +1,339 @@
+"""``actviz depth``: the table, the figure, batch jobs and bad input, checked against values
+computed independently of actviz (closed forms iterated in mpmath, published critical points)
+and on the figure's drawn artists. :mod:`tests.test_meanfield` checks the theory itself."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import shutil
+import subprocess
+
+import mpmath as mp
+import numpy as np
+import pytest
+
+from actviz.catalog import resolve_specs
+from actviz.depth import settings
+from actviz.meanfield import simulate
+from actviz.render import save
+from actviz.render.depth import depth_figure
+
+from .helpers import invoke
+
+
+def depth_json(*args):
+    result = invoke("depth", *args, "-f", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def by_setting(records):
+    return {(r["spec"], r["setting"]): r for r in records}
+
+
+# --- numbers ------------------------------------------------------------------------------------
+
+def test_relu_edge_of_chaos_and_pytorch_gain_are_sqrt_2():
+    found = by_setting(depth_json("relu"))
+    for kind in ("edge of chaos", "PyTorch gain"):
+        r = found["relu", kind]
+        assert r["sigma_w"] == pytest.approx(math.sqrt(2), rel=1e-12)
+        assert r["chi_1"] == pytest.approx(1.0, rel=1e-12)
+        assert r["phase"] == "critical"
+        assert r["q_star"] == pytest.approx(1.0, rel=1e-12)  # every q is a fixed point
+        assert r["grad_sq_ratio"] == pytest.approx(1.0, rel=1e-10)
+        assert r["q_last"] == pytest.approx(1.0, rel=1e-10)
+
+
+@pytest.mark.parametrize("slope", [0.01, 0.2, 0.5])
+def test_leaky_relu_edge_of_chaos_is_2_over_1_plus_a_squared(slope):
+    r = by_setting(depth_json(f"leaky_relu:negative_slope={slope}"))
+    spec = f"leaky_relu:negative_slope={slope}"
+    assert r[spec, "edge of chaos"]["sigma_w"] ** 2 == pytest.approx(2 / (1 + slope**2),
+                                                                     rel=1e-12)
+    # PyTorch's calculate_gain('leaky_relu', a) is the same number: sqrt(2 / (1 + a^2))
+    assert r[spec, "PyTorch gain"]["sigma_w"] == pytest.approx(math.sqrt(2 / (1 + slope**2)),
+                                                               rel=1e-15)
+
+
+def test_tanh_critical_point_of_schoenholz():
+    """Schoenholz et al. 2017: at sigma_b^2 = 0.05, tanh is critical at sigma_w^2 = 1.7604."""
+    r = by_setting(depth_json("tanh", "--sigma-b", math.sqrt(0.05)))["tanh", "edge of chaos"]
+    assert r["sigma_w"] ** 2 == pytest.approx(1.7604, abs=1e-3)  # the three digits given
+    assert r["chi_1"] == pytest.approx(1.0, abs=1e-9)
+
+
+@pytest.mark.parametrize(("sigma_b", "sigma_w"),
+                         [(0.05, 1.12434), (0.2, 1.30787), (0.5, 1.55254), (1.0, 1.85756)])
+def test_tanh_edge_of_chaos_of_hayou(sigma_b, sigma_w):
+    """Hayou, Doucet & Rousseau 2019 (a Monte Carlo estimate, hence 0.5 %)."""
+    r = by_setting(depth_json("tanh", "--sigma-b", sigma_b))["tanh", "edge of chaos"]
+    assert r["sigma_w"] == pytest.approx(sigma_w, rel=5e-3)
+
+
+def test_selu_at_sigma_w_1_keeps_q_at_1():
+    """SELU's constants make E[selu(z)^2] = 1 for z ~ N(0, 1) (Klambauer et al. 2017)."""
+    (r,) = depth_json("selu", "--sigma-w", 1)
+    assert r["setting"] == "given"
+    assert r["q_star"] == pytest.approx(1.0, abs=1e-8)
+    assert r["q_last"] == pytest.approx(1.0, abs=1e-8)
+
+
+def erf_closed_forms(sigma_w, sigma_b):
+    """V(q) and chi(q) of phi = erf in closed form, in mpmath: E[erf(u)^2] =
+    (2/pi) arctan(q / sqrt(q + 1/4)), E[erf'(u)^2] = (4/pi) / sqrt(1 + 4q)."""
+    sw2, sb2 = mp.mpf(sigma_w) ** 2, mp.mpf(sigma_b) ** 2
+
+    def variance(q):
+        return sw2 * 2 / mp.pi * mp.atan(q / mp.sqrt(q + mp.mpf(1) / 4)) + sb2
+
+    def chi(q):
+        return sw2 * 4 / mp.pi / mp.sqrt(1 + 4 * q)
+
+    return variance, chi
+
+
+@pytest.mark.parametrize(("sigma_w", "sigma_b", "layers"), [(1.3, 0.2, 30), (3.0, 0.5, 7),
+                                                            (0.8, 0.1, 45)])
+def test_a_formula_through_the_layers_matches_the_closed_forms(sigma_w, sigma_b, layers):
+    """A user formula (erf) in the depth table: q*, chi_1, q after L layers and the gradient
+    ratio, against the closed forms iterated in mpmath at 40 digits."""
+    mp.mp.dps = 40
+    variance, chi = erf_closed_forms(sigma_w, sigma_b)
+    q_star = mp.findroot(lambda q: variance(q) - q, (mp.mpf(sigma_b) ** 2,
+                                                     mp.mpf(sigma_w) ** 2 + sigma_b**2 + 1),
+                         solver="anderson")  # V(q) - q changes sign in this bracket
+    qs = [mp.mpf(1)]
+    for _ in range(layers):
+        qs.append(variance(qs[-1]))
+    ratio = mp.fprod(chi(q) for q in qs[:-1])
+    (r,) = depth_json("erf(x)", "--sigma-w", sigma_w, "--sigma-b", sigma_b, "--layers", layers)
+    assert r["q_star"] == pytest.approx(float(q_star), rel=1e-10)
+    assert r["chi_1"] == pytest.approx(float(chi(q_star)), rel=1e-10)
+    assert r["q_last"] == pytest.approx(float(qs[-1]), rel=1e-10)
+    assert r["grad_sq_ratio"] == pytest.approx(float(ratio), rel=1e-9)
+    assert r["phase"] == ("chaotic" if chi(q_star) > 1 else "ordered")
+    assert r["xi_q"] == pytest.approx(-1 / math.log(abs(r["v_slope"])), rel=1e-12)
+
+
+def test_the_standard_init_is_the_forward_gain_where_pytorch_has_none():
+    r = by_setting(depth_json("gelu"))
+    assert r["gelu", "forward gain"]["sigma_w"] == pytest.approx(
+        float(1 / mp.sqrt(mp.quad(lambda z: (z * mp.ncdf(z)) ** 2 * mp.npdf(z),
+                                  [-mp.inf, 0, mp.inf]))), rel=1e-10)
+    eoc = r["gelu", "edge of chaos"]
+    assert eoc["sigma_w"] is None and eoc["notes"][0].startswith("no edge of chaos: ")
+
+
+def test_where_there_is_no_fixed_point_the_table_says_none_and_why():
+    result = invoke("depth", "relu", "--sigma-b", "0.2")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    row = {line.split()[0]: line.split()[1:] for line in lines[:15] if line.split()}
+    assert row["sigma_w"] == ["none", "1.41421"]
+    assert row["q*"] == ["-", "none"]
+    assert "relu (PyTorch gain): no fixed point" in result.output
+
+
+# --- formats ------------------------------------------------------------------------------------
+
+def test_every_format_carries_the_same_settings():
+    specs = ["tanh", "relu"]
+    text = invoke("depth", *specs).output
+    assert text.splitlines()[1].split() == ["setting", "edge", "of", "chaos", "PyTorch", "gain",
+                                            "edge", "of", "chaos", "PyTorch", "gain"]
+    rows = list(csv.DictReader(io.StringIO(invoke("depth", *specs, "-f", "csv").output)))
+    assert [(r["spec"], r["setting"]) for r in rows] == [
+        ("tanh", "edge of chaos"), ("tanh", "PyTorch gain"), ("relu", "edge of chaos"),
+        ("relu", "PyTorch gain")]
+    records = depth_json(*specs)
+    for row, record in zip(rows, records, strict=True):
+        assert float(row["chi_1"]) == record["chi_1"]  # CSV keeps every digit
+        assert "corner at x = 0" in row["notes"] or row["spec"] == "tanh"
+    md = invoke("depth", *specs, "-f", "markdown").output.splitlines()
+    assert md[0] == "| property | tanh | tanh | relu | relu |"
+    assert "- relu (edge of chaos), relu (PyTorch gain): corner at x = 0: the integrals are " \
+           "split there, and V' includes phi(k) (phi'(k+) - phi'(k-)) p(k)" in md
+    tex = invoke("depth", *specs, "-f", "latex").output
+    assert "$\\chi_1$" in tex and "% Notes:" in tex
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
+def test_the_latex_table_compiles_and_fits_the_text_width(tmp_path):
+    (tmp_path / "depth.tex").write_text(invoke("depth", "relu", "tanh", "selu", "-f",
+                                               "latex").output)
+    (tmp_path / "doc.tex").write_text(
+        "\\documentclass{article}\n\\usepackage{booktabs}\n\\begin{document}\n"
+        "\\begin{table}\\centering\\input{depth}\\end{table}\n\\end{document}\n")
+    done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    log = (tmp_path / "doc.log").read_text(errors="replace")
+    assert done.returncode == 0, log[-2000:]
+    assert "Overfull \\hbox" not in log
+
+
+def test_precision_rounds_every_format():
+    text = invoke("depth", "tanh", "--sigma-w", "1.5", "-p", "3").output
+    assert "1.14" in text.split("chi_1")[1].split("\n")[0]
+    (r,) = depth_json("tanh", "--sigma-w", "1.5", "-p", "3")
+    assert r["chi_1"] == 1.14
+
+
+# --- bad input ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["relu", "--sigma-w", "-1"], "Error: sigma_w must be a standard deviation, a finite "
+                                  "number >= 0; got -1"),
+    (["relu", "--sigma-b", "nan"], "Error: sigma_b must be a standard deviation"),
+    (["relu", "--sigma-w", "2"], "Error: relu: no fixed point: from q0 = 1, q^l = V(q^(l-1)) "
+                                 "grows without bound"),
+    (["tanh", "softmax"], "Error: softmax is a vector function: a unit's output depends on "
+                          "the whole layer"),
+    (["crelu"], "Error: crelu has 2 outputs per input"),
+    (["relu", "--layers", "0"], "Error: layers must be between 1 and 1000, got 0"),
+    (["relu", "--width", "5"], "Error: width must be between 10 and 4000, got 5"),
+    (["tahn"], "Error: unknown activation 'tahn'"),
+])
+def test_bad_input_is_refused_in_one_line_and_nothing_is_written(tmp_path, args, message):
+    result = invoke("depth", *args, "-o", "depth.png", cwd=tmp_path)
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(message), result.output
+    assert len(result.output.splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- files: the same bytes every time, from the command and from a batch ------------------------
+
+@pytest.mark.slow
+def test_reruns_and_batch_jobs_write_the_same_bytes(tmp_path):
+    args = ["tanh", "relu", "--sigma-b", "0.1", "--layers", "12", "--width", "200"]
+    for fmt in ("png", "svg", "pdf"):
+        first = invoke("depth", *args, "-o", f"a.{fmt}", cwd=tmp_path)
+        again = invoke("depth", *args, "-o", f"b.{fmt}", cwd=tmp_path)
+        assert first.exit_code == again.exit_code == 0, first.output
+        assert (tmp_path / f"a.{fmt}").read_bytes() == (tmp_path / f"b.{fmt}").read_bytes()
+        # the table, then the file written
+        assert first.output.replace("a.", "b.") == again.output
+    invoke("depth", *args, "-o", "c.csv", cwd=tmp_path)
+    (tmp_path / "c.yaml").write_text(
+        "output_dir: out\njobs:\n  - kind: depth\n    functions: [tanh, relu]\n"
+        "    sigma_b: 0.1\n    layers: 12\n    width: 200\n    format: csv\n    image: png\n")
+    result = invoke("batch", "c.yaml", "-j", "1", cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out/depth_tanh_relu.csv").read_bytes() == (tmp_path / "c.csv").read_bytes()
+    assert (tmp_path / "out/depth_tanh_relu.png").read_bytes() == (tmp_path / "a.png").read_bytes()
+
+
+# --- the figure ---------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module", params=[None, "column"], ids=["default", "column"])
+def figure(request):
+    found = settings(resolve_specs(["tanh", "relu", "selu"]), None, 0.0, 20)
+    fig = depth_figure(found, width=300, size=request.param)
+    fig.draw_without_rendering()
+    return found, fig
+
+
+def lines(fig, prefix):
+    return {line.get_gid()[len(prefix):]: line for ax in fig.axes for line in ax.get_lines()
+            if (line.get_gid() or "").startswith(prefix)}
+
+
+def test_every_text_lies_inside_the_figure(figure):
+    """Titles, axis labels, tick labels, the colour bar's label and the legend: nothing is
+    cut off at the figure's edge, at the default size or in a journal column."""
+    _, fig = figure
+    renderer = fig.canvas.get_renderer()
+    whole = fig.bbox
+    drawn = fig.get_tightbbox(renderer)  # in inches: everything drawn, tick labels included
+    assert drawn.x0 >= -0.01 and drawn.y0 >= -0.01
+    assert drawn.x1 <= fig.get_figwidth() + 0.01 and drawn.y1 <= fig.get_figheight() + 0.01
+    texts = [fig._suptitle] + [t for ax in fig.axes for t in (
+        ax.title, ax.xaxis.label, ax.yaxis.label)]
+    for text in texts:
+        if text is None or not text.get_text():
+            continue
+        box = text.get_window_extent(renderer)
+        assert whole.x0 - 1 <= box.x0 and box.x1 <= whole.x1 + 1, (text.get_text(), box)
+        assert whole.y0 - 1 <= box.y0 and box.y1 <= whole.y1 + 1, (text.get_text(), box)
+    for legend in fig.legends:
+        box = legend.get_window_extent(renderer)
+        for ax in fig.axes:
+            frame = ax.get_window_extent(renderer)
+            assert box.y1 <= frame.y0 or box.x1 <= frame.x0 or box.x0 >= frame.x1
+
+
+def test_the_edge_of_chaos_curve_of_tanh_passes_hayous_points(figure):
+    _, fig = figure
+    curve = lines(fig, "edge_of_chaos:")["tanh"]
+    bs, ws = curve.get_xdata(), curve.get_ydata()
+    for sigma_b, sigma_w in [(0.05, 1.12434), (0.2, 1.30787), (0.5, 1.55254), (1.0, 1.85756)]:
+        (at,) = np.flatnonzero(np.isclose(bs, sigma_b))
+        assert ws[at] == pytest.approx(sigma_w, rel=5e-3)
+    relu = [line for ax in fig.axes for line in ax.get_lines()
+            if line.get_gid() == "edge_of_chaos:relu" and line.get_marker() == "D"]
+    assert len(relu) == 1  # relu's edge of chaos is one point: sqrt(2) at sigma_b = 0
+    assert relu[0].get_xydata().tolist() == [[0.0, pytest.approx(math.sqrt(2))]]
+
+
+def test_the_theory_lines_and_the_simulated_markers(figure):
+    found, fig = figure
+    theory = lines(fig, "theory:q:")
+    simulated = lines(fig, "simulated:grad_sq:")
+    # relu at sqrt(2) is drawn once for both of its settings, which coincide
+    assert sorted(theory) == ["relu (edge of chaos)", "selu (PyTorch gain)",
+                              "selu (edge of chaos)", "tanh (PyTorch gain)",
+                              "tanh (edge of chaos)"]
+    assert np.allclose(theory["relu (edge of chaos)"].get_ydata(), 1.0, rtol=1e-12)
+    for name, line in simulated.items():
+        assert len(line.get_xdata()) <= 16
+        assert line.get_markerfacecolor() == "none"
+        drawn = theory[name]
+        assert line.get_markeredgecolor() == drawn.get_color()
+    # the markers are what one network of that seed measures, drawn on the same random
+    # weights for every setting (simulate_many); whether that network agrees with the theory
+    # is tests/test_meanfield.py's business
+    for name, sigma_w in [("tanh (PyTorch gain)", 5 / 3), ("selu (edge of chaos)", None)]:
+        setting = next(s for s in found if s.name == name)
+        alone = simulate(setting.named.act, sigma_w or setting.propagation.sigma_w, 0.0, 20,
+                         width=300, seed=0)
+        line = simulated[name]
+        expected = (alone.grad_sq / alone.grad_sq[-1])[line.get_xdata()]
+        assert np.allclose(line.get_ydata(), expected, rtol=1e-12, atol=0)
+
+
+def test_the_correlation_map_marks_c_star(figure):
+    _, fig = figure
+    star = lines(fig, "c_star:")["tanh (PyTorch gain)"]
+    # tanh is odd: without bias C(0) = 0, and in the chaotic phase c* = 0
+    assert star.get_xydata().tolist() == [[pytest.approx(0.0, abs=1e-12), 0.0]]
+    curve = lines(fig, "correlation_map:")["tanh (PyTorch gain)"]
+    c, change = curve.get_xdata(), curve.get_ydata()
+    assert change[np.argmin(abs(c - 0.5))] < 0 < change[np.argmin(abs(c + 0.5))]
+
+
+def test_the_legend_names_each_setting_once(figure):
+    _, fig = figure
+    texts = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+    assert "relu at the edge of chaos and the PyTorch gain, $\\sigma_w$ = 1.414" in texts
+    assert "tanh at the PyTorch gain, $\\sigma_w$ = 1.667" in texts
+    assert "a random network, width 300, seed 0" in texts
+
+
+def test_a_setting_without_a_fixed_point_is_a_marker_on_the_phase_diagram(tmp_path):
+    found = settings(resolve_specs(["relu"]), None, 0.2, 5)
+    fig = depth_figure(found, width=50)
+    markers = lines(fig, "setting:")
+    assert list(markers) == ["relu (PyTorch gain)"]
+    texts = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+    assert "relu at the PyTorch gain, $\\sigma_w$ = 1.414: no fixed point" in texts
+    assert save(fig, tmp_path / "relu.png").stat().st_size > 0
+
+
+def test_the_table_alone_does_not_load_matplotlib():
+    from .helpers import heavy_imports
+
+    assert heavy_imports("depth", "relu", "tanh") == ["scipy"]
