@@ -1010,7 +1010,7 @@ def _eoc(ratios: _Ratios, sigma_b: float) -> EdgeOfChaos:
                   "sqrt(2 / (phi'(0-)^2 + phi'(0+)^2))" if q == 0 else "")
         return EdgeOfChaos(sigma_b, sigma_w, q, reason, tuple(found[1:]))
     if candidates:
-        reason = "the fixed points with chi_1 = 1 are not stable: " + "; ".join(rejected)
+        reason = "no stable fixed point has chi_1 = 1: " + "; ".join(rejected)
     else:
         values = ratios.q - sigma_b * sigma_b - ratios.ratio
         values = values[np.isfinite(values)]
@@ -1074,6 +1074,7 @@ def _eoc_stable(ratios: _Ratios, sigma_b: float,
     for q in candidates:
         slope = ratios.at(q)[1]
         if not slope > 0:
+            rejected.append(f"at q = {q:.6g}, E[phi'^2] = 0, so chi_1 = 0 whatever sigma_w")
             continue
         sigma_w = 1.0 / math.sqrt(slope)
         model = _Model(ratios.act, sigma_w, sigma_b)
