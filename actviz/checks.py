@@ -89,12 +89,17 @@ def check_between(value: Any, what: str, lowest: float, highest: float,
     return checked
 
 
+MAX_SIGMA = 100.0
+"""The largest sigma_w and sigma_b the commands take: the edge of chaos is searched for
+fixed points q up to 1e8, which sigma_b^2 <= 1e4 leaves room for."""
+
+
 def check_sigma(value: Any, what: str) -> float:
-    """A standard deviation (sigma_w, sigma_b): finite and >= 0."""
+    """A standard deviation (sigma_w, sigma_b): a number from 0 to :data:`MAX_SIGMA`."""
     sigma = number(value, what)
-    if not math.isfinite(sigma) or sigma < 0:
-        raise ParameterError(f"{what} must be a standard deviation, a finite number >= 0; "
-                             f"got {format_number(sigma)}")
+    if not 0 <= sigma <= MAX_SIGMA:  # NaN fails too
+        raise ParameterError(f"{what} must be a standard deviation from 0 to "
+                             f"{format_number(MAX_SIGMA)}; got {format_number(sigma)}")
     return sigma
 
 

@@ -10,6 +10,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -46,6 +47,33 @@ class ActvizGroup(click.Group):
                 break
         return super().parse_args(ctx, words)
 
+    def main(self, args: Any = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             windows_expand_args: bool = True, **extra: Any) -> Any:
+        """click's main, but a usage error (a missing argument, an unknown option, a value
+        click cannot read) is one ``Error:`` line like every other error, not click's three
+        lines of usage, hint and message."""
+        def run() -> Any:
+            return super(ActvizGroup, self).main(
+                args=args, prog_name=prog_name, complete_var=complete_var,
+                standalone_mode=False, windows_expand_args=windows_expand_args, **extra)
+
+        if not standalone_mode:
+            return run()
+        try:
+            code = run()
+        except click.UsageError as exc:
+            hint = f" See '{exc.ctx.command_path} -h'." if exc.ctx is not None else ""
+            click.echo(f"Error: {exc.format_message()}{hint}", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             with stop_on_signals():
@@ -76,6 +104,8 @@ def cli() -> None:
       actviz table sigmoid --range -5 5    values on the terminal (or CSV, Markdown, ...)
       actviz compare relu gelu silu    computed properties, side by side
       actviz diff gelu gelu:approximate=tanh   how far two definitions drift apart
+      actviz depth sigmoid tanh relu   signals and gradients through many layers
+      actviz plot "x*tanh(softplus(x))" mish   your own formula, exact derivatives
       actviz batch configs/gallery.yaml    every job of a YAML file, in parallel
       actviz list                      all the functions, their families and parameters
       actviz info gelu                 formulas, kinks, limits and reference of one
@@ -146,8 +176,9 @@ def run_job(kind: JobKind, functions: list[str], given: dict[str, Any]) -> None:
         if v is not None and context.get_parameter_source(k) is not ParameterSource.DEFAULT})
     kind.check(functions, opts)
     target = kind.target(kind.stem(functions, opts), opts, sys.stdout)
+    beside = not isinstance(target.main, Path)  # a table on stdout: keep it parseable
     for path in kind.run(functions, opts, target):
-        click.echo(str(path))
+        click.echo(str(path), err=beside)
 
 
 def _job_command(kind: JobKind) -> None:

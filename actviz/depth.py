@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -31,9 +31,11 @@ GIVEN, EDGE, TORCH, FORWARD = "given", "edge of chaos", "PyTorch gain", "forward
 class Setting:
     """One function at one (σ_w, σ_b): ``propagation`` (a :class:`actviz.meanfield.Propagation`)
     and the theory's ``q`` and ``grad_sq`` across ``layers`` layers from q^0 = 1 (arrays of
-    layers + 1 values; grad_sq relative to the last layer's), or ``sigma_w``/``propagation``
-    None with the ``reason`` there is none. ``notes`` say how kinks were treated and what was
-    special."""
+    layers + 1 values; grad_sq relative to the last layer's). Where there is no fixed point
+    to describe, ``propagation`` is None and ``status`` says why: "no sigma_w" (no edge of
+    chaos: ``sigma_w`` is None too), "diverges" (q grows without bound: the sequences are
+    still there) or "unstable" (q^0 = 1 sits on a fixed point that repels). ``notes`` say
+    how kinks were treated and what is special."""
 
     named: Named
     kind: str
@@ -41,9 +43,10 @@ class Setting:
     layers: int
     sigma_w: float | None = None
     propagation: Any = None
-    q: np.ndarray = field(default_factory=lambda: np.empty(0))
-    grad_sq: np.ndarray = field(default_factory=lambda: np.empty(0))
+    q: np.ndarray | None = None
+    grad_sq: np.ndarray | None = None
     notes: tuple[str, ...] = ()
+    status: str = ""
 
     @property
     def label(self) -> str:
@@ -64,92 +67,128 @@ class Setting:
         if p is not None:
             data |= {key: getattr(p, key) for key in (
                 "q_star", "chi_1", "phase", "c_star", "chi_c", "v_slope", "xi_q", "xi_c")}
+        elif self.status:
+            data["fixed_point"] = self.status
+        if self.q is not None and self.grad_sq is not None:
             data |= {"q_last": float(self.q[-1]), "grad_sq_ratio": float(self.grad_sq[0])}
         return data | {"notes": list(self.notes)}
 
 
 def _at(named: Named, kind: str, sigma_w: float, sigma_b: float, layers: int,
         q0: float = Q0, notes: tuple[str, ...] = ()) -> Setting:
-    """``named`` propagated at (sigma_w, sigma_b); PropagationError as it comes."""
-    from .meanfield import propagation
+    """``named`` propagated at (sigma_w, sigma_b), or without a fixed point the sequences
+    and the reason."""
+    from .meanfield import PropagationError, propagation, sequences
 
-    p = propagation(named.act, sigma_w, sigma_b, q0=q0)
+    try:
+        p = propagation(named.act, sigma_w, sigma_b, q0=q0)
+    except PropagationError as exc:
+        status = exc.reason or "none"
+        if status != "diverges":
+            # on a repelling fixed point, the theory's q^l stays put: a knife edge that no
+            # network walks, so no sequences
+            return Setting(named, kind, sigma_b, layers, sigma_w, None, None, None,
+                           (*notes, str(exc)), status)
+        q, grad = sequences(named.act, sigma_w, sigma_b, layers, Q0)
+        return Setting(named, kind, sigma_b, layers, sigma_w, None, q, grad,
+                       (*notes, str(exc)), status)
     q = p.q_sequence(Q0, layers)
-    return Setting(named, kind, sigma_b, layers, sigma_w, p, q, p.gradient_sequence(Q0, layers),
-                   notes + p.notes)
-
-
-def _none(named: Named, kind: str, sigma_b: float, layers: int, reason: str,
-          sigma_w: float | None = None) -> Setting:
-    """A setting the theory has no numbers for: no σ_w (no edge of chaos), or a σ_w where
-    q has no fixed point."""
-    return Setting(named, kind, sigma_b, layers, sigma_w, notes=(
-        f"no {kind}: {reason}" if sigma_w is None else reason,))
+    notes += p.notes
+    if layers / 3 < p.xi_q < math.inf and p.q_star > 0:
+        notes += (f"q settles slowly (xi_q = {p.xi_q:.3g} layers): after {layers} layers "
+                  f"it is {q[-1]:.6g}, not yet q* = {p.q_star:.6g}",)
+    return Setting(named, kind, sigma_b, layers, sigma_w, p, q,
+                   p.gradient_sequence(Q0, layers), notes)
 
 
 def _edge(named: Named, sigma_b: float, layers: int) -> Setting:
-    from .meanfield import PropagationError, edge_of_chaos
+    from .meanfield import edge_of_chaos
 
     eoc = edge_of_chaos(named.act, sigma_b)
     if eoc.sigma_w is None:
-        return _none(named, EDGE, sigma_b, layers, eoc.reason)
-    q0 = eoc.q_star if eoc.q_star else Q0
-    notes = (eoc.reason,) if eoc.reason else ()
-    try:
-        return _at(named, EDGE, eoc.sigma_w, sigma_b, layers, q0, notes)
-    except PropagationError as exc:
-        return _none(named, EDGE, sigma_b, layers, str(exc), eoc.sigma_w)
+        return Setting(named, EDGE, sigma_b, layers, notes=(f"no edge of chaos: {eoc.reason}",),
+                       status="no sigma_w")
+    notes: tuple[str, ...] = ()
+    if eoc.q_star == 0:
+        notes = ("at sigma_b = 0 this edge of chaos is q* = 0: q and the gradient still "
+                 "shrink, slowly (like a power of the depth, not exponentially); a small "
+                 "--sigma-b such as 0.05 gives an edge of chaos with q* > 0",)
+    elif eoc.reason:
+        notes = (eoc.reason,)
+    return _at(named, EDGE, eoc.sigma_w, sigma_b, layers, eoc.q_star or Q0, notes)
 
 
 def _standard(named: Named, sigma_b: float, layers: int) -> Setting:
-    from .meanfield import PropagationError, gains
+    from .meanfield import gains
 
     g = gains(named.act)
     kind, gain = (TORCH, g.torch) if g.torch is not None else (FORWARD, g.forward)
     if not math.isfinite(gain):
-        return _none(named, kind, sigma_b, layers, "E[phi(z)^2] = 0: no gain keeps the "
-                     "signal's variance")
-    try:
-        return _at(named, kind, gain, sigma_b, layers)
-    except PropagationError as exc:
-        return _none(named, kind, sigma_b, layers, str(exc), gain)
+        return Setting(named, kind, sigma_b, layers, notes=(
+            f"no {kind}: E[f(z)^2] = 0, so no gain keeps the signal's variance",),
+            status="no sigma_w")
+    return _at(named, kind, gain, sigma_b, layers)
 
 
 def settings(functions: Sequence[Named], sigma_w: float | None, sigma_b: float,
              layers: int) -> list[Setting]:
     """Each function at the given σ_w, or at its edge of chaos and its standard init. A
-    given σ_w where the theory has no answer (no fixed point, a vector function) is a
-    :class:`~actviz.meanfield.PropagationError` naming the function; a vector function is
-    one in any case."""
+    vector function is a :class:`~actviz.meanfield.PropagationError` naming it; so is a
+    given σ_w at which no function has a fixed point (with several functions, those
+    without one show their q and gradient across the layers and the reason)."""
     from .meanfield import PropagationError, unitwise
 
     if not functions:
         raise ParameterError("no function to propagate; give at least one SPEC")
-    found = []
+    found: list[Setting] = []
     for named in functions:
         try:
             unitwise(named.act)
-            if sigma_w is not None:
-                found.append(_at(named, GIVEN, sigma_w, sigma_b, layers))
-                continue
         except PropagationError as exc:
-            raise PropagationError(f"{named.label}: {exc}") from None
-        found += [_edge(named, sigma_b, layers), _standard(named, sigma_b, layers)]
+            raise PropagationError(f"{named.label}: {exc}", exc.reason) from None
+        if sigma_w is not None:
+            found.append(_at(named, GIVEN, sigma_w, sigma_b, layers))
+        else:
+            found += [_edge(named, sigma_b, layers), _standard(named, sigma_b, layers)]
+    if sigma_w is not None and all(s.propagation is None for s in found):
+        first = found[0]
+        raise PropagationError(f"{first.label}: {first.notes[-1]}" if len(found) == 1 else
+                               f"no function has a fixed point at sigma_w = {sigma_w:g}, "
+                               f"sigma_b = {sigma_b:g}; {first.label}: {first.notes[-1]}",
+                               first.status)
     return found
 
 
 # --- the table ----------------------------------------------------------------------------------
 
-def _number(get: Callable[[Setting], Any], none: str = "-",
-            ) -> Callable[[Setting, int | None], str]:
-    """A number of the propagation; ``none`` where a σ_w has no fixed point."""
+def _number(get: Callable[[Setting], Any]) -> Callable[[Setting, int | None], str]:
+    """A number of the propagation, "-" where there is none."""
     def show(s: Setting, digits: int | None) -> str:
         if s.propagation is None:
-            return none if s.sigma_w is not None else "-"
+            return "-"
         value = get(s)
         return "-" if value is None else text_number(float(value), digits)
 
     return show
+
+
+STATUS = {"diverges": "none (q grows)", "unstable": "unstable", "oscillates": "none (q oscillates)"}
+"""What the q* cell says where there is no fixed point to describe."""
+
+
+def _q_star(s: Setting, digits: int | None) -> str:
+    if s.propagation is None:
+        return STATUS.get(s.status, "-")
+    return text_number(s.propagation.q_star, digits)
+
+
+def _q_last(s: Setting, digits: int | None) -> str:
+    """q at the last layer: there even where q grows without bound."""
+    return "-" if s.q is None else text_number(float(s.q[-1]), digits)
+
+
+def _gradient(s: Setting, digits: int | None) -> str:
+    return "-" if s.grad_sq is None else text_number(float(s.grad_sq[0]), digits)
 
 
 def _sigma_w(s: Setting, digits: int | None) -> str:
@@ -176,7 +215,7 @@ DEPTH_ROWS = (
     DepthRow("sigma_w^2", r"$\sigma_w^2$", _square),
     DepthRow("sigma_b", r"$\sigma_b$", lambda s, digits: text_number(s.sigma_b, digits)),
     DepthRow("sigma_b^2", r"$\sigma_b^2$", lambda s, digits: text_number(s.sigma_b**2, digits)),
-    DepthRow("q*", "$q^*$", _number(lambda s: s.propagation.q_star, "none")),
+    DepthRow("q*", "$q^*$", _q_star),
     DepthRow("chi_1", r"$\chi_1$", _number(lambda s: s.propagation.chi_1)),
     DepthRow("phase", "phase", lambda s, digits: "-" if s.propagation is None
              else s.propagation.phase),
@@ -184,12 +223,14 @@ DEPTH_ROWS = (
     DepthRow("chi_c", r"$\chi_c$", _number(lambda s: s.propagation.chi_c)),
     DepthRow("xi_q", r"$\xi_q$", _number(lambda s: s.propagation.xi_q)),
     DepthRow("xi_c", r"$\xi_c$", _number(lambda s: s.propagation.xi_c)),
-    DepthRow("q at layer {L}", "$q$ at layer {L}", _number(lambda s: s.q[-1])),
-    DepthRow("grad^2 ratio, layer 0 / {L}", "gradient$^2$ ratio, layer 0 / {L}",
-             _number(lambda s: s.grad_sq[0])),
+    DepthRow("q at layer {L}", "$q$ at layer {L}", _q_last),
+    DepthRow("E[grad^2], layer 0 / layer {L}",
+             "$\\mathrm{E}[\\mathrm{grad}^2]$, layer 0 / layer {L}",
+             _gradient),
 )
 """The rows of ``actviz depth``, in order: q at layer L starts from q^0 = 1; the gradient
-ratio is the mean squared gradient at the input over that at layer L."""
+row is the mean squared gradient with respect to the pre-activations at the input over that
+at layer L (autograd's f', as a real network backpropagates)."""
 
 
 def depth_rows(found: Sequence[Setting], digits: int | None

@@ -100,8 +100,8 @@ def run_depth(functions: Sequence[str], opts: Options, target: Target) -> list[P
         from .render.depth import depth_figure
 
         path, fmt = target.image
-        figure = depth_figure(found, opts.simulate, opts.width, opts.seed, opts.dpi,
-                              opts.size, opts.style, opts.title)
+        figure = depth_figure(found, opts.simulate, opts.width, opts.seed, opts.networks,
+                              opts.dpi, opts.size, opts.style, opts.title)
         written.append(render.save(figure, path, fmt))
     return deliver(target.main, lambda out: WRITERS[target.fmt].depth(
         out, found, opts.precision)) + written
@@ -191,9 +191,16 @@ def _diff_target(stem: str, opts: Options, stdout: IO[str] | None) -> Target:
 def _depth_target(stem: str, opts: Options, stdout: IO[str] | None) -> Target:
     """-o with a figure's extension draws the figure and prints the table; any other -o is
     the table's file."""
-    if opts.output is not None and Path(opts.output).suffix.lstrip(".").lower() in \
-            FIGURE_FORMATS:
-        return _diff_target(stem, opts, stdout)
+    if opts.output is not None:
+        suffix = Path(opts.output).suffix.lstrip(".").lower()
+        if suffix in FIGURE_FORMATS:
+            return _diff_target(stem, opts, stdout)
+        if suffix not in EXTENSIONS and opts.format is None:
+            tables = ", ".join("." + ext for ext in EXTENSIONS)
+            figures = ", ".join("." + ext for ext in FIGURE_FORMATS)
+            raise ParameterError(f"cannot tell what to write from the extension of "
+                                 f"{opts.output}: a table ({tables}) or the figure "
+                                 f"({figures}); or give --format for a table")
     return _table_target(stem, opts, stdout)
 
 

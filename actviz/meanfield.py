@@ -109,6 +109,7 @@ __all__ = [
     "gains",
     "phase_diagram",
     "propagation",
+    "sequences",
     "simulate",
     "simulate_many",
     "unitwise",
@@ -139,7 +140,13 @@ it draws them again from the same per-layer seeds."""
 
 class PropagationError(ParameterError):
     """The mean-field theory has no answer for this input: no fixed point, or a function
-    that does not act unit by unit."""
+    that does not act unit by unit. ``reason`` says which: "diverges" (q^l grows without
+    bound), "unstable" (q0 lies on a fixed point that repels), "oscillates" (V'(q*) < -1),
+    "function" (not unit-wise), or "" for anything else."""
+
+    def __init__(self, message: str, reason: str = ""):
+        super().__init__(message)
+        self.reason = reason
 
 
 # --- Gauss–Kronrod G7/K15 on [-1, 1] (QUADPACK's qk15) -------------------------------------------
@@ -397,11 +404,12 @@ def unitwise(spec: str | Activation, flavor: str = "torch") -> Activation:
     if act.definition.vector:
         raise PropagationError(
             f"{act.name} is a vector function: a unit's output depends on the whole layer, "
-            f"so the mean-field theory of unit-wise activations does not apply")
+            f"so the mean-field theory of unit-wise activations does not apply", "function")
     if act.definition.outputs > 1:
         raise PropagationError(
             f"{act.name} has {act.definition.outputs} outputs per input (it doubles the "
-            f"layer's width); the mean-field theory here needs one output per unit")
+            f"layer's width); the mean-field theory here needs one output per unit",
+            "function")
     return act
 
 
@@ -588,7 +596,7 @@ def _fixed_point(model: _Model, q0: float) -> float:
         q0 = v0  # one layer on, the iteration is at V(0) > 0
     v = float(model.variance(q0)[0])
     if not math.isfinite(v):
-        raise PropagationError(_diverges(model, q0))
+        raise PropagationError(_diverges(model, q0), "diverges")
     start = int(_side(np.array([q0]), np.array([v]))[0])
     if start == 0:
         return q0
@@ -599,7 +607,7 @@ def _fixed_point(model: _Model, q0: float) -> float:
         return float(brentq(lambda q: float(model.variance(q)[0]) - q, *bracket,
                             xtol=1e-300, rtol=1e-15, maxiter=300))
     if start > 0:
-        raise PropagationError(_diverges(model, q0))
+        raise PropagationError(_diverges(model, q0), "diverges")
     return model.sb2  # V(q) >= sigma_b^2 everywhere, = q at sigma_b^2 to FLAT (or q* = 0)
 
 
@@ -640,11 +648,20 @@ def _diverges(model: _Model, q0: float) -> str:
 
 
 def _stable(model: _Model, q: float, v_slope: float) -> None:
+    """PropagationError for a fixed point the iteration does not settle at: V'(q*) > 1 (only
+    when q0 lies on it: the iteration stays there exactly, but the smallest change of q0,
+    or a real network's fluctuations, carries q^l away) or V'(q*) < -1 (oscillation)."""
+    if v_slope > 1.0 + PHASE_TOL:
+        raise PropagationError(
+            f"q0 = {q:.6g} is an unstable fixed point: V'(q0) = {v_slope:.6g} > 1, so q^l "
+            f"stays there only if it starts exactly there; the smallest change (or a real "
+            f"network's fluctuations) carries it away (sigma_w = {math.sqrt(model.sw2):g}, "
+            f"sigma_b = {math.sqrt(model.sb2):g})", "unstable")
     if v_slope < -1.0 - PHASE_TOL:
         raise PropagationError(
             f"the fixed point q* = {q:.6g} is unstable: V'(q*) = {v_slope:.6g} < -1, so q^l "
             f"oscillates around it without converging (sigma_w = {math.sqrt(model.sw2):g}, "
-            f"sigma_b = {math.sqrt(model.sb2):g})")
+            f"sigma_b = {math.sqrt(model.sb2):g})", "oscillates")
 
 
 def _phase(chi_1: float) -> str:
@@ -825,14 +842,7 @@ class Propagation:
 
     def q_sequence(self, q0: float, layers: int) -> np.ndarray:
         """q^0 = q0, q^l = V(q^(l-1)) for l = 1..layers: an array of layers + 1 values."""
-        q = _q("q0", q0)
-        layers = _count("layers", layers, 0)
-        model = self._model
-        out = [q]
-        for _ in range(layers):
-            q = float(model.variance(q)[0])
-            out.append(q)
-        return np.array(out)
+        return _q_sequence(self._model, _q("q0", q0), _count("layers", layers, 0))
 
     def c_sequence(self, c0: float, layers: int, q0: float | None = None) -> np.ndarray:
         """c^0 = c0 and c^l = C(c^(l-1)) for l = 1..layers, iterated on 1 - c. With ``q0``
@@ -859,19 +869,43 @@ class Propagation:
         relative to the last layer's (1 at l = layers): backpropagation multiplies it by
         :math:`\chi(q^{l-1}) = \sigma_w^2 E[\phi'(\sqrt{q^{l-1}} z)^2]` from layer l to l-1,
         with q^l from :meth:`q_sequence` (autograd's φ', as :func:`simulate` measures)."""
-        qs = self.q_sequence(q0, layers)
-        if layers == 0:
-            return np.ones(1)
-        factors = self._model.chi(qs[:-1])
-        out = np.ones(layers + 1)
-        out[:-1] = np.cumprod(factors[::-1])[::-1]
-        return out
+        return _gradient_sequence(self._model, self.q_sequence(q0, layers))
 
     def to_dict(self) -> dict[str, Any]:
         """The numbers, JSON-ready but for infinities (floats)."""
         return {key: getattr(self, key) for key in (
             "spec", "sigma_w", "sigma_b", "q0", "q_star", "chi_1", "v_slope", "c_star",
             "chi_c", "xi_q", "xi_c", "phase")} | {"notes": list(self.notes)}
+
+
+def _q_sequence(model: _Model, q: float, layers: int) -> np.ndarray:
+    out = [q]
+    with np.errstate(all="ignore"):
+        for _ in range(layers):
+            q = float(model.variance(q)[0]) if math.isfinite(q) else math.inf
+            out.append(q)
+    return np.array(out)
+
+
+def _gradient_sequence(model: _Model, qs: np.ndarray) -> np.ndarray:
+    out = np.ones(len(qs))
+    if len(qs) > 1:
+        with np.errstate(all="ignore"):
+            factors = model.chi(qs[:-1])
+        out[:-1] = np.cumprod(factors[::-1])[::-1]
+    return out
+
+
+def sequences(spec: str | Activation, sigma_w: float, sigma_b: float, layers: int,
+              q0: float = 1.0, flavor: str = "torch") -> tuple[np.ndarray, np.ndarray]:
+    """(q^l, the mean squared gradient at layer l relative to the last layer's), l = 0 ..
+    ``layers``, as :meth:`Propagation.q_sequence` and :meth:`Propagation.gradient_sequence`
+    give them, but also where q has no fixed point (it grows without bound: the values
+    stay finite for a finite number of layers unless they overflow to inf)."""
+    model = _Model(unitwise(spec, flavor), _sigma("sigma_w", sigma_w),
+                   _sigma("sigma_b", sigma_b))
+    qs = _q_sequence(model, _q("q0", q0), _count("layers", layers, 0))
+    return qs, _gradient_sequence(model, qs)
 
 
 def _variances(name: str, q: Any) -> np.ndarray:
@@ -914,7 +948,7 @@ def propagation(spec: str | Activation, sigma_w: float, sigma_b: float,
     _stable(model, q_star, v_slope)
     notes = _notes(act, q_star)
     jumps = model.jumps(q_star)
-    chi_1 = math.inf if jumps else model.sw2 * float(moments[1])
+    chi_1 = math.inf if jumps and sigma_w > 0 else model.sw2 * float(moments[1])
     phase = _phase(chi_1)
     c_star: float | None
     chi_c: float | None
@@ -949,15 +983,14 @@ def _notes(act: Activation, q: float) -> tuple[str, ...]:
     for kink in _cuts(act, -reach, reach) if q > 0 else ():
         at = f"x = {kink.x:g}"
         if kink.order == 0:
-            notes.append(f"phi jumps at {at}: phi' holds a Dirac delta there, so chi_1 = inf; "
-                         f"chi_c includes the delta terms; chi_map and gradient_sequence use "
-                         f"autograd's phi' (0 at the jump)")
+            notes.append(f"f jumps at {at}: f' holds a Dirac delta there, so chi_1 = inf; "
+                         f"autograd sees f' = 0 there instead, and so do the gradient ratio "
+                         f"and a simulated network")
         elif kink.order == 1:
-            notes.append(f"corner at {at}: the integrals are split there, and V' includes "
-                         f"phi(k) (phi'(k+) - phi'(k-)) p(k)")
+            notes.append(f"corner at {at}: the integrals are split there")
         else:
             primes = "'" * kink.order
-            notes.append(f"phi{primes} jumps at {at}: the integrals are split there")
+            notes.append(f"f{primes} jumps at {at}: the integrals are split there")
     return tuple(notes)
 
 
@@ -1018,7 +1051,8 @@ def _eoc(ratios: _Ratios, sigma_b: float) -> EdgeOfChaos:
                 "chaotic (chi_1 > 1)" if np.all(values > 0) else "never critical")
         lo, hi = EOC_GRID
         reason = (f"no fixed point q in [{lo:g}, {hi:g}] has chi_1 = 1, i.e. q = sigma_b^2 + "
-                  f"E[phi^2]/E[phi'^2]: every fixed point is {side} whatever sigma_w")
+                  f"E[phi^2]/E[phi'^2]: every fixed point in that range is {side}, whatever "
+                  f"sigma_w")
     return EdgeOfChaos(sigma_b, None, None, reason)
 
 
@@ -1195,7 +1229,7 @@ def phase_diagram(spec: str | Activation, sigma_bs: Sequence[float], sigma_ws: S
         chi[known] = sw2[known] * model.expect(model.pair, q_star[known])[1]
         jumps = [k.x for k in act.kinks if _jump(act, k) != 0]
         if jumps:
-            chi[known[q_star[known] > 0]] = math.inf
+            chi[known[(q_star[known] > 0) & (sw2[known] > 0)]] = math.inf
     return chi.reshape(rows.size, cols.size)
 
 

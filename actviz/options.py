@@ -368,21 +368,26 @@ DEPTH = Command(
     """, "actviz depth relu tanh",
                     "actviz depth tanh --sigma-w 1.5 --sigma-b 0.05 -f markdown",
                     "actviz depth tanh selu silu --sigma-b 0.3 -o depth.png",
-                    "actviz depth relu elu --sigma-w 1.5 --layers 50 -o depth.pdf"),
+                    "actviz depth relu elu --sigma-w 1.3 --layers 50 -o depth.pdf"),
     (
         Option("sigma_w", NUMBER, None, "Standard deviation of the weights times "
                "sqrt(fan_in) (default: each function's edge of chaos and standard init). "
                "Example: --sigma-w 1.5", check=lambda value: check_sigma(value, "sigma_w")),
         Option("sigma_b", NUMBER, 0.0, "Standard deviation of the biases. "
                "Example: --sigma-b 0.05", check=lambda value: check_sigma(value, "sigma_b")),
-        Option("layers", INTEGER, 30, "Layers of the network. Example: --layers 50",
+        Option("layers", INTEGER, 30, "Layers of the network (1 to 1000). Example: "
+               "--layers 50",
                check=lambda value: check_count(value, "layers", 1, 1000)),
-        Option("width", INTEGER, 1000, "Units per layer of the simulated network in the "
-               "figure. Example: --width 500",
+        Option("width", INTEGER, 1000, "Units per layer of the simulated networks in the "
+               "figure (10 to 4000). Example: --width 500",
                check=lambda value: check_count(value, "width", 10, 4000)),
-        Option("seed", INTEGER, 0, "Seed of the simulated network. Example: --seed 1",
+        Option("seed", INTEGER, 0, "Seed of the first simulated network (the next ones take "
+               "seed + 1, ...). Example: --seed 1",
                check=lambda value: check_count(value, "seed", 0, 2**32 - 1)),
-        Option("simulate", FLAG, True, "Draw a simulated random network as markers beside "
+        Option("networks", INTEGER, 4, "Simulated networks in the figure (1 to 64), drawn "
+               "as their mean and spread. Example: --networks 8",
+               check=lambda value: check_count(value, "networks", 1, 64)),
+        Option("simulate", FLAG, True, "Draw simulated random networks as markers beside "
                "the theory's lines. Example: --no-simulate", negatable=True),
         TABLE_FORMAT,
         PRECISION,
@@ -391,7 +396,9 @@ DEPTH = Command(
                "Example: -o depth.png", short="-o", yaml=False, check=check_output),
         Option("image", choice(*FIGURE_FORMATS), None, "In a batch job: also draw the "
                "figure in this format. Example: image: pdf", cli=False),
-        *(o for o in FIGURE_OPTIONS if o.name in ("dpi", "size", "style", "title")),
+        *(o for o in FIGURE_OPTIONS if o.name in ("dpi", "size", "style")),
+        Option("title", TEXT, None, "Figure title instead of 'Through L layers at sigma_b = "
+               "B'. Example: --title 'Deep tanh'", check=check_title),
         FLAVOR,
     ),
     arguments=("specs...",),

@@ -129,13 +129,42 @@ def test_the_standard_init_is_the_forward_gain_where_pytorch_has_none():
 
 
 def test_where_there_is_no_fixed_point_the_table_says_none_and_why():
+    """relu at sqrt 2 with a bias: V(q) = q + sigma_b^2 has no fixed point, but q^l =
+    1 + l sigma_b^2 and chi = 1 at every q, so the columns still say where q goes."""
     result = invoke("depth", "relu", "--sigma-b", "0.2")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     row = {line.split()[0]: line.split()[1:] for line in lines[:15] if line.split()}
     assert row["sigma_w"] == ["none", "1.41421"]
-    assert row["q*"] == ["-", "none"]
+    assert row["q*"] == ["-", "none", "(q", "grows)"]
+    assert row["q"] == ["at", "layer", "30", "-", "2.2"]
     assert "relu (PyTorch gain): no fixed point" in result.output
+    r = by_setting(depth_json("relu", "--sigma-b", "0.2"))["relu", "PyTorch gain"]
+    assert r["fixed_point"] == "diverges"
+    assert r["q_last"] == pytest.approx(1 + 30 * 0.04, rel=1e-12)
+    assert r["grad_sq_ratio"] == pytest.approx(1.0, rel=1e-12)
+
+
+def test_one_function_without_a_fixed_point_does_not_hide_the_others():
+    """relu at sigma_w = 2: V(q) = 2q, so q^30 = 2^30 and the gradient doubles per layer."""
+    found = by_setting(depth_json("relu", "tanh", "--sigma-w", "2"))
+    relu, tanh = found["relu", "given"], found["tanh", "given"]
+    assert relu["fixed_point"] == "diverges" and "q_star" not in relu
+    assert relu["q_last"] == pytest.approx(2.0**30, rel=1e-12)
+    assert relu["grad_sq_ratio"] == pytest.approx(2.0**30, rel=1e-12)
+    assert tanh["phase"] == "chaotic"
+
+
+def test_an_unstable_fixed_point_is_not_described_as_a_fixed_point():
+    """silu at its forward gain: V(1) = 1 but V'(1) > 1 (tests/test_meanfield.py): no q*,
+    no sequences (the theory's q^l would sit on a knife edge no network walks)."""
+    r = by_setting(depth_json("silu"))["silu", "forward gain"]
+    assert r["fixed_point"] == "unstable"
+    assert "q_star" not in r and "q_last" not in r
+    assert r["notes"][-1].startswith("q0 = 1 is an unstable fixed point: V'(q0) = ")
+    row = {line.split()[0]: line.split()[1:] for line in invoke("depth", "silu").output
+           .splitlines()[:15] if line.split()}
+    assert row["q*"] == ["-", "unstable"]
 
 
 # --- formats ------------------------------------------------------------------------------------
@@ -156,7 +185,7 @@ def test_every_format_carries_the_same_settings():
     md = invoke("depth", *specs, "-f", "markdown").output.splitlines()
     assert md[0] == "| property | tanh | tanh | relu | relu |"
     assert "- relu (edge of chaos), relu (PyTorch gain): corner at x = 0: the integrals are " \
-           "split there, and V' includes phi(k) (phi'(k+) - phi'(k-)) p(k)" in md
+           "split there" in md
     tex = invoke("depth", *specs, "-f", "latex").output
     assert "$\\chi_1$" in tex and "% Notes:" in tex
 
@@ -185,9 +214,16 @@ def test_precision_rounds_every_format():
 # --- bad input ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["relu", "--sigma-w", "-1"], "Error: sigma_w must be a standard deviation, a finite "
-                                  "number >= 0; got -1"),
-    (["relu", "--sigma-b", "nan"], "Error: sigma_b must be a standard deviation"),
+    (["relu", "--sigma-w", "-1"], "Error: sigma_w must be a standard deviation from 0 to "
+                                  "100; got -1"),
+    (["relu", "--sigma-b", "nan"], "Error: sigma_b must be a standard deviation from 0 to "
+                                   "100; got nan"),
+    (["relu", "--sigma-b", "1e4"], "Error: sigma_b must be a standard deviation from 0 to "
+                                   "100; got 10000"),
+    (["relu", "--sigma-w", "abc"], "Error: Invalid value for '--sigma-w': 'abc' is not a "
+                                   "valid float. See '"),
+    (["relu", "-o", "depth.jpg"], "Error: cannot tell what to write from the extension of "
+                                  "depth.jpg: a table (.txt,"),
     (["relu", "--sigma-w", "2"], "Error: relu: no fixed point: from q0 = 1, q^l = V(q^(l-1)) "
                                  "grows without bound"),
     (["tanh", "softmax"], "Error: softmax is a vector function: a unit's output depends on "
@@ -195,10 +231,15 @@ def test_precision_rounds_every_format():
     (["crelu"], "Error: crelu has 2 outputs per input"),
     (["relu", "--layers", "0"], "Error: layers must be between 1 and 1000, got 0"),
     (["relu", "--width", "5"], "Error: width must be between 10 and 4000, got 5"),
+    (["relu", "--size", "4", "3"], "Error: the depth figure's two rows of panels and legend "
+                                   "need --size W H with W >= 3 and H >= 0.6 W + 1.5"),
+    (["relu", "elu", "--sigma-w", "1.5"], "Error: no function has a fixed point at sigma_w = "
+                                          "1.5, sigma_b = 0; relu: no fixed point"),
     (["tahn"], "Error: unknown activation 'tahn'"),
 ])
 def test_bad_input_is_refused_in_one_line_and_nothing_is_written(tmp_path, args, message):
-    result = invoke("depth", *args, "-o", "depth.png", cwd=tmp_path)
+    result = invoke("depth", *args, *(["-o", "depth.png"] if "-o" not in args else []),
+                    cwd=tmp_path)
     assert result.exit_code == 2, result.output
     assert result.output.startswith(message), result.output
     assert len(result.output.splitlines()) == 1
@@ -273,10 +314,12 @@ def test_the_edge_of_chaos_curve_of_tanh_passes_hayous_points(figure):
     for sigma_b, sigma_w in [(0.05, 1.12434), (0.2, 1.30787), (0.5, 1.55254), (1.0, 1.85756)]:
         (at,) = np.flatnonzero(np.isclose(bs, sigma_b))
         assert ws[at] == pytest.approx(sigma_w, rel=5e-3)
-    relu = [line for ax in fig.axes for line in ax.get_lines()
-            if line.get_gid() == "edge_of_chaos:relu" and line.get_marker() == "D"]
-    assert len(relu) == 1  # relu's edge of chaos is one point: sqrt(2) at sigma_b = 0
-    assert relu[0].get_xydata().tolist() == [[0.0, pytest.approx(math.sqrt(2))]]
+    # relu's edge of chaos is one point, sqrt(2) at sigma_b = 0, where its setting's marker
+    # already sits: no diamond under it
+    assert not [line for ax in fig.axes for line in ax.get_lines()
+                if line.get_gid() == "edge_of_chaos:relu" and line.get_marker() == "D"]
+    assert lines(fig, "setting:")["relu (edge of chaos)"].get_xydata().tolist() == [
+        [0.0, pytest.approx(math.sqrt(2))]]
 
 
 def test_the_theory_lines_and_the_simulated_markers(figure):
@@ -290,18 +333,21 @@ def test_the_theory_lines_and_the_simulated_markers(figure):
     assert np.allclose(theory["relu (edge of chaos)"].get_ydata(), 1.0, rtol=1e-12)
     for name, line in simulated.items():
         assert len(line.get_xdata()) <= 16
-        assert line.get_markerfacecolor() == "none"
         drawn = theory[name]
         assert line.get_markeredgecolor() == drawn.get_color()
     # the markers are what one network of that seed measures, drawn on the same random
     # weights for every setting (simulate_many); whether that network agrees with the theory
     # is tests/test_meanfield.py's business
+    # (the geometric mean of four networks, seeds 0 to 3)
     for name, sigma_w in [("tanh (PyTorch gain)", 5 / 3), ("selu (edge of chaos)", None)]:
         setting = next(s for s in found if s.name == name)
-        alone = simulate(setting.named.act, sigma_w or setting.propagation.sigma_w, 0.0, 20,
-                         width=300, seed=0)
+        logs = []
+        for seed in range(4):
+            alone = simulate(setting.named.act, sigma_w or setting.propagation.sigma_w, 0.0,
+                             20, width=300, seed=seed)
+            logs.append(np.log(alone.grad_sq / alone.grad_sq[-1]))
         line = simulated[name]
-        expected = (alone.grad_sq / alone.grad_sq[-1])[line.get_xdata()]
+        expected = np.exp(np.mean(logs, axis=0))[line.get_xdata()]
         assert np.allclose(line.get_ydata(), expected, rtol=1e-12, atol=0)
 
 
@@ -318,19 +364,35 @@ def test_the_correlation_map_marks_c_star(figure):
 def test_the_legend_names_each_setting_once(figure):
     _, fig = figure
     texts = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
-    assert "relu at the edge of chaos and the PyTorch gain, $\\sigma_w$ = 1.414" in texts
-    assert "tanh at the PyTorch gain, $\\sigma_w$ = 1.667" in texts
-    assert "a random network, width 300, seed 0" in texts
+    assert "relu, edge of chaos = PyTorch gain: $\\sigma_w$ = 1.414" in texts
+    assert "tanh, PyTorch gain: $\\sigma_w$ = 1.667" in texts
+    assert "4 random networks (width 300, seeds 0-3): mean, spread" in texts
 
 
-def test_a_setting_without_a_fixed_point_is_a_marker_on_the_phase_diagram(tmp_path):
-    found = settings(resolve_specs(["relu"]), None, 0.2, 5)
-    fig = depth_figure(found, width=50)
-    markers = lines(fig, "setting:")
-    assert list(markers) == ["relu (PyTorch gain)"]
+def test_settings_without_a_fixed_point_in_the_figure(tmp_path):
+    """relu at sqrt 2 with a bias: a curve, q^l = 1 + l sigma_b^2, said to grow without
+    bound, and no correlation map (elu's is drawn instead); silu at its forward gain (an
+    unstable fixed point): a marker on the phase diagram only."""
+    found = settings(resolve_specs(["relu", "elu"]), None, 0.2, 5)
+    fig = depth_figure(found, width=50, networks=1)
+    theory = lines(fig, "theory:q:")
+    assert theory["relu (PyTorch gain)"].get_ydata() == pytest.approx(1 + 0.04 * np.arange(6))
+    assert "relu (PyTorch gain)" in lines(fig, "setting:")
     texts = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
-    assert "relu at the PyTorch gain, $\\sigma_w$ = 1.414: no fixed point" in texts
+    assert "relu, PyTorch gain: $\\sigma_w$ = 1.414 (q grows without bound)" in texts
+    assert "a random network (width 50, seed 0)" in texts
+    assert all(name.startswith("elu") for name in lines(fig, "correlation_map:"))
+    # at sigma_b = 0.2 no relu setting sits on its one-point edge of chaos: a diamond there
+    (diamond,) = [line for ax in fig.axes for line in ax.get_lines()
+                  if line.get_gid() == "edge_of_chaos:relu" and line.get_marker() == "D"]
+    assert diamond.get_xydata().tolist() == [[0.0, pytest.approx(math.sqrt(2))]]
+    assert "an edge of chaos that is one point" in texts
     assert save(fig, tmp_path / "relu.png").stat().st_size > 0
+    unstable = depth_figure(settings(resolve_specs(["silu"]), None, 0.0, 5), width=50)
+    assert not lines(unstable, "theory:q:")
+    assert list(lines(unstable, "setting:")) == ["silu (forward gain)"]
+    texts = [t.get_text() for legend in unstable.legends for t in legend.get_texts()]
+    assert "silu, forward gain: $\\sigma_w$ = 1.677, unstable (see the table)" in texts
 
 
 def test_the_table_alone_does_not_load_matplotlib():

@@ -24,6 +24,7 @@ from actviz.meanfield import (
     gains,
     phase_diagram,
     propagation,
+    sequences,
     simulate,
 )
 
@@ -588,8 +589,10 @@ def test_phase_diagram_of_erf_against_the_closed_form():
 
 def test_phase_diagram_where_phi_jumps():
     chi = phase_diagram("sign", [0.0, 0.5], [0.0, 1.0])
-    # sigma_w = sigma_b = 0 leaves q* = 0, where the jump has no weight: chi_1 = 0
-    assert chi.tolist() == [[0.0, math.inf], [math.inf, math.inf]]
+    # sigma_w = sigma_b = 0 leaves q* = 0, where the jump has no weight: chi_1 = 0; and
+    # sigma_w = 0 carries no gradient at all, whatever the delta: chi_1 = 0 * inf = 0
+    assert chi.tolist() == [[0.0, math.inf], [0.0, math.inf]]
+    assert propagation("sign", 0.0, 0.5).chi_1 == 0.0
 
 
 # --- gains ---------------------------------------------------------------------------------------
@@ -795,3 +798,37 @@ def test_every_function_has_an_edge_of_chaos_or_a_reason(sigma_b):
     square = edge_of_chaos("relu_squared")
     assert square.reason == ("no stable fixed point has chi_1 = 1: at q = 0, E[phi'^2] = 0, so "
                              "chi_1 = 0 whatever sigma_w")
+
+
+@pytest.mark.parametrize("name", ["silu", "gelu", "mish"])
+def test_an_unstable_fixed_point_at_q0_is_refused(name):
+    """At the forward gain, V(1) = 1 by construction, but for the smooth ReLUs V'(1) > 1 (here
+    from mpmath: V'(q) = sigma_w^2 E[phi'^2 + phi phi''] at q = 1): q^l stays at 1 only if
+    it starts exactly there, and a real network leaves it (issue found by a review: the table
+    said 'chaotic, q* = 1' while the simulated network's q fell to 1e-3)."""
+    f = {"silu": lambda u: u / (1 + mp.exp(-u)), "gelu": lambda u: u * mp.ncdf(u),
+         "mish": lambda u: u * mp.tanh(mp.log1p(mp.exp(u)))}[name]
+    with mp.workdps(30):
+        square = mp.quad(lambda z: f(z) ** 2 * mp.npdf(z), [-mp.inf, 0, mp.inf])
+        sw2 = 1 / square  # the forward gain, squared: V(1) = 1
+        slope = sw2 * mp.quad(lambda z: (mp.diff(f, z) ** 2 + f(z) * mp.diff(f, z, 2))
+                              * mp.npdf(z), [-mp.inf, 0, mp.inf])
+    assert slope > 1
+    with pytest.raises(PropagationError, match=r"q0 = 1 is an unstable fixed point: V'\(q0\) "
+                       + f"= {float(slope):.6g} > 1"):
+        propagation(name, float(mp.sqrt(sw2)), 0.0)
+
+
+def test_sequences_where_q_has_no_fixed_point():
+    """relu at sigma_w = sqrt 2 with a bias: V(q) = q + sigma_b^2, so q^l = 1 + l sigma_b^2
+    exactly, and chi = 1 at every q: the gradient keeps its size."""
+    with pytest.raises(PropagationError, match="no fixed point"):
+        propagation("relu", SQRT2, 0.2)
+    q, grad = sequences("relu", SQRT2, 0.2, 30)
+    assert q == pytest.approx(1 + 0.04 * np.arange(31), rel=1e-12)
+    assert grad == pytest.approx(np.ones(31), rel=1e-12)
+    # and where a fixed point exists, the same numbers as the propagation's sequences
+    p = propagation("tanh", 1.5, 0.3)
+    q, grad = sequences("tanh", 1.5, 0.3, 12, q0=2.0)
+    assert q.tolist() == p.q_sequence(2.0, 12).tolist()
+    assert grad.tolist() == p.gradient_sequence(2.0, 12).tolist()

@@ -2,16 +2,19 @@ r"""The figure of ``actviz depth``: what a deep random network does with each fu
 panels (:mod:`actviz.meanfield` computes, this module draws):
 
 (a) the phase diagram of the first function: χ₁ at the fixed point q* over (σ_b, σ_w), on a
-    colour scale centred at 1 (blue ordered, red chaotic, grey where q has no fixed point),
-    with the edge-of-chaos curve (χ₁ = 1) of every function and the settings drawn;
+    colour scale centred at 1 (blue ordered, red chaotic; greys under a grey style),
+    hatched where q has no fixed point, with the edge-of-chaos curve (χ₁ = 1) of every
+    function and the settings drawn;
 (b) q^l, the mean square of the pre-activations, layer by layer from q^0 = 1;
 (c) the mean squared gradient at layer l relative to the last layer's;
 (d) the correlation map c ↦ C(c) of the first function, as C(c) - c (the change in one
     layer: C lies too close to the identity to read), with its stable fixed point c*.
 
-In (b) and (c) the theory is drawn as lines and a seeded random network of the given width as
-markers (:func:`actviz.meanfield.simulate`): where they part, the network is too narrow for
-the mean-field limit, or the theory's assumptions fail.
+In (b) and (c) the theory is drawn as lines and seeded random networks of the given width as
+markers (:func:`actviz.meanfield.simulate_many`): the geometric mean over the networks, with
+bars of one standard deviation (of the logarithm) either side. One network of width 1000
+wanders 10-20 % around the theory (the mean-field limit is that of an infinite width);
+their mean follows it.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from contextlib import ExitStack
+from dataclasses import dataclass
 from typing import Any
 
 import matplotlib
@@ -30,6 +34,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import ListedColormap
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.ticker import FixedLocator, LogFormatterSciNotation, NullLocator
 
 from .._numbers import label_number
 from ..checks import check_canvas
@@ -42,6 +47,7 @@ from .style import (
     colours,
     figure_size,
     ink,
+    monochrome,
     paper,
     round_outward,
     scale,
@@ -49,29 +55,54 @@ from .style import (
 )
 
 MARKERS = {EDGE: "o", GIVEN: "o", TORCH: "s", FORWARD: "s"}
-"""The marker of each kind of setting (and its simulated points)."""
+"""The marker of each kind of setting, on the phase diagram and in the legend."""
+MARKER_SIZES = {EDGE: 8.0, GIVEN: 7.0, TORCH: 6.0, FORWARD: 6.0}
+"""Points: the edge of chaos a little larger, so that a standard init drawn on the same spot
+(relu's sqrt 2 is both) leaves a rim of it visible."""
 DASHED = (0, (4, 2))
 CHI_DECADES = 1.0
 """The colour scale of χ₁ spans 10^-1 to 10^1: beyond, the colours saturate."""
-NO_FIXED_POINT = "#bdbdbd"
-"""The colour of the phase diagram where q has no fixed point."""
-GRID = 64
+HATCH = "////"
+"""The hatch of the phase diagram where q has no fixed point."""
+GRID = 80
 """Points of the phase diagram along each axis."""
 MARKS = 16
 """At most this many simulated points per curve."""
 CORRELATIONS = 81
 """Points of the correlation map (a smooth function of c; each costs a 2-D integral)."""
+HANDLE = 3.2
+"""The legend's handle length (font sizes): long enough to show a dash beside a marker."""
+CURVE_GREY = "0.45"
+"""The neutral colour of legend entries that stand for every function's colour."""
+
+
+@dataclass(frozen=True)
+class Curve:
+    """A setting drawn in (b) to (d): its look, and where it is for the legend (``edge of
+    chaos``, ``PyTorch gain``, both for relu's sqrt 2, or empty for a σ_w given)."""
+
+    setting: Setting
+    where: str
+    color: str
+    dash: Any
+    marker: str
+
+    @property
+    def sigma_w(self) -> float:
+        assert self.setting.sigma_w is not None
+        return self.setting.sigma_w
 
 
 def depth_figure(found: Sequence[Setting], simulate: bool = True, width: int = 1000,
-                 seed: int = 0, dpi: float = 150.0, size: Any = None, style: str | None = None,
-                 title: str | None = None) -> ActvizFigure:
-    """The four panels for the settings ``found`` (:func:`actviz.depth.settings`); settings
-    with no σ_w (no edge of chaos, say) are left out. ``simulate`` adds a seeded random
-    network of ``width`` units per layer as markers."""
+                 seed: int = 0, networks: int = 4, dpi: float = 150.0, size: Any = None,
+                 style: str | None = None, title: str | None = None) -> ActvizFigure:
+    """The four panels for the settings ``found`` (:func:`actviz.depth.settings`). Settings
+    with a q across the layers are drawn as curves; the others (no edge of chaos, an
+    unstable fixed point) only as a marker on the phase diagram, with their reason in the
+    table. ``simulate`` adds ``networks`` seeded random networks (seeds ``seed``,
+    ``seed + 1``, ...) of ``width`` units per layer as markers."""
     if not found:
         raise ParameterError("no setting to draw; give at least one SPEC")
-    drawn, names = _merged(found)
     fig_width, height = _size(size)
     check_canvas(fig_width, height, dpi)
     with ExitStack() as stack:
@@ -83,17 +114,19 @@ def depth_figure(found: Sequence[Setting], simulate: bool = True, width: int = 1
         FigureCanvasAgg(fig)
         axes = fig.subplots(2, 2)
         labels = list(dict.fromkeys(s.label for s in found))
-        looks = dict(zip(labels, colours(len(labels)), strict=True))
-        sims = _simulations(drawn, width, seed) if simulate else {}
-        main = drawn[0].label if drawn else labels[0]  # the function of (a) and (d)
-        handles: list[Any] = []
-        handles += _phase_panel(axes[0, 0], found, main, looks)
+        functions = dict(zip(labels, colours(len(labels)), strict=True))
+        curves = _curves(found, functions)
+        sims = _simulations(curves, width, seed, networks) if simulate else {}
+        # (a) and (d) show one function: the first with a fixed point to describe
+        fixed = [c for c in curves if c.setting.propagation is not None]
+        main = fixed[0].setting.label if fixed else labels[0]
         layers = found[0].layers
-        _layers_panel(axes[0, 1], drawn, layers, looks, sims, "q")
-        _layers_panel(axes[1, 0], drawn, layers, looks, sims, "grad_sq")
-        handles += _correlation_panel(axes[1, 1], [s for s in drawn if s.label == main],
-                                      looks)
-        _legend(fig, found, drawn, names, looks, handles, simulate, width, seed)
+        handles = _phase_panel(axes[0, 0], found, main, functions, curves)
+        _layers_panel(axes[0, 1], curves, layers, sims, "q")
+        _layers_panel(axes[1, 0], curves, layers, sims, "grad_sq")
+        handles += _correlation_panel(axes[1, 1], [c for c in fixed if c.setting.label == main])
+        _legend(fig, found, curves, functions, handles,
+                (networks, width, seed) if simulate and curves else None)
         if title is None:
             title = (f"Through {layers} layers at $\\sigma_b$ = "
                      f"{label_number(found[0].sigma_b, exact=True)}")
@@ -103,46 +136,78 @@ def depth_figure(found: Sequence[Setting], simulate: bool = True, width: int = 1
 
 
 def _size(size: Any) -> tuple[float, float]:
-    """(width, height) in inches: as given, a preset's width with room for two rows of
-    panels and the legend, or 8.2 x 7.4."""
+    """(width, height) in inches: as given (tall enough for two rows of panels and the
+    legend), a preset's width with room for them, or 8.2 x 7.4."""
     if size is None:
         return 8.2, 7.4
     if size in SIZE_PRESETS:
         width = SIZE_PRESETS[size]
-        return width, round(0.78 * width + 2.4, 2)
-    return figure_size(size, (2, 2), "overlay")
+        return width, round(0.8 * width + 2.3, 2)
+    width, height = figure_size(size, (2, 2), "overlay")
+    if width < 3.0 or height < 0.6 * width + 1.5:
+        raise ParameterError(
+            f"the depth figure's two rows of panels and legend need --size W H with W >= 3 "
+            f"and H >= 0.6 W + 1.5 ({width:g} x {0.6 * width + 1.5:g} in at this width); "
+            f"got {width:g} x {height:g}; or give --size column or page")
+    return width, height
 
 
-def _merged(found: Sequence[Setting]) -> tuple[list[Setting], list[str]]:
-    """The settings to draw (those with a σ_w), one per function and σ_w, and how the
-    legend says where each is: ``the edge of chaos and the PyTorch gain`` for relu."""
-    drawn: list[Setting] = []
-    names: list[str] = []
+def _curves(found: Sequence[Setting], functions: dict[str, tuple[str, Any]]) -> list[Curve]:
+    """The settings with a q across the layers, one curve per function and σ_w (relu's edge
+    of chaos and PyTorch gain are one), each in its function's colour, solid at the edge of
+    chaos or a σ_w given and dashed at the standard init; under a grey style every curve
+    gets a grey and a dash of its own instead."""
+    kept: list[tuple[Setting, str]] = []
     for s in found:
-        if s.propagation is None:
+        if s.q is None or s.sigma_w is None:
             continue
-        where = "the edge of chaos" if s.kind == EDGE else "" if s.kind == GIVEN \
-            else f"the {s.kind}"
-        same = next((i for i, t in enumerate(drawn) if t.label == s.label
-                     and math.isclose(t.propagation.sigma_w, s.propagation.sigma_w,
-                                                  rel_tol=1e-12)), None)
+        where = "" if s.kind == GIVEN else s.kind
+        same = next((i for i, (t, _) in enumerate(kept) if t.label == s.label
+                     and math.isclose(t.sigma_w or 0.0, s.sigma_w, rel_tol=1e-12)), None)
         if same is None:
-            drawn.append(s)
-            names.append(where)
+            kept.append((s, where))
         else:
-            names[same] += f" and {where}"
-    return drawn, names
+            kept[same] = (kept[same][0], f"{kept[same][1]} = {where}")
+    grey = monochrome()
+    own = colours(len(kept)) if grey else []
+    curves = []
+    for i, (s, where) in enumerate(kept):
+        color, dash = own[i] if grey else functions[s.label]
+        if not grey and MARKERS[s.kind] == "s":
+            dash = DASHED
+        curves.append(Curve(s, where, color, dash, MARKERS[s.kind]))
+    return curves
 
 
-def _simulations(drawn: Sequence[Setting], width: int, seed: int) -> dict[int, Any]:
-    """One simulated network per setting drawn, all on the same random draws."""
+def _simulations(curves: Sequence[Curve], width: int, seed: int,
+                 networks: int) -> dict[int, dict[str, tuple[np.ndarray, np.ndarray]]]:
+    """For each curve, (geometric mean, standard deviation of the logarithm) of q and of
+    the gradient (relative to the last layer) over ``networks`` networks, every curve's
+    network k on the same random draws (seed + k)."""
     from ..meanfield import simulate_many
 
-    if not drawn:
+    if not curves:
         return {}
-    sims = simulate_many([(s.named.act, s.propagation.sigma_w, s.sigma_b) for s in drawn],
-                         drawn[0].layers, width=width, seed=seed)
-    return {id(s): sim for s, sim in zip(drawn, sims, strict=True)}
+    runs = [simulate_many([(c.setting.named.act, c.sigma_w, c.setting.sigma_b)
+                           for c in curves], curves[0].setting.layers, width=width,
+                          seed=seed + k) for k in range(networks)]
+    out = {}
+    for i, c in enumerate(curves):
+        stats = {}
+        for quantity in ("q", "grad_sq"):
+            values = np.array([getattr(run[i], quantity) for run in runs])
+            if quantity == "grad_sq":
+                values = values / values[:, -1:]
+            with np.errstate(all="ignore"):  # a zero gradient (binary_step) has no log
+                logs = np.log(values)
+                finite = np.isfinite(logs)
+                count = finite.sum(axis=0)
+                mean = np.where(finite, logs, 0.0).sum(axis=0) / count
+                square = np.where(finite, (logs - mean) ** 2, 0.0).sum(axis=0) / count
+            mean[count == 0] = np.nan
+            stats[quantity] = (mean, np.sqrt(square))
+        out[id(c.setting)] = stats
+    return out
 
 
 def _words(ax: Any, wide: str, narrow: str) -> str:
@@ -156,16 +221,6 @@ def _k(ax: Any) -> float:
     return scale(ax.figure.get_figwidth())
 
 
-def _look(s: Setting, looks: dict[str, tuple[str, Any]]) -> tuple[str, Any, str]:
-    """(colour, line style, marker) of a setting: its function's colour; solid at the edge
-    of chaos or the σ_w given, dashed at the standard init (or the function's own dashes
-    under a grey style)."""
-    color, dash = looks[s.label]
-    if dash == "-" and MARKERS[s.kind] == "s":
-        dash = DASHED
-    return color, dash, MARKERS[s.kind]
-
-
 # --- (a) the phase diagram -----------------------------------------------------------------------
 
 def _extent(found: Sequence[Setting]) -> tuple[float, float]:
@@ -176,105 +231,142 @@ def _extent(found: Sequence[Setting]) -> tuple[float, float]:
     return round_outward(0.0, b)[1], round_outward(0.0, w)[1]
 
 
-def _phase_panel(ax: Axes, found: Sequence[Setting], main: str,
-                 looks: dict[str, tuple[str, Any]]) -> list[Any]:
-    from ..meanfield import edge_of_chaos_curve, phase_diagram
+def _colour_map() -> ListedColormap:
+    """log10 χ₁ from -1 to 1: blue to white to red, its near-black ends left out; under a
+    grey style, dark grey (ordered) to light grey (chaotic), lightness changing steadily."""
+    if monochrome():
+        return ListedColormap(matplotlib.colormaps["Greys_r"](np.linspace(0.2, 0.92, 256)))
+    return ListedColormap(matplotlib.colormaps["RdBu_r"](np.linspace(0.08, 0.92, 256)))
 
-    if not found:
-        return []
+
+def _phase_panel(ax: Axes, found: Sequence[Setting], main: str,
+                 functions: dict[str, tuple[str, Any]], curves: Sequence[Curve]) -> list[Any]:
+    from ..meanfield import phase_diagram
+
     first = next(s.named for s in found if s.label == main)
     b_max, w_max = _extent(found)
     sigma_bs = np.linspace(0.0, b_max, GRID)
     sigma_ws = np.linspace(0.0, w_max, GRID)
-    # rows: sigma_b, columns: sigma_w
-    chi = phase_diagram(first.act, sigma_bs.tolist(), sigma_ws.tolist())
+    chi = phase_diagram(first.act, sigma_bs.tolist(), sigma_ws.tolist()).T  # rows: sigma_w
     with np.errstate(divide="ignore"):
-        level = np.clip(np.log10(chi.T), -CHI_DECADES, CHI_DECADES)
-    cmap = matplotlib.colormaps["RdBu_r"].copy()
-    cmap = ListedColormap(cmap(np.linspace(0.08, 0.92, 256)),  # no near-black ends
-                          bad=NO_FIXED_POINT)
+        level = np.clip(np.log10(chi), -CHI_DECADES, CHI_DECADES)
+    cmap = _colour_map().with_extremes(bad=paper())
     step_b, step_w = b_max / (GRID - 1), w_max / (GRID - 1)
     image = ax.imshow(np.ma.masked_invalid(level), origin="lower", aspect="auto",
                       interpolation="nearest", cmap=cmap, vmin=-CHI_DECADES, vmax=CHI_DECADES,
                       extent=(-step_b / 2, b_max + step_b / 2, -step_w / 2, w_max + step_w / 2))
     image.set_gid("phase_diagram")
+    handles: list[Any] = []
+    if np.isnan(chi).any():  # hatched, so that it reads in grey print and on any paper
+        hatched = ax.contourf(sigma_bs, sigma_ws, np.isnan(chi).astype(float), levels=[0.5, 1.5],
+                              colors="none", hatches=[HATCH])
+        hatched.set_edgecolor(CURVE_GREY)
+        hatched.set_linewidth(0)
+        hatched.set_gid("no_fixed_point")
+        handles.append(Patch(facecolor=paper(), edgecolor=CURVE_GREY, hatch=HATCH,
+                             label="no fixed point: q grows without bound"))
     bar = ax.figure.colorbar(image, ax=ax, pad=0.02, fraction=0.06)
-    ticks = [-1.0, -0.5, 0.0, 0.5, 1.0]
-    bar.set_ticks(ticks, labels=["0.1", "0.3", "1", "3", "10"])
+    bar.set_ticks([-1.0, -0.5, 0.0, 0.5, 1.0], labels=["0.1", "0.3", "1", "3", "10"])
     bar.set_label(_words(ax, "$\\chi_1$  (ordered < 1 < chaotic)", "$\\chi_1$"))
-    outline = [patheffects.withStroke(linewidth=3.2, foreground=paper())]
-    curve_bs = np.linspace(0.0, b_max, 41)
-    for label in dict.fromkeys(s.label for s in found):
-        act = next(s.named.act for s in found if s.label == label)
-        color, dash = looks[label]
-        curve = edge_of_chaos_curve(act, curve_bs.tolist())
-        ws = np.array([math.nan if e.sigma_w is None else e.sigma_w for e in curve])
-        ax.plot(curve_bs, ws, color=color, linestyle=dash, lw=1.6, zorder=3,
-                path_effects=outline, gid=f"edge_of_chaos:{label}")
-        alone = np.isfinite(ws) & ~np.isfinite(np.roll(ws, 1)) & ~np.isfinite(np.roll(ws, -1))
-        alone[0] = np.isfinite(ws[0]) and not np.isfinite(ws[1])
-        if alone.any():  # a curve that is one point (relu's sqrt(2) at sigma_b = 0)
-            ax.plot(curve_bs[alone], ws[alone], linestyle="none", marker="D",
-                    ms=4.5 * _k(ax),
-                    color=color, zorder=3, clip_on=False, gid=f"edge_of_chaos:{label}")
+    handles += _edge_curves(ax, found, functions, curves, b_max)
     for s in found:
         if s.sigma_w is None:
             continue
-        color, _, marker = _look(s, looks)
-        ax.plot([s.sigma_b], [s.sigma_w], linestyle="none", marker=marker, ms=7 * _k(ax),
-                markerfacecolor=color, markeredgecolor=paper(), markeredgewidth=1.2,
-                zorder=5, clip_on=False, gid=f"setting:{s.name}")
+        color = next((c.color for c in curves if c.setting is s), None) or _function_colour(
+            s.label, functions, curves)
+        ax.plot([s.sigma_b], [s.sigma_w], linestyle="none", marker=MARKERS[s.kind],
+                ms=MARKER_SIZES[s.kind] * _k(ax), markerfacecolor=color,
+                markeredgecolor=paper(), markeredgewidth=1.0, zorder=5, clip_on=False,
+                gid=f"setting:{s.name}")
     ax.set_xlim(-step_b / 2, b_max + step_b / 2)
     ax.set_ylim(-step_w / 2, w_max + step_w / 2)
     ax.grid(False)
     ax.set_xlabel(r"$\sigma_b$")
     ax.set_ylabel(r"$\sigma_w$")
-    ax.set_title(_words(ax, f"(a) phase diagram: {first.label}", f"(a) {first.label}"))
-    handles: list[Any] = [Line2D([], [], color=ink(), lw=1.6, path_effects=outline,
-                                 label=r"edge of chaos ($\chi_1 = 1$) of each function")]
-    if np.isnan(chi).any():
-        handles.append(Patch(facecolor=NO_FIXED_POINT,
-                             label="no fixed point: q grows without bound"))
+    shown = "shading" if monochrome() else "colour"
+    ax.set_title(_words(ax, f"(a) $\\chi_1$ of {first.label} ({shown})", f"(a) {first.label}"))
     return handles
 
 
-def _empty(ax: Axes) -> None:
-    ax.text(0.5, 0.5, "no setting with\na fixed point", transform=ax.transAxes,
-            ha="center", va="center", color=ink())
+def _function_colour(label: str, functions: dict[str, tuple[str, Any]],
+                     curves: Sequence[Curve]) -> str:
+    """A function's colour: that of its first curve, else its own."""
+    return next((c.color for c in curves if c.setting.label == label), functions[label][0])
+
+
+def _edge_curves(ax: Axes, found: Sequence[Setting], functions: dict[str, tuple[str, Any]],
+                 curves: Sequence[Curve], b_max: float) -> list[Any]:
+    """The edge of chaos of every function over σ_b, in its colour; a curve that is one
+    point (relu: σ_w = √2 at σ_b = 0 only) as a diamond."""
+    from ..meanfield import edge_of_chaos_curve
+
+    outline = [patheffects.withStroke(linewidth=3.2, foreground=paper())]
+    bs = np.linspace(0.0, b_max, 41)
+    alone_drawn = False
+    for label in dict.fromkeys(s.label for s in found):
+        act = next(s.named.act for s in found if s.label == label)
+        color = _function_colour(label, functions, curves)
+        ws = np.array([math.nan if e.sigma_w is None else e.sigma_w
+                       for e in edge_of_chaos_curve(act, bs.tolist())])
+        ax.plot(bs, ws, color=color, lw=1.6, zorder=3, path_effects=outline,
+                gid=f"edge_of_chaos:{label}")
+        finite = np.isfinite(ws)
+        alone = finite & ~np.concatenate([[False], finite[:-1]]) & ~np.concatenate(
+            [finite[1:], [False]])
+        for s in found:  # a setting's marker on the same spot says it already
+            if s.label == label and s.sigma_w is not None:
+                alone &= ~(np.isclose(bs, s.sigma_b) & np.isclose(ws, s.sigma_w))
+        if alone.any():
+            ax.plot(bs[alone], ws[alone], linestyle="none", marker="D", ms=4.5 * _k(ax),
+                    color=color, markeredgecolor=paper(), markeredgewidth=0.8, zorder=3,
+                    clip_on=False, gid=f"edge_of_chaos:{label}")
+            alone_drawn = True
+    handles: list[Any] = [Line2D([], [], color=CURVE_GREY, lw=1.6, path_effects=outline,
+                                 label="edge of chaos ($\\chi_1 = 1$), each function's colour")]
+    if alone_drawn:
+        handles.append(Line2D([], [], linestyle="none", marker="D", ms=4.5 * _k(ax),
+                              color=CURVE_GREY, label="an edge of chaos that is one point"))
+    return handles
 
 
 # --- (b), (c) across the layers -----------------------------------------------------------------
 
-def _layers_panel(ax: Axes, drawn: Sequence[Setting], layers: int,
-                  looks: dict[str, tuple[str, Any]], sims: dict[int, Any],
+def _layers_panel(ax: Axes, curves: Sequence[Curve], layers: int,
+                  sims: dict[int, dict[str, tuple[np.ndarray, np.ndarray]]],
                   quantity: str) -> None:
-    """q^l or the gradient across the layers: theory lines, simulated markers."""
+    """q^l or the gradient across the layers: theory lines, simulated means with bars."""
     values: list[np.ndarray] = []
-    for s in drawn:
-        color, dash, marker = _look(s, looks)
+    for c in curves:
+        s = c.setting
         steps = np.arange(s.layers + 1)
         theory = getattr(s, quantity)
-        ax.plot(steps, theory, color=color, linestyle=dash, zorder=3,
+        ax.plot(steps, theory, color=c.color, linestyle=c.dash, zorder=3,
                 gid=f"theory:{quantity}:{s.name}")
         values.append(theory)
-        sim = sims.get(id(s))
-        if sim is not None:
-            measured = getattr(sim, quantity)
-            if quantity == "grad_sq":
-                measured = measured / measured[-1]
-            every = max(1, math.ceil((s.layers + 1) / MARKS))
-            pick = steps[::every]
-            ax.plot(pick, measured[pick], linestyle="none", marker=marker,
-                    ms=4.5 * _k(ax),
-                    markerfacecolor="none", markeredgecolor=color, markeredgewidth=1.1,
-                    zorder=4, gid=f"simulated:{quantity}:{s.name}")
-            values.append(measured[pick])
-    if not drawn:
-        _empty(ax)
+        stats = sims.get(id(s))
+        if stats is None:
+            continue
+        mean, spread = stats[quantity]
+        marks = round(MARKS * _k(ax) ** 2)  # fewer in a narrow figure: 9 in a column
+        pick = steps[::max(1, math.ceil((s.layers + 1) / marks))]
+        pick = pick[np.isfinite(mean[pick])]
+        centre = np.exp(mean[pick])
+        bars = np.array([centre - np.exp(mean[pick] - spread[pick]),
+                         np.exp(mean[pick] + spread[pick]) - centre])
+        drawn = ax.errorbar(pick, centre, yerr=bars, linestyle="none", marker="o",
+                            ms=4.0 * _k(ax), markerfacecolor=paper(), markeredgecolor=c.color,
+                            markeredgewidth=1.0, ecolor=c.color, elinewidth=0.8, capsize=0,
+                            zorder=4)
+        drawn.lines[0].set_gid(f"simulated:{quantity}:{s.name}")
+        values.append(centre)
+    if not curves:
+        ax.text(0.5, 0.5, "no setting with\na q to follow", transform=ax.transAxes,
+                ha="center", va="center", color=ink())
     finite = np.concatenate(values) if values else np.ones(1)
     positive = finite[np.isfinite(finite) & (finite > 0)]
     if positive.size and positive.max() / positive.min() > 30:
         ax.set_yscale("log", nonpositive="mask")
+        _decade_ticks(ax, float(positive.min()), float(positive.max()))
     ax.set_xlim(0, layers)
     ax.set_xlabel("layer $l$")
     if quantity == "q":
@@ -282,73 +374,91 @@ def _layers_panel(ax: Axes, drawn: Sequence[Setting], layers: int,
         ax.set_title(_words(ax, "(b) signal", "(b)"))
     else:
         ax.set_ylabel(r"mean $(\partial E/\partial h^l_i)^2$")
-        ax.set_title(_words(ax, "(c) gradient, from the last layer", "(c)"))
+        ax.set_title(_words(ax, "(c) gradient, relative to the last layer", "(c)"))
+
+
+def _decade_ticks(ax: Axes, low: float, high: float) -> None:
+    """Ticks every 1, 2, 5, 10, ... decades, at most 7 of them, starting from a multiple of
+    the stride (matplotlib's own choice can step by 11 decades)."""
+    lo, hi = math.floor(math.log10(low)), math.ceil(math.log10(high))
+    stride = next(k for k in (1, 2, 5, 10, 20, 50, 100) if (hi - lo) / k <= 6)
+    first = math.floor(lo / stride) * stride
+    ax.yaxis.set_major_locator(FixedLocator([10.0**k for k in range(first, hi + 1, stride)]))
+    ax.yaxis.set_major_formatter(LogFormatterSciNotation())
+    if stride > 1:
+        ax.yaxis.set_minor_locator(NullLocator())
 
 
 # --- (d) the correlation map --------------------------------------------------------------------
 
-def _correlation_panel(ax: Axes, drawn: Sequence[Setting],
-                       looks: dict[str, tuple[str, Any]]) -> list[Any]:
+def _correlation_panel(ax: Axes, curves: Sequence[Curve]) -> list[Any]:
     """C(c) - c over c: how much one layer changes the correlation of two inputs (C(c) itself
     lies too close to the identity to read); its zeros are the fixed points."""
     c = np.linspace(-1.0, 1.0, CORRELATIONS)
     ax.axhline(0, color="0.55", lw=0.6, zorder=0.5)
     starred = False
-    for s in drawn:
-        color, dash, _ = _look(s, looks)
-        p = s.propagation
-        ax.plot(c, p.correlation_map(c) - c, color=color, linestyle=dash, zorder=3,
-                gid=f"correlation_map:{s.name}")
+    for curve in curves:
+        s, p = curve.setting, curve.setting.propagation
+        ax.plot(c, p.correlation_map(c) - c, color=curve.color, linestyle=curve.dash,
+                zorder=3, gid=f"correlation_map:{s.name}")
         if p.c_star is not None:
             ax.plot([p.c_star], [0.0], linestyle="none", marker="*", ms=10 * _k(ax),
-                    color=color, markeredgecolor=paper(), markeredgewidth=0.8, zorder=5,
+                    color=curve.color, markeredgecolor=paper(), markeredgewidth=0.8, zorder=5,
                     clip_on=False, gid=f"c_star:{s.name}")
             starred = True
-    if not drawn:
-        _empty(ax)
+    if not curves:
+        ax.text(0.5, 0.5, "no setting with\na fixed point", transform=ax.transAxes,
+                ha="center", va="center", color=ink())
     ax.set_xlim(-1, 1)
     ax.set_xlabel(_words(ax, "correlation $c$ of two inputs", "$c$"))
     ax.set_ylabel(_words(ax, "$C(c) - c$, change in a layer", "$C(c) - c$"))
-    name = drawn[0].label if drawn else ""
-    ax.set_title(_words(ax, f"(d) correlation map: {name}", f"(d) {name}"))
+    name = curves[0].setting.label if curves else ""
+    ax.set_title(_words(ax, f"(d) correlation map of {name}", f"(d) {name}"))
     if starred:
-        return [Line2D([], [], linestyle="none", marker="*", ms=10 * _k(ax), color=ink(),
+        return [Line2D([], [], linestyle="none", marker="*", ms=10 * _k(ax), color=CURVE_GREY,
                        label="$c^*$, the stable fixed point of $C$")]
     return []
 
 
 # --- the legend ----------------------------------------------------------------------------------
 
-def _legend(fig: Any, found: Sequence[Setting], drawn: Sequence[Setting],
-            names: Sequence[str], looks: dict[str, tuple[str, Any]], extra: list[Any],
-            simulate: bool, width: int, seed: int) -> None:
-    """The settings drawn (line and marker), then those with a σ_w but no fixed point (a
-    marker on the phase diagram only), then the symbols."""
+def _legend(fig: Any, found: Sequence[Setting], curves: Sequence[Curve],
+            functions: dict[str, tuple[str, Any]], extra: list[Any],
+            simulated: tuple[int, int, int] | None) -> None:
+    """The curves (line and the setting's marker), the settings drawn only as a marker on
+    the phase diagram, the simulated networks, then the symbols of (a) and (d)."""
     handles: list[Any] = []
-    for s, where in zip(drawn, names, strict=True):
-        color, dash, marker = _look(s, looks)
-        at = f" at {where}," if where else ""
-        handles.append(Line2D([], [], color=color, linestyle=dash, marker=marker,
-                              ms=5 * _k(fig),
-                              markerfacecolor=color, markeredgecolor=paper(),
-                              label=f"{s.label}{at} $\\sigma_w$ = "
-                                    f"{label_number(s.propagation.sigma_w, 4, exact=True)}"))
+    k = _k(fig)
+    for c in curves:
+        s = c.setting
+        grows = " (q grows without bound)" if s.propagation is None else ""
+        if s.grad_sq is not None and not np.any(s.grad_sq[:-1]):
+            grows += " (f' = 0 but at its jumps: no gradient)"
+        handles.append(Line2D(
+            [], [], color=c.color, linestyle=c.dash, marker=c.marker,
+            ms=MARKER_SIZES[s.kind] * 0.8 * k, markerfacecolor=c.color,
+            markeredgecolor=paper(),
+            label=f"{s.label}{', ' + c.where if c.where else ''}: $\\sigma_w$ = "
+                  f"{label_number(c.sigma_w, 4, exact=True)}{grows}"))
     for s in found:
-        if s.propagation is None and s.sigma_w is not None:
-            color, _, marker = _look(s, looks)
-            at = "" if s.kind == GIVEN else f" at the {s.kind},"
-            handles.append(Line2D([], [], linestyle="none", marker=marker, ms=5 * _k(fig),
-                                  markerfacecolor=color, markeredgecolor=paper(),
-                                  label=f"{s.label}{at} $\\sigma_w$ = "
-                                        f"{label_number(s.sigma_w, 4, exact=True)}: "
-                                        "no fixed point"))
-    if simulate and drawn:
-        handles.append(Line2D([], [], linestyle="none", marker="o", ms=4.5 * _k(fig),
-                              markerfacecolor="none", markeredgecolor=ink(),
-                              label=f"a random network, width {width}, seed {seed}"))
+        if s.q is None and s.sigma_w is not None:
+            color = _function_colour(s.label, functions, curves)
+            where = "" if s.kind == GIVEN else f", {s.kind}"
+            handles.append(Line2D([], [], linestyle="none", marker=MARKERS[s.kind],
+                                  ms=MARKER_SIZES[s.kind] * 0.8 * k, markerfacecolor=color,
+                                  markeredgecolor=paper(),
+                                  label=f"{s.label}{where}: $\\sigma_w$ = "
+                                        f"{label_number(s.sigma_w, 4, exact=True)}, "
+                                        f"{s.status} (see the table)"))
+    if simulated is not None:
+        networks, width, seed = simulated
+        text = (f"{networks} random networks (width {width}, seeds {seed}-"
+                f"{seed + networks - 1}): mean, spread" if networks > 1 else
+                f"a random network (width {width}, seed {seed})")
+        handles.append(Line2D([], [], linestyle="none", marker="o", ms=4.0 * k,
+                              markerfacecolor=paper(), markeredgecolor=CURVE_GREY,
+                              label=text))
     handles += extra
-    if not handles:
-        return
-    ncols = _legend_columns(fig, [h.get_label() for h in handles])
+    ncols = _legend_columns(fig, [h.get_label() for h in handles], HANDLE)
     fig.legend(handles=_by_rows(handles, ncols), loc="outside lower center", ncols=ncols,
-               frameon=False, numpoints=1)
+               frameon=False, numpoints=1, handlelength=HANDLE)

@@ -263,14 +263,15 @@ def _by_rows(handles: list[Any], ncols: int) -> list[Any]:
     return [padded[r * ncols + c] for c in range(ncols) for r in range(rows)]
 
 
-def _legend_columns(fig: Figure, texts: list[str]) -> int:
-    """As many columns (at most 4) as fit the figure's width with every entry: the legend
-    wraps into more rows, never off the figure."""
+def _legend_columns(fig: Figure, texts: list[str], handle: float = 2.0) -> int:
+    """As many columns (at most 4) as fit the figure's width with every entry (``handle``
+    the legend's handle length in font sizes): the legend wraps into more rows, never off
+    the figure."""
     fontsize = FontProperties(size=matplotlib.rcParams["legend.fontsize"])
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
     em = fontsize.get_size_in_points() * fig.dpi / 72
     widths = [renderer.get_text_width_height_descent(t, fontsize, ismath=False)[0]
-              + (2.0 + 0.8) * em for t in texts]
+              + (handle + 0.8) * em for t in texts]
     room = fig.get_figwidth() * fig.dpi - 2 * em
     for ncols in range(min(4, len(texts)), 0, -1):
         columns = [max(widths[c::ncols], default=0) for c in range(ncols)]

@@ -1,0 +1,179 @@
+"""The README's commands and numbers: every ``actviz`` line of its examples runs, the outputs
+it shows are the outputs actviz gives, and the numbers of its depth story hold (checked
+against mpmath, not against actviz)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import shutil
+from pathlib import Path
+
+import mpmath as mp
+import pytest
+
+from .helpers import invoke
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text()
+
+
+def blocks() -> list[str]:
+    return re.findall(r"```[a-z]*\n(.*?)```", README, flags=re.S)
+
+
+def commands() -> list[str]:
+    """Every line of a code block that starts with ``actviz`` (comments dropped)."""
+    found = []
+    for block in blocks():
+        for line in block.splitlines():
+            if line.startswith("actviz "):
+                found.append(line.split("  #")[0].split(" # ")[0].strip())
+    return found
+
+
+def test_the_readme_has_examples():
+    assert len(commands()) >= 25
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("line", commands())
+def test_every_example_runs(tmp_path, line):
+    args = shlex.split(line)[1:]
+    shutil.copytree(ROOT / "configs", tmp_path / "configs")
+    if args[0] == "batch":
+        args.append("--dry-run")  # the gallery alone takes a minute; what it writes is tested
+    result = invoke(*args, cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+
+
+def shown(prompt: str) -> tuple[list[str], list[str]]:
+    """The command after ``$ `` in a README block and the output lines shown under it."""
+    for block in blocks():
+        lines = block.splitlines()
+        if lines and lines[0] == f"$ {prompt}":
+            return shlex.split(prompt)[1:], lines[1:]
+    raise AssertionError(f"no '$ {prompt}' in the README")
+
+
+@pytest.mark.parametrize("prompt", ["actviz info rleu", "actviz depth relu tanh"])
+def test_the_outputs_shown_are_the_outputs(prompt):
+    args, lines = shown(prompt)
+    output = invoke(*args).output.splitlines()
+    for line in lines:
+        if line != "...":
+            assert line in output, line
+
+
+def sequence(phi, sigma_w, layers):
+    """q^l from q^0 = 1 and the gradient ratio prod chi(q^l) for a smooth phi, sigma_b = 0,
+    by mpmath quadrature: V(q) = sw^2 E[phi(sqrt q z)^2], chi(q) = sw^2 E[phi'(sqrt q z)^2]."""
+    def expect(g, q):
+        return mp.quad(lambda z: g(mp.sqrt(q) * z) * mp.npdf(z), [-mp.inf, 0, mp.inf])
+
+    qs = [mp.mpf(1)]
+    ratio = mp.mpf(1)
+    for _ in range(layers):
+        q = qs[-1]
+        ratio *= sigma_w**2 * expect(lambda u: mp.diff(phi, u) ** 2, q)
+        qs.append(sigma_w**2 * expect(lambda u: phi(u) ** 2, q))
+    return qs, ratio
+
+
+def test_the_depth_story_of_the_readme():
+    """'sigmoid at PyTorch's standard gain 1 (chi_1 = 0.056) loses a factor of about 5e37
+    over 30 layers, tanh at its gain 5/3 (chi_1 = 1.21) gains a factor of 340, relu at
+    sqrt 2 keeps its gradient exactly.'"""
+    records = {(r["spec"], r["setting"]): r for r in json.loads(
+        invoke("depth", "sigmoid", "tanh", "relu", "-f", "json").output)}
+    with mp.workdps(20):
+        _, sigmoid = sequence(lambda u: 1 / (1 + mp.exp(-u)), 1, 30)
+        _, tanh = sequence(mp.tanh, mp.mpf(5) / 3, 30)
+    assert records["sigmoid", "PyTorch gain"]["grad_sq_ratio"] == pytest.approx(float(sigmoid),
+                                                                                rel=1e-8)
+    assert 1 / float(sigmoid) == pytest.approx(5.2e37, rel=0.01)
+    assert records["sigmoid", "PyTorch gain"]["chi_1"] == pytest.approx(0.0557, abs=5e-5)
+    assert records["tanh", "PyTorch gain"]["grad_sq_ratio"] == pytest.approx(float(tanh),
+                                                                             rel=1e-8)
+    assert float(tanh) == pytest.approx(340, rel=0.002)
+    assert records["tanh", "PyTorch gain"]["chi_1"] == pytest.approx(1.21, abs=5e-3)
+    assert records["relu", "PyTorch gain"]["grad_sq_ratio"] == pytest.approx(1, rel=1e-12)
+    text = " ".join(README.split())
+    for claim in ("(χ₁ = 0.056) loses a factor of about 5·10^37 over 30 layers",
+                  "tanh at its gain 5/3 (χ₁ = 1.21) gains a factor of 340"):
+        assert claim in text
+
+
+def test_the_selu_gains_of_the_readme():
+    """'For selu they are 1, 0.966 and 0.690 where PyTorch's calculate_gain gives 3/4.'"""
+    (record,) = json.loads(invoke("compare", "selu", "-f", "json").output)
+    gains = record["gains"]
+    with mp.workdps(30):
+        lam, alpha = mp.mpf("1.0507009873554804934193349852946"), mp.mpf(
+            "1.6732632423543772848170429916717")
+        slope = mp.quad(lambda z: (lam * alpha * mp.exp(z)) ** 2 * mp.npdf(z), [-mp.inf, 0]) \
+            + lam**2 / 2
+        square = mp.quad(lambda z: (lam * alpha * (mp.exp(z) - 1)) ** 2 * mp.npdf(z),
+                         [-mp.inf, 0]) + lam**2 / 2
+    assert gains["forward"] == pytest.approx(float(1 / mp.sqrt(square)), rel=1e-12)
+    assert gains["backward"] == pytest.approx(float(1 / mp.sqrt(slope)), rel=1e-12)
+    assert round(gains["forward"], 3) == 1 and round(gains["backward"], 3) == 0.966
+    # sigma_b = 0 and selu(0) = 0: the edge of chaos is at q* = 0, sigma_w^2 = 2 / (a- + a+)
+    # with the one-sided slopes a- = (lam alpha)^2, a+ = lam^2 at 0
+    assert gains["edge_of_chaos"] == pytest.approx(
+        float(mp.sqrt(2 / (lam**2 * alpha**2 + lam**2))), rel=1e-12)
+    assert round(gains["edge_of_chaos"], 3) == 0.690
+    assert gains["torch"] == 0.75
+    assert "For selu they are 1, 0.966 and 0.690 where PyTorch's `calculate_gain` gives 3/4" in \
+        " ".join(README.split())
+
+
+def test_the_tanh_edge_of_chaos_of_the_readme():
+    """'Hayou et al.'s tanh edge of chaos ... agree to 0.3 % and with mpmath to 1e-9': at
+    the edge of chaos q = sigma_b^2 + E[tanh^2]/E[tanh'^2] and sigma_w^2 = 1/E[tanh'^2]
+    (Hayou et al. 2019), solved here in mpmath."""
+    text = " ".join(README.split())
+    hayou = {0.05: 1.12434, 0.2: 1.30787, 0.5: 1.55254, 1.0: 1.85756}
+    shown = re.search(r"actviz's values \(([\d., ]+)\)", text)[1].split(", ")
+    with mp.workdps(20):
+        def expect(g, q):
+            return mp.quad(lambda z: g(mp.sqrt(q) * z) * mp.npdf(z), [-mp.inf, 0, mp.inf])
+
+        for (sigma_b, published), text_value in zip(hayou.items(), shown, strict=True):
+            q = mp.findroot(lambda q, b=sigma_b: q - b**2 - expect(lambda u: mp.tanh(u) ** 2, q)
+                            / expect(lambda u: mp.sech(u) ** 4, q), 1.0)
+            exact = float(1 / mp.sqrt(expect(lambda u: mp.sech(u) ** 4, q)))
+            (ours,) = [r["sigma_w"] for r in json.loads(invoke(
+                "depth", "tanh", "--sigma-b", sigma_b, "-f", "json").output)
+                if r["setting"] == "edge of chaos"]
+            assert ours == pytest.approx(exact, rel=1e-9)
+            assert float(text_value) == round(ours, 5)
+            assert ours == pytest.approx(published, rel=3e-3)
+
+
+def help_examples() -> list[str]:
+    from actviz.options import COMMANDS
+
+    return [line.strip() for command in COMMANDS for line in command.help.splitlines()
+            if line.strip().startswith("actviz ")]
+
+
+def test_every_command_shows_examples():
+    from actviz.options import COMMANDS
+
+    examples = help_examples()
+    assert {shlex.split(e)[1] for e in examples} == {c.name for c in COMMANDS}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("line", help_examples())
+def test_every_help_example_runs(tmp_path, line):
+    """The examples under each command's -h (one of depth's once asked for a sigma_w at
+    which neither function had a fixed point)."""
+    args = shlex.split(line)[1:]
+    shutil.copytree(ROOT / "configs", tmp_path / "configs")
+    if args[0] == "batch":
+        args.append("--dry-run")
+    result = invoke(*args, cwd=tmp_path)
+    assert result.exit_code == 0, result.output
