@@ -13,7 +13,6 @@ __version__ = "0.1.0"
 
 from typing import Any
 
-from .analysis import Analysis, analyze
 from .catalog import (
     Activation,
     Definition,
@@ -51,6 +50,10 @@ def __getattr__(name: str) -> Any:
         from . import meanfield
 
         return getattr(meanfield, name)
+    if name in ("Analysis", "analyze"):  # loaded when first asked for (start-up time)
+        from . import analysis
+
+        return getattr(analysis, name)
     raise AttributeError(f"module 'actviz' has no attribute {name!r}")
 
 

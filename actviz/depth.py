@@ -119,10 +119,10 @@ def _edge(named: Named, sigma_b: float, layers: int) -> Setting:
 
 
 def _standard(named: Named, sigma_b: float, layers: int) -> Setting:
-    from .meanfield import gains
+    from .meanfield import standard_gain
 
-    g = gains(named.act)
-    kind, gain = (TORCH, g.torch) if g.torch is not None else (FORWARD, g.forward)
+    which, gain = standard_gain(named.act)
+    kind = TORCH if which == "torch" else FORWARD
     if not math.isfinite(gain):
         return Setting(named, kind, sigma_b, layers, notes=(
             f"no {kind}: E[f(z)^2] = 0, so no gain keeps the signal's variance",),

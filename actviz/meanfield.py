@@ -112,6 +112,7 @@ __all__ = [
     "sequences",
     "simulate",
     "simulate_many",
+    "standard_gain",
     "unitwise",
 ]
 
@@ -1293,6 +1294,19 @@ class Gains:
     edge_of_chaos: float | None
     edge_of_chaos_reason: str
     torch: float | None
+
+
+def standard_gain(spec: str | Activation, flavor: str = "torch") -> tuple[str, float]:
+    """The gain of a standard init: ("torch", PyTorch's ``calculate_gain``) where PyTorch
+    defines one, else ("forward", 1/√E[φ(z)²]) (inf where E[φ(z)²] = 0); without the edge
+    of chaos that :func:`gains` also computes."""
+    act = unitwise(spec, flavor)
+    torch = _torch_gain(act)
+    if torch is not None:
+        return "torch", torch
+    model = _Model(act)
+    square = float(model.expect(model.square, 1.0)[0, 0])
+    return "forward", 1.0 / math.sqrt(square) if square > 0 else math.inf
 
 
 def gains(spec: str | Activation, flavor: str = "torch") -> Gains:

@@ -203,8 +203,9 @@ DERIVATIVE = Option("derivative", FLAG, True, "Draw the f' panel. Example: --no-
 SECOND = Option("second_derivative", FLAG, False,
                 "Also draw f''. Example: --second-derivative")
 PRECISION = Option("precision", INTEGER, None,
-                   "Significant digits (default 6 in text, Markdown and LaTeX; CSV and JSON "
-                   "carry every digit). Example: -p 3", check=check_precision, short="-p")
+                   "Significant digits, in every format (default: 6 in text, Markdown and "
+                   "LaTeX; every digit in CSV and JSON). Example: -p 3", check=check_precision,
+                   short="-p")
 TABLE_FORMAT = Option(
     "format", choice(*FORMATS), None,
     f"{', '.join(FORMATS[:-1])} or {FORMATS[-1]} (default: from the -o extension "

@@ -11,14 +11,16 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ._numbers import format_number, text_number
-from .analysis import Difference, Properties, Span
 from .catalog import Activation, Named
 from .errors import ParameterError
+
+if TYPE_CHECKING:  # the analysis loads when a comparison or a difference is made
+    from .analysis import Difference, Properties, Span
 
 BLOCK = 50_000
 

@@ -11,16 +11,18 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterator, Sequence
-from typing import IO, Any, ClassVar
+from typing import IO, TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from ._numbers import format_number, latex_number, round_to, text_number
 from ._text import columns, json_ready
-from .analysis import Difference, Properties
 from .catalog import Activation
 from .depth import Setting, depth_rows
 from .tables import DIFFERENCE_LABELS, Grid, ValueTable, difference_rows, property_grid
+
+if TYPE_CHECKING:
+    from .analysis import Difference, Properties
 
 
 class Writer:

@@ -26,6 +26,7 @@ from actviz.meanfield import (
     propagation,
     sequences,
     simulate,
+    standard_gain,
 )
 
 from .reference import SELU_ALPHA, SELU_SCALE
@@ -832,3 +833,14 @@ def test_sequences_where_q_has_no_fixed_point():
     q, grad = sequences("tanh", 1.5, 0.3, 12, q0=2.0)
     assert q.tolist() == p.q_sequence(2.0, 12).tolist()
     assert grad.tolist() == p.gradient_sequence(2.0, 12).tolist()
+
+
+def test_the_standard_gain_is_pytorchs_else_the_forward_gain():
+    for name in actviz.names():
+        d = actviz.get(name).definition
+        if d.vector or d.outputs > 1:
+            continue
+        g = gains(name)
+        expected = ("torch", g.torch) if g.torch is not None else ("forward", g.forward)
+        which, value = standard_gain(name)
+        assert which == expected[0] and value == pytest.approx(expected[1], rel=1e-14), name
