@@ -132,6 +132,7 @@ def analyze(spec: str | Activation, range: Interval = DEFAULT_RANGE,
     tau = check_threshold(saturation_threshold)
     if act.definition.vector:
         return _analyze_vector(act, bounds, tau, GRID if num is None else check_plot_num(num))
+    act.check_poles(*bounds)
     outputs = act.definition.outputs
     if output is not None and output not in np.arange(outputs).tolist():
         raise ParameterError(f"{act.name} has {outputs} output{'s' * (outputs > 1)}; "
@@ -468,7 +469,10 @@ class Gaussian:
 
 
 def smoothness(act: Activation) -> str:
-    """``discontinuous``, ``C0``, ``C1``, ``C2`` or ``C-inf``, from the catalog's kinks."""
+    """``discontinuous``, ``C0``, ``C1``, ``C2`` or ``C-inf``, from the catalog's kinks;
+    ``C-inf off its pole`` (log1mexp: not defined at its pole, smooth elsewhere)."""
+    if act.poles and not act.kinks:
+        return "C-inf off its pole" + "s" * (len(act.poles) > 1)
     if not act.kinks:
         return "C-inf"
     lowest = min(k.order for k in act.kinks)
@@ -478,8 +482,9 @@ def smoothness(act: Activation) -> str:
 def gaussian(act: Activation) -> Gaussian | None:
     """E[f(z)], Var[f(z)], E[f'(z)^2], 1/sqrt(E[f(z)^2]) for z ~ N(0, 1), integrated piece
     by piece between the kinks with adaptive quadrature (accurate to about 1e-12); None for
-    vector functions, whose value at z depends on the rest of a vector."""
-    if act.definition.vector:
+    vector functions, whose value at z depends on the rest of a vector, and for functions
+    with a pole, where E[f'(z)^2] diverges."""
+    if act.definition.vector or act.poles:
         return None
     from scipy.integrate import quad
 
@@ -530,8 +535,10 @@ def _clean(mean: float) -> float:
 def sup_slope(act: Activation) -> float:
     """sup |f'| over the reals (inf when f' is unbounded): the steepest slopes on a wide
     interval, refined, and the limits of f' at +-inf. Jumps of f are not slopes: see
-    :func:`lipschitz`."""
+    :func:`lipschitz`. Next to a pole f' is unbounded: inf."""
     assert act.limits is not None
+    if act.poles:
+        return math.inf
     limits = [abs(v) for v in np.ravel(act.limits[1]) if not math.isnan(v)]  # NaN: none
     slopes = []
     for k in range(act.definition.outputs):
@@ -802,6 +809,8 @@ def difference(a: str | Activation, b: str | Activation, range: Interval = DEFAU
             raise ParameterError(f"diff compares functions of one input and one output; "
                                  f"{act.name} is not one")
     lo, hi = check_range(range)
+    for act in (fa, fb):
+        act.check_poles(lo, hi)
     kinks = sorted({k.x for act in (fa, fb) for k in act.kinks_in(lo, hi) if lo < k.x < hi})
     xs = np.unique(np.concatenate([np.linspace(lo, hi, GRID), kinks]))
     for act in (fa, fb):

@@ -51,8 +51,11 @@ def info_text(act: Activation, fmt: str) -> str:
         default = "" if p["value"] == p["default"] else f", default {show_value(p['default'])}"
         rows.append(("parameters" if i == 0 else "",
                      f"{p['name']} = {show_value(p['value'])}  ({domain}{p['doc']}{default})"))
-    kinks = [_kink_text(k) for k in data["kinks"]] or ["none: C-infinity everywhere"]
+    smooth = "none: C-infinity " + ("off its pole" if data["poles"] else "everywhere")
+    kinks = [_kink_text(k) for k in data["kinks"]] or [smooth]
     rows += [("kinks" if i == 0 else "", text) for i, text in enumerate(kinks)]
+    rows += [("poles" if i == 0 else "", f"x = {show_value(x)}: |f| grows without bound; "
+              "analyses take a range on one side") for i, x in enumerate(data["poles"])]
     rows += _limit_rows(data["limits"])
     for i, (flavor, values) in enumerate(data["flavors"].items()):
         rows.append(("flavors" if i == 0 else "", f"{flavor}: " + ", ".join(

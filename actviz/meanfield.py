@@ -406,6 +406,10 @@ def unitwise(spec: str | Activation, flavor: str = "torch") -> Activation:
         raise PropagationError(
             f"{act.name} is a vector function: a unit's output depends on the whole layer, "
             f"so the mean-field theory of unit-wise activations does not apply", "function")
+    if act.poles:
+        raise PropagationError(
+            f"{act.name} has a pole at x = {act.poles[0]:g}: E[f'(z)^2] diverges there, so "
+            f"the mean-field theory has no answer", "function")
     if act.definition.outputs > 1:
         raise PropagationError(
             f"{act.name} has {act.definition.outputs} outputs per input (it doubles the "

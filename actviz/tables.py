@@ -336,7 +336,7 @@ def compare_records(functions: Sequence[Named], range: tuple[float, float],
     for named in functions:
         record = properties(named.act, range, saturation_threshold, label=named.label)
         d = named.act.definition
-        if not d.vector and d.outputs == 1:
+        if not d.vector and d.outputs == 1 and not named.act.poles:
             record = replace(record, gains=gains(named.act))
         if cost:
             from .timing import cost as measure

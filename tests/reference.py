@@ -225,6 +225,7 @@ SCALAR = {
     "sinc": _sinc,
     "exponential": mp.exp,
     "sparse_plus": _sparse_plus,
+    "log1mexp": lambda x: mp.log1p(-mp.exp(-abs(x))) if x != 0 else -mp.inf,
 }
 
 

@@ -118,10 +118,11 @@ def _decades(f: float, derivative: float) -> int:
 
 
 def _smooth_points(act) -> np.ndarray:
-    """Grid points away from kinks, where mpmath's finite differences do not straddle one."""
+    """Grid points away from kinks and poles, where mpmath's finite differences do not
+    straddle one (the pole's own values are tested in tests/test_new_functions.py)."""
     keep = np.ones(len(GRID), bool)
-    for kink in act.kinks:
-        keep &= np.abs(GRID - kink.x) > 1e-6
+    for x0 in [k.x for k in act.kinks] + list(act.poles):
+        keep &= np.abs(GRID - x0) > 1e-6
     return GRID[keep]
 
 
@@ -388,8 +389,8 @@ EXTREME = np.array([-1e300, -1e4, -800, -30, -1e-300, 0, 1e-300, 30, 800, 1e4, 1
 
 @pytest.mark.parametrize("name", sorted(REGISTRY))
 def test_stable_at_extreme_inputs(name):
-    """No overflow/invalid/divide warning, finite wherever the true value is finite, the
-    limits at +-inf, NaN for NaN."""
+    """No overflow/invalid/divide warning, finite wherever the true value is finite (not at
+    a pole: log1mexp(0) = -inf), the limits at +-inf, NaN for NaN."""
     act = get(name)
     x = EXTREME[:, np.newaxis] if act.definition.vector else EXTREME
     with np.errstate(over="raise", invalid="raise", divide="raise"):
@@ -397,14 +398,19 @@ def test_stable_at_extreme_inputs(name):
         if act.definition.vector:  # all the finite extremes in one vector
             whole = act.evaluate(EXTREME[:-3], 2)
             assert all(np.isfinite(out).all() for out in whole)
-    # Only exponential (f, f', f''), relu_squared (f, f') genuinely exceed float64 there.
+    # Only exponential (f, f', f''), relu_squared (f, f') genuinely exceed float64 at large
+    # |x|, and log1mexp's f'' = -1/(4 sinh^2(x/2)) ~ -1/x^2 at x = +-1e-300 (-1e600).
     overflow = {"exponential": (0, 1, 2), "relu_squared": (0, 1)}.get(name, ())
+    tiny = {"log1mexp": (2,)}.get(name, ())
     for order, out in enumerate(outs):
         out = out.reshape(len(EXTREME), -1)
         assert np.isnan(out[-1]).all()
-        finite_x = out[:-3]
+        x_ok = ~np.isin(EXTREME[:-3], act.poles)
         if order in overflow:
-            finite_x = finite_x[np.abs(EXTREME[:-3]) < 100]
+            x_ok &= np.abs(EXTREME[:-3]) < 100
+        if order in tiny:
+            x_ok &= np.abs(EXTREME[:-3]) > 1e-150
+        finite_x = out[:-3][x_ok]
         # Unbounded functions may reach their (infinite) limit only at +-inf itself.
         assert np.isfinite(finite_x).all(), (order, out)
         if act.limits is not None:

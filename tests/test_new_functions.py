@@ -13,7 +13,7 @@ import pytest
 
 import actviz
 from actviz import ParameterError
-from actviz.catalog import Definition, get
+from actviz.catalog import get
 from actviz.catalog._core import Activation
 
 from .reference import _sparsemax
@@ -38,7 +38,7 @@ JAX = {
     "selu": "selu", "sigmoid": "sigmoid", "silu": "silu", "soft_sign": "softsign",
     "softmax": "softmax", "softplus": "softplus", "sparse_plus": "sparse_plus",
     "sparse_sigmoid": "sparse_sigmoid", "squareplus": "squareplus", "swish": "silu",
-    "tanh": "tanh",
+    "tanh": "tanh", "log1mexp": "log1mexp",
 }
 KERAS = {
     "celu": "celu", "elu": "elu", "exponential": "exponential", "gelu": "gelu",
@@ -56,8 +56,6 @@ NOT_TAKEN = {
     "glu": "torch, jax, keras: halves the input along an axis (n inputs, n/2 outputs), not a "
            "function of x alone or of a vector onto itself",
     "gumbel_softmax": "torch: a random sample",
-    "log1mexp": "jax: a pole at 0 that the analysis and the figures do not handle yet (the "
-                "kernel is ready: _basic.log1mexp)",
     "logsumexp": "jax: a reduction", "logmeanexp": "jax: a reduction",
     "standardize": "jax: a normalisation", "one_hot": "jax: an encoding",
 }
@@ -239,13 +237,10 @@ def test_declared_kinks_and_pieces_of_the_new_piecewise_functions(spec):
     assert [k.x for k in get("relu:negative_slope=1,max_value=3").kinks] == [3.0]
 
 
-# --- log1mexp's kernel (ready, not registered) ----------------------------------------------
+# --- log1mexp: a pole at 0 ------------------------------------------------------------------
 
 def _log1mexp() -> Activation:
-    from actviz.catalog._basic import LOG1MEXP, log1mexp
-
-    meta = {**LOG1MEXP, "limits": lambda _p: LOG1MEXP["limits"]}  # as register makes it
-    return Activation(Definition("log1mexp", log1mexp, **meta), {})
+    return get("log1mexp")
 
 
 def test_log1mexp_kernel_against_mpmath():
@@ -273,3 +268,77 @@ def test_log1mexp_kernel_at_the_pole_and_the_ends():
     assert f[0] == -np.inf and d[0] == np.inf and dd[0] == -np.inf  # jax.nn.log1mexp at 0
     assert f[1:3].tolist() == [0.0, 0.0] and d[1:3].tolist() == [0.0, 0.0]
     assert np.isnan(f[3])
+
+
+def test_log1mexp_says_where_its_pole_is():
+    from actviz.catalog import describe
+    from actviz.info import info_text
+
+    act = get("log1mexp")
+    assert act.poles == (0.0,) and not act.kinks
+    assert describe(act)["poles"] == [0.0]
+    text = info_text(act, "text")
+    assert "kinks      none: C-infinity off its pole" in text
+    assert "poles      x = 0: |f| grows without bound; analyses take a range on one side" in text
+
+
+def test_analyses_refuse_a_range_across_the_pole_and_say_which_side_to_take():
+    from actviz.analysis import analyze, difference, properties
+    from actviz.meanfield import PropagationError, propagation
+
+    message = (r"log1mexp has a pole at x = 0 \(\|f\| grows without bound there\), inside the "
+               r"range \[-5, 5\]; give a range on one side of it, e.g. --range 0.2 5")
+    for attempt in (lambda: analyze("log1mexp"), lambda: properties("log1mexp"),
+                    lambda: difference("log1mexp", "softplus")):
+        with pytest.raises(ParameterError, match=message):
+            attempt()
+    with pytest.raises(PropagationError, match="E\\[f'\\(z\\)\\^2\\] diverges"):
+        propagation("log1mexp", 1.0, 0.0)
+
+
+def test_log1mexp_on_one_side_of_its_pole():
+    """On [0.1, 5] log1mexp is smooth and increasing: f' = 1/expm1(x) is largest at 0.1;
+    over the reals f' is unbounded (Lipschitz constant inf), and the Gaussian statistics,
+    whose E[f'(z)^2] diverges at the pole, are left out."""
+    from actviz.analysis import properties
+
+    p = properties("log1mexp", (0.1, 5.0))
+    assert p.monotonic and p.smoothness == "C-inf off its pole"
+    assert p.lipschitz == math.inf and p.sup_slope == math.inf and p.gaussian is None
+    assert p.max_gradient.value == pytest.approx(1 / math.expm1(0.1), rel=1e-12)
+    assert p.max_gradient.x == 0.1 and p.max_gradient.at_edge
+    assert p.output_range[0] == pytest.approx(math.log(-math.expm1(-0.1)), rel=1e-12)
+
+
+def test_a_figure_leaves_a_gap_at_the_pole_and_marks_it():
+    fig = actviz.plot(["log1mexp", "softplus"])
+    fig.draw_without_rendering()
+    f_panel, d_panel = fig.axes[:2]
+    for ax in (f_panel, d_panel):
+        poles = [line for line in ax.get_lines() if (line.get_gid() or "").startswith("pole:")]
+        assert [line.get_xdata()[0] for line in poles] == [0.0]
+        curve = next(line for line in ax.get_lines()
+                     if line.get_gid() == f"curve:log1mexp:{fig.axes.index(ax)}")
+        x, y = np.asarray(curve.get_xdata(), float), np.asarray(curve.get_ydata(), float)
+        assert np.isnan(y[x == 0.0]).all() and np.isfinite(y[x != 0.0]).all()
+        assert not ((np.abs(x) < 0.1) & (x != 0)).any()  # the gap: 1 % of the range a side
+        low, high = ax.get_ylim()
+        assert math.isfinite(low) and math.isfinite(high)
+    labels = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+    assert "pole: |f| grows without bound (no analysis across it)" in labels
+    # softplus is still analysed (its largest slope marked), log1mexp across its pole not
+    gids = [artist.get_gid() or "" for ax in (f_panel, d_panel) for artist in ax.get_children()]
+    assert "max_gradient:softplus" in gids and "max_gradient:log1mexp" not in gids
+    assert "saturation:softplus" in gids and "saturation:log1mexp" not in gids
+
+
+def test_the_table_gives_the_pole_its_values():
+    from click.testing import CliRunner
+
+    from actviz.cli import cli
+
+    out = CliRunner().invoke(cli, ["table", "log1mexp", "--points", "-1,0,1", "-f", "csv"])
+    rows = [line.split(",") for line in out.output.splitlines()[1:]]
+    assert rows[1] == ["0", "-inf", "inf"]  # jax.nn.log1mexp at 0, f' from the right
+    assert float(rows[0][1]) == float(rows[2][1]) == pytest.approx(math.log(-math.expm1(-1)),
+                                                                   rel=1e-15)

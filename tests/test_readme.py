@@ -177,3 +177,13 @@ def test_every_help_example_runs(tmp_path, line):
         args.append("--dry-run")
     result = invoke(*args, cwd=tmp_path)
     assert result.exit_code == 0, result.output
+
+
+def test_the_counts_the_readme_gives():
+    import actviz
+
+    text = " ".join(README.split())
+    count = len(actviz.names())
+    for claim in (f"It knows {count} functions", f"# the {count} functions",
+                  f"# the {count} canonical names"):
+        assert claim in text

@@ -246,12 +246,8 @@ def bent_identity(x, order):
 LOG2 = math.log(2.0)
 
 
-# Ready but not registered: log1mexp has a pole at 0 (f -> -inf, f' -> +-inf, E[f'(z)^2]
-# diverges), which the analysis and the figures do not handle yet (a plot stops in matplotlib
-# on the -inf at x = 0, compare integrates a divergent E[f'^2]). Registering it is one call,
-# register("log1mexp", **LOG1MEXP)(log1mexp), once they do; tests/test_new_functions.py
-# checks the kernel against mpmath already.
-LOG1MEXP = dict(
+@register(
+    "log1mexp",
     title="log(1 - exp(-|x|))",
     family=Family.OTHER,
     symbol=r"\mathrm{log1mexp}",
@@ -262,9 +258,8 @@ LOG1MEXP = dict(
     limits=((0.0, 0.0), (0.0, 0.0), (0.0, 0.0)),
     reference="Maechler (2012), Accurately Computing log(1 - exp(-|a|)), assessed by the "
     "Rmpfr package, CRAN vignette",
+    poles=(0.0,),
 )
-
-
 def log1mexp(x, order):
     r"""JAX's ``log1mexp``: log(1 - e^{-|x|}), even in x, -inf at 0 (a pole, not a kink).
 

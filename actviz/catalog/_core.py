@@ -218,6 +218,9 @@ class Definition:
     params: tuple[Param, ...] = ()
     kinks: Callable[[Mapping[str, Any]], tuple[Kink, ...]] = _nothing
     pieces: Callable[[Mapping[str, Any]], tuple[Piece, ...]] = _nothing
+    poles: Callable[[Mapping[str, Any]], tuple[float, ...]] = _nothing
+    """Points where |f| grows without bound (log1mexp at 0): nothing is finite there, so
+    analyses refuse a range that holds one and figures leave a gap around it."""
     aliases: tuple[str, ...] = ()
     reference: str | None = None
     flavors: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -275,7 +278,7 @@ def register(name: str, **meta: Any) -> Callable[[Callable], Callable]:
     """
 
     def decorate(kernel: Callable) -> Callable:
-        for key in ("limits", "kinks", "pieces"):
+        for key in ("limits", "kinks", "pieces", "poles"):
             if key in meta and meta[key] is not None:
                 meta[key] = _as_function(meta[key])
         definition = Definition(name=name, kernel=kernel, **meta)
@@ -307,6 +310,7 @@ class Activation:
             sorted(definition.kinks(self._params), key=lambda k: k.x)
         )
         self.pieces: tuple[Piece, ...] = tuple(definition.pieces(self._params))
+        self.poles: tuple[float, ...] = tuple(sorted(definition.poles(self._params)))
         self.limits: Limits | None = (
             definition.limits(self._params) if definition.limits is not None else None
         )
@@ -323,6 +327,10 @@ class Activation:
         self._kernel = definition.kernel
         self._writes_out = definition.writes_out
 
+    poles: tuple[float, ...] = ()
+    """Where |f| grows without bound (declared by the catalog; a formula's are found as
+    points where it is not finite, by :meth:`check_finite`)."""
+
     kinks_exact: bool = True
     """Whether :attr:`kinks` and :attr:`pieces` are exact on the whole real line (always, for
     the catalog). A formula whose kinks are roots of a non-linear expression has them found
@@ -334,6 +342,26 @@ class Activation:
         For the catalog, the declared kinks that lie there; a formula computes them on that
         range (exactly where its arguments are linear, by bisection elsewhere)."""
         return tuple(k for k in self.kinks if lo <= k.x <= hi)
+
+    def poles_in(self, lo: float, hi: float) -> tuple[float, ...]:
+        """The poles in the closed interval [lo, hi]."""
+        return tuple(p for p in self.poles if lo <= p <= hi)
+
+    def check_poles(self, lo: float, hi: float) -> None:
+        """A :class:`ParameterError` when a pole lies in [lo, hi], where the analyses (maxima,
+        integrals, differences) have nothing finite to work with; it says which side to
+        take."""
+        inside = self.poles_in(lo, hi)
+        if not inside:
+            return
+        pole = inside[0]
+        right = pole + max(0.1, 0.02 * (hi - lo))
+        side = (f"{format_number(right)} {format_number(hi)}" if hi > right else
+                f"{format_number(lo)} {format_number(pole - 0.1)}")
+        raise ParameterError(
+            f"{self.spec} has a pole at x = {format_number(pole)} (|f| grows without bound "
+            f"there), inside the range [{format_number(lo)}, {format_number(hi)}]; give a "
+            f"range on one side of it, e.g. --range {side}")
 
     def pieces_in(self, lo: float, hi: float) -> tuple[Piece, ...]:
         """The linear pieces clipped to [lo, hi] (those of positive length)."""

@@ -63,6 +63,7 @@ def describe(act: Activation) -> dict[str, Any]:
         "latex": {"f": act.latex, "derivative": act.latex_d, "symbol": d.symbol},
         "params": describe_params(act),
         "kinks": [describe_kink(act, k) for k in act.kinks],
+        "poles": list(act.poles),
         "kinks_exact": act.kinks_exact,
         "dead_zones": [list(zone) for zone in act.dead_zones],
         "limits": limits,

@@ -114,6 +114,33 @@ class Jumps(Mark):
         return []
 
 
+class Poles(Mark):
+    """A dashed vertical line at each pole in the range (log1mexp at 0), where |f| grows
+    without bound; the figure leaves a gap around it and no analysis crosses it."""
+
+    always = True
+    legend_rank = 3
+
+    def draw(self, ax: Axes, s: Series, panel: Panel, ends: Ends) -> list[Label]:
+        lo, hi = s.xs[0], s.xs[-1]
+        for pole in s.act.poles_in(lo, hi) if not s.vector else ():
+            ax.axvline(pole, color=s.color, lw=0.9, linestyle=(0, (4, 3)), zorder=1.5,
+                       gid=f"pole:{s.label}:{panel.order}")
+        return []
+
+    def legend(self, s: Series, opts: Options, strips: bool) -> list[Artist]:
+        return self.common([s], opts)
+
+    def common(self, series: list[Series], opts: Options) -> list[Artist]:
+        from matplotlib.lines import Line2D
+
+        lo, hi = opts.range
+        if not any(s.act.poles_in(lo, hi) for s in series if not s.vector):
+            return []
+        return [Line2D([], [], color=ink(), lw=0.9, linestyle=(0, (4, 3)),
+                       label="pole: |f| grows without bound (no analysis across it)")]
+
+
 class TrainingBand(Mark):
     """The slopes a function draws from in training (rrelu), from the catalog's ``band``:
     shaded for one such function in a panel, its two edges dotted for several."""
@@ -357,8 +384,8 @@ class Steepest(Mark):
         return f"max f{PRIMES[1]}"
 
 
-MARKS: tuple[Mark, ...] = (Jumps(), TrainingBand(), DeadZones(), Saturation(), Kinks(),
-                           Minima(), Plateau(), Steepest())
+MARKS: tuple[Mark, ...] = (Jumps(), Poles(), TrainingBand(), DeadZones(), Saturation(),
+                           Kinks(), Minima(), Plateau(), Steepest())
 """Every annotation kind, in drawing order."""
 
 

@@ -79,15 +79,33 @@ def prepare(specs: Sequence[str | Activation | Named],
         # that its analysis reads the very vector that is drawn
         lo, hi = options.range
         s.xs = np.linspace(lo, hi, options.num) if s.vector else shared
+        poles = () if s.vector else s.act.poles_in(lo, hi)
+        if poles:  # a gap around each pole: nothing there is finite
+            s.xs = _around(s.xs, poles, POLE_GAP * (hi - lo))
         outs = s.act.evaluate(s.xs, 2)
         if not s.vector:
             s.act.check_finite(s.xs, outs)  # a user formula drawn broken says where instead
         s.data = [s.pick(v) for v in outs]
-        if options.annotations:
+        if options.annotations and not poles:  # no maxima or integrals across a pole
             s.analysis = analyze(s.act, options.range, options.saturation_threshold,
                                  output=s.output, num=options.num)
     _coinciding(expanded)
     return expanded, options
+
+
+POLE_GAP = 0.01
+"""Half the width of the gap a figure leaves around a pole, as a share of the range (0.1 on
+[-5, 5], where log1mexp's f' reaches 9.5)."""
+
+
+def _around(xs: np.ndarray, poles: Sequence[float], gap: float) -> np.ndarray:
+    """``xs`` without the points closer than ``gap`` to a pole, with the gap's ends added."""
+    keep = np.ones(len(xs), bool)
+    ends = []
+    for pole in poles:
+        keep &= np.abs(xs - pole) >= gap
+        ends += [x for x in (pole - gap, pole + gap) if xs[0] <= x <= xs[-1]]
+    return np.unique(np.concatenate([xs[keep], ends]))
 
 
 def _outputs(series: list[Series]) -> list[Series]:
@@ -153,6 +171,9 @@ def breaks(series: Series, order: int) -> tuple[np.ndarray, np.ndarray,
         return xs, y, []
     lo, hi = xs[0], xs[-1]
     xs_out, ys_out, ends = [xs], [y], []
+    for pole in series.act.poles_in(lo, hi):  # the curve stops on either side
+        xs_out.append(np.array([pole]))
+        ys_out.append(np.array([np.nan]))
     for kink in series.act.kinks_in(lo, hi):
         if kink.order > order or not lo < kink.x < hi:
             continue
