@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -132,3 +133,16 @@ def test_python_dash_m_runs_the_cli():
                                   ["list", "-f", "json"]])
 def test_light_commands_import_neither_matplotlib_nor_scipy(args):
     assert heavy_imports(*args) == []
+
+
+@pytest.mark.parametrize("args", [["plot", "relu", "-o", "r.png"], ["compare", "gelu", "relu"],
+                                  ["table", "sigmoid", "elu:alpha=2"],
+                                  ["diff", "gelu", "gelu:approximate=tanh"]])
+def test_commands_without_a_formula_do_not_load_the_formula_engine(args, tmp_path):
+    """Issue 12: a command that uses no formula pays no start-up cost for them."""
+    with contextlib.chdir(tmp_path):
+        assert "actviz.catalog._formula" not in heavy_imports(*args)
+
+
+def test_a_formula_loads_the_formula_engine():
+    assert "actviz.catalog._formula" in heavy_imports("table", "x*sigmoid(x)")
