@@ -6,8 +6,10 @@ files, no formats (see :mod:`actviz.paths`), no click, no YAML.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -167,8 +169,22 @@ def check_path(value: Any, what: str) -> str:
 
 
 def check_output(value: Any) -> str:
-    """A file name given with -o."""
-    return check_path(value, "-o")
+    """A file name given with -o: not a folder (``.``, ``out/``, an existing folder)."""
+    value = check_path(value, "-o")
+    path = Path(value)
+    folder = value.endswith(("/", os.sep)) or path.name in ("", ".", "..")
+    if not folder:
+        try:
+            folder = path.is_dir()
+        except OSError:  # a name too long for the file system: writing it will say so
+            folder = False
+    if folder:
+        base = value.rstrip("/" + os.sep) or "/"
+        base = "" if base == "." else base.rstrip("/") + "/"
+        raise ParameterError(f"-o {value} is a folder; name a file in it, such as "
+                             f"-o {base}result.png for a figure or {base}result.csv for a "
+                             "table")
+    return value
 
 
 def check_precision(value: Any) -> int:

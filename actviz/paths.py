@@ -91,16 +91,3 @@ def writable_folder(folder: str | Path) -> Path:
         if path.exists() and not path.is_dir():
             raise OutputError(f"cannot write into {folder}: {path} is a file, not a folder")
     return folder
-
-
-def figure_target(labels: Sequence[str], output: str | Path | None,
-                  fmt: str | None) -> tuple[Path, str]:
-    """Where a figure goes and in which format: ``-o`` as given (its extension names the
-    format unless ``fmt`` does), else ``output/<labels joined by _>.<format>``."""
-    fmt = output_format(output, fmt, FIGURE_FORMATS, "png")
-    if output is None:
-        return writable_path(OUTPUT_DIR / f"{file_stem(labels)}.{fmt}"), fmt
-    path = Path(output)
-    if not path.suffix:
-        path = path.with_suffix(f".{fmt}")
-    return writable_path(path), fmt

@@ -38,6 +38,14 @@ ERRORS = [
     (["plot", "relu", "--dpi", "0.5"], 2, "Error: dpi must be between 20 and 2400, got 0.5"),
     (["plot", "relu", "-o", ""], 2, "Error: -o must name a file, got ''"),
     (["diff", "relu", "elu", "-o", ""], 2, "Error: -o must name a file, got ''"),
+    (["plot", "relu", "-o", "."], 2, "Error: -o . is a folder; name a file in it, such as "
+     "-o result.png for a figure or result.csv for a table"),
+    (["table", "relu", "-o", ".."], 2, "Error: -o .. is a folder; name a file in it, such as "
+     "-o ../result.png for a figure or ../result.csv for a table"),
+    (["diff", "gelu", "relu", "-o", "figs/"], 2, "Error: -o figs/ is a folder; name a file in "
+     "it, such as -o figs/result.png for a figure or figs/result.csv for a table"),
+    (["depth", "tanh", "-o", "/"], 2, "Error: -o / is a folder; name a file in it, such as "
+     "-o /result.png for a figure or /result.csv for a table"),
     (["plot", "relu", "--size", "0.1", "1e-300"], 2,
      "Error: size must be between 1 and 100 inches, got 0.1"),
     (["plot", "relu", "--size", "1", "1"], 2,
@@ -78,6 +86,14 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, args, code, message)
     assert result.exit_code == code, result.output
     assert result.output == message + "\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.yaml"]
+
+
+def test_an_existing_folder_is_not_taken_for_a_file_name(tmp_path):
+    (tmp_path / "figs").mkdir()
+    result = invoke("plot", "relu", "-o", "figs", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert result.output.startswith("Error: -o figs is a folder; name a file in it")
+    assert list(tmp_path.rglob("*")) == [tmp_path / "figs"]
 
 
 def test_a_title_with_a_dollar_sign_is_text(tmp_path):
