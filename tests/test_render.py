@@ -70,6 +70,26 @@ def test_grid_layout_one_column_per_function_shared_axes():
     assert axes[0, 0].get_shared_x_axes().joined(axes[0, 0], axes[1, 1])
 
 
+@pytest.mark.parametrize(("specs", "options", "lowest"), [
+    (["elu"], {"sweep": "alpha=0.5,1,2", "layout": "grid"}, [(1, 0)]),
+    (["relu6", "hardtanh", "softshrink"], {"layout": "grid", "columns": 2}, [(1, 1), (3, 0)]),
+    (["relu6", "hardtanh", "softshrink", "relu"], {"layout": "grid"}, [(1, 1), (1, 2), (3, 0)]),
+])
+def test_the_lowest_panel_of_each_column_has_x_and_its_numbers(specs, options, lowest):
+    """An x label only under the lowest panel of a column (also above an empty cell of a
+    wrapped grid), and always with the tick numbers that sharex hides elsewhere."""
+    fig = plot(specs, **options)
+    fig.canvas.draw()
+    labelled = []
+    for ax in fig.axes:
+        numbers = [t.get_text() for t in ax.get_xticklabels() if t.get_visible()]
+        assert bool(ax.get_xlabel()) == any(numbers), ax.get_subplotspec()
+        if ax.get_xlabel():
+            spec = ax.get_subplotspec()
+            labelled.append((spec.rowspan.start, spec.colspan.start))
+    assert sorted(labelled) == lowest
+
+
 def test_one_colour_per_function_in_every_panel():
     fig = plot(["sigmoid", "tanh"])
     colours = [{line.get_gid().split(":")[1]: line.get_color() for line in curves(ax)}

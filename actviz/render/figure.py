@@ -138,8 +138,7 @@ def _figure(series: list[Series], layout: Layout, opts: Options,
         for s in members:
             queued += draw_series(ax, s, panel)
         title = (specs[0] if opts.sweep else members[0].spec) if layout.grid else None
-        last = row == layout.rows - 1 or (row + len(layout.orders), column) not in {
-            (r, c) for r, c, _, _ in layout.panels()}
+        last = (row + 1, column) not in {(r, c) for r, c, _, _ in layout.panels()}
         _decorate(ax, panel, opts.range, title if order == layout.orders[0] else None,
                   xlabel=last, ylabel=column == 0 or not layout.grid)
         if queued:
@@ -191,8 +190,9 @@ def _decorate(ax: Axes, panel: Panel, x_range: tuple[float, float], title: str |
     ax.axhline(0, color="0.55", lw=0.6, zorder=0.5)
     if title is not None:
         ax.set_title(title)
-    if xlabel:
+    if xlabel:  # the lowest panel of its column, even above an empty cell of the grid
         ax.set_xlabel("x")
+        ax.xaxis.set_tick_params(labelbottom=True)
     if ylabel:
         ax.set_ylabel(f"f{PRIMES[panel.order]}(x)")
 
