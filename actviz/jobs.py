@@ -84,7 +84,9 @@ def run_diff(functions: Sequence[str], opts: Options, target: Target) -> list[Pa
         from . import render
 
         path, fmt = target.image
-        written.append(render.save(render.plot_difference(result, a.act, b.act), path, fmt))
+        figure = render.plot_difference(result, a.act, b.act, dpi=opts.dpi, size=opts.size,
+                                        style=opts.style, title=opts.title)
+        written.append(render.save(figure, path, fmt))
     return deliver(target.main, lambda out: WRITERS[target.fmt].difference(
         out, result, opts.precision)) + written
 

@@ -342,6 +342,9 @@ DIFF = Command(
                yaml=False, check=check_output),
         Option("image", choice(*FIGURE_FORMATS), None, "In a batch job: also draw the "
                "difference as an image of this format. Example: image: svg", cli=False),
+        *(o for o in FIGURE_OPTIONS if o.name in ("dpi", "size", "style")),
+        Option("title", TEXT, None, "Figure title instead of 'A = SPEC_A,  B = SPEC_B'. "
+               "Example: --title 'GELU: exact minus tanh'", check=check_title),
         FLAVOR,
     ),
     arguments=("a", "b"),

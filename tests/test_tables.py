@@ -353,6 +353,52 @@ def test_diff_command_text_json_and_image(tmp_path):
     assert (tmp_path / "d.png").read_bytes().startswith(b"\x89PNG")
 
 
+@pytest.mark.parametrize("args", [["diff", "gelu", "relu", "-o", "f.pdf"],
+                                  ["diff", "gelu", "relu", "-o", "f.svg"],
+                                  ["plot", "gelu", "-o", "f.pdf"],
+                                  ["depth", "relu", "--layers", "3", "-o", "f.pdf"]])
+def test_figures_say_nothing_but_their_path(tmp_path, args):
+    """matplotlib's PDF font subsetting (fontTools) logs that a font's 'created' timestamp
+    looks low; nothing of it may reach the user's terminal. A fresh process: pytest's own
+    logging set-up would catch the message in process."""
+    result = subprocess.run([sys.executable, "-m", "actviz", *args], cwd=tmp_path,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ("" if args[0] == "plot" else args[-1] + "\n")
+    assert (tmp_path / args[-1]).stat().st_size > 0
+
+
+def test_diff_figure_takes_size_dpi_style_and_title(tmp_path):
+    """A diff figure sized for a journal column, in greys, with its own title."""
+    from matplotlib.colors import to_rgb
+    from PIL import Image
+
+    from actviz.analysis import difference
+    from actviz.catalog import get
+    from actviz.render import plot_difference
+
+    result = run("diff", "gelu", "gelu:approximate=tanh", "--size", "column", "--dpi", "200",
+                 "--style", "grayscale", "--title", "GELU: exact - tanh", "-o", "d.png",
+                 cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    with Image.open(tmp_path / "d.png") as image:
+        assert image.size[0] == round(3.3 * 200)
+    a, b = get("gelu"), get("gelu:approximate=tanh")
+    fig = plot_difference(difference(a, b), a, b, dpi=200, size="column", style="grayscale",
+                          title="GELU: exact - tanh")
+    assert fig.get_size_inches()[0] == pytest.approx(3.3)
+    assert fig.get_suptitle() == "GELU: exact - tanh"
+    drawn = [line for ax in fig.axes for line in ax.get_lines()
+             if (line.get_gid() or "").startswith(("curve:", "max_difference"))]
+    assert len(drawn) == 2 + 4  # two curves, two marks in each panel
+    for line in drawn:
+        r, g, b_ = to_rgb(line.get_color())
+        assert max(r, g, b_) - min(r, g, b_) < 0.02, line.get_gid()
+    plain = plot_difference(difference(a, b), a, b)
+    assert plain.get_suptitle() == "A = gelu,  B = gelu:approximate=tanh"
+    assert plot_difference(difference(a, b), a, b, title="").get_suptitle() == ""
+
+
 @pytest.mark.parametrize("args", [["table", "sigmoid"], ["compare", "relu", "gelu"],
                                   ["diff", "gelu", "silu"]])
 def test_tables_never_import_matplotlib(args):

@@ -4,6 +4,7 @@ figure's width, the title, saving, and display in a notebook."""
 from __future__ import annotations
 
 import io
+import logging
 import math
 import warnings
 from collections.abc import Sequence
@@ -33,10 +34,10 @@ from .marks import LANE, MARKS, Panel, key_handles, strip_lanes
 from .series import Series, breaks, prepare
 from .style import (
     HOUSE_STYLE,
-    PALETTE,
     PRIMES,
     SAVE_METADATA,
     SAVE_STYLE,
+    colours,
     darker,
     figure_size,
     label_size,
@@ -283,10 +284,12 @@ def _legend_columns(fig: Figure, texts: list[str], handle: float = 2.0) -> int:
 # --- the difference of two functions ------------------------------------------------------------
 
 def plot_difference(diff: Difference, a: Activation, b: Activation, num: int = 2001,
-                    dpi: float = 150.0, size: Any = None) -> ActvizFigure:
+                    dpi: float = 150.0, size: Any = None, style: str | None = None,
+                    title: str | None = None) -> ActvizFigure:
     """f_A - f_B and f'_A - f'_B on the range of ``diff`` (an :class:`analysis.Difference`
     of ``a`` and ``b``), each largest |difference| marked (every point where it is taken)
-    and labelled where it hides nothing."""
+    and labelled where it hides nothing. ``size``, ``style`` and ``title`` as in
+    :func:`plot` (the default title names A and B)."""
     lo, hi = diff.range
     kinks = [k.x for act in (a, b) for k in act.kinks_in(lo, hi) if lo < k.x < hi]
     xs = np.unique(np.concatenate([np.linspace(lo, hi, num), kinks]))
@@ -295,19 +298,25 @@ def plot_difference(diff: Difference, a: Activation, b: Activation, num: int = 2
              (diff.max_abs_derivative_at, "max |\u0394f\u2032|", diff.max_abs_derivative)]
     width, height = figure_size(size, (1, 2), "overlay")
     check_canvas(width, height, dpi)
-    with matplotlib.rc_context(HOUSE_STYLE), matplotlib.rc_context(scaled_style(width)):
+    with ExitStack() as stack:
+        stack.enter_context(matplotlib.rc_context(HOUSE_STYLE))
+        stack.enter_context(matplotlib.rc_context(scaled_style(width)))
+        if style:
+            stack.enter_context(matplotlib.style.context(style))
         fig = ActvizFigure(figsize=(width, height), dpi=dpi, layout="constrained")
         FigureCanvasAgg(fig)
         axes = fig.subplots(1, 2, sharex=True)
+        (curve, dashes), (mark, _) = colours(2)  # greys under a grey style
         for order, ax in enumerate(axes):
-            ax.plot(xs, fa[order] - fb[order], color=PALETTE[0], gid=f"curve:difference:{order}")
+            ax.plot(xs, fa[order] - fb[order], color=curve, linestyle=dashes,
+                    gid=f"curve:difference:{order}")
             ax.axhline(0, color="0.55", lw=0.6, zorder=0.5)
             where, text, value = marks[order]
             points = np.array(where, dtype=float)
             ys = a.evaluate(points, order)[order] - b.evaluate(points, order)[order]
             for x0, y0 in zip(points.tolist(), ys.tolist(), strict=True):
                 ax.plot([x0], [y0], linestyle="none", marker="^" if y0 >= 0 else "v", ms=7,
-                        color=PALETTE[1], clip_on=False, zorder=6,
+                        color=mark, clip_on=False, zorder=6,
                         gid=f"max_difference:{order}")
             at = " and ".join(label_number(x) for x in points.tolist())
             anchor = (float(points[0]), float(ys[0]))
@@ -316,10 +325,12 @@ def plot_difference(diff: Difference, a: Activation, b: Activation, num: int = 2
             ax.set_ylabel([r"$\Delta f = f_A(x) - f_B(x)$",
                            r"$\Delta f' = f'_A(x) - f'_B(x)$"][order])
             label = Label(anchor, (f"{text} = {label_number(value)} at x = {at}",
-                                   f"{label_number(value, 3)} at {at}"), PALETTE[1],
+                                   f"{label_number(value, 3)} at {at}"), mark,
                           "difference")
             ax.add_artist(Labels([label], label_size(width), paper(), darker))
-        fig.suptitle(f"A = {diff.a},  B = {diff.b}")
+        title = f"A = {diff.a},  B = {diff.b}" if title is None else title
+        if title:
+            fig.suptitle(title)
     return fig
 
 
@@ -350,9 +361,13 @@ def _savefig(fig: Figure, handle: Any, fmt: str, dpi: float | None) -> None:
             assert engine is not None
             engine.execute(fig)
             fig.set_layout_engine(None)
+        fonts = logging.getLogger("fontTools")  # PDF subsetting: "'created' timestamp
+        level = fonts.level                       # seems very low", of DejaVu's fonts
+        fonts.setLevel(logging.ERROR)
         try:
             fig.savefig(handle, format=fmt, dpi=dpi or fig.dpi, metadata=SAVE_METADATA[fmt])
         finally:
+            fonts.setLevel(level)
             if once:
                 fig.set_layout_engine(engine)
     for warning in seen:
