@@ -113,6 +113,7 @@ def obstacles(ax: Axes, renderer: Any, floor: float = 0.0) -> Obstacles:
     frame = Bbox.from_extents(inside.x0 + 2, bottom + 2, inside.x1 - 2, inside.y1 - 2)
     pixels_per_point = ax.figure.dpi / 72.0
     segments, solid = [], []
+    thickest = 0.0
     for line in ax.get_lines():
         data = np.asarray(line.get_xydata(), dtype=float)
         if not len(data):
@@ -121,6 +122,7 @@ def obstacles(ax: Axes, renderer: Any, floor: float = 0.0) -> Obstacles:
         marker = line.get_marker()
         if (line.get_gid() or "").startswith("curve:"):
             segments.append(_segments(points))
+            thickest = max(thickest, line.get_linewidth() * pixels_per_point)
         if marker not in (None, "None", "", " ") and line.get_linestyle() in ("None", "none",
                                                                             "", " "):
             half = line.get_markersize() * pixels_per_point / 2 + 0.5
@@ -131,7 +133,7 @@ def obstacles(ax: Axes, renderer: Any, floor: float = 0.0) -> Obstacles:
         if legend is not None:
             solid.append(legend.get_window_extent(renderer))
     stacked = np.concatenate(segments) if segments else np.empty((0, 4))
-    return Obstacles(frame, Ink(inside, stacked), _array(solid), [], [])
+    return Obstacles(frame, Ink(inside, stacked, thickest / 2 + 0.5), _array(solid), [], [])
 
 
 def _segments(points: np.ndarray) -> np.ndarray:
@@ -143,9 +145,12 @@ def _segments(points: np.ndarray) -> np.ndarray:
 
 class Ink:
     """Where the curves run, as a map of the axes' pixels (a summed-area table), so that
-    the number of curve pixels under any box is four lookups."""
+    the number of curve pixels under any box is four lookups. The map holds the curves'
+    centre lines; ``reach`` (half the thickest line, in pixels) widens each box looked up,
+    so that a box that only grazes a thick line counts as crossing it."""
 
-    def __init__(self, frame: Bbox, segments: np.ndarray):
+    def __init__(self, frame: Bbox, segments: np.ndarray, reach: float = 0.0):
+        self.reach = reach
         self.x0, self.y0 = math.floor(frame.x0), math.floor(frame.y0)
         width = math.ceil(frame.x1) - self.x0 + 1
         height = math.ceil(frame.y1) - self.y0 + 1
@@ -167,10 +172,11 @@ class Ink:
     def under(self, boxes: np.ndarray) -> np.ndarray:
         """Curve pixels under each box (M x 4: x0, y0, x1, y1)."""
         h, w = self.table.shape
-        c0 = np.clip(np.floor(boxes[:, 0] - self.x0).astype(int), 0, w - 1)
-        c1 = np.clip(np.floor(boxes[:, 2] - self.x0).astype(int) + 1, 0, w - 1)
-        r0 = np.clip(np.floor(boxes[:, 1] - self.y0).astype(int), 0, h - 1)
-        r1 = np.clip(np.floor(boxes[:, 3] - self.y0).astype(int) + 1, 0, h - 1)
+        r = self.reach
+        c0 = np.clip(np.floor(boxes[:, 0] - r - self.x0).astype(int), 0, w - 1)
+        c1 = np.clip(np.floor(boxes[:, 2] + r - self.x0).astype(int) + 1, 0, w - 1)
+        r0 = np.clip(np.floor(boxes[:, 1] - r - self.y0).astype(int), 0, h - 1)
+        r1 = np.clip(np.floor(boxes[:, 3] + r - self.y0).astype(int) + 1, 0, h - 1)
         t = self.table
         return t[r1, c1] - t[r0, c1] - t[r1, c0] + t[r0, c0]
 
@@ -272,17 +278,23 @@ def _best(px: float, py: float, width: float, height: float, found: Obstacles,
         clear &= crossings(boxes, seg[None, :]) == 0
     gaps = _gaps(boxes, px, py)
     boxes, gaps = boxes[clear], gaps[clear]
+    centres = np.column_stack([(boxes[:, 0] + boxes[:, 2]) / 2,
+                               (boxes[:, 1] + boxes[:, 3]) / 2])
+    leaders = np.column_stack([np.full(len(boxes), px), np.full(len(boxes), py), centres])
     if len(found.taken) and len(boxes):  # a leader must not cross a placed label
-        centres = np.column_stack([(boxes[:, 0] + boxes[:, 2]) / 2,
-                                   (boxes[:, 1] + boxes[:, 3]) / 2])
-        leaders = np.column_stack([np.full(len(boxes), px), np.full(len(boxes), py), centres])
         crossing = hits(_array(found.taken), leaders).any(axis=0)
         ok = ~(crossing & (gaps > LEADER_GAP))
-        boxes, gaps = boxes[ok], gaps[ok]
+        boxes, gaps, leaders = boxes[ok], gaps[ok], leaders[ok]
     if not len(boxes):
         return None
+    # nor, where it can be helped, another marker (its own, and those it sits on, aside)
+    blocks = found.blocks
+    own = ((blocks[:, 0] <= px) & (px <= blocks[:, 2]) & (blocks[:, 1] <= py)
+           & (py <= blocks[:, 3]))
+    through = (hits(blocks[~own], leaders).any(axis=0) & (gaps > LEADER_GAP)
+               if (~own).any() else np.zeros(len(boxes), bool))
     crossed = found.ink.under(boxes)
-    best = int(np.argmin(crossed * 10000.0 + gaps))
+    best = int(np.argmin(crossed * 10000.0 + through * 5000.0 + gaps))
     return Bbox(boxes[best].reshape(2, 2)), int(crossed[best]), bool(gaps[best] > LEADER_GAP)
 
 
