@@ -32,6 +32,8 @@ from .errors import ParameterError
 
 GRID = 2001
 Interval = tuple[float, float]
+ROUNDING = 8 * 2.0**-52
+"""Values of f' within this relative distance are equal but for rounding."""
 
 
 class Span(tuple):
@@ -323,6 +325,24 @@ class _Scalar:
             return MaxGradient(value, None, None, False, toward=toward)
         return MaxGradient(value, x, None, x in (self.lo, self.hi), approached=approached)
 
+    @staticmethod
+    def _flat_top(d: np.ndarray, dd: np.ndarray) -> int:
+        """The grid point of the largest f', where f' is flat to rounding around it (on a
+        range of 1e-9 near 0, sigmoid' is 0.25 at every point): the end of the flat run that
+        f'' says is higher, not the point a rounding error lifted."""
+        best = int(np.argmax(d))
+        tied = d >= d[best] - ROUNDING * abs(d[best])
+        start, stop = best, best
+        while start > 0 and tied[start - 1]:
+            start -= 1
+        while stop < len(d) - 1 and tied[stop + 1]:
+            stop += 1
+        if (dd[start:stop + 1] <= 0).all():
+            return start
+        if (dd[start:stop + 1] >= 0).all():
+            return stop
+        return best
+
     def _limit_reached(self, value: float, x: float) -> float | None:
         """+-inf when ``value``, found at ``x``, is the limit of f' on that side, which f'
         only approaches: there f' has rounded to its limit, and no point is the steepest."""
@@ -338,14 +358,15 @@ class _Scalar:
         """(value, x) of the largest f' (sign +1) or the smallest (sign -1) on the range:
         grid maxima refined on f'' = 0, and the one-sided limits at kinks."""
         d, dd = sign * self.d, sign * self.dd
-        best = int(np.argmax(d))
+        best = self._flat_top(d, dd)
         value, x = float(d[best]), float(self.xs[best])
         for i in range(1, len(d) - 1):  # refine interior maxima on f'' = 0
             if d[i] >= d[i - 1] and d[i] >= d[i + 1] and dd[i - 1] > 0 > dd[i + 1]:
                 root = self.bisect(lambda t: sign * self.at(t, 2) > 0, float(self.xs[i - 1]),
                                    float(self.xs[i + 1]))
                 peak = sign * self.at(root, 1)
-                if peak > value or (peak == value and abs(root - x) < 1e-6):
+                tie = abs(peak - value) <= ROUNDING * abs(value)
+                if (peak > value and not tie) or (tie and abs(root - x) < 1e-6):
                     value, x = peak, root
         for kink in self.kinks:  # a supremum approached from one side of a kink
             left, _, right = self.act.one_sided(kink.x, 1)
@@ -719,9 +740,11 @@ def _zero(mean: float | list[float]) -> bool:
 class Difference:
     """How far two functions drift apart on a range: the largest |f_A - f_B| and
     |f'_A - f'_B|, every point where they are taken (``..._at``: gelu and its tanh
-    approximation differ most at -2.699 and 2.699 alike; ``..._x`` is the first), and the
-    mean |f_A - f_B|. ``..._approached`` says that the largest value is a limit at a jump,
-    not taken there."""
+    approximation differ most at -2.699 and 2.699 alike; ``..._x`` is the first), every
+    stretch where they are taken throughout (``..._on``: relu and elu agree on [0.5, 5], so
+    the largest difference, 0, is taken on all of it), and the mean |f_A - f_B|.
+    ``..._approached`` says that the largest value is a limit at a jump, not taken
+    there."""
 
     a: str
     b: str
@@ -735,11 +758,16 @@ class Difference:
     max_abs_derivative_at: tuple[float, ...] = ()
     max_abs_approached: bool = False
     max_abs_derivative_approached: bool = False
+    max_abs_on: tuple[Span, ...] = ()
+    max_abs_derivative_on: tuple[Span, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        data: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["range"] = list(self.range)
         for key in ("max_abs_at", "max_abs_derivative_at"):
             data[key] = list(data[key])
+        for key in ("max_abs_on", "max_abs_derivative_on"):
+            data[key] = [span.to_dict() for span in data[key]]
         return data
 
 
@@ -750,15 +778,19 @@ TIES = 1e-9
 """Maxima within this relative distance of the largest are taken to be equal to it."""
 
 
-def _largest(gap: Gap, xs: np.ndarray, order: int,
-             kinks: list[float]) -> tuple[float, tuple[float, ...], bool]:
-    """max |g^(order)| with g the ``gap`` of two functions, every x where it is taken, and
-    whether it is only approached: each local maximum of the grid refined on
-    g^(order+1) = 0, and the one-sided limits at the kinks of the range (a jump's largest
-    difference may be a limit)."""
+PLATEAU = 3
+"""Grid points in a row at the largest |difference| that make a stretch where it is taken
+throughout (two could be the sides of one flat peak)."""
+
+
+def _largest(gap: Gap, xs: np.ndarray, order: int, kinks: list[float]
+             ) -> tuple[float, tuple[float, ...], tuple[Span, ...], bool]:
+    """max |g^(order)| with g the ``gap`` of two functions, every x where it is taken,
+    every stretch where it is taken throughout, and whether it is only approached: each
+    local maximum of the grid refined on g^(order+1) = 0, and the one-sided limits at the
+    kinks of the range (a jump's largest difference may be a limit)."""
     values = np.abs(gap(xs, order))
     found: list[tuple[float, float, bool]] = []
-    len(xs)
     peaks = (values >= np.roll(values, 1)) & (values >= np.roll(values, -1))
     peaks[[0, -1]] = True
     for i in np.flatnonzero(peaks & (values >= values.max() * 0.5)).tolist():
@@ -774,9 +806,32 @@ def _largest(gap: Gap, xs: np.ndarray, order: int,
                 if limit > at * (1 + TIES) + 1e-300:
                     found.append((limit, k, True))
     best = max(value for value, _, _ in found)
-    ties = sorted({x for value, x, _ in found if value >= best * (1 - TIES)})
-    approached = all(flag for value, _, flag in found if value >= best * (1 - TIES))
-    return best, tuple(ties), approached
+    spans = _plateaus(gap, xs, order, values >= best * (1 - TIES), kinks, best)
+    ties = sorted({x for value, x, _ in found if value >= best * (1 - TIES)
+                   and not any(a <= x <= b for a, b in spans)})
+    approached = bool(ties) and all(flag for value, x, flag in found
+                                    if value >= best * (1 - TIES) and x in ties)
+    return best, tuple(ties), spans, approached
+
+
+def _plateaus(gap: Gap, xs: np.ndarray, order: int, tied: np.ndarray, kinks: list[float],
+              best: float) -> tuple[Span, ...]:
+    """The stretches of at least :data:`PLATEAU` grid points in a row where ``tied``; a
+    stretch that a kink ends, with the largest value only approached there (relu6' -
+    hardtanh' is 1 on (-1, 0]), reaches the kink, open at it."""
+    runs = np.flatnonzero(np.diff(np.concatenate([[0], tied.astype(np.int8), [0]])))
+    spans = []
+    for start, stop in zip(runs[::2].tolist(), runs[1::2].tolist(), strict=True):
+        if stop - start < PLATEAU:
+            continue
+        ends, closed = [float(xs[start]), float(xs[stop - 1])], [True, True]
+        for side, j, toward in ((0, start - 1, np.inf), (1, stop, -np.inf)):
+            if 0 <= j < len(xs) and float(xs[j]) in kinks:
+                near = float(np.nextafter(xs[j], toward))
+                if float(abs(gap(near, order)[0])) >= best * (1 - TIES):
+                    ends[side], closed[side] = float(xs[j]), False
+        spans.append(Span(ends[0], ends[1], (closed[0], closed[1])))
+    return tuple(spans)
 
 
 def _refine(gap: Gap, xs: np.ndarray, values: np.ndarray, i: int, order: int,
@@ -829,13 +884,16 @@ def difference(a: str | Activation, b: str | Activation, range: Interval = DEFAU
     area = math.fsum(quad(lambda t: abs(float(gap(t, 0)[0])), p, q, epsabs=1e-15,
                           epsrel=1e-12, limit=200)[0] for p, q in itertools.pairwise(cuts))
     edges = sorted({k.x for act in (fa, fb) for k in act.kinks_in(lo, hi)})
-    value, where, approached = _largest(gap, xs, 0, edges)
-    d_value, d_where, d_approached = _largest(gap, xs, 1, edges)
+    value, where, on, approached = _largest(gap, xs, 0, edges)
+    d_value, d_where, d_on, d_approached = _largest(gap, xs, 1, edges)
     if labels is None:
         labels = (a if isinstance(a, str) else fa.spec, b if isinstance(b, str) else fb.spec)
     return Difference(a=labels[0], b=labels[1], range=(lo, hi),
-                      max_abs=value, max_abs_x=where[0], max_abs_derivative=d_value,
-                      max_abs_derivative_x=d_where[0], mean_abs=area / (hi - lo),
+                      max_abs=value, max_abs_x=min(where + tuple(a for a, _ in on)),
+                      max_abs_derivative=d_value,
+                      max_abs_derivative_x=min(d_where + tuple(a for a, _ in d_on)),
+                      mean_abs=area / (hi - lo),
                       max_abs_at=where, max_abs_derivative_at=d_where,
                       max_abs_approached=approached,
-                      max_abs_derivative_approached=d_approached)
+                      max_abs_derivative_approached=d_approached,
+                      max_abs_on=on, max_abs_derivative_on=d_on)

@@ -359,15 +359,22 @@ def difference_rows(diff: Difference, precision: int | None) -> list[tuple[str, 
     p = precision
     labels = [text for text, _ in DIFFERENCE_LABELS]
 
-    def where(points: tuple[float, ...], approached: bool) -> str:
-        at = " and ".join(text_number(x, p) for x in points)
-        return f"as x -> {at} (not reached)" if approached else f"at x = {at}"
+    def where(points: tuple[float, ...], spans: tuple[Span, ...], approached: bool) -> str:
+        parts = []
+        if spans:
+            whole = spans == (diff.range,)
+            parts.append("on the whole range" if whole else "on " + " and ".join(
+                span_text(span, p) for span in spans))
+        if points:
+            at = " and ".join(text_number(x, p) for x in points)
+            parts.append(f"as x -> {at} (not reached)" if approached else f"at x = {at}")
+        return ", ".join(parts)
 
     return [
         (labels[0], text_number(diff.max_abs, p),
-         where(diff.max_abs_at or (diff.max_abs_x,), diff.max_abs_approached)),
+         where(diff.max_abs_at, diff.max_abs_on, diff.max_abs_approached)),
         (labels[1], text_number(diff.max_abs_derivative, p),
-         where(diff.max_abs_derivative_at or (diff.max_abs_derivative_x,),
+         where(diff.max_abs_derivative_at, diff.max_abs_derivative_on,
                diff.max_abs_derivative_approached)),
         (labels[2], text_number(diff.mean_abs, p), ""),
     ]

@@ -173,3 +173,23 @@ def test_bad_options(kwargs, message):
 
 def test_api_exports_analyze():
     assert actviz.analyze is analyze
+
+
+@pytest.mark.parametrize(("spec", "bounds", "x", "value"), [
+    ("sigmoid", (0.0, 1e-9), 0.0, 0.25),       # f' falls from its maximum at 0
+    ("tanh", (0.0, 1e-9), 0.0, 1.0),
+    ("tanh", (-1e-6, 1e-6), 0.0, 1.0),         # the peak itself, not a point 1 ulp above
+    ("sigmoid", (-1e-9, 0.0), 0.0, 0.25),      # f' rises to 0 at the right end
+    ("tanh", (1e-300, 2e-300), 1e-300, 1.0),
+    # gelu' = Phi + x phi rises until sqrt(2): the right end, 1/2 + 2 phi(0) x there
+    ("gelu", (0.0, 1e-9), 1e-9, 0.5 + 1e-9 * math.sqrt(2 / math.pi)),
+])
+def test_steepest_point_on_ranges_too_small_for_f_prime_to_change(spec, bounds, x, value):
+    """Across such ranges f' is one float (or two, by rounding); where it is largest is
+    still known from f'' (sigmoid'' < 0 for x > 0), and a supremum is not exceeded by a
+    rounding error (tanh' <= 1)."""
+    best = analyze(spec, range=bounds).max_gradient
+    assert best.x == x
+    assert best.value == pytest.approx(value, rel=1e-15)
+    if spec != "gelu":
+        assert best.value <= value

@@ -185,8 +185,8 @@ TABLE_ERRORS = [
     (["table", "relu", "--range", "0", "1", "--step", "1e-7"], 2,
      "Error: the table would have 10000001 rows; at most 1000000 are written"),
     (["table", "relu", "-o", "t.xlsx"], 2,
-     "Error: cannot tell the format from the extension '.xlsx' of t.xlsx; use one of .text, "
-     ".csv, .markdown, .latex, .json or give --format"),
+     "Error: cannot tell the format from the extension '.xlsx' of t.xlsx; use one of .txt, "
+     ".text, .csv, .md, .markdown, .tex, .latex, .json or give --format"),
     (["table", "rleu"], 2, "Error: unknown activation 'rleu'. Did you mean 'relu'?"),
     (["diff", "gelu", "softmax"], 2,
      "Error: diff compares functions of one input and one output; softmax is not one"),
@@ -337,6 +337,33 @@ def test_diff_exact_and_tanh_gelu():
     assert 0 < d.mean_abs < d.max_abs
 
 
+def test_diff_where_the_functions_agree_is_a_stretch_not_every_grid_point():
+    """relu and elu agree for x > 0; relu6 - hardtanh is 5 on [6, 8] (6 - 1) and its slope
+    differs by 1 on (-1, 0] (hardtanh'(-1) = 0 by PyTorch's convention, relu6' = 0 there) and
+    [1, 6) (relu6'(6) = 0); relu and relu(x) + 1 differ by 1 everywhere."""
+    out = run("diff", "relu", "elu", "--range", "0.5", "5").output.splitlines()
+    assert out[1].split() == ["max", "|f_A", "-", "f_B|", "0", "on", "the", "whole", "range"]
+    assert out[2].split()[-5:] == ["0", "on", "the", "whole", "range"]
+    d = difference("relu6", "hardtanh", (-3, 8))
+    assert (d.max_abs, d.max_abs_at, d.max_abs_on) == (5.0, (), ((6.0, 8.0),))
+    assert d.max_abs_derivative == 1.0 and d.max_abs_derivative_at == ()
+    assert d.max_abs_derivative_on == ((-1.0, 0.0), (1.0, 6.0))
+    assert [s.closed for s in d.max_abs_derivative_on] == [(False, True), (True, False)]
+    assert d.max_abs_derivative_x == -1.0
+    data = json.loads(run("diff", "relu6", "hardtanh", "--range", "-3", "8", "-f",
+                          "json").output)
+    assert data["max_abs_derivative_on"] == [
+        {"start": -1.0, "end": 0.0, "closed": [False, True]},
+        {"start": 1.0, "end": 6.0, "closed": [True, False]}]
+    text = run("diff", "relu6", "hardtanh", "--range", "-3", "8").output
+    assert "1  on (-1, 0] and [1, 6)" in text
+    shifted = difference("relu", "relu(x) + 1")
+    assert (shifted.max_abs, shifted.max_abs_on, shifted.mean_abs) == (1.0, ((-5.0, 5.0),), 1.0)
+    # a peak is still a point: gelu and its tanh form differ most at two points
+    peaks = difference("gelu", "gelu:approximate=tanh")
+    assert len(peaks.max_abs_at) == 2 and peaks.max_abs_on == ()
+
+
 def test_diff_command_text_json_and_image(tmp_path):
     out = run("diff", "gelu", "gelu:approximate=tanh").output
     assert out.splitlines()[0] == "A = gelu, B = gelu:approximate=tanh, on [-5, 5]"
@@ -345,7 +372,8 @@ def test_diff_command_text_json_and_image(tmp_path):
     assert set(data) == {"a", "b", "range", "max_abs", "max_abs_x", "max_abs_derivative",
                          "max_abs_derivative_x", "mean_abs", "max_abs_at",
                          "max_abs_derivative_at", "max_abs_approached",
-                         "max_abs_derivative_approached"}
+                         "max_abs_derivative_approached", "max_abs_on",
+                         "max_abs_derivative_on"}
     result = run("diff", "relu", "softplus", "-o", "d.png", cwd=tmp_path)
     assert result.exit_code == 0
     # the table on stdout stays parseable: the file written is said on stderr

@@ -25,7 +25,7 @@ from .._files import write_atomically
 from .._numbers import label_number
 from ..analysis import Difference
 from ..catalog import Activation, Named
-from ..checks import check_canvas
+from ..checks import check_canvas, check_drawable_range
 from ..errors import ParameterError
 from ..options import Options, figure_options, orders
 from ..paths import FIGURE_FORMATS
@@ -291,11 +291,13 @@ def plot_difference(diff: Difference, a: Activation, b: Activation, num: int = 2
     and labelled where it hides nothing. ``size``, ``style`` and ``title`` as in
     :func:`plot` (the default title names A and B)."""
     lo, hi = diff.range
+    check_drawable_range(lo, hi)
     kinks = [k.x for act in (a, b) for k in act.kinks_in(lo, hi) if lo < k.x < hi]
     xs = np.unique(np.concatenate([np.linspace(lo, hi, num), kinks]))
     fa, fb = a.evaluate(xs, 1), b.evaluate(xs, 1)
-    marks = [(diff.max_abs_at, "max |\u0394f|", diff.max_abs),
-             (diff.max_abs_derivative_at, "max |\u0394f\u2032|", diff.max_abs_derivative)]
+    marks = [(diff.max_abs_at, diff.max_abs_on, "max |\u0394f|", diff.max_abs),
+             (diff.max_abs_derivative_at, diff.max_abs_derivative_on, "max |\u0394f\u2032|",
+              diff.max_abs_derivative)]
     width, height = figure_size(size, (1, 2), "overlay")
     check_canvas(width, height, dpi)
     with ExitStack() as stack:
@@ -311,21 +313,28 @@ def plot_difference(diff: Difference, a: Activation, b: Activation, num: int = 2
             ax.plot(xs, fa[order] - fb[order], color=curve, linestyle=dashes,
                     gid=f"curve:difference:{order}")
             ax.axhline(0, color="0.55", lw=0.6, zorder=0.5)
-            where, text, value = marks[order]
-            points = np.array(where, dtype=float)
+            where, spans, text, value = marks[order]
+            # points where the largest difference is taken get a marker; a stretch where it
+            # is taken throughout (two functions that agree there) only the label, at its middle
+            points = np.array(where or [(p + q) / 2 for p, q in spans[:1]], dtype=float)
             ys = a.evaluate(points, order)[order] - b.evaluate(points, order)[order]
-            for x0, y0 in zip(points.tolist(), ys.tolist(), strict=True):
+            for x0, y0 in zip(points.tolist() if where else [], ys.tolist(), strict=False):
                 ax.plot([x0], [y0], linestyle="none", marker="^" if y0 >= 0 else "v", ms=7,
                         color=mark, clip_on=False, zorder=6,
                         gid=f"max_difference:{order}")
-            at = " and ".join(label_number(x) for x in points.tolist())
+            at = " and ".join(label_number(x) for x in where)
+            on = ("on the whole range" if spans == (diff.range,) else "on " + " and ".join(
+                f"{s.brackets()[0]}{label_number(s[0])}, {label_number(s[1])}{s.brackets()[1]}"
+                for s in spans))
+            long = ", ".join(([on] if spans else []) + ([f"at x = {at}"] if where else []))
+            short = ", ".join(([on] if spans else []) + ([f"at {at}"] if where else []))
             anchor = (float(points[0]), float(ys[0]))
             ax.set_xlim(lo, hi)
             ax.set_xlabel("x")
             ax.set_ylabel([r"$\Delta f = f_A(x) - f_B(x)$",
                            r"$\Delta f' = f'_A(x) - f'_B(x)$"][order])
-            label = Label(anchor, (f"{text} = {label_number(value)} at x = {at}",
-                                   f"{label_number(value, 3)} at {at}"), mark,
+            label = Label(anchor, (f"{text} = {label_number(value)} {long}",
+                                   f"{label_number(value, 3)} {short}"), mark,
                           "difference")
             ax.add_artist(Labels([label], label_size(width), paper(), darker))
         title = f"A = {diff.a},  B = {diff.b}" if title is None else title
