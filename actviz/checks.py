@@ -61,6 +61,22 @@ def check_range(value: Any) -> tuple[float, float]:
     return lo, hi
 
 
+MIN_DRAWN_WIDTH = 1e-280
+MIN_DRAWN_RELATIVE = 1e-9
+
+
+def check_drawable_range(lo: float, hi: float) -> None:
+    """A figure's x range: matplotlib collapses axes narrower than about 1e-287 to
+    [-0.05, 0.05] and cannot label ticks that differ in the 15th digit, so a figure's range
+    must be wider than 1e-280 and than 1e-9 of its largest |x| (tables take any range)."""
+    width = hi - lo
+    if width < MIN_DRAWN_WIDTH or width < MIN_DRAWN_RELATIVE * max(abs(lo), abs(hi)):
+        raise ParameterError(
+            f"range {format_number(lo)} {format_number(hi)} is too narrow to draw: a figure's "
+            f"range must be wider than 1e-280 and than 1e-9 of its largest |x| (table and "
+            "compare take it)")
+
+
 def check_count(value: Any, what: str, lowest: int, highest: int) -> int:
     """An integer in [lowest, highest]."""
     if isinstance(value, bool) or not isinstance(value, int):

@@ -17,7 +17,7 @@ from typing import IO, Any
 from ._files import write_atomically
 from ._numbers import param_text
 from .catalog import get, resolve_specs, sweep
-from .checks import sample_points
+from .checks import check_drawable_range, sample_points
 from .errors import OutputError, ParameterError
 from .options import COMPARE, DEPTH, DIFF, FIGURE_OPTIONS, PLOT, TABLE, Command, Options
 from .paths import FIGURE_FORMATS, OUTPUT_DIR, file_stem, output_format, writable_path
@@ -119,6 +119,8 @@ def _check_functions(functions: Sequence[str], opts: Options) -> None:
 def check_plot(functions: Sequence[str], opts: Options) -> None:
     if not functions:
         raise ParameterError("no function to plot; give at least one SPEC")
+    if opts.range is not None:
+        check_drawable_range(*opts.range)
     if opts.sweep is not None:
         if len(functions) != 1:
             raise ParameterError("sweep works with one function; got " + " ".join(functions))
@@ -136,6 +138,8 @@ def check_table(functions: Sequence[str], opts: Options) -> None:
 def check_diff(functions: Sequence[str], opts: Options) -> None:
     if len(functions) != 2:
         raise ParameterError(f"diff compares exactly two functions, got {len(functions)}")
+    if opts.output is not None or opts.image is not None:  # a figure too
+        check_drawable_range(*opts.range)
     for spec in functions:
         definition = get(spec, flavor=opts.flavor, scope=opts.scope).definition
         if definition.vector or definition.outputs > 1:

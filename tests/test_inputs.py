@@ -38,6 +38,12 @@ ERRORS = [
     (["plot", "relu", "--dpi", "0.5"], 2, "Error: dpi must be between 20 and 2400, got 0.5"),
     (["plot", "relu", "-o", ""], 2, "Error: -o must name a file, got ''"),
     (["diff", "relu", "elu", "-o", ""], 2, "Error: -o must name a file, got ''"),
+    (["plot", "relu", "--range", "1e-300", "2e-300"], 2,
+     "Error: range 1e-300 2e-300 is too narrow to draw: a figure's range must be wider than "
+     "1e-280 and than 1e-9 of its largest |x| (table and compare take it)"),
+    (["diff", "relu", "elu", "--range", "1", "1.000000000001", "-o", "d.png"], 2,
+     "Error: range 1 1.000000000001 is too narrow to draw: a figure's range must be wider "
+     "than 1e-280 and than 1e-9 of its largest |x| (table and compare take it)"),
     (["plot", "relu", "-o", "."], 2, "Error: -o . is a folder; name a file in it, such as "
      "-o result.png for a figure or result.csv for a table"),
     (["table", "relu", "-o", ".."], 2, "Error: -o .. is a folder; name a file in it, such as "
@@ -86,6 +92,18 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, args, code, message)
     assert result.exit_code == code, result.output
     assert result.output == message + "\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.yaml"]
+
+
+def test_a_range_too_narrow_to_draw_is_still_a_table():
+    """matplotlib draws [1e-300, 2e-300] as [-0.05, 0.05] with no curve; the numbers are
+    fine: relu is x and relu' is 1 there."""
+    out = invoke("table", "relu", "--range", "1e-300", "2e-300", "--num", "3", "-f", "csv")
+    assert out.exit_code == 0
+    assert out.output.splitlines()[1:] == ["1e-300,1e-300,1", "1.5e-300,1.5e-300,1",
+                                           "2e-300,2e-300,1"]
+    with pytest.raises(actviz.ActvizError, match="too narrow to draw"):
+        actviz.plot("relu", range=(1.0, 1.0 + 1e-12))
+    assert actviz.plot("tanh", range=(0.0, 1e-250)).axes[0].get_xlim() == (0.0, 1e-250)
 
 
 def test_an_existing_folder_is_not_taken_for_a_file_name(tmp_path):

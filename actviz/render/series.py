@@ -12,7 +12,7 @@ import numpy as np
 
 from ..analysis import Analysis, analyze
 from ..catalog import Activation, Named, resolve_specs, sweep
-from ..checks import DEFAULT_RANGE, MAX_NUM, MAX_X
+from ..checks import DEFAULT_RANGE, MAX_NUM, MAX_X, check_drawable_range
 from ..errors import ParameterError
 from ..options import Options
 from .style import colours, ramp, round_outward
@@ -68,6 +68,7 @@ def prepare(specs: Sequence[str | Activation | Named],
     if options.range is None:
         options = Options({**options, "range": auto_range([s.act for s in expanded])},
                           explicit=options.explicit, scope=options.scope)
+    check_drawable_range(*options.range)
     total = options.num * len(expanded)
     if total > MAX_NUM:
         raise ParameterError(f"a figure samples at most {MAX_NUM} points in all; num "
