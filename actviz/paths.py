@@ -50,9 +50,10 @@ def output_format(path: str | Path | None, fmt: str | None, choices: Sequence[st
         return default
     fmt = (extensions or {}).get(ext, ext)
     if fmt not in choices:
+        known = [e for e, f in (extensions or {}).items() if f in choices] or list(choices)
         raise ParameterError(
             f"cannot tell the format from the extension '.{ext}' of {path}; "
-            f"use one of {', '.join('.' + c for c in choices)} or give --format"
+            f"use one of {', '.join('.' + e for e in known)} or give --format"
         )
     return fmt
 

@@ -115,6 +115,8 @@ ERRORS = [
     (["compare", "__import__('os')"], "Error: in '__import__('os')': "),
     (["diff", "relu", "x.real"], "Error: in 'x.real': "),
     (["plot", "log(x)"], "Error: 'log(x)': f is not finite at x = -5 (it is NaN there)"),
+    (["plot", "exp(exp(exp(x)))"],  # the first grid point past log(log(709.78)) = 1.8817
+     "Error: 'exp(exp(exp(x)))': f is not finite at x = 1.89 (it is inf there)"),
 ]
 
 

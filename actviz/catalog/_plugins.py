@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 
+from .._numbers import text_number
 from ..errors import ActvizError, NotFiniteError, PluginError
 from ._core import (
     ALIASES,
@@ -133,7 +134,7 @@ def check_finite(act: Activation, x: Any, outs: Sequence[np.ndarray] | None = No
             value = out.reshape(x.size, -1)[i]
             shown = "NaN" if np.isnan(value).any() else format_number(value[~np.isfinite(value)][0])
             raise NotFiniteError(f"'{act.spec}': {NAMES[k]} is not finite at x = "
-                                 f"{format_number(x.reshape(-1)[i])} (it is {shown} there); "
+                                 f"{text_number(x.reshape(-1)[i], 6)} (it is {shown} there); "
                                  "choose a range where the function is defined")
 
 
