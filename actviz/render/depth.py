@@ -269,7 +269,9 @@ def _phase_panel(ax: Axes, found: Sequence[Setting], main: str,
     bar.set_ticks([-1.0, -0.5, 0.0, 0.5, 1.0], labels=["0.1", "0.3", "1", "3", "10"])
     bar.set_label(_words(ax, "$\\chi_1$  (ordered < 1 < chaotic)", "$\\chi_1$"))
     handles += _edge_curves(ax, found, functions, curves, b_max)
-    for s in found:
+    # larger markers first: a smaller one on the same spot (sigmoid's PyTorch gain 1 and
+    # tanh's edge of chaos at sigma_b = 0) stays on top, inside a rim of the larger
+    for s in sorted(found, key=lambda s: -MARKER_SIZES[s.kind]):
         if s.sigma_w is None:
             continue
         color = next((c.color for c in curves if c.setting is s), None) or _function_colour(
