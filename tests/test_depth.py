@@ -399,3 +399,17 @@ def test_the_table_alone_does_not_load_matplotlib():
     from .helpers import heavy_imports
 
     assert heavy_imports("depth", "relu", "tanh") == ["scipy"]
+
+
+def test_a_smaller_marker_on_the_same_spot_is_drawn_on_top():
+    """sigmoid's PyTorch gain (sigma_w = 1) lies on tanh's edge of chaos at sigma_b = 0
+    (sigma_w = 1/tanh'(0) = 1): the square must come after the larger circle."""
+    found = settings(resolve_specs(["sigmoid", "tanh"]), None, 0.0, 5)
+    fig = depth_figure(found, simulate=False)
+    marks = [line for line in fig.axes[0].get_lines()
+             if (line.get_gid() or "").startswith("setting:")]
+    where = {line.get_gid(): (tuple(line.get_xydata()[0]), line.get_markersize(), i)
+             for i, line in enumerate(marks)}
+    square = next(v for k, v in where.items() if "sigmoid" in k and v[0] == (0.0, 1.0))
+    circle = next(v for k, v in where.items() if "tanh" in k and v[0] == (0.0, 1.0))
+    assert square[1] < circle[1] and square[2] > circle[2]
