@@ -153,16 +153,21 @@ def test_every_marker_lies_on_a_curve_of_its_panel(drawn):
 
 def test_no_label_crosses_a_curve_where_the_axes_have_room_for_it(drawn):
     """A label that crosses a curve is allowed only where no place of its size in the axes
-    is clear of curves, labels, markers and the legend (searched here on a 3-pixel grid)."""
+    is clear of curves, labels, markers and the legend (searched here on a 3-pixel grid).
+    A curve is as wide as its line: a box that only grazes it hides half of it."""
     fig, renderer = drawn
     legends = [legend.get_window_extent(renderer) for legend in fig.legends]
     for ax in fig.axes:
         segments = curve_segments(ax)
+        reach = max((line.get_linewidth() for line in curve_lines(ax)), default=0.0) \
+            * fig.dpi / 72 / 2
+        grown = np.array([-reach, -reach, reach, reach])
         notes = labels_of(ax)
         boxes = [label_box(note, renderer) for note in notes]
         frame = ax.get_window_extent(renderer)
         for i, box in enumerate(boxes):
-            crossed = crossings(np.array([[box.x0, box.y0, box.x1, box.y1]]), segments)[0]
+            crossed = crossings(np.array([[box.x0, box.y0, box.x1, box.y1]]) + grown,
+                                segments)[0]
             if not crossed:
                 continue
             others = boxes[:i] + boxes[i + 1:] + marker_boxes(ax) + legends
@@ -171,7 +176,7 @@ def test_no_label_crosses_a_curve_where_the_axes_have_room_for_it(drawn):
             spots = np.array([[x, y, x + box.width, y + box.height] for y in ys for x in xs])
             if not len(spots):
                 continue
-            free = crossings(spots, segments) == 0
+            free = crossings(spots + grown, segments) == 0
             for k in np.flatnonzero(free):
                 spot = Bbox(spots[k].reshape(2, 2))
                 assert any(overlap(spot, other) for other in others), (
