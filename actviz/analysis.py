@@ -814,6 +814,14 @@ def _largest(gap: Gap, xs: np.ndarray, order: int, kinks: list[float]
     return best, tuple(ties), spans, approached
 
 
+def _first(points: tuple[float, ...], spans: tuple[Span, ...]) -> float:
+    """The first x where the largest difference is taken: a point, or a point of a stretch
+    (its start, or for an open start its end, or its middle when both ends are open)."""
+    taken = [s[0] if s.closed[0] else s[1] if s.closed[1] else (s[0] + s[1]) / 2
+             for s in spans]
+    return min((*points, *taken))
+
+
 def _plateaus(gap: Gap, xs: np.ndarray, order: int, tied: np.ndarray, kinks: list[float],
               best: float) -> tuple[Span, ...]:
     """The stretches of at least :data:`PLATEAU` grid points in a row where ``tied``; a
@@ -889,9 +897,8 @@ def difference(a: str | Activation, b: str | Activation, range: Interval = DEFAU
     if labels is None:
         labels = (a if isinstance(a, str) else fa.spec, b if isinstance(b, str) else fb.spec)
     return Difference(a=labels[0], b=labels[1], range=(lo, hi),
-                      max_abs=value, max_abs_x=min(where + tuple(a for a, _ in on)),
-                      max_abs_derivative=d_value,
-                      max_abs_derivative_x=min(d_where + tuple(a for a, _ in d_on)),
+                      max_abs=value, max_abs_x=_first(where, on),
+                      max_abs_derivative=d_value, max_abs_derivative_x=_first(d_where, d_on),
                       mean_abs=area / (hi - lo),
                       max_abs_at=where, max_abs_derivative_at=d_where,
                       max_abs_approached=approached,

@@ -194,6 +194,9 @@ def check_output(value: Any) -> str:
             folder = path.is_dir()
         except OSError:  # a name too long for the file system: writing it will say so
             folder = False
+    if path.name.startswith(".") and path.name.count(".") == 1 and len(path.name) > 1:
+        raise ParameterError(f"-o {value} has no name before its extension; give one, such "
+                             f"as -o {(path.parent / ('result' + path.name)).as_posix()}")
     if folder:
         base = value.rstrip("/" + os.sep) or "/"
         base = "" if base == "." else base.rstrip("/") + "/"

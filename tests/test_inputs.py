@@ -44,6 +44,11 @@ ERRORS = [
     (["diff", "relu", "elu", "--range", "1", "1.000000000001", "-o", "d.png"], 2,
      "Error: range 1 1.000000000001 is too narrow to draw: a figure's range must be wider "
      "than 1e-280 and than 1e-9 of its largest |x| (table and compare take it)"),
+    (["plot", "relu", "-o", ".png"], 2,
+     "Error: -o .png has no name before its extension; give one, such as -o result.png"),
+    (["table", "relu", "-o", "sub/.csv"], 2,
+     "Error: -o sub/.csv has no name before its extension; give one, such as -o "
+     "sub/result.csv"),
     (["plot", "relu", "-o", "."], 2, "Error: -o . is a folder; name a file in it, such as "
      "-o result.png for a figure or result.csv for a table"),
     (["table", "relu", "-o", ".."], 2, "Error: -o .. is a folder; name a file in it, such as "

@@ -56,7 +56,7 @@ from .style import (
 
 MARKERS = {EDGE: "o", GIVEN: "o", TORCH: "s", FORWARD: "s"}
 """The marker of each kind of setting, on the phase diagram and in the legend."""
-MARKER_SIZES = {EDGE: 8.0, GIVEN: 7.0, TORCH: 6.0, FORWARD: 6.0}
+MARKER_SIZES = {EDGE: 9.5, GIVEN: 7.0, TORCH: 5.5, FORWARD: 5.5}
 """Points: the edge of chaos a little larger, so that a standard init drawn on the same spot
 (relu's sqrt 2 is both) leaves a rim of it visible."""
 DASHED = (0, (4, 2))

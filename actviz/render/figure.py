@@ -334,8 +334,8 @@ def plot_difference(diff: Difference, a: Activation, b: Activation, num: int = 2
             ax.set_ylabel([r"$\Delta f = f_A(x) - f_B(x)$",
                            r"$\Delta f' = f'_A(x) - f'_B(x)$"][order])
             label = Label(anchor, (f"{text} = {label_number(value)} {long}",
-                                   f"{label_number(value, 3)} {short}"), mark,
-                          "difference")
+                                   f"{label_number(value, 3)} {short}",
+                                   label_number(value, 3)), mark, "difference")
             ax.add_artist(Labels([label], label_size(width), paper(), darker))
         title = f"A = {diff.a},  B = {diff.b}" if title is None else title
         if title:
