@@ -1,6 +1,7 @@
 """Checks of option values, shared by the commands, the Python API and batch configs, so that
-``--range 5 -5``, ``range=(5, -5)`` and ``range: [5, -5]`` get the same message. Pure: no
-files, no formats (see :mod:`actviz.paths`), no click, no YAML.
+``--range 5 -5``, ``range=(5, -5)`` and ``range: [5, -5]`` get the same message. Pure (but
+for :func:`check_output`, which asks whether -o names an existing folder): no files, no
+formats (see :mod:`actviz.paths`), no click, no YAML.
 """
 
 from __future__ import annotations
