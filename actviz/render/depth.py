@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,16 +41,15 @@ from ..depth import EDGE, FORWARD, GIVEN, TORCH, Setting
 from ..errors import ParameterError
 from .figure import ActvizFigure, _by_rows, _legend_columns
 from .style import (
-    HOUSE_STYLE,
     SIZE_PRESETS,
     colours,
+    drawing,
     figure_size,
     ink,
     monochrome,
     paper,
     round_outward,
     scale,
-    scaled_style,
 )
 
 MARKERS = {EDGE: "o", GIVEN: "o", TORCH: "s", FORWARD: "s"}
@@ -105,11 +103,7 @@ def depth_figure(found: Sequence[Setting], simulate: bool = True, width: int = 1
         raise ParameterError("no setting to draw; give at least one SPEC")
     fig_width, height = _size(size)
     check_canvas(fig_width, height, dpi)
-    with ExitStack() as stack:
-        stack.enter_context(matplotlib.rc_context(HOUSE_STYLE))
-        stack.enter_context(matplotlib.rc_context(scaled_style(fig_width)))
-        if style:
-            stack.enter_context(matplotlib.style.context(style))
+    with drawing(fig_width, style):
         fig = ActvizFigure(figsize=(fig_width, height), dpi=dpi, layout="constrained")
         FigureCanvasAgg(fig)
         axes = fig.subplots(2, 2)

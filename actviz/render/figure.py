@@ -39,10 +39,10 @@ from .style import (
     SAVE_STYLE,
     colours,
     darker,
+    drawing,
     figure_size,
     label_size,
     paper,
-    scaled_style,
 )
 
 
@@ -82,10 +82,7 @@ def plot(specs: str | Activation | Named | Sequence[str | Activation | Named],
     shown = [s if isinstance(s, str) else s.label if isinstance(s, Named) else s.spec
              for s in specs]
     layout = Layout(series, opts)
-    with ExitStack() as stack:
-        stack.enter_context(matplotlib.rc_context(scaled_style(layout.size[0])))
-        if opts.style:
-            stack.enter_context(matplotlib.style.context(opts.style))
+    with drawing(layout.size[0], opts.style):
         return _figure(series, layout, opts, shown)
 
 
@@ -300,11 +297,7 @@ def plot_difference(diff: Difference, a: Activation, b: Activation, num: int = 2
               diff.max_abs_derivative)]
     width, height = figure_size(size, (1, 2), "overlay")
     check_canvas(width, height, dpi)
-    with ExitStack() as stack:
-        stack.enter_context(matplotlib.rc_context(HOUSE_STYLE))
-        stack.enter_context(matplotlib.rc_context(scaled_style(width)))
-        if style:
-            stack.enter_context(matplotlib.style.context(style))
+    with drawing(width, style):
         fig = ActvizFigure(figsize=(width, height), dpi=dpi, layout="constrained")
         FigureCanvasAgg(fig)
         axes = fig.subplots(1, 2, sharex=True)

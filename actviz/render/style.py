@@ -5,10 +5,12 @@ saved files reproducible."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import matplotlib
+import matplotlib.style
 from matplotlib.colors import to_rgb
 
 # Okabe & Ito's colour-blind-safe palette, most distinct first (yellow last: faint on white).
@@ -61,6 +63,17 @@ def scaled_style(width: float) -> Any:
         style[key] = max(6.0, HOUSE_STYLE[key] * factor)
     style["lines.linewidth"] = HOUSE_STYLE["lines.linewidth"] * (0.5 + 0.5 * factor)
     return style
+
+
+@contextmanager
+def drawing(width: float, style: str | None = None) -> Iterator[None]:
+    """The rcParams a figure ``width`` inches wide is drawn under: the house style scaled to
+    that width, then the matplotlib ``style`` asked for, if any."""
+    with ExitStack() as stack:
+        stack.enter_context(matplotlib.rc_context(scaled_style(width)))
+        if style:
+            stack.enter_context(matplotlib.style.context(style))
+        yield
 
 
 def label_size(width: float) -> float:
