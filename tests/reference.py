@@ -14,6 +14,19 @@ SELU_ALPHA = mp.mpf("1.6732632423543772848170429916717")
 SELU_SCALE = mp.mpf("1.0507009873554804934193349852946")
 
 
+def mismatch(ours: float, ref: mp.mpf, rtol: float) -> float:
+    """0 when ``ours`` matches ``ref``: relatively within rtol where |ref| > 1e-300 (a float64
+    can only be absolutely close below that), exactly where ref overflows float64; else the
+    relative error (inf where an exact or absolute match fails)."""
+    ref_f = float(ref)
+    if math.isinf(ref_f):
+        return 0.0 if ours == ref_f else math.inf
+    if abs(ref) <= 1e-300:
+        return 0.0 if abs(ours - ref_f) <= 1e-300 else math.inf
+    err = float(abs((mp.mpf(ours) - ref) / ref))
+    return 0.0 if err <= rtol else err
+
+
 def digits_for(x: float) -> int:
     """Working digits for evaluating at x: 40, plus 3 per decade of |x| away from 1 (enough
     for x - tanh(x) ~ x^3/3 at tiny x and for sqrt(x^2 + b) - |x| at huge x)."""

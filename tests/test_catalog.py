@@ -16,6 +16,7 @@ from .reference import (
     SCALAR,
     VECTOR,
     digits_for,
+    mismatch,
     sparsemax_jacobian_diagonal,
     vector_component,
 )
@@ -39,18 +40,6 @@ def _grid() -> np.ndarray:
 
 
 GRID = _grid()
-
-
-def _mismatch(ours: float, ref: mp.mpf, rtol: float) -> float:
-    """0 when ``ours`` matches ``ref``: relatively within rtol where |ref| > 1e-300 (a float64
-    can only be absolutely close below that), exactly where ref overflows float64."""
-    ref_f = float(ref)
-    if math.isinf(ref_f):
-        return 0.0 if ours == ref_f else math.inf
-    if abs(ref) <= 1e-300:
-        return 0.0 if abs(ours - ref_f) <= 1e-300 else math.inf
-    err = float(abs((mp.mpf(ours) - ref) / ref))
-    return 0.0 if err <= rtol else err
 
 
 def _reference(fn, x: float, order: int, extra: int = 0):
@@ -104,7 +93,7 @@ def test_value_matches_mpmath_to_1e_12(spec, order):
     for x, row in zip(GRID, values, strict=True):
         exact = _components(_reference(ref, float(x), 0))
         for ours, expected in zip(row, exact, strict=True):
-            err = _mismatch(float(ours), expected, 1e-12)
+            err = mismatch(float(ours), expected, 1e-12)
             if err:
                 worst.append((err, float(x), float(ours), float(expected)))
     assert not worst, sorted(worst, reverse=True)[:5]
@@ -144,7 +133,7 @@ def test_derivatives_match_mpmath_differentiation(spec, order):
             expected = _reference(part, float(x), order, _decades(f_row[k], ours))
             # Relative 1e-10: differentiation of f = a + b near a zero of f' cancels by
             # nature; the values are still far tighter than any plot or table needs.
-            err = _mismatch(float(ours), expected, 1e-10)
+            err = mismatch(float(ours), expected, 1e-10)
             if err:
                 worst.append((err, float(x), float(ours), float(expected)))
     assert not worst, sorted(worst, reverse=True)[:5]
@@ -220,9 +209,9 @@ def test_vector_functions_match_mpmath(name, vector):
             else:
                 exp_d = mp.diff(comp, v[i], 1)
                 exp_dd = mp.diff(comp, v[i], 2)
-            assert _mismatch(float(f[i]), exact[i], 1e-12) == 0, (i, f[i], exact[i])
-            assert _mismatch(float(d[i]), exp_d, 1e-10) == 0, (i, d[i], exp_d)
-            assert _mismatch(float(dd[i]), exp_dd, 1e-10) == 0, (i, dd[i], exp_dd)
+            assert mismatch(float(f[i]), exact[i], 1e-12) == 0, (i, f[i], exact[i])
+            assert mismatch(float(d[i]), exp_d, 1e-10) == 0, (i, d[i], exp_d)
+            assert mismatch(float(dd[i]), exp_dd, 1e-10) == 0, (i, dd[i], exp_dd)
 
 
 def test_vector_functions_work_along_the_last_axis():

@@ -18,22 +18,10 @@ from actviz import ActvizError, FormulaError, NotFiniteError, ParameterError, Sp
 from actviz.catalog import describe
 from actviz.catalog._core import CHUNK
 
-from .reference import digits_for
+from .reference import digits_for, mismatch
 from .test_catalog import EXTREME, GRID
 
 INF = math.inf
-
-
-def _mismatch(ours: float, ref: mp.mpf, rtol: float) -> float:
-    """0 when ``ours`` matches ``ref``: relatively within rtol where |ref| > 1e-300, exactly
-    where ref overflows float64, absolutely below 1e-300."""
-    ref_f = float(ref)
-    if math.isinf(ref_f):
-        return 0.0 if ours == ref_f else math.inf
-    if abs(ref) <= 1e-300:
-        return 0.0 if abs(ours - ref_f) <= 1e-300 else math.inf
-    err = float(abs((mp.mpf(ours) - ref) / ref))
-    return 0.0 if err <= rtol else err
 
 
 def _reference(fn, x: float, order: int, extra: int = 0):
@@ -139,7 +127,7 @@ def test_formulas_match_mpmath(spec, params, ref, large, order):
     worst = []
     for x, value, f in zip(xs, ours, outs[0], strict=True):
         expected = _reference(ref, float(x), order, _decades(f, value))
-        err = _mismatch(float(value), expected, 1e-12 if order == 0 else 1e-10)
+        err = mismatch(float(value), expected, 1e-12 if order == 0 else 1e-10)
         if err:
             worst.append((err, float(x), float(value), float(expected)))
     assert not worst, sorted(worst, reverse=True)[:5]
