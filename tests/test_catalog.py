@@ -437,6 +437,19 @@ def test_identity_tanh_derivative():
     np.testing.assert_allclose(t.derivative(mid), 1 - t(mid) ** 2, rtol=1e-13)
 
 
+@pytest.mark.parametrize(("spec", "bound"), [("tanh", 1.0), ("lecun_tanh", 1.7159 * 2 / 3)])
+def test_a_derivative_never_rounds_above_its_supremum(spec, bound):
+    """sech^2 x <= 1: near 0, 4 e/(1 + e)^2 with e = exp(-2|x|) rounds to 1 + 2^-52 on some
+    machines' exp (tanh'(-4e-9) was 1.0000000000000002); every point of a dense grid
+    around 0 stays at or below the bound. (sigmoid' = sigma(x) sigma(-x) can still round to
+    0.25 + 2^-54 there: within its 1e-16 accuracy, and a clamp would cost a pass over every
+    array.)"""
+    xs = np.concatenate([np.linspace(-1e-6, 1e-6, 20001), np.linspace(-0.02, 0.02, 20001)])
+    act = get(spec)
+    for out in act.evaluate(xs, 1)[1], act.evaluate(xs, 2)[1], act.derivative(xs):
+        assert out.max() <= bound
+
+
 def test_identity_softplus_derivative_is_sigmoid():
     np.testing.assert_allclose(get("softplus").derivative(X), get("sigmoid")(X), rtol=1e-15)
 

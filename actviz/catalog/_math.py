@@ -109,7 +109,9 @@ def tanh_sech2(x: np.ndarray,
 
     With e = exp(-2|x|) and r = 1/(1 + e): tanh|x| = 2r - 1 = (1 - e) r and
     sech^2 x = 4 e r^2, which keeps its digits for large |x| where 1 - tanh^2 cancels to 0.
-    Below |x| = 0.01, where 1 - e loses digits, tanh comes from its Taylor series.
+    Below |x| = 0.01, where 1 - e loses digits, tanh comes from its Taylor series and
+    sech^2 as 1 - tanh^2 (no cancellation there, and never above 1, where 4 e r^2 can round
+    to 1 + 2^-52).
     """
     a = np.abs(x)
     small = a < 0.01
@@ -123,7 +125,9 @@ def tanh_sech2(x: np.ndarray,
     fix(t, small, _tanh_series, x)
     e *= 4.0
     e *= r
-    return t, np.multiply(e, r, out=at(out, 1))
+    s2 = np.multiply(e, r, out=at(out, 1))
+    fix(s2, small, lambda v: 1.0 - v * v, t)
+    return t, s2
 
 
 def expm1_minus(xn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
