@@ -11,16 +11,43 @@ from typing import Any
 
 import matplotlib
 import matplotlib.style
+import numpy as np
 from matplotlib.colors import to_rgb
 
-# Okabe & Ito's colour-blind-safe palette, most distinct first (yellow last: faint on white).
-PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
-           "#F0E442")
-GREYS = ("#000000", "#555555", "#888888", "#333333", "#6f6f6f", "#222222", "#999999",
-         "#444444")
-"""Curves under a grey style, told apart by :data:`DASHES` as well."""
-DASHES: tuple[Any, ...] = ("-", "--", ":", "-.", (0, (5, 1.5, 1, 1.5, 1, 1.5)),
-                           (0, (1, 1)), (0, (8, 2)), (0, (3, 1, 3, 1, 1, 1)))
+from .colour import alike, contrast, luminance, reaching, to_hex
+
+# Okabe & Ito's colour-blind-safe hues first (the five of them that stay apart under every
+# simulated deficiency), then their orange, sky blue and yellow and two more hues; each is
+# darkened or lightened as the background needs (see :func:`colours`). INK stands for the
+# style's text colour: black on white, white on a dark background.
+INK = "ink"
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", INK, "#E69F00", "#56B4E9", "#F0E442",
+           "#7B4FA6", "#8C5A3C")
+GREYS = ("#000000", "#6e6e6e", "#3c3c3c", "#5a5a5a", "#7a7a7a", "#2a2a2a", "#4d4d4d",
+         "#666666")
+"""Curves under a grey style (each at least 4.5:1 on white), told apart by :data:`DASHES`."""
+DASHES: tuple[Any, ...] = ("-", (0, (6, 1.6)), (0, (2.4, 1.2)), (0, (7, 1.5, 2, 1.5)),
+                           (0, (12, 2.2)), (0, (4, 1.2, 1.5, 1.2, 1.5, 1.2)),
+                           (0, (3.5, 1.5)), (0, (9, 1.6, 3.5, 1.6)))
+"""Line styles, in units of the line width: solid, dashed, short dashes, dash-dot, long
+dashes, ...; each leaves the line drawn on at least two thirds of its length (a dotted line
+would show less than half of its curve)."""
+
+
+def duty(style: Any) -> float:
+    """The share of a line's length a line style draws."""
+    if not isinstance(style, tuple):
+        return 1.0
+    pattern = style[1]
+    return float(sum(pattern[0::2]) / sum(pattern))
+CURVE_CONTRAST = 3.3
+"""WCAG 2 contrast of a curve against its background on a light ground (3:1 asked, with
+room for anti-aliasing)."""
+DARK_CONTRAST = 4.5
+"""The same on a dark ground: WCAG 2's ratio overrates dark colours on black (a 4:1 blue
+reads poorly there), so curves get the contrast asked of text."""
+TEXT_CONTRAST = 4.6
+"""WCAG 2 contrast of label text against the label's box (4.5:1 asked)."""
 PRIMES = ("", "\u2032", "\u2033")  # f, f′, f″
 
 HOUSE_STYLE: Any = {
@@ -101,39 +128,95 @@ def ink() -> str:
 def paper() -> str:
     """The background of the axes in the style in force (fills open markers)."""
     color = matplotlib.rcParams["axes.facecolor"]
+    if color in ("none", "None"):
+        color = matplotlib.rcParams["figure.facecolor"]
     return "white" if color in ("none", "None") else color
 
 
+def dark() -> bool:
+    """Whether the axes' background in the style in force is dark."""
+    return float(luminance(to_rgb(paper()))) < 0.18
+
+
+def legible(color: str, ratio: float | None = None) -> str:
+    """``color`` darkened (on a light background) or lightened (on a dark one) until it has
+    ``ratio`` contrast against the axes' background (default: a curve's)."""
+    if ratio is None:
+        ratio = DARK_CONTRAST if dark() else CURVE_CONTRAST
+    return to_hex(reaching(to_rgb(color), to_rgb(paper()), ratio))
+
+
 def colours(count: int) -> list[tuple[str, Any]]:
-    """(colour, line style) for ``count`` functions: the palette with solid lines, or greys
-    with dashes under a grey style."""
-    if monochrome():
-        return [(GREYS[i % len(GREYS)], DASHES[i % len(DASHES)]) for i in range(count)]
-    return [(PALETTE[i % len(PALETTE)], "-") for i in range(count)]
+    """(colour, line style) for ``count`` functions: the palette made legible on the
+    background in force (see :func:`styled` for the line styles), or greys, each with a
+    line style of its own, under a grey style."""
+    if monochrome():  # greys differ in lightness only: each gets a line style of its own
+        return [(legible(GREYS[i % len(GREYS)]), DASHES[i % len(DASHES)])
+                for i in range(count)]
+    base = [ink() if c == INK else c for c in (PALETTE[i % len(PALETTE)]
+                                               for i in range(count))]
+    return styled([legible(c) for c in base])
 
 
 def ramp(count: int) -> list[tuple[str, Any]]:
-    """(colour, line style) for the members of a sweep: a sequential colour map, or greys
-    with dashes under a grey style."""
+    """(colour, line style) for the members of a sweep: viridis from its dark end (from its
+    light end on a dark background) as far as its colours keep a curve's contrast against
+    the background; greys under a grey style."""
     if monochrome():
         return colours(count)
     from matplotlib import colormaps
 
-    viridis = colormaps["viridis"]
-    last = max(count - 1, 1)
-    return [(hex_colour(viridis(0.05 + 0.8 * i / last)), "-") for i in range(count)]
+    viridis = colormaps["viridis"](np.linspace(0.0, 1.0, 101))[:, :3]
+    ratio = DARK_CONTRAST if dark() else CURVE_CONTRAST
+    ground = to_rgb(paper())
+    ok = [contrast(c, ground) >= ratio for c in viridis]
+    start, stop = _longest_run(ok)
+    if stop - start < 20:  # a background on which viridis fails: the palette instead
+        return colours(count)
+    lo, hi = start / 100, (stop - 1) / 100
+    spots = [lo + (hi - lo) * i / max(count - 1, 1) for i in range(count)]
+    if dark():
+        spots = spots[::-1]
+    picked = colormaps["viridis"](spots)
+    return styled([hex_colour(c) for c in picked])
+
+
+def _longest_run(flags: Sequence[bool]) -> tuple[int, int]:
+    """[start, stop) of the longest run of True."""
+    best, start = (0, 0), None
+    for i, flag in enumerate([*flags, False]):
+        if flag and start is None:
+            start = i
+        elif not flag and start is not None:
+            if i - start > best[1] - best[0]:
+                best = (start, i)
+            start = None
+    return best
+
+
+def styled(palette: Sequence[str]) -> list[tuple[str, Any]]:
+    """A line style for each colour: solid unless an earlier curve's colour is the same or
+    alike (ΔE < 15 with normal vision or under a simulated deficiency, see
+    :func:`colour.alike`), then the first of :data:`DASHES` that no such curve has; so no
+    two curves share colour and line style, and colours a reader may confuse differ in
+    line style too."""
+    rgbs = [to_rgb(c) for c in palette]
+    chosen: list[int] = []
+    for i, rgb in enumerate(rgbs):
+        taken = {chosen[j] for j in range(i) if rgbs[j] == rgb or alike(rgbs[j], rgb)}
+        free = [k for k in range(len(DASHES)) if k not in taken]
+        chosen.append(free[0] if free else min(range(len(DASHES)), key=chosen.count))
+    return [(c, DASHES[k]) for c, k in zip(palette, chosen, strict=True)]
 
 
 def hex_colour(rgba: Sequence[float]) -> str:
-    return "#" + "".join(f"{round(255 * c):02x}" for c in rgba[:3])
+    return to_hex(rgba)
 
 
 def darker(color: str) -> str:
-    """A colour for text in that colour, a little darker so it reads on a light ground;
-    on a dark ground the colour itself."""
-    if sum(to_rgb(paper())) < 1.5:
-        return hex_colour([min(1.0, 0.25 + c) for c in to_rgb(color)])
-    return hex_colour([0.8 * c for c in to_rgb(color)])
+    """The colour of text for a curve of ``color``: the same hue with the contrast asked of
+    text against the background (darker on a light one, lighter on a dark one)."""
+    return legible(color, TEXT_CONTRAST)
 
 
 def figure_size(size: Any, panels: tuple[int, int], layout: str) -> tuple[float, float]:
@@ -149,6 +232,14 @@ def figure_size(size: Any, panels: tuple[int, int], layout: str) -> tuple[float,
     if layout == "grid":
         return max(3.1 * cols, 4.6), 2.5 * rows + 1.0
     return 3.9 * cols + 0.4, 3.6
+
+
+def panel_height(size: Any, width: float, layout: str) -> float:
+    """The height in inches a panel keeps as its figure grows for a long legend: a preset's
+    (:func:`figure_size`), else 2.5 in (overlay) or 1.9 in (grid)."""
+    if size in SIZE_PRESETS:
+        return 1.3 if width < 5 else 2.0
+    return 1.9 if layout == "grid" else 2.5
 
 
 SAVE_STYLE: Any = {
