@@ -238,6 +238,8 @@ FIGURE_OPTIONS = (
     Option("columns", INTEGER, None, "In the grid layout, functions side by side before the "
            "next row (default 3). Example: --columns 2",
            check=lambda value: check_count(value, "columns", 1, 12)),
+    Option("sharey", FLAG, False, "In the grid layout, one y axis for the panels of each "
+           "derivative (default: each panel its own). Example: --sharey"),
     Option("title", TEXT, None, "Figure title instead of the formula. Example: --title 'ReLU'",
            check=check_title),
     FLAVOR,

@@ -7,8 +7,8 @@ import io
 import logging
 import math
 import warnings
-from collections.abc import Sequence
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
 from .._files import write_atomically
 from .._numbers import label_number
@@ -29,9 +30,11 @@ from ..checks import check_canvas, check_drawable_range
 from ..errors import ParameterError
 from ..options import Options, figure_options, orders
 from ..paths import FIGURE_FORMATS
+from .curves import SharedStretches, partition
 from .labels import Label, Labels, merge_labels
-from .marks import LANE, MARKS, Panel, key_handles, strip_lanes
-from .series import Series, breaks, prepare
+from .layout import Cell, PanelLayout
+from .marks import MARKS, Panel, key_handles, separate_markers, strip_lanes
+from .series import Series, breaks, prepare, y_limits
 from .style import (
     HOUSE_STYLE,
     PRIMES,
@@ -41,19 +44,159 @@ from .style import (
     darker,
     drawing,
     figure_size,
+    ink,
     label_size,
     paper,
+    scaled_style,
 )
+from .style import panel_height as panel_height_of
 
 
 class ActvizFigure(Figure):
     """A matplotlib :class:`~matplotlib.figure.Figure` that a notebook shows as a picture
-    without any magic command (``_repr_png_``); change it and save it like any figure."""
+    without any magic command (``_repr_png_``); change it and save it like any figure.
+
+    Before it is drawn it is laid out (:class:`~actviz.render.layout.PanelLayout`, or
+    matplotlib's constrained layout for a figure of its own kind), then settles what depends
+    on where things lie in pixels (:meth:`settle`): the dashes of curves that coincide, the
+    sizes of markers on one spot, the places of the labels, and the notes under the panels
+    for the labels that found no place in them."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.shared: list[SharedStretches] = []
+        self.label_sets: list[Labels] = []
+        self.keyed: dict[Label, int] = {}
+        self.panel_axes: list[Axes] = []
+        self.panel_layout: PanelLayout | None = None
+        self.notes: Any = None
+        """The legend of the labels that found no place, under the panels."""
+        self.settlers: list[Callable[[], None]] = []
+        """More steps that need the layout made (markers set side by side)."""
+        self._settled = False
+        self.rc = matplotlib.rcParams.copy()
+        """The style it is drawn in: what :meth:`settle` adds (labels, notes) is made in it
+        too, whatever style is in force when the figure is saved."""
 
     def _repr_png_(self) -> bytes:
         buffer = io.BytesIO()
         _savefig(self, buffer, "png", None)
         return buffer.getvalue()
+
+    def settle(self, renderer: Any) -> None:
+        """Lay the figure out, then fit what depends on pixels to it. Labels that find no
+        place go to the notes under the panels; a figure that may grow grows by the notes'
+        height, so that its panels, and the places found, stay as they are; one of a fixed
+        size is laid out again and its labels placed again."""
+        with matplotlib.rc_context(self.rc):
+            self._layout(renderer)
+            for _ in range(sum(len(s.queued) for s in self.label_sets) + 1):
+                failed = self._fit_to_pixels(renderer)
+                if not failed:
+                    return
+                before = self._panel_boxes()
+                for label in failed:
+                    self.keyed[label] = len(self.keyed) + 1
+                self._write_notes()
+                self._layout(renderer)
+                if np.allclose(self._panel_boxes(), before, atol=0.5 / self.dpi):
+                    # the panels kept their size: the labels placed keep their places, and
+                    # the new notes get their tags
+                    for labels in self.label_sets:
+                        labels.settle(renderer, self.keyed, tags_only=True)
+                    return
+
+    def _fit_to_pixels(self, renderer: Any) -> list[Label]:
+        """Shared stretches, markers, settlers and labels for the layout as it is; the
+        labels that found no place."""
+        for stretches in self.shared:
+            stretches.settle(renderer)
+        for ax in self.panel_axes:
+            separate_markers(ax)
+        for step in self.settlers:
+            step()
+        return [f for labels in self.label_sets for f in labels.settle(renderer, self.keyed)]
+
+    def _layout(self, renderer: Any) -> None:
+        if self.panel_layout is not None:
+            self.panel_layout.execute(renderer)
+            return
+        engine = self.get_layout_engine()
+        if engine is not None:
+            engine.execute(self)
+
+    def _panel_boxes(self) -> np.ndarray:
+        """The panels' widths and heights in inches."""
+        size = self.get_size_inches()
+        return np.array([[ax.get_position().width * size[0], ax.get_position().height * size[1]]
+                         for ax in self.panel_axes]).reshape(-1, 2)
+
+    def _write_notes(self) -> None:
+        """The notes of the labels that found no place in their panel: numbered, in a legend
+        under the panels, above the figure's legend."""
+        if self.notes is not None:
+            self.notes.remove()
+            if self.panel_layout is not None:
+                self.panel_layout.legends.remove(self.notes)
+        handles = [_note_handle(number, label) for label, number in self.keyed.items()]
+        ncols = _legend_columns(self, [str(h.get_label()) for h in handles])
+        self.notes = self.legend(handles=_by_rows(handles, ncols), ncols=ncols,
+                                 loc="upper center", frameon=False, numpoints=1,
+                                 **legend_spacing(self))
+        self.notes.set_gid("notes")
+        if self.panel_layout is not None:
+            self.panel_layout.legends.insert(0, self.notes)
+
+    def draw(self, renderer: Any) -> None:
+        if self._settled or not (self.shared or self.label_sets or self.settlers
+                                 or self.panel_layout):
+            super().draw(renderer)
+            return
+        with self._fixed(renderer):
+            super().draw(renderer)
+
+    @contextmanager
+    def _fixed(self, renderer: Any) -> Iterator[None]:
+        """Settled for ``renderer`` (None: already), and kept as it is (no layout) until the
+        end."""
+        if renderer is not None:
+            self.settle(renderer)
+        engine = self.get_layout_engine()
+        self.set_layout_engine(None)
+        self._settled = True
+        try:
+            yield
+        finally:
+            self._settled = False
+            self.set_layout_engine(engine)
+
+    @contextmanager
+    def settled(self, dpi: float) -> Iterator[None]:
+        """Settled once at ``dpi`` for everything drawn inside (a save draws the figure
+        twice, once to lay it out; any format: label offsets and marker sizes are in
+        points, shared stretches in data units)."""
+        old = self.dpi
+        self.dpi = dpi
+        try:
+            self.settle(self.canvas.get_renderer())  # type: ignore[attr-defined]
+        finally:
+            self.dpi = old
+        with self._fixed(None):
+            yield
+
+
+def _note_handle(number: int, label: Label) -> Line2D:
+    """The notes' entry of a label that found no place in its panel: its number, in its
+    colour, and its text."""
+    size = matplotlib.rcParams["legend.fontsize"]
+    size = FontProperties(size=size).get_size_in_points()
+    return Line2D([], [], linestyle="none", marker=f"${number}$",
+                  ms=size * (0.55 + 0.35 * len(str(number))), color=darker(label.color),
+                  label=label.text)
+
+
+def _blank() -> Line2D:
+    return Line2D([], [], linestyle="none", label=" ")
 
 
 def plot(specs: str | Activation | Named | Sequence[str | Activation | Named],
@@ -61,12 +204,12 @@ def plot(specs: str | Activation | Named | Sequence[str | Activation | Named],
     """A figure of f (and f', f'') for each spec, annotated.
 
     Options: ``range=(-5, 5)`` (default: [-5, 5] widened to show every kink), ``num=1001``,
-    ``layout="overlay"|"grid"``, ``columns`` (grid), ``derivative=True``,
-    ``second_derivative=False``, ``saturation_threshold=0.05``, ``annotations=True``,
-    ``sweep="alpha=0.5,1,2"`` (or ``("alpha", [0.5, 1, 2])``), ``style`` (a matplotlib
-    style name), ``dpi=150``, ``size=(w, h)`` in inches or ``"column"``/``"page"``,
-    ``title``, ``flavor="torch"``. ``scope`` maps names a config defines to their
-    definitions. The same function the ``actviz plot`` command calls.
+    ``layout="overlay"|"grid"``, ``columns`` (grid), ``sharey=False`` (grid),
+    ``derivative=True``, ``second_derivative=False``, ``saturation_threshold=0.05``,
+    ``annotations=True``, ``sweep="alpha=0.5,1,2"`` (or ``("alpha", [0.5, 1, 2])``),
+    ``style`` (a matplotlib style name), ``dpi=150``, ``size=(w, h)`` in inches or
+    ``"column"``/``"page"``, ``title``, ``flavor="torch"``. ``scope`` maps names a config
+    defines to their definitions. The same function the ``actviz plot`` command calls.
     """
     if isinstance(specs, (str, Activation, Named)):
         specs = [specs]
@@ -86,72 +229,137 @@ def plot(specs: str | Activation | Named | Sequence[str | Activation | Named],
         return _figure(series, layout, opts, shown)
 
 
+LANE_POINTS = 1.4
+"""The height of one function's lane in a track of regions, in label font sizes."""
+
+
 class Layout:
     """Where each curve goes: ``blocks`` of curves (one per grid column, or all of them
-    overlaid), the panels' rows and columns, and the figure's size."""
+    overlaid), the panels' rows and columns, the lanes of the tracks of regions under the
+    panels that show several curves, and the figure's size."""
 
     def __init__(self, series: list[Series], opts: Options):
         self.orders = orders(opts)
         self.grid = opts.layout == "grid"
+        self.sharey = bool(opts.sharey)
         self.blocks = [series] if opts.sweep or not self.grid else _group(series)
+        self.split = False
+        """Whether an overlay too crowded for every curve to show is drawn as rows of
+        overlays (functions that do not hide one another), with y axes shared."""
         if self.grid:
             self.columns = min(opts.columns or 3, len(self.blocks))
             self.block_rows = math.ceil(len(self.blocks) / self.columns)
             self.rows = self.block_rows * len(self.orders)
         else:
             self.columns, self.block_rows, self.rows = len(self.orders), 1, 1
+            if len(series) > 2:
+                self._split(series, opts)
+        self.lanes = [strip_lanes(block) for block in self.blocks]
         self.size = figure_size(opts.size, (self.rows, self.columns), opts.layout)
         check_canvas(self.size[0], self.size[1], opts.dpi)
+        self.lane = LANE_POINTS * label_size(self.size[0]) / 72
+        """The height of a lane in a track of regions, in inches."""
+        self.grow = None if isinstance(opts.size, tuple) else panel_height_of(
+            opts.size, self.size[0], "grid" if self.split else opts.layout)
+        """The height the panels keep as the figure grows (None: its size was asked for)."""
 
-    def panels(self) -> list[tuple[int, int, int, list[Series]]]:
-        """(row, column, derivative order, curves) of every panel."""
-        found = []
+    def _split(self, series: list[Series], opts: Options) -> None:
+        """Rows of overlays where one overlay would hide curves (see
+        :func:`curves.partition`), judged on panels of the size the figure will have."""
+        width, height = figure_size(opts.size, (1, self.columns), opts.layout)
+        panel_width = (width - 0.9) / self.columns * 72
+        if isinstance(opts.size, tuple):
+            panel_height = (height - 1.2) * 72
+        else:
+            panel_height = panel_height_of(opts.size, width, opts.layout) * 72
+        line = scaled_style(width)["lines.linewidth"]
+        groups = partition(series, self.orders, opts.range, (panel_width, panel_height), line)
+        if len(groups) > 1:
+            self.blocks, self.split, self.rows = groups, True, len(groups)
+
+    def _cells(self) -> list[tuple[int, int, int, list[Series], int]]:
         if not self.grid:
-            return [(0, c, order, self.blocks[0]) for c, order in enumerate(self.orders)]
+            return [(b, c, order, block, b) for b, block in enumerate(self.blocks)
+                    for c, order in enumerate(self.orders)]
+        found = []
         for b, block in enumerate(self.blocks):
             block_row, column = divmod(b, self.columns)
             for k, order in enumerate(self.orders):
-                found.append((block_row * len(self.orders) + k, column, order, block))
+                found.append((block_row * len(self.orders) + k, column, order, block, b))
         return found
+
+    def panels(self) -> list[tuple[int, int, int, list[Series]]]:
+        """(row, column, derivative order, curves) of every panel."""
+        return [(r, c, order, members) for r, c, order, members, _ in self._cells()]
+
+    def panel_lanes(self) -> list[dict[str, int]]:
+        """The lanes of each panel's track (empty: no track), in the order of panels()."""
+        return [self.lanes[b] for *_, b in self._cells()]
 
 
 def _figure(series: list[Series], layout: Layout, opts: Options,
             specs: list[str]) -> ActvizFigure:
-    fig = ActvizFigure(figsize=layout.size, dpi=opts.dpi, layout="constrained")
+    fig = ActvizFigure(figsize=layout.size, dpi=opts.dpi)
     FigureCanvasAgg(fig)
-    axes = fig.subplots(layout.rows, layout.columns, squeeze=False, sharex=True)
-    used: set[tuple[int, int]] = set()
     drawn: set[str] = set()
-    firsts: dict[int, Axes] = {}
     size = label_size(layout.size[0])
-    for row, column, order, members in layout.panels():
-        ax = axes[row, column]
-        used.add((row, column))
-        if layout.grid:  # the panels of one derivative share their y axis
-            first = firsts.setdefault(order, ax)
-            if first is not ax:
-                ax.sharey(first)
-        panel = Panel(order, members, strip_lanes(members), drawn)
+    shared_y = layout.split or (layout.grid and layout.sharey)  # one y axis per derivative
+    cells = layout.panels()
+    lowest = {c: max(r for r, c2, _, _ in cells if c2 == c) for _, c, _, _ in cells}
+    placed: list[Cell] = []
+    for (row, column, order, members), lanes in zip(cells, layout.panel_lanes(), strict=True):
+        ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
+        track = fig.add_axes((0.0, 0.0, 1.0, 1.0)) if lanes else None
+        ax.set_gid("panel")  # (no axes are shared: the limits are set on each)
+        fig.panel_axes.append(ax)
+        _ticks(ax, layout)
+        panel = Panel(order, members, lanes, drawn, track)
+        stretches = SharedStretches(ax)
         queued: list[Label] = []
         for s in members:
-            queued += draw_series(ax, s, panel)
+            line, labels = draw_series(ax, s, panel)
+            stretches.add(line)
+            queued += labels
+        fig.shared.append(stretches)
         title = (specs[0] if opts.sweep else members[0].spec) if layout.grid else None
-        last = (row + 1, column) not in {(r, c) for r, c, _, _ in layout.panels()}
+        bottom = row == lowest[column]
+        ylabel = column == 0 or not layout.grid
         _decorate(ax, panel, opts.range, title if order == layout.orders[0] else None,
-                  xlabel=last, ylabel=column == 0 or not layout.grid)
+                  xlabel=bottom and track is None, ylabel=ylabel,
+                  limits=y_limits(series, order) if shared_y else None)
+        names = column == 0 or layout.grid
+        if track is not None:
+            track.set_xlim(*opts.range)
+            _ticks(track, layout)
+            _decorate_track(track, panel, names=names, xlabel=bottom)
+        placed.append(Cell(ax, row, column, track, ticks=bottom or track is not None,
+                           xlabel=bottom, ylabel=ylabel, names=names, lanes=len(lanes)))
         if queued:
-            many = len(members) > 1
-            floor = LANE * len(panel.lanes) + 0.03 if panel.lanes else 0.0
-            ax.add_artist(Labels(merge_labels(queued, many), size, paper(), darker, floor))
-    for row in range(layout.rows):
-        for column in range(layout.columns):
-            if (row, column) not in used:
-                fig.delaxes(axes[row, column])
+            placing = Labels(merge_labels(queued, len(members) > 1, ink()), size, paper(),
+                             darker)
+            ax.add_artist(placing)
+            fig.label_sets.append(placing)
+    fig.panel_layout = PanelLayout(fig, placed, layout.rows, layout.columns, layout.lane,
+                                   layout.grow)
     _legend(fig, series, opts, drawn, layout)
     title = opts.title if opts.title is not None else _default_title(series, specs, opts)
     if title:
         fig.suptitle(title)
     return fig
+
+
+def _ticks(ax: Axes, layout: Layout) -> None:
+    """As many ticks as matplotlib's own choice gives on a panel of the size it is meant to
+    have, fixed before the layout: a tick count that changes with the panel's final size
+    would widen the tick labels after the layout has made room for them."""
+    width = (layout.size[0] - 0.9) / layout.columns * 72
+    height = (layout.grow or (layout.size[1] - 1.2) / layout.rows) * 72
+    x_size = FontProperties(size=matplotlib.rcParams["xtick.labelsize"]).get_size_in_points()
+    y_size = FontProperties(size=matplotlib.rcParams["ytick.labelsize"]).get_size_in_points()
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=int(np.clip(width / (3 * x_size), 1, 9)),
+                                           steps=[1, 2, 2.5, 5, 10]))
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=int(np.clip(height / (2 * y_size), 1, 9)),
+                                           steps=[1, 2, 2.5, 5, 10]))
 
 
 def _group(series: list[Series]) -> list[list[Series]]:
@@ -165,54 +373,61 @@ def _group(series: list[Series]) -> list[list[Series]]:
     return groups
 
 
-def draw_series(ax: Axes, s: Series, panel: Panel) -> list[Label]:
-    """One curve on one panel with its discontinuities and annotations; returns the labels
-    it wants placed. A curve that lies on an earlier one over the whole range is drawn
-    dashed on top of it, so that both show."""
+def draw_series(ax: Axes, s: Series, panel: Panel) -> tuple[Line2D, list[Label]]:
+    """One curve on one panel with its discontinuities and annotations; returns its line
+    and the labels it wants placed."""
     x, y, ends = breaks(s, panel.order)
-    style = s.linestyle if panel.order not in s.same_as else (0, (3, 3))
-    (line,) = ax.plot(x, y, color=s.color, linestyle=style, zorder=3)
+    (line,) = ax.plot(x, y, color=s.color, linestyle=s.linestyle, zorder=3)
     line.set_gid(f"curve:{s.label}:{panel.order}")
     labels: list[Label] = []
     for mark in MARKS:
         if s.analysis is not None or mark.always:
             labels += mark.draw(ax, s, panel, ends)
-    return labels
+    return line, labels
 
 
 def _decorate(ax: Axes, panel: Panel, x_range: tuple[float, float], title: str | None,
-              xlabel: bool, ylabel: bool) -> None:
-    """Limits (room below the curves for the strips), the zero line, and the titles."""
+              xlabel: bool, ylabel: bool, limits: tuple[float, float] | None = None) -> None:
+    """Limits (``limits`` in y, or the panel's own), the zero line where it lies inside
+    them, and the titles."""
     ax.set_xlim(*x_range)
-    _y_limits(ax, panel)
-    ax.axhline(0, color="0.55", lw=0.6, zorder=0.5)
+    low, high = limits or y_limits(panel.members, panel.order)
+    ax.set_ylim(low, high)
+    if low < 0 < high:
+        ax.axhline(0, color="0.55", lw=0.6, zorder=0.5)
     if title is not None:
         ax.set_title(title)
     if xlabel:  # the lowest panel of its column, even above an empty cell of the grid
         ax.set_xlabel("x")
         ax.xaxis.set_tick_params(labelbottom=True)
+    else:
+        ax.xaxis.set_tick_params(labelbottom=False)
     if ylabel:
         ax.set_ylabel(f"f{PRIMES[panel.order]}(x)")
 
 
-def _y_limits(ax: Axes, panel: Panel) -> None:
-    """A panel whose curves are one constant c gets c - 1 to c + 1 (not a range around
-    rounding noise); a panel with strips gets room below its curves for them."""
-    values = np.concatenate([s.data[panel.order].ravel() for s in panel.members])
-    values = values[np.isfinite(values)]
-    if not len(values):
-        return
-    low, high = float(values.min()), float(values.max())
-    if high == low:
-        low, high = low - 1, high + 1
-    if not panel.lanes:
-        if float(np.ptp(values)) == 0:
-            ax.set_ylim(low, high)
-        return
-    reserve = LANE * len(panel.lanes) + 0.03  # strips, then a gap
-    top = 0.06
-    span = (high - low) / (1 - reserve - top)
-    ax.set_ylim(low - reserve * span, high + top * span)
+def _decorate_track(track: Axes, panel: Panel, names: bool, xlabel: bool) -> None:
+    """The track of regions under a panel: one lane per curve that has regions, named at
+    the left in the curve's colour."""
+    count = len(panel.lanes)
+    track.set_gid("track")
+    track.set_ylim(count, 0)
+    track.grid(False)
+    track.tick_params(axis="y", length=0)
+    ticks = [k + 0.5 for k in range(count)]
+    track.set_yticks(ticks)
+    if names:
+        by_lane = {k: s for s in panel.members for name, k in panel.lanes.items()
+                   if s.label == name}
+        track.set_yticklabels([by_lane[k].label for k in range(count)])
+        for k, tick in enumerate(track.get_yticklabels()):
+            tick.set_color(darker(by_lane[k].color))
+    else:
+        track.set_yticklabels([])
+    if xlabel:
+        track.set_xlabel("x")
+    else:
+        track.xaxis.set_tick_params(labelbottom=False)
 
 
 def _default_title(series: list[Series], specs: list[str], opts: Options) -> str | None:
@@ -227,20 +442,19 @@ def _default_title(series: list[Series], specs: list[str], opts: Options) -> str
 
 # --- the legend ----------------------------------------------------------------------------------
 
-def _legend(fig: Figure, series: list[Series], opts: Options, drawn: set[str],
+def _legend(fig: ActvizFigure, series: list[Series], opts: Options, drawn: set[str],
             layout: Layout) -> None:
     """Curves, then regions, then the marker kinds drawn, read row by row. Regions have one
     entry each: in a figure of several functions, every region is drawn in its function's
-    colour (as its curve is), so one neutral entry per kind says what they are."""
+    colour (as its curve is) and its lane is named, so one neutral entry per kind says what
+    they are."""
     curves: list[Any] = []
     for s in series:
         label = s.label + (" (over the sampled vector)" if s.vector else "")
         hidden = [s.same_as.get(order) for order in layout.orders]
-        style = s.linestyle
-        if all(hidden):  # drawn dashed on the curve it coincides with, everywhere
+        if all(hidden):
             label += f" (= {hidden[0]} on this range)"
-            style = (0, (3, 3))
-        curves.append(Line2D([], [], color=s.color, linestyle=style, label=label))
+        curves.append(Line2D([], [], color=s.color, linestyle=s.linestyle, label=label))
     by_rank = sorted(MARKS, key=lambda mark: mark.legend_rank)
     if len(series) == 1:
         regions = [h for mark in by_rank for h in mark.legend(series[0], opts, False)]
@@ -248,23 +462,34 @@ def _legend(fig: Figure, series: list[Series], opts: Options, drawn: set[str],
         regions = [h for mark in by_rank for h in mark.common(series, opts)]
     handles = [*curves, *regions, *key_handles(drawn)]
     ncols = _legend_columns(fig, [h.get_label() for h in handles])
-    fig.legend(handles=_by_rows(handles, ncols), loc="outside lower center", ncols=ncols,
-               frameon=False, numpoints=1)
+    legend = fig.legend(handles=_by_rows(handles, ncols), loc="upper center", ncols=ncols,
+                        frameon=False, numpoints=1, **legend_spacing(fig))
+    if fig.panel_layout is not None:
+        fig.panel_layout.legends.append(legend)
 
 
 def _by_rows(handles: list[Any], ncols: int) -> list[Any]:
     """matplotlib fills a legend's columns top to bottom: reorder (and pad the last row with
     blank entries) so that it reads row by row, curves first."""
     rows = math.ceil(len(handles) / ncols)
-    padded = handles + [Line2D([], [], linestyle="none", label=" ")
-                        for _ in range(rows * ncols - len(handles))]
+    padded = handles + [_blank() for _ in range(rows * ncols - len(handles))]
     return [padded[r * ncols + c] for c in range(ncols) for r in range(rows)]
 
 
-def _legend_columns(fig: Figure, texts: list[str], handle: float = 2.0) -> int:
+def legend_spacing(fig: Figure) -> dict[str, float]:
+    """A legend's handle length and column spacing (font sizes): tighter in a figure narrower
+    than 5 in, so that a journal column's legend keeps two columns."""
+    if fig.get_figwidth() < 5:
+        return {"handlelength": 1.6, "columnspacing": 1.0}
+    return {"handlelength": 2.0, "columnspacing": 2.0}
+
+
+def _legend_columns(fig: Figure, texts: list[str], handle: float | None = None) -> int:
     """As many columns (at most 4) as fit the figure's width with every entry (``handle``
     the legend's handle length in font sizes): the legend wraps into more rows, never off
     the figure."""
+    spacing = legend_spacing(fig)
+    handle = spacing["handlelength"] if handle is None else handle
     fontsize = FontProperties(size=matplotlib.rcParams["legend.fontsize"])
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
     em = fontsize.get_size_in_points() * fig.dpi / 72
@@ -273,12 +498,17 @@ def _legend_columns(fig: Figure, texts: list[str], handle: float = 2.0) -> int:
     room = fig.get_figwidth() * fig.dpi - 2 * em
     for ncols in range(min(4, len(texts)), 0, -1):
         columns = [max(widths[c::ncols], default=0) for c in range(ncols)]
-        if sum(columns) + 2.0 * em * (ncols - 1) <= room:
+        if sum(columns) + spacing["columnspacing"] * em * (ncols - 1) <= room:
             return ncols
     return 1
 
 
 # --- the difference of two functions ------------------------------------------------------------
+
+DIFF_MARGIN = 0.14
+"""Room above and below a difference's curve, as a share of its span: the largest
+|difference| is at the top or the bottom, and its label needs room there."""
+
 
 def plot_difference(diff: Difference, a: Activation, b: Activation, num: int = 2001,
                     dpi: float = 150.0, size: Any = None, style: str | None = None,
@@ -298,11 +528,16 @@ def plot_difference(diff: Difference, a: Activation, b: Activation, num: int = 2
     width, height = figure_size(size, (1, 2), "overlay")
     check_canvas(width, height, dpi)
     with drawing(width, style):
-        fig = ActvizFigure(figsize=(width, height), dpi=dpi, layout="constrained")
+        fig = ActvizFigure(figsize=(width, height), dpi=dpi)
         FigureCanvasAgg(fig)
-        axes = fig.subplots(1, 2, sharex=True)
+        axes = [fig.add_axes((0.0, 0.0, 1.0, 1.0)) for _ in range(2)]
+        fig.panel_layout = PanelLayout(
+            fig, [Cell(ax, 0, k, xlabel=True) for k, ax in enumerate(axes)], 1, 2, 0.0,
+            None if isinstance(size, tuple) else panel_height_of(size, width, "overlay"))
         (curve, dashes), (mark, _) = colours(2)  # greys under a grey style
         for order, ax in enumerate(axes):
+            ax.set_gid("panel")
+            fig.panel_axes.append(ax)
             ax.plot(xs, fa[order] - fb[order], color=curve, linestyle=dashes,
                     gid=f"curve:difference:{order}")
             ax.axhline(0, color="0.55", lw=0.6, zorder=0.5)
@@ -315,21 +550,26 @@ def plot_difference(diff: Difference, a: Activation, b: Activation, num: int = 2
                 ax.plot([x0], [y0], linestyle="none", marker="^" if y0 >= 0 else "v", ms=7,
                         color=mark, clip_on=False, zorder=6,
                         gid=f"max_difference:{order}")
-            at = " and ".join(label_number(x) for x in where)
+            texts = [label_number(x) for x in where]
+            at = (f"\u00b1{label_number(abs(where[1]))}" if len(where) == 2
+                  and texts[0] == label_number(-where[1]) else " and ".join(texts))
             on = ("on the whole range" if spans == (diff.range,) else "on " + " and ".join(
                 f"{s.brackets()[0]}{label_number(s[0])}, {label_number(s[1])}{s.brackets()[1]}"
                 for s in spans))
             long = ", ".join(([on] if spans else []) + ([f"at x = {at}"] if where else []))
-            short = ", ".join(([on] if spans else []) + ([f"at {at}"] if where else []))
             anchor = (float(points[0]), float(ys[0]))
             ax.set_xlim(lo, hi)
+            finite = (fa[order] - fb[order])[np.isfinite(fa[order] - fb[order])]
+            if len(finite) and np.ptp(finite) > 0:  # room above and below for the label
+                low, high = float(finite.min()), float(finite.max())
+                ax.set_ylim(low - DIFF_MARGIN * (high - low), high + DIFF_MARGIN * (high - low))
             ax.set_xlabel("x")
             ax.set_ylabel([r"$\Delta f = f_A(x) - f_B(x)$",
                            r"$\Delta f' = f'_A(x) - f'_B(x)$"][order])
-            label = Label(anchor, (f"{text} = {label_number(value)} {long}",
-                                   f"{label_number(value, 3)} {short}",
-                                   label_number(value, 3)), mark, "difference")
-            ax.add_artist(Labels([label], label_size(width), paper(), darker))
+            label = Label(anchor, f"{text} = {label_number(value)} {long}", mark, "difference")
+            labels = Labels([label], label_size(width), paper(), darker)
+            ax.add_artist(labels)
+            fig.label_sets.append(labels)
         title = f"A = {diff.a},  B = {diff.b}" if title is None else title
         if title:
             fig.suptitle(title)
@@ -352,26 +592,19 @@ def save(fig: Figure, path: str | Path, fmt: str | None = None,
 
 def _savefig(fig: Figure, handle: Any, fmt: str, dpi: float | None) -> None:
     """Save with the settings that make the bytes reproducible; a layout that does not fit
-    the figure's size is an error, not a warning. A PNG at the figure's own resolution has
-    its layout made once here, so that matplotlib does not draw the whole figure a first
-    time only to lay it out."""
-    engine = fig.get_layout_engine()
-    once = fmt == "png" and dpi in (None, fig.dpi) and engine is not None
-    with matplotlib.rc_context(SAVE_STYLE), warnings.catch_warnings(record=True) as seen:
+    the figure's size is an error, not a warning. An :class:`ActvizFigure` is laid out and
+    settled once here, so that matplotlib does not lay it out a second time."""
+    with ExitStack() as stack:
+        stack.enter_context(matplotlib.rc_context(SAVE_STYLE))
+        seen = stack.enter_context(warnings.catch_warnings(record=True))
         warnings.simplefilter("always")
-        if once:
-            assert engine is not None
-            engine.execute(fig)
-            fig.set_layout_engine(None)
         fonts = logging.getLogger("fontTools")  # PDF subsetting: "'created' timestamp
         level = fonts.level                       # seems very low", of DejaVu's fonts
         fonts.setLevel(logging.ERROR)
-        try:
-            fig.savefig(handle, format=fmt, dpi=dpi or fig.dpi, metadata=SAVE_METADATA[fmt])
-        finally:
-            fonts.setLevel(level)
-            if once:
-                fig.set_layout_engine(engine)
+        stack.callback(fonts.setLevel, level)
+        if isinstance(fig, ActvizFigure):
+            stack.enter_context(fig.settled(dpi or fig.dpi))
+        fig.savefig(handle, format=fmt, dpi=dpi or fig.dpi, metadata=SAVE_METADATA[fmt])
     for warning in seen:
         if "layout" in str(warning.message):
             width, height = fig.get_size_inches()

@@ -1,12 +1,14 @@
-"""Text labels of the marks, placed where they hide nothing.
+"""Text labels of the marks, placed where they hide nothing and cross nothing.
 
 A label is placed when the figure is drawn (then the layout is final) by a search over
 places near its point and, failing those, anywhere in the axes: it must stay inside the
-axes and overlap no other label, no marker (its own included), no leader line and no legend;
-among the places that qualify it crosses as few curves as it can, then lies as near its
-point as it can, joined to it by a thin leader line when set apart. Each label comes in
-variants, longest first ("gelu: max f′ = 1.129 at x = 1.414", then without the name, then
-shorter); a shorter one is used only where the longer one would cross a curve.
+axes, overlap no other label, marker, leader line or legend, and cross no curve; a label
+set apart from its point is joined to it by a thin leader line, which must cross no curve,
+marker or label either. Among the places that qualify, the nearest to its point wins.
+
+A label with no such place is not shortened and not dropped: it goes to the figure's key
+(the legend, under a number) and a small numbered tag goes next to its mark where one
+fits; so every label of a figure has one form ("gelu: min −0.1700 at x = −0.7518").
 
 A library made for this, adjustText, was considered: it imports pyplot (which actviz never
 does) and nudges labels by forces without a guarantee that they end clear of markers and
@@ -29,27 +31,29 @@ from matplotlib.transforms import Bbox, IdentityTransform
 
 @dataclass(frozen=True)
 class Label:
-    """What a mark wants written near its ``anchor`` (data coordinates): ``texts`` from the
-    longest to the shortest, in ``color``, owned by the curve ``owner``."""
+    """What a mark wants written near its ``anchor`` (data coordinates): ``text``, in
+    ``color``, owned by the curve(s) ``owner``."""
 
     anchor: tuple[float, float]
-    texts: tuple[str, ...]
+    text: str
     color: str
     owner: str
+    others: tuple[tuple[float, float], ...] = ()
+    """Other points the label may point to where its own has no room (a slope taken on a
+    whole interval is at any of its points)."""
 
 
-GREY = "#404040"
 PAD = 0.15
 """The label box's padding, in font sizes."""
 
 
-def merge_labels(queued: Sequence[Label], many: bool) -> list[Label]:
+def merge_labels(queued: Sequence[Label], many: bool, ink: str) -> list[Label]:
     """Name the function in each label when a panel shows several (``many``), and say once
-    what several share: ``relu, elu: max f′ = 1 on (0, 5]``. The unnamed texts stay as
-    shorter variants."""
+    what several share, naming each: ``relu, relu6: max f′ = 1 on (0, 5]``, in ``ink``
+    (the text colour), as it belongs to no one curve."""
     groups: dict[tuple[Any, str], list[Label]] = {}
     for label in queued:
-        groups.setdefault((label.anchor, label.texts[0]), []).append(label)
+        groups.setdefault((label.anchor, label.text), []).append(label)
     merged = []
     for members in groups.values():
         first = members[0]
@@ -57,24 +61,23 @@ def merge_labels(queued: Sequence[Label], many: bool) -> list[Label]:
             merged.append(first)
             continue
         names = ", ".join(m.owner for m in members)
-        color = first.color if len(members) == 1 else GREY
-        merged.append(Label(first.anchor, (*(f"{names}: {t}" for t in first.texts[:1]),
-                                           *first.texts), color, names))
+        color = first.color if len(members) == 1 else ink
+        merged.append(Label(first.anchor, f"{names}: {first.text}", color, names,
+                            first.others))
     return merged
 
 
 class Labels(Artist):
-    """The labels of one axes, placed when the figure is drawn (see the module docstring);
+    """The labels of one axes, placed when the figure is drawn (see the module docstring):
+    :meth:`settle` finds their places once the layout is final, :meth:`draw` draws them.
     ``size`` is the font size in points, ``face`` the colour behind the text and ``ink``
     gives the text's colour for a curve's colour (fixed now, under the figure's style; the
-    drawing happens later, when the figure is saved). ``floor`` is the fraction of the axes'
-    height at the bottom kept for the strips of regions."""
+    drawing happens later, when the figure is saved)."""
 
     def __init__(self, queued: list[Label], size: float, face: str,
-                 ink: Callable[[str], str], floor: float = 0.0):
+                 ink: Callable[[str], str]):
         super().__init__()
         self.queued = queued
-        self.floor = floor
         self.size = size
         self.face = face
         self.inks = {label.color: ink(label.color) for label in queued}
@@ -85,9 +88,23 @@ class Labels(Artist):
     def get_children(self) -> list[Artist]:
         return list(self.notes)
 
-    def draw(self, renderer: Any) -> None:
+    def settle(self, renderer: Any, keyed: dict[Label, int],
+               tags_only: bool = False) -> list[Label]:
+        """Place the labels on the axes as they now lie; a label in ``keyed`` (its number
+        in the figure's notes) gets a numbered tag instead. Returns the labels that found
+        no place (for the notes). ``tags_only``: keep the labels placed, and place the tags
+        of the keyed labels that have none yet."""
         assert isinstance(self.axes, Axes)
-        self.notes = place_labels(self.axes, self.queued, renderer, self)
+        if tags_only:
+            done = {note.label for note in self.notes}  # type: ignore[attr-defined]
+            more, _ = place_labels(self.axes, [q for q in self.queued if q not in done],
+                                   renderer, self, keyed, self.notes)
+            self.notes += more
+            return []
+        self.notes, failed = place_labels(self.axes, self.queued, renderer, self, keyed)
+        return failed
+
+    def draw(self, renderer: Any) -> None:
         for note in self.notes:
             note.draw(renderer)
         self.stale = False
@@ -107,10 +124,9 @@ class Obstacles:
     leaders: list[np.ndarray]
 
 
-def obstacles(ax: Axes, renderer: Any, floor: float = 0.0) -> Obstacles:
+def obstacles(ax: Axes, renderer: Any) -> Obstacles:
     inside = ax.get_window_extent(renderer)
-    bottom = inside.y0 + floor * inside.height
-    frame = Bbox.from_extents(inside.x0 + 2, bottom + 2, inside.x1 - 2, inside.y1 - 2)
+    frame = Bbox.from_extents(inside.x0 + 2, inside.y0 + 2, inside.x1 - 2, inside.y1 - 2)
     pixels_per_point = ax.figure.dpi / 72.0
     segments, solid = [], []
     thickest = 0.0
@@ -125,7 +141,7 @@ def obstacles(ax: Axes, renderer: Any, floor: float = 0.0) -> Obstacles:
             thickest = max(thickest, line.get_linewidth() * pixels_per_point)
         if marker not in (None, "None", "", " ") and line.get_linestyle() in ("None", "none",
                                                                             "", " "):
-            half = line.get_markersize() * pixels_per_point / 2 + 0.5
+            half = line.get_markersize() * pixels_per_point / 2 + CLEARANCE
             for x, y in points[np.isfinite(points).all(axis=1)]:
                 solid.append(Bbox.from_extents(x - half, y - half, x + half, y + half))
     figure = ax.figure
@@ -221,6 +237,8 @@ NEAR = [(dx * r, dy * r) for r in (0.7, 1.4, 2.4, 3.6)
         for dx, dy in ((1, 1), (1, -1), (-1, 1), (-1, -1), (0, 1.2), (0, -1.2), (1.3, 0),
                        (-1.3, 0))]
 """Offsets (in units of 10 points) of the places tried first, around the point."""
+CLEARANCE = 2.0
+"""Pixels kept free around a marker (beyond its size)."""
 LEADER_GAP = 6.0
 """Pixels: a label farther from its point than this gets a leader line."""
 
@@ -266,81 +284,169 @@ def _array(boxes: Sequence[Bbox]) -> np.ndarray:
 
 
 def _best(px: float, py: float, width: float, height: float, found: Obstacles,
-          step: float) -> tuple[Bbox, int, bool] | None:
-    """The best place for a box of this size: (box, curves crossed, leader needed), or None
-    when no place inside the axes is clear of labels, markers, leaders and legends."""
+          step: float, start: float) -> tuple[Bbox, bool] | None:
+    """The nearest place for a box of this size that crosses no curve and hides nothing,
+    joined to its point (``px``, ``py``) by a leader that crosses no curve, marker or label
+    beyond ``start`` pixels from the point: (box, leader needed), or None."""
     frame = found.frame
     if width > frame.width or height > frame.height:
         return None
     boxes = _candidates(px, py, width, height, frame, step)
     clear = ~_overlapping(boxes, _array(found.taken)) & ~_overlapping(boxes, found.blocks)
+    clear &= found.ink.under(boxes) == 0
     for seg in found.leaders:
         clear &= crossings(boxes, seg[None, :]) == 0
+    boxes = boxes[clear]
     gaps = _gaps(boxes, px, py)
-    boxes, gaps = boxes[clear], gaps[clear]
-    centres = np.column_stack([(boxes[:, 0] + boxes[:, 2]) / 2,
-                               (boxes[:, 1] + boxes[:, 3]) / 2])
-    leaders = np.column_stack([np.full(len(boxes), px), np.full(len(boxes), py), centres])
-    if len(found.taken) and len(boxes):  # a leader must not cross a placed label
-        crossing = hits(_array(found.taken), leaders).any(axis=0)
-        ok = ~(crossing & (gaps > LEADER_GAP))
-        boxes, gaps, leaders = boxes[ok], gaps[ok], leaders[ok]
-    if not len(boxes):
-        return None
-    # nor, where it can be helped, another marker (its own, and those it sits on, aside)
+    order = np.argsort(gaps, kind="stable")
+    near = order[gaps[order] <= LEADER_GAP]
+    if len(near):
+        return Bbox(boxes[near[0]].reshape(2, 2)), False
+    far = order[gaps[order] > LEADER_GAP]
     blocks = found.blocks
     own = ((blocks[:, 0] <= px) & (px <= blocks[:, 2]) & (blocks[:, 1] <= py)
            & (py <= blocks[:, 3]))
-    through = (hits(blocks[~own], leaders).any(axis=0) & (gaps > LEADER_GAP)
-               if (~own).any() else np.zeros(len(boxes), bool))
-    crossed = found.ink.under(boxes)
-    best = int(np.argmin(crossed * 10000.0 + through * 5000.0 + gaps))
-    return Bbox(boxes[best].reshape(2, 2)), int(crossed[best]), bool(gaps[best] > LEADER_GAP)
+    others = np.vstack([blocks[~own], _array(found.taken)])
+    for batch in range(0, min(len(far), MAX_LEADERS), 128):
+        picked = boxes[far[batch:batch + 128]]
+        ok = _leaders_clear(px, py, picked, others, found, start)
+        if ok.any():
+            return Bbox(picked[int(np.argmax(ok))].reshape(2, 2)), True
+    return None
 
 
-def place_labels(ax: Axes, queued: list[Label], renderer: Any,
-                 look: Labels) -> list[Annotation]:
-    """Place each label (see the module docstring); the annotations to draw."""
-    size = look.size
-    found = obstacles(ax, renderer, look.floor)
-    pixels_per_point = ax.figure.dpi / 72.0
-    pad = PAD * size * pixels_per_point
-    notes = []
+MAX_LEADERS = 512
+"""Places farther than a leader's length tried at most, nearest first."""
+
+
+def _leaders_clear(px: float, py: float, boxes: np.ndarray, others: np.ndarray,
+                   found: Obstacles, start: float) -> np.ndarray:
+    """For each box, whether the leader from the point to it crosses no marker or label of
+    ``others`` and no curve, from ``start`` pixels off the point to the box's edge."""
+    ends = np.column_stack([(boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2])
+    leaders = np.column_stack([np.full(len(boxes), px), np.full(len(boxes), py), ends])
+    ok = ~hits(others, leaders).any(axis=0) if len(others) else np.ones(len(boxes), bool)
+    t = np.linspace(0.0, 1.0, 160)[None, :]
+    dx, dy = ends[:, :1] - px, ends[:, 1:] - py
+    xs, ys = px + t * dx, py + t * dy  # K x 160 points along each leader
+    length = np.hypot(dx, dy)
+    outside = ~((xs >= boxes[:, :1]) & (xs <= boxes[:, 2:3]) & (ys >= boxes[:, 1:2])
+                & (ys <= boxes[:, 3:4]))
+    probe = outside & (t * length > start)
+    flat = np.column_stack([xs.ravel(), ys.ravel(), xs.ravel(), ys.ravel()])
+    inked = (found.ink.under(flat) > 0).reshape(xs.shape)
+    return np.asarray(ok & ~(inked & probe).any(axis=1))
+
+
+def place_labels(ax: Axes, queued: list[Label], renderer: Any, look: Labels,
+                 keyed: dict[Label, int], placed: Sequence[Annotation] = (),
+                 ) -> tuple[list[Annotation], list[Label]]:
+    """Place each label (see the module docstring): the annotations to draw, and the labels
+    that found no place. A label of ``keyed`` gets its number as a tag instead. ``placed``:
+    annotations already there, to keep clear of."""
+    found = obstacles(ax, renderer)
+    for note in placed:
+        note.update_positions(renderer)
+        note.update_bbox_position_size(renderer)
+        patch = note.get_bbox_patch()
+        assert patch is not None
+        box = patch.get_window_extent(renderer)
+        found.taken.append(box)
+        if note.arrow_patch is not None:
+            found.leaders.append(_leader(box, *ax.transData.transform(note.xy)))
+    notes: list[Annotation] = []
+    failed: list[Label] = []
     if not (np.isfinite(found.frame.bounds).all() and found.frame.width > 0
             and found.frame.height > 0):
-        return []
-    for label in queued:
-        px, py = ax.transData.transform(label.anchor)
+        return notes, failed
+    for label in sorted(queued, key=lambda label: label in keyed):
+        placed_now = _place(ax, label, keyed.get(label), renderer, look, found)
+        if placed_now is not None:
+            notes.append(placed_now)
+        elif label not in keyed:
+            failed.append(label)
+    return notes, failed
+
+
+def _place(ax: Axes, label: Label, number: int | None, renderer: Any, look: Labels,
+           found: Obstacles) -> Annotation | None:
+    """The label placed (its numbered tag, given a ``number``) at the first of its anchors
+    where it has room, or None; what it takes is added to ``found``."""
+    pixels_per_point = ax.figure.dpi / 72.0
+    pad = PAD * look.size * pixels_per_point
+    text = label.text if number is None else str(number)
+    extent = _annotation(ax, label, text, look, 0, 0).get_window_extent(renderer)
+    width, height = extent.width + 2 * pad, extent.height + 2 * pad
+    for anchor in (label.anchor, *label.others):
+        px, py = ax.transData.transform(anchor)
         if not (math.isfinite(px) and math.isfinite(py)):
             continue
-        choice = None
-        for text in label.texts:
-            extent = _annotation(ax, label, text, look, 0, 0).get_window_extent(renderer)
-            spot = _best(px, py, extent.width + 2 * pad, extent.height + 2 * pad, found,
-                         10 * pixels_per_point)
-            if spot is not None and (choice is None or spot[1] < choice[1][1]):
-                choice = (text, spot)
-            if spot is not None and spot[1] == 0:
-                break
-        if choice is None:  # nowhere clear, even for the value alone: leave it out rather
-            continue        # than hide a marker, another label or the frame
-        text, (box, _, leader) = choice
+        if number is not None:
+            spot = _tag(px, py, width, height, found)
+        else:
+            start = _marker_reach(found.blocks, px, py) + found.ink.reach + 1.0
+            spot = _best(px, py, width, height, found, 10 * pixels_per_point, start)
+        if spot is None:
+            continue
+        box, leader = spot
         offset = ((box.x0 + pad - px) / pixels_per_point, (box.y0 + pad - py) / pixels_per_point)
-        notes.append(_annotation(ax, label, text, look, *offset, leader=leader))
+        note = _annotation(ax, label, text, look, *offset, leader=leader, anchor=anchor)
+        note.label = label  # type: ignore[attr-defined]
+        if number is not None:
+            note.set_gid("tag")
         found.taken.append(box)
         if leader:
             found.leaders.append(_leader(box, px, py))
-    return notes
+        return note
+    return None
+
+
+def _tag(px: float, py: float, width: float, height: float,
+         found: Obstacles) -> tuple[Bbox, bool] | None:
+    """A place for a label's numbered tag right next to its point, clear of labels,
+    markers and leaders, over as few curve pixels as there are such places."""
+    frame = found.frame
+    if width > frame.width or height > frame.height:
+        return None
+    reach = _marker_reach(found.blocks, px, py) + 1.0
+    near = []
+    for angle in np.linspace(0.0, 2 * np.pi, 16, endpoint=False):
+        for distance in (reach, reach + 0.5 * height, reach + height):
+            cx = px + np.cos(angle) * (distance + width / 2)
+            cy = py + np.sin(angle) * (distance + height / 2)
+            x0 = min(max(cx - width / 2, frame.x0), frame.x1 - width)
+            y0 = min(max(cy - height / 2, frame.y0), frame.y1 - height)
+            near.append((x0, y0, x0 + width, y0 + height))
+    boxes = np.array(near)
+    clear = ~_overlapping(boxes, _array(found.taken)) & ~_overlapping(boxes, found.blocks)
+    for seg in found.leaders:
+        clear &= crossings(boxes, seg[None, :]) == 0
+    if not clear.any():
+        return None
+    boxes = boxes[clear]
+    best = int(np.argmin(found.ink.under(boxes) * 1000.0 + _gaps(boxes, px, py)))
+    return Bbox(boxes[best].reshape(2, 2)), False
+
+
+def _marker_reach(blocks: np.ndarray, px: float, py: float) -> float:
+    """How far the markers drawn on the point (px, py) reach from it, in pixels."""
+    own = ((blocks[:, 0] <= px) & (px <= blocks[:, 2]) & (blocks[:, 1] <= py)
+           & (py <= blocks[:, 3]))
+    if not own.any():
+        return 0.0
+    mine = blocks[own]
+    return float(np.max(np.maximum(mine[:, 2] - px, py - mine[:, 1]).clip(min=0)))
 
 
 def _annotation(ax: Axes, label: Label, text: str, look: Labels, dx: float, dy: float,
-                leader: bool = False) -> Annotation:
-    """A label's text ``dx, dy`` points from its anchor, its lower left corner there (not
-    added to the axes: :class:`Labels` draws it)."""
-    arrow = {"arrowstyle": "-", "color": label.color, "lw": 0.6, "shrinkA": 0, "shrinkB": 2}
-    note = Annotation(text, xy=label.anchor, xytext=(dx, dy), textcoords="offset points",
-                      ha="left", va="bottom", fontsize=look.size,
-                      color=look.inks.get(label.color, label.color), zorder=7,
+                leader: bool = False, anchor: tuple[float, float] | None = None,
+                ) -> Annotation:
+    """A label's text ``dx, dy`` points from its ``anchor`` (default: the label's own), its
+    lower left corner there (not added to the axes: :class:`Labels` draws it)."""
+    color = look.inks.get(label.color, label.color)
+    arrow = {"arrowstyle": "-", "color": color, "lw": 0.6, "shrinkA": 0, "shrinkB": 2}
+    note = Annotation(text, xy=anchor or label.anchor, xytext=(dx, dy), textcoords="offset points",
+                      ha="left", va="bottom", fontsize=look.size, color=color, zorder=7,
                       bbox={"boxstyle": f"round,pad={PAD}", "fc": look.face, "ec": "none",
                             "alpha": 0.85},
                       arrowprops=arrow if leader else None, annotation_clip=False)

@@ -22,37 +22,39 @@ from .._numbers import label_number
 from ..analysis import Analysis, MaxGradient, Span
 from ..options import Options
 from .labels import Label
-from .series import HATCHES, Series
-from .style import PRIMES, ink, paper
+from .series import HATCHES, Series, y_limits
+from .style import PRIMES, dark, ink, paper
 
 Ends = list[tuple[float, float, list[float]]]
 """The discontinuities of a curve on a panel: (x, value there, the other one-sided values)."""
 
-LANE = 0.045
-"""The height of one function's strip, as a fraction of the panel's height."""
 MAX_MINIMA_LABELS = 4
 """Minima labelled per curve, lowest first (sinc on a wide range has hundreds)."""
 
 
 @dataclass
 class Panel:
-    """One panel being drawn: its derivative ``order``, its curves, the strip lane of each
-    curve with regions (empty: one function, shaded over the whole panel), and the marker
-    kinds drawn so far in the figure (shared by all panels, for the legend's key)."""
+    """One panel being drawn: its derivative ``order``, its curves, the lane of each curve
+    with regions in the ``track`` under the panel (none: one function, shaded over the
+    whole panel), and the marker kinds drawn so far in the figure (shared by all panels,
+    for the legend's key)."""
 
     order: int
     members: list[Series]
     lanes: dict[str, int] = field(default_factory=dict)
     drawn: set[str] = field(default_factory=set)
+    track: Axes | None = None
 
     @property
     def single(self) -> bool:
         return len(self.members) == 1
 
     def lane(self, s: Series) -> tuple[float, float]:
-        """The strip of ``s``: its bottom and top as fractions of the panel's height."""
+        """The lane of ``s`` in the track: its bottom and top as fractions of the track's
+        height (lane 0 at the top)."""
+        count = len(self.lanes)
         k = self.lanes[s.label]
-        return k * LANE, (k + 1) * LANE - LANE * 0.15
+        return 1 - (k + 0.88) / count, 1 - (k + 0.12) / count
 
 
 def strip_lanes(members: list[Series]) -> dict[str, int]:
@@ -112,6 +114,75 @@ class Jumps(Mark):
             ax.plot([x0], [at], linestyle="none", marker="o", ms=4.5, color=s.color, zorder=5,
                     gid=f"closed:{s.label}:{panel.order}")
         return []
+
+
+def jumps(s: Series) -> list[tuple[float, float]]:
+    """(x, size) of each jump of f inside the curve's range: f' holds a Dirac delta there,
+    of the size of the jump."""
+    if s.vector:
+        return []
+    lo, hi = float(s.xs[0]), float(s.xs[-1])
+    found = []
+    for kink in s.act.kinks_in(lo, hi):
+        if kink.order == 0 and lo < kink.x < hi:
+            left, _, right = (float(s.pick(v)) for v in s.act.one_sided(kink.x, 0))
+            if np.isfinite(right - left) and right != left:
+                found.append((kink.x, right - left))
+    return found
+
+
+DELTA = (0.45, 0.35, 0.25, 0.15)
+"""Heights of Dirac deltas' arrows, as shares of their panel's height: the first function's
+at a point, then, shorter (so that every head shows), the next ones' at the same point."""
+
+
+class Deltas(Mark):
+    """Where f jumps, f' holds a Dirac delta: an arrow on the f' panel, up for a jump up,
+    down for a jump down, in the function's colour, and a legend entry with the jump's size
+    (autograd sees none of it: binary_step' is 0)."""
+
+    always = True
+    legend_rank = 4
+
+    def draw(self, ax: Axes, s: Series, panel: Panel, ends: Ends) -> list[Label]:
+        if panel.order != 1:
+            return []
+        low, high = y_limits(panel.members, panel.order)
+        earlier = [x for m in panel.members[:panel.members.index(s)] for x, _ in jumps(m)]
+        for x0, size in jumps(s):
+            base = value_at(s, 1, x0)
+            share = DELTA[min(earlier.count(x0), len(DELTA) - 1)]
+            tip = base + share * (high - low) * (1 if size > 0 else -1)
+            tip = min(max(tip, low + 0.02 * (high - low)), high - 0.02 * (high - low))
+            ax.plot([x0, x0], [base, tip], color=s.color, lw=1.0, zorder=4.5,
+                    marker="^" if size > 0 else "v", markevery=[1], ms=6,
+                    solid_capstyle="butt", gid=f"delta:{s.label}")
+        return []
+
+    def legend(self, s: Series, opts: Options, strips: bool) -> list[Artist]:
+        return self._entries([s], False)
+
+    def common(self, series: list[Series], opts: Options) -> list[Artist]:
+        return self._entries(series, True)
+
+    @staticmethod
+    def _entries(series: list[Series], named: bool) -> list[Artist]:
+        from matplotlib.lines import Line2D
+
+        handles: list[Artist] = []
+        for s in series:
+            found = jumps(s)
+            if not found:
+                continue
+            sizes = sorted({size for _, size in found})
+            where = " and ".join(f"x = {label_number(x, exact=True)}" for x, _ in found)
+            by = " or ".join(label_number(v, exact=True) for v in sizes)
+            who = f"{s.label}: " if named else ""
+            handles.append(Line2D([], [], color=s.color, lw=1.2, marker="^", ms=6,
+                                  markevery=[1],
+                                  label=f"{who}\u03b4 in f{PRIMES[1]}: f jumps by {by} "
+                                        f"at {where}"))
+        return handles
 
 
 class Poles(Mark):
@@ -193,11 +264,11 @@ class DeadZones(Mark):
     def draw(self, ax: Axes, s: Series, panel: Panel, ends: Ends) -> list[Label]:
         assert s.analysis is not None
         for start, end in s.analysis.dead:
-            if panel.lanes:
+            if panel.track is not None:
                 bottom, top = panel.lane(s)
-                ax.axvspan(start, end, ymin=bottom, ymax=top, facecolor=paper(),
-                           edgecolor=s.color, hatch=s.hatch, lw=0.6, zorder=1.5,
-                           gid=f"dead:{s.label}")
+                panel.track.axvspan(start, end, ymin=bottom, ymax=top, facecolor=paper(),
+                                    edgecolor=s.color, hatch=s.hatch, lw=0.6, zorder=1.5,
+                                    gid=f"dead:{s.label}")
             else:
                 ax.axvspan(start, end, facecolor="none", edgecolor=s.color, hatch=s.hatch,
                            lw=0, alpha=0.55, zorder=1, gid=f"dead:{s.label}")
@@ -225,10 +296,11 @@ class Saturation(Mark):
     def draw(self, ax: Axes, s: Series, panel: Panel, ends: Ends) -> list[Label]:
         assert s.analysis is not None
         for start, end in s.analysis.saturation:
-            if panel.lanes:
+            if panel.track is not None:
                 bottom, top = panel.lane(s)
-                ax.axvspan(start, end, ymin=bottom, ymax=top, color=s.color, alpha=0.45,
-                           lw=0, zorder=1.5, gid=f"saturation:{s.label}")
+                panel.track.axvspan(start, end, ymin=bottom, ymax=top, color=s.color,
+                                    alpha=0.9 if dark() else 0.55, lw=0, zorder=1.5,
+                                    gid=f"saturation:{s.label}")
             else:
                 ax.axvspan(start, end, color=s.color, alpha=0.11, lw=0, zorder=1,
                            gid=f"saturation:{s.label}")
@@ -293,36 +365,30 @@ class Minima(Mark):
                 mew=1.4, zorder=6, clip_on=False, gid=f"minimum:{s.label}")
         panel.drawn.add("minimum")
         lowest = sorted(s.analysis.minima, key=lambda point: point[1])[:MAX_MINIMA_LABELS]
-        return [Label((x0, y0), (f"min {label_number(y0)} at x = {label_number(x0)}",
-                                 f"min {label_number(y0, 3)} at {label_number(x0, 3)}",
-                                 label_number(y0, 3)),
+        return [Label((x0, y0), f"min {label_number(y0)} at x = {label_number(x0)}",
                       s.color, s.label) for x0, y0 in lowest]
 
     def key_text(self) -> str:
         return "local minimum"
 
 
-def gradient_texts(m: MaxGradient) -> tuple[str, ...]:
-    """The label of the steepest slope, from long to short (the shortest is the value, next
-    to its marker): ``max f′ = 1 on (0, 5]``, ``sup f′ = 1.500 as x → 3``,
-    ``sup f′ = 1 as x → ∞``."""
+def gradient_text(m: MaxGradient) -> str:
+    """The label of the steepest slope: ``max f′ = 1 on (0, 5]``, ``max f′ = 1.129 at
+    x = 1.414``, ``sup f′ = 1.500 as x → 3``, ``sup f′ = 1 as x → ∞``."""
     f1 = f"f{PRIMES[1]}"
-    value, short = label_number(m.value), label_number(m.value, 3)
+    value = label_number(m.value)
     if m.intervals:
         spans = " \u222a ".join(_span_text(iv) for iv in m.intervals)
-        return f"max {f1} = {value} on {spans}", f"max {short} on {spans}", short
+        return f"max {f1} = {value} on {spans}"
     if m.toward is not None:
         where = "\u221e" if m.toward > 0 else "\u2212\u221e"
-        return (f"sup {f1} = {value} as x \u2192 {where}", f"sup {short}, x \u2192 {where}",
-                f"sup {short}")
+        return f"sup {f1} = {value} as x \u2192 {where}"
     assert m.x is not None
-    at = label_number(m.x)
+    at = label_number(m.x, exact=m.at_edge)  # a range's end is a number given
     if m.approached:
-        return (f"sup {f1} = {value} as x \u2192 {at}", f"sup {short}, x \u2192 {at}",
-                f"sup {short}")
+        return f"sup {f1} = {value} as x \u2192 {at}"
     edge = " (range edge)" if m.at_edge else ""
-    return (f"max {f1} = {value} at x = {at}{edge}", f"max {short} at {label_number(m.x, 3)}",
-            short)
+    return f"max {f1} = {value} at x = {at}{edge}"
 
 
 def _span_text(span: Span) -> str:
@@ -344,8 +410,9 @@ class Plateau(Mark):
             for start, end in m.intervals:
                 ax.plot([start, end], [m.value, m.value], color=s.color, lw=6, alpha=0.25,
                         solid_capstyle="butt", zorder=2, gid=f"plateau:{s.label}")
-        anchor = ((m.interval[0] + m.interval[1]) / 2, m.value)
-        return [Label(anchor, gradient_texts(m), s.color, s.label)]
+        spots = [a + (b - a) * t for a, b in m.intervals for t in (0.5, 0.3, 0.7, 0.15, 0.85)]
+        anchors = tuple((x, m.value) for x in spots)
+        return [Label(anchors[0], gradient_text(m), s.color, s.label, anchors[1:])]
 
 
 class Steepest(Mark):
@@ -365,7 +432,7 @@ class Steepest(Mark):
             if panel.order != 1:
                 return []
             edge = a.range[1] if m.toward > 0 else a.range[0]
-            return [Label((edge, m.value), gradient_texts(m), s.color, s.label)]
+            return [Label((edge, m.value), gradient_text(m), s.color, s.label)]
         assert m.x is not None
         if panel.order == 0:
             ax.plot([m.x], [value_at(s, 0, m.x)], linestyle="none", marker="^", ms=6,
@@ -378,14 +445,14 @@ class Steepest(Mark):
         ax.plot([m.x], [y], linestyle="none", marker="^", ms=7, color=s.color,
                 mec=paper(), mew=0.6, zorder=6, clip_on=False, gid=f"max_gradient:{s.label}")
         panel.drawn.add("steepest")
-        return [Label((m.x, y), gradient_texts(m), s.color, s.label)]
+        return [Label((m.x, y), gradient_text(m), s.color, s.label)]
 
     def key_text(self) -> str:
         return f"max f{PRIMES[1]}"
 
 
-MARKS: tuple[Mark, ...] = (Jumps(), Poles(), TrainingBand(), DeadZones(), Saturation(),
-                           Kinks(), Minima(), Plateau(), Steepest())
+MARKS: tuple[Mark, ...] = (Jumps(), Deltas(), Poles(), TrainingBand(), DeadZones(),
+                           Saturation(), Kinks(), Minima(), Plateau(), Steepest())
 """Every annotation kind, in drawing order."""
 
 
@@ -403,3 +470,44 @@ def key_handles(drawn: set[str]) -> list[Any]:
                               mfc=ink() if fill == "filled" else paper(), mec=ink(), mew=1.2,
                               color=ink(), label=mark.key_text()))
     return handles
+
+
+HIDDEN = 0.5
+"""A marker may cover at most this share of another's box."""
+SMALLER = 0.55
+"""A marker drawn on another's spot shrinks to this share of the smaller one's size, so that
+the one below shows as a rim around it."""
+
+
+def separate_markers(ax: Axes) -> None:
+    """Where a marker of one curve covers more than half of a marker of another curve
+    (silu's minimum next to mish's), the one drawn later shrinks, so that both show."""
+    lines = [line for line in ax.get_lines() if _is_marker(line)]
+    if len(lines) < 2:
+        return
+    pixels = ax.figure.dpi / 72.0
+    placed: list[tuple[str, np.ndarray, float]] = []
+    for line in lines:
+        if not hasattr(line, "actviz_size"):
+            line.actviz_size = line.get_markersize()  # type: ignore[attr-defined]
+        size = line.actviz_size  # type: ignore[attr-defined]
+        owner = [*(line.get_gid() or "").split(":"), ""][1]
+        points = line.get_transform().transform(np.asarray(line.get_xydata(), float))
+        points = points[np.isfinite(points).all(axis=1)]
+        smallest = size
+        for other, where, other_size in placed:
+            if other == owner or not len(where) or not len(points):
+                continue
+            small = min(size, other_size) * pixels
+            gap = np.abs(points[:, None, :] - where[None, :, :])
+            shared = np.clip((size + other_size) / 2 * pixels - gap, 0, small).prod(
+                axis=2) / small ** 2
+            if (shared > HIDDEN).any():
+                smallest = min(smallest, SMALLER * min(size, other_size))
+        line.set_markersize(smallest)
+        placed.append((owner, points, smallest))
+
+
+def _is_marker(line: Any) -> bool:
+    return (line.get_marker() not in (None, "None", "", " ")
+            and line.get_linestyle() in ("None", "none", "", " "))

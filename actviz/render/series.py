@@ -193,3 +193,30 @@ def breaks(series: Series, order: int) -> tuple[np.ndarray, np.ndarray,
         keep[: len(xs)] &= xs != x
     order_idx = np.argsort(x_all[keep], kind="stable")
     return x_all[keep][order_idx], y_all[keep][order_idx], ends
+
+
+SPREAD = 5.0
+"""The y axis takes in 0 only where the curves then still span a fifth of it."""
+MARGIN = (0.07, 0.14)
+"""Room below and above the curves, as shares of their span (above, room for the labels
+of maxima)."""
+
+
+def y_limits(members: Sequence[Series], order: int) -> tuple[float, float]:
+    """The y limits of a panel of derivative ``order`` showing the curves ``members``:
+    their values with a margin, and 0 where taking it in keeps them spanning a fifth of the
+    axis (on a narrow range gelu' lies near 0.5 and would be flat against 0); curves that
+    are one constant c get c - 1 to c + 1."""
+    values = np.concatenate([s.data[order].ravel() for s in members])
+    values = values[np.isfinite(values)]
+    if not len(values):
+        return -1.0, 1.0
+    low, high = float(values.min()), float(values.max())
+    if high == low:
+        return low - 1.0, high + 1.0
+    if low > 0 and high <= SPREAD * (high - low):
+        low = 0.0
+    elif high < 0 and -low <= SPREAD * (high - low):
+        high = 0.0
+    span = high - low
+    return low - MARGIN[0] * span, high + MARGIN[1] * span
