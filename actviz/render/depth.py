@@ -1,14 +1,16 @@
 r"""The figure of ``actviz depth``: what a deep random network does with each function, in four
 panels (:mod:`actviz.meanfield` computes, this module draws):
 
-(a) the phase diagram of the first function: χ₁ at the fixed point q* over (σ_b, σ_w), on a
-    colour scale centred at 1 (blue ordered, red chaotic; greys under a grey style),
-    hatched where q has no fixed point, with the edge-of-chaos curve (χ₁ = 1) of every
-    function and the settings drawn;
+(a) the phase diagram: the edge-of-chaos curve (χ₁ = 1) of every function over σ_b, and
+    the settings drawn, on a log scale of σ_w where they lie far apart (sigmoid's edge of
+    chaos is near 10, relu's at √2); for one function, χ₁ at the fixed point q* over
+    (σ_b, σ_w) in colour behind it, centred at 1 (blue ordered, red chaotic; greys under a
+    grey style), hatched where q has no fixed point. Markers on one spot are set side by
+    side (a marker covers at most half of another);
 (b) q^l, the mean square of the pre-activations, layer by layer from q^0 = 1;
 (c) the mean squared gradient at layer l relative to the last layer's;
-(d) the correlation map c ↦ C(c) of the first function, as C(c) - c (the change in one
-    layer: C lies too close to the identity to read), with its stable fixed point c*.
+(d) the correlation map c ↦ C(c) of every setting with a fixed point, as C(c) - c (the change
+    in one layer: C lies too close to the identity to read), with its stable fixed point c*.
 
 In (b) and (c) the theory is drawn as lines and seeded random networks of the given width as
 markers (:func:`actviz.meanfield.simulate_many`): the geometric mean over the networks, with
@@ -19,6 +21,7 @@ their mean follows it.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,12 +36,13 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import ListedColormap
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import FixedLocator, LogFormatterSciNotation, NullLocator
+from matplotlib.ticker import FixedLocator, FuncFormatter, LogFormatterSciNotation, NullLocator
 
 from .._numbers import label_number
 from ..checks import check_canvas
 from ..depth import EDGE, FORWARD, GIVEN, TORCH, Setting
 from ..errors import ParameterError
+from .curves import SharedStretches
 from .figure import ActvizFigure, _by_rows, _legend_columns
 from .style import (
     SIZE_PRESETS,
@@ -111,14 +115,14 @@ def depth_figure(found: Sequence[Setting], simulate: bool = True, width: int = 1
         functions = dict(zip(labels, colours(len(labels)), strict=True))
         curves = _curves(found, functions)
         sims = _simulations(curves, width, seed, networks) if simulate else {}
-        # (a) and (d) show one function: the first with a fixed point to describe
         fixed = [c for c in curves if c.setting.propagation is not None]
-        main = fixed[0].setting.label if fixed else labels[0]
         layers = found[0].layers
-        handles = _phase_panel(axes[0, 0], found, main, functions, curves)
+        handles = _phase_panel(axes[0, 0], found, labels, functions, curves)
         _layers_panel(axes[0, 1], curves, layers, sims, "q")
         _layers_panel(axes[1, 0], curves, layers, sims, "grad_sq")
-        handles += _correlation_panel(axes[1, 1], [c for c in fixed if c.setting.label == main])
+        handles += _correlation_panel(axes[1, 1], fixed)
+        fig.settlers += [lambda: side_by_side(axes[0, 0], "setting:"),
+                         lambda: side_by_side(axes[1, 1], "c_star:")]
         _legend(fig, found, curves, functions, handles,
                 (networks, width, seed) if simulate and curves else None)
         if title is None:
@@ -217,12 +221,21 @@ def _k(ax: Any) -> float:
 
 # --- (a) the phase diagram -----------------------------------------------------------------------
 
-def _extent(found: Sequence[Setting]) -> tuple[float, float]:
-    """The largest σ_b and σ_w of the diagram: at least 1 and 3, and room past the
-    settings drawn."""
+def _extent(found: Sequence[Setting], log: bool) -> tuple[float, float, float]:
+    """The largest σ_b, and the smallest and largest σ_w of the diagram: σ_b up to at least
+    1 and past the settings drawn; σ_w from 0 (from below the settings on a log scale) to
+    at least 3 and past them."""
     b = max([1.0] + [1.25 * s.sigma_b for s in found])
-    w = max([3.0] + [1.2 * s.sigma_w for s in found if s.sigma_w is not None])
-    return round_outward(0.0, b)[1], round_outward(0.0, w)[1]
+    ws = [s.sigma_w for s in found if s.sigma_w is not None and s.sigma_w > 0]
+    top = round_outward(0.0, max([3.0] + [1.2 * w for w in ws]))[1]
+    low = min(ws) / 1.6 if log and ws else 0.0
+    return round_outward(0.0, b)[1], low, top
+
+
+def _log_scale(found: Sequence[Setting]) -> bool:
+    """σ_w on a log scale where the settings drawn lie more than a factor 4 apart."""
+    ws = [s.sigma_w for s in found if s.sigma_w is not None and s.sigma_w > 0]
+    return len(ws) > 1 and max(ws) / min(ws) > 4
 
 
 def _colour_map() -> ListedColormap:
@@ -233,39 +246,15 @@ def _colour_map() -> ListedColormap:
     return ListedColormap(matplotlib.colormaps["RdBu_r"](np.linspace(0.08, 0.92, 256)))
 
 
-def _phase_panel(ax: Axes, found: Sequence[Setting], main: str,
+def _phase_panel(ax: Axes, found: Sequence[Setting], labels: Sequence[str],
                  functions: dict[str, tuple[str, Any]], curves: Sequence[Curve]) -> list[Any]:
-    from ..meanfield import phase_diagram
-
-    first = next(s.named for s in found if s.label == main)
-    b_max, w_max = _extent(found)
-    sigma_bs = np.linspace(0.0, b_max, GRID)
-    sigma_ws = np.linspace(0.0, w_max, GRID)
-    chi = phase_diagram(first.act, sigma_bs.tolist(), sigma_ws.tolist()).T  # rows: sigma_w
-    with np.errstate(divide="ignore"):
-        level = np.clip(np.log10(chi), -CHI_DECADES, CHI_DECADES)
-    cmap = _colour_map().with_extremes(bad=paper())
-    step_b, step_w = b_max / (GRID - 1), w_max / (GRID - 1)
-    image = ax.imshow(np.ma.masked_invalid(level), origin="lower", aspect="auto",
-                      interpolation="nearest", cmap=cmap, vmin=-CHI_DECADES, vmax=CHI_DECADES,
-                      extent=(-step_b / 2, b_max + step_b / 2, -step_w / 2, w_max + step_w / 2))
-    image.set_gid("phase_diagram")
+    log = _log_scale(found)
+    b_max, w_min, w_max = _extent(found, log)
     handles: list[Any] = []
-    if np.isnan(chi).any():  # hatched, so that it reads in grey print and on any paper
-        hatched = ax.contourf(sigma_bs, sigma_ws, np.isnan(chi).astype(float), levels=[0.5, 1.5],
-                              colors="none", hatches=[HATCH])
-        hatched.set_edgecolor(CURVE_GREY)
-        hatched.set_linewidth(0)
-        hatched.set_gid("no_fixed_point")
-        handles.append(Patch(facecolor=paper(), edgecolor=CURVE_GREY, hatch=HATCH,
-                             label="no fixed point: q grows without bound"))
-    bar = ax.figure.colorbar(image, ax=ax, pad=0.02, fraction=0.06)
-    bar.set_ticks([-1.0, -0.5, 0.0, 0.5, 1.0], labels=["0.1", "0.3", "1", "3", "10"])
-    bar.set_label(_words(ax, "$\\chi_1$  (ordered < 1 < chaotic)", "$\\chi_1$"))
+    if len(labels) == 1:
+        handles += _chi_map(ax, found, labels[0], b_max, w_min, w_max, log)
     handles += _edge_curves(ax, found, functions, curves, b_max)
-    # larger markers first: a smaller one on the same spot (sigmoid's PyTorch gain 1 and
-    # tanh's edge of chaos at sigma_b = 0) stays on top, inside a rim of the larger
-    for s in sorted(found, key=lambda s: -MARKER_SIZES[s.kind]):
+    for s in found:
         if s.sigma_w is None:
             continue
         color = next((c.color for c in curves if c.setting is s), None) or _function_colour(
@@ -274,13 +263,58 @@ def _phase_panel(ax: Axes, found: Sequence[Setting], main: str,
                 ms=MARKER_SIZES[s.kind] * _k(ax), markerfacecolor=color,
                 markeredgecolor=paper(), markeredgewidth=1.0, zorder=5, clip_on=False,
                 gid=f"setting:{s.name}")
-    ax.set_xlim(-step_b / 2, b_max + step_b / 2)
-    ax.set_ylim(-step_w / 2, w_max + step_w / 2)
-    ax.grid(False)
+    # the settings at sigma_b = 0 stand clear of the frame (behind a map, half over it)
+    ax.set_xlim(-b_max / (GRID - 1) / 2 if len(labels) == 1 else -0.04 * b_max, b_max)
+    if log:
+        ax.set_yscale("log")
+        ax.set_ylim(w_min, w_max)
+        ticks = [m * 10.0**k for k in range(-2, 3) for m in (1, 2, 5)
+                 if w_min <= m * 10.0**k <= w_max]
+        ax.yaxis.set_major_locator(FixedLocator(ticks))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: label_number(v, exact=True)))
+        ax.yaxis.set_minor_locator(NullLocator())
+    else:
+        ax.set_ylim(0.0, w_max)
     ax.set_xlabel(r"$\sigma_b$")
     ax.set_ylabel(r"$\sigma_w$")
-    shown = "shading" if monochrome() else "colour"
-    ax.set_title(_words(ax, f"(a) $\\chi_1$ of {first.label} ({shown})", f"(a) {first.label}"))
+    if len(labels) == 1:
+        shown = "shading" if monochrome() else "colour"
+        ax.set_title(_words(ax, f"(a) $\\chi_1$ of {labels[0]} ({shown})", f"(a) {labels[0]}"))
+    else:
+        ax.set_title(_words(ax, "(a) edge of chaos", "(a)"))
+    return handles
+
+
+def _chi_map(ax: Axes, found: Sequence[Setting], label: str, b_max: float, w_min: float,
+             w_max: float, log: bool) -> list[Any]:
+    """χ₁ of the one function drawn, in colour over (σ_b, σ_w), hatched where q has no
+    fixed point; its colour bar."""
+    from ..meanfield import phase_diagram
+
+    first = next(s.named for s in found if s.label == label)
+    sigma_bs = np.linspace(0.0, b_max, GRID)
+    sigma_ws = (np.geomspace(w_min, w_max, GRID) if log else np.linspace(0.0, w_max, GRID))
+    chi = phase_diagram(first.act, sigma_bs.tolist(), sigma_ws.tolist()).T  # rows: sigma_w
+    with np.errstate(divide="ignore"):
+        level = np.clip(np.log10(chi), -CHI_DECADES, CHI_DECADES)
+    cmap = _colour_map().with_extremes(bad=paper())
+    image = ax.pcolormesh(sigma_bs, sigma_ws, np.ma.masked_invalid(level), cmap=cmap,
+                          vmin=-CHI_DECADES, vmax=CHI_DECADES, shading="nearest",
+                          rasterized=True)
+    image.set_gid("phase_diagram")
+    handles: list[Any] = []
+    if np.isnan(chi).any():  # hatched, so that it reads in grey print and on any paper
+        hatched = ax.contourf(sigma_bs, sigma_ws, np.isnan(chi).astype(float),
+                              levels=[0.5, 1.5], colors="none", hatches=[HATCH])
+        hatched.set_edgecolor(CURVE_GREY)
+        hatched.set_linewidth(0)
+        hatched.set_gid("no_fixed_point")
+        handles.append(Patch(facecolor=paper(), edgecolor=CURVE_GREY, hatch=HATCH,
+                             label="no fixed point: q grows without bound"))
+    bar = ax.figure.colorbar(image, ax=ax, pad=0.02, fraction=0.06)
+    bar.set_ticks([-1.0, -0.5, 0.0, 0.5, 1.0], labels=["0.1", "0.3", "1", "3", "10"])
+    bar.set_label(_words(ax, "$\\chi_1$  (ordered < 1 < chaotic)", "$\\chi_1$"))
+    ax.grid(False)
     return handles
 
 
@@ -332,12 +366,15 @@ def _layers_panel(ax: Axes, curves: Sequence[Curve], layers: int,
                   quantity: str) -> None:
     """q^l or the gradient across the layers: theory lines, simulated means with bars."""
     values: list[np.ndarray] = []
+    stretches = SharedStretches(ax)
+    ax.get_figure(root=True).shared.append(stretches)  # type: ignore[union-attr]
     for c in curves:
         s = c.setting
         steps = np.arange(s.layers + 1)
         theory = getattr(s, quantity)
-        ax.plot(steps, theory, color=c.color, linestyle=c.dash, zorder=3,
-                gid=f"theory:{quantity}:{s.name}")
+        (line,) = ax.plot(steps, theory, color=c.color, linestyle=c.dash, zorder=3,
+                          gid=f"theory:{quantity}:{s.name}")
+        stretches.add(line)
         values.append(theory)
         stats = sims.get(id(s))
         if stats is None:
@@ -393,10 +430,13 @@ def _correlation_panel(ax: Axes, curves: Sequence[Curve]) -> list[Any]:
     c = np.linspace(-1.0, 1.0, CORRELATIONS)
     ax.axhline(0, color="0.55", lw=0.6, zorder=0.5)
     starred = False
+    stretches = SharedStretches(ax)
+    ax.get_figure(root=True).shared.append(stretches)  # type: ignore[union-attr]
     for curve in curves:
         s, p = curve.setting, curve.setting.propagation
-        ax.plot(c, p.correlation_map(c) - c, color=curve.color, linestyle=curve.dash,
-                zorder=3, gid=f"correlation_map:{s.name}")
+        (line,) = ax.plot(c, p.correlation_map(c) - c, color=curve.color,
+                          linestyle=curve.dash, zorder=3, gid=f"correlation_map:{s.name}")
+        stretches.add(line)
         if p.c_star is not None:
             ax.plot([p.c_star], [0.0], linestyle="none", marker="*", ms=10 * _k(ax),
                     color=curve.color, markeredgecolor=paper(), markeredgewidth=0.8, zorder=5,
@@ -408,8 +448,11 @@ def _correlation_panel(ax: Axes, curves: Sequence[Curve]) -> list[Any]:
     ax.set_xlim(-1, 1)
     ax.set_xlabel(_words(ax, "correlation $c$ of two inputs", "$c$"))
     ax.set_ylabel(_words(ax, "$C(c) - c$, change in a layer", "$C(c) - c$"))
-    name = curves[0].setting.label if curves else ""
-    ax.set_title(_words(ax, f"(d) correlation map of {name}", f"(d) {name}"))
+    names = list(dict.fromkeys(c.setting.label for c in curves))
+    if len(names) == 1:
+        ax.set_title(_words(ax, f"(d) correlation map of {names[0]}", f"(d) {names[0]}"))
+    else:
+        ax.set_title(_words(ax, "(d) correlation map", "(d)"))
     if starred:
         return [Line2D([], [], linestyle="none", marker="*", ms=10 * _k(ax), color=CURVE_GREY,
                        label="$c^*$, the stable fixed point of $C$")]
@@ -458,3 +501,67 @@ def _legend(fig: Any, found: Sequence[Setting], curves: Sequence[Curve],
     ncols = _legend_columns(fig, [h.get_label() for h in handles], HANDLE)
     fig.legend(handles=_by_rows(handles, ncols), loc="outside lower center", ncols=ncols,
                frameon=False, numpoints=1, handlelength=HANDLE)
+
+
+COVER = 0.2
+"""Markers set side by side cover at most this share of one another's width (and of one
+another's box: markers on nearby spots that cover more are set side by side too)."""
+
+
+def side_by_side(ax: Axes, prefix: str) -> None:
+    """Markers (gid starting ``prefix``) that would cover more than half of one another
+    are set side by side, centred on their common spot, as the figure now lies (and kept
+    over the panel: a group at its edge moves inwards)."""
+    from matplotlib.transforms import offset_copy
+
+    lines = [line for line in ax.get_lines() if (line.get_gid() or "").startswith(prefix)]
+    pixels = ax.figure.dpi / 72.0
+    spots = []
+    for line in lines:
+        line.set_transform(ax.transData)
+        (x, y), = line.get_transform().transform(np.asarray(line.get_xydata(), float)[:1])
+        spots.append((x, y, line.get_markersize() * pixels))
+    groups = [[i] for i in range(len(spots))]
+    shift = np.zeros(len(spots))
+    frame = ax.get_window_extent()
+    while True:  # merge two groups that cover each other, lay out again (at most n - 1 times)
+        pair = _covering(spots, shift, groups)
+        if pair is None:
+            break
+        first, second = (next(g for g in groups if i in g) for i in pair)
+        first += second
+        groups.remove(second)
+        for group in groups:  # left to right as their true spots, then as drawn
+            row = sorted(group, key=lambda i: (round(spots[i][0], 6), i))
+            shift[row] = _row(spots, row, frame)
+    for line, dx in zip(lines, shift, strict=True):
+        if dx:
+            line.set_transform(offset_copy(ax.transData, ax.get_figure(root=True),
+                                           x=dx / pixels, units="points"))
+
+
+def _covering(spots: list[tuple[float, float, float]], shift: np.ndarray,
+              groups: list[list[int]]) -> tuple[int, int] | None:
+    """Two markers of different groups of which one covers more than 1.5 :data:`COVER` of
+    the other's box (within a group, a row leaves at most :data:`COVER` covered)."""
+    group_of = {i: k for k, group in enumerate(groups) for i in group}
+    for (i, (x1, y1, s1)), (j, (x2, y2, s2)) in itertools.combinations(enumerate(spots), 2):
+        if group_of[i] == group_of[j]:
+            continue
+        width = min(s1, s2, (s1 + s2) / 2 - abs(x1 + shift[i] - x2 - shift[j]))
+        height = min(s1, s2, (s1 + s2) / 2 - abs(y1 - y2))
+        if width > 0 and height > 0 and width * height > 1.5 * COVER * min(s1, s2) ** 2:
+            return i, j
+    return None
+
+
+def _row(spots: list[tuple[float, float, float]], group: list[int], frame: Any) -> np.ndarray:
+    """Offsets that set the markers of ``group`` in a row centred on their mean spot, each
+    covering :data:`COVER` of its neighbour's width at most, the row kept over the panel."""
+    sizes = [spots[i][2] for i in group]
+    steps = [(a + b) / 2 - COVER * min(a, b) for a, b in itertools.pairwise(sizes)]
+    places = np.concatenate([[0.0], np.cumsum(steps)])
+    xs = np.array([spots[i][0] for i in group])
+    places += xs.mean() - places.mean()
+    places += max(0.0, frame.x0 - places[0]) - max(0.0, places[-1] - frame.x1)
+    return places - xs
