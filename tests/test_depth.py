@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import math
 import shutil
@@ -401,15 +402,31 @@ def test_the_table_alone_does_not_load_matplotlib():
     assert heavy_imports("depth", "relu", "tanh") == ["actviz.writers", "scipy"]
 
 
-def test_a_smaller_marker_on_the_same_spot_is_drawn_on_top():
+@pytest.mark.parametrize("specs", [["sigmoid", "tanh"], ["sigmoid", "tanh", "relu"],
+                                   ["relu", "elu", "selu", "gelu", "tanh", "sigmoid"]])
+@pytest.mark.parametrize("size", [None, "column"])
+def test_markers_on_one_spot_are_set_side_by_side(specs, size):
     """sigmoid's PyTorch gain (sigma_w = 1) lies on tanh's edge of chaos at sigma_b = 0
-    (sigma_w = 1/tanh'(0) = 1): the square must come after the larger circle."""
-    found = settings(resolve_specs(["sigmoid", "tanh"]), None, 0.0, 5)
-    fig = depth_figure(found, simulate=False)
-    marks = [line for line in fig.axes[0].get_lines()
-             if (line.get_gid() or "").startswith("setting:")]
-    where = {line.get_gid(): (tuple(line.get_xydata()[0]), line.get_markersize(), i)
-             for i, line in enumerate(marks)}
-    square = next(v for k, v in where.items() if "sigmoid" in k and v[0] == (0.0, 1.0))
-    circle = next(v for k, v in where.items() if "tanh" in k and v[0] == (0.0, 1.0))
-    assert square[1] < circle[1] and square[2] > circle[2]
+    (sigma_w = 1/tanh'(0) = 1), relu's edge of chaos on its PyTorch gain, and the stars of
+    c* = 1 on one another in (d): no marker covers more than half of another's box, and each
+    stays within its panel's width."""
+    found = settings(resolve_specs(specs), None, 0.0, 5)
+    fig = depth_figure(found, simulate=False, size=size)
+    fig.draw_without_rendering()
+    pixels = fig.dpi / 72
+    for ax in (fig.axes[0], fig.axes[-1]):
+        frame = ax.get_window_extent()
+        boxes = []
+        for line in ax.get_lines():
+            if not (line.get_gid() or "").startswith(("setting:", "c_star:")):
+                continue
+            (x, y), = line.get_transform().transform(line.get_xydata()[:1])
+            half = line.get_markersize() * pixels / 2
+            boxes.append((x - half, y - half, x + half, y + half))
+            assert frame.x0 - 0.5 <= x <= frame.x1 + 0.5
+        for a, b in itertools.combinations(boxes, 2):
+            width = min(a[2], b[2]) - max(a[0], b[0])
+            height = min(a[3], b[3]) - max(a[1], b[1])
+            if width > 0 and height > 0:
+                smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+                assert width * height <= 0.5 * smaller, (a, b)

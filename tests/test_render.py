@@ -42,32 +42,57 @@ def legend_texts(fig):
 
 
 def curves(ax):
-    return [line for line in ax.get_lines() if (line.get_gid() or "").startswith("curve:")]
+    """The lines of the curves of a panel (not the dashed pieces they get where they share
+    a stretch, added when the figure is drawn)."""
+    return [line for line in ax.get_lines() if (line.get_gid() or "").startswith("curve:")
+            and not line.get_gid().endswith(":shared")]
+
+
+def track(fig, k=0):
+    """The k-th track of regions (under a panel of several functions)."""
+    return [ax for ax in fig.axes if ax.get_gid() == "track"][k]
+
+
+def all_label_texts(fig):
+    """Every label's text: those placed in the panels, and those in the notes under them."""
+    fig.draw_without_rendering()
+    placed = [a.get_text() for labels in fig.label_sets for a in labels.notes
+              if a.get_gid() == "label"]
+    return placed + [label.text for label in fig.keyed]
 
 
 def test_overlay_has_f_and_derivative_panels_with_one_curve_per_function():
     fig = plot(["relu", "elu", "gelu"])
     assert isinstance(fig, Figure)
-    assert len(fig.axes) == 2
-    for order, ax in enumerate(fig.axes):
+    assert len(fig.panel_axes) == 2
+    for order, ax in enumerate(fig.panel_axes):
         assert sorted(line.get_gid() for line in curves(ax)) == [
             f"curve:{name}:{order}" for name in ("elu", "gelu", "relu")]
-    assert [ax.get_ylabel() for ax in fig.axes] == ["f(x)", "f\u2032(x)"]
+    assert [ax.get_ylabel() for ax in fig.panel_axes] == ["f(x)", "f\u2032(x)"]
 
 
 def test_second_derivative_and_no_derivative():
-    assert len(plot("gelu", second_derivative=True).axes) == 3
-    assert len(plot("gelu", derivative=False).axes) == 1
+    assert len(plot("gelu", second_derivative=True).panel_axes) == 3
+    assert len(plot("gelu", derivative=False).panel_axes) == 1
 
 
-def test_grid_layout_one_column_per_function_shared_axes():
+def test_grid_layout_one_column_per_function_own_y_axes():
+    """Each panel of a grid has the y limits of its own curve (hardtanh's -1 to 1 is not
+    a thin band in relu6's 0 to 6); --sharey gives the panels of each derivative one."""
     fig = plot(["relu6", "hardtanh", "softshrink"], layout="grid")
-    axes = np.array(fig.axes).reshape(2, 3)
+    axes = np.array(fig.panel_axes).reshape(3, 2).T  # f above f', one column per function
     assert [ax.get_title() for ax in axes[0]] == ["relu6", "hardtanh", "softshrink"]
     for ax in axes.flat:
         assert len(curves(ax)) == 1
-    assert axes[0, 0].get_shared_y_axes().joined(axes[0, 0], axes[0, 2])
-    assert axes[0, 0].get_shared_x_axes().joined(axes[0, 0], axes[1, 1])
+    low, high = axes[0, 1].get_ylim()
+    assert -1.5 < low < -1 and 1 < high < 1.5  # hardtanh's own
+    assert axes[0, 0].get_ylim()[1] > 6
+    assert len({ax.get_xlim() for ax in axes.flat}) == 1
+    shared = plot(["relu6", "hardtanh", "softshrink"], layout="grid", sharey=True)
+    axes = np.array(shared.panel_axes).reshape(3, 2).T
+    for row in axes:
+        assert len({ax.get_ylim() for ax in row}) == 1
+    assert axes[0, 1].get_ylim()[1] > 6
 
 
 @pytest.mark.parametrize(("specs", "options", "lowest"), [
@@ -77,30 +102,34 @@ def test_grid_layout_one_column_per_function_shared_axes():
 ])
 def test_the_lowest_panel_of_each_column_has_x_and_its_numbers(specs, options, lowest):
     """An x label only under the lowest panel of a column (also above an empty cell of a
-    wrapped grid), and always with the tick numbers that sharex hides elsewhere."""
+    wrapped grid; under its track of regions where it has one), and always with the tick
+    numbers (hidden elsewhere, but in tracks)."""
     fig = plot(specs, **options)
     fig.canvas.draw()
     labelled = []
-    for ax in fig.axes:
-        numbers = [t.get_text() for t in ax.get_xticklabels() if t.get_visible()]
-        assert bool(ax.get_xlabel()) == any(numbers), ax.get_subplotspec()
-        if ax.get_xlabel():
-            spec = ax.get_subplotspec()
-            labelled.append((spec.rowspan.start, spec.colspan.start))
+    for cell in fig.panel_layout.cells:
+        below = cell.track or cell.panel
+        numbers = [t.get_text() for t in below.get_xticklabels() if t.get_visible()]
+        assert bool(below.get_xlabel()) == any(numbers), (cell.row, cell.column)
+        if below.get_xlabel():
+            labelled.append((cell.row, cell.column))
     assert sorted(labelled) == lowest
 
 
 def test_one_colour_per_function_in_every_panel():
     fig = plot(["sigmoid", "tanh"])
     colours = [{line.get_gid().split(":")[1]: line.get_color() for line in curves(ax)}
-               for ax in fig.axes]
+               for ax in fig.panel_axes]
     assert colours[0] == colours[1]
     assert colours[0]["sigmoid"] != colours[0]["tanh"]
 
 
 def test_regions_match_the_analysis():
+    """With several functions, regions are drawn in a track under each panel, a lane per
+    function, named at the left in the function's colour."""
     fig = plot(["sigmoid", "relu"])
-    f_panel = fig.axes[0]
+    f_panel = track(fig, 0)
+    assert [t.get_text() for t in f_panel.get_yticklabels()] == ["sigmoid", "relu"]
     spans = by_gid(f_panel, "saturation:sigmoid")
     got = sorted(tuple(np.round(p.get_x() + np.array([0, p.get_width()]), 9)) for p in spans)
     want = [tuple(np.round(iv, 9)) for iv in analyze("sigmoid").saturation]
@@ -145,10 +174,9 @@ def test_a_supremum_not_taken_is_labelled_as_such():
 
 def test_labels_name_the_function_and_merge_when_shared():
     fig = plot(["relu", "leaky_relu"])
-    assert [t.get_text() for t in by_gid(fig.axes[1], "label")] == [
-        "relu, leaky_relu: max f\u2032 = 1 on (0, 5]"]
+    assert all_label_texts(fig) == ["relu, leaky_relu: max f\u2032 = 1 on (0, 5]"]
     fig = plot(["relu", "elu"])  # elu'(0) = 1: elu's plateau includes 0, relu's does not
-    assert sorted(t.get_text() for t in by_gid(fig.axes[1], "label")) == [
+    assert sorted(all_label_texts(fig)) == [
         "elu: max f\u2032 = 1 on [0, 5]", "relu: max f\u2032 = 1 on (0, 5]"]
 
 
@@ -156,18 +184,20 @@ def test_labels_do_not_overlap_and_stay_inside():
     fig = plot(["gelu", "silu", "mish"])
     fig.draw_without_rendering()
     renderer = fig.canvas.get_renderer()
-    for ax in fig.axes:
+    found = 0
+    for ax in fig.panel_axes:
         inside = ax.get_window_extent(renderer)
         boxes = []
-        for note in by_gid(ax, "label"):
+        for note in by_gid(ax, "label") + by_gid(ax, "tag"):
             # the text's own box: an Annotation's extent would include its leader line
             note.update_positions(renderer)
             boxes.append(Text.get_window_extent(note, renderer))
-        assert boxes
+        found += len(boxes)
         for i, box in enumerate(boxes):
             assert inside.x0 <= box.x0 and box.x1 <= inside.x1
             assert inside.y0 <= box.y0 and box.y1 <= inside.y1
             assert not any(box.overlaps(other) for other in boxes[i + 1:])
+    assert found == 6  # gelu, silu and mish each have a minimum and a steepest point
 
 
 def test_kinks_are_marked_on_the_f_panel():
