@@ -176,6 +176,7 @@ def test_the_kernel_computes_the_torch_table(spec):
     assert at is not None and not at.lacks
     for x, d1, d2 in at.values:
         assert _at(spec, "torch", x) == (d1, d2), (spec, x)
+    assert all(k.source == at.label for k in act.kinks), spec  # the kinks name it
 
 
 @pytest.mark.parametrize("spec", FLAVORED)
@@ -339,6 +340,15 @@ def test_info_shows_the_values_at_kinks_and_their_source():
     assert "at kinks torch: f'(0) = 1, f''(0) = 0 (torch.nn.functional.elu, EluBackward0" in flat
     assert "keras: f'(0) = 1, f''(0) = 1; jax: f'(0) = 1, f''(0) = 1" in flat
     assert "at kinks" not in invoke("info", "sigmoid").output
+
+
+def test_the_flavor_options_help_says_what_it_changes():
+    text = " ".join(invoke("info", "--help").output.split())
+    assert "Whose defaults and values at kinks to use where frameworks differ" in text
+    assert actviz.get("leaky_relu", flavor="keras").params["negative_slope"] == 0.2
+    assert actviz.get("gelu", flavor="jax").params["approximate"] == "tanh"
+    for flavor in ("keras", "jax"):
+        assert _at("leaky_relu", flavor, 0.0)[0] == 1.0
 
 
 def test_info_json_has_the_values_at_kinks_of_every_flavor():

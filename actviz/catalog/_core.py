@@ -7,6 +7,7 @@ to resolved parameter values; it is what :func:`get` returns and what the rest o
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 import re
@@ -343,14 +344,12 @@ class Activation:
         self.definition = definition
         self._params = dict(params)
         self.flavor = flavor
-        tables = definition.at_kinks(self._params) if definition.at_kinks is not None else {}
-        self.at_kinks: AtKinks | None = tables.get(flavor)
-        """What this flavor's framework returns at the kinks, and where it says so (None when
-        the definition declares nothing)."""
-        self._overrides = _overrides(tables, flavor)
         kinks = sorted(definition.kinks(self._params), key=lambda k: k.x)
-        if self.at_kinks is not None and self.at_kinks.values and self.at_kinks.label:
-            kinks = [replace(k, source=self.at_kinks.label) for k in kinks]
+        if flavor != "torch" and definition.at_kinks is not None:  # the kernel's are torch's
+            self._overrides = _overrides(self.flavors_at_kinks, flavor)
+            framework = self.at_kinks
+            if framework is not None and framework.values and framework.label:
+                kinks = [replace(k, source=framework.label) for k in kinks]
         self.kinks: tuple[Kink, ...] = tuple(kinks)
         self.pieces: tuple[Piece, ...] = tuple(definition.pieces(self._params))
         self.poles: tuple[float, ...] = tuple(sorted(definition.poles(self._params)))
@@ -377,7 +376,18 @@ class Activation:
     flavor: str = "torch"
     """The flavor it was made for (its defaults, and its values at kinks)."""
 
-    at_kinks: AtKinks | None = None
+    @functools.cached_property
+    def flavors_at_kinks(self) -> Mapping[str, AtKinks]:
+        """What each flavor's framework returns at the kinks, for these parameters (empty
+        when the definition declares nothing)."""
+        at_kinks = self.definition.at_kinks
+        return at_kinks(self._params) if at_kinks is not None else {}
+
+    @property
+    def at_kinks(self) -> AtKinks | None:
+        """What this flavor's framework returns at the kinks, and where it says so (None when
+        the definition declares nothing)."""
+        return self.flavors_at_kinks.get(self.flavor)
 
     _overrides: tuple[tuple[float, float, float], ...] = ()
     """(x, f'(x), f''(x)) where the flavor's values at a kink differ from the kernel's (the

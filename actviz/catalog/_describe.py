@@ -107,7 +107,7 @@ def describe_at_kinks(act: Activation) -> dict[str, Any]:
         return record
     if d.at_kinks is None or not act.kinks:
         return record
-    tables = d.at_kinks(act.params)
+    tables = act.flavors_at_kinks
     record["flavors"] = {}
     for flavor in FLAVORS:
         table = tables.get(flavor)
