@@ -10,7 +10,6 @@ from . import _basic, _relu, _shrink, _sigmoid, _smooth, _vector  # noqa: F401  
 from ._core import (
     ALIASES,
     FLAVORS,
-    FRAMEWORKS,
     REGISTRY,
     Activation,
     AtKinks,
@@ -43,7 +42,6 @@ __all__ = [
     "ALIASES",
     "ENTRY_POINT_GROUP",
     "FLAVORS",
-    "FRAMEWORKS",
     "REGISTRY",
     "Activation",
     "AtKinks",

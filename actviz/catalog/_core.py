@@ -28,9 +28,6 @@ FLAVOR_SOURCES = ("The flavors follow torch.nn.functional, keras.activations (Ke
                   "jax.nn")
 """What each flavor's defaults are taken from."""
 
-FRAMEWORKS = {"torch": "PyTorch", "keras": "Keras 3", "jax": "JAX"}
-"""The framework behind each flavor, by name (Keras 3 on its JAX backend at kinks)."""
-
 INF = math.inf
 CHUNK = 32768
 """Elements per block in :meth:`Activation.evaluate`: 256 KiB per array, so that a kernel's
