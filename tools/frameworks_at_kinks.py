@@ -4,6 +4,9 @@ it with actviz's flavors. A developer's oracle, not a test: it needs the framewo
     pip install torch==2.13.0 jax jaxlib keras
     python tools/frameworks_at_kinks.py            # the table, then the mismatches (exit 1)
 
+``tools/frameworks_at_kinks.txt`` is its output with torch 2.13, JAX 0.10.2 and Keras 3.15.1,
+the measurements behind the catalog's tables and tests/test_flavors.py.
+
 For each spec below and each kink x of ``actviz.get(spec)`` it evaluates, in float64, f(x),
 f'(x) and f''(x) by the framework's autograd (f'' by nested autograd: ``jax.grad(jax.grad(f))``,
 ``torch.autograd.grad(..., create_graph=True)`` twice), and f' 1e-9 away on each side of x
@@ -170,8 +173,8 @@ def torch_derivatives(fn: Callable, x: float) -> tuple[float, float, float | str
     (d1,) = torch.autograd.grad(y, t, create_graph=True)
     try:
         (d2,) = torch.autograd.grad(d1, t, allow_unused=True) if d1.requires_grad else (None,)
-    except RuntimeError as exc:  # no double backward (hardsigmoid_backward)
-        d2 = "n/a: " + str(exc).split("\n")[0][:60]
+    except RuntimeError:  # no double backward (hardsigmoid_backward)
+        d2 = "no 2nd backward"
     else:
         d2 = 0.0 if d2 is None else float(d2)
     return float(y.detach()), float(d1.detach()), d2
@@ -256,8 +259,9 @@ def compare(measured: dict[str, dict[str, Any]]) -> list[str]:
     import actviz
 
     problems: list[str] = []
-    print(f"{'spec':50} {'x':>5}  {'framework':12} {'f':>8} {'f_':>20} {'f__':>20}"
-          f"  {'f_(x-)':>10} {'f_(x+)':>10}   actviz f', f''")
+    d1, d2 = "f'", "f''"
+    print(f"{'spec':50} {'x':>5}  {'framework':12} {'f':>8} {d1:>20} {d2:>20}  "
+          f"{d1 + '(x-)':>10} {d1 + '(x+)':>10}   actviz {d1}, {d2}")
     for spec in SPECS:
         for flavor, framework in (("torch", "torch"), ("torch", "keras/torch"),
                                   ("keras", "keras"), ("jax", "jax")):
