@@ -54,6 +54,7 @@ def info_text(act: Activation, fmt: str) -> str:
     smooth = "none: C-infinity " + ("off its pole" if data["poles"] else "everywhere")
     kinks = [_kink_text(k) for k in data["kinks"]] or [smooth]
     rows += [("kinks" if i == 0 else "", text) for i, text in enumerate(kinks)]
+    rows += _at_kinks_rows(data["at_kinks"])
     rows += [("poles" if i == 0 else "", f"x = {show_value(x)}: |f| grows without bound; "
               "analyses take a range on one side") for i, x in enumerate(data["poles"])]
     rows += _limit_rows(data["limits"])
@@ -66,6 +67,31 @@ def info_text(act: Activation, fmt: str) -> str:
     rows.append(("reference", data["reference"] or "-"))
     head = f"{data['spec']}: {data['title']}"
     return head + "\n\n" + columns([("  " + label, text) for label, text in rows])
+
+
+def _at_kinks_rows(at: dict[str, Any]) -> list[tuple[str, str]]:
+    """f' and f'' at the kinks for the chosen flavor, where its framework fixes them (or that
+    it has no such function), then the other flavors' values."""
+    if not at["values"]:
+        return []
+    own = f"{at['flavor']}: {_derivatives_at(at['values'])}"
+    if at["lacks"]:
+        own += f", the torch flavor's values ({at['lacks']})"
+    lines = textwrap.wrap(own, 76)
+    if at["source"]:
+        lines += textwrap.wrap(f"({at['source']})", 76)
+    others = [f"{flavor}: {_derivatives_at(other['values'])}"
+              for flavor, other in at.get("flavors", {}).items() if flavor != at["flavor"]]
+    if others:
+        lines += textwrap.wrap("; ".join(others), 76)
+    return [("at kinks" if i == 0 else "", line) for i, line in enumerate(lines)]
+
+
+def _derivatives_at(values: list[dict[str, Any]]) -> str:
+    """``f'(0) = 1, f''(0) = 0`` for each kink."""
+    return ", ".join(f"f'({show_value(v['x'])}) = {show_value(v['derivative'])}, "
+                     f"f''({show_value(v['x'])}) = {show_value(v['second_derivative'])}"
+                     for v in values)
 
 
 def _limit_rows(limits: dict[str, Any] | None) -> list[tuple[str, str]]:

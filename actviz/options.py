@@ -192,8 +192,9 @@ def _help(text: str, *examples: str) -> str:
 RANGE = Option("range", PAIR, DEFAULT_RANGE, "The interval of x. Example: --range -10 10",
                check=check_range, metavar="MIN MAX")
 FLAVOR = Option("flavor", choice(*FLAVORS), "torch",
-                "Whose defaults to use where frameworks differ (leaky_relu slope 0.2 in "
-                "keras, tanh gelu in jax). Example: --flavor keras")
+                "Whose defaults and values at kinks to use where frameworks differ (leaky_relu "
+                "slope 0.2 in keras, tanh gelu in jax, leaky_relu'(0) = 1 in both). Example: "
+                "--flavor keras")
 SATURATION = Option("saturation_threshold", NUMBER, 0.05,
                     "Saturation is where |f'| < T. Example: --saturation-threshold 0.01",
                     check=check_threshold)

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from . import _frameworks as fw
 from ._core import Family, Kink, Param, Piece, register
 from ._math import polynomial, sinpi_cospi
 
@@ -52,6 +53,11 @@ def _step_pieces():
     limits=((0.0, 1.0), (0.0, 0.0), (0.0, 0.0)),
     kinks=(Kink(0.0, 0, "by definition"),),
     pieces=_step_pieces(),
+    at_kinks=fw.tables(
+        torch=fw.torch("the step gives no gradient (PyTorch's torch.heaviside has none)",
+                       (0.0, 0.0, 0.0), label="by definition"),
+        keras=fw.lacks("Keras 3 has no step function"),
+        jax=fw.lacks("jax.nn has no step function")),
 )
 def binary_step(x, order):
     r"""Binary (Heaviside) step: 1 for x >= 0, else 0; f jumps at 0.
@@ -77,6 +83,9 @@ def binary_step(x, order):
     limits=((-1.0, 1.0), (0.0, 0.0), (0.0, 0.0)),
     kinks=(Kink(0.0, 0, "PyTorch autograd"),),
     pieces=_step_pieces(),
+    at_kinks=fw.tables(
+        torch=fw.torch("torch.sign, SignBackward0: 0", (0.0, 0.0, 0.0)),
+        keras=fw.lacks("keras.activations has no sign"), jax=fw.lacks("jax.nn has no sign")),
 )
 def sign(x, order):
     r"""Sign; f jumps from -1 to 1 at 0, where f(0) = 0.

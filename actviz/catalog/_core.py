@@ -7,11 +7,12 @@ to resolved parameter values; it is what :func:`get` returns and what the rest o
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -153,6 +154,24 @@ class Kink:
 
 
 @dataclass(frozen=True)
+class AtKinks:
+    """What one framework returns at the kinks of a function, for resolved parameters: the
+    values a flavor carries there.
+
+    ``values`` holds ``(x, f'(x), f''(x))`` for each kink x, as the framework's autograd gives
+    them (f'' by nested autograd). ``label`` names the framework briefly, as a :class:`Kink`'s
+    ``source`` (``JAX autograd``); ``source`` cites where the framework fixes the values (file
+    and function). ``lacks`` says instead that the framework has no such function (or none
+    with these parameters): the flavor then keeps the torch flavor's values.
+    """
+
+    label: str = ""
+    source: str = ""
+    values: tuple[tuple[float, float, float], ...] = ()
+    lacks: str = ""
+
+
+@dataclass(frozen=True)
 class Piece:
     """On the open interval (start, end) the function is linear with this slope (a tuple of
     slopes, one per output, for a function with several outputs)."""
@@ -236,6 +255,10 @@ class Definition:
     flavor_note: str = ""
     """Where the frameworks' defaults come from and what differs (a layer's initial value, an
     op's other default), when it is more than ``FLAVOR_SOURCES`` says."""
+    at_kinks: Callable[[Mapping[str, Any]], Mapping[str, AtKinks]] | None = None
+    """For each flavor, what its framework returns at the kinks (:class:`AtKinks`), given the
+    resolved parameters. The kernel computes the torch flavor's values; another flavor's
+    values replace them at the kinks where they differ (see :class:`Activation`)."""
     formula: Any = None
     origin: str = "catalog"
 
@@ -255,6 +278,11 @@ class Definition:
                 return param
         return None
 
+    @property
+    def flavored(self) -> bool:
+        """Whether the flavor changes anything: a default, or a value at a kink."""
+        return bool(self.flavors) or self.at_kinks is not None
+
     def defaults(self, flavor: str = "torch") -> dict[str, Any]:
         """Parameter defaults, with the flavor's overrides applied."""
         values = {p.name: p.default for p in self.params}
@@ -273,12 +301,12 @@ ALIASES: dict[str, str] = {}
 def register(name: str, **meta: Any) -> Callable[[Callable], Callable]:
     """Decorator: register ``kernel`` as the activation function ``name``.
 
-    ``limits``, ``kinks`` and ``pieces`` may be given as constants or as functions of the
-    resolved parameters.
+    ``limits``, ``kinks``, ``pieces``, ``poles`` and ``at_kinks`` may be given as constants or
+    as functions of the resolved parameters.
     """
 
     def decorate(kernel: Callable) -> Callable:
-        for key in ("limits", "kinks", "pieces", "poles"):
+        for key in ("limits", "kinks", "pieces", "poles", "at_kinks"):
             if key in meta and meta[key] is not None:
                 meta[key] = _as_function(meta[key])
         definition = Definition(name=name, kernel=kernel, **meta)
@@ -301,14 +329,25 @@ class Activation:
     float64 array of the shape of ``x`` (``x.shape + (2,)`` for crelu); vector functions
     (softmax, softmin, log_softmax) work along the last axis and their derivatives are the
     diagonal of the Jacobian. Inputs of +-inf give the limits there, NaN gives NaN.
+
+    At a kink, f' and f'' are what the flavor's framework returns there (PyTorch autograd for
+    the default torch flavor, computed by the kernel itself): the definition's ``at_kinks``
+    table gives the other flavors' values, and where one differs from the torch flavor's, it
+    replaces the kernel's result at exactly that x (see :attr:`at_kinks`).
     """
 
-    def __init__(self, definition: Definition, params: Mapping[str, Any]):
+    def __init__(self, definition: Definition, params: Mapping[str, Any],
+                 flavor: str = "torch"):
         self.definition = definition
         self._params = dict(params)
-        self.kinks: tuple[Kink, ...] = tuple(
-            sorted(definition.kinks(self._params), key=lambda k: k.x)
-        )
+        self.flavor = flavor
+        kinks = sorted(definition.kinks(self._params), key=lambda k: k.x)
+        if flavor != "torch" and definition.at_kinks is not None:  # the kernel's are torch's
+            self._overrides = _overrides(self.flavors_at_kinks, flavor)
+            framework = self.at_kinks
+            if framework is not None and framework.values and framework.label:
+                kinks = [replace(k, source=framework.label) for k in kinks]
+        self.kinks: tuple[Kink, ...] = tuple(kinks)
         self.pieces: tuple[Piece, ...] = tuple(definition.pieces(self._params))
         self.poles: tuple[float, ...] = tuple(sorted(definition.poles(self._params)))
         self.limits: Limits | None = (
@@ -330,6 +369,26 @@ class Activation:
     poles: tuple[float, ...] = ()
     """Where |f| grows without bound (declared by the catalog; a formula's are found as
     points where it is not finite, by :meth:`check_finite`)."""
+
+    flavor: str = "torch"
+    """The flavor it was made for (its defaults, and its values at kinks)."""
+
+    @functools.cached_property
+    def flavors_at_kinks(self) -> Mapping[str, AtKinks]:
+        """What each flavor's framework returns at the kinks, for these parameters (empty
+        when the definition declares nothing)."""
+        at_kinks = self.definition.at_kinks
+        return at_kinks(self._params) if at_kinks is not None else {}
+
+    @property
+    def at_kinks(self) -> AtKinks | None:
+        """What this flavor's framework returns at the kinks, and where it says so (None when
+        the definition declares nothing)."""
+        return self.flavors_at_kinks.get(self.flavor)
+
+    _overrides: tuple[tuple[float, float, float], ...] = ()
+    """(x, f'(x), f''(x)) where the flavor's values at a kink differ from the kernel's (the
+    torch flavor's): empty for the torch flavor, so that its kernels pay nothing."""
 
     kinks_exact: bool = True
     """Whether :attr:`kinks` and :attr:`pieces` are exact on the whole real line (always, for
@@ -398,7 +457,11 @@ class Activation:
     def spec(self) -> str:
         """A spec string that gives this function back: parameters differing from the
         (torch) defaults are written out, e.g. ``elu:alpha=0.5``."""
-        defaults = self.definition.defaults()
+        return self._spec("torch")
+
+    def _spec(self, flavor: str) -> str:
+        """The spec that gives this function back with ``flavor``'s defaults."""
+        defaults = self.definition.defaults(flavor)
         parts = [
             f"{key}={value if isinstance(value, str) else format_number(value)}"
             for key, value in self._params.items()
@@ -466,9 +529,21 @@ class Activation:
                 for target, result in zip(out, results, strict=True):
                     target[...] = result
                 results = out
+        if self._overrides and order:
+            self._at_kinks(results, x, order)
         if not clean:
             self._at_non_finite(results, x)
         return results
+
+    def _at_kinks(self, outs: list[np.ndarray], x: np.ndarray, order: int) -> None:
+        """Put the flavor's f' and f'' where x is exactly a kink at which they differ from the
+        torch flavor's, in place."""
+        for at, d1, d2 in self._overrides:
+            hit = x == at
+            if hit.any():
+                outs[1][hit] = d1
+                if order == 2:
+                    outs[2][hit] = d2
 
     def _at_non_finite(self, outs: list[np.ndarray], x: np.ndarray) -> None:
         """Put the limits where x is +-inf and NaN where x is NaN, in place."""
@@ -505,7 +580,8 @@ class Activation:
         return self.evaluate(x, 0)[0]
 
     def derivative(self, x: Any) -> np.ndarray:
-        """f'(x); at a kink, the value PyTorch autograd gives (see the docstring)."""
+        """f'(x); at a kink, the value the flavor's framework gives (PyTorch autograd by
+        default; see the docstring)."""
         return self.evaluate(x, 1)[1]
 
     def second_derivative(self, x: Any) -> np.ndarray:
@@ -513,15 +589,30 @@ class Activation:
         return self.evaluate(x, 2)[2]
 
     def __repr__(self) -> str:
+        if self._overrides:  # the values at kinks are the flavor's
+            return f"actviz.get({self._spec(self.flavor)!r}, flavor={self.flavor!r})"
         return f"actviz.get({self.spec!r})"
 
     def __eq__(self, other: object) -> bool:
+        """The same function with the same parameters and the same values at its kinks."""
         if not isinstance(other, Activation):
             return NotImplemented
-        return self.name == other.name and self._params == other._params
+        return (self.name == other.name and self._params == other._params
+                and self._overrides == other._overrides)
 
     def __hash__(self) -> int:
-        return hash((self.name, tuple(sorted(self._params.items()))))
+        return hash((self.name, tuple(sorted(self._params.items())), self._overrides))
+
+
+def _overrides(tables: Mapping[str, AtKinks],
+               flavor: str) -> tuple[tuple[float, float, float], ...]:
+    """The (x, f', f'') of ``flavor``'s table that differ from the torch flavor's, which the
+    kernel computes; none for the torch flavor or a framework without the function."""
+    own = tables.get(flavor)
+    if flavor == "torch" or own is None:
+        return ()
+    torch = {x: (d1, d2) for x, d1, d2 in tables["torch"].values} if "torch" in tables else {}
+    return tuple(v for v in own.values if torch.get(v[0]) != (v[1], v[2]))
 
 
 def names() -> list[str]:
@@ -694,7 +785,7 @@ def instantiate(found: Definition, raw: Mapping[str, Any], flavor: str = "torch"
             return resolve(reduced[0], reduced[1], flavor)
     if found.formula is not None:
         return found.formula.activate(found, values, flavor)
-    return Activation(found, values)
+    return Activation(found, values, flavor)
 
 
 def _unknown_parameter(found: Definition, key: str) -> str:

@@ -7,7 +7,13 @@ from typing import Any
 
 import numpy as np
 
-from ._core import ALIASES, FLAVOR_SOURCES, Activation, Definition, Kink
+from ._core import ALIASES, FLAVOR_SOURCES, FLAVORS, Activation, Definition, Kink, instantiate
+
+FORMULA_AT_KINKS = ("a formula's own abs, min, max and where follow one convention in every "
+                    "flavor: abs'(0) = 0, min and max take the second argument's derivatives at "
+                    "a tie, where the branch its condition picks; a catalog function in it "
+                    "takes the flavor's values at its kinks")
+"""What a formula returns at its kinks, whatever the flavor."""
 
 
 def aliases_of(definition: Definition) -> list[str]:
@@ -71,10 +77,50 @@ def describe(act: Activation) -> dict[str, Any]:
         "outputs": d.outputs,
         "flavors": {name: dict(values) for name, values in d.flavors.items()},
         "flavor_note": _flavor_note(d),
+        "flavor": act.flavor,
+        "at_kinks": describe_at_kinks(act),
         "reference": d.reference,
         "origin": d.origin,
         "doc": d.doc,
     }
+
+
+def _values_at_kinks(act: Activation) -> list[dict[str, Any]]:
+    """f' and f'' at each kink, as ``act`` computes them."""
+    if not act.kinks:
+        return []
+    xs = np.array([k.x for k in act.kinks])
+    _, d1, d2 = act.evaluate(xs, 2)
+    return [{"x": float(x), "derivative": _plain(a), "second_derivative": _plain(b)}
+            for x, a, b in zip(xs, d1, d2, strict=True)]
+
+
+def describe_at_kinks(act: Activation) -> dict[str, Any]:
+    """What ``act`` returns at its kinks (f' and f''), for its flavor and the others, with
+    where each framework fixes it: ``source`` for the flavor's own framework, ``lacks`` when
+    that framework has no such function and the flavor keeps the torch flavor's values."""
+    d = act.definition
+    record: dict[str, Any] = {"flavor": act.flavor, "values": _values_at_kinks(act),
+                              "source": "", "lacks": ""}
+    if d.formula is not None:
+        record["source"] = FORMULA_AT_KINKS
+        return record
+    if d.at_kinks is None or not act.kinks:
+        return record
+    tables = act.flavors_at_kinks
+    record["flavors"] = {}
+    for flavor in FLAVORS:
+        table = tables.get(flavor)
+        if table is None:
+            continue
+        other = act if flavor == act.flavor else instantiate(d, act.params, flavor)
+        record["flavors"][flavor] = {"values": _values_at_kinks(other),
+                                     "source": table.source, "lacks": table.lacks}
+    own = record["flavors"].get(act.flavor, {})
+    record["source"], record["lacks"] = own.get("source", ""), own.get("lacks", "")
+    if record["lacks"]:
+        record["source"] = record["flavors"]["torch"]["source"]
+    return record
 
 
 def _flavor_note(d: Definition) -> str:

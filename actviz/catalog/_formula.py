@@ -1919,7 +1919,7 @@ class Formula:
                                    f"the formula{where}.")
         self.params = tuple(Param(key, value, "a parameter of the formula")
                             for key, (value, _) in declared.items())
-        self.flavored = any(isinstance(n, Call) and n.found.flavors for n in _walk(self.root))
+        self.flavored = any(isinstance(n, Call) and n.found.flavored for n in _walk(self.root))
         self.bind({p.name: p.default for p in self.params}, "torch")  # checks the constants
 
     @property

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from . import _frameworks as fw
 from ._core import Band, Family, Kink, Param, Piece, format_number, register
 from ._math import at, choose, expm1_minus, fix, times_exp
 from ._sigmoid import _isru_parts, _isru_second
@@ -89,6 +90,37 @@ def _relu_kinks(p):
     return tuple(kinks)
 
 
+KERAS_RELU = ("keras/src/activations/activations.py ReLU.static_call on the {backend} backend: "
+              "ops.where(x > threshold, x, 0) or relu(x) (0 at the threshold), then "
+              "clip(x, 0, max_value) ({clip}), or relu6(x) when max_value = 6 and threshold = 0 "
+              "(0 at 6), minus negative_slope * relu(threshold - x) (0 at the threshold)")
+
+
+def _relu_at_kinks(p):
+    if _plain_relu(p):
+        jax = fw.jax("relu", "its custom_jvp, lax.select(x > 0, g, 0), gives 0 at 0",
+                     (0.0, 0.0, 0.0))
+        return fw.tables(
+            torch=fw.torch("torch.nn.functional.relu, ReluBackward0: 0 where x <= 0",
+                           (0.0, 0.0, 0.0)),
+            keras=fw.keras_as_jax("relu", jax), jax=jax)
+    slope, cap, threshold = p["negative_slope"], p["max_value"], p["threshold"]
+    low = () if threshold == 0 and slope == 1 else ((threshold, 0.0, 0.0),)
+    relu6_at_cap = threshold == 0 and cap == 6
+
+    def at_cap(clipped):
+        return () if cap == INF else ((cap, 0.0 if relu6_at_cap else clipped, 0.0),)
+
+    return fw.tables(
+        torch=fw.torch(KERAS_RELU.format(backend="torch", clip="1 at max_value: the gradient "
+                                         "of torch.clamp keeps its ends") + "; PyTorch has no "
+                       "relu with these parameters", *low, *at_cap(1.0), label=KERAS),
+        keras=fw.keras(KERAS_RELU.format(backend="JAX", clip="1/2 at max_value: jnp.clip's "
+                                         "tie takes half the gradient, jax/_src/lax/lax.py "
+                                         "_balanced_eq"), *low, *at_cap(0.5)),
+        jax=fw.lacks("jax.nn.relu takes no negative_slope, max_value or threshold (Keras's)"))
+
+
 def _relu_pieces(p):
     slope, cap, threshold = p["negative_slope"], p["max_value"], p["threshold"]
     tail = (Piece(cap, INF, 0.0),) if cap < INF else ()
@@ -118,6 +150,7 @@ def _relu_pieces(p):
                       (p["negative_slope"], 0.0 if p["max_value"] < INF else 1.0), (0.0, 0.0)),
     kinks=_relu_kinks,
     pieces=_relu_pieces,
+    at_kinks=_relu_at_kinks,
     reference="Nair & Hinton (2010), Rectified Linear Units Improve Restricted Boltzmann "
     "Machines, ICML",
 )
@@ -139,7 +172,9 @@ def relu(x, order, negative_slope, max_value, threshold, out=None):
     Convention (PyTorch autograd of Keras's formula, the torch backend): f(t) = 0,
     f'(t) = 0 (also at t = 0 with a cap; f'(0) = 1 where a = 1 and t = 0, where f is
     smooth), f'(M) = 1 (``torch.clamp`` keeps its ends), except f'(6) = 0 when t = 0 and
-    M = 6, where Keras calls relu6. The JAX backend differs at M: 1/2.
+    M = 6, where Keras calls relu6. The keras flavor follows Keras on its JAX backend, whose
+    ``jnp.clip`` gives f'(M) = 1/2; ``jax.nn.relu`` takes none of these parameters, and the jax
+    flavor keeps the values above.
     """
     if negative_slope == 0 and max_value == INF and threshold == 0:
         return _clip(x, order, 0.0, INF, out)
@@ -170,6 +205,10 @@ def _keras_relu(x, order, slope, cap, threshold, out=None):
     return f, d, _zeros(x, at(out, 2))
 
 
+RELU6_JAX = fw.jax("relu6", "its custom_jvp, lax.select((x > 0) & (x < 6), g, 0), gives 0 "
+                   "at 0 and 6", (0.0, 0.0, 0.0), (6.0, 0.0, 0.0))
+
+
 @register(
     "relu6",
     title="ReLU capped at 6",
@@ -183,6 +222,11 @@ def _keras_relu(x, order, slope, cap, threshold, out=None):
     limits=((0.0, 6.0), (0.0, 0.0), (0.0, 0.0)),
     kinks=(Kink(0.0, 1, TORCH), Kink(6.0, 1, TORCH)),
     pieces=(Piece(-INF, 0.0, 0.0), Piece(0.0, 6.0, 1.0), Piece(6.0, INF, 0.0)),
+    at_kinks=fw.tables(
+        torch=fw.torch("torch.nn.functional.relu6 = hardtanh(x, 0, 6), HardtanhBackward0: 1 "
+                       "only inside (0, 6)", (0.0, 0.0, 0.0), (6.0, 0.0, 0.0)),
+        keras=fw.keras_as_jax("relu6", RELU6_JAX),
+        jax=RELU6_JAX),
     reference="Krizhevsky (2010), Convolutional Deep Belief Networks on CIFAR-10, "
     "technical report, University of Toronto",
 )
@@ -192,6 +236,21 @@ def relu6(x, order, out=None):
     Convention: f'(0) = f'(6) = 0, as PyTorch autograd.
     """
     return _clip(x, order, 0.0, 6.0, out)
+
+
+def _hardtanh_at_kinks(p):
+    lo, hi = p["min_val"], p["max_val"]
+    torch = fw.torch("torch.nn.functional.hardtanh, HardtanhBackward0: 1 only inside "
+                     "(min_val, max_val)", (lo, 0.0, 0.0), (hi, 0.0, 0.0))
+    if (lo, hi) != (-1.0, 1.0):
+        return fw.tables(
+            torch=torch,
+            keras=fw.lacks("keras.activations.hard_tanh has no min_val or max_val: it clips "
+                           "to [-1, 1]"),
+            jax=fw.lacks("jax.nn.hard_tanh has no min_val or max_val: it clips to [-1, 1]"))
+    jax = fw.jax("hard_tanh", "jnp.where(x > 1, 1, jnp.where(x < -1, -1, x)), whose gradient "
+                 "is the branch taken: x at -1 and 1", (-1.0, 1.0, 0.0), (1.0, 1.0, 0.0))
+    return fw.tables(torch=torch, keras=fw.keras_as_jax("hard_tanh", jax), jax=jax)
 
 
 def _hardtanh_check(p):
@@ -218,11 +277,14 @@ def _hardtanh_check(p):
     kinks=lambda p: (Kink(p["min_val"], 1, TORCH), Kink(p["max_val"], 1, TORCH)),
     pieces=lambda p: (Piece(-INF, p["min_val"], 0.0), Piece(p["min_val"], p["max_val"], 1.0),
                       Piece(p["max_val"], INF, 0.0)),
+    at_kinks=_hardtanh_at_kinks,
 )
 def hardtanh(x, order, min_val, max_val, out=None):
     r"""Hard tanh: the identity clipped to [min_val, max_val].
 
-    Convention: f'(min_val) = f'(max_val) = 0, as PyTorch autograd.
+    Convention: f'(min_val) = f'(max_val) = 0, as PyTorch autograd. The jax and keras flavors
+    give f'(-1) = f'(1) = 1, as ``jax.nn.hard_tanh`` (a ``where`` that takes the x branch
+    there), which has no min_val or max_val: with others, they keep PyTorch's 0.
     """
     return _clip(x, order, min_val, max_val, out)
 
@@ -258,6 +320,22 @@ def _leaky_meta(slope_of):
     )
 
 
+def _at_zero(slope, d1):
+    """f'(0) = d1 and f''(0) = 0 at the kink of a leaky ReLU of this slope (none at slope 1)."""
+    return () if slope == 1 else ((0.0, d1, 0.0),)
+
+
+def _leaky_at_kinks(p):
+    slope = p["negative_slope"]
+    jax = fw.jax("leaky_relu", "jnp.where(x >= 0, x, negative_slope * x), whose gradient is "
+                 "the branch taken (jax/_src/lax/lax.py _select_jvp): x at 0",
+                 *_at_zero(slope, 1.0))
+    return fw.tables(
+        torch=fw.torch("torch.nn.functional.leaky_relu, LeakyReluBackward0: negative_slope "
+                       "where x <= 0", *_at_zero(slope, slope)),
+        keras=fw.keras_as_jax("leaky_relu", jax), jax=jax)
+
+
 @register(
     "leaky_relu",
     title="Leaky ReLU",
@@ -274,6 +352,7 @@ def _leaky_meta(slope_of):
     "keras.activations.leaky_relu: 0.2 (the keras.layers.LeakyReLU layer's 0.3 is not used)",
     reference="Maas, Hannun & Ng (2013), Rectifier Nonlinearities Improve Neural Network "
     "Acoustic Models, ICML Workshop on Deep Learning for Audio, Speech and Language",
+    at_kinks=_leaky_at_kinks,
     **_leaky_meta(lambda p: p["negative_slope"]),
 )
 def leaky_relu(x, order, negative_slope, out=None):
@@ -281,7 +360,8 @@ def leaky_relu(x, order, negative_slope, out=None):
 
     .. math:: f(x) = \begin{cases} x & x > 0 \\ a x & x \le 0 \end{cases}
 
-    Convention: f'(0) = negative_slope, as PyTorch autograd. Defaults: negative_slope 0.01
+    Convention: f'(0) = negative_slope, as PyTorch autograd; the jax and keras flavors give
+    f'(0) = 1, as ``jax.nn.leaky_relu`` (``where(x >= 0, x, a x)``). Defaults: negative_slope 0.01
     (PyTorch, JAX); ``keras.activations.leaky_relu`` uses 0.2 (``flavor="keras"``, which
     follows ``keras.activations``; the ``keras.layers.LeakyReLU`` layer starts at 0.3).
     """
@@ -303,6 +383,13 @@ def leaky_relu(x, order, negative_slope, out=None):
     "torch.nn.PReLU 0.25, keras.layers.PReLU 0 (alpha_initializer='zeros'; keras.activations "
     "has no prelu); JAX has no prelu",
     reference="He, Zhang, Ren & Sun (2015), Delving Deep into Rectifiers, arXiv:1502.01852",
+    at_kinks=lambda p: fw.tables(
+        torch=fw.torch("torch.nn.functional.prelu, PreluKernelBackward0: weight where x <= 0",
+                       *_at_zero(p["weight"], p["weight"])),
+        keras=fw.keras("keras/src/layers/activations/prelu.py PReLU.call (keras.activations "
+                       "has no prelu): relu(x) - alpha * relu(-x), with jax.nn.relu's 0 at 0 in "
+                       "both terms: 0 at 0 whatever the weight", *_at_zero(p["weight"], 0.0)),
+        jax=fw.lacks("jax.nn has no prelu")),
     **_leaky_meta(lambda p: p["weight"]),
 )
 def prelu(x, order, weight, out=None):
@@ -310,7 +397,8 @@ def prelu(x, order, weight, out=None):
 
     The default weight 0.25 is ``torch.nn.PReLU``'s initial value; ``flavor="keras"`` uses
     0, the initial value of ``keras.layers.PReLU`` (``keras.activations`` has no prelu).
-    Convention: f'(0) = weight, as PyTorch autograd.
+    Convention: f'(0) = weight, as PyTorch autograd; the keras flavor gives 0 whatever the
+    weight, as the layer (relu(x) - weight relu(-x)) on the JAX backend.
     """
     return _leaky(x, order, weight, out)
 
@@ -346,6 +434,11 @@ def _rrelu_check(p):
     band=lambda p: Band(-INF, 0.0, p["lower"], p["upper"], "training slopes"),
     reference="Xu, Wang, Chen & Li (2015), Empirical Evaluation of Rectified Activations in "
     "Convolutional Network, arXiv:1505.00853",
+    at_kinks=lambda p: fw.tables(
+        torch=fw.torch("torch.nn.functional.rrelu(training=False), RreluWithNoiseBackward0: "
+                       "(lower + upper)/2 where x <= 0",
+                       *_at_zero(_rrelu_slope(p), _rrelu_slope(p))),
+        keras=fw.lacks("Keras 3 has no rrelu"), jax=fw.lacks("jax.nn has no rrelu")),
     **_leaky_meta(_rrelu_slope),
 )
 def rrelu(x, order, lower, upper, out=None):
@@ -355,6 +448,22 @@ def rrelu(x, order, lower, upper, out=None):
     that band. Convention: f'(0) = (lower + upper)/2, as PyTorch autograd.
     """
     return _leaky(x, order, _midpoint(lower, upper), out)
+
+
+def _elu_at_kinks(name, alpha, scale=1.0):
+    """ELU and SELU: f'(0) = scale alpha everywhere; f''(0) = 0 in PyTorch, whose double
+    backward takes x < 0 only, and scale alpha in JAX, whose where takes the left branch."""
+    left = scale * alpha if scale != 1.0 else alpha
+    jax = fw.jax(name, "jnp.where(x > 0, x, alpha * jnp.expm1(jnp.where(x > 0, 0., x))), whose "
+                 "gradient is the branch taken: alpha e^x at 0, also for f''"
+                 if name == "elu" else "scale * elu(x, alpha), and elu's where takes alpha e^x "
+                 "at 0, also for f''", (0.0, left, left))
+    return fw.tables(
+        torch=fw.torch(f"torch.nn.functional.{name}, EluBackward0: {'scale ' * (scale != 1)}"
+                       "alpha e^x where x <= 0; its double backward (elu_double_backward, "
+                       "torch/csrc/autograd/FunctionsManual.cpp) takes x < 0 only: f''(0) = 0",
+                       (0.0, left, 0.0)),
+        keras=fw.keras_as_jax(name, jax), jax=jax)
 
 
 def _elu(x, order, alpha, scale=1.0, out=None):
@@ -391,6 +500,7 @@ def _elu(x, order, alpha, scale=1.0, out=None):
     kinks=lambda p: (Kink(0.0, 2 if p["alpha"] == 1 else 1, TORCH),),
     pieces=lambda p: ((Piece(-INF, 0.0, 0.0),) if p["alpha"] == 0 else ())
     + (Piece(0.0, INF, 1.0),),
+    at_kinks=lambda p: _elu_at_kinks("elu", p["alpha"]),
     reference="Clevert, Unterthiner & Hochreiter (2016), Fast and Accurate Deep Network "
     "Learning by Exponential Linear Units (ELUs), ICLR, arXiv:1511.07289",
 )
@@ -401,9 +511,22 @@ def elu(x, order, alpha, out=None):
               f'(x) = \begin{cases} 1 & x > 0 \\ \alpha e^x & x \le 0 \end{cases}
 
     ``expm1`` keeps full accuracy near 0. Convention: f'(0) = alpha (the left side) and
-    f''(0) = 0, as PyTorch autograd. With alpha = 1 the function is C1 (only f'' jumps).
+    f''(0) = 0, as PyTorch autograd; the jax and keras flavors give f''(0) = alpha, the left
+    side, as ``jax.nn.elu``. With alpha = 1 the function is C1 (only f'' jumps).
     """
     return _elu(x, order, alpha, out=out)
+
+
+def _celu_at_kinks(alpha):
+    jax = fw.jax("celu", "jnp.maximum(x, 0.0) + alpha * jnp.expm1(jnp.minimum(x, 0.0) / alpha), "
+                 "and a tie of maximum or minimum takes half the gradient (jax/_src/lax/lax.py "
+                 "_balanced_eq): f'(0) = 1/2 + 1/2, f''(0) = (1/2)^2 / alpha",
+                 (0.0, 1.0, 0.25 / alpha))
+    return fw.tables(
+        torch=fw.torch("torch.nn.functional.celu, CeluBackward0: e^(x/alpha) where x <= 0; its "
+                       "double backward (elu_double_backward) takes x < 0 only: f''(0) = 0",
+                       (0.0, 1.0, 0.0)),
+        keras=fw.keras_as_jax("celu", jax), jax=jax)
 
 
 @register(
@@ -420,6 +543,7 @@ def elu(x, order, alpha, out=None):
     limits=lambda p: ((-p["alpha"], INF), (0.0, 1.0), (0.0, 0.0)),
     kinks=(Kink(0.0, 2, TORCH),),
     pieces=(Piece(0.0, INF, 1.0),),
+    at_kinks=lambda p: _celu_at_kinks(p["alpha"]),
     reference="Barron (2017), Continuously Differentiable Exponential Linear Units, "
     "arXiv:1704.07483",
 )
@@ -429,9 +553,11 @@ def celu(x, order, alpha):
     .. math:: f(x) = \max(0, x) + \min(0, \alpha(e^{x/\alpha} - 1))
 
     f' is continuous (1 at 0 from both sides); f'' jumps from 1/alpha to 0. Convention:
-    f''(0) = 0, as PyTorch autograd. alpha >= 1e-300 so that 1/alpha is a float64; for a
-    large alpha, where x/alpha is tiny, alpha(e^{x/alpha} - 1) is summed as
-    x(1 + t/2 + t^2/6 + t^3/24), t = x/alpha, so that a subnormal t loses no digits.
+    f''(0) = 0, as PyTorch autograd; the jax and keras flavors give 1/(4 alpha), as
+    ``jax.nn.celu``, whose maximum and minimum each take half the gradient at 0.
+    alpha >= 1e-300 so that 1/alpha is a float64; for a large alpha, where x/alpha is tiny,
+    alpha(e^{x/alpha} - 1) is summed as x(1 + t/2 + t^2/6 + t^3/24), t = x/alpha, so that a
+    subnormal t loses no digits.
     """
     pos = x > 0
     neg = np.minimum(x, 0.0)
@@ -468,6 +594,7 @@ SELU_SCALE = 1.0507009873554804934193349852946
     limits=((-SELU_SCALE * SELU_ALPHA, INF), (0.0, SELU_SCALE), (0.0, 0.0)),
     kinks=(Kink(0.0, 1, TORCH),),
     pieces=(Piece(0.0, INF, SELU_SCALE),),
+    at_kinks=_elu_at_kinks("selu", SELU_ALPHA, SELU_SCALE),
     reference="Klambauer, Unterthiner, Mayr & Hochreiter (2017), Self-Normalizing Neural "
     "Networks, NeurIPS, arXiv:1706.02515",
 )
@@ -476,7 +603,8 @@ def selu(x, order, out=None):
     alpha = 1.6732632423543772848 and scale = 1.0507009873554804934 that make zero mean and
     unit variance a fixed point for standard normal inputs.
 
-    Convention: f'(0) = scale * alpha (the left side) and f''(0) = 0, as PyTorch autograd.
+    Convention: f'(0) = scale * alpha (the left side) and f''(0) = 0, as PyTorch autograd;
+    the jax and keras flavors give f''(0) = scale * alpha, the left side, as ``jax.nn.selu``.
     """
     return _elu(x, order, SELU_ALPHA, SELU_SCALE, out)
 
@@ -495,6 +623,10 @@ def selu(x, order, out=None):
     limits=lambda p: ((-1 / math.sqrt(p["alpha"]), INF), (0.0, 1.0), (0.0, 0.0)),
     kinks=(Kink(0.0, 3),),
     pieces=(Piece(0.0, INF, 1.0),),
+    at_kinks=fw.tables(
+        torch=fw.torch("PyTorch has no isrlu; f' and f'' are continuous at 0 (1 and 0)",
+                       (0.0, 1.0, 0.0), label=""),
+        keras=fw.lacks("Keras 3 has no isrlu"), jax=fw.lacks("jax.nn has no isrlu")),
     reference="Carlile, Delamarter, Kinney, Marti & Whitney (2017), Improving Deep Learning "
     "by Inverse Square Root Linear Units (ISRLUs), arXiv:1710.09967",
 )
@@ -528,6 +660,10 @@ def isrlu(x, order, alpha):
     limits=(((0.0, INF), (INF, 0.0)), ((0.0, -1.0), (1.0, 0.0)), ((0.0, 0.0), (0.0, 0.0))),
     kinks=(Kink(0.0, 1, TORCH),),
     pieces=(Piece(-INF, 0.0, (0.0, -1.0)), Piece(0.0, INF, (1.0, 0.0))),
+    at_kinks=fw.tables(
+        torch=fw.torch("PyTorch has no crelu: relu(x) and relu(-x), whose ReluBackward0 gives 0 "
+                       "at 0 in both outputs"),
+        keras=fw.lacks("Keras 3 has no crelu"), jax=fw.lacks("jax.nn has no crelu")),
     outputs=2,
     reference="Shang, Sohn, Almeida & Lee (2016), Understanding and Improving Convolutional "
     "Neural Networks via Concatenated Rectified Linear Units, ICML, arXiv:1603.05201",
@@ -559,6 +695,10 @@ def crelu(x, order):
     limits=((0.0, INF), (0.0, INF), (0.0, 2.0)),
     kinks=(Kink(0.0, 2, TORCH),),
     pieces=(Piece(-INF, 0.0, 0.0),),
+    at_kinks=fw.tables(
+        torch=fw.torch("PyTorch has no squared ReLU: relu(x)**2, PowBackward0 of ReluBackward0, "
+                       "0 at 0, and its derivative 0 at 0", (0.0, 0.0, 0.0)),
+        keras=fw.lacks("Keras 3 has no squared ReLU"), jax=fw.lacks("jax.nn has no squared ReLU")),
     reference="So, Manke, Liu, Dai, Shazeer & Le (2021), Primer: Searching for Efficient "
     "Transformers for Language Modeling, arXiv:2109.08668",
 )
@@ -595,6 +735,13 @@ def relu_squared(x, order):
     limits=lambda p: ((p["value"], INF), (0.0, 1.0), (0.0, 0.0)),
     kinks=lambda p: (Kink(p["threshold"], 1 if p["value"] == p["threshold"] else 0, TORCH),),
     pieces=lambda p: (Piece(-INF, p["threshold"], 0.0), Piece(p["threshold"], INF, 1.0)),
+    at_kinks=lambda p: fw.tables(
+        torch=fw.torch("torch.nn.functional.threshold, ThresholdBackward0: 0 where x <= threshold",
+                       (p["threshold"], 0.0, 0.0)),
+        keras=fw.keras("keras/src/backend/jax/nn.py threshold: jnp.where(x > threshold, x, "
+                       "default_value), whose gradient is the branch taken: 0 at the threshold",
+                       (p["threshold"], 0.0, 0.0)),
+        jax=fw.lacks("jax.nn has no threshold")),
     reference="Konda, Memisevic & Krueger (2015), Zero-bias autoencoders and the benefits of "
     "co-adapting features, ICLR, arXiv:1402.3337",
 )

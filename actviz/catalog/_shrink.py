@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from . import _frameworks as fw
 from ._core import Family, Kink, Param, Piece, register
 from ._math import at, fix, polynomial, tanh_sech2
 
@@ -57,8 +58,9 @@ def tanhshrink(x, order, out=None):
     return f, d, np.multiply(2.0 * t, s2, out=at(out, 2))
 
 
-def _shrink_meta(jump):
-    """limits, kinks and pieces shared by softshrink and hardshrink (order 0 = jumps)."""
+def _shrink_meta(jump, torch, keras):
+    """limits, kinks, pieces and values at kinks shared by softshrink and hardshrink (order 0 =
+    jumps): torch and keras cite the frameworks' sources; both give 0 at +-lambd."""
     def kinks(p):
         lam = p["lambd"]
         return (Kink(-lam, jump, TORCH), Kink(lam, jump, TORCH)) if lam > 0 else ()
@@ -68,11 +70,18 @@ def _shrink_meta(jump):
         inner = (Piece(-lam, lam, 0.0),) if lam > 0 else ()
         return (Piece(-INF, -lam, 1.0), *inner, Piece(lam, INF, 1.0))
 
+    def at_kinks(p):
+        lam = p["lambd"]
+        points = ((-lam, 0.0, 0.0), (lam, 0.0, 0.0)) if lam > 0 else ()
+        return fw.tables(torch=fw.torch(torch, *points), keras=fw.keras(keras, *points),
+                         jax=fw.lacks("jax.nn has no shrinkage functions"))
+
     return dict(
         params=(Param("lambd", 0.5, "half-width of the zero band", minimum=0.0),),
         limits=((-INF, INF), (1.0, 1.0), (0.0, 0.0)),
         kinks=kinks,
         pieces=pieces,
+        at_kinks=at_kinks,
     )
 
 
@@ -92,7 +101,12 @@ def _outside(x, lambd):
     text="x - lambd if x > lambd; x + lambd if x < -lambd; else 0",
     text_d="1 if |x| > lambd else 0",
     reference=SHRINKAGE,
-    **_shrink_meta(jump=1),
+    **_shrink_meta(
+        jump=1,
+        torch="torch.nn.functional.softshrink, SoftshrinkBackward0: 1 only where |x| > lambd",
+        keras="keras/src/backend/jax/nn.py soft_shrink (lambd is Keras's threshold): "
+        "jnp.where(x > threshold, x - threshold, jnp.where(x < -threshold, x + threshold, 0.0)), "
+        "whose gradient is the branch taken: 0 at +-threshold"),
 )
 def softshrink(x, order, lambd):
     r"""Soft shrinkage (soft thresholding).
@@ -119,7 +133,12 @@ def softshrink(x, order, lambd):
     text="x if |x| > lambd else 0",
     text_d="1 if |x| > lambd else 0",
     reference=SHRINKAGE,
-    **_shrink_meta(jump=0),
+    **_shrink_meta(
+        jump=0,
+        torch="torch.nn.functional.hardshrink, HardshrinkBackward0: 1 only where |x| > lambd",
+        keras="keras/src/backend/jax/nn.py hard_shrink (lambd is Keras's threshold): "
+        "jnp.where(jnp.abs(x) > threshold, x, 0.0), whose gradient is the branch taken: 0 at "
+        "+-threshold"),
 )
 def hardshrink(x, order, lambd):
     r"""Hard shrinkage (hard thresholding); f jumps at +-lambd.

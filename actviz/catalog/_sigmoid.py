@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from . import _frameworks as fw
 from ._core import Family, Kink, Param, Piece, register
 from ._math import at, log1p_small, logistic, scaled, tanh_half, tanh_sech2
 
@@ -72,6 +73,10 @@ def tanh(x, order, out=None):
     return t, s2, np.multiply(-2.0 * t, s2, out=at(out, 2))
 
 
+HARD_SIGMOID_JAX = fw.jax("hard_sigmoid", "relu6(x + 3.) / 6., and relu6's custom_jvp gives 0 "
+                          "at 0 and 6", (-3.0, 0.0, 0.0), (3.0, 0.0, 0.0))
+
+
 @register(
     "hard_sigmoid",
     title="Hard sigmoid",
@@ -85,6 +90,12 @@ def tanh(x, order, out=None):
     limits=((0.0, 1.0), (0.0, 0.0), (0.0, 0.0)),
     kinks=(Kink(-3.0, 1, TORCH), Kink(3.0, 1, TORCH)),
     pieces=(Piece(-math.inf, -3.0, 0.0), Piece(-3.0, 3.0, 1.0 / 6.0), Piece(3.0, math.inf, 0.0)),
+    at_kinks=fw.tables(
+        torch=fw.torch("torch.nn.functional.hardsigmoid, HardsigmoidBackward0: 1/6 only inside "
+                       "(-3, 3); it has no double backward (hardsigmoid_backward is not "
+                       "differentiable), and f'' is 0, its value on both sides",
+                       (-3.0, 0.0, 0.0), (3.0, 0.0, 0.0)),
+        keras=fw.keras_as_jax("hard_sigmoid", HARD_SIGMOID_JAX), jax=HARD_SIGMOID_JAX),
     reference="Howard et al. (2019), Searching for MobileNetV3, arXiv:1905.02244",
 )
 def hard_sigmoid(x, order):
@@ -103,6 +114,11 @@ def hard_sigmoid(x, order):
     return f, d, np.zeros_like(x)
 
 
+SOFTSIGN_JAX = fw.jax("soft_sign", "x / (jnp.abs(x) + 1), and the gradient of jnp.abs is "
+                      "select(x >= 0, g, -g), 1 at 0 (jax/_src/lax/lax.py _abs_jvp_rule): "
+                      "f''(0) = -2, the right side", (0.0, 1.0, -2.0))
+
+
 @register(
     "softsign",
     title="Softsign",
@@ -115,6 +131,10 @@ def hard_sigmoid(x, order):
     text_d="1 / (1 + |x|)^2",
     limits=((-1.0, 1.0), (0.0, 0.0), (0.0, 0.0)),
     kinks=(Kink(0.0, 2, TORCH),),
+    at_kinks=fw.tables(
+        torch=fw.torch("torch.nn.functional.softsign = x / (1 + |x|), and the gradient of |x| is "
+                       "sgn(x), 0 at 0 (AbsBackward0): f''(0) = 0", (0.0, 1.0, 0.0)),
+        keras=fw.keras_as_jax("softsign", SOFTSIGN_JAX), jax=SOFTSIGN_JAX),
     reference="Glorot & Bengio (2010), Understanding the difficulty of training deep "
     "feedforward neural networks, AISTATS",
 )
@@ -124,7 +144,9 @@ def softsign(x, order, out=None):
     .. math:: f(x) = \frac{x}{1+|x|}, \quad f'(x) = \frac{1}{(1+|x|)^2}, \quad
               f''(x) = \frac{-2\,\mathrm{sign}(x)}{(1+|x|)^3}
 
-    C1: f'' jumps from 2 to -2 at 0. Convention: f''(0) = 0, as PyTorch autograd.
+    C1: f'' jumps from 2 to -2 at 0. Convention: f''(0) = 0, as PyTorch autograd; the jax
+    and keras flavors give -2, the right side, as ``jax.nn.soft_sign``, whose ``jnp.abs`` has
+    gradient 1 at 0.
     """
     r = np.abs(x)
     r += 1.0
@@ -283,6 +305,13 @@ def isru(x, order, alpha):
 KERAS = "Keras autograd, torch backend"
 
 
+SPARSE_SIGMOID_JAX = fw.jax("sparse_sigmoid", "0.5 * jnp.clip(x + 1.0, 0.0, 2.0), and a tie of "
+                            "jnp.clip (maximum then minimum, jax/_src/numpy/lax_numpy.py clip) "
+                            "takes half the gradient (jax/_src/lax/lax.py _balanced_eq): 1/4 "
+                            "at -1 and 1",
+                            (-1.0, 0.25, 0.0), (1.0, 0.25, 0.0))
+
+
 @register(
     "sparse_sigmoid",
     title="Sparse sigmoid",
@@ -296,6 +325,12 @@ KERAS = "Keras autograd, torch backend"
     limits=((0.0, 1.0), (0.0, 0.0), (0.0, 0.0)),
     kinks=(Kink(-1.0, 1, KERAS), Kink(1.0, 1, KERAS)),
     pieces=(Piece(-math.inf, -1.0, 0.0), Piece(-1.0, 1.0, 0.5), Piece(1.0, math.inf, 0.0)),
+    at_kinks=fw.tables(
+        torch=fw.torch("PyTorch has no sparse_sigmoid: Keras 3 on PyTorch, "
+                       "keras/src/backend/torch/nn.py sparse_sigmoid, torch.where(x <= -1, 0, "
+                       "torch.where(x >= 1, 1, (x + 1)/2)), a constant branch at -1 and 1",
+                       (-1.0, 0.0, 0.0), (1.0, 0.0, 0.0), label=KERAS),
+        keras=fw.keras_as_jax("sparse_sigmoid", SPARSE_SIGMOID_JAX), jax=SPARSE_SIGMOID_JAX),
     reference="Blondel, Martins & Niculae (2020), Learning with Fenchel-Young Losses, "
     "JMLR 21(35)",
 )
@@ -306,8 +341,8 @@ def sparse_sigmoid(x, order):
     .. math:: f(x) = \tfrac12\,\mathrm{clip}(x + 1, 0, 2)
 
     Convention: f'(-1) = f'(1) = 0, as PyTorch autograd of Keras's (a ``where`` on
-    x <= -1 and x >= 1), like sparse_plus''(+-1) = 0; JAX's autograd of its ``clip`` gives
-    1/4 there.
+    x <= -1 and x >= 1), like sparse_plus''(+-1) = 0; the jax and keras flavors give 1/4
+    there, as JAX's autograd of its ``clip``.
     """
     f = np.clip(x + 1.0, 0.0, 2.0)
     f *= 0.5

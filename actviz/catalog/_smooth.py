@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from . import _frameworks as fw
 from ._core import Family, Kink, Param, Piece, register
 from ._math import (
     at,
@@ -287,6 +288,11 @@ def softplus(x, order, beta, out=None):
     return f, s, np.multiply(beta * s, choose(up, u, 1.0) / one_u, out=at(out, 2))
 
 
+HARD_SILU_JAX = fw.jax("hard_silu", "x * hard_sigmoid(x), with relu6's custom_jvp: f' = "
+                       "hard_sigmoid(x) + x hard_sigmoid'(x) is 0 at -3 and 1 at 3, f'' = "
+                       "2 hard_sigmoid'(x) is 0 at both", (-3.0, 0.0, 0.0), (3.0, 1.0, 0.0))
+
+
 @register(
     "hard_swish",
     title="Hard swish",
@@ -300,6 +306,11 @@ def softplus(x, order, beta, out=None):
     limits=((0.0, INF), (0.0, 1.0), (0.0, 0.0)),
     kinks=(Kink(-3.0, 1, TORCH), Kink(3.0, 1, TORCH)),
     pieces=(Piece(-INF, -3.0, 0.0), Piece(3.0, INF, 1.0)),
+    at_kinks=fw.tables(
+        torch=fw.torch("torch.nn.functional.hardswish, HardswishBackward0: 0 where x <= -3, 1 "
+                       "where x >= 3, and its derivative 0 there", (-3.0, 0.0, 0.0),
+                       (3.0, 1.0, 0.0)),
+        keras=fw.keras_as_jax("hard_silu", HARD_SILU_JAX), jax=HARD_SILU_JAX),
     reference="Howard et al. (2019), Searching for MobileNetV3, arXiv:1905.02244",
 )
 def hard_swish(x, order):
@@ -478,6 +489,10 @@ def _smish_tail(out, alpha, beta, x, y, order, far=None):
     text_d="silu'(x) if x >= 0 else exp(x) sigmoid(x) + (exp(x) - 1) sigmoid'(x)",
     limits=((0.0, INF), (0.0, 1.0), (0.0, 0.0)),
     kinks=(Kink(0.0, 2, "the x >= 0 branch"),),
+    at_kinks=fw.tables(
+        torch=fw.torch("PyTorch has no elish: the x >= 0 branch, as autograd gives for "
+                       "where(x >= 0, ...)", (0.0, 0.5, 0.5), label="the x >= 0 branch"),
+        keras=fw.lacks("Keras 3 has no elish"), jax=fw.lacks("jax.nn has no elish")),
     reference="Basirat & Roth (2018), The Quest for the Golden Activation Function, "
     "arXiv:1808.00783",
 )
@@ -501,6 +516,11 @@ def elish(x, order):
     return f, d, np.where(pos, p * (2.0 - x * th), ex * s + 2.0 * ex * p - em * p * th)
 
 
+SPARSE_PLUS_JAX = fw.jax("sparse_plus", "jnp.where(x <= -1.0, 0.0, jnp.where(x >= 1.0, x, "
+                         "(x + 1.0)**2/4)), whose gradient is the branch taken: 0 at -1 and 1 "
+                         "at 1, f'' 0 at both", (-1.0, 0.0, 0.0), (1.0, 1.0, 0.0))
+
+
 @register(
     "sparse_plus",
     title="Sparse plus",
@@ -514,6 +534,11 @@ def elish(x, order):
     limits=((0.0, INF), (0.0, 1.0), (0.0, 0.0)),
     kinks=(Kink(-1.0, 2, "JAX autograd"), Kink(1.0, 2, "JAX autograd")),
     pieces=(Piece(-INF, -1.0, 0.0), Piece(1.0, INF, 1.0)),
+    at_kinks=fw.tables(
+        torch=fw.torch("PyTorch has no sparse_plus: JAX's values, which Keras 3 on PyTorch "
+                       "(keras/src/backend/torch/nn.py sparse_plus, torch.where) gives too",
+                       *SPARSE_PLUS_JAX.values, label=fw.JAX),
+        keras=fw.keras_as_jax("sparse_plus", SPARSE_PLUS_JAX), jax=SPARSE_PLUS_JAX),
     reference="Blondel, Martins & Niculae (2020), Learning with Fenchel-Young Losses, "
     "JMLR 21(35)",
 )

@@ -148,6 +148,10 @@ def log_softmax(x, order):
     family=Family.VECTOR,
     limits=None,
     vector=True,
+    flavor_note="the derivative at the edge of the support (x_i = tau) is 0 in every flavor "
+    "(the edge moves with the input: it is no fixed kink). Keras 3 on JAX gives "
+    "1/2 there (jnp.maximum's tie, keras/src/backend/jax/nn.py sparsemax), on PyTorch 1, but "
+    "its tau is wrong for supports of two entries or more (keras-team/keras#23425)",
     reference="Martins & Astudillo (2016), From Softmax to Sparsemax: A Sparse Model of "
     "Attention and Multi-Label Classification, ICML, arXiv:1602.02068",
 )
@@ -163,7 +167,8 @@ def sparsemax(x, order):
     diag(u) - u u^T / k with u the indicator of the support, so the derivative (the diagonal)
     is 1 - 1/k on the support and 0 off it, and the second derivative is 0.
     Convention: at the edge of the support (x_i = tau, s_i = 0) the derivative is 0, the side
-    where i is outside (PyTorch autograd of Keras's formula gives 1 there, JAX's 1/2).
+    where i is outside (PyTorch autograd of Keras's formula gives 1 there, JAX's 1/2), in every
+    flavor: the edge moves with the input, and no flavor carries a value there.
     Shifted by the maximum, as softmax; an entry of +inf takes all the mass (shared equally
     between several), -inf entries get 0; a row containing NaN is NaN. Each value is exact
     to about k ulps absolute (s_i = x_i - tau subtracts). Keras 3 up to at least 3.15.1
