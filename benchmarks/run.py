@@ -1,6 +1,6 @@
 """actviz's speed against baselines measured in the same run, on the same machine.
 
-    python benchmarks/run.py            # all four measures, about 3 minutes on 2 cores
+    python benchmarks/run.py            # all six measures, about 5 minutes on 2 cores
     python benchmarks/run.py --quick    # fewer repeats
 
 Each measure and its baseline run interleaved (A, B, A, B, ...), so that a busy moment of a
@@ -11,7 +11,9 @@ only where torch is installed (pip install torch==2.13.0); nothing here is a dep
 Goals (issue 6): table start-up <= 1.25x `python -c "import numpy, click, yaml"`; a figure
 <= 0.8x the seed blog's sigmoid snippet (issue 9: at least no slower than it, <= 1.0x); the
 gallery with --jobs 2 >= 1.6x faster than with --jobs 1; f and f' together <= 1.0x PyTorch's
-forward and backward (one thread, geometric mean over 13 functions).
+forward and backward (one thread, geometric mean over 13 functions). Issue 18: a figure of
+eight functions <= 1.5x one of one function; the depth figure of three <= 4x `actviz plot
+sigmoid`.
 """
 
 from __future__ import annotations
@@ -165,6 +167,29 @@ def gallery(work: Path, repeats: int) -> float:
         goal=">= 1.6x faster", faster=True)
 
 
+EIGHT = ["relu", "leaky_relu", "elu", "selu", "gelu", "silu", "mish", "softplus"]
+
+
+def many(work: Path, repeats: int) -> tuple[float, float]:
+    """Figures of many functions and the depth figure, against the figure of one function,
+    whole processes, interleaved as three."""
+    python = sys.executable
+    one: list[float] = []
+    eight: list[float] = []
+    depth: list[float] = []
+    for _ in range(repeats):
+        one.append(run_process([python, "-m", "actviz", "plot", "sigmoid", "-o", "s.png"],
+                               work))
+        eight.append(run_process([python, "-m", "actviz", "plot", *EIGHT, "-o", "e.png"],
+                                 work))
+        depth.append(run_process([python, "-m", "actviz", "depth", "sigmoid", "tanh", "relu",
+                                  "-o", "d.png"], work))
+    return (report("5. `actviz plot " + " ".join(EIGHT) + " -o e.png` vs `actviz plot sigmoid "
+                   "-o s.png`, whole processes", eight, one, goal="<= 1.5x (issue 18)"),
+            report("6. `actviz depth sigmoid tanh relu -o d.png` vs `actviz plot sigmoid -o "
+                   "s.png`, whole processes", depth, one, goal="<= 4x (issue 18)"))
+
+
 def kernels(repeats: int) -> float | None:
     try:
         import torch
@@ -237,6 +262,7 @@ def main() -> None:
         startup(work, 7 if quick else 15)
         figure(work, 3 if quick else 7)
         gallery(work, 1 if quick else 2)
+        many(work, 3 if quick else 7)
     kernels(3 if quick else 7)
     print(f"({time.perf_counter() - started:.0f} s)")
 

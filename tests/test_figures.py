@@ -437,3 +437,32 @@ def test_a_narrow_range_keeps_f_prime_readable():
 def test_a_panel_whose_curves_span_a_fifth_of_the_axis_from_zero_keeps_zero():
     ax = actviz.plot("sigmoid").panel_axes[1]
     assert ax.get_ylim()[0] < 0 < ax.get_ylim()[1]
+
+
+@pytest.mark.parametrize(("specs", "options", "height"), [
+    (["sigmoid"], {}, 2.5), (["relu", "leaky_relu", "elu", "selu", "gelu", "silu", "mish",
+                              "softplus"], {}, 1.9),
+    (["gelu", "silu"], {"size": "column"}, 1.3), (["relu6", "elu"], {"layout": "grid"}, 1.9),
+])
+def test_a_figure_grows_to_keep_its_panels_height(specs, options, height):
+    """Without a height asked for, the panels keep theirs (2.5 in for an overlay, 1.9 in for
+    a grid or rows of overlays, 1.3 in in a journal column), however long the legend and
+    the notes; --size W H keeps the figure's size and the panels share what is left."""
+    fig = actviz.plot(specs, **options)
+    fig.draw_without_rendering()
+    for ax in fig.panel_axes:
+        assert ax.get_position().height * fig.get_figheight() == pytest.approx(height, abs=0.01)
+    fixed = actviz.plot(specs, size=(8.0, 7.0) if len(specs) > 2 else (6.0, 3.0))
+    fixed.draw_without_rendering()
+    assert tuple(fixed.get_size_inches()) == ((8.0, 7.0) if len(specs) > 2 else (6.0, 3.0))
+
+
+def test_a_size_too_small_for_its_panels_is_refused():
+    from actviz.errors import ParameterError
+
+    specs = ["relu", "leaky_relu", "elu", "selu", "gelu", "silu", "mish", "softplus"]
+    with pytest.raises(ParameterError, match=r"does not fit in 3 x 1\.5 inches; give a larger "
+                       r"--size, at least 3 \d+(\.\d)?$") as refused:
+        actviz.plot(specs, size=(3.0, 1.5)).draw_without_rendering()
+    width, height = (float(v) for v in str(refused.value).split("at least ")[1].split())
+    actviz.plot(specs, size=(width, height)).draw_without_rendering()  # and that size does

@@ -60,7 +60,7 @@ ERRORS = [
     (["plot", "relu", "--size", "0.1", "1e-300"], 2,
      "Error: size must be between 1 and 100 inches, got 0.1"),
     (["plot", "relu", "--size", "1", "1"], 2,
-     "Error: the figure does not fit in 1 x 1 inches; give a larger --size"),
+     "Error: the figure does not fit in 1 x 1 inches; give a larger --size, at least 1.7 3.7"),
     (["table", "relu", "--step", "1e-30000"], 2,
      "Error: the table would have more than 10**15 rows; at most 1000000 are written"),
     (["plot", "relu", "--format", "pdf", "-o", "x.png"], 2,

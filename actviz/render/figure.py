@@ -259,8 +259,10 @@ class Layout:
         check_canvas(self.size[0], self.size[1], opts.dpi)
         self.lane = LANE_POINTS * label_size(self.size[0]) / 72
         """The height of a lane in a track of regions, in inches."""
-        self.grow = None if isinstance(opts.size, tuple) else panel_height_of(
-            opts.size, self.size[0], "grid" if self.split else opts.layout)
+        self.target = panel_height_of(opts.size, self.size[0],
+                                      "grid" if self.split else opts.layout)
+        """The height a panel is meant to have."""
+        self.grow = None if isinstance(opts.size, tuple) else self.target
         """The height the panels keep as the figure grows (None: its size was asked for)."""
 
     def _split(self, series: list[Series], opts: Options) -> None:
@@ -340,7 +342,7 @@ def _figure(series: list[Series], layout: Layout, opts: Options,
             ax.add_artist(placing)
             fig.label_sets.append(placing)
     fig.panel_layout = PanelLayout(fig, placed, layout.rows, layout.columns, layout.lane,
-                                   layout.grow)
+                                   layout.grow, layout.target)
     _legend(fig, series, opts, drawn, layout)
     title = opts.title if opts.title is not None else _default_title(series, specs, opts)
     if title:

@@ -404,14 +404,15 @@ def _place(ax: Axes, label: Label, number: int | None, renderer: Any, look: Labe
 def _tag(px: float, py: float, width: float, height: float,
          found: Obstacles) -> tuple[Bbox, bool] | None:
     """A place for a label's numbered tag right next to its point, clear of labels,
-    markers and leaders, over as few curve pixels as there are such places."""
+    markers and leaders, nearer its own point than any other marker; the nearest such
+    place, then the one over fewest curve pixels."""
     frame = found.frame
     if width > frame.width or height > frame.height:
         return None
     reach = _marker_reach(found.blocks, px, py) + 1.0
     near = []
-    for angle in np.linspace(0.0, 2 * np.pi, 16, endpoint=False):
-        for distance in (reach, reach + 0.5 * height, reach + height):
+    for distance in (reach, reach + 0.5 * height, reach + height):
+        for angle in np.linspace(0.0, 2 * np.pi, 16, endpoint=False):
             cx = px + np.cos(angle) * (distance + width / 2)
             cy = py + np.sin(angle) * (distance + height / 2)
             x0 = min(max(cx - width / 2, frame.x0), frame.x1 - width)
@@ -421,10 +422,21 @@ def _tag(px: float, py: float, width: float, height: float,
     clear = ~_overlapping(boxes, _array(found.taken)) & ~_overlapping(boxes, found.blocks)
     for seg in found.leaders:
         clear &= crossings(boxes, seg[None, :]) == 0
+    centres = np.column_stack([(boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2])
+    own = np.hypot(centres[:, 0] - px, centres[:, 1] - py)
+    blocks = found.blocks
+    others = blocks[~((blocks[:, 0] <= px) & (px <= blocks[:, 2]) & (blocks[:, 1] <= py)
+                      & (py <= blocks[:, 3]))]
+    if len(others):
+        mids = np.column_stack([(others[:, 0] + others[:, 2]) / 2,
+                                (others[:, 1] + others[:, 3]) / 2])
+        nearest = np.hypot(centres[:, None, 0] - mids[None, :, 0],
+                           centres[:, None, 1] - mids[None, :, 1]).min(axis=1)
+        clear &= own < nearest
     if not clear.any():
         return None
-    boxes = boxes[clear]
-    best = int(np.argmin(found.ink.under(boxes) * 1000.0 + _gaps(boxes, px, py)))
+    boxes, own = boxes[clear], own[clear]
+    best = int(np.lexsort((found.ink.under(boxes), np.round(own / height)))[0])
     return Bbox(boxes[best].reshape(2, 2)), False
 
 

@@ -16,6 +16,7 @@ need a second pass.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,13 +62,16 @@ class PanelLayout:
     height is kept and the panels share it)."""
 
     def __init__(self, fig: Figure, cells: list[Cell], rows: int, columns: int,
-                 lane: float, grow: float | None):
+                 lane: float, grow: float | None, target: float = 2.5):
         self.fig = fig
         self.cells = cells
         self.rows = rows
         self.columns = columns
         self.lane = lane
         self.grow = grow
+        self.target = grow or target
+        """The height in inches a panel is meant to have (what a size too small is told to
+        make room for)."""
         self.legends: list[Any] = []
         """Figure legends, stacked under the panels in this order."""
 
@@ -88,11 +92,16 @@ class PanelLayout:
         else:
             height = fig.get_figheight() * POINTS
             panel = (height - head - between - feet) / self.rows
-        axes_width = (width - 2 * PAD - sum(left) - sum(right)
-                      - GAP * (self.columns - 1)) / self.columns
+        sides = 2 * PAD + sum(left) + sum(right) + GAP * (self.columns - 1)
+        axes_width = (width - sides) / self.columns
         if min(panel, axes_width) < SMALLEST * POINTS:
-            raise ParameterError(f"the figure does not fit in {fig.get_figwidth():g} x "
-                                 f"{fig.get_figheight():g} inches; give a larger --size")
+            need = [max(given, math.ceil(least * 10) / 10) for given, least in (
+                (fig.get_figwidth(), sides / POINTS + self.columns * SMALLEST),
+                (fig.get_figheight(), (head + between + feet) / POINTS
+                 + self.rows * self.target))]
+            raise ParameterError(
+                f"the figure does not fit in {fig.get_figwidth():g} x {fig.get_figheight():g} "
+                f"inches; give a larger --size, at least {need[0]:g} {need[1]:g}")
         xs = [PAD + sum(left[:c + 1]) + sum(right[:c]) + c * (axes_width + GAP)
               for c in range(self.columns)]
         y = height - head
