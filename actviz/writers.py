@@ -8,7 +8,6 @@ differences (``actviz diff``). The list of formats, their file extensions and th
 from __future__ import annotations
 
 import csv
-import json
 import math
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -16,8 +15,8 @@ from typing import IO, TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from ._numbers import format_number, latex_number, round_to, text_number
-from ._text import columns, json_ready
+from ._numbers import format_number, latex_number, round_data, text_number
+from ._text import columns, json_text
 from .catalog import Activation
 from .depth import Setting, depth_rows
 from .paths import TABLE_FORMATS
@@ -399,7 +398,10 @@ def latex_text(text: str) -> str:
 
 
 class Json(Writer):
-    """JSON with every digit by default; JSON has no infinity, so +-inf are written as null."""
+    """Strict JSON with every digit by default (``-p`` rounds every computed number; the
+    inputs, ``params``, ``range``, ``saturation_threshold`` and ``sigma_b``, stay as given).
+    JSON has no infinity and no NaN: they are written as null. docs/json.md documents every
+    key."""
 
     name = "json"
     extensions = TABLE_FORMATS["json"]
@@ -411,16 +413,13 @@ class Json(Writer):
         keys = ("value", "derivative", "second_derivative")
 
         def numbers(values: np.ndarray) -> str:
-            flat = values.tolist()
-            if precision is not None:
-                flat = round_to(flat, precision)
-            return json.dumps(json_ready(flat))
+            return json_text(round_data(values.tolist(), precision), indent=None)
 
         out.write('{"x": ' + numbers(table.xs) + ', "functions": [')
         for n, (named, arrays) in enumerate(table.arrays()):
             act = named.act
             head = {"spec": named.label, "name": act.name, "params": act.params}
-            out.write((", " if n else "") + json.dumps(head)[:-1])
+            out.write((", " if n else "") + json_text(head, indent=None)[:-1])
             for order, values in arrays.items():
                 out.write(f', "{keys[order]}": ' + numbers(values))
             out.write("}")
@@ -428,22 +427,20 @@ class Json(Writer):
 
     def properties(self, out: IO[str], records: Sequence[Properties],
                    precision: int | None = None) -> None:
-        out.write(json.dumps(json_ready([r.to_dict() for r in records]), indent=2) + "\n")
+        data = [r.to_dict() for r in records]
+        out.write(json_text(round_data(data, precision, INPUTS)) + "\n")
 
     def depth(self, out: IO[str], found: Sequence[Setting], precision: int | None = None,
               ) -> None:
         data = [s.to_dict() for s in found]
-        if precision is not None:
-            data = [{k: round_to(v, precision) if isinstance(v, float) else v
-                     for k, v in record.items()} for record in data]
-        out.write(json.dumps(json_ready(data), indent=2) + "\n")
+        out.write(json_text(round_data(data, precision, INPUTS)) + "\n")
 
     def difference(self, out: IO[str], diff: Difference, precision: int | None = None) -> None:
-        data: dict[str, Any] = diff.to_dict()
-        if precision is not None:
-            data = {k: round_to(v, precision) if isinstance(v, float) else v
-                    for k, v in data.items()}
-        out.write(json.dumps(json_ready(data), indent=2) + "\n")
+        out.write(json_text(round_data(diff.to_dict(), precision, INPUTS)) + "\n")
+
+
+INPUTS = frozenset({"params", "range", "saturation_threshold", "sigma_b"})
+"""JSON keys whose values are the user's input, written as given whatever ``-p`` says."""
 
 
 WRITERS: dict[str, Writer] = {w.name: w for w in (Text(), Csv(), Markdown(), Latex(), Json())}
