@@ -25,7 +25,7 @@ from .paths import (
     FIGURE_FORMATS,
     FORMATS,
     OUTPUT_DIR,
-    TABLE_FORMATS,
+    extension,
     file_stem,
     output_format,
     writable_path,
@@ -156,7 +156,7 @@ def check_table(functions: Sequence[str], opts: Options) -> None:
 def check_diff(functions: Sequence[str], opts: Options) -> None:
     if len(functions) != 2:
         raise ParameterError(f"diff compares exactly two functions, got {len(functions)}")
-    if opts.output is not None or opts.image is not None:  # a figure too
+    if draws(opts):  # a figure too
         check_drawable_range(*opts.range)
     for spec in functions:
         definition = get(spec, flavor=opts.flavor, scope=opts.scope).definition
@@ -207,19 +207,23 @@ def _table_target(stem: str, opts: Options, stdout: IO[str] | None) -> Target:
     return Target(_open(stdout), fmt)
 
 
-def _diff_target(stem: str, opts: Options, stdout: IO[str] | None) -> Target:
-    image = figure_path(stem, opts.output, None) if opts.output is not None else None
-    return Target(_open(stdout), opts.format or "text", image)
+def draws(opts: Options) -> bool:
+    """Whether a diff or depth job draws its figure: ``image`` in a batch, or ``-o`` with a
+    figure's extension."""
+    return opts.get("image") is not None or (
+        opts.output is not None and Path(opts.output).suffix.lstrip(".").lower()
+        in FIGURE_FORMATS)
 
 
-def _depth_target(stem: str, opts: Options, stdout: IO[str] | None) -> Target:
-    """-o with a figure's extension draws the figure and prints the table; any other -o is
-    the table's file."""
+def _table_or_figure_target(stem: str, opts: Options, stdout: IO[str] | None) -> Target:
+    """diff and depth: -o with a figure's extension draws the figure and prints the table;
+    -o with a table's extension (or any -o with --format) is the table's file."""
     if opts.output is not None:
-        suffix = Path(opts.output).suffix.lstrip(".").lower()
-        if suffix in FIGURE_FORMATS:
-            return _diff_target(stem, opts, stdout)
-        if suffix not in EXTENSIONS and opts.format is None:
+        if draws(opts):
+            image = figure_path(stem, opts.output, None)
+            return Target(_open(stdout), opts.format or "text", image)
+        if Path(opts.output).suffix.lstrip(".").lower() not in EXTENSIONS and (
+                opts.format is None):
             tables = ", ".join("." + ext for ext in EXTENSIONS)
             figures = ", ".join("." + ext for ext in FIGURE_FORMATS)
             raise ParameterError(f"cannot tell what to write from the extension of "
@@ -274,17 +278,12 @@ class JobKind:
         return files
 
 
-def extension(fmt: str) -> str:
-    """The file extension of a format: ``md`` for markdown, ``png`` for png."""
-    return TABLE_FORMATS[fmt][0] if fmt in TABLE_FORMATS else fmt
-
-
 KINDS: dict[str, JobKind] = {kind.name: kind for kind in (
     JobKind(PLOT, "png", "", check_plot, run_plot, _figure_target, weight=0),
     JobKind(TABLE, "text", "table_", check_table, run_table, _table_target, weight=1),
     JobKind(COMPARE, "text", "compare_", _check_functions, run_compare, _table_target,
             weight=3),
-    JobKind(DIFF, "text", "diff_", check_diff, run_diff, _diff_target, weight=1),
-    JobKind(DEPTH, "text", "depth_", check_depth, run_depth, _depth_target, weight=4),
+    JobKind(DIFF, "text", "diff_", check_diff, run_diff, _table_or_figure_target, weight=1),
+    JobKind(DEPTH, "text", "depth_", check_depth, run_depth, _table_or_figure_target, weight=4),
 )}
 """Every kind of job, by name."""

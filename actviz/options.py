@@ -327,18 +327,21 @@ COMPARE = Command(
 DIFF = Command(
     "diff", "How far two definitions of a function drift apart.",
     _help("""Print the largest |f_A - f_B| and |f'_A - f'_B| on the range, where they occur, and
-    the mean |f_A - f_B|.
+    the mean |f_A - f_B|. The table goes to the terminal, or to -o FILE (.csv, .md, .tex,
+    .json, .txt); -o FILE.png (.svg, .pdf) draws the differences instead, the table still
+    on the terminal.
     """, "actviz diff gelu gelu:approximate=tanh",
+                    "actviz diff gelu gelu:approximate=tanh -o gelu-diff.tex",
                     "actviz diff gelu quick_gelu --range -8 8 -f json",
                     "actviz diff silu swish:beta=1.5 -o silu-vs-swish.png"),
     (
         RANGE,
-        Option("format", choice(*FORMATS), None, "Output format (default text). "
-               "Example: -f json", short="-f"),
+        TABLE_FORMAT,
         PRECISION,
-        Option("output", TEXT, None, "Also draw f_A - f_B and f'_A - f'_B, maxima marked, to "
-               "this image (.png, .svg, .pdf). Example: -o gelu-diff.png", short="-o",
-               yaml=False, check=check_output),
+        Option("output", TEXT, None, "Write the table to this file (.txt, .csv, .md, .tex, "
+               ".json), or draw f_A - f_B and f'_A - f'_B, maxima marked, to this image "
+               "(.png, .svg, .pdf; the table still goes to the terminal). "
+               "Example: -o gelu-diff.png", short="-o", yaml=False, check=check_output),
         Option("image", choice(*FIGURE_FORMATS), None, "In a batch job: also draw the "
                "difference as an image of this format. Example: image: svg", cli=False),
         *(o for o in FIGURE_OPTIONS if o.name in ("dpi", "size", "style")),

@@ -192,6 +192,20 @@ TABLE_ERRORS = [
      "Error: diff compares functions of one input and one output; softmax is not one"),
     (["compare", "relu", "--range", "3", "-3"], 2,
      "Error: range MIN must be below MAX, got 3 -3"),
+    # a format that contradicts the extension, a figure's included (issue 19)
+    (["table", "relu", "-f", "csv", "-o", "t.png"], 2,
+     "Error: --format csv contradicts the extension of t.png, a png figure; give -o t.csv"),
+    (["compare", "relu", "-f", "latex", "-o", "c.pdf"], 2,
+     "Error: --format latex contradicts the extension of c.pdf, a pdf figure; give -o c.tex"),
+    (["plot", "relu", "-f", "svg", "-o", "p.json"], 2,
+     "Error: --format svg contradicts the extension of p.json, a json table; give -o p.svg"),
+    (["diff", "relu", "elu", "-f", "csv", "-o", "d.json"], 2,
+     "Error: --format csv contradicts the extension of d.json, which is json; give one of "
+     "them, or make them agree"),
+    (["diff", "relu", "elu", "-o", "d.xlsx"], 2,
+     "Error: cannot tell what to write from the extension of d.xlsx: a table (.txt, .text, "
+     ".csv, .md, .markdown, .tex, .latex, .json) or the figure (.png, .svg, .pdf); or give "
+     "--format for a table"),
 ]
 
 
@@ -392,6 +406,27 @@ def test_diff_command_text_json_and_image(tmp_path):
     # the table on stdout stays parseable: the file written is said on stderr
     assert result.stderr == "d.png\n" and "d.png" not in result.stdout
     assert (tmp_path / "d.png").read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize(("name", "fmt"), [("d.json", "json"), ("d.csv", "csv"),
+                                           ("d.md", "markdown"), ("d.tex", "latex"),
+                                           ("d.txt", "text")])
+def test_diff_output_extension_picks_the_table_format(tmp_path, name, fmt):
+    """-o with a table's extension writes the table there, as a batch diff job does, and
+    nothing on the terminal but its path; the same bytes as -f on the terminal."""
+    result = run("diff", "gelu", "gelu:approximate=tanh", "-o", name, cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    assert result.output == name + "\n"
+    assert [p.name for p in tmp_path.iterdir()] == [name]
+    terminal = run("diff", "gelu", "gelu:approximate=tanh", "-f", fmt).stdout
+    assert (tmp_path / name).read_text() == terminal
+
+
+def test_depth_output_extension_picks_the_table_format(tmp_path):
+    result = run("depth", "relu", "--layers", "3", "-o", "d.csv", cwd=tmp_path)
+    assert result.exit_code == 0 and result.output == "d.csv\n"
+    assert (tmp_path / "d.csv").read_text() == run("depth", "relu", "--layers", "3", "-f",
+                                                   "csv").stdout
 
 
 @pytest.mark.parametrize("args", [["diff", "gelu", "relu", "-o", "f.pdf"],
