@@ -45,6 +45,12 @@ class Target:
     main: Sink
     fmt: str
     image: tuple[Path, str] | None = None
+    notice: Callable[[str], None] | None = None
+    """Where a warning goes (a table of values that are not finite), one line each."""
+
+    def warn(self, message: str | None) -> None:
+        if message is not None and self.notice is not None:
+            self.notice(message)
 
 
 def deliver(sink: Sink, write: Callable[[IO[str]], None]) -> list[Path]:
@@ -79,8 +85,10 @@ def run_table(functions: Sequence[str], opts: Options, target: Target) -> list[P
     xs = sample_points(opts.range, opts.num, opts.step, opts.points)
     table = ValueTable(xs, resolve_specs(functions, opts.flavor, opts.scope), opts.derivative,
                        opts.second_derivative)
-    return deliver(target.main, lambda out: _writer(target.fmt).values(out, table,
-                                                                       opts.precision))
+    written = deliver(target.main, lambda out: _writer(target.fmt).values(out, table,
+                                                                          opts.precision))
+    target.warn(table.not_finite())
+    return written
 
 
 def run_compare(functions: Sequence[str], opts: Options, target: Target) -> list[Path]:

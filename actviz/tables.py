@@ -73,6 +73,7 @@ class ValueTable:
         self.functions = list(functions)
         self.orders = [0] + [1] * derivative + [2] * second_derivative
         self.columns: list[Column] = []
+        self._tally = _Tally()
         for named in self.functions:
             outputs = named.act.definition.outputs
             for order in self.orders:
@@ -95,20 +96,65 @@ class ValueTable:
         cols = self.columns
         whole = _evaluate([c for c in cols if c.function.act.definition.vector], self.xs)
         elementwise = [c for c in cols if not c.function.act.definition.vector]
+        self._tally = tally = _Tally()
         for start in np.arange(0, len(self.xs), BLOCK).tolist():
             rows = slice(start, start + BLOCK)
             part = self.xs[rows]
             local = _evaluate(elementwise, part)
-            yield [part, *(_column(c, whole, rows) if c.function.label in whole
-                           else _column(c, local) for c in cols)]
+            block = [part, *(_column(c, whole, rows) if c.function.label in whole
+                             else _column(c, local) for c in cols)]
+            tally.add(part, [c.header for c in cols], block[1:])
+            yield block
+
+    def not_finite(self) -> str | None:
+        """What the last pass over the table (:meth:`blocks` or :meth:`arrays`) found not
+        finite, in one line: how many points, the first x and the columns; None if every
+        value was finite."""
+        return self._tally.message(len(self.xs))
 
     def arrays(self) -> Iterator[tuple[Named, dict[int, np.ndarray]]]:
         """Each function with its columns as whole arrays, by derivative order."""
         results = _evaluate(self.columns, self.xs)
+        self._tally = _Tally()
+        self._tally.add(self.xs, [c.header for c in self.columns],
+                        [_column(c, results) for c in self.columns])
         for label, values in results.items():
             named = next(c.function for c in self.columns if c.function.label == label)
             orders = sorted({c.order for c in self.columns if c.function.label == label})
             yield named, {order: values[order] for order in orders}
+
+
+class _Tally:
+    """Points of a value table where some value is not finite, counted block by block."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.first: float | None = None
+        self.headers: list[str] = []
+
+    def add(self, xs: np.ndarray, headers: Sequence[str], columns: Sequence[np.ndarray]
+            ) -> None:
+        bad = np.zeros(len(xs), dtype=bool)
+        for header, values in zip(headers, columns, strict=True):
+            wrong = ~np.isfinite(values)
+            if wrong.ndim > 1:  # a function of two outputs (crelu)
+                wrong = wrong.any(axis=tuple(range(1, wrong.ndim)))
+            if wrong.any():
+                bad |= wrong
+                if header not in self.headers:
+                    self.headers.append(header)
+        if bad.any():
+            if self.first is None:
+                self.first = float(xs[bad][0])
+            self.count += int(bad.sum())
+
+    def message(self, total: int) -> str | None:
+        if not self.count:
+            return None
+        assert self.first is not None
+        return (f"{self.count} of {total} points have values that are not finite (in "
+                f"{', '.join(self.headers)}), the first at x = {format_number(self.first)}; "
+                "they are written as nan, inf or -inf (null in JSON)")
 
 
 def _evaluate(cols: Sequence[Column], x: np.ndarray) -> dict[str, tuple[np.ndarray, ...]]:

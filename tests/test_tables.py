@@ -157,6 +157,38 @@ def test_output_file_format_from_extension_and_path_printed(tmp_path):
     assert (tmp_path / "r.txt").read_text().startswith("x,relu,relu'")
 
 
+NOT_FINITE = ("Warning: 6 of 11 points have values that are not finite (in log(x), log(x)'), "
+              "the first at x = -1; they are written as nan, inf or -inf (null in JSON)\n")
+
+
+@pytest.mark.parametrize("fmt", ["text", "csv", "markdown", "latex", "json"])
+def test_a_table_of_values_that_are_not_finite_says_so_and_is_still_written(tmp_path, fmt):
+    """log(x) on [-1, 1] at 11 points: NaN at the five x < 0 and -inf at 0 (math.log refuses
+    all six), finite elsewhere. One line on stderr, exit 0, the table whole."""
+    xs = [i / 5 for i in range(-5, 6)]
+    bad = [x for x in xs if x <= 0]  # where math.log has no finite value
+    assert len(bad) == 6 and bad[0] == -1
+    result = run("table", "log(x)", "--range", "-1", "1", "-f", fmt)
+    assert result.exit_code == 0
+    assert result.stderr == NOT_FINITE
+    assert "nan" in result.stdout.lower() or "null" in result.stdout
+    written = run("table", "log(x)", "--range", "-1", "1", "-o", f"t.{fmt}", "-f", fmt,
+                  cwd=tmp_path)
+    assert written.exit_code == 0 and written.stderr == NOT_FINITE
+    assert (tmp_path / f"t.{fmt}").read_text() == result.stdout
+
+
+def test_a_finite_table_says_nothing_and_a_batch_job_warns_with_its_line(tmp_path):
+    assert run("table", "log(x)", "--range", "0.5", "1").stderr == ""
+    (tmp_path / "c.yaml").write_text("jobs:\n  - {kind: table, name: t, functions: [relu]}\n"
+                                     "  - {kind: table, name: u, functions: ['log(x)'], "
+                                     "range: [-1, 1], format: csv}\n")
+    result = run("batch", "c.yaml", "--jobs", "1", cwd=tmp_path)
+    assert result.exit_code == 0
+    assert result.stderr == "Warning: jobs[1] (line 3): " + NOT_FINITE[len("Warning: "):]
+    assert (tmp_path / "output/u.csv").read_text().count("nan") == 10
+
+
 def test_vector_functions_over_the_sampled_vector():
     _, rows = parse_csv(run("table", "softmax", "--num", "11", "-f", "csv").output)
     assert sum(r[1] for r in rows) == pytest.approx(1.0, rel=1e-15)
