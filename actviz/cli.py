@@ -119,7 +119,8 @@ def cli() -> None:
 # --- options and arguments from the declarations ---------------------------------------------
 
 CLICK_TYPES: dict[str, Any] = {"number": float, "integer": int, "text": str, "pair": float,
-                               "points": str, "sweep": str, "step": str, "size": str}
+                               "points": str, "sweep": str, "step": str, "size": str,
+                               "names": str}
 PAIRS = ("pair", "size")
 """Kinds of value that take two words on the command line."""
 

@@ -96,8 +96,8 @@ def run_compare(functions: Sequence[str], opts: Options, target: Target) -> list
 
     records = compare_records(resolve_specs(functions, opts.flavor, opts.scope), opts.range,
                               opts.saturation_threshold, opts.cost)
-    return deliver(target.main, lambda out: _writer(target.fmt).properties(out, records,
-                                                                           opts.precision))
+    return deliver(target.main, lambda out: _writer(target.fmt).properties(
+        out, records, opts.precision, opts.rows, opts.functions_as))
 
 
 def run_diff(functions: Sequence[str], opts: Options, target: Target) -> list[Path]:
@@ -132,7 +132,7 @@ def run_depth(functions: Sequence[str], opts: Options, target: Target) -> list[P
                               opts.dpi, opts.size, opts.style, opts.title)
         written.append(render.save(figure, path, fmt))
     return deliver(target.main, lambda out: _writer(target.fmt).depth(
-        out, found, opts.precision)) + written
+        out, found, opts.precision, opts.functions_as)) + written
 
 
 # --- checks of a whole job, before it runs -----------------------------------------------------
@@ -158,6 +158,13 @@ def check_table(functions: Sequence[str], opts: Options) -> None:
     if opts.points is not None and "range" in opts.explicit:
         raise ParameterError("give points or range, not both: points are the x values")
     sample_points(opts.range, opts.num, opts.step, opts.points)
+    _check_functions(functions, opts)
+
+
+def check_compare(functions: Sequence[str], opts: Options) -> None:
+    if opts.rows is not None and "cost" in opts.rows and not opts.cost:
+        raise ParameterError("the cost row is measured only with --cost; give --cost, or "
+                             "leave cost out of --rows")
     _check_functions(functions, opts)
 
 
@@ -289,7 +296,7 @@ class JobKind:
 KINDS: dict[str, JobKind] = {kind.name: kind for kind in (
     JobKind(PLOT, "png", "", check_plot, run_plot, _figure_target, weight=0),
     JobKind(TABLE, "text", "table_", check_table, run_table, _table_target, weight=1),
-    JobKind(COMPARE, "text", "compare_", _check_functions, run_compare, _table_target,
+    JobKind(COMPARE, "text", "compare_", check_compare, run_compare, _table_target,
             weight=3),
     JobKind(DIFF, "text", "diff_", check_diff, run_diff, _table_or_figure_target, weight=1),
     JobKind(DEPTH, "text", "depth_", check_depth, run_depth, _table_or_figure_target, weight=4),

@@ -42,20 +42,30 @@ GREEK = {"alpha": r"\alpha", "beta": r"\beta", "lambd": r"\lambda"}
 
 
 def latex_header(act: Activation, order: int, output: int | None = None) -> str:
-    """``$\\sigma'(x)$``; parameters that differ from the (torch) defaults as a subscript, so
-    that a keras-flavoured leaky_relu says its slope."""
+    """``$\\sigma'(x)$``; parameters that differ from the (torch) defaults as a subscript
+    where they have a Greek letter (``$\\mathrm{ELU}_{\\alpha=0.5}(x)$``), else on a second
+    line in small type, so that a keras-flavoured leaky_relu says its slope in a narrow
+    column; a formula by its text (the symbol f would not tell two apart)."""
+    from .latex import function_name, latex_text
+
     d = act.definition
     defaults = d.defaults()
-    changed = [f"{_tex_name(k)}={_tex_value(v)}" for k, v in act.params.items()
-               if v != defaults[k]]
-    symbol = d.symbol + (f"_{{{','.join(changed)}}}" if changed else "")
+    changed = [(k, v) for k, v in act.params.items() if k not in defaults or v != defaults[k]]
     index = "_i" if d.vector else (f"_{{{output + 1}}}" if output is not None else "")
-    return f"${symbol}{chr(39) * order}(x){index}$"
-
-
-def _tex_name(name: str) -> str:
-    escaped = name.replace("_", r"\_")
-    return GREEK.get(name, r"\mathrm{" + escaped + "}")
+    primes = chr(39) * order
+    formula = d.symbol == "f"
+    greek = not formula and all(k in GREEK for k, _ in changed)
+    if formula:
+        head = function_name(act) + (f"${primes}{index}$" if primes or index else "")
+    else:
+        subscript = ",".join(f"{GREEK[k]}={_tex_value(v)}" for k, v in changed) if greek else ""
+        head = f"${d.symbol}" + (f"_{{{subscript}}}" if subscript else "") + \
+            f"{primes}(x){index}$"
+    if not changed or greek:
+        return head
+    params = ", ".join(latex_text(k) + "${}=" + _tex_value(v) + "$" for k, v in changed)
+    return "\\begin{tabular}[t]{@{}c@{}}" + head + "\\\\\\scriptsize " + params + \
+        "\\end{tabular}"
 
 
 def _tex_value(value: Any) -> str:
@@ -275,15 +285,28 @@ def _minima(p: Properties, precision: int | None) -> str:
                      for x, y in p.minima) or "-"
 
 
+def _always(p: Properties) -> bool:
+    return True
+
+
+def _given(field: str) -> Callable[[Properties], bool]:
+    """A row that applies where the record has the value (vector functions have no f(0); a
+    cost is there only when it was measured)."""
+    return lambda p: getattr(p, field) is not None
+
+
 @dataclass(frozen=True)
 class Row:
-    """One property of the compare table: the record's ``field``, its label as text and as
-    LaTeX (``{tau}`` stands for the saturation threshold), and how its value is written."""
+    """One property of the compare table: the record's ``field`` (its name, the key of the
+    JSON, :data:`actviz.compare_rows.ROWS`), its label as text and as LaTeX (``{tau}``
+    stands for the saturation threshold), how its value is written, and to which records it
+    applies (the others show "-")."""
 
     field: str
     label: str
     latex: str
     show: Callable[[Properties, int | None], str]
+    applies: Callable[[Properties], bool] = _always
 
     def labels(self, records: Sequence[Properties]) -> tuple[str, str]:
         tau = format_number(records[0].saturation_threshold) if records else ""
@@ -292,15 +315,16 @@ class Row:
 
 ROWS = (
     Row("output_range", "output range", "output range", _output_range),
-    Row("bounds", "f(-inf), f(+inf)", r"$f(-\infty)$, $f(+\infty)$", _bounds),
-    Row("f0", "f(0)", "$f(0)$", _outputs("f0")),
-    Row("df0", "f'(0)", "$f'(0)$", _outputs("df0")),
+    Row("bounds", "f(-inf), f(+inf)", r"$f(-\infty)$, $f(+\infty)$", _bounds, _given("bounds")),
+    Row("f0", "f(0)", "$f(0)$", _outputs("f0"), _given("f0")),
+    Row("df0", "f'(0)", "$f'(0)$", _outputs("df0"), _given("df0")),
     Row("monotonic", "monotonic (non-decreasing)", "monotonic (non-decreasing)",
         _plain("monotonic")),
     Row("smoothness", "smoothness", "smoothness", lambda p, precision: p.smoothness),
     Row("zero_centred", "zero-centred", "zero-centred", _plain("zero_centred")),
-    Row("lipschitz", "Lipschitz constant", "Lipschitz constant", _plain("lipschitz")),
-    Row("sup_slope", "sup |f'|", r"$\sup|f'|$", _plain("sup_slope")),
+    Row("lipschitz", "Lipschitz constant", "Lipschitz constant", _plain("lipschitz"),
+        _given("lipschitz")),
+    Row("sup_slope", "sup |f'|", r"$\sup|f'|$", _plain("sup_slope"), _given("sup_slope")),
     Row("max_gradient", "max f'", r"$\max f'$", _gradient),
     Row("minima", "minima (x, f)", r"minima $(x, f)$", _minima),
     Row("saturation", "saturation: f' -> 0, |f'| < {tau}",
@@ -310,20 +334,25 @@ ROWS = (
     Row("dead", "dead zones: f' = 0", "dead zones: $f' = 0$", _spans("dead")),
     Row("kinks", "kinks", "kinks", _plain("kinks")),
     Row("jumps", "jumps", "jumps", _plain("jumps")),
-    Row("gaussian.mean", "E[f(z)]", r"$\mathrm{E}[f(z)]$", _statistic("mean")),
-    Row("gaussian.var", "Var[f(z)]", r"$\mathrm{Var}[f(z)]$", _statistic("var")),
-    Row("gaussian.grad_sq", "E[f'(z)^2]", r"$\mathrm{E}[f'(z)^2]$", _statistic("grad_sq")),
+    Row("gaussian.mean", "E[f(z)]", r"$\mathrm{E}[f(z)]$", _statistic("mean"),
+        _given("gaussian")),
+    Row("gaussian.var", "Var[f(z)]", r"$\mathrm{Var}[f(z)]$", _statistic("var"),
+        _given("gaussian")),
+    Row("gaussian.grad_sq", "E[f'(z)^2]", r"$\mathrm{E}[f'(z)^2]$", _statistic("grad_sq"),
+        _given("gaussian")),
     Row("gaussian.gain", "forward gain 1/sqrt(E[f^2])",
-        r"forward gain $1/\sqrt{\mathrm{E}[f^2]}$", _statistic("gain")),
+        r"forward gain $1/\sqrt{\mathrm{E}[f^2]}$", _statistic("gain"), _given("gaussian")),
     Row("gains.backward", "backward gain 1/sqrt(E[f'^2])",
-        r"backward gain $1/\sqrt{\mathrm{E}[f'^2]}$", _gain("backward")),
+        r"backward gain $1/\sqrt{\mathrm{E}[f'^2]}$", _gain("backward"), _given("gains")),
     Row("gains.edge_of_chaos", "edge-of-chaos sigma_w (sigma_b = 0)",
-        r"edge-of-chaos $\sigma_w$ ($\sigma_b = 0$)", _gain("edge_of_chaos")),
+        r"edge-of-chaos $\sigma_w$ ($\sigma_b = 0$)", _gain("edge_of_chaos"), _given("gains")),
     Row("gains.torch", "PyTorch calculate_gain", r"PyTorch \texttt{calculate\_\allowbreak gain}",
-        _gain("torch")),
-    Row("vector", "evaluated on", "evaluated on", lambda p, precision: p.vector or "-"),
+        _gain("torch"), _given("gains")),
+    Row("vector", "evaluated on", "evaluated on", lambda p, precision: p.vector or "-",
+        _given("vector")),
     Row("cost", "cost (x relu)", r"cost ($\times$ relu)",
-        lambda p, precision: numbers_text(p.cost, 3)),
+        lambda p, precision: numbers_text(p.cost, 3 if precision is None else precision),
+        _given("cost")),
 )
 """The rows of ``actviz compare``, in order."""
 
@@ -344,6 +373,24 @@ class Grid:
     """The significant digits of its numbers (None: every digit)."""
     notes: Sequence[Sequence[str]] = ()
     names: Sequence[str] = ()
+    functions_as: str = "columns"
+    """``columns``: a column per record, a row per quantity; ``rows``: the other way round."""
+    chosen: bool = False
+    """Whether the quantities were chosen by name (and are all shown, whatever they hold)."""
+
+    def matrix(self) -> tuple[list[str], list[list[str]]]:
+        """The table as text, whichever way round: the column heads, and each row with its
+        label first (:meth:`corner` heads the labels)."""
+        if self.functions_as == "rows":
+            return ([label for label, _, _ in self.rows],
+                    [[head, *(cells[i] for _, _, cells in self.rows)]
+                     for i, head in enumerate(self.heads)])
+        return list(self.heads), [[label, *cells] for label, _, cells in self.rows]
+
+    def corner(self) -> str:
+        """The head of the first column: empty where it holds the quantities, ``function``
+        where it holds the records."""
+        return "function" if self.functions_as == "rows" else ""
 
     def grouped_notes(self) -> list[str]:
         """Each distinct note once, after the records it concerns, in order of first use:
@@ -357,13 +404,22 @@ class Grid:
         return [f"{', '.join(records)}: {note}" for note, records in who.items()]
 
 
-def property_grid(records: Sequence[Properties], precision: int | None) -> Grid:
-    """The compare table of ``records`` with numbers to ``precision`` digits."""
-    rows = []
-    for row in ROWS:
+ROW_NAMES = {row.field: row for row in ROWS}
+
+
+def property_grid(records: Sequence[Properties], precision: int | None,
+                  rows: Sequence[str] | None = None, functions_as: str = "columns") -> Grid:
+    """The compare table of ``records`` with numbers to ``precision`` digits: the ``rows``
+    named (:func:`actviz.compare_rows.check_rows`), or every row that applies to one of
+    the records at least."""
+    chosen = [ROW_NAMES[name] for name in rows] if rows is not None else [
+        row for row in ROWS if any(row.applies(r) for r in records)]
+    cells = []
+    for row in chosen:
         label, latex = row.labels(records)
-        rows.append((label, latex, [row.show(r, precision) for r in records]))
-    return Grid([r.spec for r in records], [r.act for r in records], rows, precision)
+        cells.append((label, latex, [row.show(r, precision) for r in records]))
+    return Grid([r.spec for r in records], [r.act for r in records], cells, precision,
+                functions_as=functions_as, chosen=rows is not None)
 
 
 def compare_records(functions: Sequence[Named], range: tuple[float, float],

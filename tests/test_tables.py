@@ -123,18 +123,24 @@ def test_markdown_rows_parse_back():
 
 
 def parse_latex_rows(text):
+    """Numbers of a value table; each is two cells, its integer part and the rest (columns
+    r@{}l, aligned on the point: issue 19)."""
     body = text.split("\\midrule\n")[1].split("\\bottomrule")[0]
     rows = []
     for line in body.strip().splitlines():
         cells = [c.strip().strip("$") for c in line.rstrip("\\ ").split("&")]
-        rows.append([float(re.sub(r"\\times10\^\{(-?\d+)\}", r"e\1", c)) for c in cells])
+        numbers = [a + b for a, b in zip(cells[::2], cells[1::2], strict=True)]
+        rows.append([float(re.sub(r"(\{\})?\\times10\^\{(-?\d+)\}", r"e\2", c))
+                     for c in numbers])
     return rows
 
 
 def test_latex_booktabs_with_math_headers_parses_back():
     out = run("table", "sigmoid", "--points", "-20,0,3", "-f", "latex").output
-    assert out.startswith("\\begin{tabular}{rrr}\n\\toprule\n")
-    assert "$x$ & $\\sigma(x)$ & $\\sigma'(x)$ \\\\" in out
+    # issue 19: each column of numbers is r@{}l, aligned on the point, its head over both
+    assert out.startswith("\\begin{tabular}{r@{}lr@{}lr@{}l}\n\\toprule\n")
+    assert ("\\multicolumn{2}{c}{$x$} & \\multicolumn{2}{c}{$\\sigma(x)$} & "
+            "\\multicolumn{2}{c}{$\\sigma'(x)$} \\\\") in out
     assert out.endswith("\\bottomrule\n\\end{tabular}\n")
     rows = parse_latex_rows(out)
     assert rows[0][0] == -20.0
