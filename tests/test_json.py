@@ -127,3 +127,109 @@ def test_precision_rounds_every_computed_number_in_json(args):
     for a, b in zip(records, kept, strict=True):
         for key in INPUTS & set(a):
             assert a[key] == b[key]
+
+
+# --- docs/json.md against real output ------------------------------------------------------------
+
+def documented() -> dict[str, set[str]]:
+    """The keys docs/json.md lists, per command (its sections ``## table`` ...)."""
+    found: dict[str, set[str]] = {}
+    command = None
+    for line in DOCS.read_text().splitlines():
+        heading = re.fullmatch(r"## (\w+)", line)
+        if heading:
+            command = heading[1]
+            found[command] = set()
+        key = re.match(r"\| `([^`]+)` \|", line)
+        if key and command is not None:
+            found[command].add(key[1])
+    return found
+
+
+LEAVES = {"params", "flavors"}
+"""Objects the page describes as a whole (keyed by parameter or flavor names)."""
+
+
+def is_span(value) -> bool:
+    return isinstance(value, dict) and set(value) == {"start", "end", "closed"}
+
+
+def paths(data, prefix: str = ""):
+    """The keys of ``data`` as paths (``functions[].value``, ``gaussian.mean``); spans,
+    lists of spans and the objects of :data:`LEAVES` are leaves."""
+    last = prefix.rsplit(".", 1)[-1]
+    if isinstance(data, dict) and not is_span(data) and last not in LEAVES:
+        for key, value in data.items():
+            yield from paths(value, f"{prefix}.{key}" if prefix else key)
+    elif (isinstance(data, list) and data and all(isinstance(d, dict) for d in data)
+          and not all(is_span(d) for d in data)):
+        for item in data:
+            yield from paths(item, prefix + "[]")
+    else:
+        yield prefix
+
+
+def written(outputs) -> set[str]:
+    """Every path in the outputs, a top-level list's items taken one by one; a key that is
+    null or an empty list in one record and an object or a list of objects in another counts
+    once, as the latter."""
+    found = set()
+    for data in outputs:
+        for item in data if isinstance(data, list) else [data]:
+            found |= set(paths(item))
+    return {p for p in found if not any(q.startswith((p + ".", p + "[]")) for q in found)}
+
+
+SAMPLES = {
+    "table": [["table", "elu:alpha=0.5", "crelu", "relu", "--points", "-1,1",
+               "--second-derivative"], ["table", "sigmoid", "--num", "3"]],
+    "compare": [["compare", "relu", "crelu", "softmax", "softplus", "log1mexp", "hard_swish",
+                 "--range", "0.5", "1000", "--cost"]],
+    "diff": [["diff", "relu6", "hardtanh", "--range", "-3", "8"]],
+    "depth": [["depth", "relu", "tanh", "--sigma-w", "1.5", "--layers", "5"],
+              ["depth", "tanh", "binary_step", "--layers", "5"]],
+    "info": [["info", name] for name in [*actviz.names(), "where(x < 0, 0, x*x)"]],
+    "list": [["list"]],
+}
+
+
+def outputs_of(command: str) -> list:
+    flag = "--format" if command in ("info", "list") else "-f"
+    results = []
+    for args in SAMPLES[command]:
+        result = invoke(*args, flag, "json")
+        assert result.exit_code == 0, result.output
+        results.append(strict(result.stdout))
+    return results
+
+
+@pytest.mark.parametrize("command", list(SAMPLES))
+def test_every_key_is_documented_and_every_documented_key_is_written(command):
+    docs = documented()
+    assert set(docs) == set(SAMPLES)
+    keys = written(outputs_of(command))
+    assert keys - docs[command] == set(), "written but not in docs/json.md"
+    assert docs[command] - keys == set(), "in docs/json.md but never written"
+
+
+def test_what_the_json_page_says_of_nulls():
+    """A few of the page's claims that the keys alone do not show."""
+    (relu, softmax, softplus) = strict(invoke("compare", "relu", "softmax", "softplus",
+                                              "--range", "-1000", "1000", "-f", "json").stdout)
+    assert softmax["bounds"] is None and softmax["f0"] is None and softmax["gaussian"] is None
+    assert softmax["vector"] and relu["vector"] is None and relu["cost"] is None
+    assert relu["bounds"] == [0.0, None]  # +inf
+    assert softplus["max_gradient"]["toward"] == "+inf" and softplus["max_gradient"]["x"] is None
+    assert relu["gains"]["torch"] == pytest.approx(2 ** 0.5)
+    assert strict(invoke("compare", "binary_step", "-f", "json").stdout)[0]["lipschitz"] is None
+    tanh, relu_edge = strict(invoke("depth", "tanh", "relu", "--layers", "3", "-f",
+                                    "json").stdout)[::2]
+    assert tanh["c_star"] is None and tanh["xi_q"] is None  # q* = 0: the identity map
+    assert relu_edge["xi_c"] is None  # infinite at the edge of chaos
+    diverges = strict(invoke("depth", "relu", "--sigma-w", "1.5", "tanh", "--layers", "3",
+                             "-f", "json").stdout)[0]
+    assert diverges["fixed_point"] == "diverges" and "q_star" not in diverges
+    assert diverges["q_last"] > 1
+    info = strict(invoke("info", "binary_step", "--format", "json").stdout)
+    assert [k["kind"] for k in info["kinks"]] == ["jump"] and info["kinks"][0]["order"] == 0
+    assert strict(invoke("info", "softmax", "--format", "json").stdout)["limits"] is None
