@@ -316,7 +316,7 @@ COMPARE = Command(
     that function, or that there is none (no minimum, no dead zone).
     """, "actviz compare relu gelu silu",
                     "actviz compare relu leaky_relu elu selu -f markdown",
-                    "actviz compare relu gelu silu mish elu selu -f latex -o props.tex",
+                    "actviz compare relu gelu silu mish elu selu -o props.tex",
                     "actviz compare relu gelu silu --rows f0,lipschitz,gaussian --functions-as "
                     "rows",
                     "actviz compare sigmoid tanh --range -10 10 -f json -o props.json")
@@ -326,7 +326,7 @@ COMPARE = Command(
         SATURATION,
         TABLE_FORMAT,
         PRECISION,
-        Option("rows", NAMES, None, "The rows to show, in this order, by name (below; JSON "
+        Option("rows", NAMES, None, "The rows to show, in this order, by name (above; JSON "
                "always has every key). Example: --rows f0,df0,lipschitz,gaussian",
                check=check_rows, metavar="NAME,..."),
         FUNCTIONS_AS,

@@ -13,6 +13,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from actviz import latex
 from actviz._align import parts
@@ -41,7 +42,8 @@ def pdflatex(folder: Path, body: str, columns: str = "twocolumn") -> str:
 
 def float_of(tex: str) -> str:
     """The float a table says it fits: ``table`` or ``table*``."""
-    return "table*" if "% actviz: fits \\textwidth" in tex else "table"
+    last = tex.splitlines()[-1]
+    return "table*" if last.startswith("% actviz: fits \\textwidth") else "table"
 
 
 def typeset(folder: Path, tables: dict[str, str], columns: str = "twocolumn"
@@ -138,15 +140,30 @@ EITHER = {  # beyond the list: wherever they say they fit
                      "softplus", "-p", "4"],
     "depth-6": ["depth", "relu", "tanh", "selu", "elu", "gelu", "silu"],
     "depth-rows": ["depth", "relu", "tanh", "--functions-as", "rows"],
-    "diff-formulas": ["diff", "x*tanh(softplus(x))", "mish", "-p", "3"],
+    "diff-quick": ["diff", "gelu", "quick_gelu", "--range", "-8", "8", "-p", "3"],
 }
 
 
 @pytest.fixture(scope="module")
-def typeset_defaults(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("latex")
-    tables = {name: latex_of(*args) for name, args in {**COLUMN, **PAGE, **EITHER}.items()}
-    return tables, typeset(folder, tables)
+def generated():
+    """Every table above, as actviz writes it."""
+    return {name: latex_of(*args) for name, args in {**COLUMN, **PAGE, **EITHER}.items()}
+
+
+@pytest.fixture(scope="module")
+def typeset_defaults(generated, tmp_path_factory):
+    """The tables and what TeX makes of them."""
+    if TEX is None:
+        pytest.skip("pdflatex is not installed (.ci/run installs it with apt-get)")
+    return generated, typeset(tmp_path_factory.mktemp("latex"), generated)
+
+
+@pytest.mark.parametrize("name", [*COLUMN, *PAGE, *EITHER])
+def test_no_word_is_hyphenated_and_the_page_wide_ones_say_so(generated, name):
+    tex = generated[name]
+    if latex.RAGGED in tex:  # cells that wrap
+        assert tex.count("\\hyphenpenalty=10000") == tex.count("\\begin{tabular}{@{}p")
+    assert ("% actviz: fits \\textwidth" in tex) == (float_of(tex) == "table*")
 
 
 @needs_tex
@@ -380,3 +397,27 @@ def test_names_with_underscores_compile(tmp_path):
     }
     found = typeset(tmp_path, tables)
     assert all(got["problems"] == "" for got in found.values()), found
+
+
+# --- configs/paper-figures.yaml ----------------------------------------------------------------
+
+@needs_tex
+def test_the_tables_of_the_paper_config_compile_in_a_two_column_article(tmp_path):
+    """Its table jobs, run as the batch runs them (its figures left out: they take a while
+    and are not tables), each in the float its file names."""
+    config = yaml.safe_load((ROOT / "configs/paper-figures.yaml").read_text())
+    jobs = [job for job in config["jobs"] if job["kind"] in ("table", "compare")]
+    assert {job["name"] for job in jobs} == {"tab1-values", "tab2-properties"}
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump({**config, "jobs": jobs}))
+    result = invoke("batch", "c.yaml", "--jobs", "1", "--output-dir", "out", cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    tables = {job["name"]: (tmp_path / "out" / f"{job['name']}.tex").read_text()
+              for job in jobs}
+    found = typeset(tmp_path, tables)
+    assert found["tab1-values"]["float"] == "table"
+    assert found["tab2-properties"]["float"] == "table*"
+    for got in found.values():
+        assert got["problems"] == ""
+        assert got["height"] <= latex.FLOAT_HEIGHT
+        width = latex.TEXT_WIDTH if got["float"] == "table*" else latex.COLUMN_WIDTH
+        assert got["width"] <= width + 0.01
