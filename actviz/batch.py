@@ -36,21 +36,25 @@ class Outcome:
     """What the job wrote but warns of (a table of values that are not finite)."""
 
 
-def execute(job: Job, folder: Path, warnings: list[str] | None = None) -> list[Path]:
-    """Run one job, writing its files into ``folder``; its warnings go to ``warnings``."""
+WARNINGS: list[str] = []
+"""What the job under way in this process warns of (:func:`_attempt` empties it first)."""
+
+
+def execute(job: Job, folder: Path) -> list[Path]:
+    """Run one job, writing its files into ``folder``; its warnings go to :data:`WARNINGS`."""
     kind = KINDS[job.kind]
     paths = [folder / name for name in job.files]
     fmt = job.options.get("format") or kind.default_format
     image = (paths[1], job.options["image"]) if job.options.get("image") else None
-    notice = warnings.append if warnings is not None else None
-    return kind.run(job.functions, job.options, Target(paths[0], fmt, image, notice))
+    return kind.run(job.functions, job.options, Target(paths[0], fmt, image,
+                                                       WARNINGS.append))
 
 
 def _attempt(job: Job, folder: Path) -> Outcome:
     """Run a job, turning a failure into a one-line message."""
-    warnings: list[str] = []
+    WARNINGS.clear()
     try:
-        return Outcome(job, execute(job, folder, warnings), warnings=warnings)
+        return Outcome(job, execute(job, folder), warnings=list(WARNINGS))
     except ActvizError as exc:
         return Outcome(job, [], str(exc))
     except OSError as exc:

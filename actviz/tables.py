@@ -32,10 +32,14 @@ class Column:
     """One column of a value table: derivative ``order`` of a function (its ``output``)."""
 
     header: str
-    latex: str
     function: Named
     order: int
     output: int | None = None
+
+    @property
+    def latex(self) -> str:
+        """The head in LaTeX (:func:`latex_header`)."""
+        return latex_header(self.function.act, self.order, self.output)
 
 
 GREEK = {"alpha": r"\alpha", "beta": r"\beta", "lambd": r"\lambda"}
@@ -89,9 +93,7 @@ class ValueTable:
             for order in self.orders:
                 for k in [None] if outputs == 1 else list(range(outputs)):
                     name = named.label if k is None else f"{named.label}[{k}]"
-                    self.columns.append(Column(name + "'" * order,
-                                               latex_header(named.act, order, k),
-                                               named, order, k))
+                    self.columns.append(Column(name + "'" * order, named, order, k))
 
     @property
     def headers(self) -> list[str]:

@@ -14,7 +14,6 @@ from typing import IO, TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from . import latex
 from ._align import Column
 from ._numbers import format_number, round_data, text_number
 from ._text import columns, json_text
@@ -24,6 +23,7 @@ from .tables import DIFFERENCE_LABELS, Grid, ValueTable, difference_rows, proper
 
 if TYPE_CHECKING:
     from .analysis import Difference, Properties
+    from .latex import Layout
 
 
 class Writer:
@@ -243,6 +243,8 @@ class Latex(Writer):
     def values(self, out: IO[str], table: ValueTable, precision: int | None = None) -> None:
         """x and the value columns, right-aligned; the functions that do not fit side by side
         come in blocks under each other, each with its own x column."""
+        from . import latex
+
         digits = self.digits(precision)
         heads = ["$x$", *(c.latex for c in table.columns)]
         measured = measure(table, digits)
@@ -255,7 +257,7 @@ class Latex(Writer):
         layout = latex.value_layout(heads, measured, groups, len(table.xs))
         narrow = latex.value_layout(heads, measured, groups, len(table.xs), (latex.ONE_COLUMN,))
 
-        def write(out: IO[str], layout: latex.Layout) -> None:
+        def write(out: IO[str], layout: Layout) -> None:
             count = 1 + max(len(block) for block in layout.blocks)
             size = layout.size.command
             out.write("{" + size + "\n" if size else "")
@@ -277,11 +279,15 @@ class Latex(Writer):
     def grid(self, out: IO[str], grid: Grid) -> None:
         """Quantities no record has (all "-") are left out unless chosen by name; the notes
         follow as comments, which say how a number was computed without taking room."""
+        from . import latex
+
         latex.write_grid(out, grid)
 
     def difference(self, out: IO[str], diff: Difference, precision: int | None = None) -> None:
         """Quantity, value (aligned on the point) and where, in a column; A and B in a
         comment."""
+        from . import latex
+
         rows = difference_rows(diff, self.digits(precision))
         body = [[quantity, value, where or "-"] for (_, quantity), (_, value, where)
                 in zip(DIFFERENCE_LABELS, rows, strict=True)]
