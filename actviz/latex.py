@@ -3,9 +3,11 @@ point, laid out to fit a two-column article.
 
 Where a table goes: a value table, a difference, and a comparison or depth table of up to
 three functions are laid out for one column (``\columnwidth``, 229.5 pt in
-``\documentclass[twocolumn]{article}``: ``\begin{table}``); a comparison or depth table of more
-functions for the width of the page (``\textwidth``, 469 pt: ``\begin{table*}``), at most about
-500 pt high so that a caption fits too. What does not fit side by side comes in blocks under
+``\documentclass[twocolumn]{article}``: ``\begin{table}``) where they fit there; a comparison or
+depth table of more functions, and any table that needs it, for the width of the page
+(``\textwidth``, 469 pt: ``\begin{table*}``, said in the file's last line), with a second
+layout for a one-column article's 345 pt that TeX picks by ``\linewidth``; at most about
+500 pt high, so that a caption fits too. What does not fit side by side comes in blocks under
 each other (a value table's functions, a comparison's functions or quantities), in a smaller
 type (``\small``, ``\footnotesize``, ``\scriptsize``) where that saves stacking.
 
@@ -518,7 +520,7 @@ def function_name(act: Activation) -> str:
     d = act.definition
     if re.fullmatch(r"\\mathrm\{[A-Za-z][A-Za-z0-9]*\}", d.symbol) or d.symbol in OPERATORS:
         return f"${d.symbol}$"
-    if re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", d.name):
+    if re.fullmatch(r"[A-Za-z][A-Za-z0-9_]+", d.name):  # not the formula x
         return "$\\mathrm{" + d.name.replace("_", "\\_") + "}$"
     body = latex_text(d.name).replace("$|$", "|")
     for op in ("*", "+", "/", ",", ";"):

@@ -7,6 +7,7 @@ characters."""
 
 from __future__ import annotations
 
+import math
 import re
 import shutil
 import subprocess
@@ -14,9 +15,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from actviz import latex
-from actviz._align import parts
+from actviz._align import Column, parts
+from actviz._numbers import text_number
 
 from .helpers import invoke
 
@@ -421,3 +425,52 @@ def test_the_tables_of_the_paper_config_compile_in_a_two_column_article(tmp_path
         assert got["height"] <= latex.FLOAT_HEIGHT
         width = latex.TEXT_WIDTH if got["float"] == "table*" else latex.COLUMN_WIDTH
         assert got["width"] <= width + 0.01
+
+
+# --- the aligner, on any numbers -----------------------------------------------------------------
+
+finite = st.floats(allow_nan=False, allow_infinity=False)
+values = st.lists(st.one_of(finite, st.sampled_from([math.inf, -math.inf, math.nan, 0.0])),
+                  min_size=1, max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(values, st.one_of(st.none(), st.integers(min_value=1, max_value=17)))
+def test_any_column_of_numbers_aligns_on_the_point(numbers, precision):
+    """Numbers as the tables write them, at any precision: in monospace text the point (or
+    where it would be) is at one place in every padded cell, in Markdown every cell has as
+    many digits (or figure spaces) after its integer part, and in LaTeX every phantom-padded
+    integer part has the same sign and number of digits; LaTeX splits each into an integer
+    part and the rest that read back as the number."""
+    texts = [text_number(x, precision) for x in numbers]
+    column = Column().add_all(texts)
+    right = [column.right(t) for t in texts]
+    width = max(map(len, right))
+    ends = {width - len(r) + len(parts(t).integer) for r, t in zip(right, texts, strict=True)}
+    assert len(ends) == 1
+    tails = set()
+    for t in texts:
+        p = parts(t)
+        padded = column.markdown(t)[len(p.integer):]
+        tails.add((sum(c in ".\u2008" for c in padded), sum(c not in ".\u2008" for c in padded)))
+    assert len(tails) == 1
+    shapes = set()
+    for t in texts:
+        p = parts(t)
+        if p.special:
+            continue
+        cell = latex.pad_integer(t, column)
+        phantom = re.match(r"\\phantom\{([^}]*)\}", cell)
+        integer = (phantom[1] if phantom else "").replace("$-$", "-") + p.integer
+        shapes.add((integer.count("-"), sum(c.isdigit() for c in integer)))
+        whole, rest = latex.split_number(t)
+        back = (whole + rest).replace("$", "").replace("{}\\times10^{", "e").rstrip("}")
+        assert float(back) == float(t)
+    assert len(shapes) <= 1
+
+
+@pytest.mark.parametrize("args", [["table", "sigmoid", "gelu", "--second-derivative"],
+                                  ["compare", "relu", "gelu", "silu", "mish", "elu"],
+                                  ["depth", "tanh", "relu"], ["diff", "gelu", "silu"]])
+def test_the_same_command_twice_writes_the_same_latex(args):
+    assert latex_of(*args) == latex_of(*args)
