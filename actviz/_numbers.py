@@ -51,6 +51,23 @@ def round_to(values: Any, precision: int) -> Any:
     return float(f"{values:.{precision}g}") if math.isfinite(values) else values
 
 
+def round_data(data: Any, precision: int | None, keep: frozenset[str] = frozenset()) -> Any:
+    """Every float in ``data`` (nested dicts and lists) rounded to ``precision`` significant
+    digits (None: left as it is), but for the values of the keys in ``keep`` (inputs such as
+    ``params`` and ``range``, written as given)."""
+    if precision is None:
+        return data
+    if isinstance(data, bool):
+        return data
+    if isinstance(data, float):
+        return round_to(data, precision)
+    if isinstance(data, dict):
+        return {k: v if k in keep else round_data(v, precision, keep) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [round_data(v, precision, keep) for v in data]
+    return data
+
+
 def label_number(value: float, digits: int = 4, exact: bool = False) -> str:
     """A computed value to ``digits`` significant digits, trailing zeros kept: ``1.129``,
     ``1.100``, ``-0.7518`` (with a true minus sign); ``1`` for exact integers. ``exact``

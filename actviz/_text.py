@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 
@@ -30,3 +31,10 @@ def json_ready(value: object) -> object:
     if isinstance(value, (list, tuple)):
         return [json_ready(item) for item in value]
     return value
+
+
+def json_text(value: object, indent: int | None = 2) -> str:
+    """``value`` as strict JSON: non-finite floats as null (:func:`json_ready`), and a
+    ``ValueError`` rather than a ``NaN`` or ``Infinity`` that a strict parser refuses, should
+    one ever slip through."""
+    return json.dumps(json_ready(value), indent=indent, allow_nan=False)

@@ -82,10 +82,12 @@ class MaxGradient:
     toward: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """As plain data; ``toward`` as the text "+inf" or "-inf" (JSON would write the
+        number as null, and lose which side)."""
         return {"value": self.value, "x": self.x,
                 "intervals": [iv.to_dict() for iv in self.intervals],
                 "at_edge": self.at_edge, "approached": self.approached,
-                "toward": self.toward}
+                "toward": None if self.toward is None else ("+inf" if self.toward > 0 else "-inf")}
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import _startup
@@ -32,21 +32,29 @@ class Outcome:
     job: Job
     files: list[Path]
     error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    """What the job wrote but warns of (a table of values that are not finite)."""
+
+
+WARNINGS: list[str] = []
+"""What the job under way in this process warns of (:func:`_attempt` empties it first)."""
 
 
 def execute(job: Job, folder: Path) -> list[Path]:
-    """Run one job, writing its files into ``folder``."""
+    """Run one job, writing its files into ``folder``; its warnings go to :data:`WARNINGS`."""
     kind = KINDS[job.kind]
     paths = [folder / name for name in job.files]
     fmt = job.options.get("format") or kind.default_format
     image = (paths[1], job.options["image"]) if job.options.get("image") else None
-    return kind.run(job.functions, job.options, Target(paths[0], fmt, image))
+    return kind.run(job.functions, job.options, Target(paths[0], fmt, image,
+                                                       WARNINGS.append))
 
 
 def _attempt(job: Job, folder: Path) -> Outcome:
     """Run a job, turning a failure into a one-line message."""
+    WARNINGS.clear()
     try:
-        return Outcome(job, execute(job, folder))
+        return Outcome(job, execute(job, folder), warnings=list(WARNINGS))
     except ActvizError as exc:
         return Outcome(job, [], str(exc))
     except OSError as exc:

@@ -10,6 +10,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -118,7 +119,8 @@ def cli() -> None:
 # --- options and arguments from the declarations ---------------------------------------------
 
 CLICK_TYPES: dict[str, Any] = {"number": float, "integer": int, "text": str, "pair": float,
-                               "points": str, "sweep": str, "step": str, "size": str}
+                               "points": str, "sweep": str, "step": str, "size": str,
+                               "names": str}
 PAIRS = ("pair", "size")
 """Kinds of value that take two words on the command line."""
 
@@ -175,7 +177,8 @@ def run_job(kind: JobKind, functions: list[str], given: dict[str, Any]) -> None:
         k: v for k, v in given.items()
         if v is not None and context.get_parameter_source(k) is not ParameterSource.DEFAULT})
     kind.check(functions, opts)
-    target = kind.target(kind.stem(functions, opts), opts, sys.stdout)
+    target = replace(kind.target(kind.stem(functions, opts), opts, sys.stdout),
+                     notice=lambda message: click.echo(f"Warning: {message}", err=True))
     beside = not isinstance(target.main, Path)  # a table on stdout: keep it parseable
     for path in kind.run(functions, opts, target):
         click.echo(str(path), err=beside)
@@ -247,6 +250,9 @@ def _run_batch(config: Any, workers: int, fail_fast: bool, quiet: bool,
            if sys.stdout.isatty() and not quiet else None)
 
     def report(outcome: Any) -> None:
+        for warning in outcome.warnings:
+            click.echo(f"Warning: {outcome.job.path} (line {outcome.job.line}): {warning}",
+                       err=True)
         if outcome.error:
             click.echo(f"Error: {outcome.job.path} (line {outcome.job.line}): {outcome.error}",
                        err=True)

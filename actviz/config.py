@@ -206,6 +206,12 @@ def _points(node: yaml.Node, where: str) -> Any:
     return _text(node, where)
 
 
+def _names(node: yaml.Node, where: str) -> Any:
+    if isinstance(node, yaml.SequenceNode):
+        return [_text(item, f"{where}[{i}]") for i, item in enumerate(node.value)]
+    return _text(node, where)
+
+
 READERS: dict[str, Callable[[yaml.Node, str], Any]] = {
     "number": _number,
     "integer": _integer,
@@ -216,6 +222,7 @@ READERS: dict[str, Callable[[yaml.Node, str], Any]] = {
     "sweep": _sweep,
     "step": _number,
     "size": _size,
+    "names": _names,
 }
 """How a YAML node of each kind of option value is read (choices: :func:`_choice`)."""
 

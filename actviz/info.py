@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-import json
 import math
 import textwrap
 from typing import Any
 
 from ._numbers import show_value
-from ._text import columns, json_ready
+from ._text import columns, json_text
 from .catalog import REGISTRY, Activation, describe, names, summary
 
 
@@ -21,7 +20,7 @@ def list_text(fmt: str) -> str:
     """Every function: name, family, parameters (with other flavors' defaults), aliases."""
     rows = list_rows()
     if fmt == "json":
-        return json.dumps(json_ready(rows), indent=2)
+        return json_text(rows)
     table = [("NAME", "FAMILY", "PARAMETERS", "ALIASES")]
     for row in rows:
         params = []
@@ -40,7 +39,7 @@ def info_text(act: Activation, fmt: str) -> str:
     """Formulas, parameters, kinks with the convention there, limits, flavors, reference."""
     data = describe(act)
     if fmt == "json":
-        return json.dumps(json_ready(data), indent=2)
+        return json_text(data)
     rows: list[tuple[str, str]] = [
         ("family", data["family"]),
         ("f(x)", data["formula"]["f"]),

@@ -25,7 +25,7 @@ from .paths import (
     FIGURE_FORMATS,
     FORMATS,
     OUTPUT_DIR,
-    TABLE_FORMATS,
+    extension,
     file_stem,
     output_format,
     writable_path,
@@ -45,6 +45,12 @@ class Target:
     main: Sink
     fmt: str
     image: tuple[Path, str] | None = None
+    notice: Callable[[str], None] | None = None
+    """Where a warning goes (a table of values that are not finite), one line each."""
+
+    def warn(self, message: str | None) -> None:
+        if message is not None and self.notice is not None:
+            self.notice(message)
 
 
 def deliver(sink: Sink, write: Callable[[IO[str]], None]) -> list[Path]:
@@ -79,8 +85,10 @@ def run_table(functions: Sequence[str], opts: Options, target: Target) -> list[P
     xs = sample_points(opts.range, opts.num, opts.step, opts.points)
     table = ValueTable(xs, resolve_specs(functions, opts.flavor, opts.scope), opts.derivative,
                        opts.second_derivative)
-    return deliver(target.main, lambda out: _writer(target.fmt).values(out, table,
-                                                                       opts.precision))
+    written = deliver(target.main, lambda out: _writer(target.fmt).values(out, table,
+                                                                          opts.precision))
+    target.warn(table.not_finite())
+    return written
 
 
 def run_compare(functions: Sequence[str], opts: Options, target: Target) -> list[Path]:
@@ -88,8 +96,8 @@ def run_compare(functions: Sequence[str], opts: Options, target: Target) -> list
 
     records = compare_records(resolve_specs(functions, opts.flavor, opts.scope), opts.range,
                               opts.saturation_threshold, opts.cost)
-    return deliver(target.main, lambda out: _writer(target.fmt).properties(out, records,
-                                                                           opts.precision))
+    return deliver(target.main, lambda out: _writer(target.fmt).properties(
+        out, records, opts.precision, opts.rows, opts.functions_as))
 
 
 def run_diff(functions: Sequence[str], opts: Options, target: Target) -> list[Path]:
@@ -124,7 +132,7 @@ def run_depth(functions: Sequence[str], opts: Options, target: Target) -> list[P
                               opts.dpi, opts.size, opts.style, opts.title)
         written.append(render.save(figure, path, fmt))
     return deliver(target.main, lambda out: _writer(target.fmt).depth(
-        out, found, opts.precision)) + written
+        out, found, opts.precision, opts.functions_as)) + written
 
 
 # --- checks of a whole job, before it runs -----------------------------------------------------
@@ -153,10 +161,17 @@ def check_table(functions: Sequence[str], opts: Options) -> None:
     _check_functions(functions, opts)
 
 
+def check_compare(functions: Sequence[str], opts: Options) -> None:
+    if opts.rows is not None and "cost" in opts.rows and not opts.cost:
+        raise ParameterError("the cost row is measured only with --cost; give --cost, or "
+                             "leave cost out of --rows")
+    _check_functions(functions, opts)
+
+
 def check_diff(functions: Sequence[str], opts: Options) -> None:
     if len(functions) != 2:
         raise ParameterError(f"diff compares exactly two functions, got {len(functions)}")
-    if opts.output is not None or opts.image is not None:  # a figure too
+    if draws(opts):  # a figure too
         check_drawable_range(*opts.range)
     for spec in functions:
         definition = get(spec, flavor=opts.flavor, scope=opts.scope).definition
@@ -207,19 +222,23 @@ def _table_target(stem: str, opts: Options, stdout: IO[str] | None) -> Target:
     return Target(_open(stdout), fmt)
 
 
-def _diff_target(stem: str, opts: Options, stdout: IO[str] | None) -> Target:
-    image = figure_path(stem, opts.output, None) if opts.output is not None else None
-    return Target(_open(stdout), opts.format or "text", image)
+def draws(opts: Options) -> bool:
+    """Whether a diff or depth job draws its figure: ``image`` in a batch, or ``-o`` with a
+    figure's extension."""
+    return opts.get("image") is not None or (
+        opts.output is not None and Path(opts.output).suffix.lstrip(".").lower()
+        in FIGURE_FORMATS)
 
 
-def _depth_target(stem: str, opts: Options, stdout: IO[str] | None) -> Target:
-    """-o with a figure's extension draws the figure and prints the table; any other -o is
-    the table's file."""
+def _table_or_figure_target(stem: str, opts: Options, stdout: IO[str] | None) -> Target:
+    """diff and depth: -o with a figure's extension draws the figure and prints the table;
+    -o with a table's extension (or any -o with --format) is the table's file."""
     if opts.output is not None:
-        suffix = Path(opts.output).suffix.lstrip(".").lower()
-        if suffix in FIGURE_FORMATS:
-            return _diff_target(stem, opts, stdout)
-        if suffix not in EXTENSIONS and opts.format is None:
+        if draws(opts):
+            image = figure_path(stem, opts.output, None)
+            return Target(_open(stdout), opts.format or "text", image)
+        if Path(opts.output).suffix.lstrip(".").lower() not in EXTENSIONS and (
+                opts.format is None):
             tables = ", ".join("." + ext for ext in EXTENSIONS)
             figures = ", ".join("." + ext for ext in FIGURE_FORMATS)
             raise ParameterError(f"cannot tell what to write from the extension of "
@@ -274,17 +293,12 @@ class JobKind:
         return files
 
 
-def extension(fmt: str) -> str:
-    """The file extension of a format: ``md`` for markdown, ``png`` for png."""
-    return TABLE_FORMATS[fmt][0] if fmt in TABLE_FORMATS else fmt
-
-
 KINDS: dict[str, JobKind] = {kind.name: kind for kind in (
     JobKind(PLOT, "png", "", check_plot, run_plot, _figure_target, weight=0),
     JobKind(TABLE, "text", "table_", check_table, run_table, _table_target, weight=1),
-    JobKind(COMPARE, "text", "compare_", _check_functions, run_compare, _table_target,
+    JobKind(COMPARE, "text", "compare_", check_compare, run_compare, _table_target,
             weight=3),
-    JobKind(DIFF, "text", "diff_", check_diff, run_diff, _diff_target, weight=1),
-    JobKind(DEPTH, "text", "depth_", check_depth, run_depth, _depth_target, weight=4),
+    JobKind(DIFF, "text", "diff_", check_diff, run_diff, _table_or_figure_target, weight=1),
+    JobKind(DEPTH, "text", "depth_", check_depth, run_depth, _table_or_figure_target, weight=4),
 )}
 """Every kind of job, by name."""

@@ -36,6 +36,7 @@ from .checks import (
     check_threshold,
     check_title,
 )
+from .compare_rows import check_rows, rows_help
 from .errors import ParameterError
 from .paths import EXTENSIONS, FIGURE_FORMATS, FORMATS
 
@@ -65,6 +66,8 @@ STEP = Kind("step")
 """A number read as a decimal: ``--step 0.1``, ``step: 0.1``."""
 SIZE = Kind("size")
 """Two numbers or a name: ``--size 8 3``, ``--size column``, ``size: [8, 3]``."""
+NAMES = Kind("names")
+"""Names: ``--rows f0,df0`` and ``rows: [f0, df0]`` (or the same text)."""
 
 
 def choice(*choices: str) -> Kind:
@@ -206,6 +209,10 @@ PRECISION = Option("precision", INTEGER, None,
                    "Significant digits, in every format (default: 6 in text, Markdown and "
                    "LaTeX; every digit in CSV and JSON). Example: -p 3", check=check_precision,
                    short="-p")
+FUNCTIONS_AS = Option(
+    "functions_as", choice("columns", "rows"), "columns",
+    "In text, Markdown and LaTeX: a column per function and a row per quantity, or a row "
+    "per function (CSV has a row per function either way). Example: --functions-as rows")
 TABLE_FORMAT = Option(
     "format", choice(*FORMATS), None,
     f"{', '.join(FORMATS[:-1])} or {FORMATS[-1]} (default: from the -o extension "
@@ -307,15 +314,25 @@ COMPARE = Command(
     _help("""Compare what each SPEC is: output range and bounds, f(0), f'(0), monotonic,
     smoothness, zero-centred, Lipschitz constant, steepest point, minima, saturation, dead
     zones, kinks, statistics under a standard normal input (mean, variance, E[f'^2], the
-    variance-preserving gain) and, with --cost, the time of f and f' relative to relu.
+    variance-preserving gain) and, with --cost, the time of f and f' relative to relu. A row
+    that applies to no function given is left out; a "-" says that it does not apply to
+    that function, or that there is none (no minimum, no dead zone).
     """, "actviz compare relu gelu silu",
                     "actviz compare relu leaky_relu elu selu -f markdown",
-                    "actviz compare sigmoid tanh --range -10 10 -f json -o props.json"),
+                    "actviz compare relu gelu silu mish elu selu -o props.tex",
+                    "actviz compare relu gelu silu --rows f0,lipschitz,gaussian --functions-as "
+                    "rows",
+                    "actviz compare sigmoid tanh --range -10 10 -f json -o props.json")
+    + "\n\n" + rows_help(),
     (
         RANGE,
         SATURATION,
         TABLE_FORMAT,
         PRECISION,
+        Option("rows", NAMES, None, "The rows to show, in this order, by name (above; JSON "
+               "always has every key). Example: --rows f0,df0,lipschitz,gaussian",
+               check=check_rows, metavar="NAME,..."),
+        FUNCTIONS_AS,
         Option("output", TEXT, None, "Write to this file instead of the terminal. "
                "Example: -o props.md", short="-o", yaml=False, check=check_output),
         Option("cost", FLAG, False, "Also measure the time of f and f' relative to relu on "
@@ -330,18 +347,21 @@ COMPARE = Command(
 DIFF = Command(
     "diff", "How far two definitions of a function drift apart.",
     _help("""Print the largest |f_A - f_B| and |f'_A - f'_B| on the range, where they occur, and
-    the mean |f_A - f_B|.
+    the mean |f_A - f_B|. The table goes to the terminal, or to -o FILE (.csv, .md, .tex,
+    .json, .txt); -o FILE.png (.svg, .pdf) draws the differences instead, the table still
+    on the terminal.
     """, "actviz diff gelu gelu:approximate=tanh",
+                    "actviz diff gelu gelu:approximate=tanh -o gelu-diff.tex",
                     "actviz diff gelu quick_gelu --range -8 8 -f json",
                     "actviz diff silu swish:beta=1.5 -o silu-vs-swish.png"),
     (
         RANGE,
-        Option("format", choice(*FORMATS), None, "Output format (default text). "
-               "Example: -f json", short="-f"),
+        TABLE_FORMAT,
         PRECISION,
-        Option("output", TEXT, None, "Also draw f_A - f_B and f'_A - f'_B, maxima marked, to "
-               "this image (.png, .svg, .pdf). Example: -o gelu-diff.png", short="-o",
-               yaml=False, check=check_output),
+        Option("output", TEXT, None, "Write the table to this file (.txt, .csv, .md, .tex, "
+               ".json), or draw f_A - f_B and f'_A - f'_B, maxima marked, to this image "
+               "(.png, .svg, .pdf; the table still goes to the terminal). "
+               "Example: -o gelu-diff.png", short="-o", yaml=False, check=check_output),
         Option("image", choice(*FIGURE_FORMATS), None, "In a batch job: also draw the "
                "difference as an image of this format. Example: image: svg", cli=False),
         *(o for o in FIGURE_OPTIONS if o.name in ("dpi", "size", "style")),
@@ -397,6 +417,7 @@ DEPTH = Command(
                "the theory's lines. Example: --no-simulate", negatable=True),
         TABLE_FORMAT,
         PRECISION,
+        FUNCTIONS_AS,
         Option("output", TEXT, None, "Write the table to this file, or draw the figure to "
                "this image (.png, .svg, .pdf; the table still goes to the terminal). "
                "Example: -o depth.png", short="-o", yaml=False, check=check_output),

@@ -33,6 +33,8 @@ def output_format(path: str | Path | None, fmt: str | None, choices: Sequence[st
     """The format: ``fmt`` if given, else from the extension of ``path``, else ``default``.
 
     ``extensions`` maps file extensions to formats where they differ (``.md`` -> markdown).
+    A ``fmt`` that contradicts the extension is refused, also when the extension names a
+    format of the other kind (``-f csv -o t.png``: a table written into a .png).
     """
     if fmt is not None:
         fmt = fmt.lower()
@@ -42,6 +44,13 @@ def output_format(path: str | Path | None, fmt: str | None, choices: Sequence[st
         if named is not None and named != fmt:
             raise ParameterError(f"--format {fmt} contradicts the extension of {path}, which "
                                  f"is {named}; give one of them, or make them agree")
+        other = named_format(path)
+        if named is None and other is not None:
+            assert path is not None
+            what = "figure" if other in FIGURE_FORMATS else "table"
+            right = Path(path).with_suffix("." + extension(fmt))
+            raise ParameterError(f"--format {fmt} contradicts the extension of {path}, a "
+                                 f"{other} {what}; give -o {right}")
         return fmt
     if path is None:
         return default
@@ -81,6 +90,23 @@ def _named_format(path: str | Path | None, choices: Sequence[str],
         return None
     fmt = (extensions or {}).get(ext, ext)
     return fmt if fmt in choices else None
+
+
+def named_format(path: str | Path | None) -> str | None:
+    """The format, table or figure, that the extension of ``path`` names (``.md`` ->
+    markdown, ``.png`` -> png); None for no extension, an unknown one or ``.txt`` (which
+    suits every text format)."""
+    if path is None:
+        return None
+    ext = Path(path).suffix.lower().lstrip(".")
+    if ext in GENERIC_EXTENSIONS:
+        return None
+    return EXTENSIONS.get(ext) or (ext if ext in FIGURE_FORMATS else None)
+
+
+def extension(fmt: str) -> str:
+    """The file extension of a format: ``md`` for markdown, ``png`` for png."""
+    return TABLE_FORMATS[fmt][0] if fmt in TABLE_FORMATS else fmt
 
 
 def writable_path(path: str | Path) -> Path:

@@ -32,30 +32,44 @@ class Column:
     """One column of a value table: derivative ``order`` of a function (its ``output``)."""
 
     header: str
-    latex: str
     function: Named
     order: int
     output: int | None = None
+
+    @property
+    def latex(self) -> str:
+        """The head in LaTeX (:func:`latex_header`)."""
+        return latex_header(self.function.act, self.order, self.output)
 
 
 GREEK = {"alpha": r"\alpha", "beta": r"\beta", "lambd": r"\lambda"}
 
 
 def latex_header(act: Activation, order: int, output: int | None = None) -> str:
-    """``$\\sigma'(x)$``; parameters that differ from the (torch) defaults as a subscript, so
-    that a keras-flavoured leaky_relu says its slope."""
+    """``$\\sigma'(x)$``; parameters that differ from the (torch) defaults as a subscript
+    where they have a Greek letter (``$\\mathrm{ELU}_{\\alpha=0.5}(x)$``), else on a second
+    line in small type, so that a keras-flavoured leaky_relu says its slope in a narrow
+    column; a formula by its text (the symbol f would not tell two apart)."""
+    from .latex import function_name, latex_text
+
     d = act.definition
     defaults = d.defaults()
-    changed = [f"{_tex_name(k)}={_tex_value(v)}" for k, v in act.params.items()
-               if v != defaults[k]]
-    symbol = d.symbol + (f"_{{{','.join(changed)}}}" if changed else "")
+    changed = [(k, v) for k, v in act.params.items() if k not in defaults or v != defaults[k]]
     index = "_i" if d.vector else (f"_{{{output + 1}}}" if output is not None else "")
-    return f"${symbol}{chr(39) * order}(x){index}$"
-
-
-def _tex_name(name: str) -> str:
-    escaped = name.replace("_", r"\_")
-    return GREEK.get(name, r"\mathrm{" + escaped + "}")
+    primes = chr(39) * order
+    formula = d.symbol == "f"
+    greek = not formula and all(k in GREEK for k, _ in changed)
+    if formula:
+        head = function_name(act) + (f"${primes}{index}$" if primes or index else "")
+    else:
+        subscript = ",".join(f"{GREEK[k]}={_tex_value(v)}" for k, v in changed) if greek else ""
+        head = f"${d.symbol}" + (f"_{{{subscript}}}" if subscript else "") + \
+            f"{primes}(x){index}$"
+    if not changed or greek:
+        return head
+    params = ", ".join(latex_text(k) + "${}=" + _tex_value(v) + "$" for k, v in changed)
+    return "\\begin{tabular}[t]{@{}c@{}}" + head + "\\\\\\scriptsize " + params + \
+        "\\end{tabular}"
 
 
 def _tex_value(value: Any) -> str:
@@ -73,14 +87,13 @@ class ValueTable:
         self.functions = list(functions)
         self.orders = [0] + [1] * derivative + [2] * second_derivative
         self.columns: list[Column] = []
+        self._tally = _Tally()
         for named in self.functions:
             outputs = named.act.definition.outputs
             for order in self.orders:
                 for k in [None] if outputs == 1 else list(range(outputs)):
                     name = named.label if k is None else f"{named.label}[{k}]"
-                    self.columns.append(Column(name + "'" * order,
-                                               latex_header(named.act, order, k),
-                                               named, order, k))
+                    self.columns.append(Column(name + "'" * order, named, order, k))
 
     @property
     def headers(self) -> list[str]:
@@ -95,20 +108,65 @@ class ValueTable:
         cols = self.columns
         whole = _evaluate([c for c in cols if c.function.act.definition.vector], self.xs)
         elementwise = [c for c in cols if not c.function.act.definition.vector]
+        self._tally = tally = _Tally()
         for start in np.arange(0, len(self.xs), BLOCK).tolist():
             rows = slice(start, start + BLOCK)
             part = self.xs[rows]
             local = _evaluate(elementwise, part)
-            yield [part, *(_column(c, whole, rows) if c.function.label in whole
-                           else _column(c, local) for c in cols)]
+            block = [part, *(_column(c, whole, rows) if c.function.label in whole
+                             else _column(c, local) for c in cols)]
+            tally.add(part, [c.header for c in cols], block[1:])
+            yield block
+
+    def not_finite(self) -> str | None:
+        """What the last pass over the table (:meth:`blocks` or :meth:`arrays`) found not
+        finite, in one line: how many points, the first x and the columns; None if every
+        value was finite."""
+        return self._tally.message(len(self.xs))
 
     def arrays(self) -> Iterator[tuple[Named, dict[int, np.ndarray]]]:
         """Each function with its columns as whole arrays, by derivative order."""
         results = _evaluate(self.columns, self.xs)
+        self._tally = _Tally()
+        self._tally.add(self.xs, [c.header for c in self.columns],
+                        [_column(c, results) for c in self.columns])
         for label, values in results.items():
             named = next(c.function for c in self.columns if c.function.label == label)
             orders = sorted({c.order for c in self.columns if c.function.label == label})
             yield named, {order: values[order] for order in orders}
+
+
+class _Tally:
+    """Points of a value table where some value is not finite, counted block by block."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.first: float | None = None
+        self.headers: list[str] = []
+
+    def add(self, xs: np.ndarray, headers: Sequence[str], columns: Sequence[np.ndarray]
+            ) -> None:
+        bad = np.zeros(len(xs), dtype=bool)
+        for header, values in zip(headers, columns, strict=True):
+            wrong = ~np.isfinite(values)
+            if wrong.ndim > 1:  # a function of two outputs (crelu)
+                wrong = wrong.any(axis=tuple(range(1, wrong.ndim)))
+            if wrong.any():
+                bad |= wrong
+                if header not in self.headers:
+                    self.headers.append(header)
+        if bad.any():
+            if self.first is None:
+                self.first = float(xs[bad][0])
+            self.count += int(bad.sum())
+
+    def message(self, total: int) -> str | None:
+        if not self.count:
+            return None
+        assert self.first is not None
+        return (f"{self.count} of {total} points have values that are not finite (in "
+                f"{', '.join(self.headers)}), the first at x = {format_number(self.first)}; "
+                "they are written as nan, inf or -inf (null in JSON)")
 
 
 def _evaluate(cols: Sequence[Column], x: np.ndarray) -> dict[str, tuple[np.ndarray, ...]]:
@@ -229,15 +287,28 @@ def _minima(p: Properties, precision: int | None) -> str:
                      for x, y in p.minima) or "-"
 
 
+def _always(p: Properties) -> bool:
+    return True
+
+
+def _given(field: str) -> Callable[[Properties], bool]:
+    """A row that applies where the record has the value (vector functions have no f(0); a
+    cost is there only when it was measured)."""
+    return lambda p: getattr(p, field) is not None
+
+
 @dataclass(frozen=True)
 class Row:
-    """One property of the compare table: the record's ``field``, its label as text and as
-    LaTeX (``{tau}`` stands for the saturation threshold), and how its value is written."""
+    """One property of the compare table: the record's ``field`` (its name, the key of the
+    JSON, :data:`actviz.compare_rows.ROWS`), its label as text and as LaTeX (``{tau}``
+    stands for the saturation threshold), how its value is written, and to which records it
+    applies (the others show "-")."""
 
     field: str
     label: str
     latex: str
     show: Callable[[Properties, int | None], str]
+    applies: Callable[[Properties], bool] = _always
 
     def labels(self, records: Sequence[Properties]) -> tuple[str, str]:
         tau = format_number(records[0].saturation_threshold) if records else ""
@@ -246,15 +317,16 @@ class Row:
 
 ROWS = (
     Row("output_range", "output range", "output range", _output_range),
-    Row("bounds", "f(-inf), f(+inf)", r"$f(-\infty)$, $f(+\infty)$", _bounds),
-    Row("f0", "f(0)", "$f(0)$", _outputs("f0")),
-    Row("df0", "f'(0)", "$f'(0)$", _outputs("df0")),
+    Row("bounds", "f(-inf), f(+inf)", r"$f(-\infty)$, $f(+\infty)$", _bounds, _given("bounds")),
+    Row("f0", "f(0)", "$f(0)$", _outputs("f0"), _given("f0")),
+    Row("df0", "f'(0)", "$f'(0)$", _outputs("df0"), _given("df0")),
     Row("monotonic", "monotonic (non-decreasing)", "monotonic (non-decreasing)",
         _plain("monotonic")),
     Row("smoothness", "smoothness", "smoothness", lambda p, precision: p.smoothness),
     Row("zero_centred", "zero-centred", "zero-centred", _plain("zero_centred")),
-    Row("lipschitz", "Lipschitz constant", "Lipschitz constant", _plain("lipschitz")),
-    Row("sup_slope", "sup |f'|", r"$\sup|f'|$", _plain("sup_slope")),
+    Row("lipschitz", "Lipschitz constant", "Lipschitz constant", _plain("lipschitz"),
+        _given("lipschitz")),
+    Row("sup_slope", "sup |f'|", r"$\sup|f'|$", _plain("sup_slope"), _given("sup_slope")),
     Row("max_gradient", "max f'", r"$\max f'$", _gradient),
     Row("minima", "minima (x, f)", r"minima $(x, f)$", _minima),
     Row("saturation", "saturation: f' -> 0, |f'| < {tau}",
@@ -264,20 +336,25 @@ ROWS = (
     Row("dead", "dead zones: f' = 0", "dead zones: $f' = 0$", _spans("dead")),
     Row("kinks", "kinks", "kinks", _plain("kinks")),
     Row("jumps", "jumps", "jumps", _plain("jumps")),
-    Row("gaussian.mean", "E[f(z)]", r"$\mathrm{E}[f(z)]$", _statistic("mean")),
-    Row("gaussian.var", "Var[f(z)]", r"$\mathrm{Var}[f(z)]$", _statistic("var")),
-    Row("gaussian.grad_sq", "E[f'(z)^2]", r"$\mathrm{E}[f'(z)^2]$", _statistic("grad_sq")),
+    Row("gaussian.mean", "E[f(z)]", r"$\mathrm{E}[f(z)]$", _statistic("mean"),
+        _given("gaussian")),
+    Row("gaussian.var", "Var[f(z)]", r"$\mathrm{Var}[f(z)]$", _statistic("var"),
+        _given("gaussian")),
+    Row("gaussian.grad_sq", "E[f'(z)^2]", r"$\mathrm{E}[f'(z)^2]$", _statistic("grad_sq"),
+        _given("gaussian")),
     Row("gaussian.gain", "forward gain 1/sqrt(E[f^2])",
-        r"forward gain $1/\sqrt{\mathrm{E}[f^2]}$", _statistic("gain")),
+        r"forward gain $1/\sqrt{\mathrm{E}[f^2]}$", _statistic("gain"), _given("gaussian")),
     Row("gains.backward", "backward gain 1/sqrt(E[f'^2])",
-        r"backward gain $1/\sqrt{\mathrm{E}[f'^2]}$", _gain("backward")),
+        r"backward gain $1/\sqrt{\mathrm{E}[f'^2]}$", _gain("backward"), _given("gains")),
     Row("gains.edge_of_chaos", "edge-of-chaos sigma_w (sigma_b = 0)",
-        r"edge-of-chaos $\sigma_w$ ($\sigma_b = 0$)", _gain("edge_of_chaos")),
+        r"edge-of-chaos $\sigma_w$ ($\sigma_b = 0$)", _gain("edge_of_chaos"), _given("gains")),
     Row("gains.torch", "PyTorch calculate_gain", r"PyTorch \texttt{calculate\_\allowbreak gain}",
-        _gain("torch")),
-    Row("vector", "evaluated on", "evaluated on", lambda p, precision: p.vector or "-"),
+        _gain("torch"), _given("gains")),
+    Row("vector", "evaluated on", "evaluated on", lambda p, precision: p.vector or "-",
+        _given("vector")),
     Row("cost", "cost (x relu)", r"cost ($\times$ relu)",
-        lambda p, precision: numbers_text(p.cost, 3)),
+        lambda p, precision: numbers_text(p.cost, 3 if precision is None else precision),
+        _given("cost")),
 )
 """The rows of ``actviz compare``, in order."""
 
@@ -298,6 +375,24 @@ class Grid:
     """The significant digits of its numbers (None: every digit)."""
     notes: Sequence[Sequence[str]] = ()
     names: Sequence[str] = ()
+    functions_as: str = "columns"
+    """``columns``: a column per record, a row per quantity; ``rows``: the other way round."""
+    chosen: bool = False
+    """Whether the quantities were chosen by name (and are all shown, whatever they hold)."""
+
+    def matrix(self) -> tuple[list[str], list[list[str]]]:
+        """The table as text, whichever way round: the column heads, and each row with its
+        label first (:meth:`corner` heads the labels)."""
+        if self.functions_as == "rows":
+            return ([label for label, _, _ in self.rows],
+                    [[head, *(cells[i] for _, _, cells in self.rows)]
+                     for i, head in enumerate(self.heads)])
+        return list(self.heads), [[label, *cells] for label, _, cells in self.rows]
+
+    def corner(self) -> str:
+        """The head of the first column: empty where it holds the quantities, ``function``
+        where it holds the records."""
+        return "function" if self.functions_as == "rows" else ""
 
     def grouped_notes(self) -> list[str]:
         """Each distinct note once, after the records it concerns, in order of first use:
@@ -311,13 +406,22 @@ class Grid:
         return [f"{', '.join(records)}: {note}" for note, records in who.items()]
 
 
-def property_grid(records: Sequence[Properties], precision: int | None) -> Grid:
-    """The compare table of ``records`` with numbers to ``precision`` digits."""
-    rows = []
-    for row in ROWS:
+ROW_NAMES = {row.field: row for row in ROWS}
+
+
+def property_grid(records: Sequence[Properties], precision: int | None,
+                  rows: Sequence[str] | None = None, functions_as: str = "columns") -> Grid:
+    """The compare table of ``records`` with numbers to ``precision`` digits: the ``rows``
+    named (:func:`actviz.compare_rows.check_rows`), or every row that applies to one of
+    the records at least."""
+    chosen = [ROW_NAMES[name] for name in rows] if rows is not None else [
+        row for row in ROWS if any(row.applies(r) for r in records)]
+    cells = []
+    for row in chosen:
         label, latex = row.labels(records)
-        rows.append((label, latex, [row.show(r, precision) for r in records]))
-    return Grid([r.spec for r in records], [r.act for r in records], rows, precision)
+        cells.append((label, latex, [row.show(r, precision) for r in records]))
+    return Grid([r.spec for r in records], [r.act for r in records], cells, precision,
+                functions_as=functions_as, chosen=rows is not None)
 
 
 def compare_records(functions: Sequence[Named], range: tuple[float, float],

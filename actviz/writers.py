@@ -8,23 +8,22 @@ differences (``actviz diff``). The list of formats, their file extensions and th
 from __future__ import annotations
 
 import csv
-import json
 import math
-import re
-from collections.abc import Callable, Iterator, Sequence
-from typing import IO, TYPE_CHECKING, Any, ClassVar
+from collections.abc import Iterator, Sequence
+from typing import IO, TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from ._numbers import format_number, latex_number, round_to, text_number
-from ._text import columns, json_ready
-from .catalog import Activation
+from ._align import Column
+from ._numbers import format_number, round_data, text_number
+from ._text import columns, json_text
 from .depth import Setting, depth_rows
 from .paths import TABLE_FORMATS
 from .tables import DIFFERENCE_LABELS, Grid, ValueTable, difference_rows, property_grid
 
 if TYPE_CHECKING:
     from .analysis import Difference, Properties
+    from .latex import Layout
 
 
 class Writer:
@@ -44,14 +43,15 @@ class Writer:
         raise NotImplementedError
 
     def properties(self, out: IO[str], records: Sequence[Properties],
-                   precision: int | None = None) -> None:
-        """The compare table."""
-        self.grid(out, property_grid(records, self.digits(precision)))
+                   precision: int | None = None, rows: Sequence[str] | None = None,
+                   functions_as: str = "columns") -> None:
+        """The compare table: the ``rows`` named, or every row that applies."""
+        self.grid(out, property_grid(records, self.digits(precision), rows, functions_as))
 
     def depth(self, out: IO[str], found: Sequence[Setting], precision: int | None = None,
-              ) -> None:
-        """The depth table: a column per function and setting."""
-        self.grid(out, depth_grid(found, self.digits(precision)))
+              functions_as: str = "columns") -> None:
+        """The depth table: a column (or row) per function and setting."""
+        self.grid(out, depth_grid(found, self.digits(precision), functions_as))
 
     def grid(self, out: IO[str], grid: Grid) -> None:
         """A table of a column per record, a row per quantity (see :class:`Grid`)."""
@@ -68,11 +68,12 @@ def _rows(block: list[np.ndarray], digits: int | None) -> Iterator[list[str]]:
         yield [text_number(x, digits), *(text_number(float(v[i]), digits) for v in values)]
 
 
-def depth_grid(found: Sequence[Setting], digits: int | None) -> Grid:
+def depth_grid(found: Sequence[Setting], digits: int | None,
+               functions_as: str = "columns") -> Grid:
     """The depth table of the settings ``found``, numbers to ``digits`` digits."""
     return Grid([s.label for s in found], [s.named.act for s in found],
                 depth_rows(found, digits), digits, [s.notes for s in found],
-                [s.name for s in found])
+                [s.name for s in found], functions_as)
 
 
 def _notes(out: IO[str], grid: Grid, bullet: str = "  ") -> None:
@@ -90,19 +91,27 @@ class Text(Writer):
     extensions = TABLE_FORMATS["text"]
 
     def values(self, out: IO[str], table: ValueTable, precision: int | None = None) -> None:
+        """Right-aligned columns, numbers aligned on the decimal point: a first pass over
+        the table measures each column, the second writes it."""
         digits = self.digits(precision)
         headers = table.headers
-        width = [max(len(h), (digits or 17) + 7) for h in headers]
-        width[0] = max(len(headers[0]), max(len(text_number(x, digits)) for x in table.xs))
-        out.write("  ".join(h.rjust(w) for h, w in zip(headers, width, strict=True)) + "\n")
+        measured = measure(table, digits)
+        width = [max(len(h), c.width) for h, c in zip(headers, measured, strict=True)]
+        out.write("  ".join(h.rjust(w) for h, w in zip(headers, width, strict=True)).rstrip()
+                  + "\n")
         for block in table.blocks():
             for row in _rows(block, digits):
-                out.write("  ".join(c.rjust(w) for c, w in zip(row, width, strict=True))
-                          + "\n")
+                out.write("  ".join(c.right(cell).rjust(w) for cell, c, w in zip(
+                    row, measured, width, strict=True)).rstrip() + "\n")
 
     def grid(self, out: IO[str], grid: Grid) -> None:
-        table = [(label, *cells) for label, _, cells in grid.rows]
-        specs = list(grid.heads)
+        """Left-aligned columns, numbers aligned on the decimal point; on a terminal, as many
+        columns per block as fit its width, each block with the first column again."""
+        heads, table = grid.matrix()
+        aligned = [Column().add_all([row[j + 1] for row in table]) for j in range(len(heads))]
+        table = [[row[0], *(c.left(cell) for c, cell in zip(aligned, row[1:], strict=True))]
+                 for row in table]
+        specs = list(heads)
         width = terminal_width(out)
         label_width = max(len(row[0]) for row in table)
         start = 0
@@ -114,8 +123,8 @@ class Text(Writer):
                     break
                 used += 2 + col
                 end += 1
-            rows = [("", *specs[start:end])] + [(row[0], *row[start + 1:end + 1])
-                                                 for row in table]
+            rows = [(grid.corner(), *specs[start:end])] + [(row[0], *row[start + 1:end + 1])
+                                                           for row in table]
             out.write(columns(rows) + "\n")
             start = end
             if start < len(specs):
@@ -128,6 +137,16 @@ class Text(Writer):
         out.write(f"A = {diff.a}, B = {diff.b}, on [{format_number(lo)}, "
                   f"{format_number(hi)}]\n")
         out.write(columns([("  " + a, b, c) for a, b, c in rows], right=(False, True)) + "\n")
+
+
+def measure(table: ValueTable, digits: int | None) -> list[Column]:
+    """Each column of ``table`` measured for aligning its numbers (a pass over the table)."""
+    measured = [Column() for _ in table.headers]
+    for block in table.blocks():
+        for row in _rows(block, digits):
+            for column, cell in zip(measured, row, strict=True):
+                column.add(cell)
+    return measured
 
 
 def terminal_width(out: IO[str]) -> float:
@@ -180,17 +199,25 @@ class Markdown(Writer):
     extensions = TABLE_FORMATS["markdown"]
 
     def values(self, out: IO[str], table: ValueTable, precision: int | None = None) -> None:
+        """Right-aligned columns whose numbers end in figure and punctuation spaces, so that
+        their decimal points line up when rendered (a first pass measures the columns)."""
+        digits = self.digits(precision)
         headers = table.headers
+        measured = measure(table, digits)
         out.write("| " + " | ".join(headers) + " |\n")
         out.write("|" + "|".join("---:" for _ in headers) + "|\n")
         for block in table.blocks():
-            for row in _rows(block, self.digits(precision)):
-                out.write("| " + " | ".join(row) + " |\n")
+            for row in _rows(block, digits):
+                out.write("| " + " | ".join(c.markdown(cell) for c, cell in zip(
+                    measured, row, strict=True)) + " |\n")
 
     def grid(self, out: IO[str], grid: Grid) -> None:
-        out.write("| property | " + " | ".join(grid.heads) + " |\n")
-        out.write("|:---|" + "|".join("---:" for _ in grid.heads) + "|\n")
-        for label, _, cells in grid.rows:
+        heads, table = grid.matrix()
+        aligned = [Column().add_all([row[j + 1] for row in table]) for j in range(len(heads))]
+        out.write(f"| {grid.corner() or 'property'} | " + " | ".join(heads) + " |\n")
+        out.write("|:---|" + "|".join("---:" for _ in heads) + "|\n")
+        for label, *cells in table:
+            cells = [c.markdown(cell) for c, cell in zip(aligned, cells, strict=True)]
             out.write("| " + " | ".join(c.replace("|", r"\|") for c in (label, *cells))
                       + " |\n")
         _notes(out, grid, "- ")
@@ -206,200 +233,80 @@ class Markdown(Writer):
 
 class Latex(Writer):
     r"""booktabs tabulars that need nothing but ``\usepackage{booktabs}``, numbers in math
-    mode, sized to fit an article's text width (345 pt) at 10 pt: value tables with many
-    columns and property tables of many functions come in blocks stacked under each other
-    (:func:`fitting`). Property tables are transposed (a row per property) in columns that
-    wrap their text; properties no function has (all "-") are left out."""
+    mode aligned on the decimal point, laid out to fit a two-column article
+    (:mod:`actviz.latex`): a value table, a difference, and a comparison or depth table of up
+    to three functions in a column; more functions across the page (``table*``)."""
 
     name = "latex"
     extensions = TABLE_FORMATS["latex"]
 
     def values(self, out: IO[str], table: ValueTable, precision: int | None = None) -> None:
-        """x and the value columns; when they would not fit the text width, the columns
+        """x and the value columns, right-aligned; the functions that do not fit side by side
         come in blocks under each other, each with its own x column."""
+        from . import latex
+
         digits = self.digits(precision)
-        columns = table.columns
-        parts = column_blocks(table, max(1, fitting(digits, 12.0) - 1))
-        width = max(len(part) for part in parts)
-        out.write("\\begin{tabular}{" + "r" * (1 + width) + "}\n\\toprule\n")
-        for n, part in enumerate(parts):
-            pad = [""] * (width - len(part))
-            if n:
-                out.write("\\midrule\n")
-            out.write(" & ".join(["$x$", *(columns[i].latex for i in part), *pad])
-                      + " \\\\\n\\midrule\n")
-            for block in table.blocks():
-                rows = _rows([block[0], *(block[1 + i] for i in part)], digits)
-                for row in rows:
-                    out.write(" & ".join([*(latex_number(cell) for cell in row), *pad])
-                              + " \\\\\n")
-        out.write("\\bottomrule\n\\end{tabular}\n")
+        heads = ["$x$", *(c.latex for c in table.columns)]
+        measured = measure(table, digits)
+        groups: list[list[int]] = []
+        for i, column in enumerate(table.columns, start=1):
+            if groups and table.columns[groups[-1][0] - 1].function == column.function:
+                groups[-1].append(i)
+            else:
+                groups.append([i])
+        layout = latex.value_layout(heads, measured, groups, len(table.xs))
+        narrow = latex.value_layout(heads, measured, groups, len(table.xs), (latex.ONE_COLUMN,))
+
+        def write(out: IO[str], layout: Layout) -> None:
+            count = 1 + max(len(block) for block in layout.blocks)
+            size = layout.size.command
+            out.write("{" + size + "\n" if size else "")
+            out.write("\\begin{tabular}{" + "r@{}l" * count + "}\n\\toprule\n")
+            for n, block in enumerate(layout.blocks):
+                pad = [" & "] * (count - 1 - len(block))
+                if n:
+                    out.write("\\midrule\n")
+                out.write(" & ".join(["\\multicolumn{2}{c}{" + heads[i] + "}"
+                                      for i in [0, *block]] + pad) + " \\\\\n\\midrule\n")
+                for values in table.blocks():
+                    for row in _rows([values[0], *(values[i] for i in block)], digits):
+                        out.write(" & ".join([" & ".join(latex.split_number(cell))
+                                              for cell in row] + pad) + " \\\\\n")
+            out.write("\\bottomrule\n\\end{tabular}\n" + ("}\n" if size else ""))
+
+        latex.write_fitting(out, layout, narrow, write)
 
     def grid(self, out: IO[str], grid: Grid) -> None:
-        """Rows no record has (all "-") are left out; the notes follow as comments, which
-        say how a number was computed without taking the table's room."""
-        table = [(latex, [latex_cell(c) for c in cells]) for _, latex, cells in grid.rows
-                 if any(c != "-" for c in cells)]
-        records = grid.functions
-        n = min(fitting(grid.digits, 6.0, share=0.8), len(records))
-        column = f"@{{\\hspace{{6pt}}}}p{{\\dimexpr 0.8\\linewidth/{n}-6pt\\relax}}"
-        out.write(f"\\begin{{tabular}}{{@{{}}p{{0.2\\linewidth}}*{{{n}}}{{{column}}}@{{}}}}\n"
-                  "\\toprule\n")
-        for start in range(0, len(records), n):
-            names = [function_cell(act) for act in records[start:start + n]]
-            pad = [""] * (n - len(names))
-            if start:
-                out.write("\\midrule\n")
-            out.write(" & ".join(["", *(RAGGED + name for name in names), *pad])
-                      + " \\tabularnewline\n\\midrule\n")
-            for label, cells in table:
-                row = [RAGGED + label, *(RAGGED + c for c in cells[start:start + n]), *pad]
-                out.write(" & ".join(row) + " \\tabularnewline\n")
-        out.write("\\bottomrule\n\\end{tabular}\n")
-        notes = grid.grouped_notes()
-        if notes:
-            out.write("% Notes:\n" + "".join(f"% {note}\n" for note in notes))
+        """Quantities no record has (all "-") are left out unless chosen by name; the notes
+        follow as comments, which say how a number was computed without taking room."""
+        from . import latex
+
+        latex.write_grid(out, grid)
 
     def difference(self, out: IO[str], diff: Difference, precision: int | None = None) -> None:
-        out.write("\\begin{tabular}{lrl}\n\\toprule\n"
-                  "quantity & value & where \\\\\n\\midrule\n")
+        """Quantity, value (aligned on the point) and where, in a column; A and B in a
+        comment."""
+        from . import latex
+
         rows = difference_rows(diff, self.digits(precision))
-        for (_, quantity), (_, value, where) in zip(DIFFERENCE_LABELS, rows, strict=True):
-            out.write(f"{quantity} & {latex_number(value)} & "
-                      f"{latex_cell(where) if where else ''} \\\\\n")
-        out.write("\\bottomrule\n\\end{tabular}\n")
-
-
-def column_blocks(table: ValueTable, per_block: int) -> list[list[int]]:
-    """The value columns in blocks of at most ``per_block``, a function's columns (f, f',
-    f'') kept together."""
-    groups: list[list[int]] = []
-    for i, column in enumerate(table.columns):
-        if groups and table.columns[groups[-1][0]].function == column.function:
-            groups[-1].append(i)
-        else:
-            groups.append([i])
-    blocks: list[list[int]] = []
-    for group in groups:
-        if blocks and len(blocks[-1]) + len(group) <= per_block:
-            blocks[-1] += group
-        else:
-            blocks.append(list(group))
-    return blocks
-
-
-TEXT_WIDTH = 345.0
-"""An article's text width at 10 pt, in points (LaTeX's default)."""
-
-
-def fitting(digits: int | None, gap: float, share: float = 1.0) -> int:
-    """How many columns of numbers with ``digits`` significant digits fit side by side in
-    ``share`` of the text width, with ``gap`` points between columns: a cell such as
-    ``(-0.123456,`` is about digits + 4 characters of 5.2 pt each."""
-    cell = ((digits or 17) + 4) * 5.2 + gap
-    return max(1, min(6, int(share * TEXT_WIDTH // cell)))
-
-
-RAGGED = "\\raggedright\\hspace{0pt}"
-"""Left-aligned, unjustified text in a narrow paragraph column (safe because the rows end
-with ``\\tabularnewline``, not ``\\\\``, which \\raggedright redefines); the empty
-space lets TeX hyphenate a cell's first word (``discontinuous``) where it must."""
-
-
-def function_cell(act: Activation) -> str:
-    """A function's name for a column that may be narrow: its symbol, then on a line of its
-    own, small, the parameters that differ from the (torch) defaults, breakable at ``_``."""
-    d = act.definition
-    defaults = d.defaults()
-    changed = [latex_text(k).replace("\\_", "\\_\\allowbreak ") + "${}=" + _tex_value(v) + "$"
-               for k, v in act.params.items() if v != defaults[k]]
-    head = f"${d.symbol}$"
-    return head + ("\\newline{\\footnotesize " + ", ".join(changed) + "}" if changed else "")
-
-
-def _tex_value(value: Any) -> str:
-    return value if isinstance(value, str) else format_number(value)
-
-
-TOKEN = re.compile(r"(?P<num>-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)|(?P<inf>-?inf\b)|(?P<arrow>->)"
-                   r"|(?P<word>[A-Za-z][A-Za-z-]*)|(?P<space>\s+)|(?P<other>.)")
-
-
-def _number_tex(token: str) -> str:
-    mantissa, _, exponent = token.partition("e")
-    return mantissa + (f"\\times10^{{{int(exponent)}}}" if exponent else "")
-
-
-MATH: dict[str | None, Callable[[str], str]] = {
-    "num": _number_tex,
-    "inf": lambda token: token.replace("inf", r"\infty"),
-    "arrow": lambda token: r"\to",
-}
-
-
-def latex_cell(text: str) -> str:
-    r"""A table cell as LaTeX: numbers, intervals and formulas in math mode (with ``\infty``,
-    ``\to`` and ``\times10^{-5}``), words as text between them, so that a narrow column can
-    break the line there: ``1 on (0, 5]`` -> ``$1$ on $(0, 5]$``. Needs no package."""
-    smooth = re.fullmatch(r"C(\d|-inf)", text)
-    if smooth:
-        return "$C^{" + smooth[1].replace("-inf", r"\infty") + "}$"
-    if text == "-":
-        return "--"
-    parts: list[tuple[bool, str]] = []  # (math?, text)
-    words = False  # inside parentheses of words: "(range edge)"
-    for match in TOKEN.finditer(text):
-        kind, token = match.lastgroup, match[0]
-        if kind == "word" and token != "x":
-            parts.append((False, latex_text(token)))
-        elif kind == "space":
-            parts.append((parts[-1][0] if parts else False, " "))
-        elif kind in MATH:
-            parts.append((True, MATH[kind](token)))
-        elif token == ";" or (token == ")" and words):
-            parts.append((False, token))
-            words = False
-        elif token == "(" and not _math_follows(text, match.end()):
-            parts.append((False, token))
-            words = True
-        elif token == ",":
-            parts.append((True, ",\\allowbreak"))  # a narrow column may break a pair
-        else:
-            parts.append((True, latex_text(token) if token in "&%$#_{}|" else token))
-    return _join(parts)
-
-
-def _math_follows(text: str, position: int) -> bool:
-    """Whether the text after an opening parenthesis is a number or x (an interval or a
-    point), not words (``(range edge)``)."""
-    return bool(re.match(r"\s*(-?\d|-?inf|x\b)", text[position:]))
-
-
-def _join(parts: list[tuple[bool, str]]) -> str:
-    """Math runs wrapped in ``$...$``, with the spaces at their edges moved outside."""
-    out, run = [], []
-    for in_math, token in [*parts, (False, "")]:
-        if in_math:
-            run.append(token)
-            continue
-        if run:
-            body = "".join(run)
-            core = body.strip()
-            out.append(body[:len(body) - len(body.lstrip())] + f"${core}$"
-                       + body[len(body.rstrip()):])
-            run = []
-        out.append(token)
-    return "".join(out)
-
-
-def latex_text(text: str) -> str:
-    for char in ("\\", "&", "%", "$", "#", "_", "{", "}"):
-        text = text.replace(char, "\\" + char if char != "\\" else r"\textbackslash{}")
-    return text.replace("^", r"\^{}").replace("|", r"$|$")
+        body = [[quantity, value, where or "-"] for (_, quantity), (_, value, where)
+                in zip(DIFFERENCE_LABELS, rows, strict=True)]
+        cells = [["quantity", "value", "where"], *latex.aligned(body)]
+        for row in cells[1:]:
+            row[2] = "" if row[2] == "--" else row[2]
+        layout = latex.paragraph_layout(cells, [[1], [2]], latex.COLUMN_WIDTH, blocks=False) \
+            or latex.crammed(cells, [[1], [2]], latex.COLUMN_WIDTH)
+        lo, hi = diff.range
+        latex.write_fitting(
+            out, layout, None, lambda o, lay: latex.write_paragraphs(o, cells, lay),
+            [f"A = {diff.a}, B = {diff.b}, on [{format_number(lo)}, {format_number(hi)}]"])
 
 
 class Json(Writer):
-    """JSON with every digit by default; JSON has no infinity, so +-inf are written as null."""
+    """Strict JSON with every digit by default (``-p`` rounds every computed number; the
+    inputs, ``params``, ``range``, ``saturation_threshold`` and ``sigma_b``, stay as given).
+    JSON has no infinity and no NaN: they are written as null. docs/json.md documents every
+    key."""
 
     name = "json"
     extensions = TABLE_FORMATS["json"]
@@ -411,39 +318,36 @@ class Json(Writer):
         keys = ("value", "derivative", "second_derivative")
 
         def numbers(values: np.ndarray) -> str:
-            flat = values.tolist()
-            if precision is not None:
-                flat = round_to(flat, precision)
-            return json.dumps(json_ready(flat))
+            return json_text(round_data(values.tolist(), precision), indent=None)
 
         out.write('{"x": ' + numbers(table.xs) + ', "functions": [')
         for n, (named, arrays) in enumerate(table.arrays()):
             act = named.act
             head = {"spec": named.label, "name": act.name, "params": act.params}
-            out.write((", " if n else "") + json.dumps(head)[:-1])
+            out.write((", " if n else "") + json_text(head, indent=None)[:-1])
             for order, values in arrays.items():
                 out.write(f', "{keys[order]}": ' + numbers(values))
             out.write("}")
         out.write("]}\n")
 
     def properties(self, out: IO[str], records: Sequence[Properties],
-                   precision: int | None = None) -> None:
-        out.write(json.dumps(json_ready([r.to_dict() for r in records]), indent=2) + "\n")
+                   precision: int | None = None, rows: Sequence[str] | None = None,
+                   functions_as: str = "columns") -> None:
+        """Every key of every record, whatever ``rows`` choose for the tables."""
+        data = [r.to_dict() for r in records]
+        out.write(json_text(round_data(data, precision, INPUTS)) + "\n")
 
     def depth(self, out: IO[str], found: Sequence[Setting], precision: int | None = None,
-              ) -> None:
+              functions_as: str = "columns") -> None:
         data = [s.to_dict() for s in found]
-        if precision is not None:
-            data = [{k: round_to(v, precision) if isinstance(v, float) else v
-                     for k, v in record.items()} for record in data]
-        out.write(json.dumps(json_ready(data), indent=2) + "\n")
+        out.write(json_text(round_data(data, precision, INPUTS)) + "\n")
 
     def difference(self, out: IO[str], diff: Difference, precision: int | None = None) -> None:
-        data: dict[str, Any] = diff.to_dict()
-        if precision is not None:
-            data = {k: round_to(v, precision) if isinstance(v, float) else v
-                    for k, v in data.items()}
-        out.write(json.dumps(json_ready(data), indent=2) + "\n")
+        out.write(json_text(round_data(diff.to_dict(), precision, INPUTS)) + "\n")
+
+
+INPUTS = frozenset({"params", "range", "saturation_threshold", "sigma_b"})
+"""JSON keys whose values are the user's input, written as given whatever ``-p`` says."""
 
 
 WRITERS: dict[str, Writer] = {w.name: w for w in (Text(), Csv(), Markdown(), Latex(), Json())}

@@ -46,7 +46,7 @@ def test_yaml_keys_are_the_declared_ones(tmp_path, kind):
     default value (or a valid one), and command-line-only options are refused."""
     samples = {"range": "[-2, 2]", "num": "11", "step": "0.5", "points": "[0, 1]",
                "format": "text" if kind.name != "plot" else "svg", "sweep": "{alpha: [1, 2]}",
-               "image": "png", "size": "[3, 2]"}
+               "image": "png", "size": "[3, 2]", "rows": "[f0, df0]"}
     functions = "[elu, relu]" if kind.name == "diff" else "[elu]"
     for option in kind.command.options:
         value = samples.get(option.name)

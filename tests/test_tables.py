@@ -123,18 +123,24 @@ def test_markdown_rows_parse_back():
 
 
 def parse_latex_rows(text):
+    """Numbers of a value table; each is two cells, its integer part and the rest (columns
+    r@{}l, aligned on the point: issue 19)."""
     body = text.split("\\midrule\n")[1].split("\\bottomrule")[0]
     rows = []
     for line in body.strip().splitlines():
         cells = [c.strip().strip("$") for c in line.rstrip("\\ ").split("&")]
-        rows.append([float(re.sub(r"\\times10\^\{(-?\d+)\}", r"e\1", c)) for c in cells])
+        numbers = [a + b for a, b in zip(cells[::2], cells[1::2], strict=True)]
+        rows.append([float(re.sub(r"(\{\})?\\times10\^\{(-?\d+)\}", r"e\2", c))
+                     for c in numbers])
     return rows
 
 
 def test_latex_booktabs_with_math_headers_parses_back():
     out = run("table", "sigmoid", "--points", "-20,0,3", "-f", "latex").output
-    assert out.startswith("\\begin{tabular}{rrr}\n\\toprule\n")
-    assert "$x$ & $\\sigma(x)$ & $\\sigma'(x)$ \\\\" in out
+    # issue 19: each column of numbers is r@{}l, aligned on the point, its head over both
+    assert out.startswith("\\begin{tabular}{r@{}lr@{}lr@{}l}\n\\toprule\n")
+    assert ("\\multicolumn{2}{c}{$x$} & \\multicolumn{2}{c}{$\\sigma(x)$} & "
+            "\\multicolumn{2}{c}{$\\sigma'(x)$} \\\\") in out
     assert out.endswith("\\bottomrule\n\\end{tabular}\n")
     rows = parse_latex_rows(out)
     assert rows[0][0] == -20.0
@@ -155,6 +161,38 @@ def test_output_file_format_from_extension_and_path_printed(tmp_path):
     assert json.loads((tmp_path / "r.json").read_text())["x"][0] == -5.0
     run("table", "relu", "-o", "r.txt", "-f", "csv", cwd=tmp_path)  # --format wins
     assert (tmp_path / "r.txt").read_text().startswith("x,relu,relu'")
+
+
+NOT_FINITE = ("Warning: 6 of 11 points have values that are not finite (in log(x), log(x)'), "
+              "the first at x = -1; they are written as nan, inf or -inf (null in JSON)\n")
+
+
+@pytest.mark.parametrize("fmt", ["text", "csv", "markdown", "latex", "json"])
+def test_a_table_of_values_that_are_not_finite_says_so_and_is_still_written(tmp_path, fmt):
+    """log(x) on [-1, 1] at 11 points: NaN at the five x < 0 and -inf at 0 (math.log refuses
+    all six), finite elsewhere. One line on stderr, exit 0, the table whole."""
+    xs = [i / 5 for i in range(-5, 6)]
+    bad = [x for x in xs if x <= 0]  # where math.log has no finite value
+    assert len(bad) == 6 and bad[0] == -1
+    result = run("table", "log(x)", "--range", "-1", "1", "-f", fmt)
+    assert result.exit_code == 0
+    assert result.stderr == NOT_FINITE
+    assert "nan" in result.stdout.lower() or "null" in result.stdout
+    written = run("table", "log(x)", "--range", "-1", "1", "-o", f"t.{fmt}", "-f", fmt,
+                  cwd=tmp_path)
+    assert written.exit_code == 0 and written.stderr == NOT_FINITE
+    assert (tmp_path / f"t.{fmt}").read_text() == result.stdout
+
+
+def test_a_finite_table_says_nothing_and_a_batch_job_warns_with_its_line(tmp_path):
+    assert run("table", "log(x)", "--range", "0.5", "1").stderr == ""
+    (tmp_path / "c.yaml").write_text("jobs:\n  - {kind: table, name: t, functions: [relu]}\n"
+                                     "  - {kind: table, name: u, functions: ['log(x)'], "
+                                     "range: [-1, 1], format: csv}\n")
+    result = run("batch", "c.yaml", "--jobs", "1", cwd=tmp_path)
+    assert result.exit_code == 0
+    assert result.stderr == "Warning: jobs[1] (line 3): " + NOT_FINITE[len("Warning: "):]
+    assert (tmp_path / "output/u.csv").read_text().count("nan") == 10
 
 
 def test_vector_functions_over_the_sampled_vector():
@@ -192,6 +230,20 @@ TABLE_ERRORS = [
      "Error: diff compares functions of one input and one output; softmax is not one"),
     (["compare", "relu", "--range", "3", "-3"], 2,
      "Error: range MIN must be below MAX, got 3 -3"),
+    # a format that contradicts the extension, a figure's included (issue 19)
+    (["table", "relu", "-f", "csv", "-o", "t.png"], 2,
+     "Error: --format csv contradicts the extension of t.png, a png figure; give -o t.csv"),
+    (["compare", "relu", "-f", "latex", "-o", "c.pdf"], 2,
+     "Error: --format latex contradicts the extension of c.pdf, a pdf figure; give -o c.tex"),
+    (["plot", "relu", "-f", "svg", "-o", "p.json"], 2,
+     "Error: --format svg contradicts the extension of p.json, a json table; give -o p.svg"),
+    (["diff", "relu", "elu", "-f", "csv", "-o", "d.json"], 2,
+     "Error: --format csv contradicts the extension of d.json, which is json; give one of "
+     "them, or make them agree"),
+    (["diff", "relu", "elu", "-o", "d.xlsx"], 2,
+     "Error: cannot tell what to write from the extension of d.xlsx: a table (.txt, .text, "
+     ".csv, .md, .markdown, .tex, .latex, .json) or the figure (.png, .svg, .pdf); or give "
+     "--format for a table"),
 ]
 
 
@@ -392,6 +444,27 @@ def test_diff_command_text_json_and_image(tmp_path):
     # the table on stdout stays parseable: the file written is said on stderr
     assert result.stderr == "d.png\n" and "d.png" not in result.stdout
     assert (tmp_path / "d.png").read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize(("name", "fmt"), [("d.json", "json"), ("d.csv", "csv"),
+                                           ("d.md", "markdown"), ("d.tex", "latex"),
+                                           ("d.txt", "text")])
+def test_diff_output_extension_picks_the_table_format(tmp_path, name, fmt):
+    """-o with a table's extension writes the table there, as a batch diff job does, and
+    nothing on the terminal but its path; the same bytes as -f on the terminal."""
+    result = run("diff", "gelu", "gelu:approximate=tanh", "-o", name, cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    assert result.output == name + "\n"
+    assert [p.name for p in tmp_path.iterdir()] == [name]
+    terminal = run("diff", "gelu", "gelu:approximate=tanh", "-f", fmt).stdout
+    assert (tmp_path / name).read_text() == terminal
+
+
+def test_depth_output_extension_picks_the_table_format(tmp_path):
+    result = run("depth", "relu", "--layers", "3", "-o", "d.csv", cwd=tmp_path)
+    assert result.exit_code == 0 and result.output == "d.csv\n"
+    assert (tmp_path / "d.csv").read_text() == run("depth", "relu", "--layers", "3", "-f",
+                                                   "csv").stdout
 
 
 @pytest.mark.parametrize("args", [["diff", "gelu", "relu", "-o", "f.pdf"],
