@@ -82,6 +82,9 @@ class Labels(Artist):
         self.face = face
         self.inks = {label.color: ink(label.color) for label in queued}
         self.notes: list[Annotation] = []
+        self.found: Obstacles | None = None
+        """What the labels placed last avoided and took: what the tags placed later avoid."""
+        self.sizes: dict[tuple[str, float], tuple[float, float]] = {}
         self.set_in_layout(False)
         self.set_zorder(7)
 
@@ -95,14 +98,23 @@ class Labels(Artist):
         no place (for the notes). ``tags_only``: keep the labels placed, and place the tags
         of the keyed labels that have none yet."""
         assert isinstance(self.axes, Axes)
-        if tags_only:
+        if tags_only and self.found is not None:
             done = {note.label for note in self.notes}  # type: ignore[attr-defined]
-            more, _ = place_labels(self.axes, [q for q in self.queued if q not in done],
-                                   renderer, self, keyed, self.notes)
+            more, _, _ = place_labels(self.axes, [q for q in self.queued if q not in done],
+                                      renderer, self, keyed, self.found)
             self.notes += more
             return []
-        self.notes, failed = place_labels(self.axes, self.queued, renderer, self, keyed)
+        self.notes, failed, self.found = place_labels(self.axes, self.queued, renderer, self,
+                                                      keyed)
         return failed
+
+    def extent(self, ax: Axes, label: Label, text: str, renderer: Any) -> tuple[float, float]:
+        """(width, height) in pixels of a label's ``text`` (measured once)."""
+        key = (text, ax.get_figure(root=True).dpi)  # type: ignore[union-attr]
+        if key not in self.sizes:
+            box = _annotation(ax, label, text, self, 0, 0).get_window_extent(renderer)
+            self.sizes[key] = (box.width, box.height)
+        return self.sizes[key]
 
     def draw(self, renderer: Any) -> None:
         for note in self.notes:
@@ -173,7 +185,7 @@ class Ink:
         grid = np.zeros((height + 1, width + 1), np.int32)
         if len(segments):
             lengths = np.hypot(segments[:, 2] - segments[:, 0], segments[:, 3] - segments[:, 1])
-            steps = np.minimum(np.ceil(lengths * 2).astype(int) + 1, 100_000)
+            steps = np.minimum(np.ceil(lengths).astype(int) + 1, 100_000)  # a point a pixel
             owner = np.repeat(np.arange(len(segments)), steps)
             t = (np.arange(len(owner)) - np.repeat(np.cumsum(steps) - steps, steps)) \
                 / np.repeat(np.maximum(steps - 1, 1), steps)
@@ -239,6 +251,9 @@ NEAR = [(dx * r, dy * r) for r in (0.7, 1.4, 2.4, 3.6)
 """Offsets (in units of 10 points) of the places tried first, around the point."""
 CLEARANCE = 2.0
 """Pixels kept free around a marker (beyond its size)."""
+GRID_PLACES = 4000
+"""Places on the grid over the whole axes tried beyond those near the point (every 2 pixels
+in a small panel, sparser in a large one)."""
 LEADER_GAP = 6.0
 """Pixels: a label farther from its point than this gets a leader line."""
 
@@ -255,8 +270,9 @@ def _candidates(px: float, py: float, width: float, height: float, frame: Bbox,
         x0 = min(max(x0, frame.x0), frame.x1 - width)
         y0 = min(max(y0, frame.y0), frame.y1 - height)
         near.append((x0, y0))
-    xs = np.arange(frame.x0, frame.x1 - width + 1e-9, 2.0)
-    ys = np.arange(frame.y0, frame.y1 - height + 1e-9, 2.0)
+    pitch = max(2.0, math.sqrt(frame.width * frame.height / GRID_PLACES))
+    xs = np.arange(frame.x0, frame.x1 - width + 1e-9, pitch)
+    ys = np.arange(frame.y0, frame.y1 - height + 1e-9, pitch)
     gx, gy = np.meshgrid(xs, ys)
     spread = np.column_stack([gx.ravel(), gy.ravel()])
     corners = np.vstack([np.array(near), spread])
@@ -325,7 +341,12 @@ def _leaders_clear(px: float, py: float, boxes: np.ndarray, others: np.ndarray,
     ``others`` and no curve, from ``start`` pixels off the point to the box's edge."""
     ends = np.column_stack([(boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2])
     leaders = np.column_stack([np.full(len(boxes), px), np.full(len(boxes), py), ends])
-    ok = ~hits(others, leaders).any(axis=0) if len(others) else np.ones(len(boxes), bool)
+    ok: np.ndarray = np.asarray(~hits(others, leaders).any(axis=0) if len(others)
+                                else np.ones(len(boxes), bool))
+    kept = np.flatnonzero(ok)
+    if not len(kept):
+        return ok
+    boxes, ends = boxes[kept], ends[kept]
     t = np.linspace(0.0, 1.0, 160)[None, :]
     dx, dy = ends[:, :1] - px, ends[:, 1:] - py
     xs, ys = px + t * dx, py + t * dy  # K x 160 points along each leader
@@ -335,37 +356,31 @@ def _leaders_clear(px: float, py: float, boxes: np.ndarray, others: np.ndarray,
     probe = outside & (t * length > start)
     flat = np.column_stack([xs.ravel(), ys.ravel(), xs.ravel(), ys.ravel()])
     inked = (found.ink.under(flat) > 0).reshape(xs.shape)
-    return np.asarray(ok & ~(inked & probe).any(axis=1))
+    ok[kept] = ~(inked & probe).any(axis=1)
+    return ok
 
 
 def place_labels(ax: Axes, queued: list[Label], renderer: Any, look: Labels,
-                 keyed: dict[Label, int], placed: Sequence[Annotation] = (),
-                 ) -> tuple[list[Annotation], list[Label]]:
-    """Place each label (see the module docstring): the annotations to draw, and the labels
-    that found no place. A label of ``keyed`` gets its number as a tag instead. ``placed``:
-    annotations already there, to keep clear of."""
-    found = obstacles(ax, renderer)
-    for note in placed:
-        note.update_positions(renderer)
-        note.update_bbox_position_size(renderer)
-        patch = note.get_bbox_patch()
-        assert patch is not None
-        box = patch.get_window_extent(renderer)
-        found.taken.append(box)
-        if note.arrow_patch is not None:
-            found.leaders.append(_leader(box, *ax.transData.transform(note.xy)))
+                 keyed: dict[Label, int], found: Obstacles | None = None,
+                 ) -> tuple[list[Annotation], list[Label], Obstacles]:
+    """Place each label (see the module docstring): the annotations to draw, the labels
+    that found no place, and what they avoided and took. A label of ``keyed`` gets its
+    number as a tag instead. ``found``: what labels placed before avoided and took, in a
+    panel that has not moved since."""
+    if found is None:
+        found = obstacles(ax, renderer)
     notes: list[Annotation] = []
     failed: list[Label] = []
     if not (np.isfinite(found.frame.bounds).all() and found.frame.width > 0
             and found.frame.height > 0):
-        return notes, failed
+        return notes, failed, found
     for label in sorted(queued, key=lambda label: label in keyed):
         placed_now = _place(ax, label, keyed.get(label), renderer, look, found)
         if placed_now is not None:
             notes.append(placed_now)
         elif label not in keyed:
             failed.append(label)
-    return notes, failed
+    return notes, failed, found
 
 
 def _place(ax: Axes, label: Label, number: int | None, renderer: Any, look: Labels,
@@ -375,8 +390,7 @@ def _place(ax: Axes, label: Label, number: int | None, renderer: Any, look: Labe
     pixels_per_point = ax.figure.dpi / 72.0
     pad = PAD * look.size * pixels_per_point
     text = label.text if number is None else str(number)
-    extent = _annotation(ax, label, text, look, 0, 0).get_window_extent(renderer)
-    width, height = extent.width + 2 * pad, extent.height + 2 * pad
+    width, height = (v + 2 * pad for v in look.extent(ax, label, text, renderer))
     for anchor in (label.anchor, *label.others):
         px, py = ax.transData.transform(anchor)
         if not (math.isfinite(px) and math.isfinite(py)):

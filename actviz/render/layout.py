@@ -24,6 +24,7 @@ import matplotlib
 from matplotlib.axes import Axes
 from matplotlib.axis import Axis
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.text import Text
 
 from ..errors import ParameterError
@@ -83,7 +84,8 @@ class PanelLayout:
         left, right, top, bottom, tracks = self._rooms(renderer)
         title = fig._suptitle  # type: ignore[attr-defined]
         head = PAD + (_height(title, renderer) + PAD if title is not None else 0.0)
-        feet = sum(_legend_height(legend, renderer) + PAD for legend in self.legends) + PAD
+        heights = [_legend_height(legend, renderer) for legend in self.legends]
+        feet = sum(h + PAD for h in heights) + PAD
         between = sum(top) + sum(tracks) + sum(bottom) + PAD * (self.rows - 1)
         if self.grow is not None:
             panel = self.grow * POINTS
@@ -115,10 +117,10 @@ class PanelLayout:
         if title is not None:
             title.set_y(1 - PAD / height)
             title.set_verticalalignment("top")
-        for legend in self.legends:
+        for legend, tall in zip(self.legends, heights, strict=True):
             y -= PAD
             legend.set_bbox_to_anchor((0.5, y / height), transform=fig.transFigure)
-            y -= _legend_height(legend, renderer)
+            y -= tall
 
     def _rooms(self, renderer: Any) -> tuple[list[float], ...]:
         """Points taken left and right of each column, above and below each row's panels,
@@ -224,12 +226,13 @@ def _ticks_room(axis: Axis, renderer: Any, across: bool) -> float:
 
 
 def _text_size(ax: Axes, text: str, rc: str, renderer: Any) -> tuple[float, float]:
-    """(width, height) in points of ``text`` in the font of the rc key ``rc``."""
-    probe = Text(0, 0, text, fontsize=RC[rc])
-    probe.set_figure(ax.figure)
-    box = probe.get_window_extent(renderer)
-    scale = 72.0 / ax.figure.dpi
-    return box.width * scale, box.height * scale
+    """(width, height) in points of ``text`` in the font of the rc key ``rc``, as a line of
+    text is laid out (its height the font's line height, as matplotlib's text boxes)."""
+    font = FontProperties(size=RC[rc])
+    width, height, _ = renderer.get_text_width_height_descent(text, font, ismath=False)
+    _, line, _ = renderer.get_text_width_height_descent("lp", font, ismath=False)
+    scale = 72.0 / ax.get_figure(root=True).dpi  # type: ignore[union-attr]
+    return width * scale, max(height, line) * scale
 
 
 def _size(text: Text, renderer: Any) -> tuple[float, float]:
