@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ._numbers import format_number
+from ._numbers import format_number, short_integer
 from .errors import ParameterError
 
 DEFAULT_RANGE = (-5.0, 5.0)
@@ -39,6 +39,9 @@ def number(value: Any, what: str) -> float:
         raise ParameterError(f"{what} must be a number, got {value!r}")
     try:
         return float(value)
+    except OverflowError:  # an integer beyond float64 (a YAML 1 followed by 400 zeros)
+        raise ParameterError(f"{what} must be a number within +-1.8e308, got "
+                             f"{short_integer(value)}") from None
     except (TypeError, ValueError):
         raise ParameterError(f"{what} must be a number, got {value!r}") from None
 
@@ -86,7 +89,8 @@ def check_count(value: Any, what: str, lowest: int, highest: int) -> int:
             raise ParameterError(f"{what} must be a whole number, got {value!r}")
         value = int(count)
     if not lowest <= value <= highest:
-        raise ParameterError(f"{what} must be between {lowest} and {highest}, got {value}")
+        raise ParameterError(f"{what} must be between {lowest} and {highest}, got "
+                             f"{short_integer(value)}")
     return value
 
 
@@ -94,7 +98,8 @@ def check_threshold(value: Any) -> float:
     """The saturation threshold tau: finite and >= 0."""
     tau = number(value, "saturation threshold")
     if not math.isfinite(tau) or tau < 0:
-        raise ParameterError(f"saturation threshold must be >= 0, got {format_number(tau)}")
+        raise ParameterError("saturation threshold must be a finite number >= 0 (|f'| below "
+                             f"it is saturation), got {format_number(tau)}")
     return tau
 
 
@@ -179,10 +184,10 @@ def check_title(title: Any) -> str:
     return title
 
 
-def check_path(value: Any, what: str) -> str:
-    """A file or folder name given on the command line."""
+def check_path(value: Any, what: str, names: str = "a file") -> str:
+    """A file (or, as ``names`` says, a folder) name given on the command line."""
     if not isinstance(value, str) or not value.strip():
-        raise ParameterError(f"{what} must name a file, got {value!r}")
+        raise ParameterError(f"{what} must name {names}, got {value!r}")
     if "\0" in value:
         raise ParameterError(f"{what} must not contain a NUL character")
     return value

@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from ._numbers import param_text
+from ._numbers import param_text, short_integer
 from ._suggest import suggestion
 from .catalog import Definition, define, get
 from .errors import ActvizError
@@ -139,7 +139,11 @@ def _number(node: yaml.Node, where: str) -> float:
     value = _scalar(node)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise _Problem(node, where, f"must be a number, got {_describe(value)}")
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # an integer beyond float64
+        raise _Problem(node, where, "must be a number within +-1.8e308, got "
+                                    f"{short_integer(value)}") from None
 
 
 def _integer(node: yaml.Node, where: str) -> int:

@@ -426,7 +426,7 @@ BATCH = Command(
                check=lambda v: check_count(v, "jobs", 1, 512)),
         Option("output_dir", TEXT, None, "Write here instead of the config's output_dir; may "
                "be anywhere. Example: --output-dir build/figures", yaml=False,
-               check=lambda value: check_path(value, "--output-dir")),
+               check=lambda value: check_path(value, "--output-dir", "a folder")),
         Option("quiet", FLAG, False, "Print only errors. Example: --quiet", short="-q",
                yaml=False),
         Option("fail_fast", FLAG, False, "Stop at the first failed job. Example: --fail-fast",

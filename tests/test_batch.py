@@ -139,7 +139,8 @@ PROBLEMS = [
     ("jobs:\n  - kind: plot\n    functions: [relu]\n    range: [5, -5]\n",
      "c.yaml:4: jobs[0].range: range MIN must be below MAX, got 5 -5"),
     ("jobs:\n  - kind: plot\n    functions: [relu]\n    saturation_threshold: -1\n",
-     "c.yaml:4: jobs[0].saturation_threshold: saturation threshold must be >= 0, got -1"),
+     "c.yaml:4: jobs[0].saturation_threshold: saturation threshold must be a finite number >= "
+     "0 (|f'| below it is saturation), got -1"),
     ("jobs:\n  - kind: plot\n    functions: [relu, elu]\n    sweep: {alpha: [1, 2]}\n",
      "c.yaml:3: jobs[0].functions: sweep works with one function; got relu elu"),
     ("jobs:\n  - kind: diff\n    functions: [relu]\n",

@@ -105,7 +105,10 @@ class Param:
         elif isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
             raise ParameterError(f"{owner}: {self.name} must be a number, got {value!r}")
         else:
-            number = float(value)
+            try:
+                number = float(value)
+            except OverflowError:  # an integer beyond float64: as '1e400' reads
+                number = INF if value > 0 else -INF
         if not math.isfinite(number):
             raise ParameterError(
                 f"{owner}: {self.name} must be finite, got {format_number(number)}"
