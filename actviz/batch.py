@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import _startup
+from ._files import sweep_stale
 from ._interrupt import stop_on_signals, worker_setup
 from .config import Config, Job
 from .errors import ActvizError
@@ -133,15 +134,6 @@ def _parallel(config: Config, workers: int, fail_fast: bool,
 
 
 def sweep(config: Config) -> None:
-    """Remove temporary files a killed worker could not (``.NAME.xxxx.tmp``), listing the
-    output folder once."""
-    folder = config.output_dir
-    if not folder.is_dir():
-        return
-    names = {name for job in config.jobs for name in job.files}
-    for entry in folder.iterdir():
-        text = entry.name
-        if text.startswith(".") and text.endswith(".tmp"):
-            target = text[1:-4].rpartition(".")[0]
-            if target in names:
-                entry.unlink(missing_ok=True)
+    """Remove the temporary files that killed workers could not (their process is gone): see
+    :func:`actviz._files.sweep_stale`. Those of other runs into the same folder stay."""
+    sweep_stale(config.output_dir)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from ._files import write_atomically
+from ._files import special, write_atomically
 from ._numbers import param_text
 from .catalog import get, resolve_specs, sweep
 from .checks import check_drawable_range, sample_points
@@ -184,7 +184,7 @@ def figure_path(stem: str, output: str | None, fmt: str | None) -> tuple[Path, s
     if output is None:
         return writable_path(OUTPUT_DIR / f"{stem}.{fmt}"), fmt
     path = Path(output)
-    if not path.suffix:
+    if not path.suffix and not special(path):  # /dev/null is written as named, not beside
         path = path.with_suffix(f".{fmt}")
     return writable_path(path), fmt
 

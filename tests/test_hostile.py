@@ -5,6 +5,13 @@ must not be written or replaced, specs with stray white space, and a formula tha
 
 from __future__ import annotations
 
+import os
+import shutil
+import stat
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -85,4 +92,130 @@ def test_messages_say_what_the_value_must_be(tmp_path, args):
         "nan": "Error: saturation threshold must be a finite number >= 0 (|f'| below it is "
                "saturation), got nan\n",
         "": "Error: --output-dir must name a folder, got ''\n"}[args[-1]]
+    assert [p.name for p in tmp_path.iterdir()] == ["c.yaml"]
+
+
+# --- 8, 9, 16, 17: where files may and may not go -----------------------------------------------
+
+@pytest.fixture
+def open_dir() -> Iterator[Path]:
+    """A folder everyone may enter (pytest's own are root's alone), removed afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix="actviz-test-"))
+    os.chmod(folder, 0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def unprivileged(*owned: Path) -> Iterator[None]:
+    """Run the block as an ordinary user: as root (who writes anywhere), as nobody (uid and
+    gid 65534), owning ``owned``, and root again afterwards; as anyone else, as they are."""
+    if os.geteuid() != 0:
+        yield
+        return
+    for path in owned:
+        os.chown(path, 65534, 65534)
+    os.setresgid(65534, 65534, 0)
+    os.setresuid(65534, 65534, 0)
+    try:
+        yield
+    finally:
+        os.setresuid(0, 0, 0)
+        os.setresgid(0, 0, 0)
+
+
+def test_a_read_only_file_is_refused_as_echo_refuses_it(open_dir):
+    """Before, a 444 file in the user's own folder was replaced and its mode reset to 644."""
+    tmp_path = open_dir
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    target = folder / "t.csv"
+    target.write_text("keep me\n")
+    os.chmod(target, 0o444)
+    batch = "output_dir: .\njobs: [{kind: table, name: t, functions: [relu], format: csv}]\n"
+    (tmp_path / "c.yaml").write_text(batch)  # imported as root, what nobody could not
+    assert invoke("batch", "c.yaml", "--jobs", "1", cwd=tmp_path).exit_code == 0
+    with unprivileged(folder, target):
+        result = invoke("table", "relu", "-o", "t.csv", cwd=folder)
+        (folder / "c.yaml").write_text(batch)
+        run = invoke("batch", "c.yaml", "--jobs", "1", cwd=folder)
+    assert result.exit_code == 1
+    assert result.output == ("Error: cannot write t.csv: Permission denied (the file is "
+                             "read-only; make it writable or choose another name)\n")
+    assert run.exit_code == 1 and "jobs[0] (line 2): cannot write t.csv: Permission denied" \
+        in run.output
+    assert target.read_text() == "keep me\n"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o444
+    assert sorted(p.name for p in folder.iterdir()) == ["c.yaml", "t.csv"]
+
+
+def test_a_replaced_file_keeps_its_mode(tmp_path):
+    target = tmp_path / "t.csv"
+    target.write_text("old\n")
+    os.chmod(target, 0o640)
+    assert invoke("table", "relu", "-o", target).exit_code == 0
+    assert target.read_text().startswith("x,relu,relu'")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+
+
+def test_an_unwritable_folder_is_named_not_the_temporary_file(open_dir):
+    tmp_path = open_dir
+    folder = tmp_path / "theirs"
+    folder.mkdir()
+    os.chmod(folder, 0o755)
+    invoke("plot", "relu", "-o", tmp_path / "warm.png")
+    with unprivileged():
+        results = [invoke("table", "relu", "-o", folder / "t.csv"),
+                   invoke("plot", "relu", "-o", folder / "p.png"),
+                   invoke("table", "relu", "-o", folder / "new" / "t.csv")]
+    assert [r.exit_code for r in results] == [1, 1, 1]
+    assert results[0].output == f"Error: cannot write {folder}/t.csv: Permission denied\n"
+    assert results[1].output == f"Error: cannot write {folder}/p.png: Permission denied\n"
+    assert results[2].output == f"Error: cannot write {folder}/new/t.csv: Permission denied\n"
+    assert list(folder.iterdir()) == []
+
+
+def test_a_fifo_or_device_without_extension_is_written_not_beside(tmp_path):
+    """-o naming an existing FIFO or character device is written through (as tables have
+    been since issue 10), whatever its name: before, a figure went to NAME.png beside it."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    result = invoke("plot", "relu", "-o", fifo)
+    reader.join(timeout=60)
+    assert result.exit_code == 0, result.output
+    assert received[0].startswith(b"\x89PNG\r\n\x1a\n")
+    (tmp_path / "null").symlink_to(os.devnull)
+    result = invoke("plot", "relu", "-f", "svg", "-o", tmp_path / "null")
+    assert result.exit_code == 0, result.output
+    assert result.output == f"{tmp_path / 'null'}\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["null", "pipe"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root makes device files")
+def test_a_block_device_is_never_written(tmp_path):
+    disk = tmp_path / "disk"
+    try:
+        os.mknod(disk, 0o600 | stat.S_IFBLK, os.makedev(7, 250))
+    except OSError:
+        pytest.skip("this machine does not let root make a block device")
+    result = invoke("table", "relu", "-o", disk)
+    assert result.exit_code == 1
+    assert result.output == (f"Error: cannot write {disk}: it is a block device; write to a "
+                             "file, a FIFO or a character device such as /dev/stdout\n")
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (["batch", "c.yaml", "--output-dir", os.devnull], 1,
+     f"Error: cannot write into {os.devnull}: {os.devnull} is a character device, not a "
+     "folder"),
+    (["batch", "c.yaml", "--output-dir", "c.yaml/x"], 1,
+     "Error: cannot write into c.yaml/x: c.yaml is a file, not a folder"),
+])
+def test_a_folder_that_is_a_device_or_a_file(tmp_path, args, code, message):
+    (tmp_path / "c.yaml").write_text("jobs: [{kind: table, functions: [relu]}]\n")
+    result = invoke(*args, cwd=tmp_path)
+    assert (result.exit_code, result.output) == (code, message + "\n")
     assert [p.name for p in tmp_path.iterdir()] == ["c.yaml"]
