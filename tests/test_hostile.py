@@ -10,6 +10,7 @@ import shutil
 import stat
 import tempfile
 import threading
+import tracemalloc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +19,7 @@ import pytest
 
 import actviz
 from actviz import checks
-from actviz.config import ConfigError, load
+from actviz.config import MAX_NODES, ConfigError, load
 
 from .helpers import invoke
 
@@ -93,6 +94,86 @@ def test_messages_say_what_the_value_must_be(tmp_path, args):
                "saturation), got nan\n",
         "": "Error: --output-dir must name a folder, got ''\n"}[args[-1]]
     assert [p.name for p in tmp_path.iterdir()] == ["c.yaml"]
+
+
+# --- 4. aliases: the work is bounded by the expanded size ---------------------------------------
+
+JOB = "{kind: table, functions: [relu, elu, gelu, silu, tanh, sigmoid, mish, selu]}"
+"""13 nodes: the mapping, 2 for kind, 1 for the key functions, the list and its 8 names."""
+
+
+def aliases(count: int) -> str:
+    """A config of 9 nodes and ``count`` jobs: one anchored job and its aliases."""
+    return ("defaults: {range: [-1, 1]}\njobs: [&j " + JOB + "".join([", *j"] * (count - 1))
+            + "]\n")
+
+
+def test_aliases_that_expand_past_the_limit_are_refused_early(tmp_path):
+    """260,000 aliases of one job in a 1 MB file took 123 s and 3.7 GB before: each alias
+    counts as the 13 nodes of the job it names, so the limit is passed after about 1,500 of
+    them, whatever follows, and reading that far takes little memory."""
+    config = tmp_path / "c.yaml"
+    config.write_text(aliases(260_000)[:2**20 - 2].rpartition(",")[0] + "]\n")
+    assert config.stat().st_size > 1_000_000
+    tracemalloc.start()
+    try:
+        found = problems(config)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert found == [f"{config}:2: the YAML expands to more than {MAX_NODES} nodes (each alias "
+                     "counts as the node it names); a config is at most that large (split it "
+                     "into several files)"]
+    assert peak < 64 * 2**20
+
+
+def test_a_billion_laughs_is_refused(tmp_path):
+    lines = ["a0: &a0 [relu, relu, relu, relu, relu, relu, relu, relu, relu, relu]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]
+    (tmp_path / "c.yaml").write_text("\n".join(lines) + "\njobs: [{kind: table, functions: "
+                                     "*a8}]\n")
+    assert problems(tmp_path / "c.yaml")[0].split(": ", 1)[1].startswith(
+        f"the YAML expands to more than {MAX_NODES} nodes")
+
+
+def test_aliases_below_the_limit_are_counted_at_each_use(tmp_path):
+    """An alias is its whole node: 9 + 13 x 1537 = 19,990 nodes pass (then their files
+    collide), 9 + 13 x 1538 = 20,003 do not."""
+    assert MAX_NODES == 20_000
+    (tmp_path / "ok.yaml").write_text(aliases(1537))
+    found = problems(tmp_path / "ok.yaml")
+    assert len(found) == 1536
+    assert found[0].endswith(":2: jobs[1]: writes table_relu_elu_gelu_silu_tanh_sigmoid_mish_"
+                             "selu.txt, as jobs[0] (line 2) does; give one of them another "
+                             "name")
+    (tmp_path / "big.yaml").write_text(aliases(1538))
+    assert problems(tmp_path / "big.yaml")[0].endswith(
+        f":2: the YAML expands to more than {MAX_NODES} nodes (each alias counts as the node "
+        "it names); a config is at most that large (split it into several files)")
+
+
+def test_an_alias_inside_its_own_anchor_is_refused(tmp_path):
+    (tmp_path / "c.yaml").write_text("jobs: &a [{kind: table, functions: *a}]\n")
+    assert problems(tmp_path / "c.yaml") == [
+        f"{tmp_path / 'c.yaml'}:1: YAML syntax error: the alias *a is inside the node &a it "
+        "names (a cycle)"]
+
+
+def test_a_job_key_in_defaults_is_named_as_such(tmp_path):
+    (tmp_path / "c.yaml").write_text("defaults: {kind: plot}\njobs: [{kind: table, "
+                                     "functions: [relu]}]\n")
+    assert problems(tmp_path / "c.yaml") == [
+        f"{tmp_path / 'c.yaml'}:1: defaults.kind: 'kind' belongs to each job, not to defaults"]
+
+
+def test_a_control_character_in_a_config_is_one_line(tmp_path):
+    """PyYAML's message took two lines ('... not allowed' then 'in "<unicode string>",
+    position 23')."""
+    (tmp_path / "c.yaml").write_text("jobs:\n  - {kind: plot,\b functions: [relu]}\n")
+    result = invoke("batch", "c.yaml", cwd=tmp_path)
+    assert (result.exit_code, result.output) == (2, (
+        "c.yaml:2: YAML syntax error: character #x0008 at column 17 is not allowed in YAML (a "
+        "control character)\nError: 1 problem in c.yaml; nothing was run\n"))
 
 
 # --- 8, 9, 16, 17: where files may and may not go -----------------------------------------------
