@@ -17,7 +17,7 @@ from typing import IO, TYPE_CHECKING, Any
 from ._files import special, write_atomically
 from ._numbers import param_text
 from .catalog import get, resolve_specs, sweep
-from .checks import check_drawable_range, sample_points
+from .checks import check_drawable_range, check_simulation, sample_points
 from .errors import OutputError, ParameterError
 from .options import COMPARE, DEPTH, DIFF, FIGURE_OPTIONS, PLOT, TABLE, Command, Options
 from .paths import (
@@ -173,6 +173,11 @@ def check_depth(functions: Sequence[str], opts: Options) -> None:
         raise ParameterError("no function to propagate; give at least one SPEC")
     for spec in functions:
         unitwise(get(spec, flavor=opts.flavor, scope=opts.scope))
+    output = opts.get("output")
+    figure = opts.get("image") is not None or (
+        output is not None and Path(output).suffix.lstrip(".").lower() in FIGURE_FORMATS)
+    if figure and opts.simulate:
+        check_simulation(opts.layers, opts.width, opts.networks)
 
 
 # --- where the single command writes -----------------------------------------------------------

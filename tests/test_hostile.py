@@ -176,6 +176,44 @@ def test_a_control_character_in_a_config_is_one_line(tmp_path):
         "control character)\nError: 1 problem in c.yaml; nothing was run\n"))
 
 
+# --- 5. a depth figure that would take minutes ---------------------------------------------------
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--layers", "1000", "--width", "4000"],
+     "simulating 4 networks of 1000 layers x 4000 units draws 6.4e10 weights; at most 5e8 are "
+     "drawn (the default draws 1.2e8): give --width 353, --layers 7 or --no-simulate"),
+    (["--layers", "1000"],
+     "simulating 4 networks of 1000 layers x 1000 units draws 4e9 weights; at most 5e8 are "
+     "drawn (the default draws 1.2e8): give --width 353, --layers 125 or --no-simulate"),
+    (["--layers", "200", "--networks", "64"],
+     "simulating 64 networks of 200 layers x 1000 units draws 1.3e10 weights; at most 5e8 are "
+     "drawn (the default draws 1.2e8): give --width 197, --layers 7, --networks 2 or "
+     "--no-simulate"),
+])
+def test_a_simulation_too_long_is_refused_before_any_work(tmp_path, args, message):
+    result = invoke("depth", "tanh", *args, "-o", "d.png", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert result.output == f"Error: {message}\n"
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "c.yaml").write_text("jobs: [{kind: depth, functions: [tanh], image: svg, "
+                                     + ", ".join(f"{k[2:]}: {v}" for k, v in
+                                                 zip(args[::2], args[1::2], strict=True))
+                                     + "}]\n")
+    assert problems(tmp_path / "c.yaml") == [f"{tmp_path / 'c.yaml'}:1: jobs[0].functions: "
+                                             f"{message}"]
+
+
+def test_the_limit_is_that_of_the_figure_only():
+    """The suggested settings fit; the table alone, or --no-simulate, simulates nothing."""
+    checks.check_simulation(125, 1000, 4)
+    checks.check_simulation(1000, 353, 4)
+    for args in (["-f", "csv"], ["--no-simulate", "-o", "d.svg"]):
+        result = invoke("depth", "tanh", "--layers", "1000", "--width", "4000", *args)
+        if "-o" in args:
+            Path("d.svg").unlink()
+        assert result.exit_code == 0, result.output
+
+
 # --- 8, 9, 16, 17: where files may and may not go -----------------------------------------------
 
 @pytest.fixture
