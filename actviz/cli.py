@@ -20,7 +20,7 @@ from . import __version__, _startup
 from ._interrupt import stop_on_signals
 from .checks import SIZES
 from .errors import ActvizError, OutputError
-from .jobs import KINDS, JobKind
+from .jobs import KINDS, JobKind, tidy
 from .options import BATCH, INFO, LIST, Command, Option
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -174,6 +174,7 @@ def run_job(kind: JobKind, functions: list[str], given: dict[str, Any]) -> None:
     opts = kind.command.resolve({
         k: v for k, v in given.items()
         if v is not None and context.get_parameter_source(k) is not ParameterSource.DEFAULT})
+    functions = [tidy(spec) for spec in functions]  # 'relu\n' is drawn as relu
     kind.check(functions, opts)
     target = kind.target(kind.stem(functions, opts), opts, sys.stdout)
     beside = not isinstance(target.main, Path)  # a table on stdout: keep it parseable

@@ -28,7 +28,7 @@ from ._numbers import param_text, short_integer
 from ._suggest import suggestion
 from .catalog import Definition, define, get
 from .errors import ActvizError
-from .jobs import KINDS, JobKind
+from .jobs import KINDS, JobKind, tidy
 from .options import Kind, Option, Options
 
 JOB_KEYS = ("kind", "name", "functions")
@@ -315,6 +315,7 @@ def _function(node: yaml.Node, where: str, scope: Scope) -> str:
         spec = _function_entry(node, where)
     else:
         raise _Problem(node, where, "must be a spec string or {name: ..., params: {...}}")
+    spec = tidy(spec)
     try:
         get(spec, scope=scope)
     except ActvizError as exc:

@@ -235,6 +235,13 @@ def _depth_target(stem: str, opts: Options, stdout: IO[str] | None) -> Target:
 
 # --- the table of kinds -----------------------------------------------------------------------
 
+def tidy(spec: str) -> str:
+    """A spec as legends, headers and file names show it: each run of white space (a newline,
+    a tab) one space, none at the ends. White space never changes what a spec means."""
+    return " ".join(spec.split()) if isinstance(spec, str) else spec
+
+
+
 def sweep_text(swept: tuple[str, Sequence[Any]]) -> str:
     """``alpha=0.5,1,2``: a sweep as the command line writes it."""
     name, values = swept

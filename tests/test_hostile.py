@@ -338,3 +338,18 @@ def test_a_folder_that_is_a_device_or_a_file(tmp_path, args, code, message):
     result = invoke(*args, cwd=tmp_path)
     assert (result.exit_code, result.output) == (code, message + "\n")
     assert [p.name for p in tmp_path.iterdir()] == ["c.yaml"]
+
+
+# --- 12. white space in a spec ------------------------------------------------------------------
+
+def test_a_spec_with_a_trailing_newline_is_the_spec(tmp_path):
+    """'relu\\n' was drawn with the newline in its legend, and written into CSV headers."""
+    table = invoke("table", "relu\n", "x\t+ 1", "--num", "3", "-f", "csv")
+    assert table.output.splitlines()[0] == "x,relu,relu',x + 1,x + 1'"
+    for name, spec in (("a.png", "relu\n"), ("b.png", "relu")):
+        assert invoke("plot", spec, "elu", "-o", name, cwd=tmp_path).exit_code == 0
+    assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()
+    (tmp_path / "c.yaml").write_text('jobs: [{kind: table, functions: ["relu\\n"], '
+                                     "format: csv}]\n")
+    assert invoke("batch", "c.yaml", cwd=tmp_path).exit_code == 0
+    assert (tmp_path / "output" / "table_relu.csv").read_text().startswith("x,relu,relu'\n")
