@@ -206,7 +206,7 @@ def batch(config: str, jobs: int | None, output_dir: str | None, quiet: bool,
     from .paths import writable_folder
 
     start = time.perf_counter()
-    workers = BATCH.option("jobs").convert(jobs) or os.cpu_count() or 1
+    workers = BATCH.option("jobs").convert(jobs)
     output_dir = BATCH.option("output_dir").convert(output_dir)
     try:
         loaded = load(config, output_dir)
@@ -239,7 +239,7 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'s' * (count != 1)}"
 
 
-def _run_batch(config: Any, workers: int, fail_fast: bool, quiet: bool,
+def _run_batch(config: Any, workers: int | None, fail_fast: bool, quiet: bool,
                count: int) -> list[Any]:
     """Run the jobs with a progress bar on a terminal, else one line per file written."""
     from . import batch as runner

@@ -268,3 +268,76 @@ def test_a_broken_plugin_is_one_line_naming_it(site, tmp_path, name):
     assert fine.returncode == 0, fine.stderr
     listed = _run(site, "-m", "actviz", "list", extra=tmp_path)
     assert listed.returncode == 2 and listed.stderr.strip() == message
+
+
+# --- a kernel that ends the process --------------------------------------------------------------
+
+def test_a_kernel_that_calls_sys_exit_is_a_failed_call(registered, tmp_path):
+    def leaving(x, order):
+        sys.exit(3)
+
+    actviz.register("leaving", leaving, limits=((-INF, INF), (1, 1), (0, 0)))
+    registered.append("leaving")
+    with pytest.raises(PluginError, match=r"^activation 'leaving': the kernel called "
+                                          r"sys.exit\(3\)$"):
+        actviz.get("leaving")(X)
+    from .helpers import invoke
+
+    result = invoke("table", "leaving", "-o", "t.csv", cwd=tmp_path)
+    assert (result.exit_code, result.output) == (
+        2, "Error: activation 'leaving': the kernel called sys.exit(3)\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def _in_a_worker() -> bool:
+    import multiprocessing
+
+    return multiprocessing.parent_process() is not None
+
+
+def quits_in_a_worker(x, order):
+    """x itself, but a worker process calls sys.exit(3)."""
+    if _in_a_worker():
+        sys.exit(3)
+    return x, np.ones_like(x), np.zeros_like(x)
+
+
+def dies_in_a_worker(x, order):
+    """x itself, but a worker process ends at once (os._exit cannot be caught)."""
+    if _in_a_worker():
+        os._exit(3)
+    return x, np.ones_like(x), np.zeros_like(x)
+
+
+WORKERS = """jobs:
+  - {kind: table, functions: [KERNEL]}
+  - {kind: table, functions: [relu]}
+  - {kind: table, functions: [elu]}
+  - {kind: table, functions: [tanh]}
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="workers inherit the registry by fork")
+@pytest.mark.parametrize(("kernel", "error"), [
+    (quits_in_a_worker, "activation 'worker_kernel': the kernel called sys.exit(3)"),
+    (dies_in_a_worker, "its worker process died before the job ended (a plugin that calls "
+                       "os._exit, a crash, or the out-of-memory killer); nothing was written "
+                       "for it"),
+])
+def test_a_kernel_that_ends_its_worker_fails_its_job_alone(registered, tmp_path, kernel,
+                                                            error):
+    """Before: sys.exit(3) in a worker ended the whole batch with status 3 and no word, and
+    os._exit a traceback (BrokenProcessPool); the jobs the dead worker took down with it run
+    again, one at a time."""
+    from .helpers import invoke
+
+    actviz.register("worker_kernel", kernel, limits=((-INF, INF), (1, 1), (0, 0)))
+    registered.append("worker_kernel")
+    (tmp_path / "c.yaml").write_text(WORKERS.replace("KERNEL", "worker_kernel"))
+    result = invoke("batch", "c.yaml", "--jobs", "2", cwd=tmp_path)
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    assert f"Error: jobs[0] (line 2): {error}" in lines, result.output
+    assert lines[-1] == "Error: 1 of 4 jobs failed: jobs[0]", result.output
+    assert sorted(p.name for p in (tmp_path / "output").iterdir()) == [
+        "table_elu.txt", "table_relu.txt", "table_tanh.txt"], result.output

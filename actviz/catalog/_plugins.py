@@ -184,6 +184,9 @@ class _CheckedKernel:
             outs = self.kernel(x, order, **params)
         except ActvizError:
             raise
+        except SystemExit as exc:  # the kernel's own: it must not end the caller's process
+            raise PluginError(f"activation '{self.name}': the kernel called "
+                              f"sys.exit({exc.code!r})") from None
         except Exception as exc:
             raise PluginError(f"activation '{self.name}': the kernel failed: "
                               f"{type(exc).__name__}: {_one_line(exc)}") from None
@@ -411,7 +414,7 @@ def load_plugin(key: str) -> bool:
     label = _label(ep)
     try:
         obj = ep.load()
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
         raise PluginError(f"{label} cannot be loaded: {type(exc).__name__}: "
                           f"{_one_line(exc)}") from None
     if key in REGISTRY:  # the module registered it when imported
