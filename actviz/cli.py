@@ -16,7 +16,7 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
-from . import __version__, _startup
+from . import __version__, _interrupt, _startup
 from ._interrupt import stop_on_signals
 from .checks import SIZES
 from .errors import ActvizError, OutputError
@@ -58,26 +58,33 @@ class ActvizGroup(click.Group):
                 args=args, prog_name=prog_name, complete_var=complete_var,
                 standalone_mode=False, windows_expand_args=windows_expand_args, **extra)
 
+        _interrupt.begin()
         if not standalone_mode:
             return run()
         try:
             code = run()
         except click.UsageError as exc:
             hint = f" See '{exc.ctx.command_path} -h'." if exc.ctx is not None else ""
-            click.echo(f"Error: {exc.format_message()}{hint}", err=True)
-            sys.exit(exc.exit_code)
+            click.echo(f"Error: {one_line(exc.format_message())}{_dash_hint(exc)}{hint}",
+                       err=True)
+            code = exc.exit_code
         except click.ClickException as exc:
-            exc.show()
-            sys.exit(exc.exit_code)
+            click.echo(f"Error: {one_line(exc.format_message())}", err=True)
+            code = exc.exit_code
         except click.Abort:
             click.echo("Aborted!", err=True)
-            sys.exit(1)
-        sys.exit(code if isinstance(code, int) else 0)
+            code = 1
+        code = code if isinstance(code, int) else 0
+        _interrupt.finished(code)
+        sys.exit(code)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             with stop_on_signals():
-                return super().invoke(ctx)
+                result = super().invoke(ctx)
+                # the work is done: a signal from now on ends the process as it would end
+                _interrupt.finished(result if isinstance(result, int) else 0)
+                return result
         except OutputError as exc:
             raise click.ClickException(str(exc)) from None
         except ActvizError as exc:
@@ -89,6 +96,28 @@ class ActvizGroup(click.Group):
         except OSError as exc:  # the disk said no: a runtime error, exit code 1
             where = f" {exc.filename}" if exc.filename else ""
             raise click.ClickException(f"cannot write{where}: {exc.strerror or exc}") from None
+
+
+def one_line(message: str) -> str:
+    """A message as one line: the control characters of what the user typed (a newline, a
+    carriage return, a backspace) shown as escapes, ``\\r``, not acted on."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+
+
+def _dash_hint(exc: click.UsageError) -> str:
+    """For ``actviz table --x``: the unknown option is a formula (-(-x)), which click took for
+    an option; say that a SPEC starting with '-' goes after '--'."""
+    if not isinstance(exc, click.NoSuchOption) or exc.ctx is None or \
+            exc.ctx.command.name not in KINDS:
+        return ""
+    from .catalog import get
+
+    try:
+        get(exc.option_name)
+    except ActvizError:
+        return ""
+    return (f" A SPEC that starts with '-' goes after '--', as in: {exc.ctx.command_path} -- "
+            f"{exc.option_name}.")
 
 
 @click.group(cls=ActvizGroup, context_settings=CONTEXT)
@@ -212,7 +241,7 @@ def batch(config: str, jobs: int | None, output_dir: str | None, quiet: bool,
         loaded = load(config, output_dir)
     except ConfigError as exc:
         for problem in exc.problems:
-            click.echo(problem, err=True)
+            click.echo(one_line(problem), err=True)
         raise BadInput(f"{plural(len(exc.problems), 'problem')} in {config}; "
                        "nothing was run") from None
     files = [loaded.output_dir / name for job in loaded.jobs for name in job.files]
@@ -249,8 +278,8 @@ def _run_batch(config: Any, workers: int | None, fail_fast: bool, quiet: bool,
 
     def report(outcome: Any) -> None:
         if outcome.error:
-            click.echo(f"Error: {outcome.job.path} (line {outcome.job.line}): {outcome.error}",
-                       err=True)
+            click.echo(f"Error: {outcome.job.path} (line {outcome.job.line}): "
+                       f"{one_line(outcome.error)}", err=True)
         if bar is not None:
             bar.update(len(outcome.job.files))
         elif not quiet:
@@ -282,5 +311,10 @@ def info(spec: str, flavor: str, format: str) -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    _interrupt.guard_process()  # a stop signal, before or after the work: see _interrupt
     _startup.command()  # a quicker start: see actviz._startup
-    cli(prog_name="actviz")
+    try:
+        cli(prog_name="actviz")
+    except SystemExit as exc:
+        _interrupt.exiting(exc.code)  # a signal now changes nothing: the result stands
+        raise

@@ -15,10 +15,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pytest
+from click.testing import CliRunner
 
 import actviz
 from actviz import checks
+from actviz.cli import cli
 from actviz.config import MAX_NODES, ConfigError, load
 
 from .helpers import invoke
@@ -353,3 +356,50 @@ def test_a_spec_with_a_trailing_newline_is_the_spec(tmp_path):
                                      "format: csv}]\n")
     assert invoke("batch", "c.yaml", cwd=tmp_path).exit_code == 0
     assert (tmp_path / "output" / "table_relu.csv").read_text().startswith("x,relu,relu'\n")
+
+
+# --- a formula that starts with '-' --------------------------------------------------------------
+
+def test_minus_minus_x_is_a_formula_after_the_double_dash(tmp_path):
+    """``--x`` is -(-x) = x, exactly: f' = 1 and f'' = 0; on the command line it goes after
+    '--' (before, click takes it for an option), and the error says so."""
+    x = np.array([-3.0, -0.0, 0.0, 2.5, 1e300])
+    f, d1, d2 = actviz.get("--x").evaluate(x, 2)
+    assert np.array_equal(f, x) and np.all(d1 == 1.0) and np.all(d2 == 0.0)
+    table = invoke("table", "--points", "-3,0,2.5", "-f", "csv", "--", "--x", "-x")
+    assert table.exit_code == 0, table.output
+    assert table.output == "x,--x,--x',-x,-x'\n-3,-3,1,3,-1\n0,0,1,0,-1\n2.5,2.5,1,-2.5,-1\n"
+    refused = CliRunner().invoke(cli, ["table", "--x"], prog_name="actviz")
+    assert refused.exit_code == 2
+    assert refused.output == ("Error: No such option '--x'. A SPEC that starts with '-' goes "
+                              "after '--', as in: actviz table -- --x. See 'actviz table "
+                              "-h'.\n")
+    assert CliRunner().invoke(cli, ["table", "--nmu", "3", "relu"],
+                              prog_name="actviz").output == (
+        "Error: No such option '--nmu'. Did you mean '--num'? See 'actviz table -h'.\n")
+    (tmp_path / "c.yaml").write_text('jobs: [{kind: table, functions: ["--x"], format: csv, '
+                                     "points: [-1, 2]}]\n")
+    assert invoke("batch", "c.yaml", cwd=tmp_path).exit_code == 0
+    assert (tmp_path / "output" / "table_x.csv").read_text() == "x,--x,--x'\n-1,-1,1\n2,2,1\n"
+
+
+
+# --- an error is one line, whatever the user typed ----------------------------------------------
+
+def test_control_characters_in_what_was_typed_are_shown_not_acted_on(tmp_path):
+    """A carriage return or a newline echoed in a message split the 'Error:' line (the
+    hypothesis test of every command found 'info relu $'\\r'')."""
+    cases = {("info", "relu", "\r"): "Error: Got unexpected extra argument (\\r) See 'actviz "
+                                     "info -h'.",
+             ("info", "elu:al\npha=1"): "Error: elu has no parameter 'al\\npha'. Did you mean "
+                                       "'alpha'? It takes: alpha (default 1)",
+             ("plot", "relu", "--style", "a\bb"): "Error: unknown matplotlib style 'a\\x08b'. "
+                                                  "See matplotlib.style.available."}
+    for args, message in cases.items():
+        result = CliRunner().invoke(cli, list(args), prog_name="actviz")
+        assert (result.exit_code, result.output) == (2, message + "\n")
+    (tmp_path / "c.yaml").write_text('jobs: [{kind: table, name: t, functions: [relu]}]\n')
+    (tmp_path / "output" / "t.txt").mkdir(parents=True)
+    failed = invoke("batch", "c.yaml", cwd=tmp_path)
+    assert failed.exit_code == 1
+    assert failed.output.splitlines()[0].startswith("Error: jobs[0] (line 1): cannot write")

@@ -237,3 +237,46 @@ def test_two_batches_into_one_folder_keep_each_others_files(tmp_path):
     assert first.returncode == 0, err
     assert (tmp_path / "shared" / "a.txt").read_text() == "partial and done"
     assert temporaries(tmp_path / "shared") == []
+
+
+# --- a signal after the work is done ------------------------------------------------------------
+
+# The command runs, then SIGTERM arrives at two moments after its work is done: as the command
+# returns (after its own signal handling ended), or while Python shuts down (atexit).
+LATE = """
+import atexit, os, signal, sys
+when = sys.argv.pop(1)
+if when == "shutdown":
+    atexit.register(lambda: os.kill(os.getpid(), signal.SIGTERM))
+else:
+    from actviz import cli
+    invoke = cli.ActvizGroup.invoke
+
+    def late(self, ctx):
+        result = invoke(self, ctx)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return result
+
+    cli.ActvizGroup.invoke = late
+from actviz.cli import main
+sys.argv = ["actviz", *sys.argv[1:]]
+main()
+"""
+
+
+@pytest.mark.parametrize("when", ["return", "shutdown"])
+@pytest.mark.parametrize("args", [["table", "relu", "-o", "t.csv"], ["plot", "relu"],
+                                  ["table", "relu", "--num", "3"]], ids=" ".join)
+def test_a_signal_after_the_work_leaves_the_result_as_it_is(tmp_path, when, args):
+    """Before, the process died by the signal (-15, no message) with its files written."""
+    done = subprocess.run([sys.executable, "-c", LATE, when, *args], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stderr) == (0, "")
+    if "-o" in args:
+        assert done.stdout == "t.csv\n" and (tmp_path / "t.csv").read_text().startswith("x,")
+    elif args[0] == "plot":
+        assert done.stdout == "output/relu.png\n"
+        assert (tmp_path / "output" / "relu.png").read_bytes()[:4] == b"\x89PNG"
+    else:
+        assert done.stdout.split() == ["x", "relu", "relu'", "-5", "0", "0", "0", "0", "0",
+                                       "5", "5", "1"]
