@@ -296,8 +296,14 @@ def _run_batch(config: Any, workers: int | None, fail_fast: bool, quiet: bool,
 
 @command(LIST)
 def list_command(format: str) -> None:
+    from .catalog._plugins import load_all_plugins
     from .info import list_text
 
+    for problem, message in load_all_plugins():  # the others are listed all the same
+        if problem == "broken":
+            click.echo(f"Warning: {one_line(message).rstrip('.')} (not listed)", err=True)
+        else:
+            click.echo(f"Note: {one_line(message)}", err=True)
     click.echo(list_text(format))
 
 

@@ -266,8 +266,96 @@ def test_a_broken_plugin_is_one_line_naming_it(site, tmp_path, name):
     # a command that does not need the plugin does not load it, and works
     fine = _run(site, "-m", "actviz", "info", "relu", extra=tmp_path)
     assert fine.returncode == 0, fine.stderr
+    # one broken plugin does not stop 'actviz list': the rest are listed, it is named
     listed = _run(site, "-m", "actviz", "list", extra=tmp_path)
-    assert listed.returncode == 2 and listed.stderr.strip() == message
+    assert listed.returncode == 0
+    assert listed.stderr == f"Warning: {message[len('Error: '):]} (not listed)\n"
+    rows = {line.split()[0] for line in listed.stdout.splitlines() if line.strip()}
+    assert {"relu", "cube", "pswish", "halfx"} <= rows and name not in rows
+
+
+LOOPS = """
+[actviz.activations]
+loop = tinyloops:loop
+ping = tinyloops:ping
+pong = tinyloops:pong
+calls_loop = tinyloops:calls_loop
+badformula = tinyloops:badformula
+exp = tinyloops:halfx
+relu = tinyloops:halfx
+logistic = tinyloops:halfx
+"""
+
+LOOPS_PACKAGE = """
+loop = "loop(x) + 1"
+ping = "pong(x)"
+pong = "ping(x)"
+calls_loop = "2*loop(x)"
+badformula = "x +* 2"
+halfx = "x/2"
+"""
+
+
+@pytest.fixture(scope="module")
+def loops(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("loops")
+    (root / "tinyloops.py").write_text(LOOPS_PACKAGE)
+    _dist(root, "tinyloops", LOOPS)
+    return root
+
+
+def label(name: str) -> str:
+    return f"plugin '{name}' (tinyloops:{name} in tinyloops)"
+
+
+def test_a_formula_that_calls_itself_is_one_line(site, loops):
+    """Before: RecursionError, in 'actviz info loop' and in 'actviz list' alike."""
+    cycles = {
+        "loop": f"{label('loop')} refers to itself (loop -> loop)",
+        "ping": f"{label('ping')} refers to itself (ping -> pong -> ping)",
+        "pong": f"{label('pong')} refers to itself (pong -> ping -> pong)",
+        "calls_loop": f"{label('calls_loop')}: {label('loop')} refers to itself (loop -> "
+                      "loop)",
+    }
+    for name, message in cycles.items():
+        result = _run(site, "-m", "actviz", "info", name, extra=loops)
+        assert result.returncode == 2
+        assert result.stderr == (f"Error: {message}; a formula cannot call the function it "
+                                 "defines\n")
+    table = _run(site, "-m", "actviz", "table", "2*pong(x)", extra=loops)
+    assert table.returncode == 2 and "Traceback" not in table.stderr
+    assert table.stderr.startswith(f"Error: {label('pong')} refers to itself")
+
+
+def test_list_lists_the_plugins_that_load_and_names_the_others(site, loops):
+    listed = _run(site, "-m", "actviz", "list", extra=loops)
+    assert listed.returncode == 0
+    rows = {line.split()[0] for line in listed.stdout.splitlines() if line.strip()}
+    assert {"cube", "pswish", "halfx", "relu"} <= rows
+    assert not rows & {"loop", "ping", "pong", "calls_loop", "badformula"}
+    cycle = "; a formula cannot call the function it defines (not listed)"
+    shadowed = "is a built-in activation; rename its entry point"
+    assert sorted(listed.stderr.splitlines()) == sorted([
+        f"Warning: {label('loop')} refers to itself (loop -> loop){cycle}",
+        f"Warning: {label('ping')} refers to itself (ping -> pong -> ping){cycle}",
+        f"Warning: {label('pong')} refers to itself (pong -> ping -> pong){cycle}",
+        f"Warning: {label('calls_loop')}: {label('loop')} refers to itself (loop -> "
+        f"loop){cycle}",
+        f"Warning: {label('badformula')}: in 'x +* 2': unexpected '*' at column 4 (not "
+        "listed)",
+        f"Note: plugin 'exp' (tinyloops:halfx in tinyloops) is not used: 'exp' {shadowed}",
+        f"Note: plugin 'relu' (tinyloops:halfx in tinyloops) is not used: 'relu' {shadowed}",
+        f"Note: plugin 'logistic' (tinyloops:halfx in tinyloops) is not used: 'logistic' "
+        f"{shadowed}",
+    ])
+    as_json = _run(site, "-m", "actviz", "list", "-f", "json", extra=loops)
+    assert as_json.returncode == 0 and as_json.stderr == listed.stderr
+    import json
+
+    assert {"cube", "relu"} <= {row["name"] for row in json.loads(as_json.stdout)}
+    names = _run(site, "-c", "import actviz; print(' '.join(actviz.names()))", extra=loops)
+    assert names.returncode == 0 and "cube" in names.stdout.split()
+    assert "loop" not in names.stdout.split()
 
 
 # --- a kernel that ends the process --------------------------------------------------------------

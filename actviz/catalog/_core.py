@@ -529,7 +529,8 @@ class Activation:
 
 def names() -> list[str]:
     """Canonical names of all activation functions, sorted: the catalog, functions registered
-    with :func:`actviz.register`, and those of installed plugins (loaded by this call)."""
+    with :func:`actviz.register`, and those of installed plugins (loaded by this call; a
+    plugin that cannot be loaded is left out, and ``actviz list`` says why)."""
     from ._plugins import load_all_plugins
 
     load_all_plugins()
