@@ -62,9 +62,10 @@ def write_atomically(path: str | Path, write: Callable[[IO[Any]], None],
     made: list[Path] = []
     try:
         made = make_folders(path.parent)
-        if str(path.parent) not in _swept:
-            _swept.add(str(path.parent))
-            sweep_stale(path.parent)
+        folder = os.path.abspath(path.parent)
+        if folder not in _swept:
+            _swept.add(folder)
+            sweep_stale(folder)
         fd, temp = tempfile.mkstemp(dir=path.parent, suffix=".tmp",
                                     prefix=f".{path.name[:NAME_IN_TEMPORARY]}.{owner()}.")
     except OSError as exc:  # said of the file asked for, not of the temporary one

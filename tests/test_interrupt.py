@@ -203,6 +203,22 @@ def test_the_next_run_sweeps_what_a_killed_command_left(tmp_path):
         sleeper.wait()
 
 
+def test_every_folder_is_swept_once_by_its_own_name(tmp_path):
+    """The same relative name in two working folders is two folders."""
+    from actviz._files import host
+
+    from .helpers import invoke
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    for name in ("a", "b"):
+        out = tmp_path / name / "output"
+        out.mkdir(parents=True)
+        (out / f".t.csv.{host()}-{dead.pid}.abcdefgh.tmp").write_text("")
+        assert invoke("table", "relu", "-o", "output/t.csv", cwd=tmp_path / name).exit_code == 0
+        assert sorted(p.name for p in out.iterdir()) == ["t.csv"]
+
+
 # A job kind that writes part of its file, says "ready", and finishes when the file "go"
 # appears in the current folder.
 BATCH_GO = BATCH.replace("""        while True:
