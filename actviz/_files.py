@@ -59,17 +59,9 @@ def write_atomically(path: str | Path, write: Callable[[IO[Any]], None],
             write(handle)
         return path
     keep = check_writable(path)
-    made: list[Path] = []
     try:
-        made = make_folders(path.parent)
-        folder = os.path.abspath(path.parent)
-        if folder not in _swept:
-            _swept.add(folder)
-            sweep_stale(folder)
-        fd, temp = tempfile.mkstemp(dir=path.parent, suffix=".tmp",
-                                    prefix=f".{path.name[:NAME_IN_TEMPORARY]}.{owner()}.")
+        fd, temp, made = _temporary(path)
     except OSError as exc:  # said of the file asked for, not of the temporary one
-        _remove_folders(made)
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
     UNFINISHED[temp] = made
     try:
@@ -86,6 +78,32 @@ def write_atomically(path: str | Path, write: Callable[[IO[Any]], None],
     finally:
         UNFINISHED.pop(temp, None)
     return path
+
+
+def _temporary(path: Path, attempts: int = 5) -> tuple[int, str, list[Path]]:
+    """A new temporary file beside ``path`` (its folders made, the folder swept once): its
+    descriptor, its name and the folders made for it. Another writer whose write failed may
+    remove a folder it made between our finding the folder and making the file there (two
+    workers of a batch into a new output folder): then the folder is made again."""
+    folder = os.path.abspath(path.parent)
+    prefix = f".{path.name[:NAME_IN_TEMPORARY]}.{owner()}."
+    for attempt in range(attempts):
+        made = make_folders(path.parent)
+        if folder not in _swept:
+            _swept.add(folder)
+            sweep_stale(folder)
+        try:
+            fd, temp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".tmp")
+        except FileNotFoundError:
+            if attempt < attempts - 1:
+                continue
+            _remove_folders(made)
+            raise
+        except OSError:
+            _remove_folders(made)
+            raise
+        return fd, temp, made
+    raise AssertionError("unreachable")
 
 
 def describe(mode: int) -> str:

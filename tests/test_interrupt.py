@@ -219,6 +219,30 @@ def test_every_folder_is_swept_once_by_its_own_name(tmp_path):
         assert sorted(p.name for p in out.iterdir()) == ["t.csv"]
 
 
+def test_a_folder_removed_by_another_writer_is_made_again(tmp_path, monkeypatch):
+    """Two workers of a batch into a new folder: the first makes it, its job fails and it
+    removes the folder it made, just after the second found the folder there and before it
+    made its temporary file ('cannot write output/table_relu.txt: No such file or
+    directory'). The second makes the folder again."""
+    import tempfile
+
+    from actviz import _files
+
+    mkstemp = tempfile.mkstemp
+    removed = []
+
+    def other_writer_first(dir, **names):
+        if not removed:  # the other writer removes the folder it made, now empty
+            Path(dir).rmdir()
+            removed.append(dir)
+        return mkstemp(dir=dir, **names)
+
+    monkeypatch.setattr(_files.tempfile, "mkstemp", other_writer_first)
+    target = tmp_path / "output" / "t.txt"
+    _files.write_atomically(target, lambda handle: handle.write("done"), mode="w")
+    assert removed == [tmp_path / "output"] and target.read_text() == "done"
+
+
 # A job kind that writes part of its file, says "ready", and finishes when the file "go"
 # appears in the current folder.
 BATCH_GO = BATCH.replace("""        while True:
