@@ -7,6 +7,13 @@ removes what they could not), removes its own unfinished temporary files
 128 + the signal number. Nothing is raised: an exception thrown from a signal handler can
 land inside a library's cleanup callback, where it is printed and lost.
 
+Once a command's work is done (its files written, its output printed: :func:`finished`),
+a stop signal no longer interrupts anything: the process ends at once with the command's own
+exit status, its output flushed. The console command (:func:`guard_process`) handles stop
+signals for its whole life, and ignores them once its exit status is set and its output
+flushed (:func:`exiting`), so that no signal can turn a finished command into a death by
+signal.
+
 Worker processes also stop when their parent dies, even by SIGKILL (Linux: the parent-death
 signal; elsewhere a thread that watches the parent).
 """
@@ -25,16 +32,38 @@ from ._files import discard_unfinished
 
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
                      if hasattr(signal, name))
+INTERRUPTED = "Error: interrupted\n"
+
+_result: list[int] = []
+"""The command's exit status, once its work is done (see :func:`finished`)."""
+
+
+def begin() -> None:
+    """A command starts: a stop signal interrupts it."""
+    _result.clear()
+
+
+def finished(code: int) -> None:
+    """The command's work is done and ``code`` is its exit status: a stop signal from now on
+    ends the process with that status (silently, its output flushed), not as interrupted."""
+    _result[:] = [code]
+
+
+def _flush() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(Exception):  # a stream interrupted mid-write, or closed
+            stream.flush()
 
 
 def _stop(signum: int, message: str, actions: list[Callable[[], None]]) -> None:
+    if _result:  # the work is done: the signal changes nothing
+        _flush()
+        os._exit(_result[0])
     for action in actions:
         with suppress(Exception):  # stopping must not fail half way
             action()
     discard_unfinished()
-    for stream in (sys.stdout, sys.stderr):
-        with suppress(Exception):  # a stream interrupted mid-write, or closed
-            stream.flush()
+    _flush()
     if message:
         with suppress(OSError):
             os.write(2, message.encode())
@@ -42,7 +71,7 @@ def _stop(signum: int, message: str, actions: list[Callable[[], None]]) -> None:
 
 
 @contextmanager
-def stop_on_signals(message: str = "Error: interrupted\n",
+def stop_on_signals(message: str = INTERRUPTED,
                     actions: list[Callable[[], None]] | None = None) -> Iterator[None]:
     """While inside, a stop signal ends the process cleanly (see the module docstring);
     the previous handlers come back on leaving. Only the main thread can install handlers:
@@ -61,6 +90,32 @@ def stop_on_signals(message: str = "Error: interrupted\n",
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)
+
+
+def guard_process() -> None:
+    """For the console command's process, before anything else: stop signals end it cleanly
+    (:func:`stop_on_signals`) for its whole life, not only while a command works."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, lambda signum, _frame: _stop(signum, INTERRUPTED, []))
+
+
+def exiting(code: Any) -> int:
+    """The console command's process is about to exit with ``code`` (a ``SystemExit``'s):
+    flush its output, then ignore the stop signals, so that one arriving while Python shuts
+    down (which puts back the default action of signals it handles, but leaves ignored ones
+    ignored) cannot end the process otherwise than with its own status. Ignored, not
+    blocked: a signal blocked in the main thread still reaches the process through another
+    thread (NumPy's BLAS threads block nothing). The status, as a number."""
+    status = code if isinstance(code, int) else 0 if code is None else 1
+    if not _result:
+        finished(status)
+    _flush()
+    if threading.current_thread() is threading.main_thread():
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, signal.SIG_IGN)
+    return status
 
 
 def worker_setup() -> None:

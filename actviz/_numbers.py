@@ -18,11 +18,25 @@ MINUS = "\u2212"
 
 
 def format_number(value: float) -> str:
-    """Shortest text that reads back as the same float: 1 -> '1', 0.1 -> '0.1', inf -> 'inf'."""
+    """Shortest text that reads back as the same float: 1 -> '1', 0.1 -> '0.1', inf -> 'inf'
+    (an integer too large for a float: its first digits and exponent, 1e400)."""
+    if isinstance(value, int) and abs(value) > 2**1023:
+        return short_integer(value)
     value = float(value)
     if math.isfinite(value) and value.is_integer() and abs(value) < 1e16:
         return str(int(value))
     return repr(value)
+
+
+def short_integer(value: Any) -> str:
+    """An integer as it is written when short, else as ``1.2345e400``: the exact digits of a
+    number too large for a float are no help in a one-line message."""
+    text = str(value)
+    if not isinstance(value, int) or len(text) <= 24:
+        return text
+    digits = text.lstrip("-")
+    mantissa = f"{digits[0]}.{digits[1:5]}".rstrip("0").rstrip(".")
+    return f"{text[:len(text) - len(digits)]}{mantissa}e{len(digits) - 1}"
 
 
 def param_text(value: Any) -> str:

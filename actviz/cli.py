@@ -17,11 +17,11 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
-from . import __version__, _startup
+from . import __version__, _interrupt, _startup
 from ._interrupt import stop_on_signals
 from .checks import SIZES
 from .errors import ActvizError, OutputError
-from .jobs import KINDS, JobKind
+from .jobs import KINDS, JobKind, tidy
 from .options import BATCH, INFO, LIST, Command, Option
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -59,26 +59,33 @@ class ActvizGroup(click.Group):
                 args=args, prog_name=prog_name, complete_var=complete_var,
                 standalone_mode=False, windows_expand_args=windows_expand_args, **extra)
 
+        _interrupt.begin()
         if not standalone_mode:
             return run()
         try:
             code = run()
         except click.UsageError as exc:
             hint = f" See '{exc.ctx.command_path} -h'." if exc.ctx is not None else ""
-            click.echo(f"Error: {exc.format_message()}{hint}", err=True)
-            sys.exit(exc.exit_code)
+            click.echo(f"Error: {one_line(exc.format_message())}{_dash_hint(exc)}{hint}",
+                       err=True)
+            code = exc.exit_code
         except click.ClickException as exc:
-            exc.show()
-            sys.exit(exc.exit_code)
+            click.echo(f"Error: {one_line(exc.format_message())}", err=True)
+            code = exc.exit_code
         except click.Abort:
             click.echo("Aborted!", err=True)
-            sys.exit(1)
-        sys.exit(code if isinstance(code, int) else 0)
+            code = 1
+        code = code if isinstance(code, int) else 0
+        _interrupt.finished(code)
+        sys.exit(code)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             with stop_on_signals():
-                return super().invoke(ctx)
+                result = super().invoke(ctx)
+                # the work is done: a signal from now on ends the process as it would end
+                _interrupt.finished(result if isinstance(result, int) else 0)
+                return result
         except OutputError as exc:
             raise click.ClickException(str(exc)) from None
         except ActvizError as exc:
@@ -90,6 +97,28 @@ class ActvizGroup(click.Group):
         except OSError as exc:  # the disk said no: a runtime error, exit code 1
             where = f" {exc.filename}" if exc.filename else ""
             raise click.ClickException(f"cannot write{where}: {exc.strerror or exc}") from None
+
+
+def one_line(message: str) -> str:
+    """A message as one line: the control characters of what the user typed (a newline, a
+    carriage return, a backspace) shown as escapes, ``\\r``, not acted on."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+
+
+def _dash_hint(exc: click.UsageError) -> str:
+    """For ``actviz table --x``: the unknown option is a formula (-(-x)), which click took for
+    an option; say that a SPEC starting with '-' goes after '--'."""
+    if not isinstance(exc, click.NoSuchOption) or exc.ctx is None or \
+            exc.ctx.command.name not in KINDS:
+        return ""
+    from .catalog import get
+
+    try:
+        get(exc.option_name)
+    except ActvizError:
+        return ""
+    return (f" A SPEC that starts with '-' goes after '--', as in: {exc.ctx.command_path} -- "
+            f"{exc.option_name}.")
 
 
 @click.group(cls=ActvizGroup, context_settings=CONTEXT)
@@ -176,6 +205,7 @@ def run_job(kind: JobKind, functions: list[str], given: dict[str, Any]) -> None:
     opts = kind.command.resolve({
         k: v for k, v in given.items()
         if v is not None and context.get_parameter_source(k) is not ParameterSource.DEFAULT})
+    functions = [tidy(spec) for spec in functions]  # 'relu\n' is drawn as relu
     kind.check(functions, opts)
     target = replace(kind.target(kind.stem(functions, opts), opts, sys.stdout),
                      notice=lambda message: click.echo(f"Warning: {message}", err=True))
@@ -208,13 +238,13 @@ def batch(config: str, jobs: int | None, output_dir: str | None, quiet: bool,
     from .paths import writable_folder
 
     start = time.perf_counter()
-    workers = BATCH.option("jobs").convert(jobs) or os.cpu_count() or 1
+    workers = BATCH.option("jobs").convert(jobs)
     output_dir = BATCH.option("output_dir").convert(output_dir)
     try:
         loaded = load(config, output_dir)
     except ConfigError as exc:
         for problem in exc.problems:
-            click.echo(problem, err=True)
+            click.echo(one_line(problem), err=True)
         raise BadInput(f"{plural(len(exc.problems), 'problem')} in {config}; "
                        "nothing was run") from None
     files = [loaded.output_dir / name for job in loaded.jobs for name in job.files]
@@ -241,7 +271,7 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'s' * (count != 1)}"
 
 
-def _run_batch(config: Any, workers: int, fail_fast: bool, quiet: bool,
+def _run_batch(config: Any, workers: int | None, fail_fast: bool, quiet: bool,
                count: int) -> list[Any]:
     """Run the jobs with a progress bar on a terminal, else one line per file written."""
     from . import batch as runner
@@ -254,8 +284,8 @@ def _run_batch(config: Any, workers: int, fail_fast: bool, quiet: bool,
             click.echo(f"Warning: {outcome.job.path} (line {outcome.job.line}): {warning}",
                        err=True)
         if outcome.error:
-            click.echo(f"Error: {outcome.job.path} (line {outcome.job.line}): {outcome.error}",
-                       err=True)
+            click.echo(f"Error: {outcome.job.path} (line {outcome.job.line}): "
+                       f"{one_line(outcome.error)}", err=True)
         if bar is not None:
             bar.update(len(outcome.job.files))
         elif not quiet:
@@ -272,8 +302,14 @@ def _run_batch(config: Any, workers: int, fail_fast: bool, quiet: bool,
 
 @command(LIST)
 def list_command(format: str) -> None:
+    from .catalog._plugins import load_all_plugins
     from .info import list_text
 
+    for problem, message in load_all_plugins():  # the others are listed all the same
+        if problem == "broken":
+            click.echo(f"Warning: {one_line(message).rstrip('.')} (not listed)", err=True)
+        else:
+            click.echo(f"Note: {one_line(message)}", err=True)
     click.echo(list_text(format))
 
 
@@ -287,5 +323,10 @@ def info(spec: str, flavor: str, format: str) -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    _interrupt.guard_process()  # a stop signal, before or after the work: see _interrupt
     _startup.command()  # a quicker start: see actviz._startup
-    cli(prog_name="actviz")
+    try:
+        cli(prog_name="actviz")
+    except SystemExit as exc:
+        _interrupt.exiting(exc.code)  # a signal now changes nothing: the result stands
+        raise

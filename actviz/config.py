@@ -24,11 +24,11 @@ from typing import Any
 
 import yaml
 
-from ._numbers import param_text
+from ._numbers import param_text, short_integer
 from ._suggest import suggestion
 from .catalog import Definition, define, get
 from .errors import ActvizError
-from .jobs import KINDS, JobKind
+from .jobs import KINDS, JobKind, tidy
 from .options import Kind, Option, Options
 
 JOB_KEYS = ("kind", "name", "functions")
@@ -36,6 +36,10 @@ TOP_KEYS = ("output_dir", "defaults", "define", "jobs")
 NAME = re.compile(r"[A-Za-z0-9_.-]+")
 MAX_BYTES = 2**20
 """The largest config file read (1 MB: the gallery of every function is 4 kB)."""
+MAX_NODES = 20_000
+"""The most YAML nodes a config may hold once its aliases are expanded, each alias counted as
+the whole node it names (the gallery of every function has 474): bounds the work of checking
+and running a config, whatever the file's size."""
 
 
 class ConfigError(ActvizError):
@@ -69,6 +73,55 @@ class Config:
     output_dir: Path
     jobs: list[Job]
     scope: Scope = field(default_factory=dict)
+
+
+class _TooLarge(Exception):
+    """The document expands to more than :data:`MAX_NODES` nodes (raised at ``mark``)."""
+
+    def __init__(self, mark: Any):
+        super().__init__(mark)
+        self.line = mark.line + 1 if mark is not None else 1
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe composer, counting the nodes of the document as its aliases expand
+    (an alias counts as the whole node it names, at each use) and stopping as soon as they
+    pass :data:`MAX_NODES`: a billion laughs, or 260,000 aliases of one job, are refused
+    after reading no more of the file than :data:`MAX_NODES` plain nodes take. An alias to a
+    node that contains it (a cycle) is refused too."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self.expanded = 0
+        self.sizes: dict[str, int] = {}
+        self.open: set[str] = set()
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        anchor = event.anchor
+        if isinstance(event, yaml.AliasEvent):
+            if anchor in self.open:
+                mark: Any = event.start_mark
+                raise yaml.composer.ComposerError(
+                    None, None, f"the alias *{anchor} is inside the node &{anchor} it names "
+                    "(a cycle)", mark)
+            node = super().compose_node(parent, index)  # an undefined alias raises here
+            self._count(self.sizes[anchor], event.start_mark)
+            return node
+        start = self._count(1, event.start_mark) - 1
+        if anchor is not None:
+            self.open.add(anchor)
+        node = super().compose_node(parent, index)
+        if anchor is not None:
+            self.open.discard(anchor)
+            self.sizes[anchor] = self.expanded - start
+        return node
+
+    def _count(self, nodes: int, mark: Any) -> int:
+        self.expanded += nodes
+        if self.expanded > MAX_NODES:
+            raise _TooLarge(mark)
+        return self.expanded
 
 
 def _line(node: yaml.Node | None) -> int:
@@ -139,7 +192,11 @@ def _number(node: yaml.Node, where: str) -> float:
     value = _scalar(node)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise _Problem(node, where, f"must be a number, got {_describe(value)}")
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # an integer beyond float64
+        raise _Problem(node, where, "must be a number within +-1.8e308, got "
+                                    f"{short_integer(value)}") from None
 
 
 def _integer(node: yaml.Node, where: str) -> int:
@@ -265,6 +322,7 @@ def _function(node: yaml.Node, where: str, scope: Scope) -> str:
         spec = _function_entry(node, where)
     else:
         raise _Problem(node, where, "must be a spec string or {name: ..., params: {...}}")
+    spec = tidy(spec)
     try:
         get(spec, scope=scope)
     except ActvizError as exc:
@@ -316,16 +374,28 @@ def load(path: str | Path, output_dir: str | Path | None = None) -> Config:
         raise ConfigError([f"{source}: a config is at most {MAX_BYTES // 2**20} MB; this one "
                            "is larger (split it into several files)"])
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_Loader)
     except RecursionError:
         raise ConfigError([f"{source}: YAML nested too deeply to be a config"]) from None
+    except _TooLarge as exc:
+        raise ConfigError([f"{source}:{exc.line}: the YAML expands to more than {MAX_NODES} "
+                           "nodes (each alias counts as the node it names); a config is at "
+                           "most that large (split it into several files)"]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         raise ConfigError([f"{source}:{line}: YAML syntax error: {exc.problem or exc}"]) \
             from None
+    except yaml.reader.ReaderError as exc:  # a control character: say where, in one line
+        before = text[:exc.position]
+        line, column = before.count("\n") + 1, len(before) - before.rfind("\n")
+        character = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise ConfigError([f"{source}:{line}: YAML syntax error: character #x{character:04x} "
+                           f"at column {column} is not allowed in YAML (a control "
+                           "character)"]) from None
     except yaml.YAMLError as exc:
-        raise ConfigError([f"{source}:1: YAML syntax error: {exc}"]) from None
+        raise ConfigError([f"{source}:1: YAML syntax error: "
+                           + " ".join(str(exc).split())]) from None
     problems: list[_Problem] = []
     config = _document(root, problems, output_dir)
     if problems:
@@ -471,6 +541,10 @@ def _defaults(node: yaml.Node | None, problems: list[_Problem]) -> dict[str, Any
     for key, key_node, value in items:
         where = f"defaults.{key}"
         kinds = _kinds_taking(key)
+        if key in JOB_KEYS:
+            problems.append(_Problem(key_node, where, f"'{key}' belongs to each job, not to "
+                                                      "defaults"))
+            continue
         if not kinds:
             problems.append(_unknown_option(key_node, "defaults", key, None))
             continue

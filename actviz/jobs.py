@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from ._files import write_atomically
+from ._files import special, write_atomically
 from ._numbers import param_text
 from .catalog import get, resolve_specs, sweep
-from .checks import check_drawable_range, sample_points
+from .checks import check_drawable_range, check_simulation, sample_points
 from .errors import OutputError, ParameterError
 from .options import COMPARE, DEPTH, DIFF, FIGURE_OPTIONS, PLOT, TABLE, Command, Options
 from .paths import (
@@ -188,6 +188,11 @@ def check_depth(functions: Sequence[str], opts: Options) -> None:
         raise ParameterError("no function to propagate; give at least one SPEC")
     for spec in functions:
         unitwise(get(spec, flavor=opts.flavor, scope=opts.scope))
+    output = opts.get("output")
+    figure = opts.get("image") is not None or (
+        output is not None and Path(output).suffix.lstrip(".").lower() in FIGURE_FORMATS)
+    if figure and opts.simulate:
+        check_simulation(opts.layers, opts.width, opts.networks)
 
 
 # --- where the single command writes -----------------------------------------------------------
@@ -199,7 +204,7 @@ def figure_path(stem: str, output: str | None, fmt: str | None) -> tuple[Path, s
     if output is None:
         return writable_path(OUTPUT_DIR / f"{stem}.{fmt}"), fmt
     path = Path(output)
-    if not path.suffix:
+    if not path.suffix and not special(path):  # /dev/null is written as named, not beside
         path = path.with_suffix(f".{fmt}")
     return writable_path(path), fmt
 
@@ -248,6 +253,13 @@ def _table_or_figure_target(stem: str, opts: Options, stdout: IO[str] | None) ->
 
 
 # --- the table of kinds -----------------------------------------------------------------------
+
+def tidy(spec: str) -> str:
+    """A spec as legends, headers and file names show it: each run of white space (a newline,
+    a tab) one space, none at the ends. White space never changes what a spec means."""
+    return " ".join(spec.split()) if isinstance(spec, str) else spec
+
+
 
 def sweep_text(swept: tuple[str, Sequence[Any]]) -> str:
     """``alpha=0.5,1,2``: a sweep as the command line writes it."""

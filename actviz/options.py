@@ -445,12 +445,13 @@ BATCH = Command(
                     "actviz batch configs/paper-figures.yaml --output-dir paper/figures",
                     "actviz batch configs/relu-family.yaml --dry-run"),
     (
-        Option("jobs", INTEGER, None, "Worker processes (default: one per CPU; 1 runs the "
-               "jobs in this process). Example: --jobs 2", short="-j", yaml=False,
+        Option("jobs", INTEGER, None, "Worker processes (default: one per CPU; never more "
+               "than the jobs or the CPUs; 1 runs the jobs in this process). Example: --jobs 2",
+               short="-j", yaml=False,
                check=lambda v: check_count(v, "jobs", 1, 512)),
         Option("output_dir", TEXT, None, "Write here instead of the config's output_dir; may "
                "be anywhere. Example: --output-dir build/figures", yaml=False,
-               check=lambda value: check_path(value, "--output-dir")),
+               check=lambda value: check_path(value, "--output-dir", "a folder")),
         Option("quiet", FLAG, False, "Print only errors. Example: --quiet", short="-q",
                yaml=False),
         Option("fail_fast", FLAG, False, "Stop at the first failed job. Example: --fail-fast",

@@ -4,7 +4,9 @@ checks that a path can be written."""
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -110,20 +112,40 @@ def extension(fmt: str) -> str:
 
 
 def writable_path(path: str | Path) -> Path:
-    """``path``, after checking that no folder on the way to it is a file."""
+    """``path``, after checking that no folder on the way to it is a file and that it is not
+    a file that may not be written (read-only, a block device): before any work, the checks
+    :func:`actviz._files.write_atomically` makes again when it writes."""
+    from ._files import check_writable, describe
+
     path = Path(path)
     for parent in path.parents:
-        if parent.exists() and not parent.is_dir():
-            raise OutputError(f"cannot write {path}: {parent} is a file, not a folder")
+        found = _mode(parent)
+        if found is not None and not stat.S_ISDIR(found):
+            raise OutputError(f"cannot write {path}: {parent} is {describe(found)}, not a "
+                              "folder")
     if path.is_dir():
         raise OutputError(f"cannot write {path}: it is a folder")
+    check_writable(path)
     return path
 
 
 def writable_folder(folder: str | Path) -> Path:
-    """``folder``, after checking that neither it nor a folder above it is a file."""
+    """``folder``, after checking that neither it nor a folder above it is a file (or a
+    device, a FIFO, ...)."""
+    from ._files import describe
+
     folder = Path(folder)
     for path in (folder, *folder.parents):
-        if path.exists() and not path.is_dir():
-            raise OutputError(f"cannot write into {folder}: {path} is a file, not a folder")
+        found = _mode(path)
+        if found is not None and not stat.S_ISDIR(found):
+            raise OutputError(f"cannot write into {folder}: {path} is {describe(found)}, not "
+                              "a folder")
     return folder
+
+
+def _mode(path: Path) -> int | None:
+    """The ``st_mode`` of what ``path`` names (following symlinks), or None if nothing."""
+    try:
+        return os.stat(path).st_mode
+    except (OSError, ValueError):
+        return None

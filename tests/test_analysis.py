@@ -164,7 +164,7 @@ def test_results_are_plain_data():
     ({"range": (5, -5)}, "range MIN must be below MAX, got 5 -5"),
     ({"range": (0, math.inf)}, "range must be finite, got 0 inf"),
     ({"range": (1,)}, "range must be two numbers MIN MAX"),
-    ({"saturation_threshold": -1}, "saturation threshold must be >= 0, got -1"),
+    ({"saturation_threshold": -1}, "saturation threshold must be a finite number >= 0"),
 ])
 def test_bad_options(kwargs, message):
     with pytest.raises(ParameterError, match=message.replace("(", r"\(")):

@@ -141,7 +141,8 @@ PROBLEMS = [
     ("jobs:\n  - kind: plot\n    functions: [relu]\n    range: [5, -5]\n",
      "c.yaml:4: jobs[0].range: range MIN must be below MAX, got 5 -5"),
     ("jobs:\n  - kind: plot\n    functions: [relu]\n    saturation_threshold: -1\n",
-     "c.yaml:4: jobs[0].saturation_threshold: saturation threshold must be >= 0, got -1"),
+     "c.yaml:4: jobs[0].saturation_threshold: saturation threshold must be a finite number >= "
+     "0 (|f'| below it is saturation), got -1"),
     ("jobs:\n  - kind: plot\n    functions: [relu, elu]\n    sweep: {alpha: [1, 2]}\n",
      "c.yaml:3: jobs[0].functions: sweep works with one function; got relu elu"),
     ("jobs:\n  - kind: diff\n    functions: [relu]\n",
@@ -380,3 +381,31 @@ def test_parallel_and_serial_runs_write_the_same_bytes(galleries):
     for name in names:
         first, second = ((root / run_ / name).read_bytes() for run_ in ("parallel", "serial"))
         assert first == second, name
+
+
+# --- workers: never more than the jobs or the CPUs ----------------------------------------------
+
+def test_no_more_workers_than_jobs_or_cpus(tmp_path, monkeypatch):
+    """``--jobs 64`` on 2 jobs started 64 worker processes (4.2 GB for 8 jobs)."""
+    import actviz.batch as batch
+
+    started: list[int] = []
+
+    class Pool(batch.ProcessPoolExecutor):
+        def __init__(self, max_workers: int, **options):
+            started.append(max_workers)
+            super().__init__(max_workers=max_workers, **options)
+
+    monkeypatch.setattr(batch, "ProcessPoolExecutor", Pool)
+    monkeypatch.setattr(batch, "cores", lambda: 2)
+    (tmp_path / "c.yaml").write_text(FAULTY)  # 3 jobs
+    for asked, expected in (("64", 2), ("2", 2), ("1", None)):
+        result = run("batch", "c.yaml", "--jobs", asked, "--output-dir", f"j{asked}",
+                     cwd=tmp_path)
+        assert result.exit_code == 0, result.output
+        assert started.pop() == expected if expected else not started
+    assert [batch.worker_count(asked, jobs) for asked, jobs in
+            ((64, 8), (None, 8), (None, 1), (1, 8), (3, 2))] == [2, 2, 1, 1, 2]
+    monkeypatch.setattr(batch, "cores", lambda: 16)
+    assert [batch.worker_count(asked, jobs) for asked, jobs in
+            ((64, 8), (None, 8), (None, 30), (4, 30))] == [8, 8, 16, 4]

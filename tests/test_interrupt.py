@@ -160,3 +160,163 @@ def test_a_stopped_command_removes_its_file_and_the_folders_it_made(tmp_path, si
     assert process.returncode == 128 + signum
     assert err == "Error: interrupted\n"
     assert list(tmp_path.iterdir()) == []  # no t.csv, no temporary file, no new folders
+
+
+# --- killed outright: the next run sweeps what the dead process left ----------------------------
+
+def temporaries(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_the_next_run_sweeps_what_a_killed_command_left(tmp_path):
+    """SIGKILL cannot be caught: the temporary file stays, named after its process. The next
+    run into the folder removes it, and only what it may: the temporary files of processes
+    of this machine that no longer run."""
+    from actviz._files import host
+
+    from .helpers import invoke
+
+    process = start(SINGLE, ["table", "relu", "-o", "out/t.csv"], tmp_path)
+    wait_ready(process, 1)
+    process.kill()
+    process.communicate(timeout=60)
+    out = tmp_path / "out"
+    left = temporaries(out)
+    assert len(left) == 1 and left[0].startswith(f".t.csv.{host()}-{process.pid}.")
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    try:
+        others = [f".t.csv.{host()}-{sleeper.pid}.abcdefgh.tmp",  # a process still running
+                  f".t.csv.{'0' if host()[0] != '0' else '1'}{host()[1:]}-{process.pid}"
+                  ".abcdefgh.tmp",  # another machine's process
+                  ".t.csv.abcdefgh.tmp",  # not actviz's pattern
+                  f"t.csv.{host()}-{process.pid}.abcdefgh.tmp"]
+        for name in others:
+            (out / name).write_text("")
+        result = invoke("plot", "relu", "-o", out / "p.png")
+        assert result.exit_code == 0, result.output
+        assert temporaries(out) == sorted(others)
+        assert sorted(p.name for p in out.iterdir() if not p.name.endswith(".tmp")) == [
+            "p.png"]
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+def test_every_folder_is_swept_once_by_its_own_name(tmp_path):
+    """The same relative name in two working folders is two folders."""
+    from actviz._files import host
+
+    from .helpers import invoke
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    for name in ("a", "b"):
+        out = tmp_path / name / "output"
+        out.mkdir(parents=True)
+        (out / f".t.csv.{host()}-{dead.pid}.abcdefgh.tmp").write_text("")
+        assert invoke("table", "relu", "-o", "output/t.csv", cwd=tmp_path / name).exit_code == 0
+        assert sorted(p.name for p in out.iterdir()) == ["t.csv"]
+
+
+def test_a_folder_removed_by_another_writer_is_made_again(tmp_path, monkeypatch):
+    """Two workers of a batch into a new folder: the first makes it, its job fails and it
+    removes the folder it made, just after the second found the folder there and before it
+    made its temporary file ('cannot write output/table_relu.txt: No such file or
+    directory'). The second makes the folder again."""
+    import tempfile
+
+    from actviz import _files
+
+    mkstemp = tempfile.mkstemp
+    removed = []
+
+    def other_writer_first(dir, **names):
+        if not removed:  # the other writer removes the folder it made, now empty
+            Path(dir).rmdir()
+            removed.append(dir)
+        return mkstemp(dir=dir, **names)
+
+    monkeypatch.setattr(_files.tempfile, "mkstemp", other_writer_first)
+    target = tmp_path / "output" / "t.txt"
+    _files.write_atomically(target, lambda handle: handle.write("done"), mode="w")
+    assert removed == [tmp_path / "output"] and target.read_text() == "done"
+
+
+# A job kind that writes part of its file, says "ready", and finishes when the file "go"
+# appears in the current folder.
+BATCH_GO = BATCH.replace("""        while True:
+            time.sleep(0.01)""", """        while not os.path.exists("go"):
+            time.sleep(0.01)
+        handle.write(" and done")""")
+
+
+def test_two_batches_into_one_folder_keep_each_others_files(tmp_path):
+    """Before, a batch ending removed every '.NAME.*.tmp' of its own file names in its
+    folder, those another batch was still writing included (3 of 6 runs failed)."""
+    from .helpers import invoke
+
+    (tmp_path / "a.yaml").write_text("output_dir: shared\njobs: [{kind: wait, name: a, "
+                                     "functions: [relu]}]\n")
+    (tmp_path / "b.yaml").write_text("output_dir: shared\njobs: [{kind: table, name: a, "
+                                     "functions: [relu]}, {kind: table, name: b, "
+                                     "functions: [elu]}]\n")
+    first = start(BATCH_GO, ["batch", "a.yaml", "--jobs", "1"], tmp_path)
+    try:
+        wait_ready(first, 1)
+        assert len(temporaries(tmp_path / "shared")) == 1
+        second = invoke("batch", "b.yaml", "--jobs", "2", cwd=tmp_path)
+        assert second.exit_code == 0, second.output
+        assert len(temporaries(tmp_path / "shared")) == 1  # the first batch's, unfinished
+        (tmp_path / "go").write_text("")
+        _, err = first.communicate(timeout=60)
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.communicate(timeout=60)
+    assert first.returncode == 0, err
+    assert (tmp_path / "shared" / "a.txt").read_text() == "partial and done"
+    assert temporaries(tmp_path / "shared") == []
+
+
+# --- a signal after the work is done ------------------------------------------------------------
+
+# The command runs, then SIGTERM arrives at two moments after its work is done: as the command
+# returns (after its own signal handling ended), or while Python shuts down (atexit).
+LATE = """
+import atexit, os, signal, sys
+when = sys.argv.pop(1)
+if when == "shutdown":
+    atexit.register(lambda: os.kill(os.getpid(), signal.SIGTERM))
+else:
+    from actviz import cli
+    invoke = cli.ActvizGroup.invoke
+
+    def late(self, ctx):
+        result = invoke(self, ctx)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return result
+
+    cli.ActvizGroup.invoke = late
+from actviz.cli import main
+sys.argv = ["actviz", *sys.argv[1:]]
+main()
+"""
+
+
+@pytest.mark.parametrize("when", ["return", "shutdown"])
+@pytest.mark.parametrize("args", [["table", "relu", "-o", "t.csv"], ["plot", "relu"],
+                                  ["table", "relu", "--num", "3"]], ids=" ".join)
+def test_a_signal_after_the_work_leaves_the_result_as_it_is(tmp_path, when, args):
+    """Before, the process died by the signal (-15, no message) with its files written."""
+    done = subprocess.run([sys.executable, "-c", LATE, when, *args], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stderr) == (0, "")
+    if "-o" in args:
+        assert done.stdout == "t.csv\n" and (tmp_path / "t.csv").read_text().startswith("x,")
+    elif args[0] == "plot":
+        assert done.stdout == "output/relu.png\n"
+        assert (tmp_path / "output" / "relu.png").read_bytes()[:4] == b"\x89PNG"
+    else:
+        assert done.stdout.split() == ["x", "relu", "relu'", "-5", "0", "0", "0", "0", "0",
+                                       "5", "5", "1"]

@@ -358,7 +358,8 @@ BAD = [
     (["plot", "elu", "--sweep", "alpha=1,x"], 2, "Error: elu: alpha must be a number, got 'x'"),
     (["plot", "softplus:beta=-1"], 2, "Error: softplus: beta must be > 0, got -1"),
     (["plot", "relu", "--saturation-threshold", "-1"], 2,
-     "Error: saturation threshold must be >= 0, got -1"),
+     "Error: saturation threshold must be a finite number >= 0 (|f'| below it is saturation), "
+     "got -1"),
     (["plot", "relu", "--style", "nope"], 2,
      "Error: unknown matplotlib style 'nope'. See matplotlib.style.available."),
     (["plot", "relu", "--dpi", "0"], 2, "Error: dpi must be between 20 and 2400, got 0"),

@@ -106,7 +106,10 @@ class Param:
         elif isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
             raise ParameterError(f"{owner}: {self.name} must be a number, got {value!r}")
         else:
-            number = float(value)
+            try:
+                number = float(value)
+            except OverflowError:  # an integer beyond float64: as '1e400' reads
+                number = INF if value > 0 else -INF
         if not math.isfinite(number):
             raise ParameterError(
                 f"{owner}: {self.name} must be finite, got {format_number(number)}"
@@ -617,7 +620,8 @@ def _overrides(tables: Mapping[str, AtKinks],
 
 def names() -> list[str]:
     """Canonical names of all activation functions, sorted: the catalog, functions registered
-    with :func:`actviz.register`, and those of installed plugins (loaded by this call)."""
+    with :func:`actviz.register`, and those of installed plugins (loaded by this call; a
+    plugin that cannot be loaded is left out, and ``actviz list`` says why)."""
     from ._plugins import load_all_plugins
 
     load_all_plugins()

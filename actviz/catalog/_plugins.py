@@ -184,6 +184,9 @@ class _CheckedKernel:
             outs = self.kernel(x, order, **params)
         except ActvizError:
             raise
+        except SystemExit as exc:  # the kernel's own: it must not end the caller's process
+            raise PluginError(f"activation '{self.name}': the kernel called "
+                              f"sys.exit({exc.code!r})") from None
         except Exception as exc:
             raise PluginError(f"activation '{self.name}': the kernel failed: "
                               f"{type(exc).__name__}: {_one_line(exc)}") from None
@@ -366,6 +369,32 @@ def _forget() -> None:
 # --- entry points ------------------------------------------------------------------------------
 
 _scanned: dict[str, list[Any]] | None = None
+_loading: list[str] = []
+"""The plugins being loaded, outermost first: a formula that calls a plugin being loaded
+refers to itself."""
+_loaded: set[str] = set()
+"""Plugins loaded by this process."""
+_broken: dict[str, PluginError] = {}
+"""Plugins that could not be loaded, with the error that said why (given again, not tried
+again)."""
+
+
+class PluginCycleError(PluginError):
+    """A plugin's formula calls itself, directly or through other plugins: ``cycle`` lists
+    the names, the first one last again (``ping -> pong -> ping``)."""
+
+    def __init__(self, label: str, cycle: list[str]):
+        super().__init__(f"{label} refers to itself ({' -> '.join(cycle)}); a formula "
+                         "cannot call the function it defines")
+        self.cycle = cycle
+
+    def seen_from(self, key: str, label: str) -> PluginError:
+        """The error of the plugin ``key`` (``label``), which calls this cycle: the same
+        cycle from its own name if it lies on it, else this error behind its label."""
+        if key not in self.cycle:
+            return PluginError(f"{label}: {self}")
+        start = self.cycle.index(key)
+        return PluginCycleError(label, self.cycle[start:-1] + self.cycle[:start] + [key])
 
 
 def _entry_points() -> dict[str, list[Any]]:
@@ -385,6 +414,8 @@ def rescan() -> None:
     """Read the entry points again on next use (after installing a package in-process)."""
     global _scanned
     _scanned = None
+    _broken.clear()
+    _loaded.clear()
 
 
 def plugin_names() -> list[str]:
@@ -404,28 +435,50 @@ def load_plugin(key: str) -> bool:
         return False
     if key in REGISTRY:
         return True
+    if key in _broken:
+        raise _broken[key]
     if len(candidates) > 1:
         raise PluginError(f"two plugins are called '{key}': "
                           + " and ".join(_label(ep) for ep in candidates))
     ep = candidates[0]
     label = _label(ep)
+    if key in _loading:  # its formula calls itself, maybe through other plugins
+        raise PluginCycleError(label, [*_loading[_loading.index(key):], key])
+    _loading.append(key)
+    try:
+        _load(key, ep, label)
+    except PluginCycleError as exc:
+        _broken[key] = exc.seen_from(key, label)
+        raise _broken[key] from None
+    except PluginError as exc:
+        _broken[key] = exc
+        raise
+    finally:
+        _loading.pop()
+    _loaded.add(key)
+    return True
+
+
+def _load(key: str, ep: Any, label: str) -> None:
+    """Import the entry point ``ep`` and register what it gives as ``key``."""
     try:
         obj = ep.load()
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
         raise PluginError(f"{label} cannot be loaded: {type(exc).__name__}: "
                           f"{_one_line(exc)}") from None
     if key in REGISTRY:  # the module registered it when imported
-        return True
+        return
     dist = getattr(getattr(ep, "dist", None), "name", None) or ep.value.partition(":")[0]
     try:
         add(_plugin_definition(key, obj, label, f"plugin {dist}"))
+    except PluginCycleError:
+        raise
     except PluginError as exc:
         message = str(exc)
         raise PluginError(message if message.startswith(label) else f"{label}: {message}"
                           ) from None
     except ActvizError as exc:
         raise PluginError(f"{label}: {exc}") from None
-    return True
 
 
 def _plugin_definition(key: str, obj: Any, label: str, origin: str) -> Definition:
@@ -444,9 +497,23 @@ def _plugin_definition(key: str, obj: Any, label: str, origin: str) -> Definitio
                       "(actviz.catalog.define), a formula string or a kernel function")
 
 
-def load_all_plugins() -> None:
-    """Load every installed plugin (``actviz list`` and :func:`actviz.names` show them)."""
-    for key in _entry_points():
-        load_plugin(key)
-
-
+def load_all_plugins() -> list[tuple[str, str]]:
+    """Load every installed plugin that can be (``actviz list`` and :func:`actviz.names`
+    show them): one broken plugin does not keep the others out. What could not be used, one
+    line each, as ``("broken", message)`` for a plugin that cannot be loaded (its
+    :class:`PluginError`) and ``("shadowed", message)`` for one whose name a built-in or an
+    earlier registration takes."""
+    problems: list[tuple[str, str]] = []
+    for key, candidates in _entry_points().items():
+        taken = REGISTRY.get(key) or REGISTRY.get(ALIASES.get(key, ""))
+        if taken is not None and key not in _loaded:
+            where = "a built-in activation" if taken.origin == "catalog" else \
+                f"the activation '{taken.name}' (from {taken.origin})"
+            problems.extend(("shadowed", f"{_label(ep)} is not used: '{key}' is {where}; "
+                                         "rename its entry point") for ep in candidates)
+            continue
+        try:
+            load_plugin(key)
+        except PluginError as exc:
+            problems.append(("broken", str(exc)))
+    return problems
