@@ -46,6 +46,7 @@ from .style import (
     figure_size,
     ink,
     label_size,
+    outside,
     paper,
     scaled_style,
 )
@@ -191,7 +192,7 @@ def _note_handle(number: int, label: Label) -> Line2D:
     size = matplotlib.rcParams["legend.fontsize"]
     size = FontProperties(size=size).get_size_in_points()
     return Line2D([], [], linestyle="none", marker=f"${number}$",
-                  ms=size * (0.55 + 0.35 * len(str(number))), color=darker(label.color),
+                  ms=size * (0.55 + 0.35 * len(str(number))), color=outside(label.color),
                   label=label.text)
 
 
@@ -423,7 +424,7 @@ def _decorate_track(track: Axes, panel: Panel, names: bool, xlabel: bool) -> Non
                    if s.label == name}
         track.set_yticklabels([by_lane[k].label for k in range(count)])
         for k, tick in enumerate(track.get_yticklabels()):
-            tick.set_color(darker(by_lane[k].color))
+            tick.set_color(outside(by_lane[k].color))
     else:
         track.set_yticklabels([])
     if xlabel:

@@ -138,12 +138,13 @@ def dark() -> bool:
     return float(luminance(to_rgb(paper()))) < 0.18
 
 
-def legible(color: str, ratio: float | None = None) -> str:
+def legible(color: str, ratio: float | None = None, ground: str | None = None) -> str:
     """``color`` darkened (on a light background) or lightened (on a dark one) until it has
-    ``ratio`` contrast against the axes' background (default: a curve's)."""
+    ``ratio`` contrast (default: a curve's) against ``ground`` (default: the axes'
+    background)."""
     if ratio is None:
         ratio = DARK_CONTRAST if dark() else CURVE_CONTRAST
-    return to_hex(reaching(to_rgb(color), to_rgb(paper()), ratio))
+    return to_hex(reaching(to_rgb(color), to_rgb(ground or paper()), ratio))
 
 
 def colours(count: int) -> list[tuple[str, Any]]:
@@ -151,7 +152,7 @@ def colours(count: int) -> list[tuple[str, Any]]:
     background in force (see :func:`styled` for the line styles), or greys, each with a
     line style of its own, under a grey style."""
     if monochrome():  # greys differ in lightness only: each gets a line style of its own
-        return [(legible(GREYS[i % len(GREYS)]), DASHES[i % len(DASHES)])
+        return [(legible(GREYS[i % len(GREYS)]), DASHES[(i + i // len(GREYS)) % len(DASHES)])
                 for i in range(count)]
     base = [ink() if c == INK else c for c in (PALETTE[i % len(PALETTE)]
                                                for i in range(count))]
@@ -211,6 +212,12 @@ def styled(palette: Sequence[str]) -> list[tuple[str, Any]]:
 
 def hex_colour(rgba: Sequence[float]) -> str:
     return to_hex(rgba)
+
+
+def outside(color: str) -> str:
+    """The colour of text for a curve of ``color`` drawn outside the axes, on the figure's
+    background (a track's names, the numbers of the notes)."""
+    return legible(color, TEXT_CONTRAST, matplotlib.rcParams["figure.facecolor"])
 
 
 def darker(color: str) -> str:
