@@ -226,6 +226,31 @@ def test_every_mark_is_labelled_in_its_panel_or_in_the_notes(drawn):
         assert numbers == list(range(1, len(numbers) + 1))
 
 
+def test_every_note_has_its_number_by_its_mark(drawn):
+    """Each label in the notes has its numbered tag in its panel: right by its mark (nearer to
+    it than to any other marker) or joined to it by a leader line."""
+    fig, renderer = drawn
+    tags = {}
+    for labels in fig.label_sets:
+        ax = labels.axes
+        centres = [(b.x0 + b.x1) / 2 for b in marker_boxes(ax)], [(b.y0 + b.y1) / 2
+                                                                   for b in marker_boxes(ax)]
+        for note in labels.notes:
+            if note.get_gid() != "tag":
+                continue
+            tags[note.label] = note.get_text()
+            if note.arrow_patch is not None:
+                continue
+            box = label_box(note, renderer)
+            cx, cy = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
+            px, py = ax.transData.transform(note.xy)
+            own = np.hypot(cx - px, cy - py)
+            others = [np.hypot(cx - x, cy - y) for x, y in zip(*centres, strict=True)
+                      if np.hypot(x - px, y - py) > 1.0]
+            assert all(own < d for d in others), note.get_text()
+    assert {label: str(number) for label, number in fig.keyed.items()} == tags
+
+
 def test_the_legend_lies_inside_the_figure(drawn):
     fig, renderer = drawn
     whole = fig.bbox

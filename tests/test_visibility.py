@@ -220,3 +220,99 @@ def test_actviz_colour_science_agrees_with_colorspacious(colour):
         np.testing.assert_allclose(ours.simulate(rgb, name), np.clip(
             colorspacious.cspace_convert(rgb, space, "sRGB1"), 0, 1), atol=1e-6)
     assert ours.contrast(rgb, (1, 1, 1)) == pytest.approx(wcag_contrast(rgb, (1, 1, 1)))
+
+
+def gaps_where_alone(fig):
+    """For each curve of each panel, among the columns where it runs alone (no other curve's
+    centre line within 1.5 line widths of its own), the share where the figure shows no
+    pixel of its colour within half a line width of its centre line, and the share its own
+    dashes leave bare (0 for a solid line): a curve must be drawn wherever nothing lies on it
+    (but in the gaps of its own dashes, and under a marker or a tag)."""
+    from matplotlib.colors import to_rgb as rgb
+
+    from .pixels import lab, render
+
+    with fig.settled(fig.dpi):
+        full = render(fig)
+    height = full.shape[0]
+    found = []
+    for stretches in fig.shared:
+        ax = stretches.ax
+        width = max(c.line.get_linewidth() for c in stretches.curves) * fig.dpi / 72
+        box = ax.get_window_extent()
+        columns = np.arange(int(box.x0) + 2, int(box.x1) - 2)
+        ys = np.array([_at_columns(ax, curve, columns) for curve in stretches.curves])
+        for i, curve in enumerate(stretches.curves):
+            others = np.delete(ys, i, axis=0)
+            with np.errstate(invalid="ignore"):
+                alone = np.isfinite(ys[i]) & np.all(
+                    ~(np.abs(others - ys[i]) < 1.5 * width), axis=0)
+            alone &= (ys[i] > box.y0 + width) & (ys[i] < box.y1 - width)
+            for x0, y0, x1, y1 in _covers(fig, ax, width):  # markers, labels and tags
+                alone &= ~((columns >= x0) & (columns <= x1) & (ys[i] >= y0) & (ys[i] <= y1))
+            colour = lab(rgb(curve.line.get_color()))
+            bare = np.zeros(len(columns), bool)
+            for k in np.flatnonzero(alone):
+                y = ys[i][k]
+                patch = full[int(height - y - width / 2):int(height - y + width / 2) + 1,
+                             columns[k]]
+                bare[k] = not (np.linalg.norm(lab(patch) - colour, axis=-1) < 20).any()
+            if alone.sum() < 12:
+                continue
+            _, pattern = curve.line._unscaled_dash_pattern
+            gaps = sum(pattern[1::2]) / sum(pattern) if pattern else 0.0
+            found.append((curve.line.get_gid(), float(bare[alone].mean()), gaps))
+    return found
+
+
+def _covers(fig, ax, width):
+    """Boxes (display pixels) of what may cover a curve in a panel: its markers, and its
+    labels' and tags' boxes, each grown by a line width."""
+    renderer = fig.canvas.get_renderer()
+    pixels = fig.dpi / 72
+    boxes = []
+    for line in ax.get_lines():
+        if line.get_marker() in (None, "None", "", " "):
+            continue
+        half = line.get_markersize() * pixels / 2 + width
+        for x, y in line.get_transform().transform(np.asarray(line.get_xydata(), float)):
+            boxes.append((x - half, y - half, x + half, y + half))
+    for labels in fig.label_sets:
+        if labels.axes is not ax:
+            continue
+        for note in labels.notes:
+            note.update_positions(renderer)
+            note.update_bbox_position_size(renderer)
+            b = note.get_bbox_patch().get_window_extent(renderer)
+            boxes.append((b.x0 - width, b.y0 - width, b.x1 + width, b.y1 + width))
+    return boxes
+
+
+def _at_columns(ax, curve, columns):
+    """The curve's display y at each column (NaN off its stretches)."""
+    points = ax.transData.transform(np.column_stack([curve.x, curve.y]))
+    finite = np.isfinite(points).all(axis=1)
+    y = np.full(len(columns), np.nan)
+    for piece in np.split(np.arange(len(points)), np.flatnonzero(~finite)):
+        piece = piece[finite[piece]]
+        if len(piece) < 2:
+            continue
+        xs, ys = points[piece, 0], points[piece, 1]
+        order = np.argsort(xs)
+        inside = (columns >= xs[order][0]) & (columns <= xs[order][-1])
+        y[inside] = np.interp(columns[inside], xs[order], ys[order])
+    return y
+
+
+@pytest.mark.parametrize(("specs", "options"), [
+    (["binary_step", "sign", "hardshrink", "threshold"], {}),
+    (["elu"], {"sweep": "alpha=0.5,1,2"}),
+    (["relu", "leaky_relu", "elu", "selu", "gelu", "silu"], {}),
+    (["gelu", "silu", "mish"], {"size": "column"}),
+])
+def test_a_curve_is_drawn_wherever_it_runs_alone(specs, options):
+    """Taking turns on a shared stretch never leaves a curve undrawn where no other curve
+    lies on it: bare there no more than its own dashes leave bare, and 15 % for markers and
+    tags."""
+    for gid, bare, gaps in gaps_where_alone(actviz.plot(specs, **options)):
+        assert bare <= gaps + 0.15, (gid, bare, gaps)

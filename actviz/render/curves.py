@@ -159,15 +159,17 @@ def _groups(ys: np.ndarray, close: float) -> np.ndarray:
 def _near(ys: np.ndarray, close: float) -> np.ndarray:
     """Columns x curves x curves: whether two curves' centre lines are within ``close``
     pixels of each other at a column, measured across the curves (a vertical gap times the
-    cosine of the slope), or were so within a few columns (two curves that part and meet
-    again, as leaky_relu weaves about gelu and mish for x < 0, stay together rather than
-    make a string of stretches too short to take turns in)."""
+    cosine of the slope); two that part briefly and not far (leaky_relu weaving about gelu
+    and mish for x < 0) stay together rather than make a string of stretches too short to
+    take turns in; two that part far (at a jump) do not."""
     count = ys.shape[1]
     slope = np.gradient(ys, axis=0)
     across = np.sqrt(1.0 + np.nan_to_num(slope, nan=0.0) ** 2)
     gap = np.abs(ys[:, :, None] - ys[:, None, :]) / np.maximum(across[:, :, None],
                                                                 across[:, None, :])
-    near = _widened(np.nan_to_num(gap, nan=np.inf) < close, BRIDGE * close / CLOSE)
+    gap = np.nan_to_num(gap, nan=np.inf)
+    near = gap < close
+    near |= _closed(near, BRIDGE * close / CLOSE) & (gap < LOOSE * close)
     near &= np.isfinite(ys)[:, :, None] & np.isfinite(ys)[:, None, :]
     return near | np.eye(count, dtype=bool)[None]
 
@@ -189,15 +191,23 @@ def _masks(near: np.ndarray, present: np.ndarray) -> np.ndarray:
 
 
 BRIDGE = 6.0
-"""Columns (in line widths) over which two curves that come close stay together."""
+"""Columns (in line widths): two curves that part for less than twice this, and stay within
+:data:`LOOSE` times the distance of curves that coincide meanwhile, stay together."""
+LOOSE = 2.5
 
 
-def _widened(near: np.ndarray, reach: float) -> np.ndarray:
-    """``near`` (columns x curves x curves) true also within ``reach`` columns of where it
-    is true."""
+def _closed(near: np.ndarray, reach: float) -> np.ndarray:
+    """``near`` (columns x curves x curves) with its gaps of up to 2 ``reach`` columns filled
+    (a morphological closing: where two curves part only briefly they stay together, but a
+    stretch where they meet does not grow at its ends, and a crossing stays a crossing)."""
     width = round(reach)
     if width < 1:
         return near
+    return ~_widened(~_widened(near, width), width)
+
+
+def _widened(near: np.ndarray, width: int) -> np.ndarray:
+    """``near`` true also within ``width`` columns of where it is true."""
     counts = np.cumsum(np.concatenate([np.zeros((1, *near.shape[1:]), int),
                                        near.astype(int)]), axis=0)
     columns = np.arange(near.shape[0])

@@ -17,6 +17,7 @@ curves, which is what a figure for a paper needs.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -100,8 +101,9 @@ class Labels(Artist):
         assert isinstance(self.axes, Axes)
         if tags_only and self.found is not None:
             done = {note.label for note in self.notes}  # type: ignore[attr-defined]
+            found = self.found.moved(self.axes.get_window_extent(renderer))
             more, _, _ = place_labels(self.axes, [q for q in self.queued if q not in done],
-                                      renderer, self, keyed, self.found)
+                                      renderer, self, keyed, found)
             self.notes += more
             return []
         self.notes, failed, self.found = place_labels(self.axes, self.queued, renderer, self,
@@ -134,6 +136,17 @@ class Obstacles:
     blocks: np.ndarray
     taken: list[Bbox]
     leaders: list[np.ndarray]
+
+    def moved(self, frame: Bbox) -> Obstacles:
+        """The same obstacles, for the same axes moved (not resized) to ``frame``: what a
+        layout does when the notes under the panels make the figure taller."""
+        dx, dy = frame.x0 + 2 - self.frame.x0, frame.y0 + 2 - self.frame.y0
+        shift = np.array([dx, dy, dx, dy])
+        ink = copy.copy(self.ink)
+        ink.x0, ink.y0 = self.ink.x0 + dx, self.ink.y0 + dy
+        return Obstacles(self.frame.translated(dx, dy), ink, self.blocks + shift,
+                         [box.translated(dx, dy) for box in self.taken],
+                         [leader + shift for leader in self.leaders])
 
 
 def obstacles(ax: Axes, renderer: Any) -> Obstacles:
@@ -417,41 +430,78 @@ def _place(ax: Axes, label: Label, number: int | None, renderer: Any, look: Labe
 
 def _tag(px: float, py: float, width: float, height: float,
          found: Obstacles) -> tuple[Bbox, bool] | None:
-    """A place for a label's numbered tag right next to its point, clear of labels,
-    markers and leaders, nearer its own point than any other marker; the nearest such
-    place, then the one over fewest curve pixels."""
+    """A place for a label's numbered tag, never over a label, marker or leader: right next
+    to its point, nearer to it than to any other marker, over no curve if it can be, else
+    over as few curve pixels as it can; failing that, a little farther with a leader line
+    that crosses no label or marker; failing that, anywhere in the axes with one."""
     frame = found.frame
     if width > frame.width or height > frame.height:
         return None
     reach = _marker_reach(found.blocks, px, py) + 1.0
-    near = []
-    for distance in (reach, reach + 0.5 * height, reach + height):
-        for angle in np.linspace(0.0, 2 * np.pi, 16, endpoint=False):
-            cx = px + np.cos(angle) * (distance + width / 2)
-            cy = py + np.sin(angle) * (distance + height / 2)
-            x0 = min(max(cx - width / 2, frame.x0), frame.x1 - width)
-            y0 = min(max(cy - height / 2, frame.y0), frame.y1 - height)
-            near.append((x0, y0, x0 + width, y0 + height))
-    boxes = np.array(near)
+    rings = [_ring(px, py, width, height, frame, d) for d in
+             (reach, reach + 0.5 * height, reach + height)]
+    boxes = np.vstack(rings)
+    clear = _free(boxes, found) & _nearest_own(boxes, px, py, found.blocks)
+    if clear.any():
+        boxes = boxes[clear]
+        own = np.hypot((boxes[:, 0] + boxes[:, 2]) / 2 - px, (boxes[:, 1] + boxes[:, 3]) / 2 - py)
+        ink = found.ink.under(boxes)
+        best = int(np.lexsort((np.round(own / height), ink > 0))[0])
+        return Bbox(boxes[best].reshape(2, 2)), False
+    far = np.vstack([_ring(px, py, width, height, frame, reach + k * height)
+                     for k in (2, 3, 4, 6)] + [_candidates(px, py, width, height, frame, 1.0)])
+    far = far[_free(far, found)]
+    if not len(far):
+        return None
+    blocks = found.blocks
+    own = ((blocks[:, 0] <= px) & (px <= blocks[:, 2]) & (blocks[:, 1] <= py)
+           & (py <= blocks[:, 3]))
+    ends = np.column_stack([(far[:, 0] + far[:, 2]) / 2, (far[:, 1] + far[:, 3]) / 2])
+    leaders = np.column_stack([np.full(len(far), px), np.full(len(far), py), ends])
+    others = np.vstack([blocks[~own], _array(found.taken)])
+    ok = ~hits(others, leaders).any(axis=0) if len(others) else np.ones(len(far), bool)
+    if not ok.any():
+        return None
+    far, ends = far[ok], ends[ok]
+    gaps = np.hypot(ends[:, 0] - px, ends[:, 1] - py)
+    best = int(np.lexsort((gaps, found.ink.under(far) > 0))[0])
+    return Bbox(far[best].reshape(2, 2)), True
+
+
+def _ring(px: float, py: float, width: float, height: float, frame: Bbox,
+          distance: float) -> np.ndarray:
+    """16 boxes of a size around the point, their nearest sides ``distance`` from it,
+    clamped inside the frame."""
+    boxes = []
+    for angle in np.linspace(0.0, 2 * np.pi, 16, endpoint=False):
+        # the box's side nearest the point lies ``distance`` off it, along the angle
+        cx = px + np.cos(angle) * (distance + width / 2 * abs(np.cos(angle)))
+        cy = py + np.sin(angle) * (distance + height / 2 * abs(np.sin(angle)))
+        x0 = min(max(cx - width / 2, frame.x0), frame.x1 - width)
+        y0 = min(max(cy - height / 2, frame.y0), frame.y1 - height)
+        boxes.append((x0, y0, x0 + width, y0 + height))
+    return np.array(boxes)
+
+
+def _free(boxes: np.ndarray, found: Obstacles) -> np.ndarray:
+    """Whether each box overlaps no label, marker or legend and no leader runs through it."""
     clear = ~_overlapping(boxes, _array(found.taken)) & ~_overlapping(boxes, found.blocks)
     for seg in found.leaders:
         clear &= crossings(boxes, seg[None, :]) == 0
+    return clear
+
+
+def _nearest_own(boxes: np.ndarray, px: float, py: float, blocks: np.ndarray) -> np.ndarray:
+    """Whether each box's centre lies nearer the point (px, py) than any other marker's."""
     centres = np.column_stack([(boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2])
     own = np.hypot(centres[:, 0] - px, centres[:, 1] - py)
-    blocks = found.blocks
-    others = blocks[~((blocks[:, 0] <= px) & (px <= blocks[:, 2]) & (blocks[:, 1] <= py)
-                      & (py <= blocks[:, 3]))]
-    if len(others):
-        mids = np.column_stack([(others[:, 0] + others[:, 2]) / 2,
-                                (others[:, 1] + others[:, 3]) / 2])
-        nearest = np.hypot(centres[:, None, 0] - mids[None, :, 0],
-                           centres[:, None, 1] - mids[None, :, 1]).min(axis=1)
-        clear &= own < nearest
-    if not clear.any():
-        return None
-    boxes, own = boxes[clear], own[clear]
-    best = int(np.lexsort((found.ink.under(boxes), np.round(own / height)))[0])
-    return Bbox(boxes[best].reshape(2, 2)), False
+    mids = np.column_stack([(blocks[:, 0] + blocks[:, 2]) / 2, (blocks[:, 1] + blocks[:, 3]) / 2])
+    mids = mids[np.hypot(mids[:, 0] - px, mids[:, 1] - py) > 1.0]  # (its own: on the point)
+    if not len(mids):
+        return np.ones(len(boxes), bool)
+    nearest = np.hypot(centres[:, None, 0] - mids[None, :, 0],
+                       centres[:, None, 1] - mids[None, :, 1]).min(axis=1)
+    return np.asarray(own < nearest)
 
 
 def _marker_reach(blocks: np.ndarray, px: float, py: float) -> float:

@@ -482,7 +482,9 @@ the one below shows as a rim around it."""
 def separate_markers(ax: Axes) -> None:
     """Where a marker of one curve covers more than half of a marker of another curve
     (silu's minimum next to mish's), the one drawn later shrinks, so that both show."""
-    lines = [line for line in ax.get_lines() if _is_marker(line)]
+    # in the order they are drawn: the one on top shrinks
+    lines = sorted((line for line in ax.get_lines() if _is_marker(line)),
+                   key=lambda line: line.get_zorder())
     if len(lines) < 2:
         return
     pixels = ax.figure.dpi / 72.0
