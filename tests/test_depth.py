@@ -420,29 +420,41 @@ def test_the_table_alone_does_not_load_matplotlib():
 @pytest.mark.parametrize("size", [None, "column"])
 def test_markers_on_one_spot_are_set_side_by_side(specs, size):
     """sigmoid's PyTorch gain (sigma_w = 1) lies on tanh's edge of chaos at sigma_b = 0
-    (sigma_w = 1/tanh'(0) = 1), relu's edge of chaos on its PyTorch gain, and the stars of
-    c* = 1 on one another in (d): no marker covers more than half of another's box, and each
-    stays within its panel's width."""
+    (sigma_w = 1/tanh'(0) = 1) and relu's edge of chaos on its PyTorch gain: in (a) no
+    marker covers more than half of another's box, none moves left of its own spot (sigma_b
+    cannot be negative) and each stays within the panel's width. The stars of c* = 1 in (d)
+    stay where c* is, the later drawn smaller, so that the one below shows as a rim."""
     found = settings(resolve_specs(specs), None, 0.0, 5)
     fig = depth_figure(found, simulate=False, size=size)
     fig.draw_without_rendering()
     pixels = fig.dpi / 72
-    for ax in (fig.axes[0], fig.axes[-1]):
-        frame = ax.get_window_extent()
-        boxes = []
-        for line in ax.get_lines():
-            if not (line.get_gid() or "").startswith(("setting:", "c_star:")):
-                continue
-            (x, y), = line.get_transform().transform(line.get_xydata()[:1])
-            half = line.get_markersize() * pixels / 2
-            boxes.append((x - half, y - half, x + half, y + half))
-            assert frame.x0 - 0.5 <= x <= frame.x1 + 0.5
-        for a, b in itertools.combinations(boxes, 2):
-            width = min(a[2], b[2]) - max(a[0], b[0])
-            height = min(a[3], b[3]) - max(a[1], b[1])
-            if width > 0 and height > 0:
-                smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
-                assert width * height <= 0.5 * smaller, (a, b)
+    phase, correlation = fig.axes[0], fig.axes[-1]
+    frame = phase.get_window_extent()
+    boxes = []
+    for line in phase.get_lines():
+        if not (line.get_gid() or "").startswith("setting:"):
+            continue
+        (x, y), = line.get_transform().transform(line.get_xydata()[:1])
+        (true_x, _), = phase.transData.transform(line.get_xydata()[:1])
+        half = line.get_markersize() * pixels / 2
+        boxes.append((x - half, y - half, x + half, y + half))
+        assert frame.x0 - 0.5 <= x <= frame.x1 + 0.5 and x >= true_x - 0.5
+    for a, b in itertools.combinations(boxes, 2):
+        width = min(a[2], b[2]) - max(a[0], b[0])
+        height = min(a[3], b[3]) - max(a[1], b[1])
+        if width > 0 and height > 0:
+            smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+            assert width * height <= 0.5 * smaller, (a, b)
+    stars = [line for line in correlation.get_lines()
+             if (line.get_gid() or "").startswith("c_star:")]
+    for line in stars:  # where c* is
+        setting = next(s for s in found if line.get_gid() == f"c_star:{s.name}")
+        assert line.get_xdata()[0] == pytest.approx(setting.propagation.c_star, abs=1e-12)
+        assert line.get_transform() == correlation.transData
+    ordered = sorted(stars, key=lambda line: line.get_zorder())
+    for below, above in itertools.combinations(ordered, 2):
+        if below.get_xdata()[0] == above.get_xdata()[0]:
+            assert above.get_markersize() < below.get_markersize()
 
 
 @pytest.mark.parametrize(("spec", "sigma_w", "within"), [

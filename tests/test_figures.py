@@ -396,6 +396,10 @@ def test_a_crowded_overlay_is_split_into_rows_of_overlays():
     assert drawn == sorted(specs)
     assert len({ax.get_ylim() for ax in fig.panel_axes[::2]}) == 1
     assert len({ax.get_ylim() for ax in fig.panel_axes[1::2]}) == 1
+    for ax in fig.panel_axes[::2]:  # each row titled with its functions
+        named = sorted(line.get_gid().split(":")[1] for line in curve_lines(ax)
+                       if not line.get_gid().endswith(":shared"))
+        assert sorted(ax.get_title(loc="left").split(", ")) == named
     assert len(actviz.plot(["relu", "elu"]).panel_axes) == 2
 
 
@@ -438,10 +442,22 @@ def test_a_jump_of_f_is_a_delta_in_f_prime(spec, jumps):
     for line in arrows:
         base, tip = line.get_ydata()
         assert tip > base and line.get_marker() == "^"
+    fig.draw_without_rendering()
+    heights = {round(line.get_ydata()[1] - line.get_ydata()[0], 9) for line in arrows}
+    assert len(heights) == 1  # one height for every jump: its size is in the legend
     entries = [t.get_text() for t in fig.legends[0].get_texts()]
     sizes = " or ".join(sorted({f"{s:g}" for _, s in jumps}))
     where = " and ".join(f"x = {x:g}".replace("-", "\u2212") for x, _ in jumps)
     assert f"\u03b4 in f\u2032: f jumps by {sizes} at {where}" in entries
+
+
+def test_deltas_at_one_x_stand_side_by_side():
+    fig = actviz.plot(["binary_step", "sign"])
+    fig.draw_without_rendering()
+    ax = fig.panel_axes[1]
+    xs = [line.get_transform().transform(line.get_xydata())[0][0] for line in ax.get_lines()
+          if (line.get_gid() or "").startswith("delta:")]
+    assert len(xs) == 2 and abs(xs[0] - xs[1]) >= 6 * fig.dpi / 72
 
 
 def test_a_narrow_range_keeps_f_prime_readable():

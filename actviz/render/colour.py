@@ -82,10 +82,10 @@ def distances(a: RGB, b: RGB) -> dict[str, float]:
     return found
 
 
-def alike(a: RGB, b: RGB) -> bool:
-    """Whether two colours come within :data:`CONFUSED` for someone, with normal vision or
+def alike(a: RGB, b: RGB, within: float = CONFUSED) -> bool:
+    """Whether two colours come within ``within`` (ΔE) for someone, with normal vision or
     any of the three deficiencies."""
-    return min(distances(a, b).values()) < CONFUSED
+    return min(distances(a, b).values()) < within
 
 
 def reaching(rgb: RGB, background: RGB, ratio: float) -> np.ndarray:

@@ -239,7 +239,7 @@ def shares(masks: np.ndarray, duties: Sequence[float]) -> np.ndarray:
     return turns.sum(axis=0) / np.maximum(present.sum(axis=0), 1)
 
 
-VISIBLE = 0.35
+VISIBLE = 0.4
 """An overlay keeps every curve showing in its own colour on at least this share of its
 length (a quarter is asked; the share is estimated before the figure is drawn, without its
 labels and markers); a panel where a curve would show less is split."""

@@ -44,6 +44,7 @@ from ..depth import EDGE, FORWARD, GIVEN, TORCH, Setting
 from ..errors import ParameterError
 from .curves import SharedStretches
 from .figure import ActvizFigure, _by_rows, _legend_columns
+from .marks import separate_markers
 from .style import (
     SIZE_PRESETS,
     colours,
@@ -122,7 +123,7 @@ def depth_figure(found: Sequence[Setting], simulate: bool = True, width: int = 1
         _layers_panel(axes[1, 0], curves, layers, sims, "grad_sq")
         handles += _correlation_panel(axes[1, 1], fixed)
         fig.settlers += [lambda: side_by_side(axes[0, 0], "setting:"),
-                         lambda: side_by_side(axes[1, 1], "c_star:")]
+                         lambda: separate_markers(axes[1, 1])]
         _legend(fig, found, curves, functions, handles,
                 (networks, width, seed) if simulate and curves else None)
         if title is None:
@@ -358,13 +359,16 @@ def _edge_curve(act: Any, b_max: float) -> tuple[np.ndarray, np.ndarray,
 
 def _edge_curves(ax: Axes, found: Sequence[Setting], functions: dict[str, tuple[str, Any]],
                  curves: Sequence[Curve], b_max: float) -> list[Any]:
-    """The edge of chaos of every function over σ_b, in its colour; a curve that is one
-    point (relu: σ_w = √2 at σ_b = 0 only) as a diamond."""
+    """The edge of chaos of every function over σ_b, in its colour (in ink over the χ₁ map of
+    one function); a curve that is one point (relu: σ_w = √2 at σ_b = 0 only) as a
+    diamond."""
     outline = [patheffects.withStroke(linewidth=3.2, foreground=paper())]
     alone_drawn = False
+    single = len({s.label for s in found}) == 1
     for label in dict.fromkeys(s.label for s in found):
         act = next(s.named.act for s in found if s.label == label)
-        color = _function_colour(label, functions, curves)
+        # over the map of one function, its edge in ink (the map's blue is the first colour)
+        color = ink() if single else _function_colour(label, functions, curves)
         bs, ws, lone = _edge_curve(act, b_max)
         ax.plot(bs, ws, color=color, lw=1.6, zorder=3, path_effects=outline,
                 gid=f"edge_of_chaos:{label}")
@@ -378,8 +382,10 @@ def _edge_curves(ax: Axes, found: Sequence[Setting], functions: dict[str, tuple[
                     color=color, markeredgecolor=paper(), markeredgewidth=0.8, zorder=3,
                     clip_on=False, gid=f"edge_of_chaos:{label}")
             alone_drawn = True
-    handles: list[Any] = [Line2D([], [], color=CURVE_GREY, lw=1.6, path_effects=outline,
-                                 label="edge of chaos ($\\chi_1 = 1$), each function's colour")]
+    handles: list[Any] = [Line2D([], [], color=ink() if single else CURVE_GREY, lw=1.6,
+                                 path_effects=outline,
+                                 label="edge of chaos ($\\chi_1 = 1$)" if single else
+                                 "edge of chaos ($\\chi_1 = 1$), each function's colour")]
     if alone_drawn:
         handles.append(Line2D([], [], linestyle="none", marker="D", ms=4.5 * _k(ax),
                               color=CURVE_GREY, label="an edge of chaos that is one point"))
@@ -598,11 +604,14 @@ def _covering(spots: list[tuple[float, float, float]], shift: np.ndarray,
 
 def _row(spots: list[tuple[float, float, float]], group: list[int], frame: Any) -> np.ndarray:
     """Offsets that set the markers of ``group`` in a row centred on their mean spot, each
-    covering :data:`COVER` of its neighbour's width at most, the row kept over the panel."""
+    covering :data:`COVER` of its neighbour's width at most, the first not left of its own
+    spot (markers at sigma_b = 0 do not move to values sigma_b cannot take), the row kept
+    over the panel."""
     sizes = [spots[i][2] for i in group]
     steps = [(a + b) / 2 - COVER * min(a, b) for a, b in itertools.pairwise(sizes)]
     places = np.concatenate([[0.0], np.cumsum(steps)])
     xs = np.array([spots[i][0] for i in group])
-    places += xs.mean() - places.mean()
-    places += max(0.0, frame.x0 - places[0]) - max(0.0, places[-1] - frame.x1)
+    # centred on their spots, but none left of the leftmost (sigma_b >= 0), none past the panel
+    places += max(xs.mean() - places.mean(), xs.min() - places[0])
+    places -= max(0.0, places[-1] - frame.x1)
     return places - xs

@@ -315,7 +315,6 @@ def _figure(series: list[Series], layout: Layout, opts: Options,
         track = fig.add_axes((0.0, 0.0, 1.0, 1.0)) if lanes else None
         ax.set_gid("panel")  # (no axes are shared: the limits are set on each)
         fig.panel_axes.append(ax)
-        _ticks(ax, layout)
         panel = Panel(order, members, lanes, drawn, track)
         stretches = SharedStretches(ax)
         queued: list[Label] = []
@@ -325,12 +324,16 @@ def _figure(series: list[Series], layout: Layout, opts: Options,
             queued += labels
         fig.shared.append(stretches)
         title = (specs[0] if opts.sweep else members[0].spec) if layout.grid else None
+        if layout.split and order == layout.orders[0]:  # which functions a row of overlays has
+            ax.set_title(", ".join(s.label for s in members), loc="left",
+                         fontsize=matplotlib.rcParams["legend.fontsize"])
         bottom = row == lowest[column]
         ylabel = column == 0 or not layout.grid
         _decorate(ax, panel, opts.range, title if order == layout.orders[0] else None,
                   xlabel=bottom and track is None, ylabel=ylabel,
                   limits=y_limits(series, order) if shared_y else None)
-        names = column == 0 or layout.grid
+        _ticks(ax, layout)
+        names = True  # every track names its lanes (a row of overlays has no other key)
         if track is not None:
             track.set_xlim(*opts.range)
             _ticks(track, layout)
@@ -338,7 +341,7 @@ def _figure(series: list[Series], layout: Layout, opts: Options,
         placed.append(Cell(ax, row, column, track, ticks=bottom or track is not None,
                            xlabel=bottom, ylabel=ylabel, names=names, lanes=len(lanes)))
         if queued:
-            placing = Labels(merge_labels(queued, len(members) > 1, ink()), size, paper(),
+            placing = Labels(merge_labels(queued, len(series) > 1, ink()), size, paper(),
                              darker)
             ax.add_artist(placing)
             fig.label_sets.append(placing)
@@ -353,16 +356,29 @@ def _figure(series: list[Series], layout: Layout, opts: Options,
 
 def _ticks(ax: Axes, layout: Layout) -> None:
     """As many ticks as matplotlib's own choice gives on a panel of the size it is meant to
-    have, fixed before the layout: a tick count that changes with the panel's final size
-    would widen the tick labels after the layout has made room for them."""
+    have, fixed before the layout (a tick count that changes with the panel's final size
+    would widen the tick labels after the layout has made room for them), and along x no
+    more than leave room between their labels (``-0.0075`` is wide). Call it once the
+    limits are set."""
     width = (layout.size[0] - 0.9) / layout.columns * 72
     height = (layout.grow or (layout.size[1] - 1.2) / layout.rows) * 72
     x_size = FontProperties(size=matplotlib.rcParams["xtick.labelsize"]).get_size_in_points()
     y_size = FontProperties(size=matplotlib.rcParams["ytick.labelsize"]).get_size_in_points()
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=int(np.clip(width / (3 * x_size), 1, 9)),
-                                           steps=[1, 2, 2.5, 5, 10]))
     ax.yaxis.set_major_locator(MaxNLocator(nbins=int(np.clip(height / (2 * y_size), 1, 9)),
                                            steps=[1, 2, 2.5, 5, 10]))
+    renderer = ax.get_figure(root=True).canvas.get_renderer()  # type: ignore[union-attr]
+    font = FontProperties(size=matplotlib.rcParams["xtick.labelsize"])
+    scale = 72.0 / ax.get_figure(root=True).dpi  # type: ignore[union-attr]
+    low, high = sorted(ax.get_xlim())
+    for nbins in range(int(np.clip(width / (3 * x_size), 1, 9)), 0, -1):
+        locator = MaxNLocator(nbins=nbins, steps=[1, 2, 2.5, 5, 10])
+        locs = [v for v in locator.tick_values(low, high) if low <= v <= high]
+        texts = ax.xaxis.get_major_formatter().format_ticks(locs)
+        widest = max((renderer.get_text_width_height_descent(t, font, ismath=False)[0]
+                      for t in texts), default=0.0) * scale
+        if nbins == 1 or len(texts) * (widest + x_size) <= width:
+            break
+    ax.xaxis.set_major_locator(locator)
 
 
 def _group(series: list[Series]) -> list[list[Series]]:
@@ -480,11 +496,11 @@ def _by_rows(handles: list[Any], ncols: int) -> list[Any]:
 
 
 def legend_spacing(fig: Figure) -> dict[str, float]:
-    """A legend's handle length and column spacing (font sizes): tighter in a figure narrower
-    than 5 in, so that a journal column's legend keeps two columns."""
+    """A legend's handle length and column spacing (font sizes): handles long enough to show
+    a line style's pattern, tighter in a figure narrower than 5 in."""
     if fig.get_figwidth() < 5:
-        return {"handlelength": 1.6, "columnspacing": 1.0}
-    return {"handlelength": 2.0, "columnspacing": 2.0}
+        return {"handlelength": 2.4, "columnspacing": 1.0}
+    return {"handlelength": 2.8, "columnspacing": 2.0}
 
 
 def _legend_columns(fig: Figure, texts: list[str], handle: float | None = None) -> int:
@@ -541,8 +557,8 @@ def plot_difference(diff: Difference, a: Activation, b: Activation, num: int = 2
         for order, ax in enumerate(axes):
             ax.set_gid("panel")
             fig.panel_axes.append(ax)
-            ax.plot(xs, fa[order] - fb[order], color=curve, linestyle=dashes,
-                    gid=f"curve:difference:{order}")
+            gx, gy = _broken(xs, fa[order] - fb[order], a, b, order, kinks)
+            ax.plot(gx, gy, color=curve, linestyle=dashes, gid=f"curve:difference:{order}")
             ax.axhline(0, color="0.55", lw=0.6, zorder=0.5)
             where, spans, text, value = marks[order]
             # points where the largest difference is taken get a marker; a stretch where it
@@ -553,13 +569,14 @@ def plot_difference(diff: Difference, a: Activation, b: Activation, num: int = 2
                 ax.plot([x0], [y0], linestyle="none", marker="^" if y0 >= 0 else "v", ms=7,
                         color=mark, clip_on=False, zorder=6,
                         gid=f"max_difference:{order}")
-            texts = [label_number(x) for x in where]
+            texts = [label_number(x, exact=x in (lo, hi)) for x in where]
             at = (f"\u00b1{label_number(abs(where[1]))}" if len(where) == 2
                   and texts[0] == label_number(-where[1]) else " and ".join(texts))
             on = ("on the whole range" if spans == (diff.range,) else "on " + " and ".join(
                 f"{s.brackets()[0]}{label_number(s[0])}, {label_number(s[1])}{s.brackets()[1]}"
                 for s in spans))
-            long = ", ".join(([on] if spans else []) + ([f"at x = {at}"] if where else []))
+            edge = " (range edge)" if any(x in (lo, hi) for x in where) else ""
+            long = ", ".join(([on] if spans else []) + ([f"at x = {at}{edge}"] if where else []))
             anchor = (float(points[0]), float(ys[0]))
             ax.set_xlim(lo, hi)
             finite = (fa[order] - fb[order])[np.isfinite(fa[order] - fb[order])]
@@ -577,6 +594,27 @@ def plot_difference(diff: Difference, a: Activation, b: Activation, num: int = 2
         if title:
             fig.suptitle(title)
     return fig
+
+
+def _broken(xs: np.ndarray, values: np.ndarray, a: Activation, b: Activation, order: int,
+            kinks: list[float]) -> tuple[np.ndarray, np.ndarray]:
+    """The difference's curve with a gap where it jumps (relu' - elu' at 0): at each kink,
+    its limits from either side with NaN between them, as :func:`series.breaks` draws a
+    function's."""
+    keep = np.ones(len(xs), bool)
+    extra_x, extra_y = [], []
+    for x in sorted(set(kinks)):
+        left, _, right = (float(pa - pb) for pa, pb in zip(
+            a.one_sided(x, order), b.one_sided(x, order), strict=True))
+        if left == right or not (np.isfinite(left) and np.isfinite(right)):
+            continue
+        keep &= xs != x
+        extra_x += [x, x, x]
+        extra_y += [left, np.nan, right]
+    gx = np.concatenate([xs[keep], extra_x])
+    gy = np.concatenate([values[keep], extra_y])
+    order_of = np.argsort(gx, kind="stable")
+    return gx[order_of], gy[order_of]
 
 
 # --- saving ------------------------------------------------------------------------------------

@@ -42,6 +42,9 @@ class Label:
     others: tuple[tuple[float, float], ...] = ()
     """Other points the label may point to where its own has no room (a slope taken on a
     whole interval is at any of its points)."""
+    marked: bool = True
+    """Whether a marker of its own sits on its anchor; one that has none (a slope taken on an
+    interval) never points at a point where another curve's marker sits."""
 
 
 PAD = 0.15
@@ -64,7 +67,7 @@ def merge_labels(queued: Sequence[Label], many: bool, ink: str) -> list[Label]:
         names = ", ".join(m.owner for m in members)
         color = first.color if len(members) == 1 else ink
         merged.append(Label(first.anchor, f"{names}: {first.text}", color, names,
-                            first.others))
+                            first.others, first.marked))
     return merged
 
 
@@ -161,7 +164,7 @@ def obstacles(ax: Axes, renderer: Any) -> Obstacles:
             continue
         points = line.get_transform().transform(data)
         marker = line.get_marker()
-        if (line.get_gid() or "").startswith("curve:"):
+        if (line.get_gid() or "").startswith(("curve:", "delta:")):  # (a delta's arrow too)
             segments.append(_segments(points))
             thickest = max(thickest, line.get_linewidth() * pixels_per_point)
         if marker not in (None, "None", "", " ") and line.get_linestyle() in ("None", "none",
@@ -404,10 +407,14 @@ def _place(ax: Axes, label: Label, number: int | None, renderer: Any, look: Labe
     pad = PAD * look.size * pixels_per_point
     text = label.text if number is None else str(number)
     width, height = (v + 2 * pad for v in look.extent(ax, label, text, renderer))
+    blocks = found.blocks
     for anchor in (label.anchor, *label.others):
         px, py = ax.transData.transform(anchor)
         if not (math.isfinite(px) and math.isfinite(py)):
             continue
+        if not label.marked and ((blocks[:, 0] <= px) & (px <= blocks[:, 2])
+                                 & (blocks[:, 1] <= py) & (py <= blocks[:, 3])).any():
+            continue  # a leader ending there would point at another curve's marker
         if number is not None:
             spot = _tag(px, py, width, height, found)
         else:

@@ -170,8 +170,10 @@ class PanelLayout:
     @staticmethod
     def _top(panel: Axes, renderer: Any) -> float:
         room = 0.0
-        if panel.get_title():
-            room = RC["axes.titlepad"] + _height(panel.title, renderer)
+        for title in (panel.title, getattr(panel, "_left_title", None),
+                      getattr(panel, "_right_title", None)):  # (left: a row's functions)
+            if title is not None and title.get_text():
+                room = max(room, RC["axes.titlepad"] + _height(title, renderer))
         _, offset = _tick_texts(panel.yaxis)
         if offset:
             room = max(room, _text_size(panel, offset, "ytick.labelsize", renderer)[1] + PAD)

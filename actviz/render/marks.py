@@ -131,15 +131,18 @@ def jumps(s: Series) -> list[tuple[float, float]]:
     return found
 
 
-DELTA = (0.45, 0.35, 0.25, 0.15)
-"""Heights of Dirac deltas' arrows, as shares of their panel's height: the first function's
-at a point, then, shorter (so that every head shows), the next ones' at the same point."""
+DELTA = 0.45
+"""The height of a Dirac delta's arrow, as a share of its panel's height: the same for every
+jump (its size is in the legend: an arrow's height is no value on the f' axis)."""
+APART = 7.0
+"""Points between the arrows of several functions that jump at one x, set side by side."""
 
 
 class Deltas(Mark):
     """Where f jumps, f' holds a Dirac delta: an arrow on the f' panel, up for a jump up,
     down for a jump down, in the function's colour, and a legend entry with the jump's size
-    (autograd sees none of it: binary_step' is 0)."""
+    (autograd sees none of it: binary_step' is 0). Arrows of several functions at one x
+    stand side by side."""
 
     always = True
     legend_rank = 4
@@ -147,16 +150,20 @@ class Deltas(Mark):
     def draw(self, ax: Axes, s: Series, panel: Panel, ends: Ends) -> list[Label]:
         if panel.order != 1:
             return []
+        from matplotlib.transforms import offset_copy
+
         low, high = y_limits(panel.members, panel.order)
-        earlier = [x for m in panel.members[:panel.members.index(s)] for x, _ in jumps(m)]
         for x0, size in jumps(s):
+            here = [m for m in panel.members if any(x == x0 for x, _ in jumps(m))]
+            shift = (here.index(s) - (len(here) - 1) / 2) * APART
             base = value_at(s, 1, x0)
-            share = DELTA[min(earlier.count(x0), len(DELTA) - 1)]
-            tip = base + share * (high - low) * (1 if size > 0 else -1)
+            tip = base + DELTA * (high - low) * (1 if size > 0 else -1)
             tip = min(max(tip, low + 0.02 * (high - low)), high - 0.02 * (high - low))
             ax.plot([x0, x0], [base, tip], color=s.color, lw=1.0, zorder=4.5,
                     marker="^" if size > 0 else "v", markevery=[1], ms=6,
-                    solid_capstyle="butt", gid=f"delta:{s.label}")
+                    solid_capstyle="butt", gid=f"delta:{s.label}",
+                    transform=offset_copy(ax.transData, ax.get_figure(root=True), x=shift,
+                                          units="points"))
         return []
 
     def legend(self, s: Series, opts: Options, strips: bool) -> list[Artist]:
@@ -412,7 +419,7 @@ class Plateau(Mark):
                         solid_capstyle="butt", zorder=2, gid=f"plateau:{s.label}")
         spots = [a + (b - a) * t for a, b in m.intervals for t in (0.5, 0.3, 0.7, 0.15, 0.85)]
         anchors = tuple((x, m.value) for x in spots)
-        return [Label(anchors[0], gradient_text(m), s.color, s.label, anchors[1:])]
+        return [Label(anchors[0], gradient_text(m), s.color, s.label, anchors[1:], marked=False)]
 
 
 class Steepest(Mark):

@@ -197,7 +197,7 @@ def breaks(series: Series, order: int) -> tuple[np.ndarray, np.ndarray,
 
 SPREAD = 5.0
 """The y axis takes in 0 only where the curves then still span a fifth of it."""
-MARGIN = (0.07, 0.14)
+MARGIN = (0.1, 0.14)
 """Room below and above the curves, as shares of their span (above, room for the labels
 of maxima)."""
 

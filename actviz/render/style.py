@@ -26,12 +26,17 @@ PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", INK, "#E69F00", "#56B4E9"
 GREYS = ("#000000", "#6e6e6e", "#3c3c3c", "#5a5a5a", "#7a7a7a", "#2a2a2a", "#4d4d4d",
          "#666666")
 """Curves under a grey style (each at least 4.5:1 on white), told apart by :data:`DASHES`."""
-DASHES: tuple[Any, ...] = ("-", (0, (6, 1.6)), (0, (2.4, 1.2)), (0, (7, 1.5, 2, 1.5)),
-                           (0, (12, 2.2)), (0, (4, 1.2, 1.5, 1.2, 1.5, 1.2)),
-                           (0, (3.5, 1.5)), (0, (9, 1.6, 3.5, 1.6)))
-"""Line styles, in units of the line width: solid, dashed, short dashes, dash-dot, long
-dashes, ...; each leaves the line drawn on at least two thirds of its length (a dotted line
-would show less than half of its curve)."""
+DASHES: tuple[Any, ...] = ("-", (0, (6, 2)), (0, (2.5, 1.2)), (0, (7, 1.6, 1.6, 1.6)),
+                           (0, (11, 2.6)), (0, (4.5, 1.2, 1.8, 1.2, 1.8, 1.2)),
+                           (0, (9, 1.6, 3.5, 1.6)), (0, (2, 0.9)),
+                           (0, (5, 1.4, 5, 1.4, 1.5, 1.4)), (0, (14, 1.8, 2.5, 1.8)))
+"""Ten line styles, in units of the line width: solid, dashed, short dashes, dash-dot, long
+dashes, dash-dot-dot, ...; each leaves the line drawn on at least two thirds of its length
+(a dotted line would show less than half of its curve)."""
+ALIKE = 25.0
+"""ΔE (CIE Lab) below which two curves' colours get different line styles, with normal
+vision or any simulated deficiency: above the 15 at which colours are confused, as a thin
+line shows less of its colour than a patch."""
 
 
 def duty(style: Any) -> float:
@@ -152,7 +157,7 @@ def colours(count: int) -> list[tuple[str, Any]]:
     background in force (see :func:`styled` for the line styles), or greys, each with a
     line style of its own, under a grey style."""
     if monochrome():  # greys differ in lightness only: each gets a line style of its own
-        return [(legible(GREYS[i % len(GREYS)]), DASHES[(i + i // len(GREYS)) % len(DASHES)])
+        return [(legible(GREYS[i % len(GREYS)]), DASHES[i % len(DASHES)])
                 for i in range(count)]
     base = [ink() if c == INK else c for c in (PALETTE[i % len(PALETTE)]
                                                for i in range(count))]
@@ -204,7 +209,7 @@ def styled(palette: Sequence[str]) -> list[tuple[str, Any]]:
     rgbs = [to_rgb(c) for c in palette]
     chosen: list[int] = []
     for i, rgb in enumerate(rgbs):
-        taken = {chosen[j] for j in range(i) if rgbs[j] == rgb or alike(rgbs[j], rgb)}
+        taken = {chosen[j] for j in range(i) if rgbs[j] == rgb or alike(rgbs[j], rgb, ALIKE)}
         free = [k for k in range(len(DASHES)) if k not in taken]
         chosen.append(free[0] if free else min(range(len(DASHES)), key=chosen.count))
     return [(c, DASHES[k]) for c, k in zip(palette, chosen, strict=True)]
