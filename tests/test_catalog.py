@@ -523,3 +523,35 @@ def test_tanhshrink_small_inputs_keep_their_digits():
     # x - tanh(x) = x^3/3 - 2x^5/15 + ...: the naive subtraction returns 0 at 1e-9.
     x = 1e-9
     assert float(get("tanhshrink")(x)) == pytest.approx(x**3 / 3, rel=1e-15)
+
+
+@pytest.mark.parametrize("loaded", [False, True])
+def test_gelu_is_exact_whether_scipy_is_loaded_or_not(monkeypatch, loaded):
+    """erfc comes from the C library for short arrays while scipy is not loaded (importing
+    scipy.special costs a whole figure's drawing) and from scipy.special otherwise: gelu and
+    its derivatives agree with mpmath either way, into the far left tail (below 1e-300), and
+    an array longer than the short limit loads scipy."""
+    from actviz.catalog import _math
+
+    if loaded:
+        _math.special()
+    else:
+        monkeypatch.setattr(_math, "_special", None)
+    xs = np.concatenate([np.linspace(-38.0, 38.0, 1521), [-1e-300, 0.0, 1e-300]])
+    act = get("gelu")
+    f, d1, d2 = act.evaluate(xs, 2)
+    assert (_math._special is not None) == loaded
+    mp.mp.dps = 40
+    for x, values in zip(xs, zip(f, d1, d2, strict=True), strict=True):
+        u = mp.mpf(float(x))
+        cdf = mp.erfc(-u / mp.sqrt(2)) / 2
+        pdf = mp.exp(-u * u / 2) / mp.sqrt(2 * mp.pi)
+        for got, want in zip(values, (u * cdf, cdf + u * pdf, (2 - u * u) * pdf), strict=True):
+            want = float(want)
+            if abs(want) < 1e-300:
+                assert abs(got - want) <= 1e-300
+            else:
+                assert got == pytest.approx(want, rel=1e-12), (float(x), got, want)
+    if not loaded:
+        act.evaluate(np.zeros(_math.FEW + 1), 0)
+        assert _math._special is not None

@@ -15,11 +15,14 @@ from typing import Any
 import matplotlib
 import matplotlib.style
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
+from matplotlib.legend_handler import HandlerBase
 from matplotlib.lines import Line2D
+from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 
 from .._files import write_atomically
@@ -143,7 +146,8 @@ class ActvizFigure(Figure):
         ncols = _legend_columns(self, [str(h.get_label()) for h in handles])
         self.notes = self.legend(handles=_by_rows(handles, ncols), ncols=ncols,
                                  loc="upper center", frameon=False, numpoints=1,
-                                 **legend_spacing(self))
+                                 handler_map={Number: NumberHandler()},
+                                 **{**legend_spacing(self), "handlelength": 1.2})
         self.notes.set_gid("notes")
         if self.panel_layout is not None:
             self.panel_layout.legends.insert(0, self.notes)
@@ -186,14 +190,32 @@ class ActvizFigure(Figure):
             yield
 
 
-def _note_handle(number: int, label: Label) -> Line2D:
+class Number(Line2D):
+    """The handle of a note: its number in its colour (:class:`NumberHandler` draws it)."""
+
+    def __init__(self, number: int, color: str, text: str):
+        super().__init__([], [], linestyle="none", color=color, label=text)
+        self.number = number
+
+
+class NumberHandler(HandlerBase):
+    """Draws a :class:`Number` handle as its number, in bold, in the handle's colour (a
+    plain text: a mathtext marker costs 30 ms to lay out)."""
+
+    def create_artists(self, legend: Any, orig_handle: Any, xdescent: float,
+                       ydescent: float, width: float, height: float, fontsize: float,
+                       trans: Any) -> list[Artist]:
+        text = Text(width - xdescent, height / 2 - ydescent, str(orig_handle.number),
+                    color=orig_handle.get_color(), fontsize=fontsize * 1.15,
+                    fontweight="bold", ha="right", va="center")
+        text.set_transform(trans)
+        return [text]
+
+
+def _note_handle(number: int, label: Label) -> Number:
     """The notes' entry of a label that found no place in its panel: its number, in its
     colour, and its text."""
-    size = matplotlib.rcParams["legend.fontsize"]
-    size = FontProperties(size=size).get_size_in_points()
-    return Line2D([], [], linestyle="none", marker=f"${number}$",
-                  ms=size * (0.55 + 0.35 * len(str(number))), color=outside(label.color),
-                  label=label.text)
+    return Number(number, outside(label.color), label.text)
 
 
 def _blank() -> Line2D:

@@ -230,11 +230,20 @@ def _ticks_room(axis: Axis, renderer: Any, across: bool) -> float:
 def _text_size(ax: Axes, text: str, rc: str, renderer: Any) -> tuple[float, float]:
     """(width, height) in points of ``text`` in the font of the rc key ``rc``, as a line of
     text is laid out (its height the font's line height, as matplotlib's text boxes)."""
-    font = FontProperties(size=RC[rc])
-    width, height, _ = renderer.get_text_width_height_descent(text, font, ismath=False)
-    _, line, _ = renderer.get_text_width_height_descent("lp", font, ismath=False)
-    scale = 72.0 / ax.get_figure(root=True).dpi  # type: ignore[union-attr]
-    return width * scale, max(height, line) * scale
+    dpi = ax.get_figure(root=True).dpi  # type: ignore[union-attr]
+    key = (text, RC[rc], str(RC["font.family"]), str(RC["font.sans-serif"]), dpi)
+    if key not in _MEASURED:
+        if len(_MEASURED) > 4096:
+            _MEASURED.clear()
+        font = FontProperties(size=RC[rc])
+        width, height, _ = renderer.get_text_width_height_descent(text, font, ismath=False)
+        _, line, _ = renderer.get_text_width_height_descent("lp", font, ismath=False)
+        _MEASURED[key] = (width * 72.0 / dpi, max(height, line) * 72.0 / dpi)
+    return _MEASURED[key]
+
+
+_MEASURED: dict[tuple[Any, ...], tuple[float, float]] = {}
+"""Sizes of texts measured (a figure measures its tick labels on every layout)."""
 
 
 def _size(text: Text, renderer: Any) -> tuple[float, float]:
