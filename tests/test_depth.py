@@ -459,11 +459,11 @@ def test_markers_on_one_spot_are_set_side_by_side(specs, size):
 
 @pytest.mark.parametrize(("spec", "sigma_w", "within"), [
     ("tanh", 5 / 3, 1e-3), ("relu", math.sqrt(2), 1e-3), ("selu", 1.0, 1e-3),
-    ("sigmoid", 10.15, 1e-3), ("binary_step", 1.0, 5e-3)])
+    ("sigmoid", 10.15, 1e-3), ("binary_step", 1.0, 1.5e-2)])
 def test_the_correlation_map_drawn_is_the_map(spec, sigma_w, within):
-    """Panel (d) computes C at 17 Chebyshev points and draws the polynomial through them:
-    within 1e-3 of the curve's span of C computed at every point drawn (5e-3 for a function
-    that jumps, whose C has an infinite slope at c = +-1)."""
+    """Panel (d) computes C at 11 Chebyshev points and draws the polynomial through them:
+    within 1e-3 of the curve's span of C computed at every point drawn (1.5e-2 for a
+    function that jumps, whose C has an infinite slope at c = +-1)."""
     from actviz.meanfield import propagation
     from actviz.render.depth import _correlations
 
@@ -475,8 +475,8 @@ def test_the_correlation_map_drawn_is_the_map(spec, sigma_w, within):
 
 @pytest.mark.parametrize("spec", ["tanh", "elu", "selu", "erf(x)", "sigmoid"])
 def test_the_edge_of_chaos_curve_drawn_is_the_edge(spec):
-    """Panel (a) computes the edge of chaos at 15 values of sigma_b and joins them by a
-    monotone cubic: within 0.2 % of sigma_w at every point drawn."""
+    """Panel (a) computes the edge of chaos at 11 values of sigma_b and joins them by a
+    monotone cubic: within 0.5 % of sigma_w at every point drawn."""
     from actviz import get
     from actviz.meanfield import edge_of_chaos_curve
     from actviz.render.depth import _edge_curve
@@ -484,4 +484,4 @@ def test_the_edge_of_chaos_curve_drawn_is_the_edge(spec):
     bs, ws, _ = _edge_curve(get(spec), 1.0)
     exact = np.array([e.sigma_w for e in edge_of_chaos_curve(get(spec), bs.tolist())],
                      dtype=float)
-    assert np.nanmax(np.abs(ws - exact) / exact) <= 2e-3
+    assert np.nanmax(np.abs(ws - exact) / exact) <= 5e-3
