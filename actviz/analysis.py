@@ -5,7 +5,7 @@ Pure NumPy. A dense grid only brackets each feature; boundaries and extrema are 
 by bisection on the analytic f' and f'' to a few ulps, and dead zones come from the catalog's
 piecewise definition, never from a derivative that happens to underflow to 0.
 
-Definitions (DESIGN.md, "Analysis"):
+Definitions (docs/design.md, "What the annotations mean"):
 
 - dead zone: an interval where f' is identically 0;
 - saturation: an interval reaching an edge of the range, on a side where f'(x) -> 0 as
@@ -619,7 +619,7 @@ def monotonic(act: Activation, result: Analysis) -> bool:
 
 @dataclass(frozen=True)
 class Properties:
-    """What ``actviz compare`` reports of one function (DESIGN.md "Analysis", properties).
+    """What ``actviz compare`` reports of one function (docs/design.md, properties).
 
     ``output_range`` is a :class:`Span` (one per output for crelu) closed where f takes its
     bound; ``bounds`` (the limits of f at -inf and +inf), f(0), f'(0), ``lipschitz`` and

@@ -1,4 +1,4 @@
-"""The Python API contract of DESIGN.md: get, names, spec syntax, aliases, flavors."""
+"""The Python API contract (README, "From Python"): get, names, spec syntax, aliases, flavors."""
 
 from __future__ import annotations
 
