@@ -525,22 +525,27 @@ def test_tanhshrink_small_inputs_keep_their_digits():
     assert float(get("tanhshrink")(x)) == pytest.approx(x**3 / 3, rel=1e-15)
 
 
-@pytest.mark.parametrize("loaded", [False, True])
-def test_gelu_is_exact_whether_scipy_is_loaded_or_not(monkeypatch, loaded):
-    """erfc comes from the C library for short arrays while scipy is not loaded (importing
-    scipy.special costs a whole figure's drawing) and from scipy.special otherwise: gelu and
-    its derivatives agree with mpmath either way, into the far left tail (below 1e-300), and
-    an array longer than the short limit loads scipy."""
+def test_gelu_is_exact_and_the_same_bits_whether_scipy_is_loaded_or_not(monkeypatch):
+    """erfc comes from the C library at every length, so a value never depends on whether
+    another part of the process loaded scipy (a parallel batch and a serial one wrote gelu's
+    values differently in the last bit when short arrays took the C library's erfc and long
+    ones scipy's); gelu and its derivatives agree with mpmath into the far left tail (below
+    1e-300)."""
     from actviz.catalog import _math
 
-    if loaded:
-        _math.special()
-    else:
-        monkeypatch.setattr(_math, "_special", None)
     xs = np.concatenate([np.linspace(-38.0, 38.0, 1521), [-1e-300, 0.0, 1e-300]])
     act = get("gelu")
-    f, d1, d2 = act.evaluate(xs, 2)
-    assert (_math._special is not None) == loaded
+    monkeypatch.setattr(_math, "_special", None)
+    unloaded = act.evaluate(xs, 2)
+    long = np.tile(xs, 40)  # longer than any block an implementation might switch at
+    unloaded_long = act.evaluate(long, 2)
+    _math.special()
+    for before, after in zip(unloaded, act.evaluate(xs, 2), strict=True):
+        assert before.tobytes() == after.tobytes()
+    for before, after in zip(unloaded_long, act.evaluate(long, 2), strict=True):
+        assert before.tobytes() == after.tobytes()
+        assert after[: xs.size].tobytes() == after[xs.size : 2 * xs.size].tobytes()
+    f, d1, d2 = unloaded
     mp.mp.dps = 40
     for x, values in zip(xs, zip(f, d1, d2, strict=True), strict=True):
         u = mp.mpf(float(x))
@@ -552,6 +557,4 @@ def test_gelu_is_exact_whether_scipy_is_loaded_or_not(monkeypatch, loaded):
                 assert abs(got - want) <= 1e-300
             else:
                 assert got == pytest.approx(want, rel=1e-12), (float(x), got, want)
-    if not loaded:
-        act.evaluate(np.zeros(_math.FEW + 1), 0)
-        assert _math._special is not None
+    assert unloaded_long[0][: xs.size].tobytes() == f.tobytes()

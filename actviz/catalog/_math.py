@@ -192,19 +192,17 @@ def phi(x: np.ndarray) -> np.ndarray:
     return SQRT_2PI_INV * np.exp(-0.5 * xc * xc)
 
 
-FEW = 16384
-"""Arrays up to this many elements get erfc from the C library, one element at a time, while
-scipy is not loaded (importing scipy.special takes about 0.3 s, a whole figure's drawing);
-longer ones from scipy.special, vectorised."""
-_libm_erfc = np.frompyfunc(math.erfc, 1, 1)
-
-
 def erfc(x: np.ndarray) -> np.ndarray:
-    """erfc elementwise, to within an ulp: the C library's (Python's ``math.erfc``) for a
-    short array while scipy is not loaded, scipy.special's otherwise (:data:`FEW`)."""
-    if _special is None and x.size <= FEW:
-        return np.asarray(_libm_erfc(x), dtype=np.float64)
-    return np.asarray(special().erfc(x))
+    """erfc elementwise, to within an ulp: the C library's (Python's ``math.erfc``), one
+    element at a time, for arrays of any length and whether or not scipy is loaded, so that a
+    value never depends on what else ran in the process (scipy.special's erfc differs from the
+    C library's in the last bit at about half the points). About 0.1 s per million points;
+    importing scipy.special alone takes 0.3 s, a whole figure's drawing."""
+    values = np.asarray(x, dtype=np.float64)
+    flat = values.ravel().tolist()
+    return np.fromiter(map(math.erfc, flat), dtype=np.float64, count=len(flat)).reshape(
+        values.shape
+    )
 
 
 def normal_cdf(x: np.ndarray) -> np.ndarray:
