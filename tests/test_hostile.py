@@ -403,3 +403,26 @@ def test_control_characters_in_what_was_typed_are_shown_not_acted_on(tmp_path):
     failed = invoke("batch", "c.yaml", cwd=tmp_path)
     assert failed.exit_code == 1
     assert failed.output.splitlines()[0].startswith("Error: jobs[0] (line 1): cannot write")
+
+
+# --- the same curve twice -----------------------------------------------------------------------
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("relu", "relu"), "relu is given twice; a figure draws each curve once: name it once"),
+    (("relu\n", "relu"), "relu is given twice; a figure draws each curve once: name it once"),
+    (("elu", "--sweep", "alpha=1,2,1"),
+     "alpha=1 is given twice in the sweep; a figure draws each curve once: name it once"),
+])
+def test_a_figure_refuses_the_same_curve_twice(tmp_path, args, message):
+    """``plot relu relu`` ended in a KeyError (the tracks of regions name their lanes by the
+    curves' names): one curve would be drawn under another with one name for both. Tables,
+    compare and diff of the same function twice are well defined and answer."""
+    result = invoke("plot", *args, "-o", "f.png", cwd=tmp_path)
+    assert (result.exit_code, result.output) == (2, f"Error: {message}\n")
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "c.yaml").write_text("jobs: [{kind: plot, functions: [relu, relu]}]\n")
+    result = invoke("batch", "c.yaml", cwd=tmp_path)
+    assert result.exit_code != 0 and "relu is given twice" in result.output
+    assert invoke("plot", "elu", "elu:alpha=2", "-o", "g.png", cwd=tmp_path).exit_code == 0
+    for command in ("table", "compare", "diff"):
+        assert invoke(command, "relu", "relu", cwd=tmp_path).exit_code == 0

@@ -64,6 +64,7 @@ def prepare(specs: Sequence[str | Activation | Named],
         looks = colours(len(named))
         series = [Series(m.label, m.act, color, m.label, linestyle=dash)
                   for m, (color, dash) in zip(named, looks, strict=True)]
+    _once(series, options.sweep is not None)
     expanded = _outputs(series)
     if options.range is None:
         options = Options({**options, "range": auto_range([s.act for s in expanded])},
@@ -92,6 +93,18 @@ def prepare(specs: Sequence[str | Activation | Named],
                                  output=s.output, num=options.num)
     _coinciding(expanded)
     return expanded, options
+
+
+def _once(series: list[Series], swept: bool) -> None:
+    """A figure draws each curve once: a function (or a sweep's value) given twice is
+    refused, as it would be one curve under another with one name for both."""
+    seen: set[str] = set()
+    for s in series:
+        if s.label in seen:
+            where = " in the sweep" if swept else ""
+            raise ParameterError(f"{s.label} is given twice{where}; a figure draws each "
+                                 "curve once: name it once")
+        seen.add(s.label)
 
 
 POLE_GAP = 0.01
