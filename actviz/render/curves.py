@@ -25,7 +25,7 @@ from .style import duty
 
 TURN = 2.5
 """Length of one curve's dash on a shared stretch, in line widths."""
-CLOSE = 0.5
+CLOSE = 0.75
 """Two curves share a stretch where their centre lines are less than this many line widths
 apart (measured across the curve, not vertically)."""
 
@@ -267,33 +267,44 @@ def sampled(members: Sequence[Series], order: int, x_range: tuple[float, float],
 
 
 def partition(series: Sequence[Series], orders: Sequence[int], x_range: tuple[float, float],
-              panel: tuple[float, float], line: float) -> list[list[Series]]:
+              panels: tuple[tuple[float, float], tuple[float, float]],
+              line: float) -> list[list[Series]]:
     """The curves in as few groups as let every curve of every group show on
-    :data:`VISIBLE` of its length in each panel (by :func:`shares`, estimated on a panel of
-    ``panel`` = (width, height) points with lines ``line`` points wide, the panels of one
-    derivative sharing their y limits): each curve, in order, joins the group where the
-    least visible curve stays most visible."""
+    :data:`VISIBLE` of its length in each panel (by :func:`shares`, estimated on panels of
+    ``panels`` = ((width, height) of one overlay, (width, height) of a row of several) in
+    points with lines ``line`` points wide, the panels of one derivative sharing their y
+    limits): each curve, in order, joins the group where the least visible curve stays
+    most visible."""
     series = list(series)
     duties = [duty(s.linestyle) for s in series]
-    pairs = {}
-    for order in orders:  # which curves run together does not depend on the grouping
-        ys = sampled(series, order, x_range, y_limits(series, order), panel)
-        pairs[order] = (_near(ys, CLOSE * line), np.isfinite(ys))
+    limits = {order: y_limits(series, order) for order in orders}
 
-    def worst(group: Sequence[int]) -> float:
+    def near_pairs(panel: tuple[float, float]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Which curves run together, at a panel's size (not depending on the grouping)."""
+        found = []
+        for order in orders:
+            ys = sampled(series, order, x_range, limits[order], panel)
+            found.append((_near(ys, CLOSE * line), np.isfinite(ys)))
+        return found
+
+    one, rows = near_pairs(panels[0]), near_pairs(panels[1])
+
+    def worst(group: Sequence[int], pairs: list[tuple[np.ndarray, np.ndarray]]) -> float:
         if len(group) < 2:
             return 1.0
         pick = list(group)
         return min(float(shares(_masks(near[:, pick][:, :, pick], present[:, pick]),
                                 [duties[i] for i in pick]).min())
-                   for near, present in pairs.values())
+                   for near, present in pairs)
 
-    for count in range(1, len(series) + 1):
+    if worst(range(len(series)), one) >= VISIBLE:
+        return [series]
+    for count in range(2, len(series) + 1):
         groups: list[list[int]] = [[] for _ in range(count)]
         for i in range(len(series)):
-            scores = [worst([*g, i]) for g in groups]
+            scores = [worst([*g, i], rows) for g in groups]
             best = max(range(count), key=lambda k: (scores[k], -len(groups[k]), -k))
             groups[best].append(i)
-        if all(worst(g) >= VISIBLE for g in groups):
+        if all(worst(g, rows) >= VISIBLE for g in groups):
             return [[series[i] for i in g] for g in groups if g]
     return [[s] for s in series]

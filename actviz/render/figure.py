@@ -253,6 +253,14 @@ def plot(specs: str | Activation | Named | Sequence[str | Activation | Named],
 
 
 LANE_POINTS = 1.4
+NAME_WIDTH = 0.6
+"""The width of a character of a lane's name, in ems (DejaVu Sans averages 0.56)."""
+NAME_PAD = 8.0
+"""Points between a lane's name and its track."""
+AXIS_ROOM = 0.45
+"""Inches left of a panel for its tick labels and y label."""
+RIGHT_ROOM = 0.45
+"""Inches of the figure right of its last panel, and between its columns."""
 """The height of one function's lane in a track of regions, in label font sizes."""
 
 
@@ -290,15 +298,21 @@ class Layout:
 
     def _split(self, series: list[Series], opts: Options) -> None:
         """Rows of overlays where one overlay would hide curves (see
-        :func:`curves.partition`), judged on panels of the size the figure will have."""
+        :func:`curves.partition`), judged on panels of the size the figure will have: one
+        overlay's, or a row's once split (lower), each as wide as the names of the lanes of
+        its track leave it."""
         width, height = figure_size(opts.size, (1, self.columns), opts.layout)
-        panel_width = (width - 0.9) / self.columns * 72
+        style = scaled_style(width)
+        names = NAME_WIDTH * style["ytick.labelsize"] * max(len(s.label) for s in series)
+        left = max(names + NAME_PAD, AXIS_ROOM * 72)
+        panel_width = (width - RIGHT_ROOM) * 72 / self.columns - left
         if isinstance(opts.size, tuple):
-            panel_height = (height - 1.2) * 72
+            one = rows = (height - 1.2) * 72
         else:
-            panel_height = panel_height_of(opts.size, width, opts.layout) * 72
-        line = scaled_style(width)["lines.linewidth"]
-        groups = partition(series, self.orders, opts.range, (panel_width, panel_height), line)
+            one = panel_height_of(opts.size, width, opts.layout) * 72
+            rows = panel_height_of(opts.size, width, "grid") * 72
+        groups = partition(series, self.orders, opts.range,
+                           ((panel_width, one), (panel_width, rows)), style["lines.linewidth"])
         if len(groups) > 1:
             self.blocks, self.split, self.rows = groups, True, len(groups)
 
