@@ -73,6 +73,7 @@ import numpy as np
 
 from .._suggest import did_you_mean
 from ..errors import ActvizError, FormulaError, ParameterError, UnknownActivationError
+from . import _jet as J
 from ._core import (
     ALIASES,
     INF,
@@ -88,7 +89,7 @@ from ._core import (
 from ._core import (
     definition as lookup_definition,
 )
-from ._math import special
+from ._elementary import ELEMENTARY, EXACT_DERIVATIVES
 from ._plugins import RESERVED, sampled_limits
 
 MAX_LENGTH = 4096
@@ -101,192 +102,356 @@ FAMILY = "formula"
 TEXT_D = "computed exactly from the formula (forward-mode differentiation of second order)"
 LATEX_D = r"f'(x):\ \mathrm{computed\ exactly\ from\ the\ formula}"
 
-Jet = list  # [value, d1, d2][:order + 1]; d1, d2 are None (exactly 0), a float or an array
+Jet = list  # [(value, error)] * (order + 1); see :mod:`._jet`
 
 
-# --- arithmetic on derivatives: None is an exact zero ------------------------------------------
-
-def _add(a: Any, b: Any) -> Any:
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return a + b
-
-
-def _sub(a: Any, b: Any) -> Any:
-    if b is None:
-        return a
-    if a is None:
-        return -b
-    return a - b
-
-
-def _neg(a: Any) -> Any:
-    return None if a is None else -a
-
-
-def _mul(a: Any, b: Any) -> Any:
-    """a * b for derivative terms: None (exact 0) absorbs, and 0 * inf is 0."""
-    if a is None or b is None:
-        return None
-    r = a * b
-    if isinstance(r, np.ndarray):
-        nan = np.isnan(r)
-        if nan.any():
-            zero = ((np.asarray(a) == 0) & np.isinf(b)) | ((np.asarray(b) == 0) & np.isinf(a))
-            if np.any(zero):
-                r = np.where(zero, 0.0, r)
-    elif math.isnan(r) and (a == 0 or b == 0):
-        r = 0.0
-    return r
-
-
-def _chain(g: Sequence[Any], u: Jet, order: int) -> Jet:
-    """The jet of g(u) from g, g', g'' at u's value and u's jet."""
-    out = [g[0]]
-    if order >= 1:
-        out.append(_mul(g[1], u[1]))
-    if order >= 2:
-        out.append(_add(_mul(g[2], _mul(u[1], u[1])), _mul(g[1], u[2])))
-    return out
-
+# --- jets: products, quotients, functions, selections ------------------------------------------
 
 def _times(u: Jet, w: Jet, order: int) -> Jet:
-    out = [u[0] * w[0]]
+    out = [J.mul(u[0], w[0])]
     if order >= 1:
-        out.append(_add(_mul(u[1], w[0]), _mul(u[0], w[1])))
+        out.append(J.add(J.mul(u[1], w[0], True), J.mul(u[0], w[1], True)))
     if order >= 2:
-        cross = _mul(u[1], w[1])
-        out.append(_add(_add(_mul(u[2], w[0]), None if cross is None else 2.0 * cross),
-                        _mul(u[0], w[2])))
+        cross = J.scale(2.0, J.mul(u[1], w[1], True))
+        out.append(J.add(J.add(J.mul(u[2], w[0], True), cross), J.mul(u[0], w[2], True)))
     return out
 
 
 def _divide(u: Jet, w: Jet, order: int) -> Jet:
-    q = u[0] / w[0]
+    q = J.div(u[0], w[0])
     out = [q]
     if order >= 1:
-        inv = 1.0 / w[0]
-        q1 = _mul(_sub(u[1], _mul(q, w[1])), inv)
+        q1 = J.div(J.add(u[1], J.mul(q, w[1], True), -1.0), w[0])
         out.append(q1)
         if order >= 2:
-            cross = _mul(q1, w[1])
-            q2 = _sub(_sub(u[2], None if cross is None else 2.0 * cross), _mul(q, w[2]))
-            out.append(_mul(q2, inv))
+            top = J.add(J.add(u[2], J.scale(2.0, J.mul(q1, w[1], True)), -1.0),
+                        J.mul(q, w[2], True), -1.0)
+            out.append(J.div(top, w[0]))
     return out
 
 
-# --- elementary functions: (g, g', g'') at u, in stable forms ---------------------------------
-
-def _exp(u, order):
-    e = np.exp(u)
-    return (e, e, e)[:order + 1]
-
-
-def _log(u, order):
-    v = np.log(u)
-    if order == 0:
-        return (v,)
-    r = np.where(u < 0, np.nan, 1.0 / u)  # no derivative where there is no value
-    return (v, r, -(r * r))[:order + 1]
+def _ftimes(u: list[J.Fast], w: list[J.Fast], order: int) -> list[J.Fast]:
+    out = [J.fmul(u[0], w[0], value=True)]
+    if order >= 1:
+        out.append(J.fadd(J.fmul(u[1], w[0]), J.fmul(u[0], w[1])))
+    if order >= 2:
+        cross = J.fscale(2.0, J.fmul(u[1], w[1]))
+        out.append(J.fadd(J.fadd(J.fmul(u[2], w[0]), cross), J.fmul(u[0], w[2])))
+    return out
 
 
-def _log1p(u, order):
-    v = np.log1p(u)
-    if order == 0:
-        return (v,)
-    r = np.where(u < -1, np.nan, 1.0 / (1.0 + u))
-    return (v, r, -(r * r))[:order + 1]
+def _fdivide(u: list[J.Fast], w: list[J.Fast], order: int) -> list[J.Fast]:
+    q = J.fdiv(u[0], w[0], value=True)
+    out = [q]
+    if order >= 1:
+        q1 = J.fdiv(J.fadd(u[1], J.fmul(q, w[1]), -1.0), w[0])
+        out.append(q1)
+        if order >= 2:
+            top = J.fadd(J.fadd(u[2], J.fscale(2.0, J.fmul(q1, w[1])), -1.0),
+                         J.fmul(q, w[2]), -1.0)
+            out.append(J.fdiv(top, w[0]))
+    return out
 
 
-def _expm1(u, order):
-    if order == 0:
-        return (np.expm1(u),)
-    e = np.exp(u)
-    return (np.expm1(u), e, e)[:order + 1]
+Conditions = tuple[float | None, float | None, float | None]
 
-
-def _sqrt(u, order):
-    s = np.sqrt(u)
-    if order == 0:
-        return (s,)
-    d = 0.5 / s
-    return (s, d, -d / (2.0 * u))[:order + 1]
-
-
-def _abs(u, order):
-    return (np.abs(u), np.sign(u), None)[:order + 1]
-
-
-def _sin(u, order):
-    s = np.sin(u)
-    if order == 0:
-        return (s,)
-    return (s, np.cos(u), -s)[:order + 1]
-
-
-def _cos(u, order):
-    c = np.cos(u)
-    if order == 0:
-        return (c,)
-    return (c, -np.sin(u), -c)[:order + 1]
-
-
-def _tan(u, order):
-    t = np.tan(u)
-    if order == 0:
-        return (t,)
-    d = 1.0 + t * t
-    return (t, d, 2.0 * t * d)[:order + 1]
-
-
-def _sinh(u, order):
-    s = np.sinh(u)
-    if order == 0:
-        return (s,)
-    return (s, np.cosh(u), s)[:order + 1]
-
-
-def _cosh(u, order):
-    c = np.cosh(u)
-    if order == 0:
-        return (c,)
-    return (c, np.sinh(u), c)[:order + 1]
-
-
-_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
-
-
-def _gauss(u):
-    uc = np.clip(u, -40.0, 40.0)
-    return uc, _TWO_OVER_SQRT_PI * np.exp(-uc * uc)
-
-
-def _erf(u, order):
-    v = special().erf(u)
-    if order == 0:
-        return (v,)
-    uc, d = _gauss(u)
-    return (v, d, -2.0 * uc * d)[:order + 1]
-
-
-def _erfc(u, order):
-    v = special().erfc(u)
-    if order == 0:
-        return (v,)
-    uc, d = _gauss(u)
-    return (v, -d, 2.0 * uc * d)[:order + 1]
-
-
-ELEMENTARY: dict[str, tuple[Callable, str]] = {
-    "exp": (_exp, r"\exp"), "log": (_log, r"\log"), "log1p": (_log1p, r"\mathrm{log1p}"),
-    "expm1": (_expm1, r"\mathrm{expm1}"), "sqrt": (_sqrt, ""), "abs": (_abs, ""),
-    "sin": (_sin, r"\sin"), "cos": (_cos, r"\cos"), "tan": (_tan, r"\tan"),
-    "sinh": (_sinh, r"\sinh"), "cosh": (_cosh, r"\cosh"), "erf": (_erf, r"\mathrm{erf}"),
-    "erfc": (_erfc, r"\mathrm{erfc}"),
+ELEMENTARY_CONDITIONS: dict[str, Conditions] = {
+    "exp": (745.0, 745.0, 745.0), "expm1": (745.0, 745.0, 745.0), "sqrt": (0.5, 0.5, 1.5),
+    "abs": (1.0, 0.0, 0.0), "sinh": (711.0, 711.0, 711.0), "cosh": (711.0, 711.0, 711.0),
+    "erf": (1.0, 1500.0, 1500.0), "erfc": (1500.0, 1500.0, 1500.0),
+    "log": (None, 1.0, 2.0),
 }
-"""The elementary functions by name: (g, g', g'') at u, and the LaTeX operator."""
+"""Bounds on the condition numbers |u g^(k+1)(u) / g^(k)(u)| of g, g', g'' wherever g^(k) is
+a normal double (exp(u) for -745 < u < 710: |u| < 745); None where there is none (log near
+1, sin near its zeros, log1p, tan): there it is read point by point."""
+
+
+def _fapply(fn: Callable, u: list[J.Fast], order: int, ulps: float, conditions: Any,
+            exact_derivatives: bool = False) -> list[J.Fast]:
+    """The first pass's g(u) for an elementary g (see :func:`_apply`)."""
+    u0, r0 = u[0]
+    dynamic = r0 is not None and any(c is None for c in conditions[:order + 1])
+    gs = fn(u0, order + 1 if dynamic else order)
+    comps = J.ffunction(gs, r0, u0, order, ulps, conditions, exact_derivatives,
+                        _exact_argument(u0, r0))
+    return J.fchain(comps, u, order)
+
+
+def _exact_argument(u: Any, rho: Any) -> Any:
+    """Where g's value is exact when 0: at an exact argument of 0 (sin(0), exp'(0) - 1...)
+    or 1 (log(1))."""
+    if rho is not None and not isinstance(rho, np.ndarray) and rho != 0:
+        return False
+    with np.errstate(all="ignore"):
+        at = (np.asarray(u) == 0) | (np.asarray(u) == 1)
+        return at if rho is None else at & (np.asarray(rho) == 0)
+
+
+def _fcall(node: BCall, u: list[J.Fast], shape: tuple[int, ...], order: int) -> list[J.Fast]:
+    """The first pass's g(u) for a catalog (or plugin) function (see :func:`_call`); the
+    condition numbers are the sampled ones of :func:`_condition`, and a function whose
+    condition is not bounded sends every point with an inexact argument to the precise
+    pass."""
+    act = node.act
+    u0, r0 = u[0]
+    arg = np.broadcast_to(np.asarray(u0, dtype=np.float64), shape)
+    gs = act.evaluate(arg, order)
+    conditions = _condition(act) if r0 is not None else (0.0, 0.0, 0.0)
+    exact = _exact_argument(arg, r0)
+    flat = [p for p in act.pieces if p.slope_of(0) == 0.0]
+    if flat:
+        inside = np.zeros(shape, bool)
+        for piece in flat:
+            inside |= (arg > piece.start) & (arg < piece.end)
+        exact = exact | inside
+    comps = J.ffunction(gs, r0, arg, order, J.CATALOG_ULPS,
+                        tuple(c if c < 1e6 else np.inf for c in conditions), False, exact)
+    if flat and order >= 1:  # g', g'' on a flat piece are exact: so is a 0 times anything
+        comps = [comps[0]] + [(g, None if rho is None else np.where(inside, 0.0, rho))
+                              for g, rho in comps[1:]]
+    return J.fchain(comps, u, order)
+
+
+def _select(mask: np.ndarray, a: J.Comp, b: J.Comp) -> J.Comp:
+    """Component a where ``mask``, b elsewhere."""
+    (va, ea), (vb, eb) = a, b
+    if va is None and vb is None:
+        return None, None
+    value = np.where(mask, 0.0 if va is None else va, 0.0 if vb is None else vb)
+    if ea is None and eb is None:
+        return value, None
+    return value, np.where(mask, 0.0 if ea is None else ea, 0.0 if eb is None else eb)
+
+
+LogSize = Callable[[np.ndarray, np.ndarray, int], np.ndarray]
+"""log2 of a lower bound on |g^(k)(t)| for t within e of u: ``size(u, e, k)``, for the
+functions that overflow (exp, powers), so that exp(x)/2 at x = 800 is known to overflow."""
+
+_LOG2E = math.log2(math.e)
+
+
+def _exp_size(u: np.ndarray, e: np.ndarray, k: int) -> np.ndarray:
+    return (u - e) * _LOG2E
+
+
+def _hyperbolic_size(u: np.ndarray, e: np.ndarray, k: int) -> np.ndarray:
+    return (np.abs(u) - e) * _LOG2E - 1.001
+
+
+LOG_SIZES: dict[str, LogSize] = {"exp": _exp_size, "expm1": _exp_size,
+                                 "sinh": _hyperbolic_size, "cosh": _hyperbolic_size}
+
+
+def _apply(fn: Callable, u: Jet, order: int, ulps: float,
+           exact_derivatives: bool = False, size: LogSize | None = None) -> Jet:
+    """The jet of g(u) for an elementary g: ``fn(u, n)`` gives g, ..., g^(n) (n <= 3); where u
+    carries an error, g^(k+1) bounds what it does to g^(k)."""
+    u0, e0 = u[0]
+    gs = fn(u0, order + 1 if e0 is not None else order)
+    comps = J.function(gs, e0, order, ulps, exact_derivatives=exact_derivatives)
+    comps = _exact_points(u0, e0, comps)
+    comps = _deep_zeros(fn, u0, comps)
+    if not (J.finite(u0) and all(J.finite(c[0]) for c in comps if c[0] is not None)):
+        comps = _non_finite(fn, u0, e0, comps, order, size)
+    return J.chain(comps, u, order)
+
+
+def _exact_points(u: Any, e_u: Any, comps: list[J.Comp]) -> list[J.Comp]:
+    """At an exact argument of 0 or 1, a value of g^(k) that is a short binary fraction
+    (0, 1, 0.5, -2, ...: 10 significant bits or fewer) is taken as exact: exp(0) = 1,
+    cos(0) = 1, log(1) = 0, sigmoid(0) = 0.5, tanh'(0) = 1, so that sigmoid(x) - 0.5 and
+    log(exp(x)) are exact at x = 0 rather than a cancellation of rounding errors."""
+    if np.ndim(u) == 0:
+        return comps
+    special = (u == 0) | (u == 1)
+    if e_u is not None:
+        special &= np.asarray(e_u) == 0
+    if not special.any():
+        return comps
+    out = list(comps)
+    for k, (g, e) in enumerate(comps):
+        if g is None or e is None or np.ndim(g) == 0:
+            continue
+        at = np.broadcast_to(np.asarray(g, dtype=np.float64), special.shape)[special]
+        scaled = at * 1024.0
+        short = np.isfinite(at) & (np.abs(at) <= 1024.0) & (scaled == np.round(scaled))
+        if short.any():
+            mask = np.zeros(special.shape, bool)
+            mask[np.flatnonzero(special)[short]] = True
+            out[k] = (g, np.where(mask, 0.0, e))
+    return out
+
+
+def _deep_zeros(fn: Callable, u: Any, comps: list[J.Comp],
+                skip: np.ndarray | None = None) -> list[J.Comp]:
+    """A g^(k) that is 0 at u and at u/1024 too has decayed to 0 (exp(-1e300), softplus'' at
+    1e16): its true value lies far below the smallest double (below ETA^1024 for an
+    exponential tail), and its error is taken as 0, not as the rounding of an underflow
+    (which, times x = 1e300, would be 5e-24)."""
+    out = list(comps)
+    for k, (g, e) in enumerate(comps):
+        if g is None or e is None or np.ndim(g) == 0:
+            continue
+        zero = (g == 0) & (e != 0) & np.isfinite(e)
+        if skip is not None:
+            zero &= ~skip
+        if not zero.any():
+            continue
+        uu = np.broadcast_to(np.asarray(u, dtype=np.float64), zero.shape)
+        half = np.asarray(fn(uu[zero] / 1024.0, k)[k], dtype=np.float64)
+        deep = np.zeros(zero.shape, bool)
+        deep[zero] = half == 0
+        if deep.any():
+            out[k] = (g, np.where(deep, 0.0, e))
+    return out
+
+
+def _non_finite(fn: Callable, u: Any, e_u: Any, comps: list[J.Comp],
+                order: int, size: LogSize | None = None) -> list[J.Comp]:
+    """The errors of g^(k)(u) where u or g^(k)(u) is not finite: where u overflowed (error 0),
+    g^(k) lies between its values at the largest double and at infinity; where g^(k)
+    overflows at a finite u, it is an overflow if it also does at both ends of u's error
+    interval; anything else is unknown."""
+    exact = e_u is None
+    u = np.asarray(u, dtype=np.float64)
+    e_u = np.zeros(u.shape) if e_u is None else np.broadcast_to(
+        np.asarray(e_u, dtype=np.float64), u.shape)
+    out: list[J.Comp] = []
+    for k, (g, e) in enumerate(comps):
+        if g is None:
+            out.append((g, e))
+            continue
+        g = np.asarray(g, dtype=np.float64)
+        e = np.array(np.broadcast_to(np.asarray(0.0 if e is None else e, dtype=np.float64),
+                                     np.broadcast_shapes(g.shape, u.shape)))
+        g = np.broadcast_to(g, e.shape)
+        uu, ee = np.broadcast_to(u, e.shape), np.broadcast_to(e_u, e.shape)
+        far = np.isinf(uu)
+        over = np.isfinite(uu) & np.isinf(g)
+        e[np.isnan(uu)] = np.inf
+        if far.any():
+            at_big = np.asarray(fn(np.copysign(J.BIG, uu[far]), k)[k], dtype=np.float64)
+            gap = np.abs(np.broadcast_to(g[far], at_big.shape) - at_big)
+            gap[np.isinf(at_big) & (at_big == g[far])] = 0.0
+            e[far] = np.where(ee[far] <= 0, np.where(np.isnan(gap), np.inf, gap), np.inf)
+        if over.any():
+            sides = [np.asarray(fn(uu[over] + s * ee[over], k)[k], dtype=np.float64)
+                     for s in (-1.0, 1.0)]
+            same = (sides[0] == g[over]) & (sides[1] == g[over])
+            if exact is False:  # at an argument of 0 that is not x's own: a pole of g, or a
+                same &= uu[over] != 0  # value that underflowed to 0 (log(exp(-1e300)))
+            bound: Any = 0.0
+            if size is not None:
+                with np.errstate(all="ignore"):
+                    low = np.asarray(size(uu[over], ee[over], k), dtype=np.float64)
+                bound = np.where(low > J.LOG2_BIG, -np.minimum(low, 1e300), 0.0)
+            e[over] = np.where(same, bound, np.inf)
+        e[np.isnan(g)] = np.inf
+        out.append((g, e))
+    return out
+
+
+def _call(node: BCall, u: Jet, shape: tuple[int, ...], order: int) -> Jet:
+    """The jet of a catalog (or plugin, or scope) function g applied to u. A formula inside
+    (a scope's definition) brings its own error bounds; a kernel is trusted to
+    ``CATALOG_ULPS``. Where u carries an error, g^(k+1) bounds what it does to g^(k); for the
+    highest derivative asked for, whose next one the kernel does not give, only where the
+    function's sampled condition number says it may matter (see :func:`_condition`)."""
+    act = node.act
+    u0, e0 = u[0]
+    arg = np.broadcast_to(np.asarray(u0, dtype=np.float64), shape)
+    inner = getattr(act, "_bound", None)
+    if inner is not None:  # a formula: its own bounds
+        comps = inner.root.ev(arg, order)
+        if e0 is not None:
+            gs = [c[0] for c in comps]
+            top = _top_sensitivity(act, arg, e0, gs[order], order)
+            comps = [(g, ge) if g is None else
+                     (g, J.plus(ge, top if k == order else J.times_abs(gs[k + 1], e0)))
+                     for k, (g, ge) in enumerate(comps)]
+    else:
+        gs = list(act.evaluate(arg, order))
+        top = None if e0 is None else _top_sensitivity(act, arg, e0, gs[order], order)
+        comps = J.function(gs, e0, order, J.CATALOG_ULPS, top=top)
+        comps = _exact_on_pieces(act, arg, comps)
+        comps = _exact_points(arg, e0, comps)
+        comps = _deep_zeros(lambda v, n: act.evaluate(v, n), arg, comps)
+    if not (J.finite(u0) and all(J.finite(c[0]) for c in comps if c[0] is not None)):
+        comps = _non_finite(lambda v, n: act.evaluate(np.asarray(v, dtype=np.float64), n),
+                            arg, e0, comps, order)
+    return J.chain(comps, u, order)
+
+
+def _exact_on_pieces(act: Activation, u: np.ndarray, comps: list[J.Comp]) -> list[J.Comp]:
+    """g, g' and g'' are exact where u lies inside a flat piece of g (relu = relu' = 0 for
+    u < 0), so that such a 0 wins over an overflow in the chain rule."""
+    flat = [p for p in act.pieces if p.slope_of(0) == 0.0]
+    if len(comps) < 2 or not flat:
+        return comps
+    inside = np.zeros(u.shape, bool)
+    for piece in flat:
+        inside |= (u > piece.start) & (u < piece.end)
+    if not inside.any():
+        return comps
+    out = list(comps)
+    for k in range(len(comps)):
+        g, e = comps[k]
+        if g is not None and e is not None:
+            out[k] = (g, np.where(inside, 0.0, e))
+    return out
+
+
+NEGLIGIBLE = 2.0 ** -40
+"""A relative change of g^(k) below this (9e-13) is left out of the error bound of g^(k)."""
+
+_CONDITIONS: dict[Any, tuple[float, float, float]] = {}
+
+
+def _condition(act: Activation) -> tuple[float, float, float]:
+    """max |u g^(k+1)(u) / g^(k)(u)| for k = 0, 1, 2 over u in [-50, 50] and out to +-1e300,
+    where g^(k) is not 0 (the third derivative by central differences): how much a relative
+    error of u can grow in g, g', g''. Computed once per function and parameters."""
+    key = (act.name, tuple(sorted((k, repr(v)) for k, v in act.params.items())),
+           getattr(act, "flavor", None))
+    if key not in _CONDITIONS:
+        u = np.concatenate([np.linspace(-50.0, 50.0, 4001),
+                            -np.logspace(-300, 300, 601), np.logspace(-300, 300, 601)])
+        with np.errstate(all="ignore"):
+            gs = list(act.evaluate(u, 2))
+            h = 2.0 ** -20 * np.maximum(1.0, np.abs(u))
+            gs.append((act.evaluate(u + h, 2)[2] - act.evaluate(u - h, 2)[2]) / (2.0 * h))
+            found = []
+            for k in range(3):
+                g, nxt = np.abs(gs[k]), np.abs(gs[k + 1])
+                ok = (g > 1e-290) & np.isfinite(g) & np.isfinite(nxt)
+                ratio = np.abs(u[ok]) * nxt[ok] / g[ok]
+                found.append(float(ratio.max()) if ratio.size else 0.0)
+        _CONDITIONS[key] = (found[0], found[1], found[2])
+    return _CONDITIONS[key]
+
+
+def _top_sensitivity(act: Activation, u: np.ndarray, e_u: Any, g_top: Any,
+                     order: int) -> Any:
+    """A bound on |g^(order)(u + d) - g^(order)(u)| for |d| <= e_u: from g^(order+1) (or, for
+    g'', from g'' itself at u -+ e_u) where the condition number of g^(order) says it may
+    exceed ``NEGLIGIBLE`` relative; None where it cannot."""
+    cond = _condition(act)[order]
+    e = np.broadcast_to(np.asarray(e_u, dtype=np.float64), u.shape)
+    need = (cond * e > NEGLIGIBLE * np.abs(u)) | ~np.isfinite(e)
+    if not need.any():
+        return None
+    at, err = u[need], e[need]
+    sens = np.zeros(u.shape)
+    with np.errstate(all="ignore"):
+        if order < 2:
+            sens[need] = np.abs(act.evaluate(at, order + 1)[order + 1]) * err
+        else:
+            g = np.broadcast_to(np.asarray(g_top, dtype=np.float64), u.shape)[need]
+            sides = [act.evaluate(at + s * err, 2)[2] for s in (-1.0, 1.0)]
+            change = np.maximum(np.abs(sides[0] - g), np.abs(sides[1] - g))
+            sens[need] = np.where(np.isnan(change), np.inf, change)
+    return sens
+
 
 SPECIAL_FUNCTIONS = ("min", "max", "where")
 CONSTANTS = {"pi": math.pi, "e": math.e}
@@ -378,12 +543,17 @@ class Expr:
         return any(child.uses_x() for child in self.children())
 
 
+def _leaf(bound: B, node: Expr) -> B:
+    bound.src = (node.col, node.end)
+    return bound
+
+
 class Num(Expr):
     def __init__(self, value: float):
         self.value = value
 
     def bind(self, env):
-        return BConst(self.value)
+        return _leaf(BConst(self.value), self)
 
     def tex(self):
         return _tex_number(self.value), 9
@@ -394,7 +564,7 @@ class Var(Expr):
         return True
 
     def bind(self, env):
-        return BVar()
+        return _leaf(BVar(), self)
 
     def tex(self):
         return "x", 9
@@ -407,7 +577,7 @@ class Named(Expr):
         self.name = name
 
     def bind(self, env):
-        return BConst(CONSTANTS[self.name])
+        return _leaf(BConst(CONSTANTS[self.name]), self)
 
     def tex(self):
         return (r"\pi" if self.name == "pi" else "e"), 9
@@ -418,7 +588,7 @@ class ParamRef(Expr):
         self.name = name
 
     def bind(self, env):
-        return BConst(float(env.params[self.name]))
+        return _leaf(BConst(float(env.params[self.name])), self)
 
     def tex(self):
         return _tex_name(self.name), 9
@@ -1132,12 +1302,14 @@ class _Env:
         """A node of constants is computed once, here; it must be finite."""
         if all(child.const is not None for child in bound.children()):
             with np.errstate(all="ignore"):
-                value = float(np.asarray(bound.ev(np.zeros(1), 0)[0]).reshape(-1)[0])
+                value = float(np.asarray(bound.ev(np.zeros(1), 0)[0][0]).reshape(-1)[0])
             if not math.isfinite(value):
                 part = self.text[node.col:node.end]
                 raise _error(self.text, f"the constant part '{part}' is {format_number(value)}",
                              node.col)
             return BConst(value)
+        if bound.src is None:
+            bound.src = (node.col, node.end)
         return bound
 
     def fold_condition(self, cond: C) -> C:
@@ -1152,14 +1324,23 @@ Affine = tuple[float, float, float, float]
 
 
 class B:
-    """A bound node: evaluates its jet, and knows its linear pieces and kink candidates."""
+    """A bound node: evaluates its jet (values and error bounds, see :mod:`._jet`), and knows
+    its linear pieces, kink candidates and poles. ``src`` is (start, end) of its text in the
+    formula, where it has one."""
 
     const: float | None = None
+    src: tuple[int, int] | None = None
 
     def children(self) -> tuple[Any, ...]:
         return ()
 
     def ev(self, x: np.ndarray, order: int) -> Jet:
+        """[(value, error)] for f, f', f'' up to ``order`` (see :mod:`._jet`)."""
+        raise NotImplementedError
+
+    def fast(self, x: np.ndarray, order: int) -> list[J.Fast]:
+        """[(value, rho)] for f, f', f'' up to ``order``: the first pass, with relative
+        bounds (see :mod:`._jet`); the values are those of :meth:`ev`."""
         raise NotImplementedError
 
     def affine(self, ctx: _Ctx) -> list[Affine]:
@@ -1188,10 +1369,12 @@ class B:
 
 class BConst(B):
     def __init__(self, value: float):
-        self.const = float(value)
+        self.const = self.value = float(value)
 
     def ev(self, x, order):
-        return [np.float64(self.const), None, None][:order + 1]
+        return [(np.float64(self.const), None), (None, None), (None, None)][:order + 1]
+
+    fast = ev
 
     def affine(self, ctx):
         return [(ctx.lo, ctx.hi, 0.0, self.const)]
@@ -1199,7 +1382,9 @@ class BConst(B):
 
 class BVar(B):
     def ev(self, x, order):
-        return [x, 1.0, None][:order + 1]
+        return [(x, None), (1.0, None), (None, None)][:order + 1]
+
+    fast = ev
 
     def affine(self, ctx):
         return [(ctx.lo, ctx.hi, 1.0, 0.0)]
@@ -1213,10 +1398,34 @@ class BNeg(B):
         return (self.arg,)
 
     def ev(self, x, order):
-        return [_neg(v) for v in self.arg.ev(x, order)]
+        return [J.neg(c) for c in self.arg.ev(x, order)]
+
+    def fast(self, x, order):
+        return [J.neg(c) for c in self.arg.fast(x, order)]
 
     def affine(self, ctx):
         return [(s, t, -a, -b) for s, t, a, b in ctx.affine(self.arg)]
+
+
+class BCancel(B):
+    """u - u: exactly 0 (and its derivatives too) wherever u is finite, NaN elsewhere; what
+    a sum of the same expression with both signs becomes (:mod:`._rewrite`)."""
+
+    def __init__(self, arg: B):
+        self.arg = arg
+
+    def children(self):
+        return (self.arg,)
+
+    def ev(self, x, order):
+        return [(None, None) if v is None else (v - v, None) for v, _ in self.arg.ev(x, order)]
+
+    def fast(self, x, order):
+        return [(None, None) if v is None else (v - v, None)
+                for v, _ in self.arg.fast(x, order)]
+
+    def affine(self, ctx):
+        return [(s, t, 0.0, 0.0) for s, t, _, _ in ctx.affine(self.arg)]
 
 
 class BSum(B):
@@ -1227,16 +1436,24 @@ class BSum(B):
         return tuple(t for _, t in self.terms)
 
     def ev(self, x, order):
-        out: Jet = [None] * (order + 1)
+        out: Jet = []
         for i, (sign, term) in enumerate(self.terms):
             jet = term.ev(x, order)
-            for k in range(order + 1):
-                if i == 0 and k == 0:
-                    out[0] = jet[0] if sign > 0 else -jet[0]
-                elif k == 0:
-                    out[0] = out[0] + jet[0] if sign > 0 else out[0] - jet[0]
-                else:
-                    out[k] = _add(out[k], jet[k]) if sign > 0 else _sub(out[k], jet[k])
+            if i == 0:
+                out = jet if sign > 0 else [J.neg(c) for c in jet]
+            else:
+                out = [J.add(a, b, sign) for a, b in zip(out, jet, strict=True)]
+        return out
+
+    def fast(self, x, order):
+        out: list[J.Fast] = []
+        for i, (sign, term) in enumerate(self.terms):
+            jet = term.fast(x, order)
+            if i == 0:
+                out = jet if sign > 0 else [J.neg(c) for c in jet]
+            else:
+                out = [J.fadd(a, b, sign, value=k == 0)
+                       for k, (a, b) in enumerate(zip(out, jet, strict=True))]
         return out
 
     def affine(self, ctx):
@@ -1260,6 +1477,13 @@ class BProd(B):
         for op, factor in self.factors[1:]:
             jet = factor.ev(x, order)
             acc = _times(acc, jet, order) if op == "*" else _divide(acc, jet, order)
+        return acc
+
+    def fast(self, x, order):
+        acc = self.factors[0][1].fast(x, order)
+        for op, factor in self.factors[1:]:
+            jet = factor.fast(x, order)
+            acc = _ftimes(acc, jet, order) if op == "*" else _fdivide(acc, jet, order)
         return acc
 
     def affine(self, ctx):
@@ -1296,19 +1520,40 @@ class BPowConst(B):
         return (self.base,)
 
     def ev(self, x, order):
-        return _chain(self.apply(self.base.ev(x, 0)[0], order), self.base.ev(x, order), order)
+        u = self.base.ev(x, order)
+        if self.c == 2.0:  # u*u: the product rule, with its error bounds
+            return _times(u, u, order)
+        return _apply(self.apply, u, order, J.ELEMENTARY_ULPS, size=self.size)
+
+    def fast(self, x, order):
+        u = self.base.fast(x, order)
+        if self.c == 2.0:
+            return _ftimes(u, u, order)
+        c = self.c
+        return _fapply(self.apply, u, order, J.ELEMENTARY_ULPS,
+                       tuple(abs(c - k) for k in range(3)))
+
+    def size(self, u: np.ndarray, e: np.ndarray, k: int) -> np.ndarray:
+        """log2 of a lower bound on |c (c-1) ... (c-k+1) u^(c-k)| for |u| within e."""
+        c = self.c
+        factor = abs(math.prod(c - i for i in range(k)))
+        if factor == 0:
+            return np.full(np.shape(u), -np.inf)
+        mag = np.abs(u) - e if c - k > 0 else np.abs(u) + e
+        return (c - k) * np.log2(np.maximum(mag, 0.0)) + math.log2(factor)
 
     def apply(self, u, order):
         c = self.c
         if c == 2.0:
-            return (u * u, 2.0 * u, 2.0)[:order + 1]
+            return (u * u, 2.0 * u, 2.0, None)[:order + 1]
         if c == 0.5:
-            return _sqrt(u, order)
+            return ELEMENTARY["sqrt"][0](u, order)
         v = np.power(u, c)
-        if order == 0:
-            return (v,)
-        d = c * np.power(u, c - 1.0)
-        return (v, d, c * (c - 1.0) * np.power(u, c - 2.0))[:order + 1]
+        out = [v]
+        for k in range(1, order + 1):
+            factor = math.prod(c - i for i in range(k))
+            out.append(factor * np.power(u, c - k))
+        return tuple(out)
 
 
 class BPowBase(B):
@@ -1322,15 +1567,25 @@ class BPowBase(B):
         return (self.exponent,)
 
     def ev(self, x, order):
-        w = self.exponent.ev(x, order)
-        return _chain(self.apply(w[0], order), w, order)
+        return _apply(self.apply, self.exponent.ev(x, order), order, J.ELEMENTARY_ULPS,
+                      size=self.size)
+
+    def fast(self, x, order):
+        return _fapply(self.apply, self.exponent.fast(x, order), order, J.ELEMENTARY_ULPS,
+                       (745.0, 745.0, 745.0))
+
+    def size(self, w: np.ndarray, e: np.ndarray, k: int) -> np.ndarray:
+        """log2 of a lower bound on |a^w log(a)^k| for w within e."""
+        log2_a = math.log2(self.a)
+        least = np.minimum((w - e) * log2_a, (w + e) * log2_a)
+        return least + (k * math.log2(abs(self.log_a)) if k else 0.0)
 
     def apply(self, w, order):
         v = np.power(self.a, w)
-        if order == 0:
-            return (v,)
-        d = v * self.log_a
-        return (v, d, d * self.log_a)[:order + 1]
+        out = [v]
+        for _ in range(order):
+            out.append(out[-1] * self.log_a)
+        return tuple(out)
 
 
 class BPowGeneral(B):
@@ -1343,21 +1598,24 @@ class BPowGeneral(B):
         return (self.base, self.exponent)
 
     def ev(self, x, order):
+        """exp(w log u), composed with its error bounds; the value itself is u ** w."""
         u, w = self.base.ev(x, order), self.exponent.ev(x, order)
-        v = np.power(u[0], w[0])
-        out = [v]
-        if order == 0:
-            return out
-        log_u = np.log(u[0])
-        ratio = _mul(u[1], 1.0 / u[0])
-        p1 = _add(_mul(w[1], log_u), _mul(w[0], ratio))
-        out.append(_mul(v, p1))
-        if order >= 2:
-            r2 = _sub(_mul(u[2], 1.0 / u[0]), _mul(ratio, ratio))
-            cross = _mul(w[1], ratio)
-            p2 = _add(_add(_mul(w[2], log_u), None if cross is None else 2.0 * cross),
-                      _mul(w[0], r2))
-            out.append(_mul(v, _add(_mul(p1, p1), p2)))
+        log_u = _apply(ELEMENTARY["log"][0], u, order, J.ELEMENTARY_ULPS)
+        out = _apply(ELEMENTARY["exp"][0], _times(w, log_u, order), order, J.ELEMENTARY_ULPS)
+        power = np.power(u[0][0], w[0][0])
+        out[0] = (np.where(np.isfinite(power) | ~np.isfinite(out[0][0]), power, out[0][0]),
+                  out[0][1])
+        return out
+
+    def fast(self, x, order):
+        u, w = self.base.fast(x, order), self.exponent.fast(x, order)
+        log_u = _fapply(ELEMENTARY["log"][0], u, order, J.ELEMENTARY_ULPS,
+                        ELEMENTARY_CONDITIONS["log"])
+        out = _fapply(ELEMENTARY["exp"][0], _ftimes(w, log_u, order), order,
+                      J.ELEMENTARY_ULPS, ELEMENTARY_CONDITIONS["exp"])
+        power = np.power(u[0][0], w[0][0])
+        out[0] = (np.where(np.isfinite(power) | ~np.isfinite(out[0][0]), power, out[0][0]),
+                  out[0][1])
         return out
 
     def affine(self, ctx):
@@ -1372,16 +1630,22 @@ class BPowGeneral(B):
 
 
 class BElem(B):
-    def __init__(self, name: str, arg: B):
+    def __init__(self, name: str, arg: B, fn: Callable | None = None):
         self.name, self.arg = name, arg
-        self.fn = ELEMENTARY[name][0]
+        self.fn = ELEMENTARY[name][0] if fn is None else fn
 
     def children(self):
         return (self.arg,)
 
     def ev(self, x, order):
-        u = self.arg.ev(x, order)
-        return _chain(self.fn(u[0], order), u, order)
+        return _apply(self.fn, self.arg.ev(x, order), order, J.ELEMENTARY_ULPS,
+                      exact_derivatives=self.name in EXACT_DERIVATIVES,
+                      size=LOG_SIZES.get(self.name))
+
+    def fast(self, x, order):
+        return _fapply(self.fn, self.arg.fast(x, order), order, J.ELEMENTARY_ULPS,
+                       ELEMENTARY_CONDITIONS.get(self.name, (None, None, None)),
+                       exact_derivatives=self.name in EXACT_DERIVATIVES)
 
     def apply(self, u, order):
         return self.fn(u, order)
@@ -1425,14 +1689,16 @@ class BWhere(B):
         if not mask.any():
             return self.b.ev(x, order)
         ja, jb = self.a.ev(x, order), self.b.ev(x, order)
-        out = [np.where(mask, ja[0], jb[0])]
-        for k in range(1, order + 1):
-            if ja[k] is None and jb[k] is None:
-                out.append(None)
-            else:
-                out.append(np.where(mask, 0.0 if ja[k] is None else ja[k],
-                                    0.0 if jb[k] is None else jb[k]))
-        return out
+        return [_select(mask, a, b) for a, b in zip(ja, jb, strict=True)]
+
+    def fast(self, x, order):
+        mask = np.broadcast_to(self.cond.truth(x), x.shape)
+        if mask.all():
+            return self.a.fast(x, order)
+        if not mask.any():
+            return self.b.fast(x, order)
+        ja, jb = self.a.fast(x, order), self.b.fast(x, order)
+        return [J.fselect(mask, a, b) for a, b in zip(ja, jb, strict=True)]
 
     def affine(self, ctx):
         out = []
@@ -1468,15 +1734,20 @@ class BMinMax(BWhere):
 
     def ev(self, x, order):
         ja, jb = self.a.ev(x, order), self.b.ev(x, order)
-        mask = np.broadcast_to((np.greater if self.name == "max" else np.less)(ja[0], jb[0]),
-                               x.shape)
-        out = [(np.maximum if self.name == "max" else np.minimum)(ja[0], jb[0])]
-        for k in range(1, order + 1):
-            if ja[k] is None and jb[k] is None:
-                out.append(None)
-            else:
-                out.append(np.where(mask, 0.0 if ja[k] is None else ja[k],
-                                    0.0 if jb[k] is None else jb[k]))
+        mask = np.broadcast_to((np.greater if self.name == "max" else np.less)(
+            ja[0][0], jb[0][0]), x.shape)
+        out = [_select(mask, a, b) for a, b in zip(ja, jb, strict=True)]
+        value = (np.maximum if self.name == "max" else np.minimum)(ja[0][0], jb[0][0])
+        out[0] = (value, out[0][1])  # NaN from either side
+        return out
+
+    def fast(self, x, order):
+        ja, jb = self.a.fast(x, order), self.b.fast(x, order)
+        mask = np.broadcast_to((np.greater if self.name == "max" else np.less)(
+            ja[0][0], jb[0][0]), x.shape)
+        out = [J.fselect(mask, a, b) for a, b in zip(ja, jb, strict=True)]
+        value = (np.maximum if self.name == "max" else np.minimum)(ja[0][0], jb[0][0])
+        out[0] = (value, out[0][1])
         return out
 
 
@@ -1490,9 +1761,10 @@ class BCall(B):
         return (self.arg,)
 
     def ev(self, x, order):
-        u = self.arg.ev(x, order)
-        g = self.act.evaluate(np.broadcast_to(u[0], x.shape), order)
-        return _chain(g, u, order)
+        return _call(self, self.arg.ev(x, order), x.shape, order)
+
+    def fast(self, x, order):
+        return _fcall(self, self.arg.fast(x, order), x.shape, order)
 
     def apply(self, u, order):
         return self.act.evaluate(u, order)
@@ -1592,8 +1864,8 @@ class CCmp(C):
 
     def truth(self, x):
         with np.errstate(all="ignore"):
-            return np.broadcast_to(_OPS[self.op](self.left.ev(x, 0)[0], self.right.ev(x, 0)[0]),
-                                   np.shape(x))
+            return np.broadcast_to(_OPS[self.op](self.left.fast(x, 0)[0][0],
+                                                 self.right.fast(x, 0)[0][0]), np.shape(x))
 
     def split(self, ctx):
         diff = _overlay(ctx.affine(self.left), ctx.affine(self.right),
@@ -1803,33 +2075,129 @@ class _Ctx:
 
 # --- a formula bound to parameter values -------------------------------------------------------
 
-class Bound:
-    """A formula with its parameters and flavor fixed: the kernel, kinks, pieces, limits."""
+TOL = 1e-10
+"""A value whose error bound exceeds TOL times its size (or ``TINY``) is not given: NaN, and
+:meth:`Bound.why` says why. The promise is 1e-9; the bounds are first order, hence the
+margin."""
 
-    def __init__(self, root: B):
+TINY = 1e-300
+"""Below this, values are compared absolutely: a float64 can only be absolutely close."""
+
+SLACK = 2.0 ** -42
+"""Next to a zero of f^(k) no formula keeps relative digits: there a value is right if moving x
+by SLACK of itself (about 2e-13) moves f^(k) by at least its error bound."""
+
+
+def unreliable(out: np.ndarray, error: Any) -> np.ndarray:
+    """Where a value's error bound exceeds ``TOL`` relative (absolute below ``TINY``), or an
+    infinite value is not known to be an overflow."""
+    with np.errstate(all="ignore"):
+        err = np.broadcast_to(np.asarray(error, dtype=np.float64), out.shape)
+        finite = np.isfinite(out)
+        ok = err <= TOL * np.maximum(np.abs(out), TINY)
+        return np.where(finite, ~ok, np.isinf(out) & ~(err <= 0))
+
+
+def _as_output(value: Any, x: np.ndarray, outs: list[np.ndarray]) -> np.ndarray:
+    """``value`` (None for 0, a number or an array) as a fresh float64 array of x's shape."""
+    if value is None:
+        return np.zeros_like(x)
+    if np.ndim(value) == 0:
+        return np.full_like(x, float(value))
+    out = np.asarray(value, dtype=np.float64)
+    if out.shape != x.shape:
+        out = np.broadcast_to(out, x.shape)
+    if np.may_share_memory(out, x) or any(out is o for o in outs) or not out.flags.writeable:
+        out = out.copy()
+    return out
+
+class Bound:
+    """A formula with its parameters and flavor fixed: the kernel, kinks, pieces, limits.
+
+    The kernel returns f, f', f'' where their error bounds (:mod:`._jet`) show them right;
+    at a point where one is not (see :func:`unreliable`), that one is NaN, and :meth:`why`
+    says what the formula as typed does there."""
+
+    def __init__(self, root: B, text: str = "", rewrites: tuple[str, ...] = ()):
         self.root = root
+        self.text = text
+        self.rewrites = rewrites
 
     def kernel(self, x: np.ndarray, order: int, **_params: Any) -> tuple[np.ndarray, ...]:
+        """f, f', f'' up to ``order`` at x: the first pass (:meth:`B.fast`) where its bounds
+        show the values right, the precise pass (:meth:`B.ev`) on the other points."""
+        jet = self.root.fast(x, order)
+        outs: list[np.ndarray] = []
+        doubt: np.ndarray | None = None
+        for value, rho in jet:
+            out = _as_output(value, x, outs)
+            outs.append(out)
+            with np.errstate(all="ignore"):
+                sure = np.isfinite(out) if rho is None else (
+                    np.isfinite(out) & (rho <= TOL))
+            if not sure.all():
+                doubt = ~sure if doubt is None else doubt | ~sure
+        if doubt is not None:
+            index = np.flatnonzero(np.broadcast_to(doubt, x.shape))
+            precise = self.precise(x[index], order)
+            for out, again in zip(outs, precise, strict=True):
+                out[index] = again
+        return tuple(outs)
+
+    def precise(self, x: np.ndarray, order: int) -> tuple[np.ndarray, ...]:
+        """The precise pass alone: each value with its error bound, NaN where that exceeds
+        ``TOL`` (beyond the slack next to a zero)."""
         jet = self.root.ev(x, order)
         outs: list[np.ndarray] = []
-        for value in jet:
-            if value is None:
-                out = np.zeros_like(x)
-            elif np.ndim(value) == 0:
-                out = np.full_like(x, float(value))
-            else:
-                out = np.asarray(value, dtype=np.float64)
-                if out.shape != x.shape:
-                    out = np.broadcast_to(out, x.shape)
-                if np.may_share_memory(out, x) or any(out is o for o in outs) or \
-                        not out.flags.writeable:
-                    out = out.copy()
+        for k, (value, error) in enumerate(jet):
+            out = _as_output(value, x, outs)
+            if error is not None:
+                bad = unreliable(out, error)
+                if bad.any():
+                    bad = self._beyond_slack(x, k, order, bad, out, error)
+                    if bad.any():
+                        if not out.flags.writeable or np.may_share_memory(out, x):
+                            out = out.copy()
+                        out[bad] = np.nan
             outs.append(out)
         return tuple(outs)
+
+    def _beyond_slack(self, x: np.ndarray, k: int, order: int, bad: np.ndarray,
+                      out: np.ndarray, error: Any) -> np.ndarray:
+        """``bad`` without the points where the error is within what moving x by ``SLACK``
+        of itself moves the value (next to a zero of f^(k), where no formula keeps relative
+        digits); |x f^(k+1)| from central differences over x(1 -+ 2^-30), less their error
+        bounds."""
+        index = np.flatnonzero(bad & np.isfinite(out) & (x != 0))
+        if not index.size:
+            return bad
+        at = x[index]
+        step = 2.0 ** -30 * np.abs(at)
+        sides = [self.root.ev(at + s * step, order)[k] for s in (-1.0, 1.0)]
+        values = [np.broadcast_to(np.asarray(0.0 if v is None else v, dtype=np.float64),
+                                  at.shape) for v, _ in sides]
+        errors = [np.broadcast_to(np.asarray(0.0 if e is None else e, dtype=np.float64),
+                                  at.shape) for _, e in sides]
+        change = np.abs(values[1] - values[0]) - errors[0] - errors[1]
+        slack = SLACK * np.abs(at) * np.maximum(change, 0.0) / (2.0 * step)
+        err = np.broadcast_to(np.asarray(error, dtype=np.float64), x.shape)[index]
+        within = err <= TOL * np.maximum(np.abs(out[index]), TINY) + slack
+        bad = bad.copy()
+        bad[index[within]] = False
+        return bad
 
     def evaluate(self, x: np.ndarray, order: int) -> tuple[np.ndarray, ...]:
         with np.errstate(all="ignore"):
             return self.kernel(np.asarray(x, dtype=np.float64), order)
+
+    def why(self, x: float, k: int) -> str | None:
+        """Why f^(k) is NaN at x, when the formula as typed cannot give it there in float64
+        (its error bound exceeds ``TOL``): the part of the formula where its digits are lost
+        and, where one is known, the stable spelling; None if f^(k) is NaN for another reason
+        (no value there)."""
+        from ._explain import explain
+
+        return explain(self, x, k)
 
     def limits(self):
         return sampled_limits(self.evaluate)
@@ -1930,7 +2298,13 @@ class Formula:
         return (Formula, (self.name, self.text, self.scope, self.extra))
 
     def bind(self, values: Mapping[str, Any], flavor: str) -> Bound:
-        return Bound(self.root.bind(_Env(self.text, values, flavor)))
+        """The formula with these parameter values and flavor, constants folded and its
+        idioms in their stable forms (:mod:`._rewrite`)."""
+        from ._rewrite import rewrite
+
+        root, notes = rewrite(self.root.bind(_Env(self.text, values, flavor)), self.text,
+                              flavor)
+        return Bound(root, self.text, notes)
 
     def kernel(self, x: np.ndarray, order: int, **params: Any) -> tuple[np.ndarray, ...]:
         """The formula evaluated with its derivatives (binds on every call; an
@@ -1979,6 +2353,19 @@ class FormulaActivation(Activation):
         self.latex, self.latex_d = definition.latex, definition.latex_d
         self.text, self.text_d = definition.text, definition.text_d
         self._ranges: dict[tuple[float, float], tuple[tuple[Kink, ...], tuple[Piece, ...]]] = {}
+
+    @property
+    def rewrites(self) -> tuple[str, ...]:
+        """The idioms evaluated in their stable forms (:mod:`._rewrite`), in words."""
+        return self._bound.rewrites
+
+    def why(self, x: float, k: int, count: int = 1, total: int = 1) -> str | None:
+        """The one-line message for a point where f^(k) is NaN because the formula as typed
+        cannot be evaluated there in float64 (None if it has no value there at all);
+        ``count`` of ``total`` points are concerned."""
+        from ._explain import message
+
+        return message(self.spec, self._bound, x, k, count, total)
 
     def _on(self, lo: float, hi: float) -> tuple[tuple[Kink, ...], tuple[Piece, ...]]:
         key = (float(lo), float(hi))

@@ -130,8 +130,14 @@ def check_finite(act: Activation, x: Any, outs: Sequence[np.ndarray] | None = No
             bad = bad.reshape(*x.shape, -1).any(axis=-1)
         bad &= finite_x
         if bad.any():
-            i = int(np.flatnonzero(bad.reshape(-1))[0])
+            flat = np.flatnonzero(bad.reshape(-1))
+            i = int(flat[0])
             value = out.reshape(x.size, -1)[i]
+            why = getattr(act, "why", None)
+            if why is not None and np.isnan(value).any():
+                told = why(float(x.reshape(-1)[i]), k, len(flat), int(finite_x.sum()))
+                if told is not None:
+                    raise NotFiniteError(told)
             shown = "NaN" if np.isnan(value).any() else format_number(value[~np.isfinite(value)][0])
             raise NotFiniteError(f"'{act.spec}': {NAMES[k]} is not finite at x = "
                                  f"{text_number(x.reshape(-1)[i], 6)} (it is {shown} there); "
