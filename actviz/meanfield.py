@@ -96,7 +96,7 @@ from typing import Any
 import numpy as np
 
 from .catalog import Activation, Kink, get
-from .errors import ParameterError
+from .errors import NotFiniteError, ParameterError
 
 __all__ = [
     "EdgeOfChaos",
@@ -407,15 +407,27 @@ def unitwise(spec: str | Activation, flavor: str = "torch") -> Activation:
             f"{act.name} is a vector function: a unit's output depends on the whole layer, "
             f"so the mean-field theory of unit-wise activations does not apply", "function")
     if act.poles:
+        pole = min(act.poles, key=abs)
         raise PropagationError(
-            f"{act.name} has a pole at x = {act.poles[0]:g}: E[f'(z)^2] diverges there, so "
+            f"{act.name} has a pole at x = {pole:g}: E[f'(z)^2] diverges there, so "
             f"the mean-field theory has no answer", "function")
     if act.definition.outputs > 1:
         raise PropagationError(
             f"{act.name} has {act.definition.outputs} outputs per input (it doubles the "
             f"layer's width); the mean-field theory here needs one output per unit",
             "function")
+    try:
+        act.check_finite(REAL_LINE, why="the mean-field theory integrates f, f' and f'' "
+                         "over the whole real line")
+    except NotFiniteError as exc:
+        raise PropagationError(str(exc), "function") from None
     return act
+
+
+REAL_LINE = np.linspace(-40.0, 40.0, 8001)
+"""Where a user's function must be finite for the mean-field theory (the Gaussian integrals
+at q = 1 reach |z| = 38): log(x), sqrt(x) and exp(exp(exp(x))) are not (the catalog's
+functions are, by their tests)."""
 
 
 def _sigma(name: str, value: Any) -> float:
@@ -1288,7 +1300,10 @@ def _torch_gain(act: Activation) -> float | None:
 class Gains:
     r"""Three gains (weight standard deviation times √fan_in) for z ~ N(0, 1):
     ``forward`` = 1/√E[φ(z)²] (the variance of the signal is kept), ``backward`` =
-    1/√E[φ′(z)²] (the variance of the gradient is kept; None where φ jumps: E[φ′²] = ∞),
+    1/√E[φ′(z)²] (the variance of the gradient is kept) with autograd's φ′, the one
+    backpropagation multiplies by: 0 at a jump, where the mean-field φ′ holds a Dirac delta
+    (so hardshrink's is 1/√0.617, beside the E[f'²] = 0.617 that ``compare`` shows; inf where
+    E[φ′²] = 0, binary_step),
     ``edge_of_chaos`` = the σ_w with χ₁ = 1 at σ_b = 0 (None with ``edge_of_chaos_reason``),
     and ``torch`` = ``torch.nn.init.calculate_gain`` where PyTorch defines it."""
 
@@ -1319,12 +1334,11 @@ def gains(spec: str | Activation, flavor: str = "torch") -> Gains:
     act = unitwise(spec, flavor)
     ratios = _Ratios(act)
     square, slope = ratios.at(1.0)
-    jumps = any(_jump(act, k) != 0 for k in act.kinks)
     eoc = _eoc(ratios, 0.0)
     return Gains(
         spec=act.spec if not isinstance(spec, str) else spec,
         forward=1.0 / math.sqrt(square) if square > 0 else math.inf,
-        backward=None if jumps else (1.0 / math.sqrt(slope) if slope > 0 else math.inf),
+        backward=1.0 / math.sqrt(slope) if slope > 0 else math.inf,
         edge_of_chaos=eoc.sigma_w, edge_of_chaos_reason=eoc.reason, torch=_torch_gain(act))
 
 

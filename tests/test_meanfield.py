@@ -16,6 +16,7 @@ import pytest
 
 import actviz
 from actviz import ParameterError
+from actviz.analysis import properties
 from actviz.catalog import Activation, Definition, Family, Kink
 from actviz.meanfield import (
     PropagationError,
@@ -489,7 +490,13 @@ def test_a_jump_makes_chi_1_infinite_but_chi_c_finite():
                                                   abs=1e-13)
     # backpropagation through autograd's derivative (0 almost everywhere) sees nothing
     assert p.chi_map([0.5, 2.0]) == pytest.approx([0.0, 0.0], abs=0)
-    assert gains("binary_step").backward is None
+    # the backward gain keeps the gradient that backpropagation carries (autograd's phi'):
+    # none gets through binary_step, and hardshrink's is that of E[f'^2] without the deltas
+    assert gains("binary_step").backward == math.inf
+    hard = properties("hardshrink")
+    outside = float(mp.erfc(mp.mpf(0.5) / mp.sqrt(2)))  # P(|z| > lambd): f' = 1 there
+    assert hard.gaussian is not None and hard.gaussian.grad_sq == rel(outside, 1e-9)
+    assert gains("hardshrink").backward == rel(1 / math.sqrt(hard.gaussian.grad_sq), 1e-12)
 
 
 def _kinked_kernel(x, order):

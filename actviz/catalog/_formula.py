@@ -67,6 +67,7 @@ import keyword
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -1366,6 +1367,18 @@ class B:
         return [c for child in self.children() if isinstance(child, B)
                 for c in ctx.cands(child)]
 
+    def poles(self, ctx: _Ctx) -> list[float]:
+        """Where |f| may grow without bound (1/u and log(u) where u = 0, tan(u) where
+        cos(u) = 0, ...): candidates, confirmed by :meth:`Bound.poles`."""
+        return [p for child in self.children() if isinstance(child, B)
+                for p in ctx.poles(child)]
+
+    def zeros(self, ctx: _Ctx) -> list[float]:
+        """Where this node is 0: where it changes sign (or stops being positive or
+        negative), and the zeros of a factor or of the base of a power (x^2 at 0)."""
+        zero = BConst(0.0)
+        return ctx.switches(CCmp(">", self, zero)) + ctx.switches(CCmp("<", self, zero))
+
 
 class BConst(B):
     def __init__(self, value: float):
@@ -1400,6 +1413,9 @@ class BNeg(B):
     def ev(self, x, order):
         return [J.neg(c) for c in self.arg.ev(x, order)]
 
+    def zeros(self, ctx):
+        return ctx.zeros(self.arg)
+
     def fast(self, x, order):
         return [J.neg(c) for c in self.arg.fast(x, order)]
 
@@ -1426,6 +1442,9 @@ class BCancel(B):
 
     def affine(self, ctx):
         return [(s, t, 0.0, 0.0) for s, t, _, _ in ctx.affine(self.arg)]
+
+    def poles(self, ctx):
+        return []
 
 
 class BSum(B):
@@ -1486,6 +1505,20 @@ class BProd(B):
             acc = _ftimes(acc, jet, order) if op == "*" else _fdivide(acc, jet, order)
         return acc
 
+    def poles(self, ctx):
+        found = super().poles(ctx)
+        for op, factor in self.factors:
+            if op == "/":
+                found += ctx.zeros(factor)
+        return found
+
+    def zeros(self, ctx):
+        found = super().zeros(ctx)
+        for op, factor in self.factors:
+            if op == "*":
+                found += ctx.zeros(factor)
+        return found
+
     def affine(self, ctx):
         acc = ctx.affine(self.factors[0][1])
         for op, factor in self.factors[1:]:
@@ -1518,6 +1551,12 @@ class BPowConst(B):
 
     def children(self):
         return (self.base,)
+
+    def poles(self, ctx):
+        return super().poles(ctx) + (ctx.zeros(self.base) if self.c < 0 else [])
+
+    def zeros(self, ctx):
+        return ctx.zeros(self.base) if self.c > 0 else []
 
     def ev(self, x, order):
         u = self.base.ev(x, order)
@@ -1597,6 +1636,9 @@ class BPowGeneral(B):
     def children(self):
         return (self.base, self.exponent)
 
+    def poles(self, ctx):
+        return super().poles(ctx) + ctx.zeros(self.base)
+
     def ev(self, x, order):
         """exp(w log u), composed with its error bounds; the value itself is u ** w."""
         u, w = self.base.ev(x, order), self.exponent.ev(x, order)
@@ -1636,6 +1678,21 @@ class BElem(B):
 
     def children(self):
         return (self.arg,)
+
+    def poles(self, ctx):
+        found = super().poles(ctx)
+        if self.name == "log":
+            found += ctx.zeros(self.arg)
+        elif self.name == "log1p":
+            found += ctx.zeros(BSum([(1, BConst(1.0)), (1, self.arg)]))
+        elif self.name == "tan":
+            found += ctx.zeros(BElem("cos", self.arg))
+        return found
+
+    def zeros(self, ctx):
+        if self.name in ("abs", "sqrt"):
+            return ctx.zeros(self.arg)
+        return super().zeros(ctx)
 
     def ev(self, x, order):
         return _apply(self.fn, self.arg.ev(x, order), order, J.ELEMENTARY_ULPS,
@@ -1706,6 +1763,18 @@ class BWhere(B):
         for s, t, truth in ctx.segments(self.cond):
             out += _clip(first if truth else second, s, t)
         return out
+
+    def poles(self, ctx):
+        found = []
+        for branch, wanted in ((self.a, True), (self.b, False)):
+            points = ctx.poles(branch)
+            if points:
+                xs = np.array(points)
+                delta = _delta(xs)
+                near = (self.cond.truth(xs - delta) == wanted) | \
+                    (self.cond.truth(xs + delta) == wanted)
+                found += [p for p, keep in zip(points, near, strict=True) if keep]
+        return found
 
     def cands(self, ctx):
         found = [(r, self.source) for r in ctx.switches(self.cond)]
@@ -1817,6 +1886,13 @@ class BCall(B):
                             ((max(s, g0), min(t, g1)) for g0, g1 in gaps) if lo < hi]
         return out
 
+    def poles(self, ctx):
+        found = super().poles(ctx)
+        for pole in self.act.poles:
+            shifted = BSum([(1, self.arg), (-1, BConst(pole))])
+            found += ctx.zeros(shifted)
+        return found
+
     def cands(self, ctx):
         found = super().cands(ctx)
         name = self.act.name
@@ -1867,6 +1943,27 @@ class CCmp(C):
             return np.broadcast_to(_OPS[self.op](self.left.fast(x, 0)[0][0],
                                                  self.right.fast(x, 0)[0][0]), np.shape(x))
 
+    def nearer(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Whether the crossing of left = right between the neighbouring doubles a < b is
+        nearer a: |left - right| is smaller there, computed exactly in rationals where both
+        sides are rational in x (x*x - 2), else in float64 where the error bounds tell the
+        two apart (sin(x) near pi); False (b) where nothing tells."""
+        out = np.zeros(a.shape, bool)
+        with np.errstate(all="ignore"):
+            comps = [J.add(self.left.ev(t, 0)[0], self.right.ev(t, 0)[0], -1.0) for t in (a, b)]
+        (ga, ea), (gb, eb) = [(np.broadcast_to(np.abs(np.asarray(v, dtype=np.float64)),
+                                               a.shape),
+                               np.broadcast_to(np.asarray(0.0 if e is None else e,
+                                                          dtype=np.float64), a.shape))
+                              for v, e in comps]
+        for i in range(a.size):
+            exact = [_exact_gap(self, float(t[i])) for t in (a, b)]
+            if exact[0] is not None and exact[1] is not None:
+                out[i] = abs(exact[0]) < abs(exact[1])
+            else:
+                out[i] = ga[i] + ea[i] < gb[i] - eb[i]
+        return out
+
     def split(self, ctx):
         diff = _overlay(ctx.affine(self.left), ctx.affine(self.right),
                         lambda p, q: (p[0] - q[0], p[1] - q[1]))
@@ -1888,8 +1985,50 @@ class CCmp(C):
             if c1 < g1:
                 unknown.append((c1, g1))
             ctx.numeric = True
-            points += [c0, c1, *_crossings(self.truth, c0, c1)]
+            points += [c0, c1, *_crossings(self.truth, c0, c1, self.nearer)]
         return points, unknown
+
+
+def _exact_gap(cond: CCmp, x: float) -> Fraction | None:
+    """left - right at x in exact rational arithmetic, or None if a side is not rational in x
+    (a function other than +, -, *, / and integer powers)."""
+    left, right = _rational(cond.left, Fraction(x)), _rational(cond.right, Fraction(x))
+    return None if left is None or right is None else left - right
+
+
+def _rational(node: B, x: Fraction) -> Fraction | None:
+    """The node's exact value at x, where it is rational in x; None otherwise."""
+    if isinstance(node, BConst):
+        return Fraction(node.value)
+    if isinstance(node, BVar):
+        return x
+    if isinstance(node, BNeg):
+        inner = _rational(node.arg, x)
+        return None if inner is None else -inner
+    if isinstance(node, BSum):
+        parts = [_rational(t, x) for _, t in node.terms]
+        if any(p is None for p in parts):
+            return None
+        return sum((s * p for (s, _), p in zip(node.terms, parts, strict=True)
+                    if p is not None), Fraction(0))
+    if isinstance(node, BProd):
+        return _rational_product(node, x)
+    if isinstance(node, BPowConst) and node.c == int(node.c) and abs(node.c) <= 64:
+        base = _rational(node.base, x)
+        if base is None or (base == 0 and node.c < 0):
+            return None
+        return base ** int(node.c)
+    return None
+
+
+def _rational_product(node: BProd, x: Fraction) -> Fraction | None:
+    out = Fraction(1)
+    for op, factor in node.factors:
+        value = _rational(factor, x)
+        if value is None or (op == "/" and value == 0):
+            return None
+        out = out * value if op == "*" else out / value
+    return out
 
 
 class CAnd(C):
@@ -1995,11 +2134,14 @@ def _delta(x: np.ndarray) -> np.ndarray:
     return 2.0 ** -20 * np.maximum(1.0, np.abs(x))
 
 
-def _crossings(truth: Callable[[np.ndarray], np.ndarray], lo: float, hi: float) -> list[float]:
+def _crossings(truth: Callable[[np.ndarray], np.ndarray], lo: float, hi: float,
+               nearer: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
+               ) -> list[float]:
     """Where ``truth`` changes on [lo, hi]: brackets on a grid of ``GRID`` points, all bisected
-    together down to neighbouring floats; the point returned is the first float with the
-    truth of the right side (1.0 for x*x < 1), or 0 when the last bracket, narrower than
-    1e-15, holds 0."""
+    together down to neighbouring floats a < b; the point returned is a where ``nearer(a, b)``
+    says the true crossing is nearer a, else b (the first float with the truth of the right
+    side), so that it is the double nearest the true crossing (-2.0 for x*x < 4, the double
+    nearest pi for sin(x) > 0); or 0 when the last bracket, narrower than 1e-15, holds 0."""
     xs = np.linspace(lo, hi, GRID)
     t = truth(xs)
     index = np.flatnonzero(t[1:] != t[:-1])
@@ -2016,7 +2158,10 @@ def _crossings(truth: Callable[[np.ndarray], np.ndarray], lo: float, hi: float) 
         same = truth(mid) == at_a
         a = np.where(open_ & same, mid, a)
         b = np.where(open_ & ~same, mid, b)
-    roots = np.where((a <= 0) & (b >= 0) & (b - a <= 1e-15), 0.0, b)
+    roots = b
+    if nearer is not None:  # the correctly rounded crossing: the neighbour nearer the true one
+        roots = np.where(nearer(a, b), a, b)
+    roots = np.where((a <= 0) & (b >= 0) & (b - a <= 1e-15), 0.0, roots)
     return [float(r) for r in roots]
 
 
@@ -2029,6 +2174,8 @@ class _Ctx:
         self.numeric = False
         self._affine: dict[int, list[Affine]] = {}
         self._cands: dict[int, list[tuple[float, str]]] = {}
+        self._poles: dict[int, list[float]] = {}
+        self._zeros: dict[int, list[float]] = {}
         self._segments: dict[int, list[tuple[float, float, bool]]] = {}
         # The caches are keyed by id(node); the nodes are kept here, so that a temporary
         # node freed during the computation cannot pass its id, and its cached result, on
@@ -2048,6 +2195,20 @@ class _Ctx:
             self._alive.append(node)
             self._cands[key] = node.cands(self)
         return self._cands[key]
+
+    def poles(self, node: B) -> list[float]:
+        key = id(node)
+        if key not in self._poles:
+            self._alive.append(node)
+            self._poles[key] = node.poles(self)
+        return self._poles[key]
+
+    def zeros(self, node: B) -> list[float]:
+        key = id(node)
+        if key not in self._zeros:
+            self._alive.append(node)
+            self._zeros[key] = node.zeros(self)
+        return self._zeros[key]
 
     def segments(self, cond: C) -> list[tuple[float, float, bool]]:
         """(start, end, truth) where the condition's truth is known and constant."""
@@ -2187,8 +2348,10 @@ class Bound:
         return bad
 
     def evaluate(self, x: np.ndarray, order: int) -> tuple[np.ndarray, ...]:
+        """The kernel at finite x of any shape."""
+        x = np.asarray(x, dtype=np.float64)
         with np.errstate(all="ignore"):
-            return self.kernel(np.asarray(x, dtype=np.float64), order)
+            return tuple(out.reshape(x.shape) for out in self.kernel(x.reshape(-1), order))
 
     def why(self, x: float, k: int) -> str | None:
         """Why f^(k) is NaN at x, when the formula as typed cannot give it there in float64
@@ -2218,6 +2381,42 @@ class Bound:
         pieces = tuple(Piece(float(max(s, lo)), float(min(t, hi)), float(a))
                        for s, t, a, _ in affine if max(s, lo) < min(t, hi))
         return kinks, pieces, not ctx.numeric
+
+    def poles(self, lo: float, hi: float) -> tuple[float, ...]:
+        """The poles in [lo, hi] (on the window [-``WINDOW``, ``WINDOW``] where a crossing
+        must be searched numerically and the range is infinite): the points of
+        :meth:`B.poles` next to which |f| grows without bound."""
+        if math.isfinite(lo) and math.isfinite(hi):
+            wlo, whi = lo, hi
+        else:
+            wlo, whi = max(lo, -WINDOW), min(hi, WINDOW)
+        ctx = _Ctx(lo, hi, wlo, whi)
+        with np.errstate(all="ignore"):
+            found = sorted({float(p) for p in ctx.poles(self.root)
+                            if math.isfinite(p) and lo <= p <= hi})
+            if not found:
+                return ()
+            sure = self._unbounded(np.array(found))
+        return tuple(p for p, yes in zip(found, sure, strict=True) if yes)
+
+    def _unbounded(self, points: np.ndarray) -> np.ndarray:
+        """Whether |f| grows without bound toward each point, from one side at least: at
+        2^-8, 2^-16, ..., 2^-48 (relative) from it, |f| grows at every step by no less than
+        half its first growth (log(x) by the same amount, 1/x ever more; sin(x)/x and
+        x*log(x) do not), or overflows."""
+        steps = 2.0 ** -np.arange(8.0, 49.0, 8.0)
+        scale = np.maximum(1.0, np.abs(points))
+        sure = np.zeros(points.shape, bool)
+        for side in (-1.0, 1.0):
+            xs = points[:, None] + side * steps[None, :] * scale[:, None]
+            size = np.abs(self.evaluate(xs, 0)[0])
+            at = np.abs(self.evaluate(points, 0)[0])
+            size = np.where(np.isnan(size), -np.inf, size)
+            grow = np.diff(size, axis=1)
+            rising = np.all((grow > 0) | np.isinf(size[:, 1:]), axis=1)
+            steady = (grow[:, -1] >= 0.5 * grow[:, 0]) | np.isinf(size[:, -1])
+            sure |= (rising & steady & np.isfinite(size[:, 0])) | (np.isinf(at) & rising)
+        return sure
 
     def _orders(self, candidates: list[tuple[float, str]], affine: list[Affine], lo: float,
                 hi: float) -> tuple[Kink, ...]:
@@ -2349,6 +2548,10 @@ class FormulaActivation(Activation):
         self.__doc__ = definition.doc
         self.limits = bound.limits()
         self.kinks, self.pieces, self.kinks_exact = bound.structure(-INF, INF)
+        self.poles = bound.poles(-INF, INF)
+        if self.poles:  # a pole is not a kink (log(abs(x)) at 0)
+            self.kinks = tuple(k for k in self.kinks if k.x not in self.poles)
+        self._poles: dict[tuple[float, float], tuple[float, ...]] = {}
         self.band = None
         self.latex, self.latex_d = definition.latex, definition.latex_d
         self.text, self.text_d = definition.text, definition.text_d
@@ -2374,9 +2577,16 @@ class FormulaActivation(Activation):
         return self._ranges[key]
 
     def kinks_in(self, lo: float, hi: float) -> tuple[Kink, ...]:
-        if self.kinks_exact:
-            return super().kinks_in(lo, hi)
-        return self._on(lo, hi)[0]
+        found = super().kinks_in(lo, hi) if self.kinks_exact else self._on(lo, hi)[0]
+        poles = self.poles_in(lo, hi)
+        return tuple(k for k in found if k.x not in poles) if poles else found
+
+    def poles_in(self, lo: float, hi: float) -> tuple[float, ...]:
+        """The poles in [lo, hi], found on that range (tan(x) has them everywhere)."""
+        key = (float(lo), float(hi))
+        if key not in self._poles:
+            self._poles[key] = self._bound.poles(*key)
+        return self._poles[key]
 
     def pieces_in(self, lo: float, hi: float) -> tuple[Piece, ...]:
         if self.kinks_exact:
