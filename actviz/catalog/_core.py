@@ -8,6 +8,7 @@ to resolved parameter values; it is what :func:`get` returns and what the rest o
 from __future__ import annotations
 
 import inspect
+import itertools
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -365,7 +366,7 @@ class Activation:
                 f"give a range on one side of it, e.g. --range {side}")
         # several (tan): the widest stretch of the range between them, less a margin
         ends = [lo, *inside, hi]
-        start, end = max(zip(ends, ends[1:]),  # the widest; of equal ones, the most central
+        start, end = max(itertools.pairwise(ends),  # the widest; of equal ones, the most central
                          key=lambda p: (round((p[1] - p[0]) * 1e6), -abs(p[0] + p[1])))
         margin = 0.05 * (end - start)
         start = float(f"{start + margin:.4g}") if start in inside else start
