@@ -469,21 +469,28 @@ class _Model:
         root = np.sqrt(np.atleast_1d(np.asarray(q, dtype=float)))
         return _expect(fn, self.kinks(_Z * float(root.max())), 0.0, root)
 
+    # the integrands overflow (to inf, which the expectations then are) only for functions
+    # whose moments are beyond float64 (f = 1e300)
+
     def square(self, u: np.ndarray) -> list[np.ndarray]:
         (f,) = self.act.evaluate(u, 0)
-        return [f * f]
+        with np.errstate(over="ignore"):
+            return [f * f]
 
     def pair(self, u: np.ndarray) -> list[np.ndarray]:
         f, d = self.act.evaluate(u, 1)
-        return [f * f, d * d]
+        with np.errstate(over="ignore"):
+            return [f * f, d * d]
 
     def moments(self, u: np.ndarray) -> list[np.ndarray]:
         f, d, dd = self.act.evaluate(u, 2)
-        return [f * f, d * d, d * d + f * dd]
+        with np.errstate(over="ignore", invalid="ignore"):
+            return [f * f, d * d, d * d + f * dd]
 
     def variance(self, q: Any) -> np.ndarray:
-        """V(q) for each q."""
-        return self.sw2 * self.expect(self.square, q)[0] + self.sb2
+        """V(q) for each q (sigma_w = 0 passes nothing on, even where E[phi^2] overflows)."""
+        square = self.expect(self.square, q)[0]
+        return (self.sw2 * square if self.sw2 else np.zeros_like(square)) + self.sb2
 
     def chi(self, q: Any) -> np.ndarray:
         """sigma_w^2 E[phi'(u)^2] with autograd's phi' (the a.e. derivative), for each q."""
@@ -1107,7 +1114,7 @@ def _eoc_candidates(ratios: _Ratios, sb2: float) -> list[float]:
 
     values = ratios.q - sb2 - ratios.ratio
     good = np.isfinite(values[:-1]) & np.isfinite(values[1:])
-    change = good & (values[:-1] * values[1:] <= 0) & (values[:-1] != 0)
+    change = good & (np.sign(values[:-1]) * np.sign(values[1:]) <= 0) & (values[:-1] != 0)
     candidates = [float(brentq(gap, float(ratios.q[i]), float(ratios.q[i + 1]), xtol=1e-300,
                                rtol=1e-15)) for i in np.flatnonzero(change)]
     if sb2 == 0 and float(ratios.act(0.0)) == 0:
@@ -1325,6 +1332,9 @@ def standard_gain(spec: str | Activation, flavor: str = "torch") -> tuple[str, f
         return "torch", torch
     model = _Model(act)
     square = float(model.expect(model.square, 1.0)[0, 0])
+    if math.isinf(square):
+        raise PropagationError(f"{act.spec}: E[f(z)^2] is beyond the largest double, so the "
+                               "forward gain 1/sqrt(E[f(z)^2]) is not computed", "function")
     return "forward", 1.0 / math.sqrt(square) if square > 0 else math.inf
 
 

@@ -2557,6 +2557,15 @@ class FormulaActivation(Activation):
         self.text, self.text_d = definition.text, definition.text_d
         self._ranges: dict[tuple[float, float], tuple[tuple[Kink, ...], tuple[Piece, ...]]] = {}
 
+    def signs(self, x: Any, order: int) -> np.ndarray:
+        """f^(order) at finite x from the first pass alone, without the accuracy check: for
+        root finding, which needs only signs (right wherever the value is not within its
+        error of 0), at a fraction of the cost near a zero, where the check works hardest."""
+        x = np.asarray(x, dtype=np.float64)
+        with np.errstate(all="ignore"):
+            value = self._bound.root.fast(x.reshape(-1), order)[order][0]
+        return _as_output(value, x.reshape(-1), []).reshape(x.shape)
+
     @property
     def rewrites(self) -> tuple[str, ...]:
         """The idioms evaluated in their stable forms (:mod:`._rewrite`), in words."""

@@ -80,7 +80,7 @@ def _limit_of(values: np.ndarray) -> float:
         if gaps[-2] <= 1e-12 * max(1.0, abs(last)) and np.all(gaps[1:] <= gaps[:-1]):
             return 0.0 if abs(last) < 1e-100 else last
     if len(signs) == 1 and 0.0 not in signs and np.all(magnitude[1:] >= magnitude[:-1]) and \
-            magnitude[-1] >= 2 * magnitude[0]:
+            magnitude[-1] / 2 >= magnitude[0]:
         return math.copysign(math.inf, last)
     return math.nan
 

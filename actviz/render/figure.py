@@ -196,15 +196,17 @@ def _decorate(ax: Axes, panel: Panel, x_range: tuple[float, float], title: str |
 
 
 def _y_limits(ax: Axes, panel: Panel) -> None:
-    """A panel whose curves are one constant c gets c - 1 to c + 1 (not a range around
-    rounding noise); a panel with strips gets room below its curves for them."""
+    """A panel whose curves are one constant c gets c - 1 to c + 1 (c -+ 1e-6 |c| where 1
+    is lost in c's rounding: a constant 1e300), not a range around rounding noise; a panel
+    with strips gets room below its curves for them."""
     values = np.concatenate([s.data[panel.order].ravel() for s in panel.members])
     values = values[np.isfinite(values)]
     if not len(values):
         return
     low, high = float(values.min()), float(values.max())
     if high == low:
-        low, high = low - 1, high + 1
+        pad = max(1.0, 1e-6 * abs(low))
+        low, high = low - pad, high + pad
     if not panel.lanes:
         if float(np.ptp(values)) == 0:
             ax.set_ylim(low, high)
