@@ -321,6 +321,21 @@ def test_tanh_critical_point_of_schoenholz():
     assert abs(eoc.sigma_w**2 - 1.7604) < 1e-3
 
 
+def test_critical_means_within_1e_9_of_chi_1_equal_1():
+    """The phase is "critical" only within PHASE_TOL = 1e-9 of chi_1 = 1 (the numbers are
+    accurate to 1e-12): a sigma_w 1e-6 off tanh's edge of chaos is ordered or chaotic, and
+    its correlation depth finite."""
+    eoc = edge_of_chaos("tanh", 0.5)
+    at = propagation("tanh", eoc.sigma_w, 0.5)
+    assert at.phase == "critical" and at.xi_c == math.inf
+    above = propagation("tanh", eoc.sigma_w * (1 + 1e-6), 0.5)
+    below = propagation("tanh", eoc.sigma_w * (1 - 1e-6), 0.5)
+    assert above.chi_1 - 1 > 1e-7 and above.phase == "chaotic"
+    assert 1 - below.chi_1 > 1e-7 and below.phase == "ordered"
+    # chi_c = chi_1 at c* = 1 in the ordered phase: xi_c = -1/log(chi_1), about 1/(1 - chi_1)
+    assert below.xi_c == rel(-1 / math.log(below.chi_1), 1e-9) and below.xi_c < 1e7
+
+
 @pytest.mark.parametrize(("sigma_b", "sigma_w"),
                          [(0.05, 1.12434), (0.2, 1.30787), (0.5, 1.55254), (1.0, 1.85756)])
 def test_tanh_edge_of_chaos_of_hayou(sigma_b, sigma_w):
@@ -657,6 +672,31 @@ def test_simulation_is_deterministic_and_starts_where_asked():
         assert not np.array_equal(getattr(a, key)[1:], getattr(other, key)[1:])
     assert a.q[0] == rel(2.0, 1e-14) and a.c[0] == pytest.approx(0.3, abs=1e-14)
     assert a.grad_sq[-1] == rel(1.0, 1e-14)
+
+
+def test_every_layer_draws_its_own_weights():
+    """simulate's documented scheme, rebuilt here in NumPy: the inputs from the first of
+    SeedSequence(seed).spawn(layers + 1) streams (two normal vectors, Gram-Schmidt to mean
+    square q0 and correlation c0), then layer l's W and b from stream l, so that no two
+    layers share weights (a network drawn from one seed repeats its first W)."""
+    width, q0, c0, sigma_w, sigma_b, seed = 50, 1.5, 0.4, 1.3, 0.2, 9
+    sim = simulate("tanh", sigma_w, sigma_b, 3, width=width, seed=seed, q0=q0, c0=c0)
+    streams = np.random.SeedSequence(seed).spawn(4)
+    raw = np.random.default_rng(streams[0]).standard_normal((width, 2))
+    e1 = raw[:, 0] / np.linalg.norm(raw[:, 0])
+    other = raw[:, 1] - (raw[:, 1] @ e1) * e1
+    e2 = other / np.linalg.norm(other)
+    h = np.stack([e1, c0 * e1 + math.sqrt(1 - c0 * c0) * e2], axis=1) * math.sqrt(width * q0)
+    weights = []
+    for layer in (1, 2, 3):
+        generator = np.random.default_rng(streams[layer])
+        w, b = generator.standard_normal((width, width)), generator.standard_normal(width)
+        weights.append(w)
+        h = (w @ np.tanh(h)) * (sigma_w / math.sqrt(width)) + b[:, None] * sigma_b
+        assert sim.q[layer] == rel(float(np.mean(h * h)), 1e-12)
+        cosine = (h[:, 0] @ h[:, 1]) / np.sqrt((h[:, 0] @ h[:, 0]) * (h[:, 1] @ h[:, 1]))
+        assert sim.c[layer] == pytest.approx(float(cosine), abs=1e-12)
+    assert not np.array_equal(weights[0], weights[1])
 
 
 def test_simulation_draws_the_same_weights_again_when_it_cannot_keep_them(monkeypatch):

@@ -52,8 +52,19 @@ def _text(bound: Any, node: Any) -> str:
 
 def explain(bound: Any, x: float, k: int) -> str | None:
     """Why f^(k) of ``bound`` is not given at x (None if it is, or if it simply has no value
-    there: NaN in exact arithmetic too, as log(-1))."""
-    at = np.array([float(x)])
+    there: NaN in exact arithmetic too, as log(-1)). Values that decayed to 0 count as the
+    underflows they are here (0/0 of two of them has a value)."""
+    from ._formula import DEEP_ZEROS
+
+    token = DEEP_ZEROS.set(False)
+    try:
+        return _explain(bound, float(x), k)
+    finally:
+        DEEP_ZEROS.reset(token)
+
+
+def _explain(bound: Any, x: float, k: int) -> str | None:
+    at = np.array([x])
     if not _bad(bound.root, at, k):
         return None
     found = _culprit(bound.root, at, k)
@@ -67,8 +78,8 @@ def explain(bound: Any, x: float, k: int) -> str | None:
                         for c in children]
     overflowing = _overflows(node, at, k)
     if any(np.isnan(v) for v in values) and all(np.isfinite(v) for v in child_values) and \
-            not overflowing:
-        return None  # no value in exact arithmetic either (log of a negative number)
+            not overflowing and all(_exact(c, at) for c in children):
+        return None  # no value in exact arithmetic either (log(-1), x/x at 0)
     reason = _reason(bound, node, children, child_values, overflowing)
     hint = _hint(bound, node)
     return reason + (f"; write {hint}" if hint else "")
@@ -101,6 +112,9 @@ def _reason(bound: Any, node: Any, children: list[Any], child_values: list[float
     if inf or overflowing:
         inner = f"'{inf[0]}'" if inf and inf[0] else where
         return f"{inner} overflows (beyond 1.8e308), and {where} has no digits left"
+    if tiny and any(v == 0 for v in child_values):
+        return (f"'{tiny[0]}' underflows to 0 (its true value is below 4.9e-324), and "
+                f"{where} is left with 0/0 or less")
     if isinstance(node, BSum):
         return f"the terms of {where} cancel: only their rounding errors are left"
     if isinstance(node, (BElem, BCall, BPowConst, BPowBase, BPowGeneral)):
@@ -110,6 +124,13 @@ def _reason(bound: Any, node: Any, children: list[Any], child_values: list[float
     if isinstance(node, BProd) and tiny:
         return f"'{tiny[0]}' underflows (below 2.2e-308) and {where} magnifies what is left"
     return f"the rounding errors in {where} grow beyond 1e-10 of the result"
+
+
+def _exact(node: Any, at: np.ndarray) -> bool:
+    """Whether the node's value at the point is exact (its error bound is 0)."""
+    with np.errstate(all="ignore"):
+        _, error = node.ev(at, 0)[0]
+    return error is None or not np.any(np.asarray(error) > 0)
 
 
 def _overflows(node: Any, at: np.ndarray, k: int) -> bool:

@@ -1,0 +1,192 @@
+"""Every value a formula yields is right, or NaN with the reason: formulas generated at random
+(with the idioms that lose digits as typed, in their different spellings) against mpmath at
+high precision, f, f' and f'' at ordinary, tiny and huge inputs.
+
+"Right" (README, "Your own functions"): within 1e-9 of the exact value, relatively, or, next to
+a zero of that value, within what moving x by 2^-40 of itself changes it (no formula keeps
+relative digits there; the catalog does not either); below 1e-300 absolutely; an exact value
+beyond the largest double is +-inf. A NaN where the exact value is a finite real number must
+come with the reason (``act.why``), which commands print.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import mpmath as mp
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import actviz
+from actviz import ActvizError
+
+from .reference import digits_for
+
+SLACK = 2.0 ** -40
+POINTS = [-1e300, -1e16, -1e3, -37.5, -2.3, -0.6, -1e-8, 0.0, 1e-20, 0.4, 1.7, 19.0, 40.0,
+          710.5, 1e16, 1e300]
+LIGHT_POINTS = [-1e300, -1e3, -2.3, -0.6, 0.0, 1e-20, 0.4, 1.7, 40.0, 710.5, 1e16]
+
+
+def _sigmoid(u):
+    return 1 / (1 + mp.exp(-u))
+
+
+def _softplus(u):
+    return mp.log1p(mp.exp(u)) if u < 0 else u + mp.log1p(mp.exp(-u))
+
+
+# name: (formula template, mpmath function of the argument(s))
+UNARY: dict[str, tuple[str, Callable]] = {
+    "exp": ("exp({})", mp.exp), "sin": ("sin({})", mp.sin), "cos": ("cos({})", mp.cos),
+    "tanh": ("tanh({})", mp.tanh), "sigmoid": ("sigmoid({})", _sigmoid),
+    "softplus": ("softplus({})", _softplus), "erf": ("erf({})", mp.erf),
+    "sqrt": ("sqrt({})", mp.sqrt), "log": ("log({})", mp.log), "square": ("({})^2", None),
+    "neg": ("-({})", None), "arctan": ("arctan({})", mp.atan),
+    # the idioms, each in more than one spelling
+    "log(1+exp)": ("log(1 + exp({}))", _softplus),
+    "log(exp+1)": ("log(exp({}) + 1)", _softplus),
+    "log1p(exp)": ("log1p(exp({}))", _softplus),
+    "exp/(1+exp)": ("exp({0})/(1 + exp({0}))", _sigmoid),
+    "1/(1+exp(-))": ("1/(1 + exp(-({})))", _sigmoid),
+    "1/(exp(0-)+1)": ("1/(exp(0 - ({})) + 1)", _sigmoid),
+    "softsign": ("({0})/(1 + abs({0}))", lambda u: u / (1 + abs(u))),
+    "log(1+u)": ("log(1 + {})", mp.log1p),
+    "exp-1": ("exp({}) - 1", mp.expm1),
+    "1-tanh^2": ("1 - tanh({})^2", lambda u: mp.sech(u) ** 2),
+    "1-tanh*tanh": ("1 - tanh({0})*tanh({0})", lambda u: mp.sech(u) ** 2),
+    "sqrt(u^2+1)": ("sqrt(({})^2 + 1)", lambda u: mp.sqrt(u * u + 1)),
+    "sqrt(4+u*u)": ("sqrt(4 + ({0})*({0}))", lambda u: mp.sqrt(u * u + 4)),
+}
+BINARY = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+          "/": lambda a, b: a / b}
+CONSTANTS = [0.5, 1.5, 2.0, 3.0, 0.1, 1e-3, 40.0]
+
+
+def _trees(max_leaves: int):
+    leaf = st.one_of(st.just(("x",)), st.sampled_from(CONSTANTS).map(lambda c: ("c", c)))
+    return st.recursive(leaf, lambda kids: st.one_of(
+        st.tuples(st.sampled_from(sorted(BINARY)), kids, kids),
+        st.tuples(st.sampled_from(sorted(UNARY)), kids)), max_leaves=max_leaves)
+
+
+def text(node) -> str:
+    kind = node[0]
+    if kind == "x":
+        return "x"
+    if kind == "c":
+        return repr(node[1])
+    if kind in BINARY:
+        return f"({text(node[1])}) {kind} ({text(node[2])})"
+    return UNARY[kind][0].format(text(node[1]))
+
+
+def reference(node) -> Callable:
+    kind = node[0]
+    if kind == "x":
+        return lambda t: t
+    if kind == "c":
+        value = mp.mpf(node[1])
+        return lambda t: value
+    if kind in BINARY:
+        a, b, op = reference(node[1]), reference(node[2]), BINARY[kind]
+        return lambda t: op(a(t), b(t))
+    inner = reference(node[1])
+    if kind == "square":
+        return lambda t: inner(t) ** 2
+    if kind == "neg":
+        return lambda t: -inner(t)
+    g = UNARY[kind][1]
+    return lambda t: g(inner(t))
+
+
+def _grows(node) -> int:
+    """How many exponentials are nested (exp(exp(exp(x))) at 1e300 is beyond mpmath)."""
+    if node[0] in ("x", "c"):
+        return 0
+    inner = max(_grows(child) for child in node[1:])
+    return inner + ("exp" in node[0] or node[0] in ("sigmoid", "softplus", "tanh"))
+
+
+def exact_jet(fn: Callable, x: float, orders: int = 3) -> list | None:
+    """f(x), f'(x), ... (up to f^(orders)) by mpmath at a precision raised until two rounds
+    agree to 20 digits; None where f is not a finite real number near x."""
+    digits = digits_for(x) + 20
+    previous = values = None
+    for _ in range(4):
+        try:
+            with mp.workdps(digits):
+                xm = mp.mpf(x)
+                values = [fn(xm)] + [mp.diff(fn, xm, k) for k in range(1, orders + 1)]
+        except (ZeroDivisionError, OverflowError, ValueError, MemoryError):
+            return None
+        if any(not isinstance(v, mp.mpf) or not mp.isfinite(v) for v in values):
+            return None
+        if previous is not None and all(
+                abs(v - p) <= mp.mpf(10) ** -20 * max(abs(v), mp.mpf(10) ** -330)
+                for v, p in zip(values, previous, strict=True)):
+            return values
+        previous, digits = values, digits + 60
+    # a derivative that never settled is the differentiation's noise around an exact 0
+    # (sigmoid''(0) comes out as 1e-74, 1e-134, 1e-194, 1e-254): below 1e-200 of the
+    # others, it is 0
+    assert values is not None and previous is not None
+    scale = max(abs(v) for v in previous) + 1
+    return [v if abs(v) > mp.mpf(10) ** -200 * scale else mp.mpf(0) for v in previous]
+
+
+def right(ours: float, exact, slope, x: float) -> bool:
+    """Within 1e-9 relative, or the slack next to a zero, or absolutely below 1e-300, or an
+    overflow where the exact value is beyond the largest double."""
+    if abs(exact) > mp.mpf(np.finfo(float).max):
+        return ours == math.copysign(math.inf, float(mp.sign(exact)))
+    if not math.isfinite(ours):
+        return False
+    err = abs(mp.mpf(ours) - exact)
+    if abs(exact) <= mp.mpf(1e-300) and err <= mp.mpf(1e-300):
+        return True
+    return err <= 1e-9 * abs(exact) + SLACK * abs(x) * abs(slope)
+
+
+def check(tree, points) -> None:
+    spec = text(tree)
+    try:
+        act = actviz.get(spec)
+    except ActvizError:
+        return  # a constant part that is not finite: refused, with a message
+    fn = reference(tree)
+    xs = np.array(points, dtype=np.float64)
+    if _grows(tree) >= 2:
+        xs = xs[np.abs(xs) <= 40]
+    outs = act.evaluate(xs, 2)
+    for i, x in enumerate(xs.tolist()):
+        near = 1e-6 * max(1.0, abs(x))
+        if act.kinks_in(x - near, x + near) or act.poles_in(x - near, x + near):
+            continue
+        exact = exact_jet(fn, x)
+        if exact is None:
+            continue
+        for k in range(3):
+            ours = float(outs[k][i])
+            if math.isnan(ours):
+                assert act.why(x, k) is not None, (spec, x, k, "NaN without a reason")
+                continue
+            assert right(ours, exact[k], exact[k + 1], x), (spec, x, k, ours, exact[k])
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(_trees(4))
+def test_random_formulas_are_right_or_say_why(tree):
+    check(tree, LIGHT_POINTS)
+
+
+@pytest.mark.slow
+@settings(max_examples=400, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(_trees(6))
+def test_many_more_random_formulas_are_right_or_say_why(tree):
+    check(tree, POINTS)
