@@ -525,11 +525,14 @@ def gaussian(act: Activation) -> Gaussian | None:
     cuts = sorted({-40.0, 0.0, 40.0, *(k.x for k in act.kinks_in(-40.0, 40.0) if -40 < k.x < 40)})
     outputs = act.definition.outputs
 
-    def expect(order: int, power: int, output: int | None, shift: float = 0.0) -> float:
+    def expect(order: int, power: int, output: int | None, shift: float = 0.0,
+               scaled: bool = False) -> Any:
         """E[(f^(order)(z) - shift)^power] (summed over outputs unless ``output`` picks
         one). f is divided by S, its size at a few points, before the power, so that f^2
         does not overflow where E[f^2] fits (leaky_relu with a slope of 1e300); where the
-        expectation itself exceeds float64, it is inf, as it truly is."""
+        expectation itself exceeds float64, it is inf, as it truly is. A first power below
+        1e-14 of E[|f|] is 0: the quadrature's rounding (E[1e300 x] = 0, not 1e283). With
+        ``scaled``, (E[...] / S^power, S)."""
         probe = act.evaluate(np.array([-8.0, -1.0, 0.0, 1.0, 8.0]), order)[order] - shift
         top = float(np.max(np.abs(probe)))
         scale = top if math.isfinite(top) and top > 1.0 else 1.0
@@ -543,27 +546,33 @@ def gaussian(act: Activation) -> Gaussian | None:
             return np.where(weight == 0.0, 0.0, value * weight)
 
         part, _ = integrate(integrand, cuts)
+        if power == 1:
+            size, _ = integrate(lambda z: np.abs(integrand(z)), cuts)
+            part = _clean(part, size)
+        if scaled:
+            return part, scale
         with np.errstate(over="ignore", invalid="ignore"):
             return float(np.float64(part) * np.float64(scale) ** power)
 
-    square = expect(0, 2, None)
+    part, scale = expect(0, 2, None, scaled=True)
     mean: float | list[float]
     var: float | list[float]
     if outputs == 1:
-        mean = _clean(expect(0, 1, None))
-        var = expect(0, 2, None, mean)  # E[(f - mean)^2]: no cancellation of E[f^2] - mean^2
+        single = float(expect(0, 1, None))
+        mean = single
+        var = expect(0, 2, None, single)  # E[(f - mean)^2]: no cancellation of E[f^2] - mean^2
     else:
-        means = [_clean(expect(0, 1, k)) for k in range(outputs)]
+        means = [expect(0, 1, k) for k in range(outputs)]
         mean = means
         var = [expect(0, 2, k, m) for k, m in enumerate(means)]
-    gain = 1.0 / math.sqrt(square) if square > 0 else math.inf
+    gain = 1.0 / (math.sqrt(part) * scale) if part > 0 else math.inf  # 1e-300 for 1e300*x
     return Gaussian(mean=mean, var=var, grad_sq=expect(1, 2, None), gain=gain)
 
 
-def _clean(mean: float) -> float:
-    """A mean below the quadrature's accuracy (1e-14) is 0: selu's is 0 by construction and
-    comes out as 5.6e-17, which is noise, not information."""
-    return 0.0 if abs(mean) < 1e-14 else mean
+def _clean(mean: float, size: float) -> float:
+    """A mean below the quadrature's accuracy, 1e-14 of E[|f|], is 0: selu's is 0 by
+    construction and comes out as 5.6e-17, which is noise, not information."""
+    return 0.0 if abs(mean) < 1e-14 * size else mean
 
 
 def sup_slope(act: Activation) -> float:

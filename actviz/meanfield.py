@@ -1306,7 +1306,8 @@ def _torch_gain(act: Activation) -> float | None:
 @dataclass(frozen=True)
 class Gains:
     r"""Three gains (weight standard deviation times √fan_in) for z ~ N(0, 1):
-    ``forward`` = 1/√E[φ(z)²] (the variance of the signal is kept), ``backward`` =
+    ``forward`` = 1/√E[φ(z)²] (the variance of the signal is kept; None, like the others,
+    where the expectation is beyond float64: f = 1e300 x), ``backward`` =
     1/√E[φ′(z)²] (the variance of the gradient is kept) with autograd's φ′, the one
     backpropagation multiplies by: 0 at a jump, where the mean-field φ′ holds a Dirac delta
     (so hardshrink's is 1/√0.617, beside the E[f'²] = 0.617 that ``compare`` shows; inf where
@@ -1315,7 +1316,7 @@ class Gains:
     and ``torch`` = ``torch.nn.init.calculate_gain`` where PyTorch defines it."""
 
     spec: str
-    forward: float
+    forward: float | None
     backward: float | None
     edge_of_chaos: float | None
     edge_of_chaos_reason: str
@@ -1338,6 +1339,13 @@ def standard_gain(spec: str | Activation, flavor: str = "torch") -> tuple[str, f
     return "forward", 1.0 / math.sqrt(square) if square > 0 else math.inf
 
 
+def _gain(expectation: float) -> float | None:
+    """1/sqrt(E): inf where E = 0, None where E overflowed float64."""
+    if math.isinf(expectation):
+        return None
+    return 1.0 / math.sqrt(expectation) if expectation > 0 else math.inf
+
+
 def gains(spec: str | Activation, flavor: str = "torch") -> Gains:
     """The forward, backward and edge-of-chaos gains of ``spec`` beside PyTorch's
     ``calculate_gain``; see :class:`Gains`."""
@@ -1345,10 +1353,9 @@ def gains(spec: str | Activation, flavor: str = "torch") -> Gains:
     ratios = _Ratios(act)
     square, slope = ratios.at(1.0)
     eoc = _eoc(ratios, 0.0)
-    return Gains(
+    return Gains(  # None where the expectation is beyond float64 (f = 1e300 x)
         spec=act.spec if not isinstance(spec, str) else spec,
-        forward=1.0 / math.sqrt(square) if square > 0 else math.inf,
-        backward=1.0 / math.sqrt(slope) if slope > 0 else math.inf,
+        forward=_gain(square), backward=_gain(slope),
         edge_of_chaos=eoc.sigma_w, edge_of_chaos_reason=eoc.reason, torch=_torch_gain(act))
 
 

@@ -121,8 +121,8 @@ def exact_jet(fn: Callable, x: float, orders: int = 3) -> list | None:
             with mp.workdps(digits):
                 xm = mp.mpf(x)
                 values = [fn(xm)] + [mp.diff(fn, xm, k) for k in range(1, orders + 1)]
-        except (ZeroDivisionError, OverflowError, ValueError, MemoryError):
-            return None
+        except (ZeroDivisionError, OverflowError, ValueError, MemoryError, TypeError):
+            return None  # (TypeError: a complex number compared, log of a negative one)
         if any(not isinstance(v, mp.mpf) or not mp.isfinite(v) for v in values):
             return None
         if previous is not None and all(

@@ -11,7 +11,7 @@ import inspect
 import itertools
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -398,6 +398,11 @@ class Activation:
         from ._plugins import check_finite
 
         check_finite(self, x, outs, order, why)
+
+    def check_given(self, x: Any, outs: Sequence[np.ndarray]) -> None:
+        """Raise where a value in ``outs`` (of ``evaluate(x, order)``) is NaN because a user
+        formula as typed cannot give it in float64 (see the formula's ``why``); nothing to
+        check for other functions."""
 
     @property
     def name(self) -> str:

@@ -78,7 +78,7 @@ def _explain(bound: Any, x: float, k: int) -> str | None:
                         for c in children]
     overflowing = _overflows(node, at, k)
     if any(np.isnan(v) for v in values) and all(np.isfinite(v) for v in child_values) and \
-            not overflowing and all(_exact(c, at) for c in children):
+            not overflowing and not _underflowed(node, children, child_values, at):
         return None  # no value in exact arithmetic either (log(-1), x/x at 0)
     reason = _reason(bound, node, children, child_values, overflowing)
     hint = _hint(bound, node)
@@ -124,6 +124,16 @@ def _reason(bound: Any, node: Any, children: list[Any], child_values: list[float
     if isinstance(node, BProd) and tiny:
         return f"'{tiny[0]}' underflows (below 2.2e-308) and {where} magnifies what is left"
     return f"the rounding errors in {where} grow beyond 1e-10 of the result"
+
+
+def _underflowed(node: Any, children: list[Any], values: list[float],
+                 at: np.ndarray) -> bool:
+    """Whether a NaN of a product or quotient comes from a factor that is 0 only because it
+    underflowed (0/0 of two values decayed to 0, whose true ratio exists)."""
+    from ._formula import BProd
+
+    return isinstance(node, BProd) and any(
+        v == 0 and not _exact(c, at) for c, v in zip(children, values, strict=True))
 
 
 def _exact(node: Any, at: np.ndarray) -> bool:

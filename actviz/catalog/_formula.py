@@ -74,7 +74,13 @@ from typing import Any
 import numpy as np
 
 from .._suggest import did_you_mean
-from ..errors import ActvizError, FormulaError, ParameterError, UnknownActivationError
+from ..errors import (
+    ActvizError,
+    FormulaError,
+    NotFiniteError,
+    ParameterError,
+    UnknownActivationError,
+)
 from . import _jet as J
 from ._core import (
     ALIASES,
@@ -2564,6 +2570,26 @@ class FormulaActivation(Activation):
         self.latex, self.latex_d = definition.latex, definition.latex_d
         self.text, self.text_d = definition.text, definition.text_d
         self._ranges: dict[tuple[float, float], tuple[tuple[Kink, ...], tuple[Piece, ...]]] = {}
+
+    def check_given(self, x: Any, outs: Sequence[np.ndarray]) -> None:
+        """Raise :class:`NotFiniteError` with :meth:`why` where a value in ``outs`` (the
+        results of ``evaluate(x, order)``) is NaN because the formula as typed cannot give
+        it in float64; a NaN where the function has no value (log(-1)) passes, as in a
+        table of values."""
+        x = np.asarray(x, dtype=np.float64).reshape(-1)
+        for k, out in enumerate(outs):
+            nan = np.flatnonzero(np.isnan(np.asarray(out).reshape(-1)) & np.isfinite(x))
+            if not nan.size:
+                continue
+            with np.errstate(all="ignore"):
+                raw = self._bound.root.ev(x[nan], k)[k][0]
+            raw = np.broadcast_to(np.asarray(0.0 if raw is None else raw, dtype=np.float64),
+                                  nan.shape)
+            flagged = nan[~np.isnan(raw)]
+            if flagged.size:
+                told = self.why(float(x[flagged[0]]), k, int(flagged.size), int(x.size))
+                if told is not None:
+                    raise NotFiniteError(told)
 
     def signs(self, x: Any, order: int) -> np.ndarray:
         """f^(order) at finite x from the first pass alone, without the accuracy check: for
