@@ -111,10 +111,12 @@ def _grows(node) -> int:
     return inner + ("exp" in node[0] or node[0] in ("sigmoid", "softplus", "tanh"))
 
 
-def exact_jet(fn: Callable, x: float, orders: int = 3) -> list | None:
+def exact_jet(fn: Callable, x: float, orders: int = 3, extra: int = 0) -> list | None:
     """f(x), f'(x), ... (up to f^(orders)) by mpmath at a precision raised until two rounds
-    agree to 20 digits; None where f is not a finite real number near x."""
-    digits = digits_for(x) + 20
+    agree to 20 digits; None where f is not a finite real number near x. ``extra`` digits to
+    start with save rounds where a derivative lies that many decades below f (softplus'' at
+    600 is e^-600)."""
+    digits = digits_for(x) + 20 + extra
     previous = values = None
     for _ in range(4):
         try:
@@ -136,6 +138,15 @@ def exact_jet(fn: Callable, x: float, orders: int = 3) -> list | None:
     assert values is not None and previous is not None
     scale = max(abs(v) for v in previous) + 1
     return [v if abs(v) > mp.mpf(10) ** -200 * scale else mp.mpf(0) for v in previous]
+
+
+def decades(outs, i: int) -> int:
+    """How many decades our f^(k) at point i lie below our f (a starting precision for the
+    reference, nothing more)."""
+    sizes = [abs(float(out[i])) for out in outs]
+    top = max([s for s in sizes if math.isfinite(s)] + [1.0])
+    low = min([s for s in sizes if math.isfinite(s) and s > 0] + [top])
+    return int(min(700.0, math.log10(top / low)))
 
 
 def right(ours: float, exact, slope, x: float) -> bool:
@@ -166,7 +177,7 @@ def check(tree, points) -> None:
         near = 1e-6 * max(1.0, abs(x))
         if act.kinks_in(x - near, x + near) or act.poles_in(x - near, x + near):
             continue
-        exact = exact_jet(fn, x)
+        exact = exact_jet(fn, x, extra=decades(outs, i))
         if exact is None:
             continue
         for k in range(3):
@@ -190,3 +201,76 @@ def test_random_formulas_are_right_or_say_why(tree):
 @given(_trees(6))
 def test_many_more_random_formulas_are_right_or_say_why(tree):
     check(tree, POINTS)
+
+
+# --- the README's claims about formulas ------------------------------------------------------
+
+EXTREMES = [-1e300, -1e16, -800.0, -709.9, -40.0, -19.5, -1.0, -1e-8, 0.0, 1e-20, 0.5, 19.5,
+            355.0, 600.0, 709.9, 710.0, 800.0, 1e8, 1e16, 1e300]
+
+# (spellings, the stable form info names, mpmath reference)
+IDIOMS = [
+    (["log1p(exp(x))", "log(1 + exp(x))", "log(exp(x) + 1)"], "softplus(x)", _softplus),
+    (["exp(x)/(1 + exp(x))", "exp(x)/(exp(x) + 1)", "1/(1 + exp(-x))", "1/(1 + exp(0 - x))",
+      "1/(exp(-1*x) + 1)", "1/(1 + e^(-x))", "(1 + exp(-x))^(-1)"], "sigmoid(", _sigmoid),
+    (["x/(1 + abs(x))", "x/(abs(x) + 1)"], "softsign(x)", lambda t: t / (1 + abs(t))),
+    (["log(1 + 3*x)", "log(3*x + 1)"], "log1p(", lambda t: mp.log1p(3 * t)),
+    (["exp(x/4) - 1", "-1 + exp(x/4)"], "expm1(", lambda t: mp.expm1(t / 4)),
+    (["1 - tanh(x)^2", "1 - tanh(x)*tanh(x)", "-tanh(x)^2 + 1"], "sech^2(x)",
+     lambda t: mp.sech(t) ** 2),
+    (["sqrt(x^2 + 4)", "sqrt(4 + x*x)", "(x^2 + 4)^0.5"], "hypot(x, sqrt(4))",
+     lambda t: mp.sqrt(t * t + 4)),
+    (["x + sqrt(x^2 + 4)", "sqrt(x*x + 4) + x"], "squareplus(x, b=4)",
+     lambda t: t + mp.sqrt(t * t + 4)),
+]
+
+
+@pytest.mark.parametrize(("spellings", "stable", "ref"), IDIOMS,
+                         ids=[spellings[0] for spellings, _, _ in IDIOMS])
+def test_the_readme_idioms_are_stable_whatever_their_spelling(spellings, stable, ref):
+    """Every spelling is recognised (info lists it) and gives f, f', f'' right at every one of
+    EXTREMES: log1p(exp(x)) is x above 709.78 with f'' below 1e-154 from 355 on (once inf
+    and -inf, 1.0 and 0), x/(1 + abs(x)) has f' = 1e-32 at 1e16 (once 0)."""
+    xs = np.array(EXTREMES)
+    for spec in spellings:
+        act = actviz.get(spec)
+        assert any(stable in note for note in act.rewrites), (spec, act.rewrites)
+        outs = act.evaluate(xs, 2)
+        for i, x in enumerate(EXTREMES):
+            near = 1e-6 * max(1.0, abs(x))
+            if act.kinks_in(x - near, x + near):
+                continue  # softsign'' jumps at 0
+            exact = exact_jet(ref, x, extra=decades(outs, i))
+            if exact is None:
+                continue
+            for k in range(3):
+                ours = float(outs[k][i])
+                assert right(ours, exact[k], exact[k + 1], x), (spec, x, k, ours, exact[k])
+
+
+def test_the_readme_numbers_of_the_idioms():
+    softplus = actviz.get("log(1 + exp(x))")
+    f, d, dd = softplus.evaluate(np.array([400.0, 709.9, 800.0]), 2)
+    assert f.tolist() == [400.0, 709.9, 800.0] and d.tolist() == [1.0, 1.0, 1.0]
+    assert np.all((dd >= 0) & (dd < 1e-154))
+    softsign = actviz.get("x/(1 + abs(x))")
+    assert float(softsign.derivative(1e16)) == pytest.approx(1e-32, rel=1e-12)
+
+
+def test_a_nan_comes_with_its_reason_from_python():
+    act = actviz.get("1-cos(x)")
+    value = act(np.array([1e-8, 0.5]))
+    assert math.isnan(value[0]) and value[1] == pytest.approx(1 - math.cos(0.5), rel=1e-15)
+    reason = act.why(1e-8, 0)
+    assert reason is not None and "the terms of '1-cos(x)' cancel" in reason
+    assert act.why(0.5, 0) is None and actviz.get("log(x)").why(-1.0, 0) is None
+
+
+def test_the_readme_kinks_are_the_doubles_nearest_the_true_points():
+    assert [k.x for k in actviz.get("where(x*x < 4, x, 2*x)").kinks_in(-5, 5)] == [-2.0, 2.0]
+    assert [k.x for k in actviz.get("abs(sin(x))").kinks_in(1, 5)] == [math.pi]
+    nearest = float(mp.sqrt(2))  # correctly rounded, at mpmath's 15+ digits
+    assert [k.x for k in actviz.get("abs(x*x - 2)").kinks_in(-5, 5)] == [-nearest, nearest]
+    with mp.workdps(50):
+        assert list(actviz.get("tan(x)").poles_in(-5, 5)) == [
+            float(s * mp.pi / 2) for s in (-3, -1, 1, 3)]
