@@ -274,3 +274,32 @@ def test_the_readme_kinks_are_the_doubles_nearest_the_true_points():
     with mp.workdps(50):
         assert list(actviz.get("tan(x)").poles_in(-5, 5)) == [
             float(s * mp.pi / 2) for s in (-3, -1, 1, 3)]
+
+
+@pytest.mark.parametrize("spec", [
+    "log(1 + 2*exp(x))", "exp(x)/(2 + exp(x))", "1/(1 + exp(x))^2", "x*exp(x)*exp(-x)",
+    "exp(2*x)/(1 + exp(x))^2", "(exp(x) - exp(-x))/(exp(x) + exp(-x))", "log(exp(x))"])
+def test_an_overflow_inside_is_never_a_wrong_number(spec):
+    """Not idioms: an intermediate (exp(x), its square in f'') overflows far out, and inf*0
+    or inf - inf would once have made f, f' or f'' a wrong finite number. Each value is now
+    right or NaN with a reason that names the overflow."""
+    fn = {"log(1 + 2*exp(x))": lambda t: mp.log(1 + 2 * mp.exp(t)),
+          "exp(x)/(2 + exp(x))": lambda t: mp.exp(t) / (2 + mp.exp(t)),
+          "1/(1 + exp(x))^2": lambda t: 1 / (1 + mp.exp(t)) ** 2,
+          "x*exp(x)*exp(-x)": lambda t: t * mp.exp(t) * mp.exp(-t),
+          "exp(2*x)/(1 + exp(x))^2": lambda t: mp.exp(2 * t) / (1 + mp.exp(t)) ** 2,
+          "(exp(x) - exp(-x))/(exp(x) + exp(-x))": mp.tanh,
+          "log(exp(x))": lambda t: t}[spec]
+    act = actviz.get(spec)
+    xs = np.array(EXTREMES)
+    outs = act.evaluate(xs, 2)
+    for i, x in enumerate(EXTREMES):
+        exact = exact_jet(fn, x, extra=decades(outs, i))
+        if exact is None:
+            continue
+        for k in range(3):
+            ours = float(outs[k][i])
+            if math.isnan(ours):
+                assert act.why(x, k) is not None, (spec, x, k)
+            else:
+                assert right(ours, exact[k], exact[k + 1], x), (spec, x, k, ours, exact[k])

@@ -72,14 +72,18 @@ def _explain(bound: Any, x: float, k: int) -> str | None:
         return None
     node, children = found
     with np.errstate(all="ignore"):
-        values = [np.asarray(v, dtype=np.float64).reshape(-1)[0]
-                  for v, _ in node.ev(at, k) if v is not None]
+        values = [0.0 if v is None else np.asarray(v, dtype=np.float64).reshape(-1)[0]
+                  for v, _ in node.ev(at, k)]
         child_values = [float(np.asarray(c.ev(at, 0)[0][0], dtype=np.float64).reshape(-1)[0])
                         for c in children]
     overflowing = _overflows(node, at, k)
-    if any(np.isnan(v) for v in values) and all(np.isfinite(v) for v in child_values) and \
+    if np.isnan(values[0]) and all(np.isfinite(v) for v in child_values) and \
             not overflowing and not _underflowed(node, children, child_values, at):
         return None  # no value in exact arithmetic either (log(-1), x/x at 0)
+    if np.isfinite(values[0]) and any(np.isnan(v) for v in values[1:]):
+        where = f"'{_text(bound, node) or 'the formula'}'"
+        return (f"in the derivatives of {where}, a term that underflows to 0 meets one that "
+                "overflows (0 * inf, or inf - inf), which leaves no digits")
     reason = _reason(bound, node, children, child_values, overflowing)
     hint = _hint(bound, node)
     return reason + (f"; write {hint}" if hint else "")

@@ -24,17 +24,25 @@ nodes, and constant exponents of magnitude at most ``MAX_EXPONENT``. All arithme
 float64, so a power costs the same whatever its size; a constant part that overflows
 (``9**9**9``) is refused.
 
-Evaluation passes ``(value, d/dx, d2/dx2)`` up the tree (only up to the requested order).
-Derivatives that are exactly zero (of constants) are carried as ``None`` and skipped, and
-linear terms carry their slope as a number. A catalog function g contributes its own
-``evaluate(u, order)`` and the chain rule composes it: (g o u)' = g'(u) u',
-(g o u)'' = g''(u) u'^2 + g'(u) u''. In a product that is part of a derivative, an exact zero
-wins over an infinite factor (g'(u) = 0 where u' overflowed is 0, not NaN); values follow
-IEEE arithmetic, so an undefined value stays NaN and :func:`check_finite` reports it.
-Conventions at the points where a derivative does not exist: abs'(0) = 0 (as PyTorch);
-``max(a, b)`` and ``min(a, b)`` take the derivatives of b at a tie, so ``max(x, 0)`` is relu
-with relu'(0) = 0 (PyTorch's ``torch.maximum`` would give 1/2); ``where`` takes the branch its
-condition picks; a catalog function its own convention.
+Evaluation passes ``(value, d/dx, d2/dx2)`` up the tree (only up to the requested order),
+each with a bound on its error (:mod:`._jet`). Derivatives that are exactly zero (of
+constants) are carried as ``None`` and skipped, and linear terms carry their slope as a
+number. A catalog function g contributes its own ``evaluate(u, order)`` and the chain rule
+composes it: (g o u)' = g'(u) u', (g o u)'' = g''(u) u'^2 + g'(u) u''. A first pass
+(:meth:`B.fast`) carries relative bounds, mostly single numbers; the points it cannot vouch
+for go through the precise pass (:meth:`B.ev`), whose absolute bounds follow overflows and
+underflows, and where a value's bound exceeds ``TOL`` (1e-10; beyond the slack next to a
+zero) the value is NaN: :meth:`FormulaActivation.why` says what the formula as typed does
+there (:mod:`._explain`). In a product that is part of a derivative, an exact zero wins over
+an overflowed factor (g'(u) = 0 exactly where u' overflowed is 0, not NaN). Conventions at the
+points where a derivative does not exist: abs'(0) = 0 (as PyTorch); ``max(a, b)`` and
+``min(a, b)`` take the derivatives of b at a tie, so ``max(x, 0)`` is relu with relu'(0) = 0
+(PyTorch's ``torch.maximum`` would give 1/2); ``where`` takes the branch its condition picks;
+a catalog function its own convention.
+
+Before evaluation, the bound tree is rewritten (:mod:`._rewrite`): the idioms that lose digits
+as typed (log(1 + exp(u)), 1/(1 + exp(-u)), u/(1 + abs(u)), 1 - tanh(u)^2, ...) become their
+stable forms, whatever their spelling, and named formulas called inside are put in place.
 
 Kinks and linear pieces come from the structure. A kink k of a catalog function applied to
 an argument that is linear, a*x + b, on a stretch, lies at x = (k - b)/a there, computed
@@ -53,10 +61,10 @@ last one and the last two agree to 1e-12, an infinite one when they grow in magn
 sign, and NaN (no limit known) otherwise, e.g. for sin(x) or log(x) at -inf. Propagating limits
 through the tree would fail on the very formulas people write (x*sigmoid(x) is 0*inf at -inf).
 
-Differentiation follows the formula as typed, so it inherits the formula's own cancellations:
-x/(1 + abs(x)) has f' = (1 - q)/(1 + |x|) with q = x/(1 + |x|), which loses all digits near
-x = 1e16 (the catalog's softsign does not). A formula built from catalog functions keeps
-their stability (x*tanh(softplus(x)) equals mish to 1e-12 at every input).
+Poles (1/u, log(u), a negative power of u where u = 0; tan(u) where cos(u) = 0; a catalog
+function's pole under u) are found like kinks and confirmed where |f| grows without bound
+toward them (:meth:`Bound.poles`); kinks and poles found by bisection are the doubles nearest
+the true points (:func:`_crossings`).
 """
 
 from __future__ import annotations
@@ -349,6 +357,10 @@ def _non_finite(fn: Callable, u: Any, e_u: Any, comps: list[J.Comp],
             gap = np.abs(np.broadcast_to(g[far], at_big.shape) - at_big)
             gap[np.isinf(at_big) & (at_big == g[far])] = 0.0
             e[far] = np.where(ee[far] <= 0, np.where(np.isnan(gap), np.inf, gap), np.inf)
+            if k:  # g' = 0 on its way to inf and at it: a flat piece (relu' at -inf)
+                flat = np.zeros(e.shape, bool)
+                flat[far] = (gap == 0) & (at_big == 0) & (ee[far] <= 0)
+                e[flat] = J.STRUCTURAL
         if over.any():
             sides = [np.asarray(fn(uu[over] + s * ee[over], k)[k], dtype=np.float64)
                      for s in (-1.0, 1.0)]
@@ -399,7 +411,8 @@ def _call(node: BCall, u: Jet, shape: tuple[int, ...], order: int) -> Jet:
 
 def _exact_on_pieces(act: Activation, u: np.ndarray, comps: list[J.Comp]) -> list[J.Comp]:
     """g, g' and g'' are exact where u lies inside a flat piece of g (relu = relu' = 0 for
-    u < 0), so that such a 0 wins over an overflow in the chain rule."""
+    u < 0), g' and g'' structurally (``STRUCTURAL``), so that such a 0 wins over an overflow
+    in the chain rule."""
     flat = [p for p in act.pieces if p.slope_of(0) == 0.0]
     if len(comps) < 2 or not flat:
         return comps
@@ -412,7 +425,7 @@ def _exact_on_pieces(act: Activation, u: np.ndarray, comps: list[J.Comp]) -> lis
     for k in range(len(comps)):
         g, e = comps[k]
         if g is not None and e is not None:
-            out[k] = (g, np.where(inside, 0.0, e))
+            out[k] = (g, np.where(inside, J.STRUCTURAL if k else 0.0, e))
     return out
 
 
@@ -2585,9 +2598,11 @@ class FormulaActivation(Activation):
                 raw = self._bound.root.ev(x[nan], k)[k][0]
             raw = np.broadcast_to(np.asarray(0.0 if raw is None else raw, dtype=np.float64),
                                   nan.shape)
-            flagged = nan[~np.isnan(raw)]
-            if flagged.size:
-                told = self.why(float(x[flagged[0]]), k, int(flagged.size), int(x.size))
+            flagged = nan[~np.isnan(raw)]  # given by the formula, refused by the check
+            probes = [(int(i), int(flagged.size)) for i in flagged[:1]]
+            probes += [(int(i), 1) for i in nan[:3] if i not in flagged[:1]]  # 0 * inf inside
+            for i, count in probes:
+                told = self.why(float(x[i]), k, count, int(x.size))
                 if told is not None:
                     raise NotFiniteError(told)
 

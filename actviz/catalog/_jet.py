@@ -24,9 +24,9 @@ error is one whose true value is unknown (exp(709.9)/2 may or may not fit a doub
 operation does with an overflow is decided from the log2 of bounds on the magnitudes of its
 operands (:func:`_log_lower`, :func:`_log_upper`): (1e300)^2/8 overflows (its true value is
 1.25e599), 1/(1 + exp(1000)) is 0 to within 5.6e-309, exp(1000) - exp(1000) and
-exp(1000) * exp(-1000) are unknown. In a product that
-is part of a derivative, a factor that is exactly 0 (with no error) wins over an infinite one:
-g'(u) = 0 exactly where u' overflowed is 0.
+exp(1000) * exp(-1000) are unknown. In a product that is part of a derivative, a factor that
+is structurally 0 (error ``STRUCTURAL``, -0.0: a flat piece of a catalog function) wins over
+an overflowed one: g'(u) = 0 exactly where u' overflowed is 0.
 
 The bounds are first order (a product of two errors is kept, higher terms of a function's
 Taylor expansion are not) and they trust the catalog's kernels to ``CATALOG_ULPS`` ulps and
@@ -210,8 +210,9 @@ def _rounding(r: Any, a: Any, b: Any) -> Any:
 
 
 def mul(a: Comp, b: Comp, zero_wins: bool = False) -> Comp:
-    """a * b. With ``zero_wins`` (a term of a derivative), an exact 0 times an overflow is an
-    exact 0 (relu'(u) = 0 where u' overflowed); times a value not known at all, NaN."""
+    """a * b. With ``zero_wins`` (a term of a derivative), a structural 0 (error
+    ``STRUCTURAL``) times an overflow is an exact 0 (relu'(u) = 0 where u' overflowed);
+    times a value not known at all, NaN."""
     (va, ea), (vb, eb) = a, b
     if va is None or vb is None:
         return None, None
@@ -233,9 +234,19 @@ def mul(a: Comp, b: Comp, zero_wins: bool = False) -> Comp:
     return r, e
 
 
+STRUCTURAL = -0.0
+"""The error that marks a 0 as structural, the exact value of a flat piece (relu'(u) for
+u < 0): such a 0 times an overflow is 0. Any other 0 with no error (exp(-1e300), decayed
+below every double) times an overflow is unknown: x*exp(x)*exp(-x) at x = -1e300 has
+f' = 1, not 0."""
+
+
 def _exact_zero(value: Any, error: Any) -> Any:
     v = np.asarray(value, dtype=np.float64)
-    return (v == 0) if error is None else ((v == 0) & (np.asarray(error) == 0))
+    if error is None:
+        return v == 0
+    e = np.asarray(error, dtype=np.float64)
+    return (v == 0) & (e == 0) & np.signbit(e)
 
 
 def _known(value: Any, error: Any) -> Any:
