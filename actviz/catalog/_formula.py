@@ -571,6 +571,35 @@ class Expr:
         return any(child.uses_x() for child in self.children())
 
 
+def _constant_value(node: B) -> float:
+    with np.errstate(all="ignore"):
+        return float(np.asarray(node.ev(np.zeros(1), 0)[0][0]).reshape(-1)[0])
+
+
+def _fold(node: Any) -> Any:
+    """The tree with every part without x made a constant (with its error bound): after the
+    rewriting, so that the rewriter saw the parts whole."""
+    if isinstance(node, (BConst, BVar)) or not isinstance(node, (B, C)):
+        return node
+    if isinstance(node, B) and node.const is not None:
+        with np.errstate(all="ignore"):
+            value, error = node.ev(np.zeros(1), 0)[0]
+        folded = BConst(float(np.asarray(value).reshape(-1)[0]),
+                        None if error is None else float(np.asarray(error).reshape(-1)[0]))
+        folded.src = node.src
+        return folded
+    for name in _CHILD_FIELDS.get(type(node), ()):
+        value = getattr(node, name)
+        if isinstance(value, list):
+            setattr(node, name, [(v[0], _fold(v[1])) if isinstance(v, tuple) else _fold(v)
+                                 for v in value])
+        else:
+            setattr(node, name, _fold(value))
+    if isinstance(node, BMinMax):
+        node.cond = CCmp(">" if node.name == "max" else "<", node.a, node.b)
+    return node
+
+
 def _leaf(bound: B, node: Expr) -> B:
     bound.src = (node.col, node.end)
     return bound
@@ -1327,17 +1356,19 @@ class _Env:
         return _error(self.text, message, node.col)
 
     def fold(self, bound: B, node: Expr) -> B:
-        """A node of constants is computed once, here; it must be finite."""
+        """A node of constants is computed here, once: it must be finite, and its value is
+        its ``const`` (for the checks that need one: a division by 0, a constant exponent, a
+        keyword). The node stays, so that the rewriter sees 1 - tanh(40)^2 whole (as typed
+        it rounds to 0); :func:`_fold` makes it a constant after the rewriting."""
+        if bound.src is None:
+            bound.src = (node.col, node.end)
         if all(child.const is not None for child in bound.children()):
-            with np.errstate(all="ignore"):
-                value = float(np.asarray(bound.ev(np.zeros(1), 0)[0][0]).reshape(-1)[0])
+            value = _constant_value(bound)
             if not math.isfinite(value):
                 part = self.text[node.col:node.end]
                 raise _error(self.text, f"the constant part '{part}' is {format_number(value)}",
                              node.col)
-            return BConst(value)
-        if bound.src is None:
-            bound.src = (node.col, node.end)
+            bound.const = value
         return bound
 
     def fold_condition(self, cond: C) -> C:
@@ -1408,13 +1439,20 @@ class B:
 
 
 class BConst(B):
-    def __init__(self, value: float):
+    """A constant: exact (a number as typed, a parameter), or the value of a part of the
+    formula without x, with its error bound."""
+
+    def __init__(self, value: float, error: float | None = None):
         self.const = self.value = float(value)
+        self.error = None if not error else float(error)
 
     def ev(self, x, order):
-        return [(np.float64(self.const), None), (None, None), (None, None)][:order + 1]
+        return [(np.float64(self.const), self.error), (None, None), (None, None)][:order + 1]
 
-    fast = ev
+    def fast(self, x, order):
+        rho = None if self.error is None else (
+            self.error / abs(self.const) if self.const else math.inf)
+        return [(np.float64(self.const), rho), (None, None), (None, None)][:order + 1]
 
     def affine(self, ctx):
         return [(ctx.lo, ctx.hi, 0.0, self.const)]
@@ -2192,6 +2230,16 @@ def _crossings(truth: Callable[[np.ndarray], np.ndarray], lo: float, hi: float,
     return [float(r) for r in roots]
 
 
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {
+    BSum: ("terms",), BProd: ("factors",), BNeg: ("arg",), BElem: ("arg",), BCall: ("arg",),
+    BCancel: ("arg",), BPowConst: ("base",), BPowBase: ("exponent",),
+    BPowGeneral: ("base", "exponent"), BMinMax: ("a", "b"), BWhere: ("cond", "a", "b"),
+    CCmp: ("left", "right"), CNot: ("arg",), CAnd: ("items",), COr: ("items",),
+}
+"""The attributes of each kind of node that hold its children (a node, or a list of nodes
+or of (sign or operator, node) pairs)."""
+
+
 class _Ctx:
     """One computation of kinks and pieces on [lo, hi]; non-linear crossings are searched on
     [wlo, whi]."""
@@ -2313,24 +2361,57 @@ class Bound:
 
     def kernel(self, x: np.ndarray, order: int, **_params: Any) -> tuple[np.ndarray, ...]:
         """f, f', f'' up to ``order`` at x: the first pass (:meth:`B.fast`) where its bounds
-        show the values right, the precise pass (:meth:`B.ev`) on the other points."""
+        show the values right (with the slack next to a zero: |x f^(k+1)| from the jet
+        itself, or for the highest derivative from central differences of the first pass),
+        the precise pass (:meth:`B.ev`) on the other points."""
         jet = self.root.fast(x, order)
         outs: list[np.ndarray] = []
+        for value, _ in jet:
+            outs.append(_as_output(value, x, outs))
         doubt: np.ndarray | None = None
-        for value, rho in jet:
-            out = _as_output(value, x, outs)
-            outs.append(out)
+        for k, (_, rho) in enumerate(jet):
+            out = outs[k]
             with np.errstate(all="ignore"):
-                sure = np.isfinite(out) if rho is None else (
-                    np.isfinite(out) & (rho <= TOL))
-            if not sure.all():
-                doubt = ~sure if doubt is None else doubt | ~sure
-        if doubt is not None:
+                finite = np.isfinite(out)
+                sure = finite if rho is None else finite & (
+                    rho * np.abs(out) <= TOL * np.maximum(np.abs(out), TINY))
+            if sure.all():
+                continue
+            index = np.flatnonzero(~sure & finite & np.isfinite(
+                np.broadcast_to(np.asarray(0.0 if rho is None else rho), x.shape)))
+            if index.size:
+                err = np.broadcast_to(np.asarray(rho, dtype=np.float64), x.shape)[index] * \
+                    np.abs(out[index])
+                slope = (np.abs(outs[k + 1][index]) if k < order else
+                         self._first_pass_slope(x[index], k))
+                within = err <= TOL * np.maximum(np.abs(out[index]), TINY) + \
+                    SLACK * np.abs(x[index]) * np.where(np.isfinite(slope), slope, 0.0)
+                sure = sure.copy()
+                sure[index[within]] = True
+            doubt = ~sure if doubt is None else doubt | ~sure
+        if doubt is not None and doubt.any():
             index = np.flatnonzero(np.broadcast_to(doubt, x.shape))
             precise = self.precise(x[index], order)
             for out, again in zip(outs, precise, strict=True):
                 out[index] = again
         return tuple(outs)
+
+    def _first_pass_slope(self, x: np.ndarray, k: int) -> np.ndarray:
+        """|f^(k+1)| at x by central differences over x(1 -+ 2^-30) of the first pass, less
+        their error bounds (0 where those say nothing)."""
+        step = 2.0 ** -30 * np.abs(x)
+        sides = []
+        with np.errstate(all="ignore"):
+            for s in (-1.0, 1.0):
+                value, rho = self.root.fast(x + s * step, k)[k]
+                value = np.broadcast_to(np.asarray(0.0 if value is None else value,
+                                                   dtype=np.float64), x.shape)
+                err = np.abs(value) * np.broadcast_to(
+                    np.asarray(0.0 if rho is None else rho, dtype=np.float64), x.shape)
+                sides.append((value, err))
+            change = np.abs(sides[1][0] - sides[0][0]) - sides[0][1] - sides[1][1]
+            slope = np.maximum(change, 0.0) / np.where(step > 0, 2.0 * step, 1.0)
+        return np.where(np.isfinite(slope), slope, 0.0)
 
     def precise(self, x: np.ndarray, order: int) -> tuple[np.ndarray, ...]:
         """The precise pass alone: each value with its error bound, NaN where that exceeds
@@ -2530,7 +2611,7 @@ class Formula:
 
         root, notes = rewrite(self.root.bind(_Env(self.text, values, flavor)), self.text,
                               flavor)
-        return Bound(root, self.text, notes)
+        return Bound(_fold(root), self.text, notes)
 
     def kernel(self, x: np.ndarray, order: int, **params: Any) -> tuple[np.ndarray, ...]:
         """The formula evaluated with its derivatives (binds on every call; an

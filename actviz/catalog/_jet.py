@@ -419,7 +419,11 @@ def fadd(a: Fast, b: Fast, sign: float = 1.0, value: bool = False) -> Fast:
         top = (0.0 if ra is None else _abs(va) * ra) + (0.0 if rb is None else _abs(vb) * rb)
         rho = top / _abs(r) + U
     if isinstance(rho, float):
+        if rho != rho and top == 0:  # 0 + 0 of exact zeros
+            return r, U
         return r, rho if math.isfinite(rho) and math.isfinite(r) else math.inf
+    if np.isnan(rho).any():  # 0/0: a sum of exact zeros is exact (x*x*x at 0: f'' = 0)
+        rho = np.where(np.isnan(rho) & (top == 0), U, rho)
     if value:
         rho = _overflow_guard(r, rho)
     return r, rho
@@ -436,8 +440,9 @@ def _overflow_guard(r: Any, rho: Any) -> Any:
     return np.where(m <= BIG, rho, np.inf)
 
 
-def fmul(a: Fast, b: Fast, value: bool = False) -> Fast:
-    """a * b; with ``value``, marked where it overflows or underflows (see :func:`fadd`)."""
+def fmul(a: Fast, b: Fast, value: bool = True) -> Fast:
+    """a * b, marked where it overflows or underflows (an underflowed f' times a huge value:
+    0.5/(0.5/x) at -1e300, whose f' = 1 came out as 0)."""
     (va, ra), (vb, rb) = a, b
     if va is None or vb is None:
         return None, None
@@ -447,7 +452,7 @@ def fmul(a: Fast, b: Fast, value: bool = False) -> Fast:
     rho = U if ra is None else ra + U
     if rb is not None:
         rho = rho + rb
-    return r, (_guard(r, rho, va, vb) if value else rho)
+    return r, _guard(r, rho, va, vb)
 
 
 def fscale(c: float, a: Fast) -> Fast:
@@ -460,7 +465,7 @@ def fscale(c: float, a: Fast) -> Fast:
     return r, U if rho is None else rho + U
 
 
-def fdiv(a: Fast, b: Fast, value: bool = False) -> Fast:
+def fdiv(a: Fast, b: Fast, value: bool = True) -> Fast:
     (va, ra), (vb, rb) = a, b
     if va is None:
         return None, None
@@ -471,7 +476,7 @@ def fdiv(a: Fast, b: Fast, value: bool = False) -> Fast:
     rho = U if ra is None else ra + U
     if rb is not None:
         rho = rho + rb
-    return q, (_guard(q, rho, va, 1.0) if value else rho)
+    return q, _guard(q, rho, va, 1.0)
 
 
 def fselect(mask: np.ndarray, a: Fast, b: Fast) -> Fast:

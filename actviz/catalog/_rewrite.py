@@ -38,6 +38,7 @@ import numpy as np
 
 from ._elementary import root_of_square_plus, sech2
 from ._formula import (
+    _CHILD_FIELDS,
     B,
     BCall,
     BCancel,
@@ -53,10 +54,8 @@ from ._formula import (
     BVar,
     BWhere,
     C,
-    CAnd,
     CCmp,
     CNot,
-    COr,
 )
 
 
@@ -539,16 +538,6 @@ def _inline(rw: Rewriter, node: B) -> B | None:
     return out
 
 
-_FIELDS: dict[type, tuple[str, ...]] = {
-    BSum: ("terms",), BProd: ("factors",), BNeg: ("arg",), BElem: ("arg",), BCall: ("arg",),
-    BCancel: ("arg",), BPowConst: ("base",), BPowBase: ("exponent",),
-    BPowGeneral: ("base", "exponent"), BMinMax: ("a", "b"), BWhere: ("cond", "a", "b"),
-    CCmp: ("left", "right"), CNot: ("arg",), CAnd: ("items",), COr: ("items",),
-}
-"""The attributes of each kind of node that hold its children (a node, or a list of nodes
-or of (sign or operator, node) pairs)."""
-
-
 def substitute(node: Any, arg: B) -> Any:
     """A copy of the tree ``node`` with ``arg`` for x (texts dropped: they are another
     formula's)."""
@@ -558,7 +547,7 @@ def substitute(node: Any, arg: B) -> Any:
         return BConst(node.value)
     new = copy.copy(node)
     new.src = None
-    for name in _FIELDS.get(type(node), ()):
+    for name in _CHILD_FIELDS.get(type(node), ()):
         setattr(new, name, _substituted(getattr(node, name), arg))
     if isinstance(node, BMinMax):
         new.cond = CCmp(">" if node.name == "max" else "<", new.a, new.b)
