@@ -524,6 +524,9 @@ def gaussian(act: Activation) -> Gaussian | None:
         return None
     cuts = sorted({-40.0, 0.0, 40.0, *(k.x for k in act.kinks_in(-40.0, 40.0) if -40 < k.x < 40)})
     outputs = act.definition.outputs
+    # every expectation is divided by the mass of the density as the same rule integrates it
+    # (1 + 2e-16), so that a constant's mean is the constant and its variance 0
+    mass, _ = integrate(lambda z: np.exp(-0.5 * z * z) / math.sqrt(2 * math.pi), cuts)
 
     def expect(order: int, power: int, output: int | None, shift: float = 0.0,
                scaled: bool = False) -> Any:
@@ -545,10 +548,10 @@ def gaussian(act: Activation) -> Gaussian | None:
             weight = np.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
             return np.where(weight == 0.0, 0.0, value * weight)
 
-        part, _ = integrate(integrand, cuts)
+        part = integrate(integrand, cuts)[0] / mass
         if power == 1:
             size, _ = integrate(lambda z: np.abs(integrand(z)), cuts)
-            part = _clean(part, size)
+            part = _clean(part, size / mass)
         if scaled:
             return part, scale
         with np.errstate(over="ignore", invalid="ignore"):

@@ -208,6 +208,13 @@ def test_no_traceback_and_no_warning(tmp_path, args):
     assert "Traceback" not in result.output and "Warning" not in result.output
 
 
+def test_depth_of_a_constant_1e300_is_one_line():
+    """Fuzzer 11: depth 'b; b=1e300' printed overflow warnings; E[f^2] = 1e600 is beyond
+    float64, and the forward gain is refused in one line."""
+    _one_line_error(invoke("depth", "b; b=1e300"),
+                    "Error: b; b=1e+300: E[f(z)^2] is beyond the largest double")
+
+
 def test_compare_of_1e300_x_has_its_true_statistics():
     """E[1e300 x] = 0 (not the quadrature's 1e283), E[f^2] = 1e600 is beyond float64 (inf),
     and the forward gain 1/sqrt(E[f^2]) = 1e-300 is not 0."""

@@ -417,13 +417,12 @@ def fadd(a: Fast, b: Fast, sign: float = 1.0, value: bool = False) -> Fast:
         return r, (_overflow_guard(r, U) if value else U)
     with np.errstate(all="ignore"):
         top = (0.0 if ra is None else _abs(va) * ra) + (0.0 if rb is None else _abs(vb) * rb)
+        # a 0 with an error is inf relatively (its absolute error is all that is known);
+        # 0/0, exact zeros that cancel, is NaN and left to the precise pass
         rho = top / _abs(r) + U
-    if isinstance(rho, float):
-        if rho != rho and top == 0:  # 0 + 0 of exact zeros
-            return r, U
+    if isinstance(rho, float) or np.ndim(rho) == 0:
+        rho = float(rho)
         return r, rho if math.isfinite(rho) and math.isfinite(r) else math.inf
-    if np.isnan(rho).any():  # 0/0: a sum of exact zeros is exact (x*x*x at 0: f'' = 0)
-        rho = np.where(np.isnan(rho) & (top == 0), U, rho)
     if value:
         rho = _overflow_guard(r, rho)
     return r, rho
