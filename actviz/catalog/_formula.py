@@ -2373,8 +2373,10 @@ class Bound:
             out = outs[k]
             with np.errstate(all="ignore"):
                 finite = np.isfinite(out)
-                sure = finite if rho is None else finite & (
-                    rho * np.abs(out) <= TOL * np.maximum(np.abs(out), TINY))
+                if rho is None or (isinstance(rho, float) and rho <= TOL):
+                    sure = finite  # the same relative bound everywhere, and small enough
+                else:
+                    sure = finite & (rho * np.abs(out) <= TOL * np.maximum(np.abs(out), TINY))
             if sure.all():
                 continue
             index = np.flatnonzero(~sure & finite & np.isfinite(

@@ -196,17 +196,22 @@ MIN_NORMAL = 2.0 ** -1022
 """Below this a result is subnormal: its rounding error is absolute, up to ``ETA``."""
 
 
-def _rounding(r: Any, a: Any, b: Any) -> Any:
+def _rounding(r: Any, a: Any, b: Any) -> tuple[Any, bool]:
     """U |r|, and ``ETA`` where the product or quotient r of the nonzero a and b fell below
-    the normal numbers (an exact 0 times anything is exactly 0)."""
+    the normal numbers (an exact 0 times anything is exactly 0); and whether r is finite
+    (one pass over |r| for both)."""
     mag = _abs(r)
     e = U * mag
     if isinstance(mag, float):
-        return e + ETA if mag < MIN_NORMAL and a != 0 and b != 0 else e
-    tiny = mag < MIN_NORMAL
-    if tiny.any():
+        finite = mag <= BIG
+        return (e + ETA if mag < MIN_NORMAL and a != 0 and b != 0 else e), finite
+    if not mag.size:
+        return e, True
+    low, high = mag.min(), mag.max()
+    if low < MIN_NORMAL:
+        tiny = mag < MIN_NORMAL
         e = e + ETA * (tiny & (np.asarray(a) != 0) & (np.asarray(b) != 0))
-    return e
+    return e, bool(high <= BIG)
 
 
 def mul(a: Comp, b: Comp, zero_wins: bool = False) -> Comp:
@@ -217,19 +222,16 @@ def mul(a: Comp, b: Comp, zero_wins: bool = False) -> Comp:
     if va is None or vb is None:
         return None, None
     r = va * vb
-    if ea is None and eb is None:
-        if _exact(r, va, vb, add=False):
-            return r, None
-        e = _rounding(r, va, vb)
-    else:
-        e = _rounding(r, va, vb)
+    if ea is None and eb is None and _exact(r, va, vb, add=False):
+        return r, None
+    e, finite = _rounding(r, va, vb)
+    if eb is not None:
+        e = e + _abs(va) * eb
+    if ea is not None:
+        e = e + _abs(vb) * ea
         if eb is not None:
-            e = e + _abs(va) * eb
-        if ea is not None:
-            e = e + _abs(vb) * ea
-            if eb is not None:
-                e = e + ea * eb
-    if not _finite(r):
+            e = e + ea * eb
+    if not finite:
         r, e = _mul_settle(r, e, va, ea, vb, eb, zero_wins)
     return r, e
 
@@ -281,10 +283,10 @@ def scale(c: float, a: Comp) -> Comp:
     r = c * value
     if c in (2.0, -2.0, 1.0, -1.0):
         return r, None if error is None else abs(c) * error
-    e = _rounding(r, c, value)
+    e, finite = _rounding(r, c, value)
     if error is not None:
         e = e + abs(c) * error
-    if not _finite(r):
+    if not finite:
         r, e = _mul_settle(r, e, c, None, value, error, False)
     return r, e
 
@@ -296,7 +298,7 @@ def div(a: Comp, b: Comp) -> Comp:
     if va is None:
         return None, None
     q = va / vb
-    e = _rounding(q, va, 1.0)
+    e, finite = _rounding(q, va, 1.0)
     if ea is not None or eb is not None:
         top = ea if eb is None else (_abs(q) * eb if ea is None else ea + _abs(q) * eb)
         room = _abs(vb) if eb is None else _abs(vb) - eb  # the least |b| can truly be
@@ -306,7 +308,7 @@ def div(a: Comp, b: Comp) -> Comp:
         with np.errstate(all="ignore"):
             e = e + _upper(va, ea) / BIG
             e = np.where(np.isnan(e), np.inf, e)
-    if not _finite(q):
+    if not finite:
         with np.errstate(all="ignore"):
             low = _log_lower(va, ea) - _log_upper(vb, eb)
             q, e = _settle(q, e, np.where(np.isnan(low), -np.inf, low))
@@ -344,7 +346,7 @@ def function(gs: Any, e_u: Any, order: int, ulps: float, top: Any = None,
         if exact_derivatives and k >= 1:
             out.append((g, None))
             continue
-        e = ulps * _rounding(g, 1.0, 1.0)
+        e = ulps * _rounding(g, 1.0, 1.0)[0]
         if e_u is not None:
             if k + 1 < len(gs):
                 if gs[k + 1] is not None:
@@ -422,7 +424,11 @@ def fadd(a: Fast, b: Fast, sign: float = 1.0, value: bool = False) -> Fast:
         rho = top / _abs(r) + U
     if isinstance(rho, float) or np.ndim(rho) == 0:
         rho = float(rho)
+        if rho != rho and top == 0:  # exact zeros that add up to 0 (x*x*x + 2*x at 0)
+            return r, U
         return r, rho if math.isfinite(rho) and math.isfinite(r) else math.inf
+    if np.isnan(rho.min()):  # the same, and inf / inf, which stays for the precise pass
+        rho = np.where(np.isnan(rho) & (top == 0), U, rho)
     if value:
         rho = _overflow_guard(r, rho)
     return r, rho
