@@ -161,7 +161,7 @@ def test_a_formula_with_poles_is_treated_as_log1mexp(tmp_path):
     assert act.poles_in(-5, 5) == (-3 * math.pi / 2, -math.pi / 2, math.pi / 2,
                                    3 * math.pi / 2)  # the doubles nearest them
     _one_line_error(invoke("compare", "tan(x)"),
-                    "Error: tan(x) has 4 poles in the range [-5, 5], the nearest 0 at x = ")
+                    "Error: tan(x) has 4 poles in the range [-5, 5], the one nearest 0 at x = ")
     assert "--range -1.414 1.414" in invoke("compare", "tan(x)").output
     between = invoke("compare", "tan(x)", "--range", "-1.414", "1.414", "-f", "json")
     record = json.loads(between.output)[0]

@@ -435,7 +435,7 @@ class Activation:
         end = float(f"{end - margin:.4g}") if end in inside else end
         raise ParameterError(
             f"{self.spec} has {len(inside)} poles in the range [{format_number(lo)}, "
-            f"{format_number(hi)}], the nearest 0 at x = {format_number(min(inside, key=abs))} "
+            f"{format_number(hi)}], the one nearest 0 at x = {format_number(min(inside, key=abs))} "
             f"(|f| grows without bound there); give a range between two of them, e.g. "
             f"--range {format_number(start)} {format_number(end)}")
 
