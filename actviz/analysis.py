@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from ._numbers import format_number
+from ._quadrature import integrate
 from .catalog import Activation, get
 from .checks import DEFAULT_RANGE, check_plot_num, check_range, check_threshold
 from .errors import ParameterError
@@ -218,6 +219,14 @@ class _Scalar:
     def _pick(self, values: np.ndarray) -> np.ndarray:
         return values[..., self.k] if self.act.definition.outputs > 1 else values
 
+    def sign_at(self, x: float, order: int) -> float:
+        """The ``order``-th derivative at x for a comparison in root finding: a formula's
+        first pass alone (see :meth:`actviz.catalog.FormulaActivation.signs`)."""
+        signs = getattr(self.act, "signs", None)
+        if signs is None:
+            return self.at(x, order)
+        return float(self._pick(signs(np.array([x]), order))[0])
+
     def at(self, x: float, order: int) -> float:
         """The ``order``-th derivative at x (of this output)."""
         return float(self._pick(self.act.evaluate(np.array([x]), order)[order])[0])
@@ -282,7 +291,7 @@ class _Scalar:
     # -- saturation and low gradient --------------------------------------------------------
 
     def _saturated(self, x: float) -> bool:
-        return abs(self.at(x, 1)) < self.tau and not self.in_dead_zone(x)
+        return abs(self.sign_at(x, 1)) < self.tau and not self.in_dead_zone(x)
 
     def _saturation(self) -> tuple[Span, ...]:
         """The tails, reaching an edge of the range on a side where f' -> 0 as x -> +-inf,
@@ -364,7 +373,7 @@ class _Scalar:
         value, x = float(d[best]), float(self.xs[best])
         for i in range(1, len(d) - 1):  # refine interior maxima on f'' = 0
             if d[i] >= d[i - 1] and d[i] >= d[i + 1] and dd[i - 1] > 0 > dd[i + 1]:
-                root = self.bisect(lambda t: sign * self.at(t, 2) > 0, float(self.xs[i - 1]),
+                root = self.bisect(lambda t: sign * self.sign_at(t, 2) > 0, float(self.xs[i - 1]),
                                    float(self.xs[i + 1]))
                 peak = sign * self.at(root, 1)
                 tie = abs(peak - value) <= ROUNDING * abs(value)
@@ -395,14 +404,15 @@ class _Scalar:
         minima: list[tuple[float, float]] = []
         maxima: list[tuple[float, float]] = []
         for i, j in self._brackets():
-            root = self.bisect(lambda t: self.at(t, 1) > 0, float(self.xs[i]), float(self.xs[j]))
+            root = self.bisect(lambda t: self.sign_at(t, 1) > 0, float(self.xs[i]),
+                               float(self.xs[j]))
             point = (root, self.at(root, 0))
             (minima if self.d[i] < 0 else maxima).append(point)
         return tuple(minima), tuple(maxima)
 
     def _negative(self) -> tuple[Span, ...]:
         def decreasing(t: float) -> bool:
-            return self.at(t, 1) < 0
+            return self.sign_at(t, 1) < 0
 
         return self.spans(self.runs(self.d < 0, decreasing), decreasing)
 
@@ -473,6 +483,10 @@ def _analyze_vector(act: Activation, bounds: Interval, tau: float, num: int) -> 
 
 # --- properties for compare ---------------------------------------------------------------------
 
+REAL_LINE = ("compare's Gaussian statistics (E[f(z)], ...) and Lipschitz constant need f, f' "
+             "and f'' on the whole real line, not only on the range")
+"""Why :func:`properties` needs a function finite beyond the range asked for."""
+
 WIDE = (-50.0, 50.0)
 """Where sup |f'| over the reals is searched (with the limits at +-inf): every feature of the
 catalog's functions lies well inside."""
@@ -504,55 +518,66 @@ def smoothness(act: Activation) -> str:
 
 def gaussian(act: Activation) -> Gaussian | None:
     """E[f(z)], Var[f(z)], E[f'(z)^2], 1/sqrt(E[f(z)^2]) for z ~ N(0, 1), integrated piece
-    by piece between the kinks with adaptive quadrature (accurate to about 1e-12); None for
-    vector functions, whose value at z depends on the rest of a vector, and for functions
-    with a pole, where E[f'(z)^2] diverges."""
+    by piece between the kinks with adaptive Gauss-Kronrod quadrature, every piece's points
+    in one evaluation (:mod:`actviz._quadrature`; accurate to about 1e-12); None for vector
+    functions, whose value at z depends on the rest of a vector, and for functions with a
+    pole, where E[f'(z)^2] diverges."""
     if act.definition.vector or act.poles:
         return None
-    from scipy.integrate import quad
-
     cuts = sorted({-40.0, 0.0, 40.0, *(k.x for k in act.kinks_in(-40.0, 40.0) if -40 < k.x < 40)})
     outputs = act.definition.outputs
+    # every expectation is divided by the mass of the density as the same rule integrates it
+    # (1 + 2e-16), so that a constant's mean is the constant and its variance 0
+    mass, _ = integrate(lambda z: np.exp(-0.5 * z * z) / math.sqrt(2 * math.pi), cuts)
 
-    def expect(order: int, power: int, output: int | None, shift: float = 0.0) -> float:
+    def expect(order: int, power: int, output: int | None, shift: float = 0.0,
+               scaled: bool = False) -> Any:
         """E[(f^(order)(z) - shift)^power] (summed over outputs unless ``output`` picks
         one). f is divided by S, its size at a few points, before the power, so that f^2
         does not overflow where E[f^2] fits (leaky_relu with a slope of 1e300); where the
-        expectation itself exceeds float64, it is inf, as it truly is."""
+        expectation itself exceeds float64, it is inf, as it truly is. A first power below
+        1e-14 of E[|f|] is 0: the quadrature's rounding (E[1e300 x] = 0, not 1e283). With
+        ``scaled``, (E[...] / S^power, S)."""
         probe = act.evaluate(np.array([-8.0, -1.0, 0.0, 1.0, 8.0]), order)[order] - shift
         top = float(np.max(np.abs(probe)))
         scale = top if math.isfinite(top) and top > 1.0 else 1.0
 
-        def integrand(z: float) -> float:
-            value = (act.evaluate(np.array([z]), order)[order][0] - shift) / scale
-            value = value ** power if output is None else value[output] ** power
-            weight = math.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
-            total = np.sum(value) if output is None else value
-            return 0.0 if weight == 0.0 else float(total * weight)
+        def integrand(z: np.ndarray) -> np.ndarray:
+            value = (act.evaluate(z, order)[order] - shift) / scale
+            value = value ** power if output is None else value[..., output] ** power
+            if value.ndim > z.ndim:
+                value = np.sum(value, axis=-1)
+            weight = np.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
+            return np.where(weight == 0.0, 0.0, value * weight)
 
-        part = math.fsum(quad(integrand, a, b, epsabs=1e-14, epsrel=1e-13, limit=200)[0]
-                         for a, b in itertools.pairwise(cuts))
-        with np.errstate(over="ignore"):
+        part = integrate(integrand, cuts)[0] / mass
+        if power == 1:
+            size, _ = integrate(lambda z: np.abs(integrand(z)), cuts)
+            part = _clean(part, size / mass)
+        if scaled:
+            return part, scale
+        with np.errstate(over="ignore", invalid="ignore"):
             return float(np.float64(part) * np.float64(scale) ** power)
 
-    square = expect(0, 2, None)
+    part, scale = expect(0, 2, None, scaled=True)
     mean: float | list[float]
     var: float | list[float]
     if outputs == 1:
-        mean = _clean(expect(0, 1, None))
-        var = expect(0, 2, None, mean)  # E[(f - mean)^2]: no cancellation of E[f^2] - mean^2
+        single = float(expect(0, 1, None))
+        mean = single
+        var = expect(0, 2, None, single)  # E[(f - mean)^2]: no cancellation of E[f^2] - mean^2
     else:
-        means = [_clean(expect(0, 1, k)) for k in range(outputs)]
+        means = [expect(0, 1, k) for k in range(outputs)]
         mean = means
         var = [expect(0, 2, k, m) for k, m in enumerate(means)]
-    gain = 1.0 / math.sqrt(square) if square > 0 else math.inf
+    gain = 1.0 / (math.sqrt(part) * scale) if part > 0 else math.inf  # 1e-300 for 1e300*x
     return Gaussian(mean=mean, var=var, grad_sq=expect(1, 2, None), gain=gain)
 
 
-def _clean(mean: float) -> float:
-    """A mean below the quadrature's accuracy (1e-14) is 0: selu's is 0 by construction and
-    comes out as 5.6e-17, which is noise, not information."""
-    return 0.0 if abs(mean) < 1e-14 else mean
+def _clean(mean: float, size: float) -> float:
+    """A mean below the quadrature's accuracy, 1e-14 of E[|f|], is 0: selu's is 0 by
+    construction and comes out as 5.6e-17, which is noise, not information."""
+    return 0.0 if abs(mean) < 1e-14 * size else mean
 
 
 def sup_slope(act: Activation) -> float:
@@ -700,6 +725,8 @@ def properties(spec: str | Activation, range: Interval = DEFAULT_RANGE,
         np.ravel(v).tolist() if act.definition.outputs > 1 else float(v)
         for v in act.limits[0]]
     f0, df0 = act.evaluate(np.array([0.0]), 1)
+    if not vector and not act.poles:
+        act.check_finite(np.linspace(*WIDE, 4001), why=REAL_LINE)
     stats = gaussian(act)
     if vector:
         values = act(np.linspace(*result.range, GRID))
@@ -864,6 +891,30 @@ def _refine(gap: Gap, xs: np.ndarray, values: np.ndarray, i: int, order: int,
     return best, where
 
 
+def _sign_changes(g: Callable[[np.ndarray], np.ndarray], a: np.ndarray, b: np.ndarray,
+                  exact: Sequence[float]) -> list[float]:
+    """The zeros of g between each a and b (g(a) and g(b) of opposite signs), all bisected
+    together to a relative 1e-15 (a point of ``exact``, or 0, in the last bracket is
+    returned instead, as :func:`bisect` does)."""
+    if not len(a):
+        return []
+    a, b = a.astype(np.float64), b.astype(np.float64)
+    positive = g(a) > 0
+    for _ in range(200):
+        open_ = b - a > 1e-15 * np.maximum(1.0, np.maximum(np.abs(a), np.abs(b)))
+        if not open_.any():
+            break
+        mid = a + (b - a) / 2
+        same = (g(mid) > 0) == positive
+        a = np.where(open_ & same, mid, a)
+        b = np.where(open_ & ~same, mid, b)
+    roots = []
+    for lo, hi in zip(a.tolist(), b.tolist(), strict=True):
+        inside = [p for p in (*exact, 0.0) if lo <= p <= hi]
+        roots.append(float(inside[0]) if inside else lo + (hi - lo) / 2)
+    return roots
+
+
 def difference(a: str | Activation, b: str | Activation, range: Interval = DEFAULT_RANGE,
                flavor: str = "torch", labels: tuple[str, str] | None = None) -> Difference:
     """Compare two element-wise functions on ``range``; see :class:`Difference`. ``labels``
@@ -885,14 +936,17 @@ def difference(a: str | Activation, b: str | Activation, range: Interval = DEFAU
         x = np.atleast_1d(np.asarray(x, dtype=float))
         return fa.evaluate(x, order)[order] - fb.evaluate(x, order)[order]
 
-    from scipy.integrate import quad
-
     signs = np.sign(gap(xs, 0))
-    roots = [bisect(lambda t: gap(t, 0)[0] > 0, float(xs[i]), float(xs[i + 1]), kinks)
-             for i in np.flatnonzero(signs[:-1] * signs[1:] < 0)]
+    changes = np.flatnonzero(signs[:-1] * signs[1:] < 0)
+    roots = _sign_changes(lambda t: gap(t, 0), xs[changes], xs[changes + 1], kinks)
     cuts = sorted({lo, hi, *kinks, *roots})
-    area = math.fsum(quad(lambda t: abs(float(gap(t, 0)[0])), p, q, epsabs=1e-15,
-                          epsrel=1e-12, limit=200)[0] for p, q in itertools.pairwise(cuts))
+    area, converged = integrate(lambda t: np.abs(gap(t, 0)), cuts, rtol=1e-12)
+    if not converged:
+        raise ParameterError(
+            f"the mean |f_A - f_B| on [{format_number(lo)}, {format_number(hi)}] cannot be "
+            f"integrated to 1e-12: f_A - f_B oscillates faster than the range can be sampled "
+            f"(it changes sign in {len(changes)} of the grid's {len(xs) - 1} steps); give a "
+            "narrower range")
     edges = sorted({k.x for act in (fa, fb) for k in act.kinks_in(lo, hi)})
     value, where, on, approached = _largest(gap, xs, 0, edges)
     d_value, d_where, d_on, d_approached = _largest(gap, xs, 1, edges)

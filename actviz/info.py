@@ -45,6 +45,8 @@ def info_text(act: Activation, fmt: str) -> str:
         ("f(x)", data["formula"]["f"]),
         ("f'(x)", data["formula"]["derivative"]),
     ]
+    rows += [("stable forms" if i == 0 else "", text)
+             for i, text in enumerate(data.get("rewrites", ()))]
     for i, p in enumerate(data["params"]):
         domain = f"{p['domain']}; " if p["domain"] else ""
         default = "" if p["value"] == p["default"] else f", default {show_value(p['default'])}"

@@ -85,6 +85,7 @@ def run_table(functions: Sequence[str], opts: Options, target: Target) -> list[P
     xs = sample_points(opts.range, opts.num, opts.step, opts.points)
     table = ValueTable(xs, resolve_specs(functions, opts.flavor, opts.scope), opts.derivative,
                        opts.second_derivative)
+    table.check()
     written = deliver(target.main, lambda out: _writer(target.fmt).values(out, table,
                                                                           opts.precision))
     target.warn(table.not_finite())

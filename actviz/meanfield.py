@@ -96,7 +96,7 @@ from typing import Any
 import numpy as np
 
 from .catalog import Activation, Kink, get
-from .errors import ParameterError
+from .errors import NotFiniteError, ParameterError
 
 __all__ = [
     "EdgeOfChaos",
@@ -404,15 +404,27 @@ def unitwise(spec: str | Activation, flavor: str = "torch") -> Activation:
             f"{act.name} is a vector function: a unit's output depends on the whole layer, "
             f"so the mean-field theory of unit-wise activations does not apply", "function")
     if act.poles:
+        pole = min(act.poles, key=abs)
         raise PropagationError(
-            f"{act.name} has a pole at x = {act.poles[0]:g}: E[f'(z)^2] diverges there, so "
+            f"{act.name} has a pole at x = {pole:g}: E[f'(z)^2] diverges there, so "
             f"the mean-field theory has no answer", "function")
     if act.definition.outputs > 1:
         raise PropagationError(
             f"{act.name} has {act.definition.outputs} outputs per input (it doubles the "
             f"layer's width); the mean-field theory here needs one output per unit",
             "function")
+    try:
+        act.check_finite(REAL_LINE, why="the mean-field theory integrates f, f' and f'' "
+                         "over the whole real line")
+    except NotFiniteError as exc:
+        raise PropagationError(str(exc), "function") from None
     return act
+
+
+REAL_LINE = np.linspace(-40.0, 40.0, 8001)
+"""Where a user's function must be finite for the mean-field theory (the Gaussian integrals
+at q = 1 reach |z| = 38): log(x), sqrt(x) and exp(exp(exp(x))) are not (the catalog's
+functions are, by their tests)."""
 
 
 def _sigma(name: str, value: Any) -> float:
@@ -454,21 +466,28 @@ class _Model:
         root = np.sqrt(np.atleast_1d(np.asarray(q, dtype=float)))
         return _expect(fn, self.kinks(_Z * float(root.max())), 0.0, root)
 
+    # the integrands overflow (to inf, which the expectations then are) only for functions
+    # whose moments are beyond float64 (f = 1e300)
+
     def square(self, u: np.ndarray) -> list[np.ndarray]:
         (f,) = self.act.evaluate(u, 0)
-        return [f * f]
+        with np.errstate(over="ignore"):
+            return [f * f]
 
     def pair(self, u: np.ndarray) -> list[np.ndarray]:
         f, d = self.act.evaluate(u, 1)
-        return [f * f, d * d]
+        with np.errstate(over="ignore"):
+            return [f * f, d * d]
 
     def moments(self, u: np.ndarray) -> list[np.ndarray]:
         f, d, dd = self.act.evaluate(u, 2)
-        return [f * f, d * d, d * d + f * dd]
+        with np.errstate(over="ignore", invalid="ignore"):
+            return [f * f, d * d, d * d + f * dd]
 
     def variance(self, q: Any) -> np.ndarray:
-        """V(q) for each q."""
-        return self.sw2 * self.expect(self.square, q)[0] + self.sb2
+        """V(q) for each q (sigma_w = 0 passes nothing on, even where E[phi^2] overflows)."""
+        square = self.expect(self.square, q)[0]
+        return (self.sw2 * square if self.sw2 else np.zeros_like(square)) + self.sb2
 
     def chi(self, q: Any) -> np.ndarray:
         """sigma_w^2 E[phi'(u)^2] with autograd's phi' (the a.e. derivative), for each q."""
@@ -1092,7 +1111,7 @@ def _eoc_candidates(ratios: _Ratios, sb2: float) -> list[float]:
 
     values = ratios.q - sb2 - ratios.ratio
     good = np.isfinite(values[:-1]) & np.isfinite(values[1:])
-    change = good & (values[:-1] * values[1:] <= 0) & (values[:-1] != 0)
+    change = good & (np.sign(values[:-1]) * np.sign(values[1:]) <= 0) & (values[:-1] != 0)
     candidates = [float(brentq(gap, float(ratios.q[i]), float(ratios.q[i + 1]), xtol=1e-300,
                                rtol=1e-15)) for i in np.flatnonzero(change)]
     if sb2 == 0 and float(ratios.act(0.0)) == 0:
@@ -1284,13 +1303,17 @@ def _torch_gain(act: Activation) -> float | None:
 @dataclass(frozen=True)
 class Gains:
     r"""Three gains (weight standard deviation times √fan_in) for z ~ N(0, 1):
-    ``forward`` = 1/√E[φ(z)²] (the variance of the signal is kept), ``backward`` =
-    1/√E[φ′(z)²] (the variance of the gradient is kept; None where φ jumps: E[φ′²] = ∞),
+    ``forward`` = 1/√E[φ(z)²] (the variance of the signal is kept; None, like the others,
+    where the expectation is beyond float64: f = 1e300 x), ``backward`` =
+    1/√E[φ′(z)²] (the variance of the gradient is kept) with autograd's φ′, the one
+    backpropagation multiplies by: 0 at a jump, where the mean-field φ′ holds a Dirac delta
+    (so hardshrink's is 1/√0.617, beside the E[f'²] = 0.617 that ``compare`` shows; inf where
+    E[φ′²] = 0, binary_step),
     ``edge_of_chaos`` = the σ_w with χ₁ = 1 at σ_b = 0 (None with ``edge_of_chaos_reason``),
     and ``torch`` = ``torch.nn.init.calculate_gain`` where PyTorch defines it."""
 
     spec: str
-    forward: float
+    forward: float | None
     backward: float | None
     edge_of_chaos: float | None
     edge_of_chaos_reason: str
@@ -1307,7 +1330,17 @@ def standard_gain(spec: str | Activation, flavor: str = "torch") -> tuple[str, f
         return "torch", torch
     model = _Model(act)
     square = float(model.expect(model.square, 1.0)[0, 0])
+    if math.isinf(square):
+        raise PropagationError(f"{act.spec}: E[f(z)^2] is beyond the largest double, so the "
+                               "forward gain 1/sqrt(E[f(z)^2]) is not computed", "function")
     return "forward", 1.0 / math.sqrt(square) if square > 0 else math.inf
+
+
+def _gain(expectation: float) -> float | None:
+    """1/sqrt(E): inf where E = 0, None where E overflowed float64."""
+    if math.isinf(expectation):
+        return None
+    return 1.0 / math.sqrt(expectation) if expectation > 0 else math.inf
 
 
 def gains(spec: str | Activation, flavor: str = "torch") -> Gains:
@@ -1316,12 +1349,10 @@ def gains(spec: str | Activation, flavor: str = "torch") -> Gains:
     act = unitwise(spec, flavor)
     ratios = _Ratios(act)
     square, slope = ratios.at(1.0)
-    jumps = any(_jump(act, k) != 0 for k in act.kinks)
     eoc = _eoc(ratios, 0.0)
-    return Gains(
+    return Gains(  # None where the expectation is beyond float64 (f = 1e300 x)
         spec=act.spec if not isinstance(spec, str) else spec,
-        forward=1.0 / math.sqrt(square) if square > 0 else math.inf,
-        backward=None if jumps else (1.0 / math.sqrt(slope) if slope > 0 else math.inf),
+        forward=_gain(square), backward=_gain(slope),
         edge_of_chaos=eoc.sigma_w, edge_of_chaos_reason=eoc.reason, torch=_torch_gain(act))
 
 

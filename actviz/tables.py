@@ -124,6 +124,14 @@ class ValueTable:
         value was finite."""
         return self._tally.message(len(self.xs))
 
+    def check(self) -> None:
+        """Raise, before anything is written, where a formula's value in the table is NaN
+        because the formula as typed cannot give it in float64 (it says why); a NaN where
+        the function has no value (log(-1)) stays in the table."""
+        formulas = [c for c in self.columns if c.function.act.definition.origin == "formula"]
+        for act, order in _orders(formulas).values():
+            act.check_given(self.xs, act.evaluate(self.xs, order))
+
     def arrays(self) -> Iterator[tuple[Named, dict[int, np.ndarray]]]:
         """Each function with its columns as whole arrays, by derivative order."""
         results = _evaluate(self.columns, self.xs)
@@ -169,14 +177,19 @@ class _Tally:
                 "they are written as nan, inf or -inf (null in JSON)")
 
 
-def _evaluate(cols: Sequence[Column], x: np.ndarray) -> dict[str, tuple[np.ndarray, ...]]:
-    """Each function of ``cols`` evaluated once at x, f' and f'' with f as far as a column
-    asks (so that they share their work)."""
+def _orders(cols: Sequence[Column]) -> dict[str, tuple[Activation, int]]:
+    """Each function of ``cols`` with the highest derivative a column asks of it."""
     top: dict[str, tuple[Activation, int]] = {}
     for c in cols:
         act, order = top.get(c.function.label, (c.function.act, 0))
         top[c.function.label] = (act, max(order, c.order))
-    return {label: act.evaluate(x, order) for label, (act, order) in top.items()}
+    return top
+
+
+def _evaluate(cols: Sequence[Column], x: np.ndarray) -> dict[str, tuple[np.ndarray, ...]]:
+    """Each function of ``cols`` evaluated once at x, f' and f'' with f as far as a column
+    asks (so that they share their work)."""
+    return {label: act.evaluate(x, order) for label, (act, order) in _orders(cols).items()}
 
 
 def _column(c: Column, results: dict[str, tuple[np.ndarray, ...]],

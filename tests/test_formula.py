@@ -721,3 +721,16 @@ def test_every_kink_of_a_composition_is_found(inner, inverse):
     spec = " + ".join(f"abs({inner} - {k})" for k in range(1, 8))
     kinks = [k.x for k in actviz.get(spec).kinks]
     np.testing.assert_allclose(kinks, inverse(np.arange(1.0, 8.0)), rtol=1e-12)
+
+
+@pytest.mark.parametrize(("spec", "x", "slope"), [
+    ("abs(x)", 0.0, 0.0), ("abs(x - 1)", 1.0, 0.0), ("abs(2*x)", 0.0, 0.0),
+    ("x + abs(x)", 0.0, 1.0), ("abs(sin(x))", 0.0, 0.0), ("3*abs(x) - x", 0.0, -1.0)])
+def test_abs_has_the_derivative_pytorch_gives_at_0(spec, x, slope):
+    """PyTorch, tools/autograd/derivatives.yaml: abs's backward is grad * self.sgn(), and
+    sgn(0) = 0, so abs'(0) = 0 (not 1, not -1), in every evaluation order and inside a
+    composition."""
+    act = actviz.get(spec)
+    for order in (1, 2):
+        assert act.evaluate(np.array([x, x]), order)[1].tolist() == [slope, slope]
+    assert any(kink["x"] == x for kink in describe(act)["kinks"])

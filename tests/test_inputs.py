@@ -220,12 +220,18 @@ def test_the_api_raises_actviz_errors(call):
 
 
 def test_extreme_parameters_give_no_warning_in_compare():
-    """E[f^2] beyond float64 is inf, without an overflow warning; a constant's variance is 0
-    (computed as E[(f - mean)^2], not E[f^2] - mean^2)."""
+    """E[f^2] beyond float64 is inf, without an overflow warning, and the gain 1/sqrt(E[f^2])
+    is its true value, not 1/sqrt(inf) = 0: E[f^2] = (1 + s^2)/2 for leaky_relu of slope s;
+    a constant's variance is 0 (computed as E[(f - mean)^2], not E[f^2] - mean^2)."""
+    import mpmath as mp
+
+    import actviz.analysis
+
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         stats = actviz.analysis.properties("leaky_relu:negative_slope=1e300").gaussian
-        assert stats.var == np.inf and stats.gain == 0.0
+        gain = 1 / mp.sqrt((1 + mp.mpf(1e300) ** 2) / 2)
+        assert stats.var == np.inf and stats.gain == pytest.approx(float(gain), rel=1e-12)
         flat = actviz.analysis.properties("threshold:threshold=1e10,value=-1e300").gaussian
         assert flat.mean == -1e300 and flat.var == 0.0
 

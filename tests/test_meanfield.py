@@ -16,6 +16,7 @@ import pytest
 
 import actviz
 from actviz import ParameterError
+from actviz.analysis import properties
 from actviz.catalog import Activation, Definition, Family, Kink
 from actviz.meanfield import (
     PropagationError,
@@ -320,6 +321,21 @@ def test_tanh_critical_point_of_schoenholz():
     assert abs(eoc.sigma_w**2 - 1.7604) < 1e-3
 
 
+def test_critical_means_within_1e_9_of_chi_1_equal_1():
+    """The phase is "critical" only within PHASE_TOL = 1e-9 of chi_1 = 1 (the numbers are
+    accurate to 1e-12): a sigma_w 1e-6 off tanh's edge of chaos is ordered or chaotic, and
+    its correlation depth finite."""
+    eoc = edge_of_chaos("tanh", 0.5)
+    at = propagation("tanh", eoc.sigma_w, 0.5)
+    assert at.phase == "critical" and at.xi_c == math.inf
+    above = propagation("tanh", eoc.sigma_w * (1 + 1e-6), 0.5)
+    below = propagation("tanh", eoc.sigma_w * (1 - 1e-6), 0.5)
+    assert above.chi_1 - 1 > 1e-7 and above.phase == "chaotic"
+    assert 1 - below.chi_1 > 1e-7 and below.phase == "ordered"
+    # chi_c = chi_1 at c* = 1 in the ordered phase: xi_c = -1/log(chi_1), about 1/(1 - chi_1)
+    assert below.xi_c == rel(-1 / math.log(below.chi_1), 1e-9) and below.xi_c < 1e7
+
+
 @pytest.mark.parametrize(("sigma_b", "sigma_w"),
                          [(0.05, 1.12434), (0.2, 1.30787), (0.5, 1.55254), (1.0, 1.85756)])
 def test_tanh_edge_of_chaos_of_hayou(sigma_b, sigma_w):
@@ -489,7 +505,13 @@ def test_a_jump_makes_chi_1_infinite_but_chi_c_finite():
                                                   abs=1e-13)
     # backpropagation through autograd's derivative (0 almost everywhere) sees nothing
     assert p.chi_map([0.5, 2.0]) == pytest.approx([0.0, 0.0], abs=0)
-    assert gains("binary_step").backward is None
+    # the backward gain keeps the gradient that backpropagation carries (autograd's phi'):
+    # none gets through binary_step, and hardshrink's is that of E[f'^2] without the deltas
+    assert gains("binary_step").backward == math.inf
+    hard = properties("hardshrink")
+    outside = float(mp.erfc(mp.mpf(0.5) / mp.sqrt(2)))  # P(|z| > lambd): f' = 1 there
+    assert hard.gaussian is not None and hard.gaussian.grad_sq == rel(outside, 1e-9)
+    assert gains("hardshrink").backward == rel(1 / math.sqrt(hard.gaussian.grad_sq), 1e-12)
 
 
 def _kinked_kernel(x, order):

@@ -57,7 +57,8 @@ def shown(prompt: str) -> tuple[list[str], list[str]]:
     raise AssertionError(f"no '$ {prompt}' in the README")
 
 
-@pytest.mark.parametrize("prompt", ["actviz info rleu", "actviz depth relu tanh"])
+@pytest.mark.parametrize("prompt", ["actviz info rleu", "actviz depth relu tanh",
+                                    'actviz table "1-cos(x)" --points 0.5,1e-8'])
 def test_the_outputs_shown_are_the_outputs(prompt):
     args, lines = shown(prompt)
     output = invoke(*args).output.splitlines()

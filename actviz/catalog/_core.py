@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import functools
 import inspect
+import itertools
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -416,14 +417,27 @@ class Activation:
         inside = self.poles_in(lo, hi)
         if not inside:
             return
-        pole = inside[0]
-        right = pole + max(0.1, 0.02 * (hi - lo))
-        side = (f"{format_number(right)} {format_number(hi)}" if hi > right else
-                f"{format_number(lo)} {format_number(pole - 0.1)}")
+        if len(inside) == 1:
+            pole = inside[0]
+            right = pole + max(0.1, 0.02 * (hi - lo))
+            side = (f"{format_number(right)} {format_number(hi)}" if hi > right else
+                    f"{format_number(lo)} {format_number(pole - 0.1)}")
+            raise ParameterError(
+                f"{self.spec} has a pole at x = {format_number(pole)} (|f| grows without "
+                f"bound there), inside the range [{format_number(lo)}, {format_number(hi)}]; "
+                f"give a range on one side of it, e.g. --range {side}")
+        # several (tan): the widest stretch of the range between them, less a margin
+        ends = [lo, *inside, hi]
+        start, end = max(itertools.pairwise(ends),  # the widest; of equal ones, the most central
+                         key=lambda p: (round((p[1] - p[0]) * 1e6), -abs(p[0] + p[1])))
+        margin = 0.05 * (end - start)
+        start = float(f"{start + margin:.4g}") if start in inside else start
+        end = float(f"{end - margin:.4g}") if end in inside else end
         raise ParameterError(
-            f"{self.spec} has a pole at x = {format_number(pole)} (|f| grows without bound "
-            f"there), inside the range [{format_number(lo)}, {format_number(hi)}]; give a "
-            f"range on one side of it, e.g. --range {side}")
+            f"{self.spec} has {len(inside)} poles in the range [{format_number(lo)}, "
+            f"{format_number(hi)}], the one nearest 0 at x = {format_number(min(inside, key=abs))} "
+            f"(|f| grows without bound there); give a range between two of them, e.g. "
+            f"--range {format_number(start)} {format_number(end)}")
 
     def pieces_in(self, lo: float, hi: float) -> tuple[Piece, ...]:
         """The linear pieces clipped to [lo, hi] (those of positive length)."""
@@ -435,16 +449,22 @@ class Activation:
         return tuple(found)
 
     def check_finite(self, x: Any, outs: tuple[np.ndarray, ...] | None = None,
-                     order: int = 2) -> None:
+                     order: int = 2, why: str = "") -> None:
         """Raise :class:`NotFiniteError` (``f' is not finite at x = 0``) where a user function
         gives NaN or inf at a finite x on which it should have a value; ``outs`` are the
-        results of ``evaluate(x, order)`` if the caller has them. Free for the catalog, whose
+        results of ``evaluate(x, order)`` if the caller has them; ``why`` says why these x
+        are needed (default: they are the range asked for). Free for the catalog, whose
         tests guarantee finite values: it returns at once."""
         if self.definition.origin == "catalog":
             return
         from ._plugins import check_finite
 
-        check_finite(self, x, outs, order)
+        check_finite(self, x, outs, order, why)
+
+    def check_given(self, x: Any, outs: Sequence[np.ndarray]) -> None:
+        """Raise where a value in ``outs`` (of ``evaluate(x, order)``) is NaN because a user
+        formula as typed cannot give it in float64 (see the formula's ``why``); nothing to
+        check for other functions."""
 
     @property
     def name(self) -> str:

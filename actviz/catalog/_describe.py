@@ -53,7 +53,8 @@ def describe(act: Activation) -> dict[str, Any]:
 
     ``kinks_exact`` is False for a formula whose kinks were found numerically (on the window
     [-50, 50] for these, see :meth:`Activation.kinks_in` for a range); ``origin`` is
-    ``catalog``, ``formula``, ``python`` or ``plugin DISTRIBUTION``."""
+    ``catalog``, ``formula``, ``python`` or ``plugin DISTRIBUTION``; ``rewrites`` lists the
+    idioms of a formula evaluated in their stable forms ("log(1 + exp(x)) as softplus(x)")."""
     d = act.definition
     limits = None
     if act.limits is not None:
@@ -81,6 +82,7 @@ def describe(act: Activation) -> dict[str, Any]:
         "at_kinks": describe_at_kinks(act),
         "reference": d.reference,
         "origin": d.origin,
+        "rewrites": list(getattr(act, "rewrites", ())),
         "doc": d.doc,
     }
 

@@ -24,17 +24,25 @@ nodes, and constant exponents of magnitude at most ``MAX_EXPONENT``. All arithme
 float64, so a power costs the same whatever its size; a constant part that overflows
 (``9**9**9``) is refused.
 
-Evaluation passes ``(value, d/dx, d2/dx2)`` up the tree (only up to the requested order).
-Derivatives that are exactly zero (of constants) are carried as ``None`` and skipped, and
-linear terms carry their slope as a number. A catalog function g contributes its own
-``evaluate(u, order)`` and the chain rule composes it: (g o u)' = g'(u) u',
-(g o u)'' = g''(u) u'^2 + g'(u) u''. In a product that is part of a derivative, an exact zero
-wins over an infinite factor (g'(u) = 0 where u' overflowed is 0, not NaN); values follow
-IEEE arithmetic, so an undefined value stays NaN and :func:`check_finite` reports it.
-Conventions at the points where a derivative does not exist: abs'(0) = 0 (as PyTorch);
-``max(a, b)`` and ``min(a, b)`` take the derivatives of b at a tie, so ``max(x, 0)`` is relu
-with relu'(0) = 0 (PyTorch's ``torch.maximum`` would give 1/2); ``where`` takes the branch its
-condition picks; a catalog function its own convention.
+Evaluation passes ``(value, d/dx, d2/dx2)`` up the tree (only up to the requested order),
+each with a bound on its error (:mod:`._jet`). Derivatives that are exactly zero (of
+constants) are carried as ``None`` and skipped, and linear terms carry their slope as a
+number. A catalog function g contributes its own ``evaluate(u, order)`` and the chain rule
+composes it: (g o u)' = g'(u) u', (g o u)'' = g''(u) u'^2 + g'(u) u''. A first pass
+(:meth:`B.fast`) carries relative bounds, mostly single numbers; the points it cannot vouch
+for go through the precise pass (:meth:`B.ev`), whose absolute bounds follow overflows and
+underflows, and where a value's bound exceeds ``TOL`` (1e-10; beyond the slack next to a
+zero) the value is NaN: :meth:`FormulaActivation.why` says what the formula as typed does
+there (:mod:`._explain`). In a product that is part of a derivative, an exact zero wins over
+an overflowed factor (g'(u) = 0 exactly where u' overflowed is 0, not NaN). Conventions at the
+points where a derivative does not exist: abs'(0) = 0 (as PyTorch); ``max(a, b)`` and
+``min(a, b)`` take the derivatives of b at a tie, so ``max(x, 0)`` is relu with relu'(0) = 0
+(PyTorch's ``torch.maximum`` would give 1/2); ``where`` takes the branch its condition picks;
+a catalog function its own convention.
+
+Before evaluation, the bound tree is rewritten (:mod:`._rewrite`): the idioms that lose digits
+as typed (log(1 + exp(u)), 1/(1 + exp(-u)), u/(1 + abs(u)), 1 - tanh(u)^2, ...) become their
+stable forms, whatever their spelling, and named formulas called inside are put in place.
 
 Kinks and linear pieces come from the structure. A kink k of a catalog function applied to
 an argument that is linear, a*x + b, on a stretch, lies at x = (k - b)/a there, computed
@@ -53,26 +61,35 @@ last one and the last two agree to 1e-12, an infinite one when they grow in magn
 sign, and NaN (no limit known) otherwise, e.g. for sin(x) or log(x) at -inf. Propagating limits
 through the tree would fail on the very formulas people write (x*sigmoid(x) is 0*inf at -inf).
 
-Differentiation follows the formula as typed, so it inherits the formula's own cancellations:
-x/(1 + abs(x)) has f' = (1 - q)/(1 + |x|) with q = x/(1 + |x|), which loses all digits near
-x = 1e16 (the catalog's softsign does not). A formula built from catalog functions keeps
-their stability (x*tanh(softplus(x)) equals mish to 1e-12 at every input).
+Poles (1/u, log(u), a negative power of u where u = 0; tan(u) where cos(u) = 0; a catalog
+function's pole under u) are found like kinks and confirmed where |f| grows without bound
+toward them (:meth:`Bound.poles`); kinks and poles found by bisection are the doubles nearest
+the true points (:func:`_crossings`).
 """
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import itertools
 import keyword
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
 from .._suggest import did_you_mean
-from ..errors import ActvizError, FormulaError, ParameterError, UnknownActivationError
+from ..errors import (
+    ActvizError,
+    FormulaError,
+    NotFiniteError,
+    ParameterError,
+    UnknownActivationError,
+)
+from . import _jet as J
 from ._core import (
     ALIASES,
     INF,
@@ -88,7 +105,7 @@ from ._core import (
 from ._core import (
     definition as lookup_definition,
 )
-from ._math import special
+from ._elementary import ELEMENTARY, EXACT_DERIVATIVES
 from ._plugins import RESERVED, sampled_limits
 
 MAX_LENGTH = 4096
@@ -101,192 +118,368 @@ FAMILY = "formula"
 TEXT_D = "computed exactly from the formula (forward-mode differentiation of second order)"
 LATEX_D = r"f'(x):\ \mathrm{computed\ exactly\ from\ the\ formula}"
 
-Jet = list  # [value, d1, d2][:order + 1]; d1, d2 are None (exactly 0), a float or an array
+Jet = list  # [(value, error)] * (order + 1); see :mod:`._jet`
 
 
-# --- arithmetic on derivatives: None is an exact zero ------------------------------------------
-
-def _add(a: Any, b: Any) -> Any:
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return a + b
-
-
-def _sub(a: Any, b: Any) -> Any:
-    if b is None:
-        return a
-    if a is None:
-        return -b
-    return a - b
-
-
-def _neg(a: Any) -> Any:
-    return None if a is None else -a
-
-
-def _mul(a: Any, b: Any) -> Any:
-    """a * b for derivative terms: None (exact 0) absorbs, and 0 * inf is 0."""
-    if a is None or b is None:
-        return None
-    r = a * b
-    if isinstance(r, np.ndarray):
-        nan = np.isnan(r)
-        if nan.any():
-            zero = ((np.asarray(a) == 0) & np.isinf(b)) | ((np.asarray(b) == 0) & np.isinf(a))
-            if np.any(zero):
-                r = np.where(zero, 0.0, r)
-    elif math.isnan(r) and (a == 0 or b == 0):
-        r = 0.0
-    return r
-
-
-def _chain(g: Sequence[Any], u: Jet, order: int) -> Jet:
-    """The jet of g(u) from g, g', g'' at u's value and u's jet."""
-    out = [g[0]]
-    if order >= 1:
-        out.append(_mul(g[1], u[1]))
-    if order >= 2:
-        out.append(_add(_mul(g[2], _mul(u[1], u[1])), _mul(g[1], u[2])))
-    return out
-
+# --- jets: products, quotients, functions, selections ------------------------------------------
 
 def _times(u: Jet, w: Jet, order: int) -> Jet:
-    out = [u[0] * w[0]]
+    out = [J.mul(u[0], w[0])]
     if order >= 1:
-        out.append(_add(_mul(u[1], w[0]), _mul(u[0], w[1])))
+        out.append(J.add(J.mul(u[1], w[0], True), J.mul(u[0], w[1], True)))
     if order >= 2:
-        cross = _mul(u[1], w[1])
-        out.append(_add(_add(_mul(u[2], w[0]), None if cross is None else 2.0 * cross),
-                        _mul(u[0], w[2])))
+        cross = J.scale(2.0, J.mul(u[1], w[1], True))
+        out.append(J.add(J.add(J.mul(u[2], w[0], True), cross), J.mul(u[0], w[2], True)))
     return out
 
 
 def _divide(u: Jet, w: Jet, order: int) -> Jet:
-    q = u[0] / w[0]
+    q = J.div(u[0], w[0])
     out = [q]
     if order >= 1:
-        inv = 1.0 / w[0]
-        q1 = _mul(_sub(u[1], _mul(q, w[1])), inv)
+        q1 = J.div(J.add(u[1], J.mul(q, w[1], True), -1.0), w[0])
         out.append(q1)
         if order >= 2:
-            cross = _mul(q1, w[1])
-            q2 = _sub(_sub(u[2], None if cross is None else 2.0 * cross), _mul(q, w[2]))
-            out.append(_mul(q2, inv))
+            top = J.add(J.add(u[2], J.scale(2.0, J.mul(q1, w[1], True)), -1.0),
+                        J.mul(q, w[2], True), -1.0)
+            out.append(J.div(top, w[0]))
     return out
 
 
-# --- elementary functions: (g, g', g'') at u, in stable forms ---------------------------------
-
-def _exp(u, order):
-    e = np.exp(u)
-    return (e, e, e)[:order + 1]
-
-
-def _log(u, order):
-    v = np.log(u)
-    if order == 0:
-        return (v,)
-    r = np.where(u < 0, np.nan, 1.0 / u)  # no derivative where there is no value
-    return (v, r, -(r * r))[:order + 1]
+def _ftimes(u: list[J.Fast], w: list[J.Fast], order: int) -> list[J.Fast]:
+    out = [J.fmul(u[0], w[0], value=True)]
+    if order >= 1:
+        out.append(J.fadd(J.fmul(u[1], w[0]), J.fmul(u[0], w[1])))
+    if order >= 2:
+        cross = J.fscale(2.0, J.fmul(u[1], w[1]))
+        out.append(J.fadd(J.fadd(J.fmul(u[2], w[0]), cross), J.fmul(u[0], w[2])))
+    return out
 
 
-def _log1p(u, order):
-    v = np.log1p(u)
-    if order == 0:
-        return (v,)
-    r = np.where(u < -1, np.nan, 1.0 / (1.0 + u))
-    return (v, r, -(r * r))[:order + 1]
+def _fdivide(u: list[J.Fast], w: list[J.Fast], order: int) -> list[J.Fast]:
+    q = J.fdiv(u[0], w[0], value=True)
+    out = [q]
+    if order >= 1:
+        q1 = J.fdiv(J.fadd(u[1], J.fmul(q, w[1]), -1.0), w[0])
+        out.append(q1)
+        if order >= 2:
+            top = J.fadd(J.fadd(u[2], J.fscale(2.0, J.fmul(q1, w[1])), -1.0),
+                         J.fmul(q, w[2]), -1.0)
+            out.append(J.fdiv(top, w[0]))
+    return out
 
 
-def _expm1(u, order):
-    if order == 0:
-        return (np.expm1(u),)
-    e = np.exp(u)
-    return (np.expm1(u), e, e)[:order + 1]
+Conditions = tuple[float | None, float | None, float | None]
 
-
-def _sqrt(u, order):
-    s = np.sqrt(u)
-    if order == 0:
-        return (s,)
-    d = 0.5 / s
-    return (s, d, -d / (2.0 * u))[:order + 1]
-
-
-def _abs(u, order):
-    return (np.abs(u), np.sign(u), None)[:order + 1]
-
-
-def _sin(u, order):
-    s = np.sin(u)
-    if order == 0:
-        return (s,)
-    return (s, np.cos(u), -s)[:order + 1]
-
-
-def _cos(u, order):
-    c = np.cos(u)
-    if order == 0:
-        return (c,)
-    return (c, -np.sin(u), -c)[:order + 1]
-
-
-def _tan(u, order):
-    t = np.tan(u)
-    if order == 0:
-        return (t,)
-    d = 1.0 + t * t
-    return (t, d, 2.0 * t * d)[:order + 1]
-
-
-def _sinh(u, order):
-    s = np.sinh(u)
-    if order == 0:
-        return (s,)
-    return (s, np.cosh(u), s)[:order + 1]
-
-
-def _cosh(u, order):
-    c = np.cosh(u)
-    if order == 0:
-        return (c,)
-    return (c, np.sinh(u), c)[:order + 1]
-
-
-_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
-
-
-def _gauss(u):
-    uc = np.clip(u, -40.0, 40.0)
-    return uc, _TWO_OVER_SQRT_PI * np.exp(-uc * uc)
-
-
-def _erf(u, order):
-    v = special().erf(u)
-    if order == 0:
-        return (v,)
-    uc, d = _gauss(u)
-    return (v, d, -2.0 * uc * d)[:order + 1]
-
-
-def _erfc(u, order):
-    v = special().erfc(u)
-    if order == 0:
-        return (v,)
-    uc, d = _gauss(u)
-    return (v, -d, 2.0 * uc * d)[:order + 1]
-
-
-ELEMENTARY: dict[str, tuple[Callable, str]] = {
-    "exp": (_exp, r"\exp"), "log": (_log, r"\log"), "log1p": (_log1p, r"\mathrm{log1p}"),
-    "expm1": (_expm1, r"\mathrm{expm1}"), "sqrt": (_sqrt, ""), "abs": (_abs, ""),
-    "sin": (_sin, r"\sin"), "cos": (_cos, r"\cos"), "tan": (_tan, r"\tan"),
-    "sinh": (_sinh, r"\sinh"), "cosh": (_cosh, r"\cosh"), "erf": (_erf, r"\mathrm{erf}"),
-    "erfc": (_erfc, r"\mathrm{erfc}"),
+ELEMENTARY_CONDITIONS: dict[str, Conditions] = {
+    "exp": (745.0, 745.0, 745.0), "expm1": (745.0, 745.0, 745.0), "sqrt": (0.5, 0.5, 1.5),
+    "abs": (1.0, 0.0, 0.0), "sinh": (711.0, 711.0, 711.0), "cosh": (711.0, 711.0, 711.0),
+    "erf": (1.0, 1500.0, 1500.0), "erfc": (1500.0, 1500.0, 1500.0),
+    "log": (None, 1.0, 2.0),
 }
-"""The elementary functions by name: (g, g', g'') at u, and the LaTeX operator."""
+"""Bounds on the condition numbers |u g^(k+1)(u) / g^(k)(u)| of g, g', g'' wherever g^(k) is
+a normal double (exp(u) for -745 < u < 710: |u| < 745); None where there is none (log near
+1, sin near its zeros, log1p, tan): there it is read point by point."""
+
+
+def _fapply(fn: Callable, u: list[J.Fast], order: int, ulps: float, conditions: Any,
+            exact_derivatives: bool = False) -> list[J.Fast]:
+    """The first pass's g(u) for an elementary g (see :func:`_apply`)."""
+    u0, r0 = u[0]
+    dynamic = r0 is not None and any(c is None for c in conditions[:order + 1])
+    gs = fn(u0, order + 1 if dynamic else order)
+    comps = J.ffunction(gs, r0, u0, order, ulps, conditions, exact_derivatives,
+                        _exact_argument(u0, r0))
+    return J.fchain(comps, u, order)
+
+
+def _exact_argument(u: Any, rho: Any) -> Any:
+    """Where g's value is exact when 0: at an exact argument of 0 (sin(0), exp'(0) - 1...)
+    or 1 (log(1))."""
+    if rho is not None and not isinstance(rho, np.ndarray) and rho != 0:
+        return False
+    with np.errstate(all="ignore"):
+        at = (np.asarray(u) == 0) | (np.asarray(u) == 1)
+        return at if rho is None else at & (np.asarray(rho) == 0)
+
+
+def _fcall(node: BCall, u: list[J.Fast], shape: tuple[int, ...], order: int) -> list[J.Fast]:
+    """The first pass's g(u) for a catalog (or plugin) function (see :func:`_call`); the
+    condition numbers are the sampled ones of :func:`_condition`, and a function whose
+    condition is not bounded sends every point with an inexact argument to the precise
+    pass."""
+    act = node.act
+    u0, r0 = u[0]
+    arg = np.broadcast_to(np.asarray(u0, dtype=np.float64), shape)
+    gs = act.evaluate(arg, order)
+    conditions = _condition(act) if r0 is not None else (0.0, 0.0, 0.0)
+    exact = _exact_argument(arg, r0)
+    flat = [p for p in act.pieces if p.slope_of(0) == 0.0]
+    if flat:
+        inside = np.zeros(shape, bool)
+        for piece in flat:
+            inside |= (arg > piece.start) & (arg < piece.end)
+        exact = exact | inside
+    comps = J.ffunction(gs, r0, arg, order, J.CATALOG_ULPS,
+                        tuple(c if c < 1e6 else np.inf for c in conditions), False, exact)
+    if flat and order >= 1:  # g', g'' on a flat piece are exact: so is a 0 times anything
+        comps = [comps[0]] + [(g, None if rho is None else np.where(inside, 0.0, rho))
+                              for g, rho in comps[1:]]
+    return J.fchain(comps, u, order)
+
+
+def _select(mask: np.ndarray, a: J.Comp, b: J.Comp) -> J.Comp:
+    """Component a where ``mask``, b elsewhere."""
+    (va, ea), (vb, eb) = a, b
+    if va is None and vb is None:
+        return None, None
+    value = np.where(mask, 0.0 if va is None else va, 0.0 if vb is None else vb)
+    if ea is None and eb is None:
+        return value, None
+    return value, np.where(mask, 0.0 if ea is None else ea, 0.0 if eb is None else eb)
+
+
+LogSize = Callable[[np.ndarray, np.ndarray, int], np.ndarray]
+"""log2 of a lower bound on |g^(k)(t)| for t within e of u: ``size(u, e, k)``, for the
+functions that overflow (exp, powers), so that exp(x)/2 at x = 800 is known to overflow."""
+
+_LOG2E = math.log2(math.e)
+
+
+def _exp_size(u: np.ndarray, e: np.ndarray, k: int) -> np.ndarray:
+    return (u - e) * _LOG2E
+
+
+def _hyperbolic_size(u: np.ndarray, e: np.ndarray, k: int) -> np.ndarray:
+    return (np.abs(u) - e) * _LOG2E - 1.001
+
+
+LOG_SIZES: dict[str, LogSize] = {"exp": _exp_size, "expm1": _exp_size,
+                                 "sinh": _hyperbolic_size, "cosh": _hyperbolic_size}
+
+
+def _apply(fn: Callable, u: Jet, order: int, ulps: float,
+           exact_derivatives: bool = False, size: LogSize | None = None) -> Jet:
+    """The jet of g(u) for an elementary g: ``fn(u, n)`` gives g, ..., g^(n) (n <= 3); where u
+    carries an error, g^(k+1) bounds what it does to g^(k)."""
+    u0, e0 = u[0]
+    gs = fn(u0, order + 1 if e0 is not None else order)
+    comps = J.function(gs, e0, order, ulps, exact_derivatives=exact_derivatives)
+    comps = _exact_points(u0, e0, comps)
+    comps = _deep_zeros(fn, u0, comps)
+    if not (J.finite(u0) and all(J.finite(c[0]) for c in comps if c[0] is not None)):
+        comps = _non_finite(fn, u0, e0, comps, order, size)
+    return J.chain(comps, u, order)
+
+
+def _exact_points(u: Any, e_u: Any, comps: list[J.Comp]) -> list[J.Comp]:
+    """At an exact argument of 0 or 1, a value of g^(k) that is a short binary fraction
+    (0, 1, 0.5, -2, ...: 10 significant bits or fewer) is taken as exact: exp(0) = 1,
+    cos(0) = 1, log(1) = 0, sigmoid(0) = 0.5, tanh'(0) = 1, so that sigmoid(x) - 0.5 and
+    log(exp(x)) are exact at x = 0 rather than a cancellation of rounding errors."""
+    if np.ndim(u) == 0:
+        return comps
+    special = (u == 0) | (u == 1)
+    if e_u is not None:
+        special &= np.asarray(e_u) == 0
+    if not special.any():
+        return comps
+    out = list(comps)
+    for k, (g, e) in enumerate(comps):
+        if g is None or e is None or np.ndim(g) == 0:
+            continue
+        at = np.broadcast_to(np.asarray(g, dtype=np.float64), special.shape)[special]
+        scaled = at * 1024.0
+        short = np.isfinite(at) & (np.abs(at) <= 1024.0) & (scaled == np.round(scaled))
+        if short.any():
+            mask = np.zeros(special.shape, bool)
+            mask[np.flatnonzero(special)[short]] = True
+            out[k] = (g, np.where(mask, 0.0, e))
+    return out
+
+
+DEEP_ZEROS = contextvars.ContextVar("DEEP_ZEROS", default=True)
+"""Whether :func:`_deep_zeros` takes a value decayed to 0 as exact (off while
+:mod:`._explain` looks for what went wrong: 0/0 of two such values)."""
+
+
+def _deep_zeros(fn: Callable, u: Any, comps: list[J.Comp],
+                skip: np.ndarray | None = None) -> list[J.Comp]:
+    """A g^(k) that is 0 at u and at u/1024 too has decayed to 0 (exp(-1e300), softplus'' at
+    1e16): its true value lies far below the smallest double (below ETA^1024 for an
+    exponential tail), and its error is taken as 0, not as the rounding of an underflow
+    (which, times x = 1e300, would be 5e-24)."""
+    out = list(comps)
+    if not DEEP_ZEROS.get():
+        return out
+    for k, (g, e) in enumerate(comps):
+        if g is None or e is None or np.ndim(g) == 0:
+            continue
+        zero = (g == 0) & (e != 0) & np.isfinite(e)
+        if skip is not None:
+            zero &= ~skip
+        if not zero.any():
+            continue
+        uu = np.broadcast_to(np.asarray(u, dtype=np.float64), zero.shape)
+        half = np.asarray(fn(uu[zero] / 1024.0, k)[k], dtype=np.float64)
+        deep = np.zeros(zero.shape, bool)
+        deep[zero] = half == 0
+        if deep.any():
+            out[k] = (g, np.where(deep, 0.0, e))
+    return out
+
+
+def _non_finite(fn: Callable, u: Any, e_u: Any, comps: list[J.Comp],
+                order: int, size: LogSize | None = None) -> list[J.Comp]:
+    """The errors of g^(k)(u) where u or g^(k)(u) is not finite: where u overflowed (error 0),
+    g^(k) lies between its values at the largest double and at infinity; where g^(k)
+    overflows at a finite u, it is an overflow if it also does at both ends of u's error
+    interval; anything else is unknown."""
+    exact = e_u is None
+    u = np.asarray(u, dtype=np.float64)
+    e_u = np.zeros(u.shape) if e_u is None else np.broadcast_to(
+        np.asarray(e_u, dtype=np.float64), u.shape)
+    out: list[J.Comp] = []
+    for k, (g, e) in enumerate(comps):
+        if g is None:
+            out.append((g, e))
+            continue
+        g = np.asarray(g, dtype=np.float64)
+        e = np.array(np.broadcast_to(np.asarray(0.0 if e is None else e, dtype=np.float64),
+                                     np.broadcast_shapes(g.shape, u.shape)))
+        g = np.broadcast_to(g, e.shape)
+        uu, ee = np.broadcast_to(u, e.shape), np.broadcast_to(e_u, e.shape)
+        far = np.isinf(uu)
+        over = np.isfinite(uu) & np.isinf(g)
+        e[np.isnan(uu)] = np.inf
+        if far.any():
+            at_big = np.asarray(fn(np.copysign(J.BIG, uu[far]), k)[k], dtype=np.float64)
+            gap = np.abs(np.broadcast_to(g[far], at_big.shape) - at_big)
+            gap[np.isinf(at_big) & (at_big == g[far])] = 0.0
+            e[far] = np.where(ee[far] <= 0, np.where(np.isnan(gap), np.inf, gap), np.inf)
+            if k:  # g' = 0 on its way to inf and at it: a flat piece (relu' at -inf)
+                flat = np.zeros(e.shape, bool)
+                flat[far] = (gap == 0) & (at_big == 0) & (ee[far] <= 0)
+                e[flat] = J.STRUCTURAL
+        if over.any():
+            sides = [np.asarray(fn(uu[over] + s * ee[over], k)[k], dtype=np.float64)
+                     for s in (-1.0, 1.0)]
+            same = (sides[0] == g[over]) & (sides[1] == g[over])
+            if exact is False:  # at an argument of 0 that is not x's own: a pole of g, or a
+                same &= uu[over] != 0  # value that underflowed to 0 (log(exp(-1e300)))
+            bound: Any = 0.0
+            if size is not None:
+                with np.errstate(all="ignore"):
+                    low = np.asarray(size(uu[over], ee[over], k), dtype=np.float64)
+                bound = np.where(low > J.LOG2_BIG, -np.minimum(low, 1e300), 0.0)
+            e[over] = np.where(same, bound, np.inf)
+        e[np.isnan(g)] = np.inf
+        out.append((g, e))
+    return out
+
+
+def _call(node: BCall, u: Jet, shape: tuple[int, ...], order: int) -> Jet:
+    """The jet of a catalog (or plugin, or scope) function g applied to u. A formula inside
+    (a scope's definition) brings its own error bounds; a kernel is trusted to
+    ``CATALOG_ULPS``. Where u carries an error, g^(k+1) bounds what it does to g^(k); for the
+    highest derivative asked for, whose next one the kernel does not give, only where the
+    function's sampled condition number says it may matter (see :func:`_condition`)."""
+    act = node.act
+    u0, e0 = u[0]
+    arg = np.broadcast_to(np.asarray(u0, dtype=np.float64), shape)
+    inner = getattr(act, "_bound", None)
+    if inner is not None:  # a formula: its own bounds
+        comps = inner.root.ev(arg, order)
+        if e0 is not None:
+            gs = [c[0] for c in comps]
+            top = _top_sensitivity(act, arg, e0, gs[order], order)
+            comps = [(g, ge) if g is None else
+                     (g, J.plus(ge, top if k == order else J.times_abs(gs[k + 1], e0)))
+                     for k, (g, ge) in enumerate(comps)]
+    else:
+        gs = list(act.evaluate(arg, order))
+        top = None if e0 is None else _top_sensitivity(act, arg, e0, gs[order], order)
+        comps = J.function(gs, e0, order, J.CATALOG_ULPS, top=top)
+        comps = _exact_on_pieces(act, arg, comps)
+        comps = _exact_points(arg, e0, comps)
+        comps = _deep_zeros(lambda v, n: act.evaluate(v, n), arg, comps)
+    if not (J.finite(u0) and all(J.finite(c[0]) for c in comps if c[0] is not None)):
+        comps = _non_finite(lambda v, n: act.evaluate(np.asarray(v, dtype=np.float64), n),
+                            arg, e0, comps, order)
+    return J.chain(comps, u, order)
+
+
+def _exact_on_pieces(act: Activation, u: np.ndarray, comps: list[J.Comp]) -> list[J.Comp]:
+    """g, g' and g'' are exact where u lies inside a flat piece of g (relu = relu' = 0 for
+    u < 0), g' and g'' structurally (``STRUCTURAL``), so that such a 0 wins over an overflow
+    in the chain rule."""
+    flat = [p for p in act.pieces if p.slope_of(0) == 0.0]
+    if len(comps) < 2 or not flat:
+        return comps
+    inside = np.zeros(u.shape, bool)
+    for piece in flat:
+        inside |= (u > piece.start) & (u < piece.end)
+    if not inside.any():
+        return comps
+    out = list(comps)
+    for k in range(len(comps)):
+        g, e = comps[k]
+        if g is not None and e is not None:
+            out[k] = (g, np.where(inside, J.STRUCTURAL if k else 0.0, e))
+    return out
+
+
+NEGLIGIBLE = 2.0 ** -40
+"""A relative change of g^(k) below this (9e-13) is left out of the error bound of g^(k)."""
+
+_CONDITIONS: dict[Any, tuple[float, float, float]] = {}
+
+
+def _condition(act: Activation) -> tuple[float, float, float]:
+    """max |u g^(k+1)(u) / g^(k)(u)| for k = 0, 1, 2 over u in [-50, 50] and out to +-1e300,
+    where g^(k) is not 0 (the third derivative by central differences): how much a relative
+    error of u can grow in g, g', g''. Computed once per function and parameters."""
+    key = (act.name, tuple(sorted((k, repr(v)) for k, v in act.params.items())),
+           getattr(act, "flavor", None))
+    if key not in _CONDITIONS:
+        u = np.concatenate([np.linspace(-50.0, 50.0, 4001),
+                            -np.logspace(-300, 300, 601), np.logspace(-300, 300, 601)])
+        with np.errstate(all="ignore"):
+            gs = list(act.evaluate(u, 2))
+            h = 2.0 ** -20 * np.maximum(1.0, np.abs(u))
+            gs.append((act.evaluate(u + h, 2)[2] - act.evaluate(u - h, 2)[2]) / (2.0 * h))
+            found = []
+            for k in range(3):
+                g, nxt = np.abs(gs[k]), np.abs(gs[k + 1])
+                ok = (g > 1e-290) & np.isfinite(g) & np.isfinite(nxt)
+                ratio = np.abs(u[ok]) * nxt[ok] / g[ok]
+                found.append(float(ratio.max()) if ratio.size else 0.0)
+        _CONDITIONS[key] = (found[0], found[1], found[2])
+    return _CONDITIONS[key]
+
+
+def _top_sensitivity(act: Activation, u: np.ndarray, e_u: Any, g_top: Any,
+                     order: int) -> Any:
+    """A bound on |g^(order)(u + d) - g^(order)(u)| for |d| <= e_u: from g^(order+1) (or, for
+    g'', from g'' itself at u -+ e_u) where the condition number of g^(order) says it may
+    exceed ``NEGLIGIBLE`` relative; None where it cannot."""
+    cond = _condition(act)[order]
+    e = np.broadcast_to(np.asarray(e_u, dtype=np.float64), u.shape)
+    need = (cond * e > NEGLIGIBLE * np.abs(u)) | ~np.isfinite(e)
+    if not need.any():
+        return None
+    at, err = u[need], e[need]
+    sens = np.zeros(u.shape)
+    with np.errstate(all="ignore"):
+        if order < 2:
+            sens[need] = np.abs(act.evaluate(at, order + 1)[order + 1]) * err
+        else:
+            g = np.broadcast_to(np.asarray(g_top, dtype=np.float64), u.shape)[need]
+            sides = [act.evaluate(at + s * err, 2)[2] for s in (-1.0, 1.0)]
+            change = np.maximum(np.abs(sides[0] - g), np.abs(sides[1] - g))
+            sens[need] = np.where(np.isnan(change), np.inf, change)
+    return sens
+
 
 SPECIAL_FUNCTIONS = ("min", "max", "where")
 CONSTANTS = {"pi": math.pi, "e": math.e}
@@ -378,12 +571,46 @@ class Expr:
         return any(child.uses_x() for child in self.children())
 
 
+def _constant_value(node: B) -> float:
+    with np.errstate(all="ignore"):
+        return float(np.asarray(node.ev(np.zeros(1), 0)[0][0]).reshape(-1)[0])
+
+
+def _fold(node: Any) -> Any:
+    """The tree with every part without x made a constant (with its error bound): after the
+    rewriting, so that the rewriter saw the parts whole."""
+    if isinstance(node, (BConst, BVar)) or not isinstance(node, (B, C)):
+        return node
+    if isinstance(node, B) and node.const is not None:
+        with np.errstate(all="ignore"):
+            value, error = node.ev(np.zeros(1), 0)[0]
+        folded = BConst(float(np.asarray(value).reshape(-1)[0]),
+                        None if error is None else float(np.asarray(error).reshape(-1)[0]))
+        folded.src = node.src
+        return folded
+    for name in _CHILD_FIELDS.get(type(node), ()):
+        value = getattr(node, name)
+        if isinstance(value, list):
+            setattr(node, name, [(v[0], _fold(v[1])) if isinstance(v, tuple) else _fold(v)
+                                 for v in value])
+        else:
+            setattr(node, name, _fold(value))
+    if isinstance(node, BMinMax):
+        node.cond = CCmp(">" if node.name == "max" else "<", node.a, node.b)
+    return node
+
+
+def _leaf(bound: B, node: Expr) -> B:
+    bound.src = (node.col, node.end)
+    return bound
+
+
 class Num(Expr):
     def __init__(self, value: float):
         self.value = value
 
     def bind(self, env):
-        return BConst(self.value)
+        return _leaf(BConst(self.value), self)
 
     def tex(self):
         return _tex_number(self.value), 9
@@ -394,7 +621,7 @@ class Var(Expr):
         return True
 
     def bind(self, env):
-        return BVar()
+        return _leaf(BVar(), self)
 
     def tex(self):
         return "x", 9
@@ -407,7 +634,7 @@ class Named(Expr):
         self.name = name
 
     def bind(self, env):
-        return BConst(CONSTANTS[self.name])
+        return _leaf(BConst(CONSTANTS[self.name]), self)
 
     def tex(self):
         return (r"\pi" if self.name == "pi" else "e"), 9
@@ -418,7 +645,7 @@ class ParamRef(Expr):
         self.name = name
 
     def bind(self, env):
-        return BConst(float(env.params[self.name]))
+        return _leaf(BConst(float(env.params[self.name])), self)
 
     def tex(self):
         return _tex_name(self.name), 9
@@ -1129,15 +1356,19 @@ class _Env:
         return _error(self.text, message, node.col)
 
     def fold(self, bound: B, node: Expr) -> B:
-        """A node of constants is computed once, here; it must be finite."""
+        """A node of constants is computed here, once: it must be finite, and its value is
+        its ``const`` (for the checks that need one: a division by 0, a constant exponent, a
+        keyword). The node stays, so that the rewriter sees 1 - tanh(40)^2 whole (as typed
+        it rounds to 0); :func:`_fold` makes it a constant after the rewriting."""
+        if bound.src is None:
+            bound.src = (node.col, node.end)
         if all(child.const is not None for child in bound.children()):
-            with np.errstate(all="ignore"):
-                value = float(np.asarray(bound.ev(np.zeros(1), 0)[0]).reshape(-1)[0])
+            value = _constant_value(bound)
             if not math.isfinite(value):
                 part = self.text[node.col:node.end]
                 raise _error(self.text, f"the constant part '{part}' is {format_number(value)}",
                              node.col)
-            return BConst(value)
+            bound.const = value
         return bound
 
     def fold_condition(self, cond: C) -> C:
@@ -1152,14 +1383,23 @@ Affine = tuple[float, float, float, float]
 
 
 class B:
-    """A bound node: evaluates its jet, and knows its linear pieces and kink candidates."""
+    """A bound node: evaluates its jet (values and error bounds, see :mod:`._jet`), and knows
+    its linear pieces, kink candidates and poles. ``src`` is (start, end) of its text in the
+    formula, where it has one."""
 
     const: float | None = None
+    src: tuple[int, int] | None = None
 
     def children(self) -> tuple[Any, ...]:
         return ()
 
     def ev(self, x: np.ndarray, order: int) -> Jet:
+        """[(value, error)] for f, f', f'' up to ``order`` (see :mod:`._jet`)."""
+        raise NotImplementedError
+
+    def fast(self, x: np.ndarray, order: int) -> list[J.Fast]:
+        """[(value, rho)] for f, f', f'' up to ``order``: the first pass, with relative
+        bounds (see :mod:`._jet`); the values are those of :meth:`ev`."""
         raise NotImplementedError
 
     def affine(self, ctx: _Ctx) -> list[Affine]:
@@ -1185,13 +1425,34 @@ class B:
         return [c for child in self.children() if isinstance(child, B)
                 for c in ctx.cands(child)]
 
+    def poles(self, ctx: _Ctx) -> list[float]:
+        """Where |f| may grow without bound (1/u and log(u) where u = 0, tan(u) where
+        cos(u) = 0, ...): candidates, confirmed by :meth:`Bound.poles`."""
+        return [p for child in self.children() if isinstance(child, B)
+                for p in ctx.poles(child)]
+
+    def zeros(self, ctx: _Ctx) -> list[float]:
+        """Where this node is 0: where it changes sign (or stops being positive or
+        negative), and the zeros of a factor or of the base of a power (x^2 at 0)."""
+        zero = BConst(0.0)
+        return ctx.switches(CCmp(">", self, zero)) + ctx.switches(CCmp("<", self, zero))
+
 
 class BConst(B):
-    def __init__(self, value: float):
-        self.const = float(value)
+    """A constant: exact (a number as typed, a parameter), or the value of a part of the
+    formula without x, with its error bound."""
+
+    def __init__(self, value: float, error: float | None = None):
+        self.const = self.value = float(value)
+        self.error = None if not error else float(error)
 
     def ev(self, x, order):
-        return [np.float64(self.const), None, None][:order + 1]
+        return [(np.float64(self.const), self.error), (None, None), (None, None)][:order + 1]
+
+    def fast(self, x, order):
+        rho = None if self.error is None else (
+            self.error / abs(self.const) if self.const else math.inf)
+        return [(np.float64(self.const), rho), (None, None), (None, None)][:order + 1]
 
     def affine(self, ctx):
         return [(ctx.lo, ctx.hi, 0.0, self.const)]
@@ -1199,7 +1460,9 @@ class BConst(B):
 
 class BVar(B):
     def ev(self, x, order):
-        return [x, 1.0, None][:order + 1]
+        return [(x, None), (1.0, None), (None, None)][:order + 1]
+
+    fast = ev
 
     def affine(self, ctx):
         return [(ctx.lo, ctx.hi, 1.0, 0.0)]
@@ -1213,10 +1476,40 @@ class BNeg(B):
         return (self.arg,)
 
     def ev(self, x, order):
-        return [_neg(v) for v in self.arg.ev(x, order)]
+        return [J.neg(c) for c in self.arg.ev(x, order)]
+
+    def zeros(self, ctx):
+        return ctx.zeros(self.arg)
+
+    def fast(self, x, order):
+        return [J.neg(c) for c in self.arg.fast(x, order)]
 
     def affine(self, ctx):
         return [(s, t, -a, -b) for s, t, a, b in ctx.affine(self.arg)]
+
+
+class BCancel(B):
+    """u - u: exactly 0 (and its derivatives too) wherever u is finite, NaN elsewhere; what
+    a sum of the same expression with both signs becomes (:mod:`._rewrite`)."""
+
+    def __init__(self, arg: B):
+        self.arg = arg
+
+    def children(self):
+        return (self.arg,)
+
+    def ev(self, x, order):
+        return [(None, None) if v is None else (v - v, None) for v, _ in self.arg.ev(x, order)]
+
+    def fast(self, x, order):
+        return [(None, None) if v is None else (v - v, None)
+                for v, _ in self.arg.fast(x, order)]
+
+    def affine(self, ctx):
+        return [(s, t, 0.0, 0.0) for s, t, _, _ in ctx.affine(self.arg)]
+
+    def poles(self, ctx):
+        return []
 
 
 class BSum(B):
@@ -1227,16 +1520,24 @@ class BSum(B):
         return tuple(t for _, t in self.terms)
 
     def ev(self, x, order):
-        out: Jet = [None] * (order + 1)
+        out: Jet = []
         for i, (sign, term) in enumerate(self.terms):
             jet = term.ev(x, order)
-            for k in range(order + 1):
-                if i == 0 and k == 0:
-                    out[0] = jet[0] if sign > 0 else -jet[0]
-                elif k == 0:
-                    out[0] = out[0] + jet[0] if sign > 0 else out[0] - jet[0]
-                else:
-                    out[k] = _add(out[k], jet[k]) if sign > 0 else _sub(out[k], jet[k])
+            if i == 0:
+                out = jet if sign > 0 else [J.neg(c) for c in jet]
+            else:
+                out = [J.add(a, b, sign) for a, b in zip(out, jet, strict=True)]
+        return out
+
+    def fast(self, x, order):
+        out: list[J.Fast] = []
+        for i, (sign, term) in enumerate(self.terms):
+            jet = term.fast(x, order)
+            if i == 0:
+                out = jet if sign > 0 else [J.neg(c) for c in jet]
+            else:
+                out = [J.fadd(a, b, sign, value=k == 0)
+                       for k, (a, b) in enumerate(zip(out, jet, strict=True))]
         return out
 
     def affine(self, ctx):
@@ -1261,6 +1562,27 @@ class BProd(B):
             jet = factor.ev(x, order)
             acc = _times(acc, jet, order) if op == "*" else _divide(acc, jet, order)
         return acc
+
+    def fast(self, x, order):
+        acc = self.factors[0][1].fast(x, order)
+        for op, factor in self.factors[1:]:
+            jet = factor.fast(x, order)
+            acc = _ftimes(acc, jet, order) if op == "*" else _fdivide(acc, jet, order)
+        return acc
+
+    def poles(self, ctx):
+        found = super().poles(ctx)
+        for op, factor in self.factors:
+            if op == "/":
+                found += ctx.zeros(factor)
+        return found
+
+    def zeros(self, ctx):
+        found = super().zeros(ctx)
+        for op, factor in self.factors:
+            if op == "*":
+                found += ctx.zeros(factor)
+        return found
 
     def affine(self, ctx):
         acc = ctx.affine(self.factors[0][1])
@@ -1295,20 +1617,47 @@ class BPowConst(B):
     def children(self):
         return (self.base,)
 
+    def poles(self, ctx):
+        return super().poles(ctx) + (ctx.zeros(self.base) if self.c < 0 else [])
+
+    def zeros(self, ctx):
+        return ctx.zeros(self.base) if self.c > 0 else []
+
     def ev(self, x, order):
-        return _chain(self.apply(self.base.ev(x, 0)[0], order), self.base.ev(x, order), order)
+        u = self.base.ev(x, order)
+        if self.c == 2.0:  # u*u: the product rule, with its error bounds
+            return _times(u, u, order)
+        return _apply(self.apply, u, order, J.ELEMENTARY_ULPS, size=self.size)
+
+    def fast(self, x, order):
+        u = self.base.fast(x, order)
+        if self.c == 2.0:
+            return _ftimes(u, u, order)
+        c = self.c
+        return _fapply(self.apply, u, order, J.ELEMENTARY_ULPS,
+                       tuple(abs(c - k) for k in range(3)))
+
+    def size(self, u: np.ndarray, e: np.ndarray, k: int) -> np.ndarray:
+        """log2 of a lower bound on |c (c-1) ... (c-k+1) u^(c-k)| for |u| within e."""
+        c = self.c
+        factor = abs(math.prod(c - i for i in range(k)))
+        if factor == 0:
+            return np.full(np.shape(u), -np.inf)
+        mag = np.abs(u) - e if c - k > 0 else np.abs(u) + e
+        return (c - k) * np.log2(np.maximum(mag, 0.0)) + math.log2(factor)
 
     def apply(self, u, order):
         c = self.c
         if c == 2.0:
-            return (u * u, 2.0 * u, 2.0)[:order + 1]
+            return (u * u, 2.0 * u, 2.0, None)[:order + 1]
         if c == 0.5:
-            return _sqrt(u, order)
+            return ELEMENTARY["sqrt"][0](u, order)
         v = np.power(u, c)
-        if order == 0:
-            return (v,)
-        d = c * np.power(u, c - 1.0)
-        return (v, d, c * (c - 1.0) * np.power(u, c - 2.0))[:order + 1]
+        out = [v]
+        for k in range(1, order + 1):
+            factor = math.prod(c - i for i in range(k))
+            out.append(factor * np.power(u, c - k))
+        return tuple(out)
 
 
 class BPowBase(B):
@@ -1322,15 +1671,25 @@ class BPowBase(B):
         return (self.exponent,)
 
     def ev(self, x, order):
-        w = self.exponent.ev(x, order)
-        return _chain(self.apply(w[0], order), w, order)
+        return _apply(self.apply, self.exponent.ev(x, order), order, J.ELEMENTARY_ULPS,
+                      size=self.size)
+
+    def fast(self, x, order):
+        return _fapply(self.apply, self.exponent.fast(x, order), order, J.ELEMENTARY_ULPS,
+                       (745.0, 745.0, 745.0))
+
+    def size(self, w: np.ndarray, e: np.ndarray, k: int) -> np.ndarray:
+        """log2 of a lower bound on |a^w log(a)^k| for w within e."""
+        log2_a = math.log2(self.a)
+        least = np.minimum((w - e) * log2_a, (w + e) * log2_a)
+        return least + (k * math.log2(abs(self.log_a)) if k else 0.0)
 
     def apply(self, w, order):
         v = np.power(self.a, w)
-        if order == 0:
-            return (v,)
-        d = v * self.log_a
-        return (v, d, d * self.log_a)[:order + 1]
+        out = [v]
+        for _ in range(order):
+            out.append(out[-1] * self.log_a)
+        return tuple(out)
 
 
 class BPowGeneral(B):
@@ -1342,22 +1701,28 @@ class BPowGeneral(B):
     def children(self):
         return (self.base, self.exponent)
 
+    def poles(self, ctx):
+        return super().poles(ctx) + ctx.zeros(self.base)
+
     def ev(self, x, order):
+        """exp(w log u), composed with its error bounds; the value itself is u ** w."""
         u, w = self.base.ev(x, order), self.exponent.ev(x, order)
-        v = np.power(u[0], w[0])
-        out = [v]
-        if order == 0:
-            return out
-        log_u = np.log(u[0])
-        ratio = _mul(u[1], 1.0 / u[0])
-        p1 = _add(_mul(w[1], log_u), _mul(w[0], ratio))
-        out.append(_mul(v, p1))
-        if order >= 2:
-            r2 = _sub(_mul(u[2], 1.0 / u[0]), _mul(ratio, ratio))
-            cross = _mul(w[1], ratio)
-            p2 = _add(_add(_mul(w[2], log_u), None if cross is None else 2.0 * cross),
-                      _mul(w[0], r2))
-            out.append(_mul(v, _add(_mul(p1, p1), p2)))
+        log_u = _apply(ELEMENTARY["log"][0], u, order, J.ELEMENTARY_ULPS)
+        out = _apply(ELEMENTARY["exp"][0], _times(w, log_u, order), order, J.ELEMENTARY_ULPS)
+        power = np.power(u[0][0], w[0][0])
+        out[0] = (np.where(np.isfinite(power) | ~np.isfinite(out[0][0]), power, out[0][0]),
+                  out[0][1])
+        return out
+
+    def fast(self, x, order):
+        u, w = self.base.fast(x, order), self.exponent.fast(x, order)
+        log_u = _fapply(ELEMENTARY["log"][0], u, order, J.ELEMENTARY_ULPS,
+                        ELEMENTARY_CONDITIONS["log"])
+        out = _fapply(ELEMENTARY["exp"][0], _ftimes(w, log_u, order), order,
+                      J.ELEMENTARY_ULPS, ELEMENTARY_CONDITIONS["exp"])
+        power = np.power(u[0][0], w[0][0])
+        out[0] = (np.where(np.isfinite(power) | ~np.isfinite(out[0][0]), power, out[0][0]),
+                  out[0][1])
         return out
 
     def affine(self, ctx):
@@ -1372,16 +1737,37 @@ class BPowGeneral(B):
 
 
 class BElem(B):
-    def __init__(self, name: str, arg: B):
+    def __init__(self, name: str, arg: B, fn: Callable | None = None):
         self.name, self.arg = name, arg
-        self.fn = ELEMENTARY[name][0]
+        self.fn = ELEMENTARY[name][0] if fn is None else fn
 
     def children(self):
         return (self.arg,)
 
+    def poles(self, ctx):
+        found = super().poles(ctx)
+        if self.name == "log":
+            found += ctx.zeros(self.arg)
+        elif self.name == "log1p":
+            found += ctx.zeros(BSum([(1, BConst(1.0)), (1, self.arg)]))
+        elif self.name == "tan":
+            found += ctx.zeros(BElem("cos", self.arg))
+        return found
+
+    def zeros(self, ctx):
+        if self.name in ("abs", "sqrt"):
+            return ctx.zeros(self.arg)
+        return super().zeros(ctx)
+
     def ev(self, x, order):
-        u = self.arg.ev(x, order)
-        return _chain(self.fn(u[0], order), u, order)
+        return _apply(self.fn, self.arg.ev(x, order), order, J.ELEMENTARY_ULPS,
+                      exact_derivatives=self.name in EXACT_DERIVATIVES,
+                      size=LOG_SIZES.get(self.name))
+
+    def fast(self, x, order):
+        return _fapply(self.fn, self.arg.fast(x, order), order, J.ELEMENTARY_ULPS,
+                       ELEMENTARY_CONDITIONS.get(self.name, (None, None, None)),
+                       exact_derivatives=self.name in EXACT_DERIVATIVES)
 
     def apply(self, u, order):
         return self.fn(u, order)
@@ -1425,14 +1811,16 @@ class BWhere(B):
         if not mask.any():
             return self.b.ev(x, order)
         ja, jb = self.a.ev(x, order), self.b.ev(x, order)
-        out = [np.where(mask, ja[0], jb[0])]
-        for k in range(1, order + 1):
-            if ja[k] is None and jb[k] is None:
-                out.append(None)
-            else:
-                out.append(np.where(mask, 0.0 if ja[k] is None else ja[k],
-                                    0.0 if jb[k] is None else jb[k]))
-        return out
+        return [_select(mask, a, b) for a, b in zip(ja, jb, strict=True)]
+
+    def fast(self, x, order):
+        mask = np.broadcast_to(self.cond.truth(x), x.shape)
+        if mask.all():
+            return self.a.fast(x, order)
+        if not mask.any():
+            return self.b.fast(x, order)
+        ja, jb = self.a.fast(x, order), self.b.fast(x, order)
+        return [J.fselect(mask, a, b) for a, b in zip(ja, jb, strict=True)]
 
     def affine(self, ctx):
         out = []
@@ -1440,6 +1828,18 @@ class BWhere(B):
         for s, t, truth in ctx.segments(self.cond):
             out += _clip(first if truth else second, s, t)
         return out
+
+    def poles(self, ctx):
+        found = []
+        for branch, wanted in ((self.a, True), (self.b, False)):
+            points = ctx.poles(branch)
+            if points:
+                xs = np.array(points)
+                delta = _delta(xs)
+                near = (self.cond.truth(xs - delta) == wanted) | \
+                    (self.cond.truth(xs + delta) == wanted)
+                found += [p for p, keep in zip(points, near, strict=True) if keep]
+        return found
 
     def cands(self, ctx):
         found = [(r, self.source) for r in ctx.switches(self.cond)]
@@ -1468,15 +1868,20 @@ class BMinMax(BWhere):
 
     def ev(self, x, order):
         ja, jb = self.a.ev(x, order), self.b.ev(x, order)
-        mask = np.broadcast_to((np.greater if self.name == "max" else np.less)(ja[0], jb[0]),
-                               x.shape)
-        out = [(np.maximum if self.name == "max" else np.minimum)(ja[0], jb[0])]
-        for k in range(1, order + 1):
-            if ja[k] is None and jb[k] is None:
-                out.append(None)
-            else:
-                out.append(np.where(mask, 0.0 if ja[k] is None else ja[k],
-                                    0.0 if jb[k] is None else jb[k]))
+        mask = np.broadcast_to((np.greater if self.name == "max" else np.less)(
+            ja[0][0], jb[0][0]), x.shape)
+        out = [_select(mask, a, b) for a, b in zip(ja, jb, strict=True)]
+        value = (np.maximum if self.name == "max" else np.minimum)(ja[0][0], jb[0][0])
+        out[0] = (value, out[0][1])  # NaN from either side
+        return out
+
+    def fast(self, x, order):
+        ja, jb = self.a.fast(x, order), self.b.fast(x, order)
+        mask = np.broadcast_to((np.greater if self.name == "max" else np.less)(
+            ja[0][0], jb[0][0]), x.shape)
+        out = [J.fselect(mask, a, b) for a, b in zip(ja, jb, strict=True)]
+        value = (np.maximum if self.name == "max" else np.minimum)(ja[0][0], jb[0][0])
+        out[0] = (value, out[0][1])
         return out
 
 
@@ -1490,9 +1895,10 @@ class BCall(B):
         return (self.arg,)
 
     def ev(self, x, order):
-        u = self.arg.ev(x, order)
-        g = self.act.evaluate(np.broadcast_to(u[0], x.shape), order)
-        return _chain(g, u, order)
+        return _call(self, self.arg.ev(x, order), x.shape, order)
+
+    def fast(self, x, order):
+        return _fcall(self, self.arg.fast(x, order), x.shape, order)
 
     def apply(self, u, order):
         return self.act.evaluate(u, order)
@@ -1545,6 +1951,13 @@ class BCall(B):
                             ((max(s, g0), min(t, g1)) for g0, g1 in gaps) if lo < hi]
         return out
 
+    def poles(self, ctx):
+        found = super().poles(ctx)
+        for pole in self.act.poles:
+            shifted = BSum([(1, self.arg), (-1, BConst(pole))])
+            found += ctx.zeros(shifted)
+        return found
+
     def cands(self, ctx):
         found = super().cands(ctx)
         name = self.act.name
@@ -1592,8 +2005,29 @@ class CCmp(C):
 
     def truth(self, x):
         with np.errstate(all="ignore"):
-            return np.broadcast_to(_OPS[self.op](self.left.ev(x, 0)[0], self.right.ev(x, 0)[0]),
-                                   np.shape(x))
+            return np.broadcast_to(_OPS[self.op](self.left.fast(x, 0)[0][0],
+                                                 self.right.fast(x, 0)[0][0]), np.shape(x))
+
+    def nearer(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Whether the crossing of left = right between the neighbouring doubles a < b is
+        nearer a: |left - right| is smaller there, computed exactly in rationals where both
+        sides are rational in x (x*x - 2), else in float64 where the error bounds tell the
+        two apart (sin(x) near pi); False (b) where nothing tells."""
+        out = np.zeros(a.shape, bool)
+        with np.errstate(all="ignore"):
+            comps = [J.add(self.left.ev(t, 0)[0], self.right.ev(t, 0)[0], -1.0) for t in (a, b)]
+        (ga, ea), (gb, eb) = [(np.broadcast_to(np.abs(np.asarray(v, dtype=np.float64)),
+                                               a.shape),
+                               np.broadcast_to(np.asarray(0.0 if e is None else e,
+                                                          dtype=np.float64), a.shape))
+                              for v, e in comps]
+        for i in range(a.size):
+            exact = [_exact_gap(self, float(t[i])) for t in (a, b)]
+            if exact[0] is not None and exact[1] is not None:
+                out[i] = abs(exact[0]) < abs(exact[1])
+            else:
+                out[i] = ga[i] + ea[i] < gb[i] - eb[i]
+        return out
 
     def split(self, ctx):
         diff = _overlay(ctx.affine(self.left), ctx.affine(self.right),
@@ -1616,8 +2050,50 @@ class CCmp(C):
             if c1 < g1:
                 unknown.append((c1, g1))
             ctx.numeric = True
-            points += [c0, c1, *_crossings(self.truth, c0, c1)]
+            points += [c0, c1, *_crossings(self.truth, c0, c1, self.nearer)]
         return points, unknown
+
+
+def _exact_gap(cond: CCmp, x: float) -> Fraction | None:
+    """left - right at x in exact rational arithmetic, or None if a side is not rational in x
+    (a function other than +, -, *, / and integer powers)."""
+    left, right = _rational(cond.left, Fraction(x)), _rational(cond.right, Fraction(x))
+    return None if left is None or right is None else left - right
+
+
+def _rational(node: B, x: Fraction) -> Fraction | None:
+    """The node's exact value at x, where it is rational in x; None otherwise."""
+    if isinstance(node, BConst):
+        return Fraction(node.value)
+    if isinstance(node, BVar):
+        return x
+    if isinstance(node, BNeg):
+        inner = _rational(node.arg, x)
+        return None if inner is None else -inner
+    if isinstance(node, BSum):
+        parts = [_rational(t, x) for _, t in node.terms]
+        if any(p is None for p in parts):
+            return None
+        return sum((s * p for (s, _), p in zip(node.terms, parts, strict=True)
+                    if p is not None), Fraction(0))
+    if isinstance(node, BProd):
+        return _rational_product(node, x)
+    if isinstance(node, BPowConst) and node.c == int(node.c) and abs(node.c) <= 64:
+        base = _rational(node.base, x)
+        if base is None or (base == 0 and node.c < 0):
+            return None
+        return base ** int(node.c)
+    return None
+
+
+def _rational_product(node: BProd, x: Fraction) -> Fraction | None:
+    out = Fraction(1)
+    for op, factor in node.factors:
+        value = _rational(factor, x)
+        if value is None or (op == "/" and value == 0):
+            return None
+        out = out * value if op == "*" else out / value
+    return out
 
 
 class CAnd(C):
@@ -1723,11 +2199,14 @@ def _delta(x: np.ndarray) -> np.ndarray:
     return 2.0 ** -20 * np.maximum(1.0, np.abs(x))
 
 
-def _crossings(truth: Callable[[np.ndarray], np.ndarray], lo: float, hi: float) -> list[float]:
+def _crossings(truth: Callable[[np.ndarray], np.ndarray], lo: float, hi: float,
+               nearer: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
+               ) -> list[float]:
     """Where ``truth`` changes on [lo, hi]: brackets on a grid of ``GRID`` points, all bisected
-    together down to neighbouring floats; the point returned is the first float with the
-    truth of the right side (1.0 for x*x < 1), or 0 when the last bracket, narrower than
-    1e-15, holds 0."""
+    together down to neighbouring floats a < b; the point returned is a where ``nearer(a, b)``
+    says the true crossing is nearer a, else b (the first float with the truth of the right
+    side), so that it is the double nearest the true crossing (-2.0 for x*x < 4, the double
+    nearest pi for sin(x) > 0); or 0 when the last bracket, narrower than 1e-15, holds 0."""
     xs = np.linspace(lo, hi, GRID)
     t = truth(xs)
     index = np.flatnonzero(t[1:] != t[:-1])
@@ -1744,8 +2223,21 @@ def _crossings(truth: Callable[[np.ndarray], np.ndarray], lo: float, hi: float) 
         same = truth(mid) == at_a
         a = np.where(open_ & same, mid, a)
         b = np.where(open_ & ~same, mid, b)
-    roots = np.where((a <= 0) & (b >= 0) & (b - a <= 1e-15), 0.0, b)
+    roots = b
+    if nearer is not None:  # the correctly rounded crossing: the neighbour nearer the true one
+        roots = np.where(nearer(a, b), a, b)
+    roots = np.where((a <= 0) & (b >= 0) & (b - a <= 1e-15), 0.0, roots)
     return [float(r) for r in roots]
+
+
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {
+    BSum: ("terms",), BProd: ("factors",), BNeg: ("arg",), BElem: ("arg",), BCall: ("arg",),
+    BCancel: ("arg",), BPowConst: ("base",), BPowBase: ("exponent",),
+    BPowGeneral: ("base", "exponent"), BMinMax: ("a", "b"), BWhere: ("cond", "a", "b"),
+    CCmp: ("left", "right"), CNot: ("arg",), CAnd: ("items",), COr: ("items",),
+}
+"""The attributes of each kind of node that hold its children (a node, or a list of nodes
+or of (sign or operator, node) pairs)."""
 
 
 class _Ctx:
@@ -1757,6 +2249,8 @@ class _Ctx:
         self.numeric = False
         self._affine: dict[int, list[Affine]] = {}
         self._cands: dict[int, list[tuple[float, str]]] = {}
+        self._poles: dict[int, list[float]] = {}
+        self._zeros: dict[int, list[float]] = {}
         self._segments: dict[int, list[tuple[float, float, bool]]] = {}
         # The caches are keyed by id(node); the nodes are kept here, so that a temporary
         # node freed during the computation cannot pass its id, and its cached result, on
@@ -1776,6 +2270,20 @@ class _Ctx:
             self._alive.append(node)
             self._cands[key] = node.cands(self)
         return self._cands[key]
+
+    def poles(self, node: B) -> list[float]:
+        key = id(node)
+        if key not in self._poles:
+            self._alive.append(node)
+            self._poles[key] = node.poles(self)
+        return self._poles[key]
+
+    def zeros(self, node: B) -> list[float]:
+        key = id(node)
+        if key not in self._zeros:
+            self._alive.append(node)
+            self._zeros[key] = node.zeros(self)
+        return self._zeros[key]
 
     def segments(self, cond: C) -> list[tuple[float, float, bool]]:
         """(start, end, truth) where the condition's truth is known and constant."""
@@ -1803,33 +2311,166 @@ class _Ctx:
 
 # --- a formula bound to parameter values -------------------------------------------------------
 
-class Bound:
-    """A formula with its parameters and flavor fixed: the kernel, kinks, pieces, limits."""
+TOL = 1e-10
+"""A value whose error bound exceeds TOL times its size (or ``TINY``) is not given: NaN, and
+:meth:`Bound.why` says why. The promise is 1e-9; the bounds are first order, hence the
+margin."""
 
-    def __init__(self, root: B):
+TINY = 1e-300
+"""Below this, values are compared absolutely: a float64 can only be absolutely close."""
+
+SLACK = 2.0 ** -42
+"""Next to a zero of f^(k) no formula keeps relative digits: there a value is right if moving x
+by SLACK of itself (about 2e-13) moves f^(k) by at least its error bound."""
+
+
+def unreliable(out: np.ndarray, error: Any) -> np.ndarray:
+    """Where a value's error bound exceeds ``TOL`` relative (absolute below ``TINY``), or an
+    infinite value is not known to be an overflow."""
+    with np.errstate(all="ignore"):
+        err = np.broadcast_to(np.asarray(error, dtype=np.float64), out.shape)
+        finite = np.isfinite(out)
+        ok = err <= TOL * np.maximum(np.abs(out), TINY)
+        return np.where(finite, ~ok, np.isinf(out) & ~(err <= 0))
+
+
+def _as_output(value: Any, x: np.ndarray, outs: list[np.ndarray]) -> np.ndarray:
+    """``value`` (None for 0, a number or an array) as a fresh float64 array of x's shape."""
+    if value is None:
+        return np.zeros_like(x)
+    if np.ndim(value) == 0:
+        return np.full_like(x, float(value))
+    out = np.asarray(value, dtype=np.float64)
+    if out.shape != x.shape:
+        out = np.broadcast_to(out, x.shape)
+    if np.may_share_memory(out, x) or any(out is o for o in outs) or not out.flags.writeable:
+        out = out.copy()
+    return out
+
+class Bound:
+    """A formula with its parameters and flavor fixed: the kernel, kinks, pieces, limits.
+
+    The kernel returns f, f', f'' where their error bounds (:mod:`._jet`) show them right;
+    at a point where one is not (see :func:`unreliable`), that one is NaN, and :meth:`why`
+    says what the formula as typed does there."""
+
+    def __init__(self, root: B, text: str = "", rewrites: tuple[str, ...] = ()):
         self.root = root
+        self.text = text
+        self.rewrites = rewrites
 
     def kernel(self, x: np.ndarray, order: int, **_params: Any) -> tuple[np.ndarray, ...]:
+        """f, f', f'' up to ``order`` at x: the first pass (:meth:`B.fast`) where its bounds
+        show the values right (with the slack next to a zero: |x f^(k+1)| from the jet
+        itself, or for the highest derivative from central differences of the first pass),
+        the precise pass (:meth:`B.ev`) on the other points."""
+        jet = self.root.fast(x, order)
+        outs: list[np.ndarray] = []
+        for value, _ in jet:
+            outs.append(_as_output(value, x, outs))
+        doubt: np.ndarray | None = None
+        for k, (_, rho) in enumerate(jet):
+            out = outs[k]
+            with np.errstate(all="ignore"):
+                finite = np.isfinite(out)
+                if rho is None or (isinstance(rho, float) and rho <= TOL):
+                    sure = finite  # the same relative bound everywhere, and small enough
+                else:
+                    sure = finite & (rho * np.abs(out) <= TOL * np.maximum(np.abs(out), TINY))
+            if sure.all():
+                continue
+            index = np.flatnonzero(~sure & finite & np.isfinite(
+                np.broadcast_to(np.asarray(0.0 if rho is None else rho), x.shape)))
+            if index.size:
+                err = np.broadcast_to(np.asarray(rho, dtype=np.float64), x.shape)[index] * \
+                    np.abs(out[index])
+                slope = (np.abs(outs[k + 1][index]) if k < order else
+                         self._first_pass_slope(x[index], k))
+                within = err <= TOL * np.maximum(np.abs(out[index]), TINY) + \
+                    SLACK * np.abs(x[index]) * np.where(np.isfinite(slope), slope, 0.0)
+                sure = sure.copy()
+                sure[index[within]] = True
+            doubt = ~sure if doubt is None else doubt | ~sure
+        if doubt is not None and doubt.any():
+            index = np.flatnonzero(np.broadcast_to(doubt, x.shape))
+            precise = self.precise(x[index], order)
+            for out, again in zip(outs, precise, strict=True):
+                out[index] = again
+        return tuple(outs)
+
+    def _first_pass_slope(self, x: np.ndarray, k: int) -> np.ndarray:
+        """|f^(k+1)| at x by central differences over x(1 -+ 2^-30) of the first pass, less
+        their error bounds (0 where those say nothing)."""
+        step = 2.0 ** -30 * np.abs(x)
+        sides = []
+        with np.errstate(all="ignore"):
+            for s in (-1.0, 1.0):
+                value, rho = self.root.fast(x + s * step, k)[k]
+                value = np.broadcast_to(np.asarray(0.0 if value is None else value,
+                                                   dtype=np.float64), x.shape)
+                err = np.abs(value) * np.broadcast_to(
+                    np.asarray(0.0 if rho is None else rho, dtype=np.float64), x.shape)
+                sides.append((value, err))
+            change = np.abs(sides[1][0] - sides[0][0]) - sides[0][1] - sides[1][1]
+            slope = np.maximum(change, 0.0) / np.where(step > 0, 2.0 * step, 1.0)
+        return np.where(np.isfinite(slope), slope, 0.0)
+
+    def precise(self, x: np.ndarray, order: int) -> tuple[np.ndarray, ...]:
+        """The precise pass alone: each value with its error bound, NaN where that exceeds
+        ``TOL`` (beyond the slack next to a zero)."""
         jet = self.root.ev(x, order)
         outs: list[np.ndarray] = []
-        for value in jet:
-            if value is None:
-                out = np.zeros_like(x)
-            elif np.ndim(value) == 0:
-                out = np.full_like(x, float(value))
-            else:
-                out = np.asarray(value, dtype=np.float64)
-                if out.shape != x.shape:
-                    out = np.broadcast_to(out, x.shape)
-                if np.may_share_memory(out, x) or any(out is o for o in outs) or \
-                        not out.flags.writeable:
-                    out = out.copy()
+        for k, (value, error) in enumerate(jet):
+            out = _as_output(value, x, outs)
+            if error is not None:
+                bad = unreliable(out, error)
+                if bad.any():
+                    bad = self._beyond_slack(x, k, order, bad, out, error)
+                    if bad.any():
+                        if not out.flags.writeable or np.may_share_memory(out, x):
+                            out = out.copy()
+                        out[bad] = np.nan
             outs.append(out)
         return tuple(outs)
 
+    def _beyond_slack(self, x: np.ndarray, k: int, order: int, bad: np.ndarray,
+                      out: np.ndarray, error: Any) -> np.ndarray:
+        """``bad`` without the points where the error is within what moving x by ``SLACK``
+        of itself moves the value (next to a zero of f^(k), where no formula keeps relative
+        digits); |x f^(k+1)| from central differences over x(1 -+ 2^-30), less their error
+        bounds."""
+        index = np.flatnonzero(bad & np.isfinite(out) & (x != 0))
+        if not index.size:
+            return bad
+        at = x[index]
+        step = 2.0 ** -30 * np.abs(at)
+        sides = [self.root.ev(at + s * step, order)[k] for s in (-1.0, 1.0)]
+        values = [np.broadcast_to(np.asarray(0.0 if v is None else v, dtype=np.float64),
+                                  at.shape) for v, _ in sides]
+        errors = [np.broadcast_to(np.asarray(0.0 if e is None else e, dtype=np.float64),
+                                  at.shape) for _, e in sides]
+        change = np.abs(values[1] - values[0]) - errors[0] - errors[1]
+        slack = SLACK * np.abs(at) * np.maximum(change, 0.0) / (2.0 * step)
+        err = np.broadcast_to(np.asarray(error, dtype=np.float64), x.shape)[index]
+        within = err <= TOL * np.maximum(np.abs(out[index]), TINY) + slack
+        bad = bad.copy()
+        bad[index[within]] = False
+        return bad
+
     def evaluate(self, x: np.ndarray, order: int) -> tuple[np.ndarray, ...]:
+        """The kernel at finite x of any shape."""
+        x = np.asarray(x, dtype=np.float64)
         with np.errstate(all="ignore"):
-            return self.kernel(np.asarray(x, dtype=np.float64), order)
+            return tuple(out.reshape(x.shape) for out in self.kernel(x.reshape(-1), order))
+
+    def why(self, x: float, k: int) -> str | None:
+        """Why f^(k) is NaN at x, when the formula as typed cannot give it there in float64
+        (its error bound exceeds ``TOL``): the part of the formula where its digits are lost
+        and, where one is known, the stable spelling; None if f^(k) is NaN for another reason
+        (no value there)."""
+        from ._explain import explain
+
+        return explain(self, x, k)
 
     def limits(self):
         return sampled_limits(self.evaluate)
@@ -1850,6 +2491,42 @@ class Bound:
         pieces = tuple(Piece(float(max(s, lo)), float(min(t, hi)), float(a))
                        for s, t, a, _ in affine if max(s, lo) < min(t, hi))
         return kinks, pieces, not ctx.numeric
+
+    def poles(self, lo: float, hi: float) -> tuple[float, ...]:
+        """The poles in [lo, hi] (on the window [-``WINDOW``, ``WINDOW``] where a crossing
+        must be searched numerically and the range is infinite): the points of
+        :meth:`B.poles` next to which |f| grows without bound."""
+        if math.isfinite(lo) and math.isfinite(hi):
+            wlo, whi = lo, hi
+        else:
+            wlo, whi = max(lo, -WINDOW), min(hi, WINDOW)
+        ctx = _Ctx(lo, hi, wlo, whi)
+        with np.errstate(all="ignore"):
+            found = sorted({float(p) for p in ctx.poles(self.root)
+                            if math.isfinite(p) and lo <= p <= hi})
+            if not found:
+                return ()
+            sure = self._unbounded(np.array(found))
+        return tuple(p for p, yes in zip(found, sure, strict=True) if yes)
+
+    def _unbounded(self, points: np.ndarray) -> np.ndarray:
+        """Whether |f| grows without bound toward each point, from one side at least: at
+        2^-8, 2^-16, ..., 2^-48 (relative) from it, |f| grows at every step by no less than
+        half its first growth (log(x) by the same amount, 1/x ever more; sin(x)/x and
+        x*log(x) do not), or overflows."""
+        steps = 2.0 ** -np.arange(8.0, 49.0, 8.0)
+        scale = np.maximum(1.0, np.abs(points))
+        sure = np.zeros(points.shape, bool)
+        for side in (-1.0, 1.0):
+            xs = points[:, None] + side * steps[None, :] * scale[:, None]
+            size = np.abs(self.evaluate(xs, 0)[0])
+            at = np.abs(self.evaluate(points, 0)[0])
+            size = np.where(np.isnan(size), -np.inf, size)
+            grow = np.diff(size, axis=1)
+            rising = np.all((grow > 0) | np.isinf(size[:, 1:]), axis=1)
+            steady = (grow[:, -1] >= 0.5 * grow[:, 0]) | np.isinf(size[:, -1])
+            sure |= (rising & steady & np.isfinite(size[:, 0])) | (np.isinf(at) & rising)
+        return sure
 
     def _orders(self, candidates: list[tuple[float, str]], affine: list[Affine], lo: float,
                 hi: float) -> tuple[Kink, ...]:
@@ -1930,7 +2607,13 @@ class Formula:
         return (Formula, (self.name, self.text, self.scope, self.extra))
 
     def bind(self, values: Mapping[str, Any], flavor: str) -> Bound:
-        return Bound(self.root.bind(_Env(self.text, values, flavor)))
+        """The formula with these parameter values and flavor, constants folded and its
+        idioms in their stable forms (:mod:`._rewrite`)."""
+        from ._rewrite import rewrite
+
+        root, notes = rewrite(self.root.bind(_Env(self.text, values, flavor)), self.text,
+                              flavor)
+        return Bound(_fold(root), self.text, notes)
 
     def kernel(self, x: np.ndarray, order: int, **params: Any) -> tuple[np.ndarray, ...]:
         """The formula evaluated with its derivatives (binds on every call; an
@@ -1975,10 +2658,58 @@ class FormulaActivation(Activation):
         self.__doc__ = definition.doc
         self.limits = bound.limits()
         self.kinks, self.pieces, self.kinks_exact = bound.structure(-INF, INF)
+        self.poles = bound.poles(-INF, INF)
+        if self.poles:  # a pole is not a kink (log(abs(x)) at 0)
+            self.kinks = tuple(k for k in self.kinks if k.x not in self.poles)
+        self._poles: dict[tuple[float, float], tuple[float, ...]] = {}
         self.band = None
         self.latex, self.latex_d = definition.latex, definition.latex_d
         self.text, self.text_d = definition.text, definition.text_d
         self._ranges: dict[tuple[float, float], tuple[tuple[Kink, ...], tuple[Piece, ...]]] = {}
+
+    def check_given(self, x: Any, outs: Sequence[np.ndarray]) -> None:
+        """Raise :class:`NotFiniteError` with :meth:`why` where a value in ``outs`` (the
+        results of ``evaluate(x, order)``) is NaN because the formula as typed cannot give
+        it in float64; a NaN where the function has no value (log(-1)) passes, as in a
+        table of values."""
+        x = np.asarray(x, dtype=np.float64).reshape(-1)
+        for k, out in enumerate(outs):
+            nan = np.flatnonzero(np.isnan(np.asarray(out).reshape(-1)) & np.isfinite(x))
+            if not nan.size:
+                continue
+            with np.errstate(all="ignore"):
+                raw = self._bound.root.ev(x[nan], k)[k][0]
+            raw = np.broadcast_to(np.asarray(0.0 if raw is None else raw, dtype=np.float64),
+                                  nan.shape)
+            flagged = nan[~np.isnan(raw)]  # given by the formula, refused by the check
+            probes = [(int(i), int(flagged.size)) for i in flagged[:1]]
+            probes += [(int(i), 1) for i in nan[:3] if i not in flagged[:1]]  # 0 * inf inside
+            for i, count in probes:
+                told = self.why(float(x[i]), k, count, int(x.size))
+                if told is not None:
+                    raise NotFiniteError(told)
+
+    def signs(self, x: Any, order: int) -> np.ndarray:
+        """f^(order) at finite x from the first pass alone, without the accuracy check: for
+        root finding, which needs only signs (right wherever the value is not within its
+        error of 0), at a fraction of the cost near a zero, where the check works hardest."""
+        x = np.asarray(x, dtype=np.float64)
+        with np.errstate(all="ignore"):
+            value = self._bound.root.fast(x.reshape(-1), order)[order][0]
+        return _as_output(value, x.reshape(-1), []).reshape(x.shape)
+
+    @property
+    def rewrites(self) -> tuple[str, ...]:
+        """The idioms evaluated in their stable forms (:mod:`._rewrite`), in words."""
+        return self._bound.rewrites
+
+    def why(self, x: float, k: int, count: int = 1, total: int = 1) -> str | None:
+        """The one-line message for a point where f^(k) is NaN because the formula as typed
+        cannot be evaluated there in float64 (None if it has no value there at all);
+        ``count`` of ``total`` points are concerned."""
+        from ._explain import message
+
+        return message(self.spec, self._bound, x, k, count, total)
 
     def _on(self, lo: float, hi: float) -> tuple[tuple[Kink, ...], tuple[Piece, ...]]:
         key = (float(lo), float(hi))
@@ -1987,9 +2718,16 @@ class FormulaActivation(Activation):
         return self._ranges[key]
 
     def kinks_in(self, lo: float, hi: float) -> tuple[Kink, ...]:
-        if self.kinks_exact:
-            return super().kinks_in(lo, hi)
-        return self._on(lo, hi)[0]
+        found = super().kinks_in(lo, hi) if self.kinks_exact else self._on(lo, hi)[0]
+        poles = self.poles_in(lo, hi)
+        return tuple(k for k in found if k.x not in poles) if poles else found
+
+    def poles_in(self, lo: float, hi: float) -> tuple[float, ...]:
+        """The poles in [lo, hi], found on that range (tan(x) has them everywhere)."""
+        key = (float(lo), float(hi))
+        if key not in self._poles:
+            self._poles[key] = self._bound.poles(*key)
+        return self._poles[key]
 
     def pieces_in(self, lo: float, hi: float) -> tuple[Piece, ...]:
         if self.kinks_exact:

@@ -80,7 +80,7 @@ def _limit_of(values: np.ndarray) -> float:
         if gaps[-2] <= 1e-12 * max(1.0, abs(last)) and np.all(gaps[1:] <= gaps[:-1]):
             return 0.0 if abs(last) < 1e-100 else last
     if len(signs) == 1 and 0.0 not in signs and np.all(magnitude[1:] >= magnitude[:-1]) and \
-            magnitude[-1] >= 2 * magnitude[0]:
+            magnitude[-1] / 2 >= magnitude[0]:
         return math.copysign(math.inf, last)
     return math.nan
 
@@ -111,12 +111,14 @@ NAMES = ("f", "f'", "f''")
 
 
 def check_finite(act: Activation, x: Any, outs: Sequence[np.ndarray] | None = None,
-                 order: int = 2) -> None:
+                 order: int = 2, why: str = "") -> None:
     """Raise :class:`NotFiniteError` ``'log(x)': f is not finite at x = 0 (it is -inf
-    there)`` at the first finite x where f, f' or f'' (up to ``order``) is NaN or +-inf.
+    there)`` at the first finite x where f, f' or f'' (up to ``order``) is NaN or +-inf;
+    where a formula as typed cannot give the value in float64, the message says why instead.
 
     ``outs`` are the results of ``act.evaluate(x, order)`` when the caller has them (the
-    check then costs one pass over them); built-in functions return at once."""
+    check then costs one pass over them); built-in functions return at once. ``why`` ends the
+    message (why these x are needed) in place of "choose a range where ..."."""
     if act.definition.origin == "catalog":
         return
     x = np.asarray(x, dtype=np.float64)
@@ -130,12 +132,18 @@ def check_finite(act: Activation, x: Any, outs: Sequence[np.ndarray] | None = No
             bad = bad.reshape(*x.shape, -1).any(axis=-1)
         bad &= finite_x
         if bad.any():
-            i = int(np.flatnonzero(bad.reshape(-1))[0])
+            flat = np.flatnonzero(bad.reshape(-1))
+            i = int(flat[0])
             value = out.reshape(x.size, -1)[i]
+            explain = getattr(act, "why", None)
+            if explain is not None and np.isnan(value).any():
+                told = explain(float(x.reshape(-1)[i]), k, len(flat), int(finite_x.sum()))
+                if told is not None:
+                    raise NotFiniteError(told + (f"; {why}" if why else ""))
             shown = "NaN" if np.isnan(value).any() else format_number(value[~np.isfinite(value)][0])
             raise NotFiniteError(f"'{act.spec}': {NAMES[k]} is not finite at x = "
                                  f"{text_number(x.reshape(-1)[i], 6)} (it is {shown} there); "
-                                 "choose a range where the function is defined")
+                                 + (why or "choose a range where the function is defined"))
 
 
 # --- kernels from Python -----------------------------------------------------------------------

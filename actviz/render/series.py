@@ -219,14 +219,16 @@ def y_limits(members: Sequence[Series], order: int) -> tuple[float, float]:
     """The y limits of a panel of derivative ``order`` showing the curves ``members``:
     their values with a margin, and 0 where taking it in keeps them spanning a fifth of the
     axis (on a narrow range gelu' lies near 0.5 and would be flat against 0); curves that
-    are one constant c get c - 1 to c + 1."""
+    are one constant c get c - 1 to c + 1 (c -+ 1e-6 |c| where 1 is lost in c's rounding:
+    a constant 1e300)."""
     values = np.concatenate([s.data[order].ravel() for s in members])
     values = values[np.isfinite(values)]
     if not len(values):
         return -1.0, 1.0
     low, high = float(values.min()), float(values.max())
     if high == low:
-        return low - 1.0, high + 1.0
+        pad = max(1.0, 1e-6 * abs(low))
+        return low - pad, high + pad
     if low > 0 and high <= SPREAD * (high - low):
         low = 0.0
     elif high < 0 and -low <= SPREAD * (high - low):
