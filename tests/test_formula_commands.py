@@ -186,7 +186,7 @@ def test_a_table_says_where_the_formula_as_typed_loses_its_digits(tmp_path):
     assert result.output.rstrip().endswith("write 2*sin(x/2)^2 for 1-cos(x)")
     assert list(tmp_path.iterdir()) == []
     # a NaN where the function has no value stays in the table, as before
-    table = invoke("table", "log(x)", "--points", "-1,1", "-f", "csv").output
+    table = invoke("table", "log(x)", "--points", "-1,1", "-f", "csv").stdout
     assert list(csv.reader(io.StringIO(table)))[1][1] == "nan"
 
 
