@@ -22,6 +22,9 @@ from hypothesis import strategies as st
 from actviz.cli import cli
 from actviz.options import BATCH, COMMANDS, JOB_COMMANDS, Command, Option
 
+from .test_formula_accuracy import _trees as formula_trees
+from .test_formula_accuracy import text as formula_text
+
 VALID = [
     # names, parameters, aliases, vector and two-output functions
     "relu", "elu:alpha=0.5", "gelu:approximate=tanh", "leaky_relu:negative_slope=0.1",
@@ -30,6 +33,9 @@ VALID = [
     # formulas
     "x*sigmoid(x)", "x*tanh(softplus(x))", "--x", "-x", "abs(x)", "where(x > 0, x, 0.1*x)",
     "x**2", "x*sigmoid(beta*x); beta=1.5", "exp(-x*x)", "max(x, 0)", "relu(x) - relu(x - 1)",
+    # formulas of issue 20: poles, idioms that overflow as typed, digits lost, not finite
+    "tan(x)", "log1p(exp(x))", "exp(x)/(1+exp(x))", "x/(1+abs(x))", "1-cos(x)", "log(x)",
+    "sqrt(x)", "1/x", "1e300/x", "exp(exp(exp(x)))", "where(x*x < 4, x, 0)", "abs(sin(x))",
 ]
 INVALID = [
     # unknown names, parameters and words, broken syntax, empty, too long
@@ -37,7 +43,8 @@ INVALID = [
     "x; a=", "foo(x)", "1e400*x", "relu:", ":alpha=1", "x" * 5000, "elu:alpha=1\r2",
 ]
 specs = st.one_of(st.sampled_from(VALID), st.sampled_from(VALID), st.sampled_from(VALID),
-                  st.sampled_from(INVALID), st.text(max_size=12))
+                  st.sampled_from(INVALID), st.text(max_size=12),
+                  st.builds(formula_text, formula_trees(4)))
 
 BAD_NUMBERS = ["inf", "-inf", "nan", "1e400", "-1", "0", "abc", "", "1e300"]
 
