@@ -431,9 +431,6 @@ DEPTH = Command(
     arguments=("specs...",),
 )
 
-JOB_COMMANDS = (PLOT, TABLE, COMPARE, DIFF, DEPTH)
-"""The commands that are also kinds of batch job."""
-
 # batch, list, info
 
 BATCH = Command(

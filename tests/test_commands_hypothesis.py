@@ -20,7 +20,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from actviz.cli import cli
-from actviz.options import BATCH, COMMANDS, JOB_COMMANDS, Command, Option
+from actviz.jobs import KINDS
+from actviz.options import BATCH, COMMANDS, Command, Option
 
 from .test_formula_accuracy import _trees as formula_trees
 from .test_formula_accuracy import text as formula_text
@@ -171,7 +172,7 @@ def configs(draw: Any) -> str:
         return draw(st.text(max_size=60))
     jobs = []
     for _ in range(draw(st.one_of(st.integers(1, 3), st.integers(0, 3)))):
-        command = draw(st.sampled_from(JOB_COMMANDS))
+        command = draw(st.sampled_from([kind.command for kind in KINDS.values()]))
         job: dict[str, Any] = {"kind": command.name}
         count = 2 if command.name == "diff" else draw(st.integers(1, 2))
         valid = st.sampled_from(VALID)

@@ -512,7 +512,7 @@ def _legend(fig: ActvizFigure, series: list[Series], opts: Options, drawn: set[s
         curves.append(Line2D([], [], color=s.color, linestyle=s.linestyle, label=label))
     by_rank = sorted(MARKS, key=lambda mark: mark.legend_rank)
     if len(series) == 1:
-        regions = [h for mark in by_rank for h in mark.legend(series[0], opts, False)]
+        regions = [h for mark in by_rank for h in mark.legend(series[0], opts)]
     else:
         regions = [h for mark in by_rank for h in mark.common(series, opts)]
     handles = [*curves, *regions, *key_handles(drawn)]

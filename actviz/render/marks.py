@@ -79,7 +79,7 @@ class Mark:
     def draw(self, ax: Axes, s: Series, panel: Panel, ends: Ends) -> list[Label]:
         return []
 
-    def legend(self, s: Series, opts: Options, strips: bool) -> list[Artist]:
+    def legend(self, s: Series, opts: Options) -> list[Artist]:
         """The legend entries of this kind for the one function ``s`` of a figure."""
         return []
 
@@ -166,7 +166,7 @@ class Deltas(Mark):
                                           units="points"))
         return []
 
-    def legend(self, s: Series, opts: Options, strips: bool) -> list[Artist]:
+    def legend(self, s: Series, opts: Options) -> list[Artist]:
         return self._entries([s], False)
 
     def common(self, series: list[Series], opts: Options) -> list[Artist]:
@@ -206,7 +206,7 @@ class Poles(Mark):
                        gid=f"pole:{s.label}:{panel.order}")
         return []
 
-    def legend(self, s: Series, opts: Options, strips: bool) -> list[Artist]:
+    def legend(self, s: Series, opts: Options) -> list[Artist]:
         return self.common([s], opts)
 
     def common(self, series: list[Series], opts: Options) -> list[Artist]:
@@ -247,7 +247,7 @@ class TrainingBand(Mark):
                         gid=f"band:{s.label}")
         return []
 
-    def legend(self, s: Series, opts: Options, strips: bool) -> list[Artist]:
+    def legend(self, s: Series, opts: Options) -> list[Artist]:
         band = s.act.band
         if band is None:
             return []
@@ -281,7 +281,7 @@ class DeadZones(Mark):
                            lw=0, alpha=0.55, zorder=1, gid=f"dead:{s.label}")
         return []
 
-    def legend(self, s: Series, opts: Options, strips: bool) -> list[Artist]:
+    def legend(self, s: Series, opts: Options) -> list[Artist]:
         if s.analysis is None or not s.analysis.dead:
             return []
         return [Patch(facecolor="none", edgecolor=s.color, hatch=s.hatch, lw=0,
@@ -313,7 +313,7 @@ class Saturation(Mark):
                            gid=f"saturation:{s.label}")
         return []
 
-    def legend(self, s: Series, opts: Options, strips: bool) -> list[Artist]:
+    def legend(self, s: Series, opts: Options) -> list[Artist]:
         if s.analysis is None or not s.analysis.saturation:
             return []
         return [Patch(color=s.color, alpha=0.2, lw=0, label=saturation_text(opts))]
