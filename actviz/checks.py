@@ -81,13 +81,18 @@ def check_drawable_range(lo: float, hi: float) -> None:
             "compare take it)")
 
 
-def check_count(value: Any, what: str, lowest: int, highest: int) -> int:
-    """An integer in [lowest, highest]."""
+def check_count(value: Any, what: str, lowest: int, highest: int | None) -> int:
+    """An integer in [lowest, highest] (no upper bound where ``highest`` is None)."""
     if isinstance(value, bool) or not isinstance(value, int):
         count = number(value, what)
         if not count.is_integer():
             raise ParameterError(f"{what} must be a whole number, got {value!r}")
         value = int(count)
+    if highest is None:
+        if value < lowest:
+            raise ParameterError(f"{what} must be a whole number >= {lowest}, got "
+                                 f"{short_integer(value)}")
+        return value
     if not lowest <= value <= highest:
         raise ParameterError(f"{what} must be between {lowest} and {highest}, got "
                              f"{short_integer(value)}")
@@ -188,8 +193,8 @@ def check_simulation(layers: int, width: int, networks: int) -> None:
         fits.append(f"--networks {most}")
     fits.append("--no-simulate")
     raise ParameterError(
-        f"simulating {networks} network{'s' * (networks != 1)} of {layers} layers x {width} "
-        f"units draws {_short(weights)} weights; at most {_short(MAX_SIMULATED)} are drawn "
+        f"simulating {networks} network{'s' * (networks != 1)} of {short_integer(layers)} "
+        f"layers x {short_integer(width)} units draws {_short(weights)} weights; at most {_short(MAX_SIMULATED)} are drawn "
         f"(the default draws 1.2e8): give {', '.join(fits[:-1])} or {fits[-1]}")
 
 

@@ -96,6 +96,7 @@ from typing import Any
 import numpy as np
 
 from .catalog import Activation, Kink, get
+from .checks import check_count, check_sigma, check_simulation
 from .errors import NotFiniteError, ParameterError
 
 __all__ = [
@@ -428,18 +429,15 @@ functions are, by their tests)."""
 
 
 def _sigma(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ParameterError(f"{name} must be a number (a standard deviation), got {value!r}")
-    number = float(value)
-    if not math.isfinite(number) or number < 0:
-        raise ParameterError(f"{name} must be a finite standard deviation >= 0, got {number!r}")
-    return number
+    """sigma_w or sigma_b, checked as the command line and batch configs check it (one
+    message for one bad value wherever it comes from)."""
+    return check_sigma(value, name)
 
 
 def _count(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ParameterError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
+    """A count of layers, units or a seed, checked as the commands check theirs (the API
+    takes any size the machine allows; the commands bound them)."""
+    return check_count(value, name, minimum, None)
 
 
 def _q(name: str, value: Any) -> float:
@@ -1427,6 +1425,7 @@ def simulate_many(networks: Sequence[tuple[str | Activation, float, float]], lay
     layers = _count("layers", layers, 1)
     width = _count("width", width, 2)
     seed = _count("seed", seed, 0)
+    check_simulation(layers, width, len(networks))  # as the depth command bounds its work
     q0 = _q("q0", q0)
     c0 = float(_correlations(c0))
     streams = np.random.SeedSequence(seed).spawn(layers + 1)

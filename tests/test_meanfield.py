@@ -30,6 +30,7 @@ from actviz.meanfield import (
     standard_gain,
 )
 
+from .helpers import invoke
 from .reference import SELU_ALPHA, SELU_SCALE
 
 DPS = 25
@@ -818,19 +819,43 @@ def test_two_output_functions_are_refused():
 
 
 def test_other_bad_arguments():
-    with pytest.raises(ParameterError, match="layers must be an integer >= 1"):
+    with pytest.raises(ParameterError, match="layers must be a whole number >= 1, got 0"):
         simulate("tanh", 1.0, 0.0, 0)
-    with pytest.raises(ParameterError, match="width must be an integer >= 2"):
+    with pytest.raises(ParameterError, match="width must be a whole number >= 2, got 1"):
         simulate("tanh", 1.0, 0.0, 3, width=1)
     with pytest.raises(ParameterError, match="q0 must be a finite variance"):
         propagation("tanh", 1.0, 0.0, q0=-1.0)
     p = propagation("tanh", 1.5, 0.1)
     with pytest.raises(ParameterError, match="correlation c must lie in"):
         p.correlation_map(1.5)
-    with pytest.raises(ParameterError, match="layers must be an integer >= 0"):
+    with pytest.raises(ParameterError, match="layers must be a whole number >= 0, got -1"):
         p.q_sequence(1.0, -1)
     with pytest.raises(actviz.UnknownActivationError):
         propagation("nosuch", 1.0, 0.0)
+    with pytest.raises(ParameterError, match=r"^simulating 1 network of 1e30 layers x 1000 units"):
+        simulate("tanh", 1.0, 0.0, 10**30)
+
+
+@pytest.mark.parametrize("value", [-1, float("nan"), 1e9, "x", True])
+def test_a_bad_sigma_gets_one_message_from_the_api_and_the_command_line(value):
+    """propagation("tanh", -1, 0) and depth --sigma-w -1 said it in two ways: one check
+    (actviz.checks.check_sigma) serves the API, the command line and batch configs."""
+    from actviz.checks import check_sigma
+
+    def message(call) -> str:
+        with pytest.raises(ParameterError) as caught:
+            call()
+        return str(caught.value)
+
+    expected = message(lambda: check_sigma(value, "sigma_w"))
+    assert expected.startswith("sigma_w must be a")
+    assert message(lambda: propagation("tanh", value, 0.0)) == expected
+    assert message(lambda: simulate("tanh", value, 0.0, 3, width=8)) == expected
+    assert message(lambda: actviz.edge_of_chaos("tanh", sigma_b=value)) == message(
+        lambda: check_sigma(value, "sigma_b"))
+    if isinstance(value, (int, float)) and not isinstance(value, bool):  # click reads text
+        result = invoke("depth", "tanh", "--sigma-w", str(value), "--no-simulate")
+        assert (result.exit_code, result.output) == (2, f"Error: {expected}\n")
 
 
 def test_public_names_and_light_import():
