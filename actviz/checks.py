@@ -194,8 +194,9 @@ def check_simulation(layers: int, width: int, networks: int) -> None:
     fits.append("--no-simulate")
     raise ParameterError(
         f"simulating {networks} network{'s' * (networks != 1)} of {short_integer(layers)} "
-        f"layers x {short_integer(width)} units draws {_short(weights)} weights; at most {_short(MAX_SIMULATED)} are drawn "
-        f"(the default draws 1.2e8): give {', '.join(fits[:-1])} or {fits[-1]}")
+        f"layers x {short_integer(width)} units draws {_short(weights)} weights; at most "
+        f"{_short(MAX_SIMULATED)} are drawn (the default draws 1.2e8): give "
+        f"{', '.join(fits[:-1])} or {fits[-1]}")
 
 
 def _short(count: int) -> str:

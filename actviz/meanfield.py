@@ -95,6 +95,7 @@ from typing import Any
 
 import numpy as np
 
+from ._roots import brentq
 from .catalog import Activation, Kink, get
 from .checks import check_count, check_sigma, check_simulation
 from .errors import NotFiniteError, ParameterError
@@ -621,8 +622,6 @@ def _fixed_point(model: _Model, q0: float) -> float:
         return q0
     bracket = _bracket(model, q0, start)
     if bracket is not None:
-        from scipy.optimize import brentq
-
         return float(brentq(lambda q: float(model.variance(q)[0]) - q, *bracket,
                             xtol=1e-300, rtol=1e-15, maxiter=300))
     if start > 0:
@@ -1101,8 +1100,6 @@ def _eoc_special(ratios: _Ratios, sigma_b: float) -> EdgeOfChaos | None:
 def _eoc_candidates(ratios: _Ratios, sb2: float) -> list[float]:
     """The roots in q of q - sigma_b^2 - E[phi^2]/E[phi'^2]: bracketed on the grid, refined
     by Brent's method; and q = 0 when sigma_b = 0 and phi(0) = 0."""
-    from scipy.optimize import brentq
-
     def gap(q: float) -> float:
         square, slope = ratios.at(q)
         return q - sb2 - square / slope
