@@ -2321,7 +2321,14 @@ TINY = 1e-300
 
 SLACK = 2.0 ** -42
 """Next to a zero of f^(k) no formula keeps relative digits: there a value is right if moving x
-by SLACK of itself (about 2e-13) moves f^(k) by at least its error bound."""
+by SLACK of itself (about 2e-13), or of 1 where |x| < 1, moves f^(k) by at least its error
+bound. (Of 1: a formula adds x to its constants, and rounding x + 1 moves x by 1e-16 even at
+x = 0, where 2*smoothstep((x + 1)/2) - 1 is 0 with an error bound of 2e-16.)"""
+
+
+def _scale(x: np.ndarray) -> np.ndarray:
+    """|x|, or 1 where |x| < 1: what the slack next to a zero is a share of."""
+    return np.maximum(np.abs(x), 1.0)
 
 
 def unreliable(out: np.ndarray, error: Any) -> np.ndarray:
@@ -2387,7 +2394,7 @@ class Bound:
                 slope = (np.abs(outs[k + 1][index]) if k < order else
                          self._first_pass_slope(x[index], k))
                 within = err <= TOL * np.maximum(np.abs(out[index]), TINY) + \
-                    SLACK * np.abs(x[index]) * np.where(np.isfinite(slope), slope, 0.0)
+                    SLACK * _scale(x[index]) * np.where(np.isfinite(slope), slope, 0.0)
                 sure = sure.copy()
                 sure[index[within]] = True
             doubt = ~sure if doubt is None else doubt | ~sure
@@ -2399,9 +2406,9 @@ class Bound:
         return tuple(outs)
 
     def _first_pass_slope(self, x: np.ndarray, k: int) -> np.ndarray:
-        """|f^(k+1)| at x by central differences over x(1 -+ 2^-30) of the first pass, less
-        their error bounds (0 where those say nothing)."""
-        step = 2.0 ** -30 * np.abs(x)
+        """|f^(k+1)| at x by central differences over x -+ 2^-30 max(|x|, 1) of the first
+        pass, less their error bounds (0 where those say nothing)."""
+        step = 2.0 ** -30 * _scale(x)
         sides = []
         with np.errstate(all="ignore"):
             for s in (-1.0, 1.0):
@@ -2436,21 +2443,21 @@ class Bound:
     def _beyond_slack(self, x: np.ndarray, k: int, order: int, bad: np.ndarray,
                       out: np.ndarray, error: Any) -> np.ndarray:
         """``bad`` without the points where the error is within what moving x by ``SLACK``
-        of itself moves the value (next to a zero of f^(k), where no formula keeps relative
-        digits); |x f^(k+1)| from central differences over x(1 -+ 2^-30), less their error
-        bounds."""
-        index = np.flatnonzero(bad & np.isfinite(out) & (x != 0))
+        of itself (of 1 where |x| < 1) moves the value (next to a zero of f^(k), where no
+        formula keeps relative digits); |f^(k+1)| from central differences over
+        x -+ 2^-30 max(|x|, 1), less their error bounds."""
+        index = np.flatnonzero(bad & np.isfinite(out))
         if not index.size:
             return bad
         at = x[index]
-        step = 2.0 ** -30 * np.abs(at)
+        step = 2.0 ** -30 * _scale(at)
         sides = [self.root.ev(at + s * step, order)[k] for s in (-1.0, 1.0)]
         values = [np.broadcast_to(np.asarray(0.0 if v is None else v, dtype=np.float64),
                                   at.shape) for v, _ in sides]
         errors = [np.broadcast_to(np.asarray(0.0 if e is None else e, dtype=np.float64),
                                   at.shape) for _, e in sides]
         change = np.abs(values[1] - values[0]) - errors[0] - errors[1]
-        slack = SLACK * np.abs(at) * np.maximum(change, 0.0) / (2.0 * step)
+        slack = SLACK * _scale(at) * np.maximum(change, 0.0) / (2.0 * step)
         err = np.broadcast_to(np.asarray(error, dtype=np.float64), x.shape)[index]
         within = err <= TOL * np.maximum(np.abs(out[index]), TINY) + slack
         bad = bad.copy()
