@@ -95,6 +95,7 @@ from typing import Any
 
 import numpy as np
 
+from ._quadrature import integrate_tasks as _integrate
 from ._roots import brentq
 from .catalog import Activation, Kink, get
 from .checks import check_count, check_sigma, check_simulation
@@ -149,75 +150,7 @@ class PropagationError(ParameterError):
         self.reason = reason
 
 
-# --- Gauss–Kronrod G7/K15 on [-1, 1] (QUADPACK's qk15) -------------------------------------------
-
-_XK_HALF = (0.991455371120812639206854697526329, 0.949107912342758524526189684047851,
-            0.864864423359769072789712788640926, 0.741531185599394439863864773280788,
-            0.586087235467691130294144845693013, 0.405845151377397166906606412076961,
-            0.207784955007898467600689403773245, 0.0)
-_WK_HALF = (0.022935322010529224963732008058970, 0.063092092629978553290700663189204,
-            0.104790010322250183839876322541518, 0.140653259715525918745189590510238,
-            0.169004726639267902826583426598550, 0.190350578064785409913256402421014,
-            0.204432940075298892414161999234649, 0.209482141084727828012999174891714)
-_WG_HALF = (0.129484966168869693270611432679082, 0.279705391489276667901467771423780,
-            0.381830050505118944950369775488975, 0.417959183673469387755102040816327)
-_XK = np.array([-x for x in _XK_HALF[:-1]] + list(_XK_HALF[::-1]))
-_WK = np.array(list(_WK_HALF[:-1]) + list(_WK_HALF[::-1]))
-_WG = np.zeros(15)
-_WG[1::2] = list(_WG_HALF) + list(_WG_HALF[-2::-1])
 _SQRT_2PI = math.sqrt(2.0 * math.pi)
-
-
-def _integrate(f: Callable[[np.ndarray, np.ndarray], np.ndarray], centre: np.ndarray,
-               half: np.ndarray, task: np.ndarray, ntasks: int, rtol: float = _RTOL,
-               rounds: int = 40, budget: int = 1000) -> np.ndarray:
-    """Integrals over the intervals [centre_i - half_i, centre_i + half_i], summed per
-    ``task``: an array (k, ntasks). Intervals are kept as centre and half-width, so that a
-    narrow interval far from 0 keeps its width exactly.
-
-    ``f(x, task)`` takes nodes x of shape (m, 15) and their tasks (m,) and returns the k
-    integrands at once, shape (k, m, 15). Each round evaluates K15 and G7 on every open
-    interval in one call; an interval is accepted when |K15 - G7| <= rtol times the integral
-    of |f| over its whole task, for every component, or when the difference is at the level
-    of rounding (1e-14 of the interval's own integral of |f|), and halved otherwise.
-    Intervals with a non-finite value are accepted as they are (the integral is then inf or
-    nan). After ``rounds`` halvings, or when more than ``budget`` intervals per task would be
-    open, every open interval is accepted: a safeguard against an integrand whose own
-    rounding noise no tolerance can meet.
-    """
-    total: np.ndarray | None = None
-    absolute: np.ndarray | None = None
-    for step in range(rounds):
-        if centre.size == 0:
-            break
-        x = centre[:, None] + half[:, None] * _XK
-        with np.errstate(all="ignore"):
-            y = f(x, task)
-            kron = (y @ _WK) * half
-            gauss = (y @ _WG) * half
-            magnitude = (np.abs(y) @ _WK) * half
-            err = np.abs(kron - gauss)
-        k = y.shape[0]
-        if total is None:
-            total = np.zeros((k, ntasks))
-            absolute = np.zeros((k, ntasks))
-        assert absolute is not None
-        scale = absolute + np.stack([np.bincount(task, magnitude[i], ntasks)
-                                     for i in range(k)])
-        finite = np.isfinite(kron).all(axis=0) & np.isfinite(err).all(axis=0)
-        good = ((err <= rtol * scale[:, task]) | (err <= 1e-14 * magnitude)).all(axis=0)
-        tiny = half <= 1e-13 * np.maximum(np.abs(centre), 1e-300)
-        last = step == rounds - 1 or 2 * np.count_nonzero(~good) > budget * ntasks
-        done = good | ~finite | tiny | last
-        for i in range(k):
-            total[i] += np.bincount(task[done], kron[i, done], ntasks)
-            absolute[i] += np.bincount(task[done], magnitude[i, done], ntasks)
-        split = ~done
-        centre, half, task = centre[split], half[split] / 2, task[split]
-        centre = np.concatenate([centre - half, centre + half])
-        half, task = np.concatenate([half, half]), np.concatenate([task, task])
-    assert total is not None
-    return total
 
 
 def _intervals(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -431,7 +364,9 @@ functions are, by their tests)."""
 
 def _sigma(name: str, value: Any) -> float:
     """sigma_w or sigma_b, checked as the command line and batch configs check it (one
-    message for one bad value wherever it comes from)."""
+    message for one bad value wherever it comes from); text is not a number here."""
+    if isinstance(value, (str, bytes)):
+        raise ParameterError(f"{name} must be a number, got {value!r}")
     return check_sigma(value, name)
 
 
