@@ -257,7 +257,7 @@ def test_every_command_answers_every_input(tmp_path, invocation):
 
 
 @pytest.mark.slow
-@settings(max_examples=300, deadline=None, suppress_health_check=HEALTH)
+@settings(max_examples=200, deadline=None, suppress_health_check=HEALTH)
 @given(invocations())
 def test_every_command_answers_every_input_at_length(tmp_path, invocation):
     check(tmp_path, *invocation)

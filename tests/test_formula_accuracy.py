@@ -197,7 +197,7 @@ def test_random_formulas_are_right_or_say_why(tree):
 
 
 @pytest.mark.slow
-@settings(max_examples=120, deadline=None, derandomize=True, database=None,
+@settings(max_examples=80, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(_trees(6))
 def test_many_more_random_formulas_are_right_or_say_why(tree):
