@@ -92,6 +92,20 @@ def test_the_formula_engine_depends_on_nothing_above_it():
             assert not above, (name, above)
 
 
+STAGES = ("jet", "elementary", "syntax", "latex", "parser", "chain", "intervals", "nodes",
+          "bind", "structure", "rewrite", "explain", "bound", "activation", "compile")
+"""The formula engine's modules in the order of actviz/formula/__init__.py's docstring."""
+
+
+def test_each_stage_of_the_formula_engine_imports_only_earlier_ones():
+    package = {m.rpartition(".")[2] for m in MODULES if m.startswith("actviz.formula.")}
+    assert package == set(STAGES)
+    for i, stage in enumerate(STAGES):
+        inside = {m.rpartition(".")[2] for m in _imports(f"actviz.formula.{stage}")
+                  if m.startswith("actviz.formula.")}
+        assert inside <= set(STAGES[:i]), (stage, inside - set(STAGES[:i]))
+
+
 SMALL = ("actviz/formula/", "actviz/specs.py", "actviz/catalog/_core.py",
          "actviz/catalog/_plugins.py", "actviz/catalog/_limits.py",
          "actviz/catalog/_named.py", "actviz/catalog/__init__.py")

@@ -64,15 +64,16 @@ through the tree would fail on the very formulas people write (x*sigmoid(x) is 0
 Poles (1/u, log(u), a negative power of u where u = 0; tan(u) where cos(u) = 0; a catalog
 function's pole under u) are found like kinks and confirmed where |f| grows without bound
 toward them (:meth:`Bound.poles`); kinks and poles found by bisection are the doubles nearest
-the true points (:func:`_crossings`).
+the true points (:func:`crossings`).
 
-The package, one stage per module, each importing only the ones before it:
-``syntax`` (limits, tokens, reserved words, parse tree), ``latex`` (the tree as LaTeX),
-``parser`` (text to tree; names looked up through the function it is handed),
-``jet`` and ``elementary`` (values with error bounds; exp, log, ...), ``chain`` (the chain
-rule over them), ``intervals`` and ``nodes`` (the bound tree), ``structure`` (kinks, pieces,
-poles), ``rewrite`` (stable forms of idioms), ``explain`` (why a value is refused), ``bound``
-(a formula with its parameters fixed), ``activation`` and ``compile`` (text to definition).
+The package, one stage per module, each importing only the ones before it in this list
+(``tests/test_layers.py`` holds the list and checks it): ``jet`` and ``elementary`` (values
+with error bounds; exp, log, ...), ``syntax`` (limits, tokens, reserved words, parse tree),
+``latex`` (the tree as LaTeX), ``parser`` (text to tree; names looked up through the
+function it is handed), ``chain`` (the chain rule over jets), ``intervals`` and ``nodes``
+(the bound tree), ``bind`` (parse tree to bound tree), ``structure`` (kinks, pieces, poles),
+``rewrite`` (stable forms of idioms), ``explain`` (why a value is refused), ``bound`` (a
+formula with its parameters fixed), ``activation`` and ``compile`` (text to definition).
 Nothing here imports the resolution of specs (:mod:`actviz.specs`) or the plugins: they hand
 the parser its lookup. This file imports nothing, so that a look at the reserved words
 (:data:`.syntax.RESERVED`) costs no more than that module.

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..catalog._core import INF, Activation, Definition, Kink, Piece, format_number
 from ..errors import NotFiniteError
-from .bound import Bound, _as_output
+from .bound import Bound, as_output
 from .explain import message
 
 
@@ -60,7 +60,7 @@ class FormulaActivation(Activation):
         x = np.asarray(x, dtype=np.float64)
         with np.errstate(all="ignore"):
             value = self._bound.root.fast_jet(x.reshape(-1), order)[order][0]
-        return _as_output(value, x.reshape(-1), []).reshape(x.shape)
+        return as_output(value, x.reshape(-1), []).reshape(x.shape)
 
     @property
     def rewrites(self) -> tuple[str, ...]:

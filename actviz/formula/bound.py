@@ -10,7 +10,7 @@ import numpy as np
 from ..catalog._core import Kink, Limits, Piece
 from ..catalog._limits import sampled_limits
 from .explain import explain
-from .intervals import Affine, _delta
+from .intervals import Affine, side_step
 from .jet import SLACK, TINY, TOL, unreliable
 from .nodes import Node
 from .structure import StructureSearch
@@ -19,7 +19,7 @@ from .structure import StructureSearch
 
 WINDOW = 50.0
 
-def _as_output(value: Any, x: np.ndarray, outs: list[np.ndarray]) -> np.ndarray:
+def as_output(value: Any, x: np.ndarray, outs: list[np.ndarray]) -> np.ndarray:
     """``value`` (None for 0, a number or an array) as a fresh float64 array of x's shape."""
     if value is None:
         return np.zeros_like(x)
@@ -52,7 +52,7 @@ class Bound:
         jet = self.root.fast_jet(x, order)
         outs: list[np.ndarray] = []
         for value, _ in jet:
-            outs.append(_as_output(value, x, outs))
+            outs.append(as_output(value, x, outs))
         doubt: np.ndarray | None = None
         for k, (_, rho) in enumerate(jet):
             out = outs[k]
@@ -106,7 +106,7 @@ class Bound:
         jet = self.root.jet(x, order)
         outs: list[np.ndarray] = []
         for k, (value, error) in enumerate(jet):
-            out = _as_output(value, x, outs)
+            out = as_output(value, x, outs)
             if error is not None:
                 bad = unreliable(out, error)
                 if bad.any():
@@ -217,13 +217,13 @@ class Bound:
         for x, source in sorted(candidates, key=lambda c: c[0]):
             if not (math.isfinite(x) and lo <= x <= hi):
                 continue
-            if chosen and x - chosen[-1][0] <= 4 * float(_delta(np.array(x))):
+            if chosen and x - chosen[-1][0] <= 4 * float(side_step(np.array(x))):
                 continue
             chosen.append((x, source))
         if not chosen:
             return ()
         r = np.array([x for x, _ in chosen])
-        d = _delta(r)
+        d = side_step(r)
         outs = self.evaluate(np.concatenate([r - 2 * d, r - d, r + d, r + 2 * d]), 2)
         kinks = []
         for i, (x, source) in enumerate(chosen):

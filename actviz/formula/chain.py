@@ -21,7 +21,7 @@ Jet = list  # [(value, error)] * (order + 1); see :mod:`.jet`
 
 # --- jets: products, quotients, functions, selections ------------------------------------------
 
-def _times(u: Jet, w: Jet, order: int) -> Jet:
+def jet_times(u: Jet, w: Jet, order: int) -> Jet:
     out = [J.mul(u[0], w[0])]
     if order >= 1:
         out.append(J.add(J.mul(u[1], w[0], True), J.mul(u[0], w[1], True)))
@@ -31,7 +31,7 @@ def _times(u: Jet, w: Jet, order: int) -> Jet:
     return out
 
 
-def _divide(u: Jet, w: Jet, order: int) -> Jet:
+def jet_divide(u: Jet, w: Jet, order: int) -> Jet:
     q = J.div(u[0], w[0])
     out = [q]
     if order >= 1:
@@ -44,7 +44,7 @@ def _divide(u: Jet, w: Jet, order: int) -> Jet:
     return out
 
 
-def _ftimes(u: list[J.Fast], w: list[J.Fast], order: int) -> list[J.Fast]:
+def fast_times(u: list[J.Fast], w: list[J.Fast], order: int) -> list[J.Fast]:
     out = [J.fmul(u[0], w[0], value=True)]
     if order >= 1:
         out.append(J.fadd(J.fmul(u[1], w[0]), J.fmul(u[0], w[1])))
@@ -54,7 +54,7 @@ def _ftimes(u: list[J.Fast], w: list[J.Fast], order: int) -> list[J.Fast]:
     return out
 
 
-def _fdivide(u: list[J.Fast], w: list[J.Fast], order: int) -> list[J.Fast]:
+def fast_divide(u: list[J.Fast], w: list[J.Fast], order: int) -> list[J.Fast]:
     q = J.fdiv(u[0], w[0], value=True)
     out = [q]
     if order >= 1:
@@ -80,9 +80,9 @@ a normal double (exp(u) for -745 < u < 710: |u| < 745); None where there is none
 1, sin near its zeros, log1p, tan): there it is read point by point."""
 
 
-def _fapply(fn: Callable, u: list[J.Fast], order: int, ulps: float, conditions: Any,
+def fast_apply(fn: Callable, u: list[J.Fast], order: int, ulps: float, conditions: Any,
             exact_derivatives: bool = False) -> list[J.Fast]:
-    """The first pass's g(u) for an elementary g (see :func:`_apply`)."""
+    """The first pass's g(u) for an elementary g (see :func:`jet_apply`)."""
     u0, r0 = u[0]
     dynamic = r0 is not None and any(c is None for c in conditions[:order + 1])
     gs = fn(u0, order + 1 if dynamic else order)
@@ -101,8 +101,8 @@ def _exact_argument(u: Any, rho: Any) -> Any:
         return at if rho is None else at & (np.asarray(rho) == 0)
 
 
-def _fcall(node: CallNode, u: list[J.Fast], shape: tuple[int, ...], order: int) -> list[J.Fast]:
-    """The first pass's g(u) for a catalog (or plugin) function (see :func:`_call`); the
+def fast_call(node: CallNode, u: list[J.Fast], shape: tuple[int, ...], order: int) -> list[J.Fast]:
+    """The first pass's g(u) for a catalog (or plugin) function (see :func:`jet_call`); the
     condition numbers are the sampled ones of :func:`_condition`, and a function whose
     condition is not bounded sends every point with an inexact argument to the precise
     pass."""
@@ -126,7 +126,7 @@ def _fcall(node: CallNode, u: list[J.Fast], shape: tuple[int, ...], order: int) 
     return J.fchain(comps, u, order)
 
 
-def _select(mask: np.ndarray, a: J.Comp, b: J.Comp) -> J.Comp:
+def jet_select(mask: np.ndarray, a: J.Comp, b: J.Comp) -> J.Comp:
     """Component a where ``mask``, b elsewhere."""
     (va, ea), (vb, eb) = a, b
     if va is None and vb is None:
@@ -156,7 +156,7 @@ LOG_SIZES: dict[str, LogSize] = {"exp": _exp_size, "expm1": _exp_size,
                                  "sinh": _hyperbolic_size, "cosh": _hyperbolic_size}
 
 
-def _apply(fn: Callable, u: Jet, order: int, ulps: float,
+def jet_apply(fn: Callable, u: Jet, order: int, ulps: float,
            exact_derivatives: bool = False, size: LogSize | None = None) -> Jet:
     """The jet of g(u) for an elementary g: ``fn(u, n)`` gives g, ..., g^(n) (n <= 3); where u
     carries an error, g^(k+1) bounds what it does to g^(k)."""
@@ -276,7 +276,7 @@ def _non_finite(fn: Callable, u: Any, e_u: Any, comps: list[J.Comp],
     return out
 
 
-def _call(node: CallNode, u: Jet, shape: tuple[int, ...], order: int) -> Jet:
+def jet_call(node: CallNode, u: Jet, shape: tuple[int, ...], order: int) -> Jet:
     """The jet of a catalog (or plugin, or scope) function g applied to u. A formula inside
     (a scope's definition) brings its own error bounds; a kernel is trusted to
     ``CATALOG_ULPS``. Where u carries an error, g^(k+1) bounds what it does to g^(k); for the

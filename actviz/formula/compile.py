@@ -14,11 +14,13 @@ import numpy as np
 from ..catalog._core import INF, Definition, Kink, Limits, Param, Piece, normalize
 from ..errors import ActvizError, FormulaError, ParameterError
 from .activation import FormulaActivation
+from .bind import Binding, bind
 from .bound import Bound
+from .latex import tex
 from .nodes import fold
 from .parser import Lookup, Parser, parse_params
 from .rewrite import rewrite
-from .syntax import MAX_LENGTH, RESERVED, Binding, Call, Expr, shown
+from .syntax import MAX_LENGTH, RESERVED, Call, Expr, shown
 
 # --- the formula -------------------------------------------------------------------------------
 FAMILY = "formula"
@@ -70,7 +72,7 @@ class Formula:
     def bind(self, values: Mapping[str, Any], flavor: str) -> Bound:
         """The formula with these parameter values and flavor, constants folded and its
         idioms in their stable forms (:mod:`.rewrite`)."""
-        root, notes = rewrite(self.root.bind(Binding(self.text, values, flavor)), self.text,
+        root, notes = rewrite(bind(self.root, Binding(self.text, values, flavor)), self.text,
                               flavor)
         return Bound(fold(root), self.text, notes)
 
@@ -89,7 +91,7 @@ class Formula:
         return self.bind(params, "torch").structure(-INF, INF)[1]
 
     def latex_body(self) -> str:
-        return self.root.tex()[0]
+        return tex(self.root)[0]
 
     def activate(self, definition: Definition, values: Mapping[str, Any],
                  flavor: str) -> FormulaActivation:

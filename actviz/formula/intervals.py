@@ -14,7 +14,7 @@ Affine = tuple[float, float, float, float]
 """(start, end, a, b): the expression is a*x + b on the open interval (start, end)."""
 
 
-def _inside(s: float, t: float) -> float:
+def point_inside(s: float, t: float) -> float:
     """A finite point strictly inside (s, t)."""
     if math.isinf(s) and math.isinf(t):
         return 0.0
@@ -25,7 +25,7 @@ def _inside(s: float, t: float) -> float:
     return s / 2 + t / 2
 
 
-def _overlay(first: list[Affine], second: list[Affine],
+def overlay(first: list[Affine], second: list[Affine],
              combine: Callable[[tuple[float, float], tuple[float, float]],
                                tuple[float, float] | None]) -> list[Affine]:
     """Pieces where both are linear, combined (or dropped where ``combine`` gives None)."""
@@ -47,12 +47,12 @@ def _overlay(first: list[Affine], second: list[Affine],
     return out
 
 
-def _clip(pieces: list[Affine], s: float, t: float) -> list[Affine]:
+def clip_pieces(pieces: list[Affine], s: float, t: float) -> list[Affine]:
     return [(max(s, p[0]), min(t, p[1]), p[2], p[3]) for p in pieces
             if max(s, p[0]) < min(t, p[1])]
 
 
-def _complement(pieces: list[Affine], lo: float, hi: float) -> list[tuple[float, float]]:
+def complement_of(pieces: list[Affine], lo: float, hi: float) -> list[tuple[float, float]]:
     gaps = []
     at = lo
     for s, t, _, _ in sorted(pieces):
@@ -64,7 +64,7 @@ def _complement(pieces: list[Affine], lo: float, hi: float) -> list[tuple[float,
     return gaps
 
 
-def _merge(pieces: list[Affine]) -> list[Affine]:
+def merge_pieces(pieces: list[Affine]) -> list[Affine]:
     out: list[Affine] = []
     for piece in sorted(pieces):
         if out and out[-1][1] >= piece[0] and out[-1][2:] == piece[2:]:
@@ -76,13 +76,13 @@ def _merge(pieces: list[Affine]) -> list[Affine]:
     return out
 
 
-def _delta(x: np.ndarray) -> np.ndarray:
+def side_step(x: np.ndarray) -> np.ndarray:
     """The step used on either side of a point to read one-sided values (about 1e-6
     relative)."""
     return 2.0 ** -20 * np.maximum(1.0, np.abs(x))
 
 
-def _crossings(truth: Callable[[np.ndarray], np.ndarray], lo: float, hi: float,
+def crossings(truth: Callable[[np.ndarray], np.ndarray], lo: float, hi: float,
                nearer: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
                ) -> list[float]:
     """Where ``truth`` changes on [lo, hi]: brackets on a grid of ``GRID`` points, all bisected

@@ -15,18 +15,18 @@ from .chain import (
     ELEMENTARY_CONDITIONS,
     LOG_SIZES,
     Jet,
-    _apply,
-    _call,
-    _divide,
-    _fapply,
-    _fcall,
-    _fdivide,
-    _ftimes,
-    _select,
-    _times,
+    fast_apply,
+    fast_call,
+    fast_divide,
+    fast_times,
+    jet_apply,
+    jet_call,
+    jet_divide,
+    jet_select,
+    jet_times,
 )
 from .elementary import ELEMENTARY, EXACT_DERIVATIVES
-from .intervals import Affine, _clip, _complement, _delta, _inside, _overlay
+from .intervals import Affine, clip_pieces, complement_of, overlay, point_inside, side_step
 
 if TYPE_CHECKING:
     from .structure import StructureSearch
@@ -226,7 +226,7 @@ class SumNode(Node):
         sign, first = self.terms[0]
         acc = [(s, t, sign * a, sign * b) for s, t, a, b in ctx.affine(first)]
         for sign, term in self.terms[1:]:
-            acc = _overlay(acc, ctx.affine(term), _affine_sum(sign))
+            acc = overlay(acc, ctx.affine(term), _affine_sum(sign))
         return acc
 
 
@@ -241,14 +241,14 @@ class ProductNode(Node):
         acc = self.factors[0][1].jet(x, order)
         for op, factor in self.factors[1:]:
             jet = factor.jet(x, order)
-            acc = _times(acc, jet, order) if op == "*" else _divide(acc, jet, order)
+            acc = jet_times(acc, jet, order) if op == "*" else jet_divide(acc, jet, order)
         return acc
 
     def fast_jet(self, x: np.ndarray, order: int) -> list[J.Fast]:
         acc = self.factors[0][1].fast_jet(x, order)
         for op, factor in self.factors[1:]:
             jet = factor.fast_jet(x, order)
-            acc = _ftimes(acc, jet, order) if op == "*" else _fdivide(acc, jet, order)
+            acc = fast_times(acc, jet, order) if op == "*" else fast_divide(acc, jet, order)
         return acc
 
     def poles(self, ctx: StructureSearch) -> list[float]:
@@ -268,7 +268,7 @@ class ProductNode(Node):
     def affine(self, ctx: StructureSearch) -> list[Affine]:
         acc = ctx.affine(self.factors[0][1])
         for op, factor in self.factors[1:]:
-            acc = _overlay(acc, ctx.affine(factor), _affine_times if op == "*" else
+            acc = overlay(acc, ctx.affine(factor), _affine_times if op == "*" else
                            _affine_divide)
         return acc
 
@@ -318,15 +318,15 @@ class PowerNode(Node):
     def jet(self, x: np.ndarray, order: int) -> Jet:
         u = self.base.jet(x, order)
         if self.c == 2.0:  # u*u: the product rule, with its error bounds
-            return _times(u, u, order)
-        return _apply(self.apply, u, order, J.ELEMENTARY_ULPS, size=self.size)
+            return jet_times(u, u, order)
+        return jet_apply(self.apply, u, order, J.ELEMENTARY_ULPS, size=self.size)
 
     def fast_jet(self, x: np.ndarray, order: int) -> list[J.Fast]:
         u = self.base.fast_jet(x, order)
         if self.c == 2.0:
-            return _ftimes(u, u, order)
+            return fast_times(u, u, order)
         c = self.c
-        return _fapply(self.apply, u, order, J.ELEMENTARY_ULPS,
+        return fast_apply(self.apply, u, order, J.ELEMENTARY_ULPS,
                        tuple(abs(c - k) for k in range(3)))
 
     def size(self, u: np.ndarray, e: np.ndarray, k: int) -> np.ndarray:
@@ -363,11 +363,11 @@ class ExponentialNode(Node):
         return (self.exponent,)
 
     def jet(self, x: np.ndarray, order: int) -> Jet:
-        return _apply(self.apply, self.exponent.jet(x, order), order, J.ELEMENTARY_ULPS,
+        return jet_apply(self.apply, self.exponent.jet(x, order), order, J.ELEMENTARY_ULPS,
                       size=self.size)
 
     def fast_jet(self, x: np.ndarray, order: int) -> list[J.Fast]:
-        return _fapply(self.apply, self.exponent.fast_jet(x, order), order, J.ELEMENTARY_ULPS,
+        return fast_apply(self.apply, self.exponent.fast_jet(x, order), order, J.ELEMENTARY_ULPS,
                        (745.0, 745.0, 745.0))
 
     def size(self, w: np.ndarray, e: np.ndarray, k: int) -> np.ndarray:
@@ -399,8 +399,8 @@ class GeneralPowerNode(Node):
     def jet(self, x: np.ndarray, order: int) -> Jet:
         """exp(w log u), composed with its error bounds; the value itself is u ** w."""
         u, w = self.base.jet(x, order), self.exponent.jet(x, order)
-        log_u = _apply(ELEMENTARY["log"][0], u, order, J.ELEMENTARY_ULPS)
-        out = _apply(ELEMENTARY["exp"][0], _times(w, log_u, order), order, J.ELEMENTARY_ULPS)
+        log_u = jet_apply(ELEMENTARY["log"][0], u, order, J.ELEMENTARY_ULPS)
+        out = jet_apply(ELEMENTARY["exp"][0], jet_times(w, log_u, order), order, J.ELEMENTARY_ULPS)
         power = np.power(u[0][0], w[0][0])
         out[0] = (np.where(np.isfinite(power) | ~np.isfinite(out[0][0]), power, out[0][0]),
                   out[0][1])
@@ -408,9 +408,9 @@ class GeneralPowerNode(Node):
 
     def fast_jet(self, x: np.ndarray, order: int) -> list[J.Fast]:
         u, w = self.base.fast_jet(x, order), self.exponent.fast_jet(x, order)
-        log_u = _fapply(ELEMENTARY["log"][0], u, order, J.ELEMENTARY_ULPS,
+        log_u = fast_apply(ELEMENTARY["log"][0], u, order, J.ELEMENTARY_ULPS,
                         ELEMENTARY_CONDITIONS["log"])
-        out = _fapply(ELEMENTARY["exp"][0], _ftimes(w, log_u, order), order,
+        out = fast_apply(ELEMENTARY["exp"][0], fast_times(w, log_u, order), order,
                       J.ELEMENTARY_ULPS, ELEMENTARY_CONDITIONS["exp"])
         power = np.power(u[0][0], w[0][0])
         out[0] = (np.where(np.isfinite(power) | ~np.isfinite(out[0][0]), power, out[0][0]),
@@ -426,7 +426,7 @@ class GeneralPowerNode(Node):
                 v = float(np.power(p[1], q[1]))
             return (0.0, v) if math.isfinite(v) else None
 
-        return _overlay(ctx.affine(self.base), ctx.affine(self.exponent), both_constant)
+        return overlay(ctx.affine(self.base), ctx.affine(self.exponent), both_constant)
 
 
 class ElementaryNode(Node):
@@ -453,12 +453,12 @@ class ElementaryNode(Node):
         return super().zeros(ctx)
 
     def jet(self, x: np.ndarray, order: int) -> Jet:
-        return _apply(self.fn, self.arg.jet(x, order), order, J.ELEMENTARY_ULPS,
+        return jet_apply(self.fn, self.arg.jet(x, order), order, J.ELEMENTARY_ULPS,
                       exact_derivatives=self.name in EXACT_DERIVATIVES,
                       size=LOG_SIZES.get(self.name))
 
     def fast_jet(self, x: np.ndarray, order: int) -> list[J.Fast]:
-        return _fapply(self.fn, self.arg.fast_jet(x, order), order, J.ELEMENTARY_ULPS,
+        return fast_apply(self.fn, self.arg.fast_jet(x, order), order, J.ELEMENTARY_ULPS,
                        ELEMENTARY_CONDITIONS.get(self.name, (None, None, None)),
                        exact_derivatives=self.name in EXACT_DERIVATIVES)
 
@@ -476,7 +476,7 @@ class ElementaryNode(Node):
             root = -b / a + 0.0
             for lo, hi in ((s, min(t, root)), (max(s, root), t)):
                 if lo < hi:
-                    sign = 1.0 if a * _inside(lo, hi) + b > 0 else -1.0
+                    sign = 1.0 if a * point_inside(lo, hi) + b > 0 else -1.0
                     out.append((lo, hi, sign * a, sign * b))
         return out
 
@@ -504,7 +504,7 @@ class WhereNode(Node):
         if not mask.any():
             return self.b.jet(x, order)
         ja, jb = self.a.jet(x, order), self.b.jet(x, order)
-        return [_select(mask, a, b) for a, b in zip(ja, jb, strict=True)]
+        return [jet_select(mask, a, b) for a, b in zip(ja, jb, strict=True)]
 
     def fast_jet(self, x: np.ndarray, order: int) -> list[J.Fast]:
         mask = np.broadcast_to(self.cond.truth(x), x.shape)
@@ -519,7 +519,7 @@ class WhereNode(Node):
         out = []
         first, second = ctx.affine(self.a), ctx.affine(self.b)
         for s, t, truth in ctx.segments(self.cond):
-            out += _clip(first if truth else second, s, t)
+            out += clip_pieces(first if truth else second, s, t)
         return out
 
     def poles(self, ctx: StructureSearch) -> list[float]:
@@ -528,7 +528,7 @@ class WhereNode(Node):
             points = ctx.poles(branch)
             if points:
                 xs = np.array(points)
-                delta = _delta(xs)
+                delta = side_step(xs)
                 near = (self.cond.truth(xs - delta) == wanted) | \
                     (self.cond.truth(xs + delta) == wanted)
                 found += [p for p, keep in zip(points, near, strict=True) if keep]
@@ -540,7 +540,7 @@ class WhereNode(Node):
             points = ctx.kink_candidates(branch)
             if points:
                 xs = np.array([p for p, _ in points])
-                delta = _delta(xs)
+                delta = side_step(xs)
                 near = (self.cond.truth(xs - delta) == wanted) | \
                     (self.cond.truth(xs + delta) == wanted)
                 found += [p for p, keep in zip(points, near, strict=True) if keep]
@@ -563,7 +563,7 @@ class MinMaxNode(WhereNode):
         ja, jb = self.a.jet(x, order), self.b.jet(x, order)
         mask = np.broadcast_to((np.greater if self.name == "max" else np.less)(
             ja[0][0], jb[0][0]), x.shape)
-        out = [_select(mask, a, b) for a, b in zip(ja, jb, strict=True)]
+        out = [jet_select(mask, a, b) for a, b in zip(ja, jb, strict=True)]
         value = (np.maximum if self.name == "max" else np.minimum)(ja[0][0], jb[0][0])
         out[0] = (value, out[0][1])  # NaN from either side
         return out
@@ -588,10 +588,10 @@ class CallNode(Node):
         return (self.arg,)
 
     def jet(self, x: np.ndarray, order: int) -> Jet:
-        return _call(self, self.arg.jet(x, order), x.shape, order)
+        return jet_call(self, self.arg.jet(x, order), x.shape, order)
 
     def fast_jet(self, x: np.ndarray, order: int) -> list[J.Fast]:
-        return _fcall(self, self.arg.fast_jet(x, order), x.shape, order)
+        return fast_call(self, self.arg.fast_jet(x, order), x.shape, order)
 
     def apply(self, u: np.ndarray, order: int) -> Sequence[Any]:
         return self.act.evaluate(u, order)
@@ -602,7 +602,7 @@ class CallNode(Node):
         pieces = self.act.pieces
         for s, t, a, b in inner:
             out += self.linear_through(pieces, s, t, a, b)
-        out += self.flat_between(ctx, pieces, _complement(inner, ctx.lo, ctx.hi))
+        out += self.flat_between(ctx, pieces, complement_of(inner, ctx.lo, ctx.hi))
         return sorted(out)
 
     def linear_through(self, pieces: Sequence[Piece], s: float, t: float, a: float,
@@ -618,7 +618,7 @@ class CallNode(Node):
             lo, hi = max(s, min(x1, x2)), min(t, max(x1, x2))
             if lo < hi:
                 slope = float(piece.slope_of(0))
-                u0 = _inside(piece.start, piece.end)
+                u0 = point_inside(piece.start, piece.end)
                 c = self.at(u0) - slope * u0
                 out.append((lo, hi, slope * a, slope * b + c))
         return out
@@ -637,7 +637,7 @@ class CallNode(Node):
             if piece.end < INF:
                 parts.append(Comparison("<", self.arg, ConstNode(piece.end)))
             cond = parts[0] if len(parts) == 1 else AllOf(parts)
-            value = self.at(_inside(piece.start, piece.end))
+            value = self.at(point_inside(piece.start, piece.end))
             for s, t, truth in ctx.segments(cond):
                 if truth:
                     out += [(lo, hi, 0.0, value) for lo, hi in

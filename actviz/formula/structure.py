@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from . import jet as J
-from .intervals import Affine, _complement, _crossings, _inside, _merge, _overlay
+from .intervals import Affine, complement_of, crossings, merge_pieces, overlay, point_inside
 from .nodes import (
     Comparison,
     Condition,
@@ -44,7 +44,7 @@ class StructureSearch:
         key = id(node)
         if key not in self._affine:
             self._alive.append(node)
-            self._affine[key] = _merge(node.affine(self))
+            self._affine[key] = merge_pieces(node.affine(self))
         return self._affine[key]
 
     def kink_candidates(self, node: Node) -> list[tuple[float, str]]:
@@ -76,7 +76,7 @@ class StructureSearch:
             points, unknown = split(cond, self)
             cuts = sorted({p for p in points if self.lo <= p <= self.hi})
             spans = [(s, t) for s, t in itertools.pairwise(cuts) if s < t]
-            reps = [_inside(s, t) for s, t in spans]
+            reps = [point_inside(s, t) for s, t in spans]
             keep = [i for i, r in enumerate(reps) if not any(u0 < r < u1 for u0, u1 in unknown)]
             truths: np.ndarray | list[bool] = []
             if keep:
@@ -132,7 +132,7 @@ def _nearer(cond: Comparison, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _split_comparison(cond: Comparison, ctx: StructureSearch
                       ) -> tuple[list[float], list[tuple[float, float]]]:
-    diff = _overlay(ctx.affine(cond.left), ctx.affine(cond.right),
+    diff = overlay(ctx.affine(cond.left), ctx.affine(cond.right),
                     lambda p, q: (p[0] - q[0], p[1] - q[1]))
     points = [ctx.lo, ctx.hi]
     for s, t, a, b in diff:
@@ -142,7 +142,7 @@ def _split_comparison(cond: Comparison, ctx: StructureSearch
             if s < root < t:
                 points.append(root)
     unknown = []
-    for g0, g1 in _complement(diff, ctx.lo, ctx.hi):
+    for g0, g1 in complement_of(diff, ctx.lo, ctx.hi):
         c0, c1 = max(g0, ctx.wlo), min(g1, ctx.whi)
         if c0 >= c1:
             unknown.append((g0, g1))
@@ -152,7 +152,7 @@ def _split_comparison(cond: Comparison, ctx: StructureSearch
         if c1 < g1:
             unknown.append((c1, g1))
         ctx.numeric = True
-        points += [c0, c1, *_crossings(cond.truth, c0, c1, lambda a, b: _nearer(cond, a, b))]
+        points += [c0, c1, *crossings(cond.truth, c0, c1, lambda a, b: _nearer(cond, a, b))]
     return points, unknown
 
 
