@@ -26,13 +26,13 @@ from click.testing import CliRunner
 from actviz.cli import cli
 result = CliRunner().invoke(cli, {args!r})
 assert result.exit_code == 0, result.output
-print(json.dumps(sorted(m for m in ("matplotlib", "scipy", "yaml", "actviz.catalog._formula",
+print(json.dumps(sorted(m for m in ("matplotlib", "scipy", "yaml", "actviz.formula.compile",
                                    "actviz.writers") if m in sys.modules)))
 """
 
 
 def heavy_imports(*args: str) -> list[str]:
-    """Which of matplotlib, scipy, yaml, the formula engine (``actviz.catalog._formula``) and
+    """Which of matplotlib, scipy, yaml, the formula engine (``actviz.formula.compile``) and
     the table writers (``actviz.writers``) ``actviz ARGS...`` imports, in a fresh process."""
     out = subprocess.run([sys.executable, "-c", PROBE.format(args=list(args))],
                          capture_output=True, text=True, check=True).stdout

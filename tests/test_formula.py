@@ -543,7 +543,7 @@ def test_hostile_input_is_refused_with_one_line(spec):
 def test_size_limits_are_enforced_before_the_work_grows():
     # Refused by length in constant time, by depth or size while parsing: the work is
     # bounded by MAX_LENGTH, MAX_DEPTH and MAX_NODES, whatever the input.
-    from actviz.catalog import _formula
+    from actviz.formula import syntax as _formula
 
     with pytest.raises(SpecError, match="at most 4096 characters long, got 100000"):
         actviz.get("x" * 100_000)

@@ -1,11 +1,12 @@
 """The catalog of activation functions.
 
 Importing this package registers every function (one module per family); nothing here
-imports SciPy or matplotlib. User formulas (:mod:`._formula`) are parsed only when one is used,
+imports SciPy or matplotlib. User formulas (:mod:`actviz.formula`) are parsed only when one is used,
 and plugins (:mod:`._plugins`) are looked for only when a name is not found or when every name
 is listed.
 """
 
+from ..specs import get
 from . import _basic, _relu, _shrink, _sigmoid, _smooth, _vector  # noqa: F401  (registration)
 from ._core import (
     ALIASES,
@@ -19,20 +20,19 @@ from ._core import (
     Kink,
     Param,
     Piece,
-    definition,
     format_number,
-    get,
     instantiate,
     is_name_spec,
-    names,
     parse_spec,
 )
 from ._describe import describe, summary
+from ._limits import check_finite
 from ._named import Named, resolve_specs, sweep
 from ._plugins import (
     ENTRY_POINT_GROUP,
-    check_finite,
     define,
+    definition,
+    names,
     plugin_names,
     register,
     unregister,

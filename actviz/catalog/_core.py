@@ -20,7 +20,8 @@ import numpy as np
 
 from .._numbers import format_number
 from .._suggest import did_you_mean
-from ..errors import ParameterError, SpecError, UnknownActivationError
+from ..errors import ParameterError, SpecError
+from ._limits import check_finite
 
 FLAVORS = ("torch", "keras", "jax")
 """Frameworks whose defaults can be chosen with ``flavor=``; torch is the default."""
@@ -225,7 +226,7 @@ class Definition:
     ``origin`` says where the definition comes from: ``catalog`` (built in), ``formula`` (a
     user formula), ``python`` (:func:`actviz.register` with a kernel) or ``plugin NAME`` (an
     entry point of the distribution NAME). ``formula`` is the parsed formula of a user
-    formula (see :mod:`actviz.catalog._formula`), None otherwise.
+    formula (see :mod:`actviz.formula`), None otherwise.
     """
 
     name: str
@@ -341,20 +342,28 @@ class Activation:
     """
 
     def __init__(self, definition: Definition, params: Mapping[str, Any],
-                 flavor: str = "torch"):
+                 flavor: str = "torch", *, kinks: Sequence[Kink] | None = None,
+                 pieces: Sequence[Piece] | None = None,
+                 poles: Sequence[float] | None = None, limits: Limits | None = None):
+        """``kinks``, ``pieces``, ``poles`` and ``limits``, when given, are what the caller
+        has computed already (a formula's, from its structure) in place of the
+        definition's."""
         self.definition = definition
         self._params = dict(params)
         self.flavor = flavor
-        kinks = sorted(definition.kinks(self._params), key=lambda k: k.x)
+        kinks = sorted(definition.kinks(self._params) if kinks is None else kinks,
+                       key=lambda k: k.x)
         if flavor != "torch" and definition.at_kinks is not None:  # the kernel's are torch's
             self._overrides = _overrides(self.flavors_at_kinks, flavor)
             framework = self.at_kinks
             if framework is not None and framework.values and framework.label:
                 kinks = [replace(k, source=framework.label) for k in kinks]
         self.kinks: tuple[Kink, ...] = tuple(kinks)
-        self.pieces: tuple[Piece, ...] = tuple(definition.pieces(self._params))
-        self.poles: tuple[float, ...] = tuple(sorted(definition.poles(self._params)))
-        self.limits: Limits | None = (
+        self.pieces: tuple[Piece, ...] = tuple(
+            definition.pieces(self._params) if pieces is None else pieces)
+        self.poles: tuple[float, ...] = tuple(sorted(
+            definition.poles(self._params) if poles is None else poles))
+        self.limits: Limits | None = limits if limits is not None else (
             definition.limits(self._params) if definition.limits is not None else None
         )
         self.band: Band | None = (
@@ -457,8 +466,6 @@ class Activation:
         tests guarantee finite values: it returns at once."""
         if self.definition.origin == "catalog":
             return
-        from ._plugins import check_finite
-
         check_finite(self, x, outs, order, why)
 
     def check_given(self, x: Any, outs: Sequence[np.ndarray]) -> None:
@@ -638,17 +645,7 @@ def _overrides(tables: Mapping[str, AtKinks],
     return tuple(v for v in own.values if torch.get(v[0]) != (v[1], v[2]))
 
 
-def names() -> list[str]:
-    """Canonical names of all activation functions, sorted: the catalog, functions registered
-    with :func:`actviz.register`, and those of installed plugins (loaded by this call; a
-    plugin that cannot be loaded is left out, and ``actviz list`` says why)."""
-    from ._plugins import load_all_plugins
-
-    load_all_plugins()
-    return sorted(REGISTRY)
-
-
-def _in_scope(key: str, scope: Mapping[str, Definition] | None) -> Definition | None:
+def in_scope(key: str, scope: Mapping[str, Definition] | None) -> Definition | None:
     if not scope:
         return None
     for name, found in scope.items():
@@ -657,30 +654,9 @@ def _in_scope(key: str, scope: Mapping[str, Definition] | None) -> Definition | 
     return None
 
 
-def _registered(key: str) -> Definition | None:
+def registered(key: str) -> Definition | None:
     canonical = key if key in REGISTRY else ALIASES.get(key)
     return None if canonical is None else REGISTRY[canonical]
-
-
-def definition(name: str, scope: Mapping[str, Definition] | None = None) -> Definition:
-    """The definition for a canonical name or alias (no parameters).
-
-    ``scope`` maps further names to definitions (the ``define:`` section of a configuration
-    file); they come first. A name found nowhere else is looked for among the plugins."""
-    key = normalize(name)
-    found = _in_scope(key, scope) or _registered(key)
-    if found is not None:
-        return found
-    from ._plugins import load_plugin, plugin_names
-
-    if load_plugin(key):
-        found = _registered(key)
-        if found is not None:
-            return found
-    candidates = [*REGISTRY, *ALIASES, *plugin_names(), *(normalize(k) for k in scope or ())]
-    hint = (did_you_mean(key, candidates) if len(key) <= 64 else "") or \
-        " Run 'actviz list' to see them all."
-    raise UnknownActivationError(f"unknown activation '{name.strip()}'.{hint}")
 
 
 MAX_SPEC = 4096
@@ -732,72 +708,20 @@ def _spec_params(text: str, rest: str) -> dict[str, str]:
     return params
 
 
-def get(spec: str | Activation, /, flavor: str = "torch",
-        scope: Mapping[str, Definition] | None = None, **params: Any) -> Activation:
-    """The activation function for a spec string, with parameters resolved.
-
-    ``get("elu:alpha=0.5")`` and ``get("elu", alpha=0.5)`` are the same function. Names are
-    case-insensitive, '-' equals '_', aliases resolve to canonical names, and ``flavor``
-    ("torch", "keras" or "jax") picks that framework's defaults where they differ.
-
-    A spec that is not a name is a formula in x, with parameters and their defaults after
-    ';': ``get("x*sigmoid(beta*x); beta=1.5", beta=2)``. ``scope`` maps names to definitions
-    (from :func:`actviz.catalog.define`) that work like catalog names, and come first.
-
-    Raises :class:`UnknownActivationError`, :class:`ParameterError`, :class:`SpecError` (a
-    :class:`FormulaError` for a formula) with a message that says what is wrong and what would
-    be right.
-    """
-    if isinstance(spec, Activation):
-        if not params:
-            return spec
-        return instantiate(spec.definition, {**spec.params, **params}, flavor)
-    if isinstance(spec, str) and len(spec) > MAX_SPEC:
-        raise SpecError(f"a spec is at most {MAX_SPEC} characters long, got {len(spec)}")
-    if not isinstance(spec, str) or not spec.strip() or is_name_spec(spec):
-        name, given = parse_spec(spec)
-        for key in params:
-            if normalize(key) in given:
-                raise SpecError(f"parameter '{key}' is given both in '{spec}' and as an "
-                                "argument")
-        raw = {**given, **params}
-        if ":" not in spec:
-            found = _in_scope(normalize(name), scope) or _registered(normalize(name))
-            if found is None:
-                from ._formula import formula_definition_or_none
-
-                formula = formula_definition_or_none(spec, scope)
-                if formula is not None:  # 'x', 'x - 1', 'pi'
-                    return instantiate(formula, params, flavor)
-            else:
-                return instantiate(found, raw, flavor)
-        return resolve(name, raw, flavor, scope)
-    from ._formula import formula_definition
-
-    return instantiate(formula_definition(spec, scope), params, flavor)
-
-
-def _check_flavor(flavor: str) -> None:
+def check_flavor(flavor: str) -> None:
     if flavor not in FLAVORS:
         raise ParameterError(f"unknown flavor '{flavor}'; choose one of {', '.join(FLAVORS)}")
 
 
-def resolve(name: str, raw: Mapping[str, Any], flavor: str = "torch",
-            scope: Mapping[str, Definition] | None = None) -> Activation:
-    """Look up ``name``, check and convert the parameters ``raw``, apply the flavor."""
-    _check_flavor(flavor)
-    return instantiate(definition(name, scope), raw, flavor)
-
-
 def instantiate(found: Definition, raw: Mapping[str, Any], flavor: str = "torch") -> Activation:
     """``found`` with the parameters ``raw`` checked and converted, the flavor applied."""
-    _check_flavor(flavor)
+    check_flavor(flavor)
     values = found.defaults(flavor)
     for key, value in raw.items():
         norm = normalize(key)
         param = found.param(norm)
         if param is None:
-            raise ParameterError(_unknown_parameter(found, key))
+            raise ParameterError(unknown_parameter(found, key))
         values[norm] = param.coerce(value, found.name)
     if found.check is not None:
         problem = found.check(values)
@@ -805,14 +729,14 @@ def instantiate(found: Definition, raw: Mapping[str, Any], flavor: str = "torch"
             raise ParameterError(f"{found.name}: {problem}")
     if found.reduce is not None:
         reduced = found.reduce(values)
-        if reduced is not None:
-            return resolve(reduced[0], reduced[1], flavor)
+        if reduced is not None:  # another catalog function (leaky_relu for a keras relu)
+            return instantiate(REGISTRY[reduced[0]], reduced[1], flavor)
     if found.formula is not None:
         return found.formula.activate(found, values, flavor)
     return Activation(found, values, flavor)
 
 
-def _unknown_parameter(found: Definition, key: str) -> str:
+def unknown_parameter(found: Definition, key: str) -> str:
     if not found.params:
         return f"{found.name} takes no parameters, got '{key}'"
     hint = did_you_mean(normalize(key), [p.name for p in found.params])

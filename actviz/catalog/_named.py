@@ -10,7 +10,8 @@ from typing import Any
 
 from .._numbers import format_number
 from ..errors import ParameterError
-from ._core import Activation, get, normalize, parse_spec
+from ..specs import get
+from ._core import Activation, normalize, parse_spec
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ r"""Your own activation functions, from Python and from installed packages.
 Three ways to add a function (each works like a catalog name in every command):
 
 1. A formula as a spec: ``actviz.get("x*sigmoid(beta*x); beta=1.5")`` (see
-   :mod:`actviz.catalog._formula`), or named, for a configuration's ``define:`` section:
+   :mod:`actviz.formula`), or named, for a configuration's ``define:`` section:
    ``define("pswish", "x*sigmoid(beta*x)", params={"beta": 1.5})`` (not registered).
 2. :func:`register` from Python: a formula, or a kernel ``kernel(x, order, **params)`` that
    returns ``(f,)``, ``(f, f')`` or ``(f, f', f'')`` for order 0, 1, 2 (returning all three
@@ -33,118 +33,28 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 
-from .._numbers import text_number
-from ..errors import ActvizError, NotFiniteError, PluginError
+from .._suggest import did_you_mean
+from ..errors import ActvizError, PluginError, UnknownActivationError
 from ._core import (
     ALIASES,
     REGISTRY,
-    Activation,
     Definition,
     Family,
+    Limits,
     Param,
     _as_function,
-    format_number,
+    in_scope,
     normalize,
+    registered,
 )
+from ._limits import NAMES, sampled_limits
 
 ENTRY_POINT_GROUP = "actviz.activations"
-
-RESERVED = frozenset({
-    "x", "pi", "e", "and", "or", "not", "where", "min", "max",
-    "exp", "log", "log1p", "expm1", "sqrt", "abs", "sin", "cos", "tan", "sinh", "cosh",
-    "erf", "erfc",
-})
-"""Words a formula uses, which therefore cannot name a function or a parameter."""
-
-FAR = 10.0 ** np.array([20.0, 40.0, 80.0, 160.0, 300.0])
-"""Where limits at +-inf are read when a function does not declare them."""
-
-
-# --- limits by sampling ------------------------------------------------------------------------
-
-def _limit_of(values: np.ndarray) -> float:
-    """The limit of a sequence read at ever larger |x|: see :func:`sampled_limits`."""
-    if np.isnan(values).any():
-        return math.nan
-    last = float(values[-1])
-    signs = set(np.sign(values).tolist())
-    magnitude = np.abs(values)
-    if np.isfinite(values).all():
-        gaps = np.abs(values - last)
-        if gaps[-2] <= 1e-12 * max(1.0, abs(last)) and np.all(gaps[1:] <= gaps[:-1]):
-            return 0.0 if abs(last) < 1e-100 else last
-    if len(signs) == 1 and 0.0 not in signs and np.all(magnitude[1:] >= magnitude[:-1]) and \
-            magnitude[-1] / 2 >= magnitude[0]:
-        return math.copysign(math.inf, last)
-    return math.nan
-
-
-def sampled_limits(evaluate: Callable[[np.ndarray, int], Sequence[np.ndarray]]):
-    """((f(-inf), f(+inf)), (f'(-inf), f'(+inf)), (f''(-inf), f''(+inf))) read from the values
-    at x = +-1e20, 1e40, 1e80, 1e160, 1e300.
-
-    A finite limit when the values approach the last one monotonically in distance and the
-    last two agree to 1e-12 relative to max(1, |value|) (a limit below 1e-100 is taken as 0:
-    x^(-1/2) at 1e300 is 5e-151); +-inf when they keep one sign and grow in magnitude to at
-    least twice the first (or overflow to inf); NaN, "no limit known", otherwise: for an
-    oscillating function (sin), a function undefined there (log at -inf), or one that
-    converges too slowly to tell (1 + 1/log(x))."""
-    xs = np.concatenate([-FAR, FAR])
-    with np.errstate(all="ignore"):
-        outs = evaluate(xs, 2)
-    n = len(FAR)
-    return tuple(
-        tuple(_limit_of(np.asarray(out, dtype=np.float64).reshape(-1)[side * n:(side + 1) * n])
-              for side in (0, 1))
-        for out in outs[:3])
-
-
-# --- checking results --------------------------------------------------------------------------
-
-NAMES = ("f", "f'", "f''")
-
-
-def check_finite(act: Activation, x: Any, outs: Sequence[np.ndarray] | None = None,
-                 order: int = 2, why: str = "") -> None:
-    """Raise :class:`NotFiniteError` ``'log(x)': f is not finite at x = 0 (it is -inf
-    there)`` at the first finite x where f, f' or f'' (up to ``order``) is NaN or +-inf;
-    where a formula as typed cannot give the value in float64, the message says why instead.
-
-    ``outs`` are the results of ``act.evaluate(x, order)`` when the caller has them (the
-    check then costs one pass over them); built-in functions return at once. ``why`` ends the
-    message (why these x are needed) in place of "choose a range where ..."."""
-    if act.definition.origin == "catalog":
-        return
-    x = np.asarray(x, dtype=np.float64)
-    if outs is None:
-        outs = act.evaluate(x, order)
-    finite_x = np.isfinite(x)
-    for k, out in enumerate(outs[:order + 1]):
-        out = np.asarray(out, dtype=np.float64)
-        bad = ~np.isfinite(out)
-        if out.ndim > x.ndim:
-            bad = bad.reshape(*x.shape, -1).any(axis=-1)
-        bad &= finite_x
-        if bad.any():
-            flat = np.flatnonzero(bad.reshape(-1))
-            i = int(flat[0])
-            value = out.reshape(x.size, -1)[i]
-            explain = getattr(act, "why", None)
-            if explain is not None and np.isnan(value).any():
-                told = explain(float(x.reshape(-1)[i]), k, len(flat), int(finite_x.sum()))
-                if told is not None:
-                    raise NotFiniteError(told + (f"; {why}" if why else ""))
-            shown = "NaN" if np.isnan(value).any() else format_number(value[~np.isfinite(value)][0])
-            raise NotFiniteError(f"'{act.spec}': {NAMES[k]} is not finite at x = "
-                                 f"{text_number(x.reshape(-1)[i], 6)} (it is {shown} there); "
-                                 + (why or "choose a range where the function is defined"))
-
 
 # --- kernels from Python -----------------------------------------------------------------------
 
@@ -257,7 +167,7 @@ class _SampledLimits:
     def __init__(self, kernel: Callable):
         self.kernel = kernel
 
-    def __call__(self, params: Mapping[str, Any]):
+    def __call__(self, params: Mapping[str, Any]) -> Limits:
         return sampled_limits(lambda xs, order: self.kernel(xs, order, **params))
 
 
@@ -276,7 +186,7 @@ def define(name: str, formula: str | Callable, params: Any = None, title: str | 
     ``flavors``, ``check``; ``params`` as :class:`Param` objects or a mapping of defaults
     (read from the kernel's keyword defaults if not given).
     """
-    from ._formula import check_name, define_formula
+    from ..formula.compile import check_name, define_formula
 
     key = check_name(name)
     if isinstance(formula, str):
@@ -286,7 +196,8 @@ def define(name: str, formula: str | Callable, params: Any = None, title: str | 
                               f"reference, not {', '.join(extra)}")
         if "aliases" in meta:
             meta["aliases"] = tuple(normalize(a) for a in meta["aliases"])
-        return define_formula(key, formula, _formula_params(key, params), title, scope, **meta)
+        return define_formula(key, formula, _formula_params(key, params), title, scope,
+                              lookup=definition, **meta)
     if not callable(formula):
         raise PluginError(f"activation '{key}': expected a formula string or a kernel "
                           f"function, got {type(formula).__name__}")
@@ -369,7 +280,7 @@ def unregister(name: str) -> None:
 def _forget() -> None:
     import sys
 
-    formula = sys.modules.get(__package__ + "._formula")
+    formula = sys.modules.get("actviz.formula.compile")
     if formula is not None:
         formula.forget()
 
@@ -525,3 +436,32 @@ def load_all_plugins() -> list[tuple[str, str]]:
         except PluginError as exc:
             problems.append(("broken", str(exc)))
     return problems
+
+
+# --- names: the scope, the registry, then the plugins ----------------------------------------
+
+def definition(name: str, scope: Mapping[str, Definition] | None = None) -> Definition:
+    """The definition for a canonical name or alias (no parameters).
+
+    ``scope`` maps further names to definitions (the ``define:`` section of a configuration
+    file); they come first. A name found nowhere else is looked for among the plugins."""
+    key = normalize(name)
+    found = in_scope(key, scope) or registered(key)
+    if found is not None:
+        return found
+    if load_plugin(key):
+        found = registered(key)
+        if found is not None:
+            return found
+    candidates = [*REGISTRY, *ALIASES, *plugin_names(), *(normalize(k) for k in scope or ())]
+    hint = (did_you_mean(key, candidates) if len(key) <= 64 else "") or \
+        " Run 'actviz list' to see them all."
+    raise UnknownActivationError(f"unknown activation '{name.strip()}'.{hint}")
+
+
+def names() -> list[str]:
+    """Canonical names of all activation functions, sorted: the catalog, functions registered
+    with :func:`actviz.register`, and those of installed plugins (loaded by this call; a
+    plugin that cannot be loaded is left out, and ``actviz list`` says why)."""
+    load_all_plugins()
+    return sorted(REGISTRY)

@@ -1,9 +1,9 @@
 """Why a formula as typed cannot be evaluated at a point in float64: the part of it where the
 digits are lost, in words, and the stable spelling where one is known.
 
-Run only when a command reports such a point (:meth:`._formula.Bound.why`): it evaluates each
+Run only when a command reports such a point (:meth:`.bound.Bound.why`): it evaluates each
 node of the bound tree at that one point and finds the innermost one whose error bound (see
-:mod:`._jet`) first exceeds the tolerance.
+:mod:`.jet`) first exceeds the tolerance.
 """
 
 from __future__ import annotations
@@ -14,26 +14,35 @@ from typing import Any
 import numpy as np
 
 from .._numbers import text_number
+from .chain import DEEP_ZEROS
+from .jet import unreliable
+from .nodes import (
+    CallNode,
+    ElementaryNode,
+    ExponentialNode,
+    GeneralPowerNode,
+    Node,
+    PowerNode,
+    ProductNode,
+    SumNode,
+)
+from .rewrite import stable_hint
 
 NAMES = ("f", "f'", "f''")
 
 
 def _nodes(node: Any) -> Iterator[Any]:
     """Every bound node below ``node`` and itself, children first."""
-    from ._formula import B
-
     for child in node.children():
-        if isinstance(child, B):
+        if isinstance(child, Node):
             yield from _nodes(child)
     yield node
 
 
 def _bad(node: Any, x: np.ndarray, k: int) -> bool:
     """Whether a component up to f^(k) of the node is not right (or NaN) at the point."""
-    from ._formula import unreliable
-
     with np.errstate(all="ignore"):
-        comps = node.ev(x, k)
+        comps = node.jet(x, k)
     for value, error in comps:
         if value is None:
             continue
@@ -54,8 +63,6 @@ def explain(bound: Any, x: float, k: int) -> str | None:
     """Why f^(k) of ``bound`` is not given at x (None if it is, or if it simply has no value
     there: NaN in exact arithmetic too, as log(-1)). Values that decayed to 0 count as the
     underflows they are here (0/0 of two of them has a value)."""
-    from ._formula import DEEP_ZEROS
-
     token = DEEP_ZEROS.set(False)
     try:
         return _explain(bound, float(x), k)
@@ -73,8 +80,8 @@ def _explain(bound: Any, x: float, k: int) -> str | None:
     node, children = found
     with np.errstate(all="ignore"):
         values = [0.0 if v is None else np.asarray(v, dtype=np.float64).reshape(-1)[0]
-                  for v, _ in node.ev(at, k)]
-        child_values = [float(np.asarray(c.ev(at, 0)[0][0], dtype=np.float64).reshape(-1)[0])
+                  for v, _ in node.jet(at, k)]
+        child_values = [float(np.asarray(c.jet(at, 0)[0][0], dtype=np.float64).reshape(-1)[0])
                         for c in children]
     overflowing = _overflows(node, at, k)
     if np.isnan(values[0]) and all(np.isfinite(v) for v in child_values) and \
@@ -92,12 +99,10 @@ def _explain(bound: Any, x: float, k: int) -> str | None:
 def _culprit(root: Any, at: np.ndarray, k: int) -> tuple[Any, list[Any]] | None:
     """The first node (children first) that is not right at the point while its children
     are."""
-    from ._formula import B
-
     for node in _nodes(root):
         if not _bad(node, at, k):
             continue
-        children = [c for c in node.children() if isinstance(c, B)]
+        children = [c for c in node.children() if isinstance(c, Node)]
         if not any(_bad(c, at, k) for c in children):
             return node, children
     return None
@@ -106,8 +111,6 @@ def _culprit(root: Any, at: np.ndarray, k: int) -> tuple[Any, list[Any]] | None:
 def _reason(bound: Any, node: Any, children: list[Any], child_values: list[float],
             overflowing: bool) -> str:
     """What goes wrong at ``node``, in words."""
-    from ._formula import BCall, BElem, BPowBase, BPowConst, BPowGeneral, BProd, BSum
-
     where = f"'{_text(bound, node) or 'the formula'}'"
     inf = [_text(bound, c) for c, v in zip(children, child_values, strict=True)
            if np.isinf(v)]
@@ -119,13 +122,13 @@ def _reason(bound: Any, node: Any, children: list[Any], child_values: list[float
     if tiny and any(v == 0 for v in child_values):
         return (f"'{tiny[0]}' underflows to 0 (its true value is below 4.9e-324), and "
                 f"{where} is left with 0/0 or less")
-    if isinstance(node, BSum):
+    if isinstance(node, SumNode):
         return f"the terms of {where} cancel: only their rounding errors are left"
-    if isinstance(node, (BElem, BCall, BPowConst, BPowBase, BPowGeneral)):
+    if isinstance(node, (ElementaryNode, CallNode, PowerNode, ExponentialNode, GeneralPowerNode)):
         arg = _text(bound, children[0]) if children else ""
         return (f"{where} magnifies the rounding error of its argument"
                 + (f" '{arg}'" if arg else ""))
-    if isinstance(node, BProd) and tiny:
+    if isinstance(node, ProductNode) and tiny:
         return f"'{tiny[0]}' underflows (below 2.2e-308) and {where} magnifies what is left"
     return f"the rounding errors in {where} grow beyond 1e-10 of the result"
 
@@ -134,31 +137,27 @@ def _underflowed(node: Any, children: list[Any], values: list[float],
                  at: np.ndarray) -> bool:
     """Whether a NaN of a product or quotient comes from a factor that is 0 only because it
     underflowed (0/0 of two values decayed to 0, whose true ratio exists)."""
-    from ._formula import BProd
-
-    return isinstance(node, BProd) and any(
+    return isinstance(node, ProductNode) and any(
         v == 0 and not _exact(c, at) for c, v in zip(children, values, strict=True))
 
 
 def _exact(node: Any, at: np.ndarray) -> bool:
     """Whether the node's value at the point is exact (its error bound is 0)."""
     with np.errstate(all="ignore"):
-        _, error = node.ev(at, 0)[0]
+        _, error = node.jet(at, 0)[0]
     return error is None or not np.any(np.asarray(error) > 0)
 
 
 def _overflows(node: Any, at: np.ndarray, k: int) -> bool:
     """Whether some component of the node is infinite at the point."""
     with np.errstate(all="ignore"):
-        comps = node.ev(at, k)
+        comps = node.jet(at, k)
     return any(v is not None and np.isinf(np.asarray(v, dtype=np.float64)).any()
                for v, _ in comps)
 
 
 def _hint(bound: Any, node: Any) -> str:
     """A stable spelling of the node, for the shapes that have one."""
-    from ._rewrite import stable_hint
-
     return stable_hint(bound.text, node)
 
 

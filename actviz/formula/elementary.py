@@ -1,9 +1,9 @@
 r"""The elementary functions of a formula, g(u) with g', g'' and g''' in closed form, and the
-stable primitives that :mod:`._rewrite` puts in place of common idioms.
+stable primitives that :mod:`.rewrite` puts in place of common idioms.
 
 ``fn(u, n)`` returns ``(g, g', ..., g^(n))`` at u for n <= 3, computing shared intermediates
 once; an entry that is exactly 0 everywhere is None (abs''). The third derivative is not part
-of any result: it bounds how much the rounding of u moves g'' (see :mod:`._jet`).
+of any result: it bounds how much the rounding of u moves g'' (see :mod:`.jet`).
 """
 
 from __future__ import annotations
@@ -14,17 +14,17 @@ from typing import Any
 
 import numpy as np
 
-from ._math import special
+from ..catalog._math import special
 
 Derivs = tuple[Any, ...]
 
 
-def _exp(u, n):
+def _exp(u: Any, n: int) -> tuple[Any, ...]:
     e = np.exp(u)
     return (e,) * (n + 1)
 
 
-def _log(u, n):
+def _log(u: Any, n: int) -> tuple[Any, ...]:
     v = np.log(u)
     if n == 0:
         return (v,)
@@ -32,7 +32,7 @@ def _log(u, n):
     return (v, r, -(r * r), 2.0 * r * r * r)[:n + 1]
 
 
-def _log1p(u, n):
+def _log1p(u: Any, n: int) -> tuple[Any, ...]:
     v = np.log1p(u)
     if n == 0:
         return (v,)
@@ -40,14 +40,14 @@ def _log1p(u, n):
     return (v, r, -(r * r), 2.0 * r * r * r)[:n + 1]
 
 
-def _expm1(u, n):
+def _expm1(u: Any, n: int) -> tuple[Any, ...]:
     if n == 0:
         return (np.expm1(u),)
     e = np.exp(u)
     return (np.expm1(u), e, e, e)[:n + 1]
 
 
-def _sqrt(u, n):
+def _sqrt(u: Any, n: int) -> tuple[Any, ...]:
     s = np.sqrt(u)
     if n == 0:
         return (s,)
@@ -58,11 +58,11 @@ def _sqrt(u, n):
     return (s, d, d2, -1.5 * d2 / u)[:n + 1]
 
 
-def _abs(u, n):
+def _abs(u: Any, n: int) -> tuple[Any, ...]:
     return (np.abs(u), np.sign(u), None, None)[:n + 1]
 
 
-def _sin(u, n):
+def _sin(u: Any, n: int) -> tuple[Any, ...]:
     s = np.sin(u)
     if n == 0:
         return (s,)
@@ -70,7 +70,7 @@ def _sin(u, n):
     return (s, c, -s, -c)[:n + 1]
 
 
-def _cos(u, n):
+def _cos(u: Any, n: int) -> tuple[Any, ...]:
     c = np.cos(u)
     if n == 0:
         return (c,)
@@ -78,7 +78,7 @@ def _cos(u, n):
     return (c, -s, -c, s)[:n + 1]
 
 
-def _tan(u, n):
+def _tan(u: Any, n: int) -> tuple[Any, ...]:
     t = np.tan(u)
     if n == 0:
         return (t,)
@@ -86,7 +86,7 @@ def _tan(u, n):
     return (t, d, 2.0 * t * d, 2.0 * d * (d + 2.0 * t * t))[:n + 1]
 
 
-def _sinh(u, n):
+def _sinh(u: Any, n: int) -> tuple[Any, ...]:
     s = np.sinh(u)
     if n == 0:
         return (s,)
@@ -94,7 +94,7 @@ def _sinh(u, n):
     return (s, c, s, c)[:n + 1]
 
 
-def _cosh(u, n):
+def _cosh(u: Any, n: int) -> tuple[Any, ...]:
     c = np.cosh(u)
     if n == 0:
         return (c,)
@@ -105,12 +105,12 @@ def _cosh(u, n):
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 
-def _gauss(u):
+def _gauss(u: Any) -> Any:
     uc = np.clip(u, -40.0, 40.0)
     return uc, _TWO_OVER_SQRT_PI * np.exp(-uc * uc)
 
 
-def _erf(u, n):
+def _erf(u: Any, n: int) -> tuple[Any, ...]:
     v = special().erf(u)
     if n == 0:
         return (v,)
@@ -118,7 +118,7 @@ def _erf(u, n):
     return (v, d, -2.0 * uc * d, (4.0 * uc * uc - 2.0) * d)[:n + 1]
 
 
-def _erfc(u, n):
+def _erfc(u: Any, n: int) -> tuple[Any, ...]:
     v = special().erfc(u)
     if n == 0:
         return (v,)
@@ -141,7 +141,7 @@ EXACT_DERIVATIVES = frozenset({"abs"})
 
 # --- stable primitives, for the rewriter ---------------------------------------------------------
 
-def sech2(u, n):
+def sech2(u: Any, n: int) -> tuple[Any, ...]:
     r"""sech^2(u) = 1 - tanh^2(u) without the cancellation: 4e/(1 + e)^2 with e = exp(-2|u|)
     (below |u| = 0.01, where that form rounds above 1, 1 - tanh^2 itself), and its
     derivatives -2 t s, s (4t^2 - 2s), 8 t s (2s - t^2) with t = tanh(u)."""
@@ -166,7 +166,7 @@ def root_of_square_plus(c: float) -> Callable:
     before its result does."""
     root = math.sqrt(abs(c))
 
-    def fn(u, n):
+    def fn(u: Any, n: int) -> tuple[Any, ...]:
         if c >= 0:
             h = np.hypot(u, root)
         else:

@@ -1,4 +1,4 @@
-r"""Second-order jets with running error bounds: the arithmetic of :mod:`._formula`'s evaluation.
+r"""Second-order jets with running error bounds: the arithmetic of a formula's evaluation.
 
 A formula is evaluated bottom-up; each node passes its *jet* up the tree: the values of f, f'
 and f'' (up to the order asked for) and, beside each, an absolute bound on its error
@@ -257,7 +257,7 @@ def _known(value: Any, error: Any) -> Any:
     return np.isfinite(v) if error is None else (np.isfinite(v) | (np.asarray(error) <= 0))
 
 
-def _mul_settle(r, e, va, ea, vb, eb, zero_wins):
+def _mul_settle(r: Any, e: Any, va: Any, ea: Any, vb: Any, eb: Any, zero_wins: bool) -> Any:
     with np.errstate(all="ignore"):
         low = _log_lower(va, ea) + _log_lower(vb, eb)
     r, e = _settle(r, e, np.where(np.isnan(low), -np.inf, low))
@@ -379,7 +379,7 @@ def exact(value: Any) -> Comp:
 # float (the same bound everywhere: x*sigmoid(1.5*x) has rho = 810 U for f whatever x), or an
 # array where a sum may cancel or a function's condition number is read point by point. A
 # point where an intermediate overflows or underflows, or where a bound is not finite, gets
-# rho = inf. The evaluation (:class:`._formula.Bound`) takes the values whose rho is within
+# rho = inf. The evaluation (:class:`.bound.Bound`) takes the values whose rho is within
 # the tolerance and sends the other points through the precise pass above.
 
 Fast = tuple[Any, Any]
@@ -548,3 +548,35 @@ def fchain(g: list[Fast], u: list[Fast], order: int) -> list[Fast]:
     if order >= 2:
         out.append(fadd(fmul(g[2], fmul(u[1], u[1])), fmul(g[1], u[2])))
     return out
+
+
+# --- the tolerance -----------------------------------------------------------------------------
+
+TOL = 1e-10
+"""A value whose error bound exceeds TOL times its size (or ``TINY``) is not given: NaN, and
+:meth:`Bound.why` says why. The promise is 1e-9; the bounds are first order, hence the
+margin."""
+
+TINY = 1e-300
+"""Below this, values are compared absolutely: a float64 can only be absolutely close."""
+
+SLACK = 2.0 ** -42
+"""Next to a zero of f^(k) no formula keeps relative digits: there a value is right if moving x
+by SLACK of itself (about 2e-13), or of 1 where |x| < 1, moves f^(k) by at least its error
+bound. (Of 1: a formula adds x to its constants, and rounding x + 1 moves x by 1e-16 even at
+x = 0, where 2*smoothstep((x + 1)/2) - 1 is 0 with an error bound of 2e-16.)"""
+
+
+def slack_scale(x: np.ndarray) -> np.ndarray:
+    """|x|, or 1 where |x| < 1: what the slack next to a zero is a share of."""
+    return np.maximum(np.abs(x), 1.0)
+
+
+def unreliable(out: np.ndarray, error: Any) -> np.ndarray:
+    """Where a value's error bound exceeds ``TOL`` relative (absolute below ``TINY``), or an
+    infinite value is not known to be an overflow."""
+    with np.errstate(all="ignore"):
+        err = np.broadcast_to(np.asarray(error, dtype=np.float64), out.shape)
+        finite = np.isfinite(out)
+        ok = err <= TOL * np.maximum(np.abs(out), TINY)
+        return np.where(finite, ~ok, np.isinf(out) & ~(err <= 0))
