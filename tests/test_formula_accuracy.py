@@ -150,8 +150,8 @@ def decades(outs, i: int) -> int:
 
 
 def right(ours: float, exact, slope, x: float) -> bool:
-    """Within 1e-9 relative, or the slack next to a zero (what moving x by 2^-40 of |x|, or of
-    1 where |x| < 1, changes), or absolutely below 1e-300, or an
+    """Within 1e-9 relative, or the slack next to a zero (what moving x by 2^-40 of |x|, or by
+    2^-40 at x = 0, changes), or absolutely below 1e-300, or an
     overflow where the exact value is beyond the largest double."""
     if abs(exact) > mp.mpf(np.finfo(float).max):
         return ours == math.copysign(math.inf, float(mp.sign(exact)))
@@ -160,7 +160,7 @@ def right(ours: float, exact, slope, x: float) -> bool:
     err = abs(mp.mpf(ours) - exact)
     if abs(exact) <= mp.mpf(1e-300) and err <= mp.mpf(1e-300):
         return True
-    return err <= 1e-9 * abs(exact) + SLACK * max(abs(x), 1.0) * abs(slope)
+    return err <= 1e-9 * abs(exact) + SLACK * (abs(x) if x != 0 else 1.0) * abs(slope)
 
 
 def check(tree, points) -> None:

@@ -84,8 +84,8 @@ class Bound:
         return tuple(outs)
 
     def _first_pass_slope(self, x: np.ndarray, k: int) -> np.ndarray:
-        """|f^(k+1)| at x by central differences over x -+ 2^-30 max(|x|, 1) of the first
-        pass, less their error bounds (0 where those say nothing)."""
+        """|f^(k+1)| at x by central differences over x -+ 2^-30 |x| (2^-30 at x = 0) of the
+        first pass, less their error bounds (0 where those say nothing)."""
         step = 2.0 ** -30 * slack_scale(x)
         sides = []
         with np.errstate(all="ignore"):
@@ -121,9 +121,9 @@ class Bound:
     def _beyond_slack(self, x: np.ndarray, k: int, order: int, bad: np.ndarray,
                       out: np.ndarray, error: Any) -> np.ndarray:
         """``bad`` without the points where the error is within what moving x by ``SLACK``
-        of itself (of 1 where |x| < 1) moves the value (next to a zero of f^(k), where no
-        formula keeps relative digits); |f^(k+1)| from central differences over
-        x -+ 2^-30 max(|x|, 1), less their error bounds."""
+        of itself (SLACK at x = 0) moves the value (next to a zero of f^(k), where no formula
+        keeps relative digits); |f^(k+1)| from central differences over x -+ 2^-30 |x|
+        (2^-30 at x = 0), less their error bounds."""
         index = np.flatnonzero(bad & np.isfinite(out))
         if not index.size:
             return bad

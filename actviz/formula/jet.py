@@ -562,14 +562,14 @@ TINY = 1e-300
 
 SLACK = 2.0 ** -42
 """Next to a zero of f^(k) no formula keeps relative digits: there a value is right if moving x
-by SLACK of itself (about 2e-13), or of 1 where |x| < 1, moves f^(k) by at least its error
-bound. (Of 1: a formula adds x to its constants, and rounding x + 1 moves x by 1e-16 even at
-x = 0, where 2*smoothstep((x + 1)/2) - 1 is 0 with an error bound of 2e-16.)"""
+by SLACK of itself (about 2e-13) moves f^(k) by at least its error bound; at x = 0 itself, by
+SLACK (a formula adds x to its constants, and rounding x + 1 moves x by 1e-16 even at x = 0,
+where 2*smoothstep((x + 1)/2) - 1 is 0 with an error bound of 2e-16)."""
 
 
 def slack_scale(x: np.ndarray) -> np.ndarray:
-    """|x|, or 1 where |x| < 1: what the slack next to a zero is a share of."""
-    return np.maximum(np.abs(x), 1.0)
+    """|x|, or 1 at x = 0: what the slack next to a zero is a share of."""
+    return np.where(x == 0, 1.0, np.abs(x))
 
 
 def unreliable(out: np.ndarray, error: Any) -> np.ndarray:
