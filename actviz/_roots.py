@@ -19,7 +19,7 @@ def brentq(f: Callable[[float], float], a: float, b: float, xtol: float = 2e-12,
     ``xtol + rtol * |x|``; raises if they do not differ or after ``maxiter`` steps."""
     xpre, xcur = float(a), float(b)
     xblk = fblk = spre = scur = 0.0
-    fpre, fcur = float(f(xpre)), float(f(xcur))
+    fpre, fcur = _value(f, xpre), _value(f, xcur)
     if fpre == 0:
         return xpre
     if fcur == 0:
@@ -47,8 +47,17 @@ def brentq(f: Callable[[float], float], a: float, b: float, xtol: float = 2e-12,
             spre = scur = sbis
         xpre, fpre = xcur, fcur
         xcur += scur if abs(scur) > delta else (delta if sbis > 0 else -delta)
-        fcur = float(f(xcur))
+        fcur = _value(f, xcur)
     raise ActvizError(f"Brent's method did not converge in {maxiter} steps (last x = {xcur!r})")
+
+
+def _value(f: Callable[[float], float], x: float) -> float:
+    """f(x), refused where it is NaN, as SciPy's brentq refuses it ("function value is
+    NaN"): Brent's steps would treat NaN as a sign."""
+    value = float(f(x))
+    if math.isnan(value):
+        raise ActvizError(f"f is NaN at x = {x!r}; Brent's method needs a value there")
+    return value
 
 
 def _step(xpre: float, xcur: float, xblk: float, fpre: float, fcur: float,

@@ -58,6 +58,18 @@ def test_random_polynomials_agree_with_scipy():
             f, a, b, xtol=1e-300, rtol=1e-15)
 
 
+def test_nan_is_refused_as_scipy_refuses_it():
+    """SciPy's brentq raises "function value ... is NaN"; stepping on would return 0.6000...
+    below the NaN as a root of x - 0.7."""
+    def f(x: float) -> float:
+        return x - 0.7 if x < 0.6 else math.nan
+
+    with pytest.raises(ValueError, match="NaN"):
+        scipy_brentq(f, 0.0, 1.0)
+    with pytest.raises(ActvizError, match=r"f is NaN at x = 1\.0"):
+        brentq(f, 0.0, 1.0)
+
+
 def test_no_sign_change_and_no_convergence_are_errors():
     with pytest.raises(ActvizError, match="must differ in sign"):
         brentq(lambda x: x * x + 1, -1.0, 1.0)
