@@ -175,33 +175,42 @@ networks; the default 30 layers of 1000 units and 4 networks draw 1.2e8, the mos
 about 40 s on a shared 2-core machine, where 1e9 took 89 s and the default 11 s."""
 
 
-def check_simulation(layers: int, width: int, networks: int) -> None:
+def check_simulation(layers: int, width: int, networks: int, flags: bool = True) -> None:
     """The simulated networks of a depth figure must finish in reasonable time: refuse, before
-    any work, more than :data:`MAX_SIMULATED` weights, with the options that would fit."""
+    any work, more than :data:`MAX_SIMULATED` weights, with the settings that would fit (as
+    command-line options, or with ``flags`` False as the API's arguments)."""
     weights = layers * width * width * networks
     if weights <= MAX_SIMULATED:
         return
+
+    def setting(name: str, value: int) -> str:
+        return f"--{name} {value}" if flags else f"{name}={value}"
+
     fits = []
     widest = math.isqrt(MAX_SIMULATED // (layers * networks))
     if widest >= 10:
-        fits.append(f"--width {widest}")
+        fits.append(setting("width", widest))
     deepest = MAX_SIMULATED // (width * width * networks)
     if deepest >= 1:
-        fits.append(f"--layers {deepest}")
+        fits.append(setting("layers", deepest))
     most = MAX_SIMULATED // (layers * width * width)
     if most >= 1:
-        fits.append(f"--networks {most}")
-    fits.append("--no-simulate")
+        fits.append(setting("networks", most) if flags else f"at most {most} networks")
+    fits.append("--no-simulate" if flags else "no simulation")
+    give = f"{', '.join(fits[:-1])} or {fits[-1]}" if len(fits) > 1 else fits[0]
     raise ParameterError(
         f"simulating {networks} network{'s' * (networks != 1)} of {short_integer(layers)} "
         f"layers x {short_integer(width)} units draws {_short(weights)} weights; at most "
-        f"{_short(MAX_SIMULATED)} are drawn (the default draws 1.2e8): give "
-        f"{', '.join(fits[:-1])} or {fits[-1]}")
+        f"{_short(MAX_SIMULATED)} are drawn (the default draws 1.2e8): give {give}")
 
 
 def _short(count: int) -> str:
-    """``6.4e10``: a large count in two digits."""
-    return f"{count:.2g}".replace("e+0", "e").replace("e+", "e")
+    """``6.4e10``: a large count in two digits (of any size: a float holds none beyond
+    1.8e308)."""
+    digits = str(count)
+    if len(digits) <= 300:
+        return f"{count:.2g}".replace("e+0", "e").replace("e+", "e")
+    return f"{digits[0]}.{digits[1]}e{len(digits) - 1}".replace(".0e", "e")
 
 
 def check_title(title: Any) -> str:

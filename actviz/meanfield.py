@@ -885,7 +885,8 @@ def propagation(spec: str | Activation, sigma_w: float, sigma_b: float,
 
     Raises :class:`PropagationError` when the iteration diverges (no fixed point), when the
     fixed point is unstable (V'(q*) < -1), and for vector or two-output functions;
-    :class:`~actviz.errors.ParameterError` for a negative or non-finite sigma.
+    :class:`~actviz.errors.ParameterError` for a sigma that is not a number from 0 to 100
+    (:func:`actviz.checks.check_sigma`, as the commands check it).
 
     >>> p = propagation("relu", 2 ** 0.5, 0.0)
     >>> p.phase, round(p.chi_1, 12), p.q_star
@@ -1357,7 +1358,7 @@ def simulate_many(networks: Sequence[tuple[str | Activation, float, float]], lay
     layers = _count("layers", layers, 1)
     width = _count("width", width, 2)
     seed = _count("seed", seed, 0)
-    check_simulation(layers, width, len(networks))  # as the depth command bounds its work
+    check_simulation(layers, width, len(networks), flags=False)  # as depth bounds its work
     q0 = _q("q0", q0)
     c0 = float(_correlations(c0))
     streams = np.random.SeedSequence(seed).spawn(layers + 1)
