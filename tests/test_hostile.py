@@ -412,6 +412,10 @@ def test_control_characters_in_what_was_typed_are_shown_not_acted_on(tmp_path):
     (("relu\n", "relu"), "relu is given twice; a figure draws each curve once: name it once"),
     (("elu", "--sweep", "alpha=1,2,1"),
      "alpha=1 is given twice in the sweep; a figure draws each curve once: name it once"),
+    (("elu", "elu:alpha=1"), "elu:alpha=1 is elu again; a figure draws each curve once: "
+                             "name it once"),
+    (("elu", "--sweep", "alpha=1,1.0"),
+     "alpha=1.0 is alpha=1 again in the sweep; a figure draws each curve once: name it once"),
 ])
 def test_a_figure_refuses_the_same_curve_twice(tmp_path, args, message):
     """``plot relu relu`` ended in a KeyError (the tracks of regions name their lanes by the

@@ -268,26 +268,27 @@ def sampled(members: Sequence[Series], order: int, x_range: tuple[float, float],
 
 def partition(series: Sequence[Series], orders: Sequence[int], x_range: tuple[float, float],
               panels: tuple[tuple[float, float], tuple[float, float]],
-              line: float) -> list[list[Series]]:
+              line: float, shared: bool = False) -> list[list[Series]]:
     """The curves in as few groups as let every curve of every group show on
     :data:`VISIBLE` of its length in each panel (by :func:`shares`, estimated on panels of
     ``panels`` = ((width, height) of one overlay, (width, height) of a row of several) in
     points with lines ``line`` points wide, the panels of one derivative sharing their y
-    limits): each curve, in order, joins the group where the least visible curve stays
-    most visible."""
+    limits; with ``shared``, the rows share the second height, a figure of a fixed size):
+    each curve, in order, joins the group where the least visible curve stays most visible."""
     series = list(series)
     duties = [duty(s.linestyle) for s in series]
     limits = {order: y_limits(series, order) for order in orders}
+    found: dict[tuple[float, float], list[tuple[np.ndarray, np.ndarray]]] = {}
 
     def near_pairs(panel: tuple[float, float]) -> list[tuple[np.ndarray, np.ndarray]]:
         """Which curves run together, at a panel's size (not depending on the grouping)."""
-        found = []
-        for order in orders:
-            ys = sampled(series, order, x_range, limits[order], panel)
-            found.append((_near(ys, CLOSE * line), np.isfinite(ys)))
-        return found
-
-    one, rows = near_pairs(panels[0]), near_pairs(panels[1])
+        if panel not in found:
+            pairs = []
+            for order in orders:
+                ys = sampled(series, order, x_range, limits[order], panel)
+                pairs.append((_near(ys, CLOSE * line), np.isfinite(ys)))
+            found[panel] = pairs
+        return found[panel]
 
     def worst(group: Sequence[int], pairs: list[tuple[np.ndarray, np.ndarray]]) -> float:
         if len(group) < 2:
@@ -297,9 +298,11 @@ def partition(series: Sequence[Series], orders: Sequence[int], x_range: tuple[fl
                                 [duties[i] for i in pick]).min())
                    for near, present in pairs)
 
-    if worst(range(len(series)), one) >= VISIBLE:
+    if worst(range(len(series)), near_pairs(panels[0])) >= VISIBLE:
         return [series]
+    width, height = panels[1]
     for count in range(2, len(series) + 1):
+        rows = near_pairs((width, height / count) if shared else (width, height))
         groups: list[list[int]] = [[] for _ in range(count)]
         for i in range(len(series)):
             scores = [worst([*g, i], rows) for g in groups]

@@ -253,6 +253,7 @@ def plot(specs: str | Activation | Named | Sequence[str | Activation | Named],
 
 
 LANE_POINTS = 1.4
+"""The height of one function's lane in a track of regions, in label font sizes."""
 NAME_WIDTH = 0.6
 """The width of a character of a lane's name, in ems (DejaVu Sans averages 0.56)."""
 NAME_PAD = 8.0
@@ -261,7 +262,6 @@ AXIS_ROOM = 0.45
 """Inches left of a panel for its tick labels and y label."""
 RIGHT_ROOM = 0.45
 """Inches of the figure right of its last panel, and between its columns."""
-"""The height of one function's lane in a track of regions, in label font sizes."""
 
 
 class Layout:
@@ -299,8 +299,8 @@ class Layout:
     def _split(self, series: list[Series], opts: Options) -> None:
         """Rows of overlays where one overlay would hide curves (see
         :func:`curves.partition`), judged on panels of the size the figure will have: one
-        overlay's, or a row's once split (lower), each as wide as the names of the lanes of
-        its track leave it."""
+        overlay's, or a row's once split (lower; of a figure of a fixed size, its height shared
+        by the rows), each as wide as the names of the lanes of its track leave it."""
         width, height = figure_size(opts.size, (1, self.columns), opts.layout)
         style = scaled_style(width)
         names = NAME_WIDTH * style["ytick.labelsize"] * max(len(s.label) for s in series)
@@ -312,7 +312,8 @@ class Layout:
             one = panel_height_of(opts.size, width, opts.layout) * 72
             rows = panel_height_of(opts.size, width, "grid") * 72
         groups = partition(series, self.orders, opts.range,
-                           ((panel_width, one), (panel_width, rows)), style["lines.linewidth"])
+                           ((panel_width, one), (panel_width, rows)), style["lines.linewidth"],
+                           shared=isinstance(opts.size, tuple))
         if len(groups) > 1:
             self.blocks, self.split, self.rows = groups, True, len(groups)
 

@@ -96,15 +96,18 @@ def prepare(specs: Sequence[str | Activation | Named],
 
 
 def _once(series: list[Series], swept: bool) -> None:
-    """A figure draws each curve once: a function (or a sweep's value) given twice is
-    refused, as it would be one curve under another with one name for both."""
-    seen: set[str] = set()
+    """A figure draws each curve once: a function (or a sweep's value) given twice, under
+    the same name or another (elu and elu:alpha=1, alpha=1,1.0), is refused, as it would be
+    one curve under another."""
+    seen: dict[str, str] = {}
     for s in series:
-        if s.label in seen:
+        earlier = seen.get(s.act.spec)
+        if earlier is not None:
             where = " in the sweep" if swept else ""
-            raise ParameterError(f"{s.label} is given twice{where}; a figure draws each "
-                                 "curve once: name it once")
-        seen.add(s.label)
+            what = (f"{s.label} is given twice{where}" if earlier == s.label else
+                    f"{s.label} is {earlier} again{where}")
+            raise ParameterError(f"{what}; a figure draws each curve once: name it once")
+        seen[s.act.spec] = s.label
 
 
 POLE_GAP = 0.01
