@@ -526,36 +526,35 @@ def test_tanhshrink_small_inputs_keep_their_digits():
 
 
 def test_gelu_is_exact_and_the_same_bits_whether_scipy_is_loaded_or_not(monkeypatch):
-    """erfc comes from the C library up to _math.FEW elements and from scipy.special beyond,
-    by length alone, so a value never depends on whether another part of the process loaded
-    scipy (a parallel batch and a serial one wrote gelu's values differently in the last bit
-    when it did); gelu and its derivatives agree with mpmath into the far left tail (below
-    1e-300) either way (the two ways differ in the last bits: cancellation in f' near its
-    zero, erfc's own rounding in the tail)."""
+    """erfc comes from the C library at every length, so a value never depends on whether
+    another part of the process loaded scipy (a parallel batch and a serial one wrote gelu's
+    values differently in the last bit when short arrays took the C library's erfc and long
+    ones scipy's); gelu and its derivatives agree with mpmath into the far left tail (below
+    1e-300)."""
     from actviz.catalog import _math
 
     xs = np.concatenate([np.linspace(-38.0, 38.0, 1521), [-1e-300, 0.0, 1e-300]])
     act = get("gelu")
     monkeypatch.setattr(_math, "_special", None)
     unloaded = act.evaluate(xs, 2)
-    long = np.tile(xs, _math.FEW // xs.size + 1)  # past the length where scipy takes over
-    assert long.size > _math.FEW
+    long = np.tile(xs, 40)  # longer than any block an implementation might switch at
     unloaded_long = act.evaluate(long, 2)
     _math.special()
     for before, after in zip(unloaded, act.evaluate(xs, 2), strict=True):
         assert before.tobytes() == after.tobytes()
     for before, after in zip(unloaded_long, act.evaluate(long, 2), strict=True):
         assert before.tobytes() == after.tobytes()
+        assert after[: xs.size].tobytes() == after[xs.size : 2 * xs.size].tobytes()
+    f, d1, d2 = unloaded
     mp.mp.dps = 40
-    for values_at in (unloaded, tuple(v[: xs.size] for v in unloaded_long)):
-        for x, values in zip(xs, zip(*values_at, strict=True), strict=True):
-            u = mp.mpf(float(x))
-            cdf = mp.erfc(-u / mp.sqrt(2)) / 2
-            pdf = mp.exp(-u * u / 2) / mp.sqrt(2 * mp.pi)
-            for got, want in zip(values, (u * cdf, cdf + u * pdf, (2 - u * u) * pdf),
-                                 strict=True):
-                want = float(want)
-                if abs(want) < 1e-300:
-                    assert abs(got - want) <= 1e-300
-                else:
-                    assert got == pytest.approx(want, rel=1e-12), (float(x), got, want)
+    for x, values in zip(xs, zip(f, d1, d2, strict=True), strict=True):
+        u = mp.mpf(float(x))
+        cdf = mp.erfc(-u / mp.sqrt(2)) / 2
+        pdf = mp.exp(-u * u / 2) / mp.sqrt(2 * mp.pi)
+        for got, want in zip(values, (u * cdf, cdf + u * pdf, (2 - u * u) * pdf), strict=True):
+            want = float(want)
+            if abs(want) < 1e-300:
+                assert abs(got - want) <= 1e-300
+            else:
+                assert got == pytest.approx(want, rel=1e-12), (float(x), got, want)
+    assert unloaded_long[0][: xs.size].tobytes() == f.tobytes()
