@@ -162,11 +162,7 @@ class Bound:
                   ) -> tuple[tuple[Kink, ...], tuple[Piece, ...], bool]:
         """Kinks in [lo, hi], linear pieces clipped to it, and whether both are exact (no
         crossing had to be searched numerically)."""
-        if math.isfinite(lo) and math.isfinite(hi):
-            wlo, whi = lo, hi
-        else:
-            wlo, whi = max(lo, -WINDOW), min(hi, WINDOW)
-        ctx = StructureSearch(lo, hi, wlo, whi)
+        ctx = _search(lo, hi)
         with np.errstate(all="ignore"):
             affine = ctx.affine(self.root)
             candidates = ctx.kink_candidates(self.root)
@@ -179,11 +175,7 @@ class Bound:
         """The poles in [lo, hi] (on the window [-``WINDOW``, ``WINDOW``] where a crossing
         must be searched numerically and the range is infinite): the points of
         :meth:`Node.poles` next to which |f| grows without bound."""
-        if math.isfinite(lo) and math.isfinite(hi):
-            wlo, whi = lo, hi
-        else:
-            wlo, whi = max(lo, -WINDOW), min(hi, WINDOW)
-        ctx = StructureSearch(lo, hi, wlo, whi)
+        ctx = _search(lo, hi)
         with np.errstate(all="ignore"):
             found = sorted({float(p) for p in ctx.poles(self.root)
                             if math.isfinite(p) and lo <= p <= hi})
@@ -241,3 +233,9 @@ class Bound:
         return tuple(kinks)
 
 
+def _search(lo: float, hi: float) -> StructureSearch:
+    """The structure search on [lo, hi]: numerical crossings are searched on the range, or on
+    [-``WINDOW``, ``WINDOW``] where the range is infinite."""
+    if math.isfinite(lo) and math.isfinite(hi):
+        return StructureSearch(lo, hi, lo, hi)
+    return StructureSearch(lo, hi, max(lo, -WINDOW), min(hi, WINDOW))
