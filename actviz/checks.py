@@ -205,12 +205,11 @@ def check_simulation(layers: int, width: int, networks: int, flags: bool = True)
 
 
 def _short(count: int) -> str:
-    """``6.4e10``: a large count in two digits (of any size: a float holds none beyond
-    1.8e308)."""
-    digits = str(count)
-    if len(digits) <= 300:
-        return f"{count:.2g}".replace("e+0", "e").replace("e+", "e")
-    return f"{digits[0]}.{digits[1]}e{len(digits) - 1}".replace(".0e", "e")
+    """``6.4e10``: a large count in two digits (beyond a float's range, as
+    :func:`short_integer` writes it)."""
+    if count.bit_length() > 1000:
+        return short_integer(count)
+    return f"{count:.2g}".replace("e+0", "e").replace("e+", "e")
 
 
 def check_title(title: Any) -> str:
