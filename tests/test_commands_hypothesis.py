@@ -9,6 +9,7 @@ The default run tries a few dozen cases; ``pytest -m slow`` tries many more."""
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from pathlib import Path
 from typing import Any
@@ -236,7 +237,13 @@ def check(root: Path, args: list[str], config: str | None) -> None:
     errors = result.stderr.splitlines()
     event(f"{args[0]}: exit {result.exit_code}")
     if result.exit_code == 0:
-        assert not [line for line in errors if line.startswith(("Error", "Warning"))], shown
+        # the one warning a command that succeeds gives: a table with values that are not
+        # finite is written as asked and says so in one line (issue 19)
+        notices = [line for line in errors if NOT_FINITE.match(line)]
+        if args[0] != "batch":
+            assert len(notices) <= 1, shown
+        assert not [line for line in errors if line.startswith(("Error", "Warning"))
+                    and line not in notices], shown
         return
     assert result.exit_code in (1, 2), shown
     assert errors and errors[-1].startswith("Error: "), shown
@@ -246,8 +253,20 @@ def check(root: Path, args: list[str], config: str | None) -> None:
         assert all(line.startswith(("Error: ", "c.yaml:")) for line in errors), shown
 
 
+NOT_FINITE = re.compile(r"Warning: (jobs\[\d+\] \(line \d+\): )?\d+ of \d+ points have values "
+                        r"that are not finite \(in .+\), the first at x = \S+; they are "
+                        r"written as nan, inf or -inf \(null in JSON\)$")
+"""The line a table of values that are not finite writes on stderr (README, issue 19)."""
+
 HEALTH = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
           HealthCheck.data_too_large]
+
+
+@settings(max_examples=1, deadline=None, suppress_health_check=HEALTH)
+@given(st.just((["table", "log(x)"], None)))
+def test_a_table_not_finite_somewhere_warns_once_and_answers(tmp_path, invocation):
+    """The case the slow run drew (table 'log(x)'): the notice is the one warning allowed."""
+    check(tmp_path, *invocation)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=HEALTH)
