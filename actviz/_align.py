@@ -10,7 +10,7 @@ cell is padded so that its decimal point (or where it would be) sits where the o
 - Markdown: FIGURE SPACE (U+2007, the width of a digit) and PUNCTUATION SPACE (U+2008, that of
   a point) after the number, which a renderer keeps (it drops ordinary spaces) and
   ``float()`` ignores;
-- LaTeX: see :func:`actviz.latex.pad_fraction` and :func:`actviz.latex.pad_integer`.
+- LaTeX: see :func:`actviz.latex.pad_integer`.
 
 Cells that are not a plain number (``1 on (0, 5]``, ``yes``) are left as they are.
 """

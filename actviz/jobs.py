@@ -93,7 +93,7 @@ def run_table(functions: Sequence[str], opts: Options, target: Target) -> list[P
 
 
 def run_compare(functions: Sequence[str], opts: Options, target: Target) -> list[Path]:
-    from .tables import compare_records
+    from .analysis import records as compare_records
 
     records = compare_records(resolve_specs(functions, opts.flavor, opts.scope), opts.range,
                               opts.saturation_threshold, opts.cost)
@@ -119,7 +119,7 @@ def run_diff(functions: Sequence[str], opts: Options, target: Target) -> list[Pa
 
 
 def run_depth(functions: Sequence[str], opts: Options, target: Target) -> list[Path]:
-    from .depth import settings
+    from .meanfield.report import settings
 
     found = settings(resolve_specs(functions, opts.flavor, opts.scope), opts.sigma_w,
                      opts.sigma_b, opts.layers)

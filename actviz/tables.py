@@ -437,32 +437,6 @@ def property_grid(records: Sequence[Properties], precision: int | None,
                 functions_as=functions_as, chosen=rows is not None)
 
 
-def compare_records(functions: Sequence[Named], range: tuple[float, float],
-                    saturation_threshold: float, cost: bool = False) -> list[Properties]:
-    """One property record per function (see :func:`actviz.analysis.properties`), with the
-    cost measured on this machine when ``cost`` is set."""
-    from dataclasses import replace
-
-    from .analysis import properties
-
-    if not functions:
-        raise ParameterError("no function to compare; give at least one SPEC")
-    from .meanfield import gains
-
-    records = []
-    for named in functions:
-        record = properties(named.act, range, saturation_threshold, label=named.label)
-        d = named.act.definition
-        if not d.vector and d.outputs == 1 and not named.act.poles:
-            record = replace(record, gains=gains(named.act))
-        if cost:
-            from .timing import cost as measure
-
-            record = replace(record, cost=measure(named.act))
-        records.append(record)
-    return records
-
-
 # --- differences ----------------------------------------------------------------------------------
 
 DIFFERENCE_LABELS = (("max |f_A - f_B|", r"$\max|f_A - f_B|$"),

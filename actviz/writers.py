@@ -17,13 +17,13 @@ import numpy as np
 from ._align import Column
 from ._numbers import format_number, round_data, text_number
 from ._text import columns, json_text
-from .depth import Setting, depth_rows
 from .paths import TABLE_FORMATS
 from .tables import DIFFERENCE_LABELS, Grid, ValueTable, difference_rows, property_grid
 
 if TYPE_CHECKING:
     from .analysis import Difference, Properties
     from .latex import Layout
+    from .meanfield.report import Setting
 
 
 class Writer:
@@ -71,6 +71,7 @@ def _rows(block: list[np.ndarray], digits: int | None) -> Iterator[list[str]]:
 def depth_grid(found: Sequence[Setting], digits: int | None,
                functions_as: str = "columns") -> Grid:
     """The depth table of the settings ``found``, numbers to ``digits`` digits."""
+    from .meanfield.report import depth_rows
     return Grid([s.label for s in found], [s.named.act for s in found],
                 depth_rows(found, digits), digits, [s.notes for s in found],
                 [s.name for s in found], functions_as)

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 from actviz.catalog import resolve_specs
-from actviz.depth import settings
 from actviz.meanfield import simulate
+from actviz.meanfield.report import settings
 from actviz.render import save
 from actviz.render.depth import depth_figure
 

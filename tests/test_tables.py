@@ -356,7 +356,7 @@ class Terminal(io.StringIO):
 
 
 def test_compare_text_fits_the_terminal_and_formats_parse(monkeypatch):
-    from actviz.tables import compare_records
+    from actviz.analysis import records as compare_records
     from actviz.writers import WRITERS
 
     specs = ["relu", "leaky_relu", "elu", "selu", "gelu", "silu", "mish"]

@@ -114,7 +114,7 @@ def test_a_sweep_keeps_the_contrast_of_its_palette(style):
 
 def test_the_depth_figure_shows_every_curve():
     from actviz.catalog import resolve_specs
-    from actviz.depth import settings
+    from actviz.meanfield.report import settings
     from actviz.render.depth import depth_figure
 
     fig = depth_figure(settings(resolve_specs(["sigmoid", "tanh", "relu"]), None, 0.0, 30),

@@ -40,8 +40,8 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 from .._numbers import label_number
 from ..checks import check_canvas
-from ..depth import EDGE, FORWARD, GIVEN, TORCH, Setting
 from ..errors import ParameterError
+from ..meanfield.report import EDGE, FORWARD, GIVEN, TORCH, Setting
 from .curves import SharedStretches
 from .figure import ActvizFigure, _by_rows, _legend_columns
 from .layout import Cell, PanelLayout
@@ -100,11 +100,11 @@ class Curve:
 def depth_figure(found: Sequence[Setting], simulate: bool = True, width: int = 1000,
                  seed: int = 0, networks: int = 4, dpi: float = 150.0, size: Any = None,
                  style: str | None = None, title: str | None = None) -> ActvizFigure:
-    """The four panels for the settings ``found`` (:func:`actviz.depth.settings`). Settings
-    with a q across the layers are drawn as curves; the others (no edge of chaos, an
-    unstable fixed point) only as a marker on the phase diagram, with their reason in the
-    table. ``simulate`` adds ``networks`` seeded random networks (seeds ``seed``,
-    ``seed + 1``, ...) of ``width`` units per layer as markers."""
+    """The four panels for the settings ``found``
+    (:func:`actviz.meanfield.report.settings`). Settings with a q across the layers are drawn
+    as curves; the others (no edge of chaos, an unstable fixed point) only as a marker on the
+    phase diagram, with their reason in the table. ``simulate`` adds ``networks`` seeded random
+    networks (seeds ``seed``, ``seed + 1``, ...) of ``width`` units per layer as markers."""
     if not found:
         raise ParameterError("no setting to draw; give at least one SPEC")
     fig_width, height = _size(size)

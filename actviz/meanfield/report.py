@@ -1,5 +1,5 @@
 """What ``actviz depth`` reports: each function at one or two settings of (σ_w, σ_b), with the
-mean-field quantities of :mod:`actviz.meanfield` at each, and the rows of its table. No
+mean-field quantities of this package at each, and the rows of its table. No
 matplotlib here (:mod:`actviz.render.depth` draws the figure).
 
 A setting is the σ_w the user gave, or, without one, the function's edge of chaos at the
@@ -16,9 +16,13 @@ from typing import Any
 
 import numpy as np
 
-from ._numbers import text_number
-from .catalog import Named
-from .errors import ParameterError
+from .._numbers import text_number
+from ..catalog import Named
+from ..errors import ParameterError
+from .chaos import edge_of_chaos
+from .gains import standard_gain
+from .model import PropagationError, unitwise
+from .propagation import propagation, sequences
 
 Q0 = 1.0
 """The mean square of the inputs, q^0, from which the sequences across layers start."""
@@ -78,7 +82,6 @@ def _at(named: Named, kind: str, sigma_w: float, sigma_b: float, layers: int,
         q0: float = Q0, notes: tuple[str, ...] = ()) -> Setting:
     """``named`` propagated at (sigma_w, sigma_b), or without a fixed point the sequences
     and the reason."""
-    from .meanfield import PropagationError, propagation, sequences
 
     try:
         p = propagation(named.act, sigma_w, sigma_b, q0=q0)
@@ -102,7 +105,6 @@ def _at(named: Named, kind: str, sigma_w: float, sigma_b: float, layers: int,
 
 
 def _edge(named: Named, sigma_b: float, layers: int) -> Setting:
-    from .meanfield import edge_of_chaos
 
     eoc = edge_of_chaos(named.act, sigma_b)
     if eoc.sigma_w is None:
@@ -119,7 +121,6 @@ def _edge(named: Named, sigma_b: float, layers: int) -> Setting:
 
 
 def _standard(named: Named, sigma_b: float, layers: int) -> Setting:
-    from .meanfield import standard_gain
 
     which, gain = standard_gain(named.act)
     kind = TORCH if which == "torch" else FORWARD
@@ -136,7 +137,6 @@ def settings(functions: Sequence[Named], sigma_w: float | None, sigma_b: float,
     vector function is a :class:`~actviz.meanfield.PropagationError` naming it; so is a
     given σ_w at which no function has a fixed point (with several functions, those
     without one show their q and gradient across the layers and the reason)."""
-    from .meanfield import PropagationError, unitwise
 
     if not functions:
         raise ParameterError("no function to propagate; give at least one SPEC")
