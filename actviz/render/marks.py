@@ -73,8 +73,20 @@ class Mark:
     always = False
     legend_rank = 0
     key_rank = 0
-    key: tuple[str, str, str] | None = None
-    """(kind drawn, marker, filled?) of the marker this kind adds to the legend's key."""
+    kind = ""
+    """The one name of this kind: the prefix of the ids of the artists it draws
+    (``kind:label``), and what it adds to its panel's ``drawn`` set when it draws a marker of
+    the legend's key."""
+    key: tuple[str, str] | None = None
+    """(marker, "filled" or "open") of the marker this kind adds to the legend's key."""
+
+    def gid(self, s: Series, *more: object) -> str:
+        """The id of an artist this kind draws for the curve ``s``: ``kind:label[:more]``."""
+        return ":".join([self.kind, s.label, *map(str, more)])
+
+    def drawn(self, panel: Panel) -> None:
+        """Note on ``panel`` that this kind's key marker was drawn there."""
+        panel.drawn.add(self.kind)
 
     def draw(self, ax: Axes, s: Series, panel: Panel, ends: Ends) -> list[Label]:
         return []
@@ -144,6 +156,8 @@ class Deltas(Mark):
     (autograd sees none of it: binary_step' is 0). Arrows of several functions at one x
     stand side by side."""
 
+    kind = "delta"
+
     always = True
     legend_rank = 4
 
@@ -161,7 +175,7 @@ class Deltas(Mark):
             tip = min(max(tip, low + 0.02 * (high - low)), high - 0.02 * (high - low))
             ax.plot([x0, x0], [base, tip], color=s.color, lw=1.0, zorder=4.5,
                     marker="^" if size > 0 else "v", markevery=[1], ms=6,
-                    solid_capstyle="butt", gid=f"delta:{s.label}",
+                    solid_capstyle="butt", gid=self.gid(s),
                     transform=offset_copy(ax.transData, ax.get_figure(root=True), x=shift,
                                           units="points"))
         return []
@@ -196,6 +210,8 @@ class Poles(Mark):
     """A dashed vertical line at each pole in the range (log1mexp at 0), where |f| grows
     without bound; the figure leaves a gap around it and no analysis crosses it."""
 
+    kind = "pole"
+
     always = True
     legend_rank = 3
 
@@ -203,7 +219,7 @@ class Poles(Mark):
         lo, hi = s.xs[0], s.xs[-1]
         for pole in s.act.poles_in(lo, hi) if not s.vector else ():
             ax.axvline(pole, color=s.color, lw=0.9, linestyle=(0, (4, 3)), zorder=1.5,
-                       gid=f"pole:{s.label}:{panel.order}")
+                       gid=self.gid(s, panel.order))
         return []
 
     def legend(self, s: Series, opts: Options) -> list[Artist]:
@@ -223,6 +239,8 @@ class TrainingBand(Mark):
     """The slopes a function draws from in training (rrelu), from the catalog's ``band``:
     shaded for one such function in a panel, its two edges dotted for several."""
 
+    kind = "band"
+
     always = True
     legend_rank = 2
 
@@ -240,11 +258,11 @@ class TrainingBand(Mark):
         banded = [m for m in panel.members if m.act.band is not None]
         if len(banded) == 1:
             ax.fill_between(inside, low, high, color=s.color, alpha=0.16, lw=0, zorder=2,
-                            gid=f"band:{s.label}")
+                            gid=self.gid(s))
         else:
             for edge in (low, high):
                 ax.plot(inside, edge, color=s.color, lw=0.8, linestyle=":", zorder=2,
-                        gid=f"band:{s.label}")
+                        gid=self.gid(s))
         return []
 
     def legend(self, s: Series, opts: Options) -> list[Artist]:
@@ -266,6 +284,8 @@ class DeadZones(Mark):
     """Where f' is exactly 0, hatched in the function's colour (in its strip when the panel
     shows several functions)."""
 
+    kind = "dead"
+
     legend_rank = 1
 
     def draw(self, ax: Axes, s: Series, panel: Panel, ends: Ends) -> list[Label]:
@@ -275,10 +295,10 @@ class DeadZones(Mark):
                 bottom, top = panel.lane(s)
                 panel.track.axvspan(start, end, ymin=bottom, ymax=top, facecolor=paper(),
                                     edgecolor=s.color, hatch=s.hatch, lw=0.6, zorder=1.5,
-                                    gid=f"dead:{s.label}")
+                                    gid=self.gid(s))
             else:
                 ax.axvspan(start, end, facecolor="none", edgecolor=s.color, hatch=s.hatch,
-                           lw=0, alpha=0.55, zorder=1, gid=f"dead:{s.label}")
+                           lw=0, alpha=0.55, zorder=1, gid=self.gid(s))
         return []
 
     def legend(self, s: Series, opts: Options) -> list[Artist]:
@@ -298,6 +318,8 @@ class Saturation(Mark):
     """The tails where f' tends to 0 with |f'| < tau, lightly shaded in the function's
     colour (in its strip when the panel shows several functions)."""
 
+    kind = "saturation"
+
     legend_rank = 0
 
     def draw(self, ax: Axes, s: Series, panel: Panel, ends: Ends) -> list[Label]:
@@ -307,10 +329,10 @@ class Saturation(Mark):
                 bottom, top = panel.lane(s)
                 panel.track.axvspan(start, end, ymin=bottom, ymax=top, color=s.color,
                                     alpha=0.9 if dark() else 0.55, lw=0, zorder=1.5,
-                                    gid=f"saturation:{s.label}")
+                                    gid=self.gid(s))
             else:
                 ax.axvspan(start, end, color=s.color, alpha=0.11, lw=0, zorder=1,
-                           gid=f"saturation:{s.label}")
+                           gid=self.gid(s))
         return []
 
     def legend(self, s: Series, opts: Options) -> list[Artist]:
@@ -341,16 +363,18 @@ def _corners(s: Series) -> list[float]:
 class Kinks(Mark):
     """Corners of f (f' jumps), as small diamonds on the f panel."""
 
+    kind = "kink"
+
     key_rank = 2
-    key = ("kink", "D", "filled")
+    key = ("D", "filled")
 
     def draw(self, ax: Axes, s: Series, panel: Panel, ends: Ends) -> list[Label]:
         corners = _corners(s)
         if panel.order == 0 and corners and not s.vector:
             ax.plot(corners, s.pick(s.act(np.array(corners))), linestyle="none", marker="D",
                     ms=4, color=s.color, mec=paper(), mew=0.6, zorder=5, clip_on=False,
-                    gid=f"kink:{s.label}")
-            panel.drawn.add("kink")
+                    gid=self.gid(s))
+            self.drawn(panel)
         return []
 
     def key_text(self) -> str:
@@ -360,8 +384,10 @@ class Kinks(Mark):
 class Minima(Mark):
     """Local minima of f, open triangles; the lowest few labelled with their value."""
 
+    kind = "minimum"
+
     key_rank = 1
-    key = ("minimum", "v", "open")
+    key = ("v", "open")
 
     def draw(self, ax: Axes, s: Series, panel: Panel, ends: Ends) -> list[Label]:
         assert s.analysis is not None
@@ -369,8 +395,8 @@ class Minima(Mark):
             return []
         xs, ys = zip(*s.analysis.minima, strict=True)
         ax.plot(xs, ys, linestyle="none", marker="v", ms=7, mfc=paper(), mec=s.color,
-                mew=1.4, zorder=6, clip_on=False, gid=f"minimum:{s.label}")
-        panel.drawn.add("minimum")
+                mew=1.4, zorder=6, clip_on=False, gid=self.gid(s))
+        self.drawn(panel)
         lowest = sorted(s.analysis.minima, key=lambda point: point[1])[:MAX_MINIMA_LABELS]
         return [Label((x0, y0), f"min {label_number(y0)} at x = {label_number(x0)}",
                       s.color, s.label) for x0, y0 in lowest]
@@ -408,6 +434,8 @@ class Plateau(Mark):
     """The largest slope taken on whole intervals (linear pieces): a band on the f' panel
     when the panel shows one function (several bands would blend), and a label."""
 
+    kind = "plateau"
+
     def draw(self, ax: Axes, s: Series, panel: Panel, ends: Ends) -> list[Label]:
         assert s.analysis is not None
         m = s.analysis.max_gradient
@@ -416,7 +444,7 @@ class Plateau(Mark):
         if panel.single:
             for start, end in m.intervals:
                 ax.plot([start, end], [m.value, m.value], color=s.color, lw=6, alpha=0.25,
-                        solid_capstyle="butt", zorder=2, gid=f"plateau:{s.label}")
+                        solid_capstyle="butt", zorder=2, gid=self.gid(s))
         spots = [a + (b - a) * t for a, b in m.intervals for t in (0.5, 0.3, 0.7, 0.15, 0.85)]
         anchors = tuple((x, m.value) for x in spots)
         return [Label(anchors[0], gradient_text(m), s.color, s.label, anchors[1:], marked=False)]
@@ -426,8 +454,10 @@ class Steepest(Mark):
     """Where f' is largest at one point: a filled triangle on f and on f'. A supremum that
     f' only approaches as x -> +-inf is labelled at the range's edge, with no marker."""
 
+    kind = "max_gradient"
+
     key_rank = 0
-    key = ("steepest", "^", "filled")
+    key = ("^", "filled")
 
     def draw(self, ax: Axes, s: Series, panel: Panel, ends: Ends) -> list[Label]:
         a: Analysis | None = s.analysis
@@ -444,14 +474,14 @@ class Steepest(Mark):
         if panel.order == 0:
             ax.plot([m.x], [value_at(s, 0, m.x)], linestyle="none", marker="^", ms=6,
                     color=s.color, mec=paper(), mew=0.6, zorder=6, clip_on=False,
-                    gid=f"max_gradient:{s.label}")
-            panel.drawn.add("steepest")
+                    gid=self.gid(s))
+            self.drawn(panel)
         if panel.order != 1:
             return []
         y = value_at(s, 1, m.x) if s.vector else m.value
         ax.plot([m.x], [y], linestyle="none", marker="^", ms=7, color=s.color,
-                mec=paper(), mew=0.6, zorder=6, clip_on=False, gid=f"max_gradient:{s.label}")
-        panel.drawn.add("steepest")
+                mec=paper(), mew=0.6, zorder=6, clip_on=False, gid=self.gid(s))
+        self.drawn(panel)
         return [Label((m.x, y), gradient_text(m), s.color, s.label)]
 
     def key_text(self) -> str:
@@ -470,9 +500,9 @@ def key_handles(drawn: set[str]) -> list[Any]:
 
     handles = []
     for mark in sorted(MARKS, key=lambda mark: mark.key_rank):
-        if mark.key is None or mark.key[0] not in drawn:
+        if mark.key is None or mark.kind not in drawn:
             continue
-        _, marker, fill = mark.key
+        marker, fill = mark.key
         handles.append(Line2D([], [], linestyle="none", marker=marker,
                               mfc=ink() if fill == "filled" else paper(), mec=ink(), mew=1.2,
                               color=ink(), label=mark.key_text()))
