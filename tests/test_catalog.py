@@ -108,7 +108,7 @@ def _decades(f: float, derivative: float) -> int:
 
 def _smooth_points(act) -> np.ndarray:
     """Grid points away from kinks and poles, where mpmath's finite differences do not
-    straddle one (the pole's own values are tested in tests/test_new_functions.py)."""
+    straddle one (the pole's own values are tested in tests/test_catalog_frameworks.py)."""
     keep = np.ones(len(GRID), bool)
     for x0 in [k.x for k in act.kinks] + list(act.poles):
         keep &= np.abs(GRID - x0) > 1e-6
@@ -204,7 +204,7 @@ def test_vector_functions_match_mpmath(name, vector):
                 # piecewise linear, and the first vector has a tie (x = 4 is at the edge of
                 # the support, where no derivative exists): the paper's Jacobian diagonal,
                 # with the tied entry outside the support (the catalog's convention);
-                # test_new_functions checks it by differences away from ties
+                # test_catalog_frameworks checks it by differences away from ties
                 exp_d, exp_dd = sparsemax_jacobian_diagonal(v)[i], mp.mpf(0)
             else:
                 exp_d = mp.diff(comp, v[i], 1)
