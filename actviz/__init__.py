@@ -43,7 +43,7 @@ MEANFIELD = ("EdgeOfChaos", "Gains", "Propagation", "PropagationError", "Simulat
 def __getattr__(name: str) -> Any:
     # actviz.plot needs matplotlib: import it on first use, not with actviz.
     if name == "plot":
-        from .render import plot
+        from .api import plot
 
         return plot
     if name in MEANFIELD:

@@ -81,6 +81,14 @@ def check_drawable_range(lo: float, hi: float) -> None:
             "compare take it)")
 
 
+def check_figure_range(value: Any) -> tuple[float, float]:
+    """A figure's ``(min, max)``: a range (:func:`check_range`) wide enough to draw
+    (:func:`check_drawable_range`)."""
+    lo, hi = check_range(value)
+    check_drawable_range(lo, hi)
+    return lo, hi
+
+
 def check_count(value: Any, what: str, lowest: int, highest: int | None) -> int:
     """An integer in [lowest, highest] (no upper bound where ``highest`` is None)."""
     if isinstance(value, bool) or not isinstance(value, int):
@@ -352,43 +360,65 @@ def _check_rows(count: int) -> None:
                              "are written")
 
 
+def check_points(points: Any) -> tuple[float, ...]:
+    """A table's x values: ``X1,X2,...`` or a list of numbers, at most ``MAX_ROWS``."""
+    if isinstance(points, str):
+        items = points.split(",")
+    elif isinstance(points, (list, tuple)):
+        items = list(points)
+    elif isinstance(points, np.ndarray):
+        items = points.ravel().tolist()
+    else:
+        raise ParameterError(f"points must be X1,X2,... or a list of numbers, got "
+                             f"{points!r}")
+    values = tuple(float(_decimal(item, "points")) for item in items)
+    if not values:
+        raise ParameterError("points must list at least one number")
+    _check_rows(len(values))
+    return values
+
+
 def sample_points(range: tuple[float, float] = DEFAULT_RANGE,
                   num: int | None = None, step: float | str | None = None,
                   points: str | Sequence[Any] | None = None) -> np.ndarray:
     """The x column: ``num`` evenly spaced points (default 11), every ``step`` from the start
     (the end included when a step lands on it), or the given ``points``. Steps are counted in
-    decimal, so ``step=0.1`` gives 0.3, not 0.30000000000000004."""
+    decimal, so ``step=0.1`` gives 0.3, not 0.30000000000000004. Each value is checked here
+    (:func:`points_of` takes them checked, as the ``table`` command's options are)."""
+    _one_of(num, step, points)
+    if points is not None:
+        return points_of(range, None, None, check_points(points))
+    return points_of(check_range(range), None if num is None else check_table_num(num),
+                     None if step is None else check_step(step), None)
+
+
+def _one_of(num: Any, step: Any, points: Any) -> None:
     chosen = [name for name, value in (("num", num), ("step", step), ("points", points))
               if value is not None]
     if len(chosen) > 1:
         raise ParameterError(f"give one of num, step and points, not {' and '.join(chosen)}")
+
+
+def points_of(range: tuple[float, float], num: int | None, step: Decimal | None,
+              points: Sequence[float] | None) -> np.ndarray:
+    """:func:`sample_points` for values checked already (``range`` by :func:`check_range`,
+    ``num`` by :func:`check_table_num`, ``step`` by :func:`check_step`, ``points`` by
+    :func:`check_points`); refuses only what no single value says: two of num, step and
+    points, and a step that gives too many rows."""
+    _one_of(num, step, points)
     if points is not None:
-        if isinstance(points, str):
-            items = points.split(",")
-        elif isinstance(points, (list, tuple)):
-            items = list(points)
-        elif isinstance(points, np.ndarray):
-            items = points.ravel().tolist()
-        else:
-            raise ParameterError(f"points must be X1,X2,... or a list of numbers, got "
-                                 f"{points!r}")
-        values = [float(_decimal(item, "points")) for item in items]
-        if not values:
-            raise ParameterError("points must list at least one number")
-        _check_rows(len(values))
-        return np.array(values, dtype=float)
-    lo, hi = check_range(range)
+        return np.array(points, dtype=float)
+    lo, hi = range
     start, end = _decimal(repr(lo), "range"), _decimal(repr(hi), "range")
     if step is not None:
-        size = check_step(step)
-        steps = (end - start) / size
+        steps = (end - start) / step
         if steps >= 10**15:  # too many to count as an int, far too many to write
             raise ParameterError(f"the table would have more than 10**15 rows; at most "
                                  f"{MAX_ROWS} are written")
         count = int(steps) + 1
         _check_rows(count)
-        return np.array([float(start + i * size) for i in np.arange(count).tolist()])
-    count = check_count(11 if num is None else num, "num", 2, MAX_ROWS)
+        return np.array([float(start + i * step) for i in np.arange(count).tolist()])
+    count = 11 if num is None else num
     # (start (n - i) + end i) / n: exact wherever the point is exact in decimal (0 on [-1, 1]
     # with 7 points, not -1e-28 as start + i (end - start) / n gives)
     n = count - 1

@@ -17,7 +17,7 @@ from typing import IO, TYPE_CHECKING, Any
 from ._files import special, write_atomically
 from ._numbers import param_text
 from .catalog import get, resolve_specs, sweep
-from .checks import check_drawable_range, check_simulation, sample_points
+from .checks import check_drawable_range, check_simulation, points_of
 from .errors import OutputError, ParameterError
 from .options import COMPARE, DEPTH, DIFF, FIGURE_OPTIONS, PLOT, TABLE, Command, Options
 from .paths import (
@@ -74,15 +74,15 @@ def run_plot(functions: Sequence[str], opts: Options, target: Target) -> list[Pa
     from . import render
 
     assert isinstance(target.main, Path)
-    figure = render.plot(list(functions), scope=opts.scope,
-                         **{o.name: opts[o.name] for o in FIGURE_OPTIONS})
+    figure = render.draw(list(functions), Options({o.name: opts[o.name] for o in FIGURE_OPTIONS},
+                                                  explicit=opts.explicit, scope=opts.scope))
     return [render.save(figure, target.main, target.fmt)]
 
 
 def run_table(functions: Sequence[str], opts: Options, target: Target) -> list[Path]:
     from .tables import ValueTable
 
-    xs = sample_points(opts.range, opts.num, opts.step, opts.points)
+    xs = points_of(opts.range, opts.num, opts.step, opts.points)
     table = ValueTable(xs, resolve_specs(functions, opts.flavor, opts.scope), opts.derivative,
                        opts.second_derivative)
     table.check()
@@ -102,16 +102,16 @@ def run_compare(functions: Sequence[str], opts: Options, target: Target) -> list
 
 
 def run_diff(functions: Sequence[str], opts: Options, target: Target) -> list[Path]:
-    from .analysis import difference
+    from .analysis.diff import difference_of
 
-    a, b = resolve_specs(functions, opts.flavor, opts.scope)
-    result = difference(a.act, b.act, opts.range, labels=(a.label, b.label))
+    a, b = resolve_specs(functions, opts.flavor, opts.scope)  # one input, one output: checked
+    result = difference_of(a.act, b.act, opts.range, (a.label, b.label))
     written = []
     if target.image is not None:  # drawn first: a figure that cannot be written stops all
         from . import render
 
         path, fmt = target.image
-        figure = render.plot_difference(result, a.act, b.act, dpi=opts.dpi, size=opts.size,
+        figure = render.draw_difference(result, a.act, b.act, dpi=opts.dpi, size=opts.size,
                                         style=opts.style, title=opts.title)
         written.append(render.save(figure, path, fmt))
     return deliver(target.main, lambda out: _writer(target.fmt).difference(
@@ -146,8 +146,6 @@ def _check_functions(functions: Sequence[str], opts: Options) -> None:
 def check_plot(functions: Sequence[str], opts: Options) -> None:
     if not functions:
         raise ParameterError("no function to plot; give at least one SPEC")
-    if opts.range is not None:
-        check_drawable_range(*opts.range)
     if opts.sweep is not None:
         if len(functions) != 1:
             raise ParameterError("sweep works with one function; got " + " ".join(functions))
@@ -158,7 +156,7 @@ def check_plot(functions: Sequence[str], opts: Options) -> None:
 def check_table(functions: Sequence[str], opts: Options) -> None:
     if opts.points is not None and "range" in opts.explicit:
         raise ParameterError("give points or range, not both: points are the x values")
-    sample_points(opts.range, opts.num, opts.step, opts.points)
+    points_of(opts.range, opts.num, opts.step, opts.points)
     _check_functions(functions, opts)
 
 

@@ -22,9 +22,11 @@ from .checks import (
     DEFAULT_RANGE,
     check_count,
     check_dpi,
+    check_figure_range,
     check_output,
     check_path,
     check_plot_num,
+    check_points,
     check_precision,
     check_range,
     check_sigma,
@@ -39,6 +41,7 @@ from .checks import (
 from .compare_rows import check_rows, rows_help
 from .errors import ParameterError
 from .paths import EXTENSIONS, FIGURE_FORMATS, FORMATS
+from .resolved import Options
 
 # --- value types --------------------------------------------------------------------------------
 
@@ -162,28 +165,6 @@ class Command:
                        explicit=explicit, scope=scope)
 
 
-class Options(dict):
-    """Resolved option values, read as attributes: ``opts.range``. ``explicit`` holds the
-    names the user set for this one command or job (not defaults), for checks of options
-    that exclude each other (--points and --range)."""
-
-    def __init__(self, values: Mapping[str, Any], explicit: Iterable[str] = (),
-                 scope: Mapping[str, Any] | None = None):
-        super().__init__(values)
-        self.explicit = frozenset(explicit)
-        self.scope = scope
-        """Names a config defines (its ``define:`` section), resolved like catalog names."""
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return Options, (dict(self), self.explicit, self.scope)
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-
 def _help(text: str, *examples: str) -> str:
     """A command's help: its text, then its examples (kept as they are by click)."""
     return (inspect.cleandoc(text) + "\n\n\b\nExamples:\n"
@@ -223,7 +204,7 @@ TABLE_FORMAT = Option(
 
 FIGURE_OPTIONS = (
     Option("range", PAIR, None, "The interval of x (default: -5 5, widened to show every "
-           "kink). Example: --range -10 10", check=check_range, metavar="MIN MAX"),
+           "kink). Example: --range -10 10", check=check_figure_range, metavar="MIN MAX"),
     Option("num", INTEGER, 1001, "Points sampled on the range; kinks are added exactly. "
            "Example: --num 4001", check=check_plot_num),
     Option("layout", choice("overlay", "grid"), "overlay",
@@ -293,7 +274,7 @@ TABLE = Command(
         Option("step", STEP, None, "A point every STEP from MIN, MAX included when a step "
                "lands on it. Example: --step 0.1", check=check_step),
         Option("points", POINTS, None, "These x values instead of a range. "
-               "Example: --points -1,0,0.5,2", metavar="X1,X2,..."),
+               "Example: --points -1,0,0.5,2", check=check_points, metavar="X1,X2,..."),
         TABLE_FORMAT,
         PRECISION,
         Option("output", TEXT, None, "Write to this file instead of the terminal. "
@@ -488,9 +469,3 @@ COMMANDS = (PLOT, TABLE, COMPARE, DIFF, DEPTH, BATCH, LIST, INFO)
 def figure_options(given: Mapping[str, Any]) -> Options:
     """The figure options of :func:`actviz.plot`, checked, defaults filled in."""
     return PLOT.resolve(given, only=FIGURE_OPTIONS)
-
-
-def orders(opts: Mapping[str, Any]) -> list[int]:
-    """The derivative orders a figure or table shows: 0, then 1 and 2 as asked."""
-    return [0] + [1] * bool(opts["derivative"]) + [2] * bool(opts["second_derivative"])
-

@@ -118,3 +118,71 @@ def test_flavor_in_batch(tmp_path):
         "format: csv}\n")
     assert invoke("batch", "c.yaml", "--jobs", "1", cwd=tmp_path).exit_code == 0
     assert (tmp_path / "output/t.csv").read_text().splitlines()[1] == "-1,-0.2,0.2"
+
+
+# --- each value checked once on its way to the figure or table (issue 21) ---------------------
+
+def _checks_run(args: list[str], cwd) -> tuple[int, dict[str, int]]:
+    """Run ``actviz ARGS`` in this process and count the calls of every check of
+    actviz.checks (read off the interpreter's call events, so a check is counted however it
+    is reached: by name, through an Option's ``check``, or from another check)."""
+    import collections
+    import sys
+
+    from actviz import checks
+
+    counts: collections.Counter[str] = collections.Counter()
+
+    def count(frame, event, arg):
+        if (event == "call" and frame.f_code.co_filename == checks.__file__
+                and frame.f_code.co_name.startswith("check_")):
+            counts[frame.f_code.co_name] += 1
+
+    sys.setprofile(count)
+    try:
+        result = invoke(*args, cwd=cwd)
+    finally:
+        sys.setprofile(None)
+    assert result.exit_code == 0, result.output
+    return result.exit_code, dict(counts)
+
+
+ONCE = [
+    (["plot", "relu", "elu", "--range", "-3", "3", "--saturation-threshold", "0.01",
+      "--num", "301", "-o", "f.png"],
+     # (a check that calls another is counted in both: check_figure_range runs check_range
+     # and check_drawable_range, check_plot_num check_count, check_output check_path)
+     {"check_figure_range": 1, "check_range": 1, "check_drawable_range": 1,
+      "check_threshold": 1, "check_plot_num": 1, "check_count": 1, "check_output": 1,
+      "check_path": 1, "check_canvas": 1}),
+    (["plot", "elu", "--sweep", "alpha=0.5,1,2", "-o", "f.png"],
+     # no range given: the one found to show every kink is checked to be drawable
+     {"check_sweep": 1, "check_drawable_range": 1, "check_output": 1, "check_path": 1,
+      "check_canvas": 1}),
+    (["table", "relu", "elu", "--range", "-3", "3", "--num", "7"],
+     {"check_range": 1, "check_table_num": 1, "check_count": 1}),
+    (["table", "relu", "--points", "-1,0,2", "-p", "3"],
+     {"check_points": 1, "check_precision": 1, "check_count": 1}),
+    (["compare", "relu", "gelu", "silu", "--range", "-4", "4", "--saturation-threshold", "0.1"],
+     {"check_range": 1, "check_threshold": 1}),
+    (["diff", "gelu", "silu", "--range", "-4", "4", "-o", "d.png"],
+     {"check_range": 1, "check_drawable_range": 1, "check_output": 1, "check_path": 1,
+      "check_canvas": 1}),
+    (["depth", "tanh", "relu", "--sigma-w", "1.3", "--sigma-b", "0.1", "--layers", "8",
+      "-f", "csv"],
+     {"check_sigma": 2, "check_count": 1}),  # sigma_w and sigma_b: one check each
+    (["depth", "tanh", "--layers", "8", "--width", "50", "--networks", "2", "--no-simulate",
+      "-o", "d.png"],
+     {"check_count": 3, "check_output": 1, "check_path": 1, "check_canvas": 1}),
+]
+
+
+@pytest.mark.parametrize("args, expected", ONCE, ids=lambda v: " ".join(v[:3])
+                         if isinstance(v, list) else "")
+def test_each_value_is_checked_once_from_the_command_line_to_the_output(tmp_path, args,
+                                                                        expected):
+    """The command line checks each option where it is read (actviz.options), and the
+    science and drawing below take the values as checked: no layer checks them again (on
+    plot, the range went through check_range three times and the threshold five)."""
+    _, counts = _checks_run(args, tmp_path)
+    assert counts == expected

@@ -12,9 +12,9 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 import actviz
+from actviz import plot
 from actviz._numbers import label_number as number
 from actviz.analysis import analyze
-from actviz.render import plot
 
 from .helpers import invoke
 

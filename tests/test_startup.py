@@ -31,7 +31,7 @@ PROBE = textwrap.dedent("""
         def set_shade(self, value):
             "Set the shade."
 
-    fig = actviz.render.plot(["gelu", "elu"], size="column")
+    fig = actviz.plot(["gelu", "elu"], size="column")
     for fmt in ("png", "svg", "pdf"):
         actviz.render.save(fig, sys.argv[1] + "." + fmt, fmt)
     print(json.dumps({{

@@ -14,7 +14,7 @@ from .._quadrature import integrate
 from ..catalog import Activation, Named, get
 from ..checks import DEFAULT_RANGE
 from ..errors import ParameterError
-from .regions import GRID, Analysis, Interval, MaxGradient, Scalar, Span, analyze
+from .regions import GRID, Analysis, Interval, MaxGradient, Scalar, Span, analysis_of, analyze
 
 REAL_LINE = ("compare's Gaussian statistics (E[f(z)], ...) and Lipschitz constant need f, f' "
              "and f'' on the whole real line, not only on the range")
@@ -253,6 +253,12 @@ def properties(spec: str | Activation, range: Interval = DEFAULT_RANGE,
     (default: the spec as given, or the activation's own)."""
     act = get(spec, flavor=flavor)
     result = analyze(act, range, saturation_threshold)
+    if label is None:
+        label = spec if isinstance(spec, str) else act.spec
+    return _properties(act, result, label)
+
+
+def _properties(act: Activation, result: Analysis, label: str) -> Properties:
     vector = act.definition.vector
     bounds = None if act.limits is None else [
         np.ravel(v).tolist() if act.definition.outputs > 1 else float(v)
@@ -267,8 +273,6 @@ def properties(spec: str | Activation, range: Interval = DEFAULT_RANGE,
     else:
         outputs = np.arange(act.definition.outputs).tolist()
         spans = [output_range(act, result, k) for k in outputs]
-    if label is None:
-        label = spec if isinstance(spec, str) else act.spec
     jumps = set(result.jumps)
     return Properties(
         spec=label, name=act.name, params=act.params, range=result.range,
@@ -298,7 +302,8 @@ def _zero(mean: float | list[float]) -> bool:
 
 def records(functions: Sequence[Named], range: tuple[float, float],
             saturation_threshold: float, cost: bool = False) -> list[Properties]:
-    """One property record per function (see :func:`properties`), with its gains
+    """One property record per function (see :func:`properties`; ``range`` and
+    ``saturation_threshold`` as the command's options checked them), with its gains
     (:func:`actviz.meanfield.gains`) where the mean-field theory covers it and the cost
     measured on this machine when ``cost`` is set: the records ``actviz compare`` reports."""
     from ..meanfield import gains
@@ -307,7 +312,10 @@ def records(functions: Sequence[Named], range: tuple[float, float],
         raise ParameterError("no function to compare; give at least one SPEC")
     found = []
     for named in functions:
-        record = properties(named.act, range, saturation_threshold, label=named.label)
+        if not named.act.definition.vector:
+            named.act.check_poles(*range)
+        result = analysis_of(named.act, range, saturation_threshold)
+        record = _properties(named.act, result, named.label)
         d = named.act.definition
         if not d.vector and d.outputs == 1 and not named.act.poles:
             record = replace(record, gains=gains(named.act))

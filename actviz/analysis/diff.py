@@ -175,7 +175,16 @@ def difference(a: str | Activation, b: str | Activation, range: Interval = DEFAU
         if act.definition.vector or act.definition.outputs > 1:
             raise ParameterError(f"diff compares functions of one input and one output; "
                                  f"{act.name} is not one")
-    lo, hi = check_range(range)
+    if labels is None:
+        labels = (a if isinstance(a, str) else fa.spec, b if isinstance(b, str) else fb.spec)
+    return difference_of(fa, fb, check_range(range), labels)
+
+
+def difference_of(fa: Activation, fb: Activation, range: Interval,
+                  labels: tuple[str, str]) -> Difference:
+    """:func:`difference` of two functions of one input and one output on a range checked
+    already (the ``diff`` command checks both where they are given)."""
+    lo, hi = range
     for act in (fa, fb):
         act.check_poles(lo, hi)
     kinks = sorted({k.x for act in (fa, fb) for k in act.kinks_in(lo, hi) if lo < k.x < hi})
@@ -201,8 +210,6 @@ def difference(a: str | Activation, b: str | Activation, range: Interval = DEFAU
     edges = sorted({k.x for act in (fa, fb) for k in act.kinks_in(lo, hi)})
     value, where, on, approached = _largest(gap, xs, 0, edges)
     d_value, d_where, d_on, d_approached = _largest(gap, xs, 1, edges)
-    if labels is None:
-        labels = (a if isinstance(a, str) else fa.spec, b if isinstance(b, str) else fb.spec)
     return Difference(a=labels[0], b=labels[1], range=(lo, hi),
                       max_abs=value, max_abs_x=_first(where, on),
                       max_abs_derivative=d_value, max_abs_derivative_x=_first(d_where, d_on),

@@ -121,13 +121,24 @@ def analyze(spec: str | Activation, range: Interval = DEFAULT_RANGE,
     bounds = check_range(range)
     tau = check_threshold(saturation_threshold)
     if act.definition.vector:
-        return _analyze_vector(act, bounds, tau, GRID if num is None else check_plot_num(num))
+        return analysis_of(act, bounds, tau, num=None if num is None else check_plot_num(num))
     act.check_poles(*bounds)
     outputs = act.definition.outputs
     if output is not None and output not in np.arange(outputs).tolist():
         raise ParameterError(f"{act.name} has {outputs} output{'s' * (outputs > 1)}; "
                              f"output must be one of {np.arange(outputs).tolist()}, got "
                              f"{output!r}")
+    return analysis_of(act, bounds, tau, output)
+
+
+def analysis_of(act: Activation, bounds: Interval, tau: float, output: int | None = None,
+                num: int | None = None) -> Analysis:
+    """:func:`analyze` for arguments already checked (a figure's, checked where its options
+    were given): ``bounds`` a range, ``tau`` a threshold, no pole in the range, ``output``
+    one of the function's."""
+    if act.definition.vector:
+        return _analyze_vector(act, bounds, tau, GRID if num is None else num)
+    outputs = act.definition.outputs
     if outputs == 1 or output is not None:
         return Scalar(act, bounds, tau, output or 0).result()
     parts = [Scalar(act, bounds, tau, k).result() for k in np.arange(outputs).tolist()]

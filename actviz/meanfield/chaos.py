@@ -200,6 +200,13 @@ def phase_diagram(spec: str | Activation, sigma_bs: Sequence[float], sigma_ws: S
     q0 = variance_arg("q0", q0)
     if q0 == 0:
         raise ParameterError("q0 must be > 0 for the phase diagram")
+    return phase_diagram_of(act, rows, cols, q0)
+
+
+def phase_diagram_of(act: Activation, rows: np.ndarray, cols: np.ndarray,
+                     q0: float = 1.0) -> np.ndarray:
+    """:func:`phase_diagram` of a function :func:`unitwise` accepted, on σ_b ``rows`` and
+    σ_w ``cols`` checked already (the depth figure's own grid), q0 > 0."""
     sb2 = np.repeat(rows**2, cols.size)
     sw2 = np.tile(cols**2, rows.size)
     model = Model(act)

@@ -355,9 +355,16 @@ def sequences(spec: str | Activation, sigma_w: float, sigma_b: float, layers: in
     ``layers``, as :meth:`Propagation.q_sequence` and :meth:`Propagation.gradient_sequence`
     give them, but also where q has no fixed point (it grows without bound: the values
     stay finite for a finite number of layers unless they overflow to inf)."""
-    model = Model(unitwise(spec, flavor), sigma_arg("sigma_w", sigma_w),
-                   sigma_arg("sigma_b", sigma_b))
-    qs = _q_sequence(model, variance_arg("q0", q0), count_arg("layers", layers, 0))
+    return sequences_of(unitwise(spec, flavor), sigma_arg("sigma_w", sigma_w),
+                        sigma_arg("sigma_b", sigma_b), count_arg("layers", layers, 0),
+                        variance_arg("q0", q0))
+
+
+def sequences_of(act: Activation, sigma_w: float, sigma_b: float, layers: int,
+                 q0: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`sequences` of a function :func:`unitwise` accepted, arguments checked."""
+    model = Model(act, sigma_w, sigma_b)
+    qs = _q_sequence(model, q0, layers)
     return qs, _gradient_sequence(model, qs)
 
 
@@ -394,7 +401,14 @@ def propagation(spec: str | Activation, sigma_w: float, sigma_b: float,
     """
     act = unitwise(spec, flavor)
     sigma_w, sigma_b = sigma_arg("sigma_w", sigma_w), sigma_arg("sigma_b", sigma_b)
-    q0 = variance_arg("q0", q0)
+    return propagation_of(act, sigma_w, sigma_b, variance_arg("q0", q0),
+                          act.spec if not isinstance(spec, str) else spec)
+
+
+def propagation_of(act: Activation, sigma_w: float, sigma_b: float, q0: float = 1.0,
+                   spec: str | None = None) -> Propagation:
+    """:func:`propagation` of a function :func:`unitwise` accepted, with arguments checked
+    already (as ``actviz depth`` checks its options); ``spec`` names it (default its own)."""
     model = Model(act, sigma_w, sigma_b)
     q_star = fixed_point(model, q0)
     moments = model.expect(model.moments, q_star)[:, 0]
@@ -424,7 +438,7 @@ def propagation(spec: str | Activation, sigma_w: float, sigma_b: float,
     else:
         c_star, chi_c = 1.0, chi_1
     return Propagation(
-        spec=act.spec if not isinstance(spec, str) else spec, sigma_w=sigma_w,
+        spec=act.spec if spec is None else spec, sigma_w=sigma_w,
         sigma_b=sigma_b, q0=q0, q_star=q_star, chi_1=chi_1, v_slope=v_slope, c_star=c_star,
         chi_c=chi_c, xi_q=_depth(v_slope), xi_c=None if chi_c is None else _depth(chi_c),
         phase=phase, notes=notes, activation=act)

@@ -19,10 +19,10 @@ import numpy as np
 from .._numbers import text_number
 from ..catalog import Named
 from ..errors import ParameterError
-from .chaos import edge_of_chaos
+from .chaos import Ratios, eoc_at
 from .gains import standard_gain
 from .model import PropagationError, unitwise
-from .propagation import propagation, sequences
+from .propagation import propagation_of, sequences_of
 
 Q0 = 1.0
 """The mean square of the inputs, q^0, from which the sequences across layers start."""
@@ -84,7 +84,7 @@ def _at(named: Named, kind: str, sigma_w: float, sigma_b: float, layers: int,
     and the reason."""
 
     try:
-        p = propagation(named.act, sigma_w, sigma_b, q0=q0)
+        p = propagation_of(named.act, sigma_w, sigma_b, q0)
     except PropagationError as exc:
         status = exc.reason or "none"
         if status != "diverges":
@@ -92,21 +92,20 @@ def _at(named: Named, kind: str, sigma_w: float, sigma_b: float, layers: int,
             # network walks, so no sequences
             return Setting(named, kind, sigma_b, layers, sigma_w, None, None, None,
                            (*notes, str(exc)), status)
-        q, grad = sequences(named.act, sigma_w, sigma_b, layers, Q0)
+        q, grad = sequences_of(named.act, sigma_w, sigma_b, layers, Q0)
         return Setting(named, kind, sigma_b, layers, sigma_w, None, q, grad,
                        (*notes, str(exc)), status)
-    q = p.q_sequence(Q0, layers)
+    q, grad = sequences_of(named.act, sigma_w, sigma_b, layers, Q0)
     notes += p.notes
     if layers / 3 < p.xi_q < math.inf and p.q_star > 0:
         notes += (f"q settles slowly (xi_q = {p.xi_q:.3g} layers): after {layers} layers "
                   f"it is {q[-1]:.6g}, not yet q* = {p.q_star:.6g}",)
-    return Setting(named, kind, sigma_b, layers, sigma_w, p, q,
-                   p.gradient_sequence(Q0, layers), notes)
+    return Setting(named, kind, sigma_b, layers, sigma_w, p, q, grad, notes)
 
 
 def _edge(named: Named, sigma_b: float, layers: int) -> Setting:
 
-    eoc = edge_of_chaos(named.act, sigma_b)
+    eoc = eoc_at(Ratios(named.act), sigma_b)
     if eoc.sigma_w is None:
         return Setting(named, EDGE, sigma_b, layers, notes=(f"no edge of chaos: {eoc.reason}",),
                        status="no sigma_w")

@@ -85,8 +85,22 @@ def simulate_many(networks: Sequence[tuple[str | Activation, float, float]], lay
     width = count_arg("width", width, 2)
     seed = count_arg("seed", seed, 0)
     check_simulation(layers, width, len(networks), flags=False)  # as depth bounds its work
-    q0 = variance_arg("q0", q0)
-    c0 = float(correlations_arg(c0))
+    specs = [act.spec if not isinstance(spec, str) else spec
+             for act, (spec, _, _) in zip(acts, networks, strict=True)]
+    return simulate_many_of(list(zip(acts, sigmas, strict=True)), layers, width, seed,
+                            variance_arg("q0", q0), float(correlations_arg(c0)), specs)
+
+
+def simulate_many_of(networks: Sequence[tuple[Activation, tuple[float, float]]], layers: int,
+                     width: int, seed: int, q0: float = 1.0, c0: float = 0.5,
+                     specs: Sequence[str] | None = None) -> list[Simulation]:
+    """:func:`simulate_many` of functions :func:`unitwise` accepted, each with its (σ_w, σ_b),
+    the arguments checked already (``actviz depth``'s figure: its options were checked where
+    they were given); ``specs`` name the networks (default: their functions' specs)."""
+    if specs is None:
+        specs = [act.spec for act, _ in networks]
+    acts = [act for act, _ in networks]
+    sigmas = [pair for _, pair in networks]
     streams = np.random.SeedSequence(seed).spawn(layers + 1)
     rng = np.random.default_rng(streams[0])
     # two inputs with exact mean square q0 and correlation c0 (Gram-Schmidt)
@@ -111,11 +125,10 @@ def simulate_many(networks: Sequence[tuple[str | Activation, float, float]], lay
         for k, (act, (sigma_w, sigma_b)) in enumerate(zip(acts, sigmas, strict=True)):
             q[:, k], c[:, k], grad_sq[:, k] = _one_network(act, sigma_w, sigma_b, start,
                                                             grad, draws)
-    return [Simulation(spec=act.spec if not isinstance(spec, str) else spec, sigma_w=w,
-                       sigma_b=b, layers=layers, width=width, seed=seed, q0=q0, c0=c0,
-                       q=q[:, k].copy(), c=c[:, k].copy(), grad_sq=grad_sq[:, k].copy())
-            for k, (act, (spec, _, _), (w, b)) in enumerate(zip(acts, networks, sigmas,
-                                                                strict=True))]
+    return [Simulation(spec=spec, sigma_w=w, sigma_b=b, layers=layers, width=width,
+                       seed=seed, q0=q0, c0=c0, q=q[:, k].copy(), c=c[:, k].copy(),
+                       grad_sq=grad_sq[:, k].copy())
+            for k, (spec, (w, b)) in enumerate(zip(specs, sigmas, strict=True))]
 
 
 def _one_network(act: Activation, sigma_w: float, sigma_b: float, start: np.ndarray,

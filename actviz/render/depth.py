@@ -193,13 +193,13 @@ def _simulations(curves: Sequence[Curve], width: int, seed: int,
     """For each curve, (geometric mean, standard deviation of the logarithm) of q and of
     the gradient (relative to the last layer) over ``networks`` networks, every curve's
     network k on the same random draws (seed + k)."""
-    from ..meanfield import simulate_many
+    from ..meanfield.simulation import simulate_many_of
 
     if not curves:
         return {}
-    runs = [simulate_many([(c.setting.named.act, c.sigma_w, c.setting.sigma_b)
-                           for c in curves], curves[0].setting.layers, width=width,
-                          seed=seed + k) for k in range(networks)]
+    runs = [simulate_many_of([(c.setting.named.act, (c.sigma_w, c.setting.sigma_b))
+                              for c in curves], curves[0].setting.layers, width, seed + k)
+            for k in range(networks)]
     out = {}
     for i, c in enumerate(curves):
         stats = {}
@@ -300,12 +300,12 @@ def _chi_map(ax: Axes, found: Sequence[Setting], label: str, b_max: float, w_min
              w_max: float, log: bool) -> list[Any]:
     """χ₁ of the one function drawn, in colour over (σ_b, σ_w), hatched where q has no
     fixed point; its colour bar."""
-    from ..meanfield import phase_diagram
+    from ..meanfield.chaos import phase_diagram_of
 
     first = next(s.named for s in found if s.label == label)
     sigma_bs = np.linspace(0.0, b_max, GRID)
     sigma_ws = (np.geomspace(w_min, w_max, GRID) if log else np.linspace(0.0, w_max, GRID))
-    chi = phase_diagram(first.act, sigma_bs.tolist(), sigma_ws.tolist()).T  # rows: sigma_w
+    chi = phase_diagram_of(first.act, sigma_bs, sigma_ws).T  # rows: sigma_w
     with np.errstate(divide="ignore"):
         level = np.clip(np.log10(chi), -CHI_DECADES, CHI_DECADES)
     cmap = _colour_map().with_extremes(bad=paper())
@@ -348,11 +348,12 @@ def _edge_curve(act: Any, b_max: float) -> tuple[np.ndarray, np.ndarray,
     none), and the (σ_b, σ_w) that stand alone (relu's √2 at σ_b = 0 only)."""
     from scipy.interpolate import PchipInterpolator
 
-    from ..meanfield import edge_of_chaos_curve
+    from ..meanfield.chaos import Ratios, eoc_at
 
     nodes = np.concatenate([[0.0], b_max * np.geomspace(1e-3, 1.0, EDGE_NODES - 1)])
+    ratios = Ratios(act)
     found = np.array([math.nan if e.sigma_w is None else e.sigma_w
-                      for e in edge_of_chaos_curve(act, nodes.tolist())])
+                      for e in (eoc_at(ratios, b) for b in nodes.tolist())])
     bs = np.linspace(0.0, b_max, 81)
     ws = np.full(len(bs), np.nan)
     alone = []

@@ -31,8 +31,8 @@ from ..analysis import Difference
 from ..catalog import Activation, Named
 from ..checks import check_canvas, check_drawable_range
 from ..errors import ParameterError
-from ..options import Options, figure_options, orders
 from ..paths import FIGURE_FORMATS
+from ..resolved import Options, orders
 from .curves import SharedStretches, partition
 from .labels import Label, Labels, merge_labels
 from .layout import Cell, PanelLayout
@@ -222,24 +222,9 @@ def _blank() -> Line2D:
     return Line2D([], [], linestyle="none", label=" ")
 
 
-def plot(specs: str | Activation | Named | Sequence[str | Activation | Named],
-         scope: Any = None, **options: Any) -> ActvizFigure:
-    """A figure of f (and f', f'') for each spec, annotated.
-
-    Options: ``range=(-5, 5)`` (default: [-5, 5] widened to show every kink), ``num=1001``,
-    ``layout="overlay"|"grid"``, ``columns`` (grid), ``sharey=False`` (grid),
-    ``derivative=True``, ``second_derivative=False``, ``saturation_threshold=0.05``,
-    ``annotations=True``, ``sweep="alpha=0.5,1,2"`` (or ``("alpha", [0.5, 1, 2])``),
-    ``style`` (a matplotlib style name), ``dpi=150``, ``size=(w, h)`` in inches or
-    ``"column"``/``"page"``, ``title``, ``flavor="torch"``. ``scope`` maps names a config
-    defines to their definitions. The same function the ``actviz plot`` command calls.
-    """
-    if isinstance(specs, (str, Activation, Named)):
-        specs = [specs]
-    if not isinstance(specs, Sequence):
-        raise ParameterError(f"plot takes a spec or a list of specs, got {specs!r}")
-    opts = figure_options(options)
-    opts.scope = scope
+def draw(specs: Sequence[str | Activation | Named], opts: Options) -> ActvizFigure:
+    """The figure of :func:`actviz.plot` for options already checked (``opts``, with their
+    ``scope``): what the ``plot`` command and a batch job draw."""
     with ExitStack() as stack:
         stack.enter_context(matplotlib.rc_context(HOUSE_STYLE))
         if opts.style:  # colours depend on the style (greys and dashes under grayscale)
@@ -573,8 +558,16 @@ def plot_difference(diff: Difference, a: Activation, b: Activation, num: int = 2
     of ``a`` and ``b``), each largest |difference| marked (every point where it is taken)
     and labelled where it hides nothing. ``size``, ``style`` and ``title`` as in
     :func:`plot` (the default title names A and B)."""
+    check_drawable_range(*diff.range)
+    return draw_difference(diff, a, b, num, dpi, size, style, title)
+
+
+def draw_difference(diff: Difference, a: Activation, b: Activation, num: int = 2001,
+                    dpi: float = 150.0, size: Any = None, style: str | None = None,
+                    title: str | None = None) -> ActvizFigure:
+    """:func:`plot_difference` for a range checked to be drawable already (the ``diff``
+    command checks it with its options)."""
     lo, hi = diff.range
-    check_drawable_range(lo, hi)
     kinks = [k.x for act in (a, b) for k in act.kinks_in(lo, hi) if lo < k.x < hi]
     xs = np.unique(np.concatenate([np.linspace(lo, hi, num), kinks]))
     fa, fb = a.evaluate(xs, 1), b.evaluate(xs, 1)

@@ -20,7 +20,7 @@ from matplotlib.patches import Patch
 
 from .._numbers import label_number
 from ..analysis import Analysis, MaxGradient, Span
-from ..options import Options
+from ..resolved import Options
 from .labels import Label
 from .series import HATCHES, Series, y_limits
 from .style import PRIMES, dark, ink, paper

@@ -10,11 +10,12 @@ from typing import Any
 
 import numpy as np
 
-from ..analysis import Analysis, analyze
+from ..analysis import Analysis
+from ..analysis.regions import analysis_of
 from ..catalog import Activation, Named, resolve_specs, sweep
 from ..checks import DEFAULT_RANGE, MAX_NUM, MAX_X, check_drawable_range
 from ..errors import ParameterError
-from ..options import Options
+from ..resolved import Options
 from .style import colours, ramp, round_outward
 
 HATCHES = ("////", "\\\\\\\\")
@@ -66,10 +67,10 @@ def prepare(specs: Sequence[str | Activation | Named],
                   for m, (color, dash) in zip(named, looks, strict=True)]
     _once(series, options.sweep is not None)
     expanded = _outputs(series)
-    if options.range is None:
+    if options.range is None:  # (a range given was checked where it was given)
         options = Options({**options, "range": auto_range([s.act for s in expanded])},
                           explicit=options.explicit, scope=options.scope)
-    check_drawable_range(*options.range)
+        check_drawable_range(*options.range)
     total = options.num * len(expanded)
     if total > MAX_NUM:
         raise ParameterError(f"a figure samples at most {MAX_NUM} points in all; num "
@@ -89,8 +90,8 @@ def prepare(specs: Sequence[str | Activation | Named],
             s.act.check_finite(s.xs, outs)  # a user formula drawn broken says where instead
         s.data = [s.pick(v) for v in outs]
         if options.annotations and not poles:  # no maxima or integrals across a pole
-            s.analysis = analyze(s.act, options.range, options.saturation_threshold,
-                                 output=s.output, num=options.num)
+            s.analysis = analysis_of(s.act, options.range, options.saturation_threshold,
+                                     s.output, options.num)
     _coinciding(expanded)
     return expanded, options
 
