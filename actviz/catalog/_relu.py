@@ -8,8 +8,9 @@ from typing import Any, TypedDict
 
 import numpy as np
 
+from .._numbers import format_number
 from . import _frameworks as fw
-from ._core import AtKinks, Band, Family, Kink, Limits, Param, Piece, format_number, register
+from ._core import AtKinks, Band, Family, Kink, Limits, Param, Piece, register
 from ._math import at, choose, expm1_minus, fix, times_exp
 from ._sigmoid import _isru_parts, _isru_second
 
