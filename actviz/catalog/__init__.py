@@ -6,6 +6,7 @@ and plugins (:mod:`._plugins`) are looked for only when a name is not found or w
 is listed.
 """
 
+from .._numbers import format_number
 from ..specs import get
 from . import _basic, _relu, _shrink, _sigmoid, _smooth, _vector  # noqa: F401  (registration)
 from ._core import (
@@ -20,7 +21,6 @@ from ._core import (
     Kink,
     Param,
     Piece,
-    format_number,
     instantiate,
     is_name_spec,
     parse_spec,

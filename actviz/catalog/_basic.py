@@ -26,7 +26,7 @@ INF = math.inf
     limits=((-INF, INF), (1.0, 1.0), (0.0, 0.0)),
     pieces=(Piece(-INF, INF, 1.0),),
 )
-def identity(x, order):
+def identity(x: np.ndarray, order: int) -> tuple[np.ndarray, ...]:
     r"""Identity (Keras's ``linear``): f(x) = x."""
     f = x.copy()
     if order == 0:
@@ -36,7 +36,7 @@ def identity(x, order):
     return f, np.ones_like(x), np.zeros_like(x)
 
 
-def _step_pieces():
+def _step_pieces() -> tuple[Piece, ...]:
     return (Piece(-INF, 0.0, 0.0), Piece(0.0, INF, 0.0))
 
 
@@ -59,7 +59,7 @@ def _step_pieces():
         keras=fw.lacks("Keras 3 has no step function"),
         jax=fw.lacks("jax.nn has no step function")),
 )
-def binary_step(x, order):
+def binary_step(x: np.ndarray, order: int) -> tuple[np.ndarray, ...]:
     r"""Binary (Heaviside) step: 1 for x >= 0, else 0; f jumps at 0.
 
     Convention: f(0) = 1 (as the seed article and ``torch.heaviside(x, 1)``); f' = 0
@@ -87,7 +87,7 @@ def binary_step(x, order):
         torch=fw.torch("torch.sign, SignBackward0: 0", (0.0, 0.0, 0.0)),
         keras=fw.lacks("keras.activations has no sign"), jax=fw.lacks("jax.nn has no sign")),
 )
-def sign(x, order):
+def sign(x: np.ndarray, order: int) -> tuple[np.ndarray, ...]:
     r"""Sign; f jumps from -1 to 1 at 0, where f(0) = 0.
 
     Convention: f' = 0 everywhere, including 0, as PyTorch autograd of ``torch.sign``.
@@ -109,7 +109,7 @@ def sign(x, order):
     text_d="exp(x)",
     limits=((0.0, INF), (0.0, INF), (0.0, INF)),
 )
-def exponential(x, order):
+def exponential(x: np.ndarray, order: int) -> tuple[np.ndarray, ...]:
     r"""Exponential (Keras's ``exponential``); above x = 709.78 the value is inf, as it
     should be: it exceeds the float64 range."""
     e = np.exp(x)  # inf above 709.78 (under evaluate's errstate): beyond float64
@@ -127,7 +127,7 @@ def exponential(x, order):
     text_d="-2x exp(-x^2)",
     limits=((0.0, 0.0), (0.0, 0.0), (0.0, 0.0)),
 )
-def gaussian(x, order):
+def gaussian(x: np.ndarray, order: int) -> tuple[np.ndarray, ...]:
     r"""Gaussian bump, the radial basis activation.
 
     .. math:: f(x) = e^{-x^2}, \quad f'(x) = -2xe^{-x^2}, \quad f''(x) = (4x^2 - 2)e^{-x^2}
@@ -173,7 +173,7 @@ SINC_NORMALIZED_FORMS = {
                                                        ("0", "false"), ("1", "true"))),),
     limits=((0.0, 0.0), (0.0, 0.0), (0.0, 0.0)),
 )
-def sinc(x, order, normalized):
+def sinc(x: np.ndarray, order: int, normalized: str) -> tuple[np.ndarray, ...]:
     r"""Sinc, sin(x)/x with sinc(0) = 1; ``normalized="true"`` gives sin(pi x)/(pi x), the
     sinc of NumPy (``np.sinc``) and PyTorch (``torch.sinc``), which is this function at pi x
     and is 0 at every nonzero integer.
@@ -204,7 +204,7 @@ def sinc(x, order, normalized):
     return f, d, np.where(small, polynomial(z, _SINC_DD), -(sin + 2.0 * d_big) / xb)
 
 
-def _sinc_normalized(x, order):
+def _sinc_normalized(x: np.ndarray, order: int) -> tuple[np.ndarray, ...]:
     """sin(pi x)/(pi x) and its derivatives: the series in u = pi x for |u| < 1."""
     sin, cos = sinpi_cospi(x)
     xs = np.where(x == 0, 1.0, x)
@@ -234,7 +234,7 @@ def _sinc_normalized(x, order):
     text_d="x / (2 sqrt(x^2 + 1)) + 1",
     limits=((-INF, INF), (0.5, 1.5), (0.0, 0.0)),
 )
-def bent_identity(x, order):
+def bent_identity(x: np.ndarray, order: int) -> tuple[np.ndarray, ...]:
     r"""Bent identity.
 
     .. math:: f(x) = \frac{x^2}{2(h + 1)} + x, \quad h = \sqrt{x^2+1}, \quad
@@ -269,7 +269,7 @@ LOG2 = math.log(2.0)
     "Rmpfr package, CRAN vignette",
     poles=(0.0,),
 )
-def log1mexp(x, order):
+def log1mexp(x: np.ndarray, order: int) -> tuple[np.ndarray, ...]:
     r"""JAX's ``log1mexp``: log(1 - e^{-|x|}), even in x, -inf at 0 (a pole, not a kink).
 
     .. math:: f(x) = \log(1 - e^{-|x|}), \quad f'(x) = \frac{\mathrm{sign}\,x}{e^{|x|} - 1},

@@ -14,7 +14,7 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -205,7 +205,7 @@ Limits = tuple[tuple[Any, Any], tuple[Any, Any], tuple[Any, Any]]
 """((f(-inf), f(+inf)), (f'(-inf), f'(+inf)), (f''(-inf), f''(+inf))); +-inf where unbounded."""
 
 
-def _nothing(_params: Mapping[str, Any]) -> tuple:
+def _nothing(_params: Mapping[str, Any]) -> tuple[()]:
     return ()
 
 
@@ -302,15 +302,17 @@ class Definition:
 REGISTRY: dict[str, Definition] = {}
 ALIASES: dict[str, str] = {}
 
+_KernelT = TypeVar("_KernelT", bound=Callable[..., tuple[np.ndarray, ...]])
 
-def register(name: str, **meta: Any) -> Callable[[Callable], Callable]:
+
+def register(name: str, **meta: Any) -> Callable[[_KernelT], _KernelT]:
     """Decorator: register ``kernel`` as the activation function ``name``.
 
     ``limits``, ``kinks``, ``pieces``, ``poles`` and ``at_kinks`` may be given as constants or
     as functions of the resolved parameters.
     """
 
-    def decorate(kernel: Callable) -> Callable:
+    def decorate(kernel: _KernelT) -> _KernelT:
         for key in ("limits", "kinks", "pieces", "poles", "at_kinks"):
             if key in meta and meta[key] is not None:
                 meta[key] = _as_function(meta[key])

@@ -14,6 +14,7 @@ elements that need it (see :func:`fix`).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
@@ -48,7 +49,8 @@ def scaled(x: np.ndarray, factor: float) -> np.ndarray:
     return factor * np.clip(x, -bound, bound)
 
 
-def fix(out: np.ndarray, where: np.ndarray, formula, *args: np.ndarray) -> None:
+def fix(out: np.ndarray, where: np.ndarray, formula: Callable[..., np.ndarray],
+        *args: np.ndarray) -> None:
     """``out[where] = formula(*(a[where] for a in args))``, computed for those elements only:
     the rare inputs for which the fast formula of a kernel would cancel."""
     index = np.flatnonzero(where)

@@ -62,7 +62,7 @@ _KERNEL_META = ("family", "symbol", "latex", "latex_d", "text", "text_d", "limit
                 "pieces", "aliases", "reference", "flavors", "check")
 
 
-def _params_of(name: str, kernel: Callable, params: Any) -> tuple[Param, ...]:
+def _params_of(name: str, kernel: Callable[..., Any], params: Any) -> tuple[Param, ...]:
     """Param objects from ``params`` (Params, or a mapping name -> default), or from the
     kernel's keyword parameters with defaults."""
     try:
@@ -93,7 +93,7 @@ class _CheckedKernel:
     """A user's kernel with its contract checked: errors become one-line PluginErrors, the
     results float64 arrays of x's shape, as many as the order asks for."""
 
-    def __init__(self, name: str, kernel: Callable):
+    def __init__(self, name: str, kernel: Callable[..., Any]):
         self.name, self.kernel = name, kernel
         self.__doc__ = inspect.getdoc(kernel) or f"The user function '{name}'."
 
@@ -129,7 +129,7 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or "(no message)"
 
 
-def _kernel_definition(name: str, kernel: Callable, params: Any, title: str | None,
+def _kernel_definition(name: str, kernel: Callable[..., Any], params: Any, title: str | None,
                        origin: str, meta: Mapping[str, Any]) -> Definition:
     unknown = sorted(set(meta) - set(_KERNEL_META))
     if unknown:
@@ -164,7 +164,7 @@ def _kernel_definition(name: str, kernel: Callable, params: Any, title: str | No
 class _SampledLimits:
     """Limits of a kernel without declared ones, read far out (see :func:`sampled_limits`)."""
 
-    def __init__(self, kernel: Callable):
+    def __init__(self, kernel: Callable[..., Any]):
         self.kernel = kernel
 
     def __call__(self, params: Mapping[str, Any]) -> Limits:
@@ -173,8 +173,9 @@ class _SampledLimits:
 
 # --- define, register ------------------------------------------------------------------------
 
-def define(name: str, formula: str | Callable, params: Any = None, title: str | None = None,
-           *, scope: Mapping[str, Definition] | None = None, **meta: Any) -> Definition:
+def define(name: str, formula: str | Callable[..., Any], params: Any = None,
+           title: str | None = None, *, scope: Mapping[str, Definition] | None = None,
+           **meta: Any) -> Definition:
     r"""A new function as a :class:`Definition`, not registered: use it through
     ``get(spec, scope={name: definition})``, :func:`register`, or an entry point.
 
@@ -212,7 +213,7 @@ def _formula_params(name: str, params: Any) -> Mapping[str, float] | None:
     raise PluginError(f"activation '{name}': params must be a mapping of names to defaults")
 
 
-def register(name: str, function: str | Callable | Definition | None = None, /, *,
+def register(name: str, function: str | Callable[..., Any] | Definition | None = None, /, *,
              replace: bool = False, **meta: Any) -> Any:
     """Add a function to the catalog from Python; it then works like a built-in name.
 
@@ -224,7 +225,7 @@ def register(name: str, function: str | Callable | Definition | None = None, /, 
     only with ``replace=True``. Returns the :class:`Definition`.
     """
     if function is None:
-        def decorate(kernel: Callable) -> Callable:
+        def decorate(kernel: Callable[..., Any]) -> Callable[..., Any]:
             register(name, kernel, replace=replace, **meta)
             return kernel
 

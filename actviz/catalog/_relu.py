@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
+from typing import Any, TypedDict
 
 import numpy as np
 
+from .._numbers import format_number
 from . import _frameworks as fw
-from ._core import Band, Family, Kink, Param, Piece, format_number, register
+from ._core import AtKinks, Band, Family, Kink, Limits, Param, Piece, register
 from ._math import at, choose, expm1_minus, fix, times_exp
 from ._sigmoid import _isru_parts, _isru_second
 
@@ -23,7 +26,8 @@ RELU_KERAS_FORMS = {
 """Keras's general relu(x, negative_slope, max_value, threshold)."""
 
 
-def _clip(x, order, lo, hi, out=None):
+def _clip(x: np.ndarray, order: int, lo: float, hi: float,
+          out: list[np.ndarray] | None = None) -> tuple[np.ndarray, ...]:
     """f = clip(x, lo, hi), f' = 1 strictly inside (0 at lo and hi, as PyTorch), f'' = 0."""
     f = np.maximum(x, lo, out=at(out, 0)) if hi == INF else np.clip(x, lo, hi, out=at(out, 0))
     if order == 0:
@@ -37,14 +41,14 @@ def _clip(x, order, lo, hi, out=None):
     return f, d, _zeros(x, at(out, 2))
 
 
-def _as_float(mask, out=None):
+def _as_float(mask: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     if out is None:
         return mask.astype(np.float64)
     np.copyto(out, mask)
     return out
 
 
-def _zeros(x, out=None):
+def _zeros(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     if out is None:
         return np.zeros_like(x)
     out.fill(0.0)
@@ -54,14 +58,14 @@ def _zeros(x, out=None):
 KERAS = "Keras autograd, torch backend"
 
 
-def _relu_check(p):
+def _relu_check(p: Mapping[str, Any]) -> str | None:
     if p["max_value"] <= p["threshold"]:
         return (f"max_value must be > threshold, got max_value={format_number(p['max_value'])}, "
                 f"threshold={format_number(p['threshold'])}")
     return None
 
 
-def _relu_reduce(p):
+def _relu_reduce(p: Mapping[str, Any]) -> tuple[str, dict[str, Any]] | None:
     """Keras's own shortcuts, as the functions they are: a slope alone is leaky_relu, a cap
     of 6 alone is relu6."""
     slope, cap, threshold = p["negative_slope"], p["max_value"], p["threshold"]
@@ -72,15 +76,15 @@ def _relu_reduce(p):
     return None
 
 
-def _plain_relu(p):
+def _plain_relu(p: Mapping[str, Any]) -> bool:
     return p["negative_slope"] == 0 and p["max_value"] == INF and p["threshold"] == 0
 
 
-def _relu_kinks(p):
+def _relu_kinks(p: Mapping[str, Any]) -> tuple[Kink, ...]:
     if _plain_relu(p):
         return (Kink(0.0, 1, TORCH),)
     slope, cap, threshold = p["negative_slope"], p["max_value"], p["threshold"]
-    kinks = []
+    kinks: list[Kink] = []
     if threshold > 0:
         kinks.append(Kink(threshold, 0, KERAS))  # f jumps from 0 to threshold
     elif slope != 1:
@@ -96,7 +100,7 @@ KERAS_RELU = ("keras/src/activations/activations.py ReLU.static_call on the {bac
               "(0 at 6), minus negative_slope * relu(threshold - x) (0 at the threshold)")
 
 
-def _relu_at_kinks(p):
+def _relu_at_kinks(p: Mapping[str, Any]) -> dict[str, AtKinks]:
     if _plain_relu(p):
         jax = fw.jax("relu", "its custom_jvp, lax.select(x > 0, g, 0), gives 0 at 0",
                      (0.0, 0.0, 0.0))
@@ -108,7 +112,7 @@ def _relu_at_kinks(p):
     low = () if threshold == 0 and slope == 1 else ((threshold, 0.0, 0.0),)
     relu6_at_cap = threshold == 0 and cap == 6
 
-    def at_cap(clipped):
+    def at_cap(clipped: float) -> tuple[fw.Point, ...]:
         return () if cap == INF else ((cap, 0.0 if relu6_at_cap else clipped, 0.0),)
 
     return fw.tables(
@@ -121,7 +125,7 @@ def _relu_at_kinks(p):
         jax=fw.lacks("jax.nn.relu takes no negative_slope, max_value or threshold (Keras's)"))
 
 
-def _relu_pieces(p):
+def _relu_pieces(p: Mapping[str, Any]) -> tuple[Piece, ...]:
     slope, cap, threshold = p["negative_slope"], p["max_value"], p["threshold"]
     tail = (Piece(cap, INF, 0.0),) if cap < INF else ()
     return (Piece(-INF, threshold, slope), Piece(threshold, cap, 1.0), *tail)
@@ -154,7 +158,8 @@ def _relu_pieces(p):
     reference="Nair & Hinton (2010), Rectified Linear Units Improve Restricted Boltzmann "
     "Machines, ICML",
 )
-def relu(x, order, negative_slope, max_value, threshold, out=None):
+def relu(x: np.ndarray, order: int, negative_slope: float, max_value: float, threshold: float,
+         out: list[np.ndarray] | None = None) -> tuple[np.ndarray, ...]:
     r"""Rectified linear unit, with the parameters of Keras's general ``relu(x,
     negative_slope=0, max_value=None, threshold=0)``; the defaults are the plain ReLU.
 
@@ -181,9 +186,11 @@ def relu(x, order, negative_slope, max_value, threshold, out=None):
     return _keras_relu(x, order, negative_slope, max_value, threshold, out)
 
 
-def _keras_relu(x, order, slope, cap, threshold, out=None):
+def _keras_relu(x: np.ndarray, order: int, slope: float, cap: float, threshold: float,
+                out: list[np.ndarray] | None = None) -> tuple[np.ndarray, ...]:
     above = np.greater(x, threshold)
     f = np.minimum(x, cap, out=at(out, 0))
+    low: np.ndarray | float
     if slope != 0:
         low = x - threshold
         low *= slope
@@ -230,7 +237,7 @@ RELU6_JAX = fw.jax("relu6", "its custom_jvp, lax.select((x > 0) & (x < 6), g, 0)
     reference="Krizhevsky (2010), Convolutional Deep Belief Networks on CIFAR-10, "
     "technical report, University of Toronto",
 )
-def relu6(x, order, out=None):
+def relu6(x: np.ndarray, order: int, out: list[np.ndarray] | None = None) -> tuple[np.ndarray, ...]:
     r"""ReLU capped at 6, PyTorch's ``relu6`` (= ``hardtanh(x, 0, 6)``).
 
     Convention: f'(0) = f'(6) = 0, as PyTorch autograd.
@@ -238,7 +245,7 @@ def relu6(x, order, out=None):
     return _clip(x, order, 0.0, 6.0, out)
 
 
-def _hardtanh_at_kinks(p):
+def _hardtanh_at_kinks(p: Mapping[str, Any]) -> dict[str, AtKinks]:
     lo, hi = p["min_val"], p["max_val"]
     torch = fw.torch("torch.nn.functional.hardtanh, HardtanhBackward0: 1 only inside "
                      "(min_val, max_val)", (lo, 0.0, 0.0), (hi, 0.0, 0.0))
@@ -253,7 +260,7 @@ def _hardtanh_at_kinks(p):
     return fw.tables(torch=torch, keras=fw.keras_as_jax("hard_tanh", jax), jax=jax)
 
 
-def _hardtanh_check(p):
+def _hardtanh_check(p: Mapping[str, Any]) -> str | None:
     if p["min_val"] >= p["max_val"]:
         return (f"min_val must be < max_val, got min_val={p['min_val']:g}, "
                 f"max_val={p['max_val']:g}")
@@ -279,7 +286,8 @@ def _hardtanh_check(p):
                       Piece(p["max_val"], INF, 0.0)),
     at_kinks=_hardtanh_at_kinks,
 )
-def hardtanh(x, order, min_val, max_val, out=None):
+def hardtanh(x: np.ndarray, order: int, min_val: float, max_val: float,
+             out: list[np.ndarray] | None = None) -> tuple[np.ndarray, ...]:
     r"""Hard tanh: the identity clipped to [min_val, max_val].
 
     Convention: f'(min_val) = f'(max_val) = 0, as PyTorch autograd. The jax and keras flavors
@@ -289,7 +297,8 @@ def hardtanh(x, order, min_val, max_val, out=None):
     return _clip(x, order, min_val, max_val, out)
 
 
-def _leaky(x, order, slope, out=None):
+def _leaky(x: np.ndarray, order: int, slope: float,
+           out: list[np.ndarray] | None = None) -> tuple[np.ndarray, ...]:
     """f = x for x > 0 else slope * x; f'(0) = slope, as PyTorch autograd."""
     # max(x, slope x) is x for x > 0 and slope x below, exactly, when slope <= 1; min for
     # slope > 1. Nothing multiplies slope x by a 0 or 1 mask, so a product that overflows
@@ -306,26 +315,34 @@ def _leaky(x, order, slope, out=None):
     return f, d, _zeros(x, at(out, 2))
 
 
-def _toward_minus_inf(slope):
+def _toward_minus_inf(slope: float) -> float:
     """The limit of slope * x as x -> -inf."""
     return -INF if slope > 0 else (INF if slope < 0 else 0.0)
 
 
-def _leaky_meta(slope_of):
+class _LeakyMeta(TypedDict):
+    """What a leaky ReLU's slope fixes: the :class:`Definition` fields of that name."""
+
+    limits: Callable[[Mapping[str, Any]], Limits]
+    kinks: Callable[[Mapping[str, Any]], tuple[Kink, ...]]
+    pieces: Callable[[Mapping[str, Any]], tuple[Piece, ...]]
+
+
+def _leaky_meta(slope_of: Callable[[Mapping[str, Any]], float]) -> _LeakyMeta:
     """limits, kinks and pieces of a leaky ReLU whose slope is ``slope_of(params)``."""
-    return dict(
+    return _LeakyMeta(
         limits=lambda p: ((_toward_minus_inf(slope_of(p)), INF), (slope_of(p), 1.0), (0.0, 0.0)),
         kinks=lambda p: () if slope_of(p) == 1 else (Kink(0.0, 1, TORCH),),
         pieces=lambda p: (Piece(-INF, 0.0, slope_of(p)), Piece(0.0, INF, 1.0)),
     )
 
 
-def _at_zero(slope, d1):
+def _at_zero(slope: float, d1: float) -> tuple[fw.Point, ...]:
     """f'(0) = d1 and f''(0) = 0 at the kink of a leaky ReLU of this slope (none at slope 1)."""
     return () if slope == 1 else ((0.0, d1, 0.0),)
 
 
-def _leaky_at_kinks(p):
+def _leaky_at_kinks(p: Mapping[str, Any]) -> dict[str, AtKinks]:
     slope = p["negative_slope"]
     jax = fw.jax("leaky_relu", "jnp.where(x >= 0, x, negative_slope * x), whose gradient is "
                  "the branch taken (jax/_src/lax/lax.py _select_jvp): x at 0",
@@ -355,7 +372,8 @@ def _leaky_at_kinks(p):
     at_kinks=_leaky_at_kinks,
     **_leaky_meta(lambda p: p["negative_slope"]),
 )
-def leaky_relu(x, order, negative_slope, out=None):
+def leaky_relu(x: np.ndarray, order: int, negative_slope: float,
+               out: list[np.ndarray] | None = None) -> tuple[np.ndarray, ...]:
     r"""Leaky ReLU.
 
     .. math:: f(x) = \begin{cases} x & x > 0 \\ a x & x \le 0 \end{cases}
@@ -392,7 +410,8 @@ def leaky_relu(x, order, negative_slope, out=None):
         jax=fw.lacks("jax.nn has no prelu")),
     **_leaky_meta(lambda p: p["weight"]),
 )
-def prelu(x, order, weight, out=None):
+def prelu(x: np.ndarray, order: int, weight: float,
+          out: list[np.ndarray] | None = None) -> tuple[np.ndarray, ...]:
     r"""Parametric ReLU with one learned slope, ``torch.nn.functional.prelu``.
 
     The default weight 0.25 is ``torch.nn.PReLU``'s initial value; ``flavor="keras"`` uses
@@ -403,17 +422,17 @@ def prelu(x, order, weight, out=None):
     return _leaky(x, order, weight, out)
 
 
-def _rrelu_slope(p):
+def _rrelu_slope(p: Mapping[str, Any]) -> float:
     return _midpoint(p["lower"], p["upper"])
 
 
-def _midpoint(lower, upper):
+def _midpoint(lower: float, upper: float) -> float:
     """(lower + upper)/2, also when the sum overflows (both near the float64 limit)."""
     mid = 0.5 * (lower + upper)
     return mid if math.isfinite(mid) else 0.5 * lower + 0.5 * upper
 
 
-def _rrelu_check(p):
+def _rrelu_check(p: Mapping[str, Any]) -> str | None:
     if p["lower"] > p["upper"]:
         return f"lower must be <= upper, got lower={p['lower']:g}, upper={p['upper']:g}"
     return None
@@ -441,7 +460,8 @@ def _rrelu_check(p):
         keras=fw.lacks("Keras 3 has no rrelu"), jax=fw.lacks("jax.nn has no rrelu")),
     **_leaky_meta(_rrelu_slope),
 )
-def rrelu(x, order, lower, upper, out=None):
+def rrelu(x: np.ndarray, order: int, lower: float, upper: float,
+          out: list[np.ndarray] | None = None) -> tuple[np.ndarray, ...]:
     r"""Randomized leaky ReLU in evaluation mode: the slope is (lower + upper)/2.
 
     In training, each negative input gets a slope drawn from U(lower, upper); plots shade
@@ -450,7 +470,7 @@ def rrelu(x, order, lower, upper, out=None):
     return _leaky(x, order, _midpoint(lower, upper), out)
 
 
-def _elu_at_kinks(name, alpha, scale=1.0):
+def _elu_at_kinks(name: str, alpha: float, scale: float = 1.0) -> dict[str, AtKinks]:
     """ELU and SELU: f'(0) = scale alpha everywhere; f''(0) = 0 in PyTorch, whose double
     backward takes x < 0 only, and scale alpha in JAX, whose where takes the left branch."""
     left = scale * alpha if scale != 1.0 else alpha
@@ -466,7 +486,8 @@ def _elu_at_kinks(name, alpha, scale=1.0):
         keras=fw.keras_as_jax(name, jax), jax=jax)
 
 
-def _elu(x, order, alpha, scale=1.0, out=None):
+def _elu(x: np.ndarray, order: int, alpha: float, scale: float = 1.0,
+         out: list[np.ndarray] | None = None) -> tuple[np.ndarray, ...]:
     """scale * (x if x > 0 else alpha * expm1(x)); f'(0) = scale*alpha, f''(0) = 0 (PyTorch)."""
     ex, em = expm1_minus(np.minimum(x, 0.0))
     # for x > 0, em = 0 and the sum is x; for x <= 0 it is alpha expm1(x): no select needed
@@ -504,7 +525,8 @@ def _elu(x, order, alpha, scale=1.0, out=None):
     reference="Clevert, Unterthiner & Hochreiter (2016), Fast and Accurate Deep Network "
     "Learning by Exponential Linear Units (ELUs), ICLR, arXiv:1511.07289",
 )
-def elu(x, order, alpha, out=None):
+def elu(x: np.ndarray, order: int, alpha: float,
+        out: list[np.ndarray] | None = None) -> tuple[np.ndarray, ...]:
     r"""Exponential linear unit.
 
     .. math:: f(x) = \begin{cases} x & x > 0 \\ \alpha(e^x - 1) & x \le 0 \end{cases}, \quad
@@ -517,7 +539,7 @@ def elu(x, order, alpha, out=None):
     return _elu(x, order, alpha, out=out)
 
 
-def _celu_at_kinks(alpha):
+def _celu_at_kinks(alpha: float) -> dict[str, AtKinks]:
     jax = fw.jax("celu", "jnp.maximum(x, 0.0) + alpha * jnp.expm1(jnp.minimum(x, 0.0) / alpha), "
                  "and a tie of maximum or minimum takes half the gradient (jax/_src/lax/lax.py "
                  "_balanced_eq): f'(0) = 1/2 + 1/2, f''(0) = (1/2)^2 / alpha",
@@ -547,7 +569,7 @@ def _celu_at_kinks(alpha):
     reference="Barron (2017), Continuously Differentiable Exponential Linear Units, "
     "arXiv:1704.07483",
 )
-def celu(x, order, alpha):
+def celu(x: np.ndarray, order: int, alpha: float) -> tuple[np.ndarray, ...]:
     r"""Continuously differentiable exponential linear unit.
 
     .. math:: f(x) = \max(0, x) + \min(0, \alpha(e^{x/\alpha} - 1))
@@ -598,7 +620,7 @@ SELU_SCALE = 1.0507009873554804934193349852946
     reference="Klambauer, Unterthiner, Mayr & Hochreiter (2017), Self-Normalizing Neural "
     "Networks, NeurIPS, arXiv:1706.02515",
 )
-def selu(x, order, out=None):
+def selu(x: np.ndarray, order: int, out: list[np.ndarray] | None = None) -> tuple[np.ndarray, ...]:
     r"""Scaled exponential linear unit: ``scale * elu(x, alpha)`` with the fixed constants
     alpha = 1.6732632423543772848 and scale = 1.0507009873554804934 that make zero mean and
     unit variance a fixed point for standard normal inputs.
@@ -630,7 +652,7 @@ def selu(x, order, out=None):
     reference="Carlile, Delamarter, Kinney, Marti & Whitney (2017), Improving Deep Learning "
     "by Inverse Square Root Linear Units (ISRLUs), arXiv:1710.09967",
 )
-def isrlu(x, order, alpha):
+def isrlu(x: np.ndarray, order: int, alpha: float) -> tuple[np.ndarray, ...]:
     r"""Inverse square root linear unit.
 
     .. math:: f(x) = \begin{cases} x & x \ge 0 \\ x/\sqrt{1+\alpha x^2} & x < 0 \end{cases}
@@ -668,7 +690,7 @@ def isrlu(x, order, alpha):
     reference="Shang, Sohn, Almeida & Lee (2016), Understanding and Improving Convolutional "
     "Neural Networks via Concatenated Rectified Linear Units, ICML, arXiv:1603.05201",
 )
-def crelu(x, order):
+def crelu(x: np.ndarray, order: int) -> tuple[np.ndarray, ...]:
     r"""Concatenated ReLU: two outputs, relu(x) and relu(-x), stacked on a new last axis.
 
     Convention: both derivatives are 0 at x = 0, as PyTorch autograd of relu.
@@ -702,7 +724,7 @@ def crelu(x, order):
     reference="So, Manke, Liu, Dai, Shazeer & Le (2021), Primer: Searching for Efficient "
     "Transformers for Language Modeling, arXiv:2109.08668",
 )
-def relu_squared(x, order):
+def relu_squared(x: np.ndarray, order: int) -> tuple[np.ndarray, ...]:
     r"""Squared ReLU.
 
     .. math:: f(x) = \max(0, x)^2, \quad f'(x) = 2\max(0, x), \quad f''(x) = 2[x > 0]
@@ -745,7 +767,7 @@ def relu_squared(x, order):
     reference="Konda, Memisevic & Krueger (2015), Zero-bias autoencoders and the benefits of "
     "co-adapting features, ICLR, arXiv:1402.3337",
 )
-def threshold(x, order, threshold, value):
+def threshold(x: np.ndarray, order: int, threshold: float, value: float) -> tuple[np.ndarray, ...]:
     r"""Threshold, ``torch.nn.functional.threshold``: x where x > threshold, else value.
 
     Neither PyTorch nor Keras 3 (``keras.activations.threshold(x, threshold,

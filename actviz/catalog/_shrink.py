@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
+from typing import Any, TypedDict
 
 import numpy as np
 
 from . import _frameworks as fw
-from ._core import Family, Kink, Param, Piece, register
+from ._core import AtKinks, Family, Kink, Limits, Param, Piece, register
 from ._math import at, fix, polynomial, tanh_sech2
 
 INF = math.inf
@@ -21,7 +23,7 @@ _TANHSHRINK_SERIES = (1 / 3, -2 / 15, 17 / 315, -62 / 2835, 1382 / 155925,
                       -21844 / 6081075, 929569 / 638512875)
 
 
-def _series(x):
+def _series(x: np.ndarray) -> np.ndarray:
     z = x * x
     return x * z * polynomial(z, _TANHSHRINK_SERIES)
 
@@ -38,7 +40,8 @@ def _series(x):
     text_d="tanh(x)^2",
     limits=((-INF, INF), (1.0, 1.0), (0.0, 0.0)),
 )
-def tanhshrink(x, order, out=None):
+def tanhshrink(x: np.ndarray, order: int,
+               out: list[np.ndarray] | None = None) -> tuple[np.ndarray, ...]:
     r"""Tanhshrink.
 
     .. math:: f(x) = x - \tanh x, \quad f'(x) = \tanh^2 x, \quad
@@ -58,25 +61,35 @@ def tanhshrink(x, order, out=None):
     return f, d, np.multiply(2.0 * t, s2, out=at(out, 2))
 
 
-def _shrink_meta(jump, torch, keras):
+class _ShrinkMeta(TypedDict):
+    """What softshrink and hardshrink share: the :class:`Definition` fields of that name."""
+
+    params: tuple[Param, ...]
+    limits: Limits
+    kinks: Callable[[Mapping[str, Any]], tuple[Kink, ...]]
+    pieces: Callable[[Mapping[str, Any]], tuple[Piece, ...]]
+    at_kinks: Callable[[Mapping[str, Any]], dict[str, AtKinks]]
+
+
+def _shrink_meta(jump: int, torch: str, keras: str) -> _ShrinkMeta:
     """limits, kinks, pieces and values at kinks shared by softshrink and hardshrink (order 0 =
     jumps): torch and keras cite the frameworks' sources; both give 0 at +-lambd."""
-    def kinks(p):
+    def kinks(p: Mapping[str, Any]) -> tuple[Kink, ...]:
         lam = p["lambd"]
         return (Kink(-lam, jump, TORCH), Kink(lam, jump, TORCH)) if lam > 0 else ()
 
-    def pieces(p):
+    def pieces(p: Mapping[str, Any]) -> tuple[Piece, ...]:
         lam = p["lambd"]
         inner = (Piece(-lam, lam, 0.0),) if lam > 0 else ()
         return (Piece(-INF, -lam, 1.0), *inner, Piece(lam, INF, 1.0))
 
-    def at_kinks(p):
+    def at_kinks(p: Mapping[str, Any]) -> dict[str, AtKinks]:
         lam = p["lambd"]
         points = ((-lam, 0.0, 0.0), (lam, 0.0, 0.0)) if lam > 0 else ()
         return fw.tables(torch=fw.torch(torch, *points), keras=fw.keras(keras, *points),
                          jax=fw.lacks("jax.nn has no shrinkage functions"))
 
-    return dict(
+    return _ShrinkMeta(
         params=(Param("lambd", 0.5, "half-width of the zero band", minimum=0.0),),
         limits=((-INF, INF), (1.0, 1.0), (0.0, 0.0)),
         kinks=kinks,
@@ -85,7 +98,7 @@ def _shrink_meta(jump, torch, keras):
     )
 
 
-def _outside(x, lambd):
+def _outside(x: np.ndarray, lambd: float) -> np.ndarray:
     return np.abs(x) > lambd
 
 
@@ -108,7 +121,7 @@ def _outside(x, lambd):
         "jnp.where(x > threshold, x - threshold, jnp.where(x < -threshold, x + threshold, 0.0)), "
         "whose gradient is the branch taken: 0 at +-threshold"),
 )
-def softshrink(x, order, lambd):
+def softshrink(x: np.ndarray, order: int, lambd: float) -> tuple[np.ndarray, ...]:
     r"""Soft shrinkage (soft thresholding).
 
     Convention: f'(-lambd) = f'(lambd) = 0, as PyTorch autograd.
@@ -140,7 +153,7 @@ def softshrink(x, order, lambd):
         "jnp.where(jnp.abs(x) > threshold, x, 0.0), whose gradient is the branch taken: 0 at "
         "+-threshold"),
 )
-def hardshrink(x, order, lambd):
+def hardshrink(x: np.ndarray, order: int, lambd: float) -> tuple[np.ndarray, ...]:
     r"""Hard shrinkage (hard thresholding); f jumps at +-lambd.
 
     Convention: f(+-lambd) = 0 and f'(+-lambd) = 0, as PyTorch.

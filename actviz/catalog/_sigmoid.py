@@ -25,7 +25,8 @@ TORCH = "PyTorch autograd"
     text_d="sigmoid(x) * sigmoid(-x)",
     limits=((0.0, 1.0), (0.0, 0.0), (0.0, 0.0)),
 )
-def sigmoid(x, order, out=None):
+def sigmoid(x: np.ndarray, order: int,
+            out: list[np.ndarray] | None = None) -> tuple[np.ndarray, ...]:
     r"""Logistic sigmoid.
 
     .. math:: \sigma(x) = \frac{1}{1 + e^{-x}}, \quad
@@ -56,7 +57,7 @@ def sigmoid(x, order, out=None):
     text_d="1 - tanh(x)^2 = sech(x)^2",
     limits=((-1.0, 1.0), (0.0, 0.0), (0.0, 0.0)),
 )
-def tanh(x, order, out=None):
+def tanh(x: np.ndarray, order: int, out: list[np.ndarray] | None = None) -> tuple[np.ndarray, ...]:
     r"""Hyperbolic tangent.
 
     .. math:: \tanh'(x) = \operatorname{sech}^2 x, \quad
@@ -98,7 +99,7 @@ HARD_SIGMOID_JAX = fw.jax("hard_sigmoid", "relu6(x + 3.) / 6., and relu6's custo
         keras=fw.keras_as_jax("hard_sigmoid", HARD_SIGMOID_JAX), jax=HARD_SIGMOID_JAX),
     reference="Howard et al. (2019), Searching for MobileNetV3, arXiv:1905.02244",
 )
-def hard_sigmoid(x, order):
+def hard_sigmoid(x: np.ndarray, order: int) -> tuple[np.ndarray, ...]:
     r"""Hard sigmoid, PyTorch's ``hardsigmoid`` (and Keras 3's and JAX's).
 
     .. math:: f(x) = \mathrm{ReLU6}(x + 3)/6, \quad f'(x) = 1/6 \text{ on } (-3, 3)
@@ -138,7 +139,8 @@ SOFTSIGN_JAX = fw.jax("soft_sign", "x / (jnp.abs(x) + 1), and the gradient of jn
     reference="Glorot & Bengio (2010), Understanding the difficulty of training deep "
     "feedforward neural networks, AISTATS",
 )
-def softsign(x, order, out=None):
+def softsign(x: np.ndarray, order: int,
+             out: list[np.ndarray] | None = None) -> tuple[np.ndarray, ...]:
     r"""Softsign.
 
     .. math:: f(x) = \frac{x}{1+|x|}, \quad f'(x) = \frac{1}{(1+|x|)^2}, \quad
@@ -172,7 +174,7 @@ def softsign(x, order, out=None):
     text_d="sigmoid(-x)",
     limits=((-math.inf, 0.0), (1.0, 0.0), (0.0, 0.0)),
 )
-def log_sigmoid(x, order):
+def log_sigmoid(x: np.ndarray, order: int) -> tuple[np.ndarray, ...]:
     r"""Log-sigmoid, the logarithm of the logistic function.
 
     .. math:: f(x) = \min(x, 0) - \log(1 + e^{-|x|}), \quad f'(x) = \sigma(-x), \quad
@@ -205,7 +207,7 @@ LECUN_B = 2.0 / 3.0
     reference="LeCun, Bottou, Orr & Mueller (1998), Efficient BackProp, "
     "Neural Networks: Tricks of the Trade",
 )
-def lecun_tanh(x, order):
+def lecun_tanh(x: np.ndarray, order: int) -> tuple[np.ndarray, ...]:
     r"""LeCun's scaled hyperbolic tangent, chosen so that f(+-1) = +-1.
 
     .. math:: f(x) = 1.7159\tanh(2x/3)
@@ -232,7 +234,7 @@ def lecun_tanh(x, order):
     text_d="1 / (1 + x^2)",
     limits=((-math.pi / 2, math.pi / 2), (0.0, 0.0), (0.0, 0.0)),
 )
-def arctan(x, order):
+def arctan(x: np.ndarray, order: int) -> tuple[np.ndarray, ...]:
     r"""Arctangent.
 
     .. math:: f'(x) = \frac{1}{1+x^2}, \quad f''(x) = \frac{-2x}{(1+x^2)^2}
@@ -253,7 +255,7 @@ def arctan(x, order):
     return f, d, dd
 
 
-def _isru_parts(x, alpha):
+def _isru_parts(x: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
     """(x_c / h, 1 / h) with h = sqrt(1 + alpha x^2), x clipped where f has reached its limit."""
     root = math.sqrt(alpha)
     bound = 1e300 / max(root, 1.0)
@@ -262,7 +264,7 @@ def _isru_parts(x, alpha):
     return xc * inv, inv
 
 
-def _isru_second(f, inv, alpha):
+def _isru_second(f: np.ndarray, inv: np.ndarray, alpha: float) -> np.ndarray:
     """f'' = -3 alpha x h^-5 = -3 sqrt(alpha) (sqrt(alpha) f) h^-4, from f = x/h and 1/h:
     sqrt(alpha) f lies in (-1, 1), so nothing overflows for alpha up to the float64 limit
     (where -3 alpha would already be -inf)."""
@@ -287,7 +289,7 @@ def _isru_second(f, inv, alpha):
     reference="Carlile, Delamarter, Kinney, Marti & Whitney (2017), Improving Deep Learning "
     "by Inverse Square Root Linear Units (ISRLUs), arXiv:1710.09967",
 )
-def isru(x, order, alpha):
+def isru(x: np.ndarray, order: int, alpha: float) -> tuple[np.ndarray, ...]:
     r"""Inverse square root unit.
 
     .. math:: f(x) = \frac{x}{\sqrt{1+\alpha x^2}}, \quad f'(x) = (1+\alpha x^2)^{-3/2},
@@ -334,7 +336,7 @@ SPARSE_SIGMOID_JAX = fw.jax("sparse_sigmoid", "0.5 * jnp.clip(x + 1.0, 0.0, 2.0)
     reference="Blondel, Martins & Niculae (2020), Learning with Fenchel-Young Losses, "
     "JMLR 21(35)",
 )
-def sparse_sigmoid(x, order):
+def sparse_sigmoid(x: np.ndarray, order: int) -> tuple[np.ndarray, ...]:
     r"""Sparse sigmoid (JAX's and Keras 3's ``sparse_sigmoid``), the derivative of
     ``sparse_plus``.
 

@@ -60,7 +60,8 @@ GELU_TANH_FORMS = {
     reference="Hendrycks & Gimpel (2016), Gaussian Error Linear Units (GELUs), "
     "arXiv:1606.08415",
 )
-def gelu(x, order, approximate, out=None):
+def gelu(x: np.ndarray, order: int, approximate: str,
+         out: list[np.ndarray] | None = None) -> tuple[np.ndarray, ...]:
     r"""Gaussian error linear unit.
 
     .. math:: f(x) = x\Phi(x) = \tfrac{x}{2}\operatorname{erfc}(-x/\sqrt2), \quad
@@ -88,7 +89,8 @@ def gelu(x, order, approximate, out=None):
     return f, d, np.multiply(pdf, 2.0 - xc * xc, out=at(out, 2))
 
 
-def _gelu_tanh(x, order, out=None):
+def _gelu_tanh(x: np.ndarray, order: int,
+               out: list[np.ndarray] | None = None) -> tuple[np.ndarray, ...]:
     # Beyond |x| = 1e5, sigmoid(2u) is exactly 0 or 1 and its derivatives exactly 0, so the
     # clipped xc serves everywhere but in f = x * g.
     xc = np.clip(x, -1e5, 1e5)
@@ -109,7 +111,8 @@ def _gelu_tanh(x, order, out=None):
                              out=at(out, 2))
 
 
-def _swish(x, order, beta, out=None):
+def _swish(x: np.ndarray, order: int, beta: float,
+           out: list[np.ndarray] | None = None) -> tuple[np.ndarray, ...]:
     """x * sigmoid(beta x) with f' = s (1 + beta x s(-)), f'' = beta s s(-) (2 - beta x tanh)."""
     y = x if beta == 1.0 else scaled(x, beta)
     s, sn = logistic(y)
@@ -137,7 +140,7 @@ def _swish(x, order, beta, out=None):
     reference="Elfwing, Uchibe & Doya (2018), Sigmoid-Weighted Linear Units for Neural "
     "Network Function Approximation in Reinforcement Learning, arXiv:1702.03118",
 )
-def silu(x, order, out=None):
+def silu(x: np.ndarray, order: int, out: list[np.ndarray] | None = None) -> tuple[np.ndarray, ...]:
     r"""Sigmoid linear unit (swish with beta = 1).
 
     .. math:: f(x) = x\sigma(x), \quad f'(x) = \sigma(x)(1 + x\sigma(-x)), \quad
@@ -161,7 +164,8 @@ def silu(x, order, out=None):
     reference="Ramachandran, Zoph & Le (2017), Searching for Activation Functions, "
     "arXiv:1710.05941",
 )
-def swish(x, order, beta, out=None):
+def swish(x: np.ndarray, order: int, beta: float,
+          out: list[np.ndarray] | None = None) -> tuple[np.ndarray, ...]:
     r"""Swish with a sharpness parameter; ``swish`` with beta = 1 resolves to ``silu``
     (as in Keras and JAX, whose ``swish`` is silu).
 
@@ -188,7 +192,8 @@ QUICK_GELU_BETA = 1.702
     reference="Hendrycks & Gimpel (2016), arXiv:1606.08415; used in Radford et al. (2021), "
     "CLIP, arXiv:2103.00020",
 )
-def quick_gelu(x, order, out=None):
+def quick_gelu(x: np.ndarray, order: int,
+               out: list[np.ndarray] | None = None) -> tuple[np.ndarray, ...]:
     r"""The sigmoid approximation of GELU used by CLIP: :math:`x\sigma(1.702x)`."""
     return _swish(x, order, QUICK_GELU_BETA, out)
 
@@ -206,7 +211,7 @@ def quick_gelu(x, order, out=None):
     reference="Misra (2019), Mish: A Self Regularized Non-Monotonic Neural Activation "
     "Function, arXiv:1908.08681",
 )
-def mish(x, order, out=None):
+def mish(x: np.ndarray, order: int, out: list[np.ndarray] | None = None) -> tuple[np.ndarray, ...]:
     r"""Mish.
 
     .. math:: f(x) = x\,t, \quad t = \tanh(\log(1 + e^x)) = \frac{n}{n + 2},\ n = e^x(e^x + 2)
@@ -263,7 +268,8 @@ def mish(x, order, out=None):
     reference="Dugas, Bengio, Belisle, Nadeau & Garcia (2001), Incorporating Second-Order "
     "Functional Knowledge for Better Option Pricing, NeurIPS",
 )
-def softplus(x, order, beta, out=None):
+def softplus(x: np.ndarray, order: int, beta: float,
+             out: list[np.ndarray] | None = None) -> tuple[np.ndarray, ...]:
     r"""Softplus, exact at every input.
 
     .. math:: f(x) = \max(x, 0) + \frac{1}{\beta}\log(1 + e^{-\beta|x|}), \quad
@@ -313,7 +319,7 @@ HARD_SILU_JAX = fw.jax("hard_silu", "x * hard_sigmoid(x), with relu6's custom_jv
         keras=fw.keras_as_jax("hard_silu", HARD_SILU_JAX), jax=HARD_SILU_JAX),
     reference="Howard et al. (2019), Searching for MobileNetV3, arXiv:1905.02244",
 )
-def hard_swish(x, order):
+def hard_swish(x: np.ndarray, order: int) -> tuple[np.ndarray, ...]:
     r"""Hard swish (hard SiLU), PyTorch's ``hardswish``.
 
     f' jumps at both ends: from 0 to -1/2 at -3 and from 3/2 to 1 at 3.
@@ -343,7 +349,7 @@ def hard_swish(x, order):
     reference="Barron (2021), Squareplus: A Softplus-Like Algebraic Rectifier, "
     "arXiv:2112.11687",
 )
-def squareplus(x, order, b):
+def squareplus(x: np.ndarray, order: int, b: float) -> tuple[np.ndarray, ...]:
     r"""Squareplus, with JAX's and Keras 3's default b = 4.
 
     .. math:: f(x) = \frac{x + h}{2}, \quad h = \sqrt{x^2 + b}, \quad f'(x) = \frac{f(x)}{h},
@@ -379,7 +385,7 @@ def squareplus(x, order, b):
     reference="Liu & Di (2020), TanhExp: A Smooth Activation Function with High Convergence "
     "Speed for Lightweight Neural Networks, arXiv:2003.09855",
 )
-def tanhexp(x, order):
+def tanhexp(x: np.ndarray, order: int) -> tuple[np.ndarray, ...]:
     r"""TanhExp.
 
     .. math:: f(x) = x\tanh(e^x), \quad f'(x) = T + x u S, \quad f''(x) = uS(2 + x(1 - 2uT))
@@ -416,7 +422,7 @@ def tanhexp(x, order):
     reference="Wang, Ren & Wang (2022), Smish: A Novel Activation Function for Deep Learning "
     "Methods, Electronics 11(4), 540",
 )
-def smish(x, order, alpha, beta):
+def smish(x: np.ndarray, order: int, alpha: float, beta: float) -> tuple[np.ndarray, ...]:
     r"""Smish, with the paper's output and input scales alpha and beta (both 1 by default,
     the values the paper found best).
 
@@ -461,7 +467,8 @@ def smish(x, order, alpha, beta):
     return f, d, dd
 
 
-def _smish_tail(out, alpha, beta, x, y, order, far=None):
+def _smish_tail(out: np.ndarray, alpha: float, beta: float, x: np.ndarray, y: np.ndarray,
+                order: int, far: np.ndarray | None = None) -> np.ndarray | None:
     """Where beta x < -700 and alpha > 1: sigma(y) = e^y has (nearly) underflowed, but
     alpha e^y may not have. There T = sigma(y) exactly in float64, so f = x E,
     f' = (1 + y) E, f'' = beta (2 + y) E with E = alpha e^y (:func:`times_exp`). (Beyond
@@ -496,7 +503,7 @@ def _smish_tail(out, alpha, beta, x, y, order, far=None):
     reference="Basirat & Roth (2018), The Quest for the Golden Activation Function, "
     "arXiv:1808.00783",
 )
-def elish(x, order):
+def elish(x: np.ndarray, order: int) -> tuple[np.ndarray, ...]:
     r"""Exponential linear sigmoid squashing.
 
     C1 at 0: f'(0) = 1/2 from both sides, f'' jumps from 1 to 1/2. Convention: f''(0) = 1/2,
@@ -542,7 +549,7 @@ SPARSE_PLUS_JAX = fw.jax("sparse_plus", "jnp.where(x <= -1.0, 0.0, jnp.where(x >
     reference="Blondel, Martins & Niculae (2020), Learning with Fenchel-Young Losses, "
     "JMLR 21(35)",
 )
-def sparse_plus(x, order):
+def sparse_plus(x: np.ndarray, order: int) -> tuple[np.ndarray, ...]:
     r"""Sparse plus (JAX's and Keras 3's ``sparse_plus``), a C1 piecewise quadratic softplus.
 
     Convention: f''(-1) = f''(1) = 0, as JAX autograd of its ``where`` form.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from ._core import Family, register
@@ -11,7 +13,7 @@ REFERENCE = ("Bridle (1990), Probabilistic Interpretation of Feedforward Classif
              "Neurocomputing, NATO ASI Series F68")
 
 
-def _parts(x):
+def _parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Softmax along the last axis, its complement 1 - s, and log of the normaliser.
 
     Returns ``(z, s, comp, log_total)`` where z = x - max (exactly 0 at the maxima, also when
@@ -34,7 +36,8 @@ def _parts(x):
     return z, s, comp, np.log1p(rest)
 
 
-def _vector(x, kernel):
+def _vector(x: np.ndarray,
+            kernel: Callable[[np.ndarray], tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
     """Run ``kernel`` on rows without NaN; a row with a NaN gives NaN throughout."""
     bad = np.isnan(x).any(axis=-1, keepdims=True)
     if not bad.any():
@@ -57,7 +60,7 @@ VECTOR_META = dict(family=Family.VECTOR, limits=None, vector=True, reference=REF
     text_d="s_i * (1 - s_i)   (diagonal of the Jacobian)",
     **VECTOR_META,
 )
-def softmax(x, order):
+def softmax(x: np.ndarray, order: int) -> tuple[np.ndarray, ...]:
     r"""Softmax along the last axis; the derivatives are the diagonal of the Jacobian.
 
     .. math:: s_i = \frac{e^{x_i - m}}{\sum_j e^{x_j - m}}, \quad
@@ -71,10 +74,10 @@ def softmax(x, order):
     return _softmax(x, order, 1.0)
 
 
-def _softmax(x, order, sign):
+def _softmax(x: np.ndarray, order: int, sign: float) -> tuple[np.ndarray, ...]:
     """softmax(sign * x) and its derivatives in x (d/dx_i flips with the sign, the second
     derivative does not)."""
-    def kernel(v):
+    def kernel(v: np.ndarray) -> tuple[np.ndarray, ...]:
         _, s, comp, _ = _parts(sign * v)
         if order == 0:
             return (s,)
@@ -95,7 +98,7 @@ def _softmax(x, order, sign):
     text_d="-s_i * (1 - s_i)   (diagonal of the Jacobian)",
     **VECTOR_META,
 )
-def softmin(x, order):
+def softmin(x: np.ndarray, order: int) -> tuple[np.ndarray, ...]:
     r"""Softmin along the last axis: softmax(-x).
 
     .. math:: \frac{\partial s_i}{\partial x_i} = -s_i(1 - s_i), \quad
@@ -115,7 +118,7 @@ def softmin(x, order):
     text_d="1 - softmax(x)_i   (diagonal of the Jacobian)",
     **VECTOR_META,
 )
-def log_softmax(x, order):
+def log_softmax(x: np.ndarray, order: int) -> tuple[np.ndarray, ...]:
     r"""Log-softmax along the last axis.
 
     .. math:: f_i = (x_i - m) - \log\left(1 + \sum_{j \ne k} e^{x_j - m}\right), \quad
@@ -125,7 +128,7 @@ def log_softmax(x, order):
     with k the position of the maximum m, so the logarithm is a ``log1p`` that keeps the tiny
     differences of a dominant entry.
     """
-    def kernel(v):
+    def kernel(v: np.ndarray) -> tuple[np.ndarray, ...]:
         z, s, comp, log_total = _parts(v)
         f = z - log_total
         if order == 0:
@@ -155,7 +158,7 @@ def log_softmax(x, order):
     reference="Martins & Astudillo (2016), From Softmax to Sparsemax: A Sparse Model of "
     "Attention and Multi-Label Classification, ICML, arXiv:1602.02068",
 )
-def sparsemax(x, order):
+def sparsemax(x: np.ndarray, order: int) -> tuple[np.ndarray, ...]:
     r"""Sparsemax along the last axis (Keras 3's ``sparsemax``): the Euclidean projection of
     x onto the probability simplex.
 
@@ -178,7 +181,7 @@ def sparsemax(x, order):
     return _vector(x, lambda v: _sparsemax(v, order))
 
 
-def _sparsemax(v, order):
+def _sparsemax(v: np.ndarray, order: int) -> tuple[np.ndarray, ...]:
     m = np.max(v, axis=-1, keepdims=True)
     finite = np.isfinite(m)
     # z = x - max, exactly 0 at the maxima (also an infinite maximum); entries below -1 are
