@@ -163,19 +163,25 @@ def dtype_format(name: str) -> Format:
 
 # --- PyTorch's backward forms -----------------------------------------------------------------
 
-def _sigmoid_backward(y: np.ndarray) -> np.ndarray:
-    """(1 - y) y in float32 from the saved output y."""
-    y32 = y.astype(np.float32)
-    return ((np.float32(1) - y32) * y32).astype(np.float64)
+def _sigmoid_backward(y: np.ndarray, fmt: Format) -> np.ndarray:
+    """grad * (1 - y) * y with grad = 1: in float32 for bfloat16 (the kernel's BFloat16
+    branch), in the format's own arithmetic, each operation rounded, for the others (its
+    scalar_t branch). 1 - y and the product of two values of at most 24 bits are exact in
+    float64, so rounding them once to the format is the format's operation."""
+    if fmt.name == "bfloat16":
+        y32 = y.astype(np.float32)
+        return ((np.float32(1) - y32) * y32).astype(np.float64)
+    return fmt.round(fmt.round(1.0 - y) * y)
 
 
-def _tanh_backward(y: np.ndarray) -> np.ndarray:
-    """1 - y y in float32 from the saved output y."""
+def _tanh_backward(y: np.ndarray, fmt: Format) -> np.ndarray:
+    """grad * (1 - y * y) with grad = 1, in float32 for the half types (the kernel's
+    reduced-floating-point branch) and in the format's arithmetic for float32."""
     y32 = y.astype(np.float32)
     return (np.float32(1) - y32 * y32).astype(np.float64)
 
 
-def _exp_backward(y: np.ndarray) -> np.ndarray:
+def _exp_backward(y: np.ndarray, fmt: Format) -> np.ndarray:
     """grad * result, with grad = 1: the saved output itself."""
     return y
 
@@ -187,20 +193,20 @@ class Backward:
 
     form: str
     source: str
-    compute: Callable[[np.ndarray], np.ndarray]
+    compute: Callable[[np.ndarray, Format], np.ndarray]
 
 
 BACKWARD: dict[str, Backward] = {
     "sigmoid": Backward(
         "y(1 - y)", "tools/autograd/derivatives.yaml, entry 'sigmoid(Tensor self)': "
-        "self: sigmoid_backward(grad, result); the CPU kernel (aten/src/ATen/native/cpu/"
-        "BinaryOpsKernel.cpp, sigmoid_backward_kernel) computes grad * (1 - y) * y in float32 "
-        "for half types", _sigmoid_backward),
+        "self: sigmoid_backward(grad, result); CPU kernel aten/src/ATen/native/cpu/"
+        "BinaryOpsKernel.cpp, sigmoid_backward_kernel: a0 * (1 - b0) * b0 in float for "
+        "BFloat16, a * (scalar_t(1) - b) * b in the type itself otherwise (Half)",
+        _sigmoid_backward),
     "tanh": Backward(
         "1 - y^2", "tools/autograd/derivatives.yaml, entry 'tanh(Tensor self)': self: "
-        "tanh_backward(grad, result); the CPU kernel (BinaryOpsKernel.cpp, "
-        "tanh_backward_kernel) computes grad * (1 - y * y) in float32 for half types",
-        _tanh_backward),
+        "tanh_backward(grad, result); CPU kernel BinaryOpsKernel.cpp, tanh_backward_kernel: "
+        "a * (1 - b * b), in float for BFloat16 and Half", _tanh_backward),
     "exponential": Backward(
         "y", "tools/autograd/derivatives.yaml, entry 'exp(Tensor self)': self: grad * "
         "result.conj()", _exp_backward),
@@ -208,7 +214,8 @@ BACKWARD: dict[str, Backward] = {
 """The functions whose PyTorch backward uses the saved output; every other function's
 backward (elu, gelu, silu, mish, softplus, hardsigmoid, ... : ``self`` in derivatives.yaml)
 works from the input, which ``autograd`` takes as ``float32``. relu's (threshold_backward on
-the result) gives the same 0 and 1 as its input would."""
+the result) gives the same 0 and 1 as its input would. The kernels' arithmetic was checked
+against PyTorch 2.13 on every bfloat16 and float16 value of [-20, 20]: the same bits."""
 
 
 def float32_bound(fmt: Format) -> float:
@@ -310,7 +317,7 @@ def computed(f: np.ndarray, df: np.ndarray, fmt: Format, mode: str, name: str
         fc = fmt.round(f.astype(np.float32).astype(np.float64))
         dfc = fmt.round(df.astype(np.float32).astype(np.float64))
         if mode == "autograd" and name in BACKWARD:
-            dfc = fmt.round(BACKWARD[name].compute(fc))
+            dfc = fmt.round(BACKWARD[name].compute(fc, fmt))
     return fc, dfc
 
 
