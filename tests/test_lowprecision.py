@@ -48,8 +48,8 @@ def decode(name: str, code: int) -> float | None:
     exponent = code >> m_bits & ((1 << e_bits) - 1)
     mantissa = code & ((1 << m_bits) - 1)
     top = (1 << e_bits) - 1
-    if has_inf and exponent == top or not has_inf and exponent == top and \
-            mantissa == (1 << m_bits) - 1:
+    if (has_inf and exponent == top) or (not has_inf and exponent == top and \
+            mantissa == (1 << m_bits) - 1):
         return None
     if exponent == 0:
         return sign * math.ldexp(mantissa, 1 - bias - m_bits)
@@ -66,13 +66,13 @@ def largest(name: str) -> Fraction:
 def round_exact(name: str, value: Fraction) -> float:
     """``value`` rounded to nearest, ties to even, with the format's own rules: beyond the
     largest value plus half its ulp, inf (NaN for float8_e4m3fn, as ml_dtypes converts)."""
-    e_bits, m_bits, bias, has_inf = LAYOUT[name]
+    _, m_bits, bias, has_inf = LAYOUT[name]
     if value == 0:
         return 0.0
     sign, a = (-1 if value < 0 else 1), abs(value)
     ulp = Fraction(2) ** (max(1 - bias, exponent(a)) - m_bits)
     q, r = divmod(a, ulp)
-    if r > ulp / 2 or r == ulp / 2 and q % 2 == 1:
+    if r > ulp / 2 or (r == ulp / 2 and q % 2 == 1):
         q += 1
     rounded = q * ulp
     top = largest(name)
@@ -117,7 +117,7 @@ def test_rounding_and_ulp_are_the_formats_own(name):
     ours = fmt.round(values)
     for v, r in zip(values.tolist(), ours.tolist(), strict=True):
         want = round_exact(name, Fraction(v))
-        assert r == want or math.isnan(r) and math.isnan(want), (name, v, r, want)
+        assert r == want or (math.isnan(r) and math.isnan(want)), (name, v, r, want)
     finite = values[np.isfinite(ours)]
     assert fmt.ulp(finite).tolist() == [ulp_exact(name, v) for v in finite.tolist()]
 
@@ -197,10 +197,10 @@ def test_the_double_rounding_bound_is_reached_where_float32_rounds_onto_a_midpoi
 def test_rounding_once_from_float64_is_the_rounding_of_the_true_value(dtype, name):
     """At the 12 points whose float64 value lies nearest a midpoint of the format (relative
     to its ulp), mpmath at 40 digits rounded exactly gives the same value of the format;
-    where the float64 value lies exactly on a midpoint (gelu and silu at tiny x in bfloat16,
-    such as x = -(2^-125 - 2^-133): x/2 in float64, the x^2 term below its last bit) rounding it once
-    can miss by that one tie, and the error against the true value stays within the bound
-    of the module's docstring, 0.5 + k 2^(p-53) ulp (k = 4 here)."""
+    where the float64 value lies exactly on a midpoint (gelu and silu at tiny x in
+    bfloat16, such as x = -(2^-125 - 2^-133): x/2 in float64, the x^2 term below its last
+    bit) rounding it once can miss by that one tie, and the error against the true value
+    stays within the bound of the module's docstring, 0.5 + k 2^(p-53) ulp (k = 4 here)."""
     fmt = dtype_format(dtype)
     x = fmt.values(-20, 20)
     f = actviz.get(name)(x)
@@ -316,7 +316,9 @@ def test_dtype_parsing_accepts_names_once_and_refuses_the_rest_with_one_message(
     try:
         found = check_dtypes(value)
     except ParameterError as exc:
-        assert "\n" not in str(exc) and str(exc).startswith(("dtype", "unknown dtype"))
+        message = str(exc)
+        assert "\n" not in message
+        assert message.startswith(("dtype", "unknown dtype"))
         return
     assert found and len(set(found)) == len(found) and set(found) <= set(DTYPES)
 
@@ -328,7 +330,8 @@ def test_mode_parsing(value):
     try:
         mode = check_mode(value)
     except ParameterError as exc:
-        assert str(exc).startswith("mode must be one of rounded, float32, autograd")
+        message = str(exc)
+        assert message.startswith("mode must be one of rounded, float32, autograd")
         return
     assert mode in ("rounded", "float32", "autograd")
 
@@ -420,9 +423,9 @@ def test_ml_dtypes_is_imported_only_by_the_command(tmp_path):
 
 
 def test_the_figure_marks_flushes_and_overflows_and_is_the_same_bytes_twice(tmp_path):
+    from actviz.catalog import resolve_specs
     from actviz.lowprecision import sweeps
     from actviz.render.lowprecision import precision_figure
-    from actviz.catalog import resolve_specs
 
     records = sweeps(resolve_specs(["sigmoid", "exponential"], "torch", None),
                      ("bfloat16", "float16"), "autograd", (-20.0, 20.0))
