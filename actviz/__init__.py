@@ -50,6 +50,10 @@ def __getattr__(name: str) -> Any:
         from . import meanfield
 
         return getattr(meanfield, name)
+    if name in ("precision", "Precision"):  # numbers in low precision (ml_dtypes, lazily)
+        from . import lowprecision
+
+        return getattr(lowprecision, name)
     if name in ("Analysis", "analyze"):  # loaded when first asked for (start-up time)
         from . import analysis
 
@@ -69,6 +73,7 @@ __all__ = [
     "Param",
     "ParameterError",
     "PluginError",
+    "Precision",
     "Propagation",
     "PropagationError",
     "Simulation",
@@ -84,6 +89,7 @@ __all__ = [
     "get",
     "names",
     "plot",
+    "precision",
     "propagation",
     "register",
     "simulate",

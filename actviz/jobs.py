@@ -19,7 +19,17 @@ from ._numbers import param_text
 from .catalog import get, resolve_specs, sweep
 from .checks import check_drawable_range, check_simulation, points_of
 from .errors import OutputError, ParameterError
-from .options import COMPARE, DEPTH, DIFF, FIGURE_OPTIONS, PLOT, TABLE, Command, Options
+from .options import (
+    COMPARE,
+    DEPTH,
+    DIFF,
+    FIGURE_OPTIONS,
+    PLOT,
+    PRECISION_COMMAND,
+    TABLE,
+    Command,
+    Options,
+)
 from .paths import (
     EXTENSIONS,
     FIGURE_FORMATS,
@@ -136,6 +146,23 @@ def run_depth(functions: Sequence[str], opts: Options, target: Target) -> list[P
         out, found, opts.precision, opts.functions_as)) + written
 
 
+def run_precision(functions: Sequence[str], opts: Options, target: Target) -> list[Path]:
+    from .lowprecision import sweeps
+
+    records = sweeps(resolve_specs(functions, opts.flavor, opts.scope), opts.dtype, opts.mode,
+                     opts.range)
+    written = []
+    if target.image is not None:  # drawn first: a figure that cannot be written stops all
+        from . import render
+        from .render.lowprecision import precision_figure
+
+        path, fmt = target.image
+        figure = precision_figure(records, opts.dpi, opts.size, opts.style, opts.title)
+        written.append(render.save(figure, path, fmt))
+    return deliver(target.main, lambda out: _writer(target.fmt).precision(
+        out, records, opts.precision, opts.functions_as)) + written
+
+
 # --- checks of a whole job, before it runs -----------------------------------------------------
 
 def _check_functions(functions: Sequence[str], opts: Options) -> None:
@@ -192,6 +219,20 @@ def check_depth(functions: Sequence[str], opts: Options) -> None:
         output is not None and Path(output).suffix.lstrip(".").lower() in FIGURE_FORMATS)
     if figure and opts.simulate:
         check_simulation(opts.layers, opts.width, opts.networks)
+
+
+def check_precision_job(functions: Sequence[str], opts: Options) -> None:
+    """Functions of one input and one output; bfloat16 and float8 need ml_dtypes."""
+    from .lowprecision import check_function, dtype_format
+
+    if not functions:
+        raise ParameterError("no function to sweep; give at least one SPEC")
+    for spec in functions:
+        check_function(get(spec, flavor=opts.flavor, scope=opts.scope), spec)
+    for name in opts.dtype:
+        dtype_format(name)
+    if draws(opts):
+        check_drawable_range(*opts.range)
 
 
 # --- where the single command writes -----------------------------------------------------------
@@ -311,5 +352,7 @@ KINDS: dict[str, JobKind] = {kind.name: kind for kind in (
             weight=3),
     JobKind(DIFF, "text", "diff_", check_diff, run_diff, _table_or_figure_target, weight=1),
     JobKind(DEPTH, "text", "depth_", check_depth, run_depth, _table_or_figure_target, weight=4),
+    JobKind(PRECISION_COMMAND, "text", "precision_", check_precision_job, run_precision,
+            _table_or_figure_target, weight=1),
 )}
 """Every kind of job, by name."""

@@ -40,6 +40,8 @@ from .checks import (
 )
 from .compare_rows import check_rows, rows_help
 from .errors import ParameterError
+from .lowprecision import DEFAULT_DTYPES, DTYPES, MODES, check_dtypes, check_mode
+from .lowprecision import DEFAULT_RANGE as PRECISION_RANGE
 from .paths import EXTENSIONS, FIGURE_FORMATS, FORMATS
 from .resolved import Options
 
@@ -412,6 +414,52 @@ DEPTH = Command(
     arguments=("specs...",),
 )
 
+# precision
+
+PRECISION_COMMAND = Command(
+    "precision", "What f and f' become in bfloat16, float16, float8 and float32.",
+    _help("""Sweep every finite value of each --dtype in the range (float32: a dense sample)
+    and compare f and f' computed there with the exact values: the largest error in ulps
+    (units in the last place of the format, at the exact value) and where it is taken, the
+    intervals where f' flushes to 0 although the exact f' rounded is not 0, where the exact
+    f' itself underflows, and the first x where f overflows. --mode rounded rounds the
+    exact value once (the best any implementation can do); float32 computes in float32
+    and rounds (PyTorch's kernels for half types); autograd takes f' as PyTorch's backward
+    computes it from the saved, rounded output (sigmoid' = y(1-y), tanh' = 1-y^2,
+    exp' = y). bfloat16 and float8 need ml_dtypes (pip install 'actviz[precision]').
+    The table goes to the terminal, or to -o FILE (.csv, .md, .tex, .json, .txt);
+    -o FILE.png (.svg, .pdf) draws the ulp errors against x per dtype instead, the table
+    still on the terminal.
+    """, "actviz precision sigmoid gelu --mode autograd",
+                    "actviz precision tanh --dtype bfloat16,float16 --mode autograd -o tanh.png",
+                    "actviz precision exponential --dtype float16,float8_e4m3fn -f markdown",
+                    "actviz precision silu --dtype float32 --range -100 0 -f json"),
+    (
+        Option("dtype", NAMES, DEFAULT_DTYPES, f"Formats, separated by commas: "
+               f"{', '.join(DTYPES)} (default: bfloat16,float16). Example: --dtype "
+               "bfloat16,float8_e4m3fn", check=check_dtypes, metavar="NAME,..."),
+        Option("mode", choice(*MODES), "float32", "rounded: the exact value rounded once; "
+               "float32: computed in float32, then rounded; autograd: f' from the saved "
+               "output as PyTorch's backward computes it. Example: --mode autograd",
+               check=check_mode),
+        Option("range", PAIR, PRECISION_RANGE, "The interval of x. Example: --range -10 10",
+               check=check_range, metavar="MIN MAX"),
+        TABLE_FORMAT,
+        PRECISION,
+        FUNCTIONS_AS,
+        Option("output", TEXT, None, "Write the table to this file, or draw the figure to "
+               "this image (.png, .svg, .pdf; the table still goes to the terminal). "
+               "Example: -o sigmoid-bf16.png", short="-o", yaml=False, check=check_output),
+        Option("image", choice(*FIGURE_FORMATS), None, "In a batch job: also draw the "
+               "figure in this format. Example: image: png", cli=False),
+        *(o for o in FIGURE_OPTIONS if o.name in ("dpi", "size", "style")),
+        Option("title", TEXT, None, "Figure title instead of 'ulp error in DTYPES (mode "
+               "MODE)'. Example: --title 'sigmoid in bf16'", check=check_title),
+        FLAVOR,
+    ),
+    arguments=("specs...",),
+)
+
 # batch, list, info
 
 BATCH = Command(
@@ -463,7 +511,7 @@ INFO = Command(
     arguments=("spec",),
 )
 
-COMMANDS = (PLOT, TABLE, COMPARE, DIFF, DEPTH, BATCH, LIST, INFO)
+COMMANDS = (PLOT, TABLE, COMPARE, DIFF, DEPTH, PRECISION_COMMAND, BATCH, LIST, INFO)
 
 
 def figure_options(given: Mapping[str, Any]) -> Options:

@@ -23,6 +23,7 @@ from .tables import DIFFERENCE_LABELS, Grid, ValueTable, difference_rows, proper
 if TYPE_CHECKING:
     from .analysis import Difference, Properties
     from .latex import Layout
+    from .lowprecision import Precision
     from .meanfield.report import Setting
 
 
@@ -53,6 +54,11 @@ class Writer:
         """The depth table: a column (or row) per function and setting."""
         self.grid(out, depth_grid(found, self.digits(precision), functions_as))
 
+    def precision(self, out: IO[str], records: Sequence[Precision],
+                  precision: int | None = None, functions_as: str = "columns") -> None:
+        """The precision table: a column (or row) per function and format."""
+        self.grid(out, precision_grid(records, self.digits(precision), functions_as))
+
     def grid(self, out: IO[str], grid: Grid) -> None:
         """A table of a column per record, a row per quantity (see :class:`Grid`)."""
         raise NotImplementedError
@@ -75,6 +81,16 @@ def depth_grid(found: Sequence[Setting], digits: int | None,
     return Grid([s.label for s in found], [s.named.act for s in found],
                 depth_rows(found, digits), digits, [s.notes for s in found],
                 [s.name for s in found], functions_as)
+
+
+def precision_grid(records: Sequence[Precision], digits: int | None,
+                   functions_as: str = "columns") -> Grid:
+    """The precision table of ``records``, numbers to ``digits`` digits."""
+    from .lowprecision import precision_rows
+
+    return Grid([r.spec for r in records], [r.act for r in records],
+                precision_rows(records, digits), digits, [r.notes for r in records],
+                [f"{r.spec} ({r.dtype})" for r in records], functions_as)
 
 
 def _notes(out: IO[str], grid: Grid, bullet: str = "  ") -> None:
@@ -341,6 +357,11 @@ class Json(Writer):
     def depth(self, out: IO[str], found: Sequence[Setting], precision: int | None = None,
               functions_as: str = "columns") -> None:
         data = [s.to_dict() for s in found]
+        out.write(json_text(round_data(data, precision, INPUTS)) + "\n")
+
+    def precision(self, out: IO[str], records: Sequence[Precision],
+                  precision: int | None = None, functions_as: str = "columns") -> None:
+        data = [r.to_dict() for r in records]
         out.write(json_text(round_data(data, precision, INPUTS)) + "\n")
 
     def difference(self, out: IO[str], diff: Difference, precision: int | None = None) -> None:

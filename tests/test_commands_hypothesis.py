@@ -69,6 +69,7 @@ VALUES: dict[str, list[Any]] = {
     "sweep": ["alpha=0.5,1", "beta=1,2", "negative_slope=0.1,0.2"],
     "step": ["0.5", "1", "0.25"], "style": ["default", "classic", "ggplot"],
     "title": ["T", "$x^2$", "cost in $"],
+    "dtype": ["bfloat16", "float16,float8_e4m3fn", "float8_e5m2", "bf16,fp32"],
 }
 
 
@@ -106,6 +107,7 @@ OUTPUTS = {
     "compare": ["t.csv", "t.md", "t.json", "t.txt", ".md"],
     "diff": ["d.png", "d.svg", "d.csv"],
     "depth": ["d.csv", "d.md", "d.json", "d.txt", "d.png", "d.bogus"],
+    "precision": ["p.csv", "p.json", "p.png", "p.tex", "p.bogus"],
 }
 
 

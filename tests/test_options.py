@@ -177,7 +177,7 @@ ONCE = [
 ]
 
 
-@pytest.mark.parametrize("args, expected", ONCE, ids=lambda v: " ".join(v[:3])
+@pytest.mark.parametrize(("args", "expected"), ONCE, ids=lambda v: " ".join(v[:3])
                          if isinstance(v, list) else "")
 def test_each_value_is_checked_once_from_the_command_line_to_the_output(tmp_path, args,
                                                                         expected):

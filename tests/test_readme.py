@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 import mpmath as mp
+import numpy as np
 import pytest
 
 from .helpers import invoke
@@ -58,6 +59,8 @@ def shown(prompt: str) -> tuple[list[str], list[str]]:
 
 
 @pytest.mark.parametrize("prompt", ["actviz info rleu", "actviz depth relu tanh",
+                                    "actviz precision sigmoid gelu --dtype bfloat16 --mode "
+                                    "autograd",
                                     'actviz table "1-cos(x)" --points 0.5,1e-8'])
 def test_the_outputs_shown_are_the_outputs(prompt):
     args, lines = shown(prompt)
@@ -188,3 +191,41 @@ def test_the_counts_the_readme_gives():
     for claim in (f"It knows {count} functions", f"# the {count} functions",
                   f"# the {count} canonical names"):
         assert claim in text
+
+
+def test_the_precision_story_of_the_readme():
+    """The numbers of 'In low precision', each from actviz and each threshold from its
+    closed form (tests/test_lowprecision.py derives them with mpmath)."""
+    import math
+
+    import actviz
+    from actviz.lowprecision import dtype_format, float32_bound
+
+    text = " ".join(README.split())
+    sigmoid = actviz.precision("sigmoid", "bfloat16", "autograd")
+    assert sigmoid.df_flush == [(6.25, 20.0)] and 128 <= sigmoid.max_ulp_df < 256
+    assert 1 - 1 / (1 + math.exp(-6.25)) < 2**-9 < 1 - 1 / (1 + math.exp(-6.21875))
+    assert "from x = 6.25, where 1 - sigmoid(x) < 2^-9" in text
+    assert "an error of 128 to 256 ulps" in text
+    tanh = actviz.precision("tanh", "bfloat16", "autograd").df_flush
+    assert tanh is not None and tanh[1][0] == 3.46875 and "from |x| = 3.47" in text
+    fp16 = actviz.precision("sigmoid", "float16", "autograd")
+    assert [(round(a, 2), round(b, 1)) for a, b in fp16.df_flush] == [(8.32, 17.3)]
+    assert fp16.df_underflow is not None and fp16.df_underflow[-1][1] == 20.0
+    assert "flush runs from 8.32 to 17.3" in text
+    gelu = actviz.precision("gelu", "bfloat16", "autograd")
+    assert gelu.df_flush is None and gelu.max_ulp_df <= 0.5
+    for spec in ("sigmoid", "tanh"):
+        assert actviz.precision(spec, "bfloat16", "float32").df_flush is None
+    assert float32_bound(dtype_format("bfloat16")) == 0.5 + 2**-17
+    assert float32_bound(dtype_format("float16")) == 0.5 + 2**-14
+    assert "(within 0.5 + 2^-17 ulp in bfloat16, 0.5 + 2^-14 in float16" in text
+    for dtype in ("bfloat16", "float16"):
+        assert actviz.precision("erf(x)", dtype, "rounded").max_ulp_f <= 0.5
+    assert round(actviz.precision("exponential", "float16").f_overflow, 2) == 11.09
+    softplus = actviz.precision("softplus:beta=1e-6", "float16")
+    assert softplus.f_overflow == -20.0 and round(math.log(2) / 1e-6) == 693147
+    assert "ln 2/β = 693147 exceeds 65504" in text
+    assert dtype_format("float8_e4m3fn").round(np.array([464.0, 464.5])).tolist()[0] == 448.0
+    assert math.isnan(dtype_format("float8_e4m3fn").round(np.array([464.5]))[0])
+    assert "a value beyond 464 becomes NaN" in text
