@@ -107,8 +107,12 @@
   }
   function plotted(s, order, xs) {
     var out = new Array(xs.length).fill(null), breaks = new Set(breaksOf(s, order));
-    s.entry.x.forEach(function (x, i) {
-      if (!breaks.has(x)) out[xsIndex.get(x)] = value(s, order, i);
+    /* a jump is a gap, not a vertical line (the figures put a NaN there): the point and
+       the floats either side of it are left out of the drawn line, the marks show them */
+    var xs0 = s.entry.x;
+    xs0.forEach(function (x, i) {
+      if (!breaks.has(x) && !breaks.has(xs0[i - 1]) && !breaks.has(xs0[i + 1]))
+        out[xsIndex.get(x)] = value(s, order, i);
     });
     return out;
   }
@@ -242,14 +246,7 @@
                  points: {size: 7}},
         series: [{}].concat(series.map(function (s) {
           return {label: s.label, stroke: s.color, width: 2, dash: s.dash, spanGaps: false,
-                  points: {show: false}, gaps: function (u, sidx, i0, i1, found) {
-                    /* a jump is a gap of a few pixels, not a vertical line (figures: a NaN) */
-                    var extra = breaksOf(s, order).map(function (x) {
-                      var p = u.valToPos(x, "x", true), r = 2.5 * devicePixelRatio;
-                      return [p - r, p + r];
-                    });
-                    return found.concat(extra).sort(function (a, b) { return a[0] - b[0]; });
-                  }};
+                  points: {show: false}};
         })),
         hooks: {
           draw: [function (u) { drawMarks(u, order); }],
