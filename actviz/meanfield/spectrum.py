@@ -1,0 +1,509 @@
+r"""The spectrum of the input-output Jacobian of a deep random network (dynamical isometry):
+:func:`jacobian_spectrum`, :func:`simulate_jacobian`, and the rows of ``actviz spectrum``.
+
+Pennington, Schoenholz & Ganguli (2017, "Resurrecting the sigmoid in deep learning through
+dynamical isometry", arXiv:1711.04735; 2018, "The emergence of spectral universality in deep
+networks", arXiv:1802.09979). With :math:`x^l = \phi(h^l)`, :math:`h^l = W^l x^{l-1} + b^l`,
+the Jacobian is :math:`J = \partial x^L/\partial x^0 = \prod_l D^l W^l`,
+:math:`D^l = \mathrm{diag}(\phi'(h^l))`, and at the fixed point q* of the variance map every
+:math:`h^l_i \sim N(0, q^*)`. With :math:`\mu_k = E[\phi'(h)^{2k}]`:
+
+- the mean of the squared singular values (the eigenvalues λ of :math:`JJ^T`) is
+  :math:`m_1 = \chi_1^L`, :math:`\chi_1 = \sigma_w^2\mu_1`;
+- their variance is :math:`m_1^2\,L\,(\mu_2/\mu_1^2 - 1 - s_1)`, :math:`s_1 = -1` for Gaussian
+  weights (:math:`W_{ij} \sim N(0, \sigma_w^2/N)`) and 0 for orthogonal ones (σ_w times a Haar
+  orthogonal matrix); the *isometry depth* :math:`1/(\mu_2/\mu_1^2 - 1 - s_1)` is the depth
+  at which that variance reaches :math:`m_1^2` (the spread of the spectrum equals its mean);
+- the density: S-transforms multiply under free multiplicative convolution, so
+  :math:`S_{JJ^T} = S_{WW^T}^L S_{D^2}^L` with :math:`S_{WW^T}(z) = 1/(\sigma_w^2(1+z))`
+  (Gaussian) or :math:`\sigma_w^{-2}` (orthogonal).
+
+Numerics (any φ). The law of :math:`d = \phi'(h)^2`, h ~ N(0, q*), is a quadrature rule:
+Gauss-Legendre nodes (24 a panel) on panels of width 1/4 in z = h/√q* over |z| <= 10 (the
+normal mass beyond is 1.5e-23), split at φ's kinks, so that its moment transform
+:math:`\psi_D(x) = E[x d/(1 - x d)]` is a sum, for any complex x. Writing
+:math:`\psi = \psi_D(x)`, :math:`S_{D^2}(\psi) = x(1+\psi)/\psi`, and the inverse moment
+transform of :math:`JJ^T` is
+
+.. math:: \chi_J(x) = \frac{\psi}{1+\psi}\Big(\frac{x(1+\psi)}{\psi}\Big)^L S_{WW^T}(\psi)^L .
+
+The upper edge of the support is :math:`\lambda_{max} = 1/\max_x \chi_J(x)` over real
+:math:`0 < x < 1/\max d` (the branch point of ψ_J(1/λ); golden-section search). Below it,
+:math:`\chi_J(x) = 1/\lambda` is solved for complex x by Newton's method on
+:math:`\log\chi_J(x) + \log\lambda`, continued from the edge (where
+:math:`x - x_e \approx -i\sqrt{2\log(\lambda_{max}/\lambda)/|(\log\chi_J)''|}`) down to
+:math:`10^{-300}\lambda_{max}` on a grid in :math:`\log\lambda`; the density of the continuous
+part is :math:`\rho(\lambda) = |\mathrm{Im}\,\psi|/(\pi\lambda)`. Where x returns to the real
+axis, the support has a lower edge (orthogonal weights, φ' bounded away from 0 on most of the
+mass), found by bisection, and the grid is laid on [λ_min, λ_max], dense at both ends.
+The atom at 0 (``zero_mass``) is P(φ'(h) = 0) (free multiplicative convolution keeps the
+larger atom at 0, and W has none); the continuous part integrates with it to 1 (to ~1e-4,
+tests/test_spectrum.py). Quantiles come from that cumulative distribution.
+
+Checked against closed forms (tests/test_spectrum.py): λ_max of a linear network with
+Gaussian weights is the Fuss-Catalan edge :math:`(L+1)^{L+1}/L^L`; relu at L = 1, σ_w = √2,
+Gaussian weights, is Marchenko-Pastur of ratio 1/2, edge :math:`3 + 2\sqrt2`; and against
+seeded random networks (:func:`simulate_jacobian`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..catalog import Activation, Named, resolve_specs
+from ..checks import check_count, check_sigma
+from ..errors import ParameterError
+from .chaos import Ratios, eoc_at
+from .model import PropagationError, count_arg, sigma_arg, unitwise
+from .propagation import propagation_of
+
+WEIGHTS = ("orthogonal", "gaussian")
+"""The kinds of weight matrix: σ_w times a Haar orthogonal matrix, or N(0, σ_w²/N) entries."""
+
+QUANTILES = (0.05, 0.5, 0.95)
+"""The quantiles of the squared singular values that the table shows."""
+
+_REACH = 10.0
+_PANEL = 0.25
+_GL_X, _GL_W = np.polynomial.legendre.leggauss(24)
+_LOWEST = 1e-300
+"""The density is computed down to this fraction of λ_max (below, its mass is < 1e-5 for
+every depth up to 1000: the mass below λ near 0 grows like λ^(1/(L+1)))."""
+
+
+def weights_arg(value: Any) -> str:
+    """``orthogonal`` or ``gaussian`` (any case)."""
+    if not isinstance(value, str) or value.lower() not in WEIGHTS:
+        raise ParameterError(f"weights must be one of {', '.join(WEIGHTS)}, got {value!r}")
+    return value.lower()
+
+
+# --- the law of phi'(h)^2 ------------------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class SlopeLaw:
+    """The law of d = φ'(h)², h ~ N(0, q): distinct values ``d`` (sorted) with probabilities
+    ``p`` (a quadrature rule, exact atoms where φ' is constant on a piece)."""
+
+    d: np.ndarray
+    p: np.ndarray
+    zero_mass: float
+    """P(φ'(h) = 0), from the rule (exact where the dead zone ends at a kink)."""
+    truncated: bool
+    """Whether the largest d is at |z| = 10, the end of the rule (φ' still growing there)."""
+
+    def moment(self, k: int) -> float:
+        return float(np.sum(self.p * self.d**k))
+
+    def psi(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """ψ_D(x) = E[x d/(1 - x d)] and its derivative E[d/(1 - x d)²], for each x."""
+        t = x[..., None] * self.d
+        with np.errstate(all="ignore"):
+            return (np.sum(self.p * t / (1 - t), axis=-1),
+                    np.sum(self.p * self.d / (1 - t) ** 2, axis=-1))
+
+
+def slope_law(act: Activation, q: float) -> SlopeLaw:
+    """The law of φ'(h)², h ~ N(0, q), as a quadrature rule (see the module docstring)."""
+    root = math.sqrt(q)
+    edges = np.linspace(-_REACH, _REACH, int(round(2 * _REACH / _PANEL)) + 1)
+    if q > 0:
+        cuts = [k.x / root for k in act.kinks_in(-_REACH * root, _REACH * root)]
+        edges = np.unique(np.concatenate([edges, np.array(cuts, dtype=float)]))
+    a, b = edges[:-1], edges[1:]
+    z = ((a + b) / 2)[:, None] + ((b - a) / 2)[:, None] * _GL_X
+    weight = (((b - a) / 2)[:, None] * _GL_W * np.exp(-z * z / 2)).ravel()
+    slope = act.evaluate(root * z.ravel(), 1)[1]
+    d = slope * slope
+    values, index = np.unique(d, return_inverse=True)
+    p = np.bincount(index.ravel(), weight) / weight.sum()
+    ends = np.concatenate([d[: _GL_X.size], d[-_GL_X.size:]])
+    truncated = bool(q > 0 and np.max(ends) >= values[-1] and np.ptp(d) > 0)
+    zero = float(p[0]) if values[0] == 0 else 0.0
+    return SlopeLaw(values, p, zero, truncated)
+
+
+# --- the free-probability solution ---------------------------------------------------------------
+
+class _Chi:
+    """log χ_J(x) and its derivative, for one law, depth, σ_w and kind of weights."""
+
+    def __init__(self, law: SlopeLaw, layers: int, sigma_w: float, gaussian: bool):
+        self.law, self.layers, self.gaussian = law, layers, gaussian
+        self.log_s2 = 2 * math.log(sigma_w)
+
+    def __call__(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(log χ_J(x), d/dx log χ_J(x), ψ_D(x))."""
+        n = self.layers
+        psi, dpsi = self.law.psi(x)
+        with np.errstate(all="ignore"):
+            lp, l1p = np.log(psi), np.log1p(psi)
+            w = n if self.gaussian else 0
+            value = lp - l1p + n * (l1p + np.log(x) - lp - self.log_s2) - w * l1p
+            slope = dpsi * (1 / psi - 1 / (1 + psi) + (n - w) / (1 + psi) - n / psi) + n / x
+        return value, slope, psi
+
+    def real(self, x: float) -> float:
+        return float(self(np.array([complex(x)]))[0].real[0])
+
+
+def _edge(chi: _Chi) -> tuple[float, float]:
+    """(x_e, λ_max): where χ_J is largest on 0 < x < 1/max d, and 1/χ_J there."""
+    top = 1.0 / float(chi.law.d[-1])
+    xs = top * np.concatenate([np.geomspace(1e-8, 0.5, 200)[:-1],
+                               1 - np.geomspace(0.5, 1e-13, 1000)])
+    values = chi(xs.astype(complex))[0].real
+    values[~np.isfinite(values)] = -math.inf
+    i = int(np.argmax(values))
+    lo, hi = float(xs[max(i - 1, 0)]), float(xs[min(i + 1, xs.size - 1)])
+    golden = (math.sqrt(5) - 1) / 2
+    c, e = hi - golden * (hi - lo), lo + golden * (hi - lo)
+    fc, fe = chi.real(c), chi.real(e)
+    for _ in range(200):
+        if hi - lo <= 1e-15 * hi:
+            break
+        if fc >= fe:
+            hi, e, fe = e, c, fc
+            c = hi - golden * (hi - lo)
+            fc = chi.real(c)
+        else:
+            lo, c, fc = c, e, fe
+            e = lo + golden * (hi - lo)
+            fe = chi.real(e)
+    x = (lo + hi) / 2
+    return x, math.exp(-chi.real(x))
+
+
+def _newton(chi: _Chi, x: complex, lam: float) -> tuple[complex, complex]:
+    """The root x (Im x < 0) of χ_J(x) = 1/λ near ``x``, and ψ_D there."""
+    target = -math.log(lam)
+    point = np.array([x])
+    psi = point
+    for _ in range(60):
+        value, slope, psi = chi(point)
+        with np.errstate(all="ignore"):
+            ratio = np.exp(value - target)
+            step = (np.log(np.abs(ratio)) + 1j * np.angle(ratio)) / slope
+        if not np.isfinite(step[0]):
+            break
+        new = point - step
+        if new[0].imag >= 0:  # stay below the real axis: halve towards it
+            new = np.array([complex(new[0].real, point[0].imag / 2)])
+        point = new
+        if abs(step[0]) <= 1e-13 * abs(point[0]):
+            break
+    value, slope, psi = chi(point)
+    return complex(point[0]), complex(psi[0])
+
+
+def _walk(chi: _Chi, x_edge: float, curvature: float, lam_max: float,
+          ts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """x and ψ at λ = λ_max e^(-t) for the increasing ``ts``, continued from the edge."""
+    xs = np.empty(ts.size, dtype=complex)
+    psis = np.empty(ts.size, dtype=complex)
+    for k, t in enumerate(ts):
+        if k < 2 or t < 1e-6:
+            guess = complex(x_edge, -math.sqrt(2 * t / curvature))
+        else:
+            guess = xs[k - 1] + (xs[k - 1] - xs[k - 2]) * (t - ts[k - 1]) / (ts[k - 1] - ts[k - 2])
+            if not guess.imag < 0 or not np.isfinite(guess):
+                guess = xs[k - 1]
+        xs[k], psis[k] = _newton(chi, guess, lam_max * math.exp(-t))
+    return xs, psis
+
+
+def _flat(x: complex, psi: complex) -> bool:
+    """Whether a root lies on the real axis: no density there."""
+    return not abs(psi.imag) > 1e-12 * max(1.0, abs(psi))
+
+
+@dataclass(frozen=True)
+class Density:
+    lam: np.ndarray
+    rho: np.ndarray
+
+
+def _density(chi: _Chi, x_edge: float, lam_max: float, points: int = 240) -> Density:
+    """The continuous part of the spectrum on a grid from λ_max down (see the module)."""
+    h = 1e-5 * x_edge
+    curvature = abs((chi.real(x_edge + h) - 2 * chi.real(x_edge) + chi.real(x_edge - h)) / h**2)
+    if not curvature > 0:
+        curvature = 1.0 / x_edge**2
+    span = math.log(1 / _LOWEST)
+    s = np.linspace(0, 1, points)[1:]
+    ts = np.concatenate([np.geomspace(1e-12, 0.5, 40), 0.5 + s**2 * (span - 0.5)])
+    xs, psis = _walk(chi, x_edge, curvature, lam_max, ts)
+    flat = np.array([_flat(x, p) for x, p in zip(xs, psis, strict=True)])
+    if flat[40:].any():  # a lower edge: bisect for it, then lay the grid on the support
+        k = 40 + int(np.argmax(flat[40:]))
+        lo, hi = float(ts[k - 1]), float(ts[k])
+        x_lo = xs[k - 1]
+        for _ in range(60):
+            mid = (lo + hi) / 2
+            x, psi = _newton(chi, x_lo, lam_max * math.exp(-mid))
+            if _flat(x, psi):
+                hi = mid
+            else:
+                lo, x_lo = mid, x
+        s = np.linspace(0, 1, points + 1)
+        ts = lo * (1 - np.cos(np.pi * s)) / 2
+        ts = np.concatenate([ts[ts < 1e-3 * lo], lo * (1 - np.cos(np.pi * s[s > 0.02])) / 2])
+        ts = np.unique(np.concatenate([np.geomspace(1e-12, 1e-3, 20) * lo, ts]))
+        xs, psis = _walk(chi, x_edge, curvature, lam_max, ts)
+        ts = np.concatenate([[0.0], ts])
+        psis = np.concatenate([[0j], psis])
+        psis[-1] = psis[-1].real  # the lower edge
+    else:
+        ts = np.concatenate([[0.0], ts])
+        psis = np.concatenate([[0j], psis])
+    lam = lam_max * np.exp(-ts)
+    rho = np.abs(psis.imag) / (np.pi * lam)
+    return Density(lam[::-1].copy(), rho[::-1].copy())
+
+
+def integral(lam: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """The cumulative trapezoid integral of ``values`` dλ in log λ (λ > 0 ascending)."""
+    y = values * lam
+    steps = np.diff(np.log(lam)) * (y[1:] + y[:-1]) / 2
+    return np.concatenate([[0.0], np.cumsum(steps)])
+
+
+# --- the spectrum --------------------------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class JacobianSpectrum:
+    r"""The spectrum of :math:`JJ^T` at depth ``layers`` (see the module docstring).
+
+    ``density`` is (lam, rho): the density of the continuous part on a grid of λ
+    (ascending), which integrates with ``zero_mass`` to 1; it is empty where the spectrum
+    has no continuous part (one orthogonal layer, or φ' constant under N(0, q*) with
+    orthogonal weights: the law of σ_w² φ'(h)² itself, given by ``quantiles``).
+    ``quantiles`` are the 5, 50 and 95 % quantiles of the squared singular values."""
+
+    spec: str
+    weights: str
+    layers: int
+    sigma_w: float
+    sigma_b: float
+    setting: str
+    q_star: float
+    chi1: float
+    mu1: float
+    mu2: float
+    mean: float
+    variance: float
+    isometry_depth: float
+    lambda_max: float
+    zero_mass: float
+    density: tuple[np.ndarray, np.ndarray]
+    quantiles: tuple[float, float, float]
+    notes: tuple[str, ...] = ()
+    activation: Any = field(default=None, repr=False)
+
+    def variance_at(self, layers: Any, weights: str | None = None) -> np.ndarray:
+        """The variance of the squared singular values at each depth in ``layers``, for
+        ``weights`` (default this spectrum's kind)."""
+        s1 = -1.0 if (weights or self.weights) == "gaussian" else 0.0
+        depth = np.asarray(layers, dtype=float)
+        with np.errstate(all="ignore"):
+            return self.chi1 ** (2 * depth) * depth * (self.mu2 / self.mu1**2 - 1 - s1)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The numbers as plain data (JSON-ready but for infinities); not the density."""
+        act = self.activation
+        data: dict[str, Any] = {"spec": self.spec}
+        if act is not None:
+            data |= {"name": act.name, "params": act.params}
+        data |= {key: getattr(self, key) for key in (
+            "setting", "weights", "layers", "sigma_w", "sigma_b", "q_star", "chi1", "mu1",
+            "mu2", "mean", "variance", "isometry_depth", "lambda_max", "zero_mass")}
+        data |= {f"quantile_{round(100 * p):02d}": v
+                 for p, v in zip(QUANTILES, self.quantiles, strict=True)}
+        return data | {"notes": list(self.notes)}
+
+
+def _quantiles(cdf: np.ndarray, lam: np.ndarray) -> tuple[float, float, float]:
+    out = []
+    for p in QUANTILES:
+        if p <= cdf[0]:
+            out.append(0.0 if cdf[0] > 0 else float(lam[0]))
+        else:
+            k = min(int(np.searchsorted(cdf, p)), lam.size - 1)
+            a, b = cdf[k - 1], cdf[k]
+            f = 0.0 if b == a else (p - a) / (b - a)
+            out.append(float(math.exp((1 - f) * math.log(lam[k - 1]) + f * math.log(lam[k]))))
+    return out[0], out[1], out[2]
+
+
+def _law_quantiles(values: np.ndarray, p: np.ndarray) -> tuple[float, float, float]:
+    """Quantiles of a discrete law (values sorted)."""
+    cdf = np.cumsum(p)
+    found = [float(values[min(int(np.searchsorted(cdf, q - 1e-12)), values.size - 1)])
+             for q in QUANTILES]
+    return found[0], found[1], found[2]
+
+
+def spectrum_of(named: Named, sigma_w: float | None, sigma_b: float, layers: int,
+                weights: str) -> JacobianSpectrum:
+    """:func:`jacobian_spectrum` of a resolved function, arguments checked already (as the
+    command checks its options). Refused, as ``actviz depth`` refuses them, with a
+    :class:`PropagationError` naming the function: no edge of chaos (without ``sigma_w``),
+    no stable fixed point, a function that jumps (χ₁ = ∞)."""
+    act, label = named.act, named.label
+    try:
+        unitwise(act)
+    except PropagationError as exc:
+        raise PropagationError(f"{label}: {exc}", exc.reason) from None
+    notes: tuple[str, ...] = ()
+    q0 = 1.0
+    if sigma_w is None:
+        eoc = eoc_at(Ratios(act), sigma_b)
+        if eoc.sigma_w is None:
+            raise PropagationError(f"{label}: no edge of chaos: {eoc.reason}", "no sigma_w")
+        sigma_w, setting = eoc.sigma_w, "edge of chaos"
+        q0 = eoc.q_star if eoc.q_star is not None else 1.0
+        if eoc.q_star is None:
+            notes += ("every q is a fixed point here; q* = 1, the inputs' mean square",)
+    else:
+        setting = "given"
+    try:
+        p = propagation_of(act, sigma_w, sigma_b, q0)
+    except PropagationError as exc:
+        raise PropagationError(f"{label}: {exc}", exc.reason) from None
+    if not math.isfinite(p.chi_1):
+        raise PropagationError(f"{label}: phi' holds a Dirac delta where {act.name} jumps, so "
+                               f"chi_1 = inf: the Jacobian has no finite spectrum", "function")
+    q = p.q_star
+    law = slope_law(act, q)
+    mu1, mu2 = law.moment(1), law.moment(2)
+    gaussian = weights == "gaussian"
+    s1 = -1.0 if gaussian else 0.0
+    chi1 = sigma_w**2 * mu1
+    with np.errstate(all="ignore"):
+        mean = chi1**layers
+        spread = mu2 / mu1**2 - 1 - s1 if mu1 > 0 else math.nan
+        spread = max(spread, 0.0)  # rounding: phi' constant gives -1e-16
+        variance = mean * mean * layers * spread
+        isometry = 1 / spread if spread > 0 else math.inf
+    if not mu1 > 0:
+        raise PropagationError(f"{label}: phi'(h) = 0 almost surely at q* = {q:g}: J = 0",
+                               "function")
+    if law.truncated:
+        notes += (f"phi'^2 still grows at |h| = {_REACH:g} sqrt(q*): the law of phi'(h)^2 is "
+                  f"cut there (mass 1.5e-23 beyond), and so is lambda_max",)
+    scale = sigma_w**2
+    if not gaussian and (layers == 1 or law.d.size == 1):
+        # no continuous part: one orthogonal layer gives sigma_w^2 phi'(h)^2 itself, and a
+        # constant phi' gives every eigenvalue m_1
+        values = (scale * law.d) ** layers if law.d.size == 1 else scale * law.d
+        lam_max = float(values[-1])
+        quantiles = _law_quantiles(values, law.p)
+        density = (np.empty(0), np.empty(0))
+        notes += ("every squared singular value is (sigma_w^2 phi'(h)^2)^L with one value of "
+                  "phi'(h)^2: a point mass, exact isometry" if law.d.size == 1 else
+                  "one orthogonal layer: the squared singular values are sigma_w^2 phi'(h)^2 "
+                  "themselves, no free convolution and no density",)
+    else:
+        chi = _Chi(law, layers, sigma_w, gaussian)
+        x_edge, lam_max = _edge(chi)
+        found = _density(chi, x_edge, lam_max)
+        cdf = law.zero_mass + integral(found.lam, found.rho)
+        quantiles = _quantiles(cdf, found.lam)
+        density = (found.lam, found.rho)
+    return JacobianSpectrum(
+        spec=label, weights=weights, layers=layers, sigma_w=sigma_w, sigma_b=sigma_b,
+        setting=setting, q_star=q, chi1=chi1, mu1=mu1, mu2=mu2, mean=mean, variance=variance,
+        isometry_depth=isometry, lambda_max=lam_max, zero_mass=law.zero_mass,
+        density=density, quantiles=quantiles, notes=notes + p.notes, activation=act)
+
+
+def jacobian_spectrum(spec: str | Activation, sigma_w: float | None = None,
+                      sigma_b: float = 0.0, layers: int = 30, weights: str = "orthogonal",
+                      flavor: str = "torch") -> JacobianSpectrum:
+    r"""The spectrum of :math:`JJ^T`, J the input-output Jacobian of a deep random network of
+    ``layers`` layers with φ = ``spec`` at the fixed point q* of the variance map (see the
+    module docstring): without ``sigma_w``, at the edge of chaos for ``sigma_b``.
+
+    >>> s = jacobian_spectrum("relu", 2 ** 0.5, layers=10, weights="gaussian")
+    >>> round(s.mean, 12), round(s.variance, 9), s.zero_mass
+    (1.0, 20.0, 0.5)
+    """
+    act = unitwise(spec, flavor)
+    label = spec if isinstance(spec, str) else act.spec
+    return spectrum_of(Named(label, act), None if sigma_w is None else
+                       sigma_arg("sigma_w", sigma_w), sigma_arg("sigma_b", sigma_b),
+                       count_arg("layers", layers, 1), weights_arg(weights))
+
+
+def spectra(functions: Sequence[Named], sigma_w: float | None, sigma_b: float, layers: int,
+            weights: str) -> list[JacobianSpectrum]:
+    """What ``actviz spectrum`` reports: each function's spectrum."""
+    if not functions:
+        raise ParameterError("no function to propagate; give at least one SPEC")
+    return [spectrum_of(named, sigma_w, sigma_b, layers, weights) for named in functions]
+
+
+# --- a simulated network -------------------------------------------------------------------------
+
+def simulate_jacobian(spec: str | Activation, sigma_w: float, sigma_b: float, layers: int,
+                      width: int = 400, weights: str = "orthogonal", seed: int = 0,
+                      q_star: float | None = None, flavor: str = "torch") -> np.ndarray:
+    r"""The eigenvalues of :math:`JJ^T` (ascending) of one seeded random network of
+    ``layers`` layers of ``width`` units: :math:`x^0 = \phi(h^0)` with :math:`h^0` of mean
+    square exactly q* (``q_star``, default the fixed point of the variance map from 1),
+    :math:`h^l = W^l x^{l-1} + b^l`, :math:`J \leftarrow D^l W^l J` with
+    :math:`D^l = \mathrm{diag}(\phi'(h^l))` (autograd's φ'), W Gaussian or σ_w times Haar
+    orthogonal (QR of a Gaussian matrix with the signs of R's diagonal, Mezzadri 2007);
+    :math:`J^T J`'s eigenvalues as squared singular values. Each layer draws from its own
+    generator (``SeedSequence(seed).spawn``)."""
+    act = unitwise(spec, flavor)
+    sigma_w, sigma_b = sigma_arg("sigma_w", sigma_w), sigma_arg("sigma_b", sigma_b)
+    layers = count_arg("layers", layers, 1)
+    width = count_arg("width", width, 2)
+    seed = count_arg("seed", seed, 0)
+    kind = weights_arg(weights)
+    if q_star is None:
+        q_star = propagation_of(act, sigma_w, sigma_b).q_star
+    else:
+        q_star = check_sigma(math.sqrt(q_star), "sqrt(q_star)") ** 2
+    return simulate_jacobian_of(act, sigma_w, sigma_b, layers, width, kind, seed, q_star)
+
+
+def simulate_jacobian_of(act: Activation, sigma_w: float, sigma_b: float, layers: int,
+                         width: int, weights: str, seed: int, q_star: float) -> np.ndarray:
+    """:func:`simulate_jacobian` with its arguments checked."""
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(layers + 1)]
+    z = streams[0].standard_normal(width)
+    h = z * math.sqrt(q_star / np.mean(z * z))
+    jac = np.eye(width)
+    with np.errstate(all="ignore"):
+        for rng in streams[1:]:
+            w = rng.standard_normal((width, width))
+            if weights == "orthogonal":
+                qm, r = np.linalg.qr(w)
+                w = qm * np.sign(np.diag(r))
+            else:
+                w /= math.sqrt(width)
+            b = rng.standard_normal(width) * sigma_b
+            (f,) = act.evaluate(h, 0)
+            h = sigma_w * (w @ f) + b
+            d = act.evaluate(h, 1)[1]
+            jac = d[:, None] * (sigma_w * (w @ jac))
+        values = np.linalg.svd(jac, compute_uv=False) ** 2
+    return np.sort(values)
+
+
+def check_spectrum_simulation(layers: int, width: int, networks: int) -> None:
+    """The figure's simulation must stay quick: layers x width^3 x networks flops bounded."""
+    check_count(layers, "layers", 1, None)
+    work = layers * width**3 * networks
+    if work > 4 * 10**10:
+        raise ParameterError(f"simulating {networks} network(s) of {layers} layers x {width} "
+                             f"units takes layers x width^3 x networks = {work:.3g} flops; "
+                             f"at most 4e10: give a smaller --width, --layers or --networks, "
+                             f"or --no-simulate")
