@@ -50,6 +50,10 @@ def __getattr__(name: str) -> Any:
         from . import meanfield
 
         return getattr(meanfield, name)
+    if name in ("jacobian_spectrum", "simulate_jacobian", "JacobianSpectrum"):
+        from .meanfield import spectrum
+
+        return getattr(spectrum, name)
     if name in ("precision", "Precision"):  # numbers in low precision (ml_dtypes, lazily)
         from . import lowprecision
 
@@ -69,6 +73,7 @@ __all__ = [
     "EdgeOfChaos",
     "FormulaError",
     "Gains",
+    "JacobianSpectrum",
     "NotFiniteError",
     "Param",
     "ParameterError",
@@ -87,11 +92,13 @@ __all__ = [
     "edge_of_chaos_curve",
     "gains",
     "get",
+    "jacobian_spectrum",
     "names",
     "plot",
     "precision",
     "propagation",
     "register",
     "simulate",
+    "simulate_jacobian",
     "unregister",
 ]

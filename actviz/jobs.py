@@ -27,6 +27,7 @@ from .options import (
     PAGE,
     PLOT,
     PRECISION_COMMAND,
+    SPECTRUM,
     TABLE,
     Command,
     Options,
@@ -147,6 +148,24 @@ def run_depth(functions: Sequence[str], opts: Options, target: Target) -> list[P
         out, found, opts.precision, opts.functions_as)) + written
 
 
+def run_spectrum(functions: Sequence[str], opts: Options, target: Target) -> list[Path]:
+    from .meanfield.spectrum import spectra
+
+    found = spectra(resolve_specs(functions, opts.flavor, opts.scope), opts.sigma_w,
+                    opts.sigma_b, opts.layers, opts.weights)
+    written = []
+    if target.image is not None:  # drawn first: a figure that cannot be written stops all
+        from . import render
+        from .render.spectrum import spectrum_figure
+
+        path, fmt = target.image
+        figure = spectrum_figure(found, opts.simulate, opts.width, opts.seed, opts.networks,
+                                 opts.dpi, opts.size, opts.style, opts.title)
+        written.append(render.save(figure, path, fmt))
+    return deliver(target.main, lambda out: _writer(target.fmt).spectrum(
+        out, found, opts.precision, opts.functions_as)) + written
+
+
 def run_precision(functions: Sequence[str], opts: Options, target: Target) -> list[Path]:
     from .lowprecision import sweeps
 
@@ -235,6 +254,19 @@ def check_depth(functions: Sequence[str], opts: Options) -> None:
         output is not None and Path(output).suffix.lstrip(".").lower() in FIGURE_FORMATS)
     if figure and opts.simulate:
         check_simulation(opts.layers, opts.width, opts.networks)
+
+
+def check_spectrum(functions: Sequence[str], opts: Options) -> None:
+    """Every function acts unit by unit; the figure's simulation stays quick."""
+    from .meanfield import unitwise
+    from .meanfield.spectrum import check_spectrum_simulation
+
+    if not functions:
+        raise ParameterError("no function to propagate; give at least one SPEC")
+    for spec in functions:
+        unitwise(get(spec, flavor=opts.flavor, scope=opts.scope))
+    if draws(opts) and opts.simulate:
+        check_spectrum_simulation(opts.layers, opts.width, opts.networks)
 
 
 def check_precision_job(functions: Sequence[str], opts: Options) -> None:
@@ -388,6 +420,8 @@ KINDS: dict[str, JobKind] = {kind.name: kind for kind in (
             weight=3),
     JobKind(DIFF, "text", "diff_", check_diff, run_diff, _table_or_figure_target, weight=1),
     JobKind(DEPTH, "text", "depth_", check_depth, run_depth, _table_or_figure_target, weight=4),
+    JobKind(SPECTRUM, "text", "spectrum_", check_spectrum, run_spectrum,
+            _table_or_figure_target, weight=3),
     JobKind(PRECISION_COMMAND, "text", "precision_", check_precision_job, run_precision,
             _table_or_figure_target, weight=1),
     JobKind(PAGE, "html", "", check_page, run_page, _page_target, weight=2),

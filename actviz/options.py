@@ -414,6 +414,64 @@ DEPTH = Command(
     arguments=("specs...",),
 )
 
+# spectrum
+
+SPECTRUM = Command(
+    "spectrum", "The Jacobian's singular values through depth (dynamical isometry).",
+    _help("""The spectrum of J J^T, J the input-output Jacobian of a deep random network of
+    each SPEC at the fixed point q* of its pre-activations (Pennington, Schoenholz & Ganguli
+    2017, 2018): chi_1, mu_k = E[f'(h)^(2k)], the mean chi_1^L and the variance of the
+    squared singular values, the isometry depth (where the variance reaches the squared
+    mean), the upper edge lambda_max of the spectrum, its mass at 0 (where f' = 0) and its
+    5, 50 and 95 % quantiles, by free probability (S-transforms multiplied).
+
+    Weights are sigma_w times a Haar orthogonal matrix (--weights orthogonal) or
+    N(0, sigma_w^2/fan_in) (--weights gaussian), biases N(0, sigma_b^2). Without --sigma-w,
+    each function is at its edge of chaos for --sigma-b. The table goes to the terminal, or
+    to -o FILE (.csv, .md, .tex, .json, .txt); -o FILE.png (.svg, .pdf) draws the figure
+    instead: the density at depth L beside the eigenvalues of simulated networks, and the
+    variance against depth for both kinds of weights.
+    """, "actviz spectrum relu tanh --sigma-b 0.1",
+                    "actviz spectrum tanh --sigma-b 0.1 --weights gaussian -f markdown",
+                    "actviz spectrum relu tanh --sigma-b 0.1 --layers 10 -o spectrum.png"),
+    (
+        Option("sigma_w", NUMBER, None, "Standard deviation of the weights times "
+               "sqrt(fan_in) (default: each function's edge of chaos). "
+               "Example: --sigma-w 1.5", check=lambda value: check_sigma(value, "sigma_w")),
+        Option("sigma_b", NUMBER, 0.0, "Standard deviation of the biases. "
+               "Example: --sigma-b 0.1", check=lambda value: check_sigma(value, "sigma_b")),
+        Option("layers", INTEGER, 30, "Layers of the network (1 to 1000). Example: "
+               "--layers 50", check=lambda value: check_count(value, "layers", 1, 1000)),
+        Option("weights", choice("orthogonal", "gaussian"), "orthogonal",
+               "Weight matrices: sigma_w times a Haar orthogonal matrix, or Gaussian entries. "
+               "Example: --weights gaussian"),
+        Option("width", INTEGER, 200, "Units per layer of the simulated networks in the "
+               "figure (10 to 2000). Example: --width 400",
+               check=lambda value: check_count(value, "width", 10, 2000)),
+        Option("seed", INTEGER, 0, "Seed of the first simulated network (the next ones take "
+               "seed + 1, ...). Example: --seed 1",
+               check=lambda value: check_count(value, "seed", 0, 2**32 - 1)),
+        Option("networks", INTEGER, 2, "Simulated networks per function in the figure (1 to "
+               "64). Example: --networks 4",
+               check=lambda value: check_count(value, "networks", 1, 64)),
+        Option("simulate", FLAG, True, "Draw the eigenvalues of simulated networks beside the "
+               "theory's density. Example: --no-simulate", negatable=True),
+        TABLE_FORMAT,
+        PRECISION,
+        FUNCTIONS_AS,
+        Option("output", TEXT, None, "Write the table to this file, or draw the figure to "
+               "this image (.png, .svg, .pdf; the table still goes to the terminal). "
+               "Example: -o spectrum.png", short="-o", yaml=False, check=check_output),
+        Option("image", choice(*FIGURE_FORMATS), None, "In a batch job: also draw the "
+               "figure in this format. Example: image: pdf", cli=False),
+        *(o for o in FIGURE_OPTIONS if o.name in ("dpi", "size", "style")),
+        Option("title", TEXT, None, "Figure title instead of 'J J^T through L layers'. "
+               "Example: --title 'Dynamical isometry'", check=check_title),
+        FLAVOR,
+    ),
+    arguments=("specs...",),
+)
+
 # precision
 
 PRECISION_COMMAND = Command(
@@ -542,7 +600,7 @@ INFO = Command(
     arguments=("spec",),
 )
 
-COMMANDS = (PLOT, TABLE, COMPARE, DIFF, DEPTH, PRECISION_COMMAND, PAGE, BATCH, LIST, INFO)
+COMMANDS = (PLOT, TABLE, COMPARE, DIFF, DEPTH, SPECTRUM, PRECISION_COMMAND, PAGE, BATCH, LIST, INFO)
 
 
 def figure_options(given: Mapping[str, Any]) -> Options:

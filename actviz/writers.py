@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from .latex import Layout
     from .lowprecision import Precision
     from .meanfield.report import Setting
+    from .meanfield.spectrum import JacobianSpectrum
 
 
 class Writer:
@@ -59,6 +60,11 @@ class Writer:
         """The precision table: a column (or row) per function and format."""
         self.grid(out, precision_grid(records, self.digits(precision), functions_as))
 
+    def spectrum(self, out: IO[str], found: Sequence[JacobianSpectrum],
+                 precision: int | None = None, functions_as: str = "columns") -> None:
+        """The spectrum table: a column (or row) per function."""
+        self.grid(out, spectrum_grid(found, self.digits(precision), functions_as))
+
     def grid(self, out: IO[str], grid: Grid) -> None:
         """A table of a column per record, a row per quantity (see :class:`Grid`)."""
         raise NotImplementedError
@@ -91,6 +97,16 @@ def precision_grid(records: Sequence[Precision], digits: int | None,
     return Grid([r.spec for r in records], [r.act for r in records],
                 precision_rows(records, digits), digits, [r.notes for r in records],
                 [f"{r.spec} ({r.dtype})" for r in records], functions_as)
+
+
+def spectrum_grid(found: Sequence[JacobianSpectrum], digits: int | None,
+                  functions_as: str = "columns") -> Grid:
+    """The spectrum table of ``found``, numbers to ``digits`` digits."""
+    from .meanfield.spectrum import spectrum_rows
+
+    return Grid([s.spec for s in found], [s.activation for s in found],
+                spectrum_rows(found, digits), digits, [s.notes for s in found],
+                [s.spec for s in found], functions_as)
 
 
 def _notes(out: IO[str], grid: Grid, bullet: str = "  ") -> None:
@@ -356,6 +372,11 @@ class Json(Writer):
 
     def depth(self, out: IO[str], found: Sequence[Setting], precision: int | None = None,
               functions_as: str = "columns") -> None:
+        data = [s.to_dict() for s in found]
+        out.write(json_text(round_data(data, precision, INPUTS)) + "\n")
+
+    def spectrum(self, out: IO[str], found: Sequence[JacobianSpectrum],
+                 precision: int | None = None, functions_as: str = "columns") -> None:
         data = [s.to_dict() for s in found]
         out.write(json_text(round_data(data, precision, INPUTS)) + "\n")
 

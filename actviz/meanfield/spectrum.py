@@ -49,13 +49,14 @@ seeded random networks (:func:`simulate_jacobian`).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from ..catalog import Activation, Named, resolve_specs
+from .._numbers import text_number
+from ..catalog import Activation, Named
 from ..checks import check_count, check_sigma
 from ..errors import ParameterError
 from .chaos import Ratios, eoc_at
@@ -111,7 +112,7 @@ class SlopeLaw:
 def slope_law(act: Activation, q: float) -> SlopeLaw:
     """The law of φ'(h)², h ~ N(0, q), as a quadrature rule (see the module docstring)."""
     root = math.sqrt(q)
-    edges = np.linspace(-_REACH, _REACH, int(round(2 * _REACH / _PANEL)) + 1)
+    edges = np.linspace(-_REACH, _REACH, round(2 * _REACH / _PANEL) + 1)
     if q > 0:
         cuts = [k.x / root for k in act.kinks_in(-_REACH * root, _REACH * root)]
         edges = np.unique(np.concatenate([edges, np.array(cuts, dtype=float)]))
@@ -123,7 +124,8 @@ def slope_law(act: Activation, q: float) -> SlopeLaw:
     values, index = np.unique(d, return_inverse=True)
     p = np.bincount(index.ravel(), weight) / weight.sum()
     ends = np.concatenate([d[: _GL_X.size], d[-_GL_X.size:]])
-    truncated = bool(q > 0 and np.max(ends) >= values[-1] and np.ptp(d) > 0)
+    inner = d[_GL_X.size:-_GL_X.size]
+    truncated = bool(q > 0 and np.max(ends) > np.max(inner) * (1 + 1e-12))
     zero = float(p[0]) if values[0] == 0 else 0.0
     return SlopeLaw(values, p, zero, truncated)
 
@@ -446,6 +448,41 @@ def spectra(functions: Sequence[Named], sigma_w: float | None, sigma_b: float, l
     if not functions:
         raise ParameterError("no function to propagate; give at least one SPEC")
     return [spectrum_of(named, sigma_w, sigma_b, layers, weights) for named in functions]
+
+
+# --- the table ----------------------------------------------------------------------------------
+
+SPECTRUM_ROWS: tuple[tuple[str, str, Callable[[JacobianSpectrum], Any]], ...] = (
+    ("setting", "setting", lambda s: s.setting),
+    ("weights", "weights", lambda s: s.weights),
+    ("sigma_w", r"$\sigma_w$", lambda s: s.sigma_w),
+    ("sigma_b", r"$\sigma_b$", lambda s: s.sigma_b),
+    ("q*", "$q^*$", lambda s: s.q_star),
+    ("chi_1", r"$\chi_1$", lambda s: s.chi1),
+    ("mu_1 = E[f'^2]", r"$\mu_1 = \mathrm{E}[\phi'^2]$", lambda s: s.mu1),
+    ("mu_2 = E[f'^4]", r"$\mu_2 = \mathrm{E}[\phi'^4]$", lambda s: s.mu2),
+    ("mean, layer {L}", "mean, layer {L}", lambda s: s.mean),
+    ("variance, layer {L}", "variance, layer {L}", lambda s: s.variance),
+    ("isometry depth", "isometry depth", lambda s: s.isometry_depth),
+    ("lambda_max", r"$\lambda_{\max}$", lambda s: s.lambda_max),
+    ("mass at 0", "mass at 0", lambda s: s.zero_mass),
+    ("5% quantile", r"5\,\% quantile", lambda s: s.quantiles[0]),
+    ("median", "median", lambda s: s.quantiles[1]),
+    ("95% quantile", r"95\,\% quantile", lambda s: s.quantiles[2]),
+)
+"""The rows of ``actviz spectrum``: label, LaTeX label, value (a number or text)."""
+
+
+def spectrum_rows(found: Sequence[JacobianSpectrum], digits: int | None
+                  ) -> list[tuple[str, str, list[str]]]:
+    """(label, LaTeX label, one cell per function) for every row of the spectrum table."""
+    layers = str(found[0].layers) if found else ""
+
+    def cell(value: Any) -> str:
+        return value if isinstance(value, str) else text_number(float(value), digits)
+
+    return [(label.replace("{L}", layers), latex.replace("{L}", layers),
+             [cell(get(s)) for s in found]) for label, latex, get in SPECTRUM_ROWS]
 
 
 # --- a simulated network -------------------------------------------------------------------------

@@ -1,0 +1,117 @@
+"""actviz spectrum: the Jacobian's singular-value spectrum (Pennington, Schoenholz & Ganguli
+2017, arXiv:1711.04735; 2018, arXiv:1802.09979) against closed forms, mpmath and seeded
+random networks."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import mpmath
+import numpy as np
+import pytest
+
+import actviz
+from actviz.meanfield.spectrum import integral
+
+from .helpers import invoke
+
+
+@pytest.mark.parametrize("layers", [1, 2, 5, 10])
+def test_linear_gaussian_edge_is_fuss_catalan(layers):
+    s = actviz.jacobian_spectrum("identity", 1.0, 0.0, layers, "gaussian")
+    assert s.lambda_max == pytest.approx((layers + 1) ** (layers + 1) / layers**layers,
+                                         rel=1e-9)
+    assert s.variance == pytest.approx(layers, rel=1e-9)  # Fuss-Catalan: m2 - m1^2 = L
+
+
+def test_relu_one_layer_edge_is_marchenko_pastur():
+    s = actviz.jacobian_spectrum("relu", math.sqrt(2), 0.0, 1, "gaussian")
+    assert s.lambda_max == pytest.approx(3 + 2 * math.sqrt(2), rel=1e-9)
+    assert s.zero_mass == pytest.approx(0.5, abs=1e-12)
+
+
+@pytest.mark.parametrize(("weights", "factor"), [("gaussian", 2), ("orthogonal", 1)])
+def test_relu_variance_at_the_edge_of_chaos(weights, factor):
+    for layers in (3, 30):
+        s = actviz.jacobian_spectrum("relu", math.sqrt(2), 0.0, layers, weights)
+        assert s.mean == pytest.approx(1, abs=1e-9)
+        assert s.variance == pytest.approx(factor * layers, rel=1e-9)
+
+
+def test_hardtanh_and_erf_moments_in_closed_form():
+    s = actviz.jacobian_spectrum("hardtanh", None, 0.3, 10)
+    p = math.erf(1 / math.sqrt(2 * s.q_star))
+    assert s.mu1 == pytest.approx(p, rel=1e-9)
+    assert s.mu2 == pytest.approx(p, rel=1e-9)
+    e = actviz.jacobian_spectrum("erf(x)", 1.2, 0.2, 10)
+    for k, mu in ((1, e.mu1), (2, e.mu2)):
+        assert mu == pytest.approx((4 / math.pi) ** k / math.sqrt(1 + 4 * k * e.q_star),
+                                   rel=1e-9)
+
+
+@pytest.mark.parametrize("spec", ["tanh", "elu", "gelu", "selu", "silu"])
+def test_mu_against_mpmath(spec):
+    s = actviz.jacobian_spectrum(spec, 1.3, 0.3, 5)
+    act = actviz.get(spec)
+    mpmath.mp.dps = 30
+    q = s.q_star
+
+    def moment(k):
+        def f(z):
+            return (float(act.derivative(float(z) * math.sqrt(q))) ** (2 * k)
+                    * mpmath.npdf(z))
+        return float(mpmath.quad(f, [-12, -math.sqrt(1 / q) * 0, 0, 12]))
+
+    assert s.mu1 == pytest.approx(moment(1), rel=1e-8)
+    assert s.mu2 == pytest.approx(moment(2), rel=1e-8)
+
+
+@pytest.mark.parametrize(("spec", "sigma_w", "sigma_b", "layers", "weights"), [
+    ("relu", math.sqrt(2), 0.0, 30, "gaussian"), ("relu", math.sqrt(2), 0.0, 30, "orthogonal"),
+    ("tanh", None, 0.1, 30, "orthogonal"), ("hardtanh", None, 0.3, 10, "gaussian"),
+    ("identity", 1.0, 0.0, 5, "gaussian")])
+def test_the_density_integrates_to_one_with_the_moments(spec, sigma_w, sigma_b, layers,
+                                                         weights):
+    s = actviz.jacobian_spectrum(spec, sigma_w, sigma_b, layers, weights)
+    lam, rho = s.density
+    assert integral(lam, rho)[-1] + s.zero_mass == pytest.approx(1, abs=1e-3)
+    mean = integral(lam, rho * lam)[-1]
+    assert mean == pytest.approx(s.mean, rel=1e-2)
+    assert integral(lam, rho * lam**2)[-1] - mean**2 == pytest.approx(s.variance, rel=3e-2)
+
+
+@pytest.mark.parametrize("weights", ["orthogonal", "gaussian"])
+def test_simulated_networks_agree_with_mean_and_variance(weights):
+    """Width 400, 4 seeds, 10 layers of tanh: the sample mean of the eigenvalues has a
+    standard error of sqrt(variance / N) per network at most (eigenvalues of one matrix are
+    negatively correlated); the tolerance is 5 such errors for the 4 networks together,
+    and 25 % for the variance (its estimate is a fourth moment)."""
+    s = actviz.jacobian_spectrum("tanh", None, 0.1, 10, weights)
+    values = [actviz.simulate_jacobian("tanh", s.sigma_w, 0.1, 10, 400, weights, seed,
+                                       ) for seed in range(4)]
+    flat = np.concatenate(values)
+    assert abs(flat.mean() - s.mean) <= 5 * math.sqrt(s.variance / flat.size)
+    assert flat.var() == pytest.approx(s.variance, rel=0.25)
+
+
+def test_errors_are_one_line():
+    for args, message in (
+            (["relu", "--layers", "0"], "Error: layers must be between 1 and 1000, got 0"),
+            (["relu", "--weights", "bogus"], "Error: Invalid value for '--weights'"),
+            (["softmax"], "Error: softmax is a vector function"),
+            (["relu", "--sigma-w", "3"], "Error: relu: no fixed point")):
+        result = invoke("spectrum", *args)
+        assert result.exit_code == 2
+        assert result.output.startswith(message), result.output
+        assert result.output.count("\n") == 1
+    depth = invoke("depth", "softmax").output
+    assert invoke("spectrum", "softmax").output == depth
+
+
+def test_json_keys_and_same_bytes():
+    first = invoke("spectrum", "relu", "-f", "json", "--layers", "5").output
+    assert first == invoke("spectrum", "relu", "-f", "json", "--layers", "5").output
+    (record,) = json.loads(first)
+    for key in ("spec", "mean", "variance", "lambda_max", "isometry_depth"):
+        assert key in record
