@@ -175,6 +175,7 @@ def click_option(option: Option) -> Callable[[Callable], Callable]:
 
 ARGUMENTS: dict[str, Callable[[Callable], Callable]] = {
     "specs...": click.argument("specs", nargs=-1, required=True),
+    "specs": click.argument("specs", nargs=-1, required=False),
     "a": click.argument("a"),
     "b": click.argument("b"),
     "spec": click.argument("spec"),

@@ -24,6 +24,7 @@ from .options import (
     DEPTH,
     DIFF,
     FIGURE_OPTIONS,
+    PAGE,
     PLOT,
     PRECISION_COMMAND,
     TABLE,
@@ -163,6 +164,21 @@ def run_precision(functions: Sequence[str], opts: Options, target: Target) -> li
         out, records, opts.precision, opts.functions_as)) + written
 
 
+def run_page(functions: Sequence[str], opts: Options, target: Target) -> list[Path]:
+    from .page import page_data
+    from .page_html import page_html
+
+    assert isinstance(target.main, Path)
+    data = page_data(functions, opts.range, opts.num, opts.saturation_threshold, opts.flavor,
+                     opts.scope)
+    text = page_html(data, opts.title or "actviz: activation functions")
+
+    def write(out: IO[str]) -> None:
+        out.write(text)
+
+    return deliver(target.main, write)
+
+
 # --- checks of a whole job, before it runs -----------------------------------------------------
 
 def _check_functions(functions: Sequence[str], opts: Options) -> None:
@@ -235,6 +251,13 @@ def check_precision_job(functions: Sequence[str], opts: Options) -> None:
         check_drawable_range(*opts.range)
 
 
+def check_page(functions: Sequence[str], opts: Options) -> None:
+    _check_functions(functions, opts)
+    if len(set(functions)) != len(functions):
+        twice = next(spec for spec in functions if functions.count(spec) > 1)
+        raise ParameterError(f"{twice} is given twice; a page shows each function once")
+
+
 # --- where the single command writes -----------------------------------------------------------
 
 def figure_path(stem: str, output: str | None, fmt: str | None) -> tuple[Path, str]:
@@ -251,6 +274,19 @@ def figure_path(stem: str, output: str | None, fmt: str | None) -> tuple[Path, s
 
 def _figure_target(stem: str, opts: Options, stdout: IO[str] | None) -> Target:
     return Target(*figure_path(stem, opts.output, opts.format))
+
+
+def _page_target(stem: str, opts: Options, stdout: IO[str] | None) -> Target:
+    """``-o`` as given (.html added where it has no extension), else output/<stem>.html."""
+    if opts.output is None:
+        return Target(writable_path(OUTPUT_DIR / f"{stem}.html"), "html")
+    path = Path(opts.output)
+    if not path.suffix and not special(path):
+        path = path.with_suffix(".html")
+    elif path.suffix.lower() not in (".html", ".htm") and not special(path):
+        raise ParameterError(f"a page is HTML; give -o with .html, such as -o "
+                             f"{path.with_suffix('.html').as_posix()}")
+    return Target(writable_path(path), "html")
 
 
 def _open(stdout: IO[str] | None) -> IO[str]:
@@ -354,5 +390,6 @@ KINDS: dict[str, JobKind] = {kind.name: kind for kind in (
     JobKind(DEPTH, "text", "depth_", check_depth, run_depth, _table_or_figure_target, weight=4),
     JobKind(PRECISION_COMMAND, "text", "precision_", check_precision_job, run_precision,
             _table_or_figure_target, weight=1),
+    JobKind(PAGE, "html", "", check_page, run_page, _page_target, weight=2),
 )}
 """Every kind of job, by name."""

@@ -460,6 +460,37 @@ PRECISION_COMMAND = Command(
     arguments=("specs...",),
 )
 
+# page
+
+PAGE = Command(
+    "page", "One offline HTML page to explore functions in a browser.",
+    _help("""Write one self-contained HTML file (no network, works from file://): f, f' and f''
+    of each SPEC (no SPEC: every catalog function) in panes with one linked cursor that
+    reads actviz's exact values, a toggle per function, zoom by dragging, the frameworks'
+    defaults where they differ, parameter presets, the figures' marks (saturation, dead
+    zones, kinks, minima, the steepest point) and the properties of compare. The data is
+    embedded as JSON (docs/page.md). The file goes to output/actviz.html (or
+    output/<specs joined by _>.html) unless -o says otherwise; its path is printed.
+    """, "actviz page", "actviz page relu gelu silu -o activations.html",
+                    "actviz page elu leaky_relu --range -3 3 --flavor keras"),
+    (
+        Option("range", PAIR, None, "The interval of x (default: -5 5, widened to show every "
+               "kink). Example: --range -10 10", check=check_figure_range, metavar="MIN MAX"),
+        Option("num", INTEGER, 401, "About this many evenly spaced points on the range, at a "
+               "round step (kinks are added exactly, with the float on either side). "
+               "Example: --num 801", check=lambda value: check_count(value, "num", 11, 4001)),
+        SATURATION,
+        Option("title", TEXT, None, "Page title instead of 'actviz: activation functions'. "
+               "Example: --title 'ReLU family'", check=check_title),
+        Option("flavor", choice(*FLAVORS), "torch",
+               "The framework whose defaults the page shows first (it can switch to the "
+               "others where they differ). Example: --flavor keras"),
+        Option("output", TEXT, None, "File to write (.html). Example: -o page.html",
+               short="-o", yaml=False, check=check_output),
+    ),
+    arguments=("specs",),
+)
+
 # batch, list, info
 
 BATCH = Command(
@@ -511,7 +542,7 @@ INFO = Command(
     arguments=("spec",),
 )
 
-COMMANDS = (PLOT, TABLE, COMPARE, DIFF, DEPTH, PRECISION_COMMAND, BATCH, LIST, INFO)
+COMMANDS = (PLOT, TABLE, COMPARE, DIFF, DEPTH, PRECISION_COMMAND, PAGE, BATCH, LIST, INFO)
 
 
 def figure_options(given: Mapping[str, Any]) -> Options:

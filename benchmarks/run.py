@@ -13,7 +13,7 @@ Goals (issue 6): table start-up <= 1.25x `python -c "import numpy, click, yaml"`
 gallery with --jobs 2 >= 1.6x faster than with --jobs 1; f and f' together <= 1.0x PyTorch's
 forward and backward (one thread, geometric mean over 13 functions). Issue 18: a figure of
 eight functions <= 1.5x one of one function; the depth figure of three <= 4x `actviz plot
-sigmoid`.
+sigmoid`. Issue 24: `actviz page` of every function <= 3 s.
 """
 
 from __future__ import annotations
@@ -243,6 +243,20 @@ def kernels(repeats: int) -> float | None:
     return mean
 
 
+def page(work: Path, repeats: int) -> float:
+    """Issue 24: a page of every catalog function in <= 3 s (the median, absolute, below),
+    as a ratio to a figure of one function on the same machine."""
+    python = sys.executable
+    return report(
+        "7. `actviz page` (every catalog function), whole process, vs `actviz plot sigmoid`",
+        *interleaved(
+            lambda: run_process([python, "-m", "actviz", "page", "-o", "all.html"], work),
+            lambda: run_process([python, "-m", "actviz", "plot", "sigmoid", "-o", "s.png"],
+                                work),
+            repeats),
+        goal="<= 3 s absolute (issue 24)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
@@ -263,6 +277,7 @@ def main() -> None:
         figure(work, 3 if quick else 7)
         gallery(work, 1 if quick else 2)
         many(work, 3 if quick else 7)
+        page(work, 3 if quick else 5)
     kernels(3 if quick else 7)
     print(f"({time.perf_counter() - started:.0f} s)")
 

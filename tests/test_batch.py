@@ -118,11 +118,11 @@ PROBLEMS = [
     ("jobs:\n  - kind: table\n    functions: [relu]\n    layout: grid\n",
      "c.yaml:4: jobs[0]: 'layout' is not an option of a table job (it is of plot)"),
     ("jobs:\n  - functions: [relu]\n", "c.yaml:2: jobs[0]: missing 'kind' (plot, table, "
-     "compare, diff, depth, precision)"),
+     "compare, diff, depth, precision, page)"),
     ("jobs:\n  - kind: plot\n", "c.yaml:2: jobs[0]: missing 'functions': a list of specs"),
     ("jobs:\n  - kind: plt\n    functions: [relu]\n",
      "c.yaml:2: jobs[0].kind: must be one of plot, table, compare, diff, depth, precision, "
-     "got 'plt' "
+     "page, got 'plt' "
      "(did you mean 'plot'?)"),
     ("jobs:\n  - kind: plot\n    functions: [relu]\n    num: ten\n",
      "c.yaml:4: jobs[0].num: must be a whole number, got 'ten'"),

@@ -128,12 +128,13 @@ def sup_slope(act: Activation) -> float:
     return float(max(limits + slopes))
 
 
-def lipschitz(act: Activation) -> float:
-    """The Lipschitz constant over the reals: sup |f'|, or inf when f jumps anywhere (no
-    constant bounds |f(a) - f(b)| / |a - b| across a jump)."""
+def lipschitz(act: Activation, slope: float | None = None) -> float:
+    """The Lipschitz constant over the reals: sup |f'| (``slope`` where it is known
+    already: :func:`sup_slope`), or inf when f jumps anywhere (no constant bounds
+    |f(a) - f(b)| / |a - b| across a jump)."""
     if any(k.order == 0 for k in act.kinks_in(*WIDE)) or any(k.order == 0 for k in act.kinks):
         return math.inf
-    return sup_slope(act)
+    return sup_slope(act) if slope is None else slope
 
 
 def output_range(act: Activation, result: Analysis, output: int = 0) -> Span:
@@ -258,6 +259,15 @@ def properties(spec: str | Activation, range: Interval = DEFAULT_RANGE,
     return _properties(act, result, label)
 
 
+def properties_of(act: Activation, range: Interval, saturation_threshold: float,
+                  label: str) -> Properties:
+    """:func:`properties` for a range and threshold checked already (as the commands check
+    their options): a pole in the range is still refused."""
+    if not act.definition.vector:
+        act.check_poles(*range)
+    return _properties(act, analysis_of(act, range, saturation_threshold), label)
+
+
 def _properties(act: Activation, result: Analysis, label: str) -> Properties:
     vector = act.definition.vector
     bounds = None if act.limits is None else [
@@ -274,6 +284,7 @@ def _properties(act: Activation, result: Analysis, label: str) -> Properties:
         outputs = np.arange(act.definition.outputs).tolist()
         spans = [output_range(act, result, k) for k in outputs]
     jumps = set(result.jumps)
+    slope = None if vector else sup_slope(act)
     return Properties(
         spec=label, name=act.name, params=act.params, range=result.range,
         saturation_threshold=result.saturation_threshold,
@@ -282,8 +293,8 @@ def _properties(act: Activation, result: Analysis, label: str) -> Properties:
         df0=None if vector else _scalar_or_list(df0[0]),
         monotonic=monotonic(act, result), smoothness=smoothness(act),
         zero_centred=stats is not None and _zero(stats.mean),
-        lipschitz=None if vector else lipschitz(act),
-        sup_slope=None if vector else sup_slope(act), max_gradient=result.max_gradient,
+        lipschitz=None if slope is None else lipschitz(act, slope),
+        sup_slope=slope, max_gradient=result.max_gradient,
         minima=result.minima, saturation=result.saturation,
         low_gradient=result.low_gradient, dead=result.dead,
         kinks=tuple(x for x in result.kinks if x not in jumps), jumps=result.jumps,
@@ -312,10 +323,7 @@ def records(functions: Sequence[Named], range: tuple[float, float],
         raise ParameterError("no function to compare; give at least one SPEC")
     found = []
     for named in functions:
-        if not named.act.definition.vector:
-            named.act.check_poles(*range)
-        result = analysis_of(named.act, range, saturation_threshold)
-        record = _properties(named.act, result, named.label)
+        record = properties_of(named.act, range, saturation_threshold, named.label)
         d = named.act.definition
         if not d.vector and d.outputs == 1 and not named.act.poles:
             record = replace(record, gains=gains(named.act))

@@ -1,0 +1,437 @@
+/* actviz page: f, f' and f'' panes of uPlot charts with one linked cursor, fed by the data
+   embedded in #actviz-data (format: actviz's docs/page.md). Makes no request of any kind. */
+(function () {
+  "use strict";
+  var DATA = JSON.parse(document.getElementById("actviz-data").textContent);
+  var F = DATA.functions, G = DATA.groups;
+  var ORDERS = [["f", "f"], ["df", "f\u2032"], ["d2f", "f\u2033"]];
+  var LIGHT = ["#0072B2", "#C24F00", "#00806A", "#B0568A", "#1a1a1a", "#9A6A00", "#2C7FB8",
+               "#7B4FA6", "#8C5A3C", "#666666"];
+  var DARK = ["#56B4E9", "#FF8C42", "#2FD6A3", "#E8A3CB", "#f0f0f0", "#F0E442", "#8FB8FF",
+              "#C39BE6", "#D9A27A", "#b0b0b0"];
+  var DASHES = [[], [7, 3], [2, 2.5], [9, 3, 2, 3], [13, 4], [5, 2, 2, 2, 2, 2]];
+  var FLAVOR_NAMES = {torch: "PyTorch", keras: "Keras", jax: "JAX"};
+  var darkQuery = window.matchMedia("(prefers-color-scheme: dark)");
+  var state = {shown: DATA.shown.slice(), flavor: DATA.flavor, presets: {}, zoom: null,
+               d2f: true, marks: true};
+  var plots = [], series = [], syncing = false, cursorIdx = null;
+
+  function byLabel(label) {
+    for (var i = 0; i < G.length; i++) if (G[i].label === label) return i;
+    return -1;
+  }
+  function entryOf(g) {
+    var group = G[g], preset = state.presets[g];
+    if (preset != null) {
+      for (var i = 0; i < group.presets.length; i++)
+        if (group.presets[i][0] === preset) return group.presets[i][1];
+    }
+    var f = group.flavors[state.flavor];
+    return f != null ? f : group["default"];
+  }
+  function palette() { return darkQuery.matches ? DARK : LIGHT; }
+  function css(name) { return getComputedStyle(document.documentElement).getPropertyValue(name).trim(); }
+
+  /* --- the URL hash: which functions, flavour, presets, zoom, panes ----------------------- */
+  function writeHash() {
+    var parts = ["show=" + state.shown.map(function (g) { return encodeURIComponent(G[g].label); }).join(",")];
+    if (state.flavor !== DATA.flavor) parts.push("flavor=" + state.flavor);
+    var presets = Object.keys(state.presets).map(function (g) {
+      return encodeURIComponent(G[g].label) + "~" + encodeURIComponent(state.presets[g]);
+    });
+    if (presets.length) parts.push("preset=" + presets.join(","));
+    if (state.zoom) parts.push("x=" + state.zoom[0] + "," + state.zoom[1]);
+    if (!state.d2f) parts.push("d2f=0");
+    if (!state.marks) parts.push("marks=0");
+    var hash = "#" + parts.join("&");
+    if (location.hash !== hash) history.replaceState(null, "", hash);
+  }
+  function readHash() {
+    var text = location.hash.replace(/^#/, "");
+    if (!text) return;
+    text.split("&").forEach(function (part) {
+      var eq = part.indexOf("="), key = part.slice(0, eq), value = part.slice(eq + 1);
+      if (key === "show") {
+        state.shown = value ? value.split(",").map(function (v) { return byLabel(decodeURIComponent(v)); })
+          .filter(function (g) { return g >= 0; }) : [];
+      } else if (key === "flavor" && DATA.flavors.indexOf(value) >= 0) {
+        state.flavor = value;
+      } else if (key === "preset") {
+        state.presets = {};
+        value.split(",").forEach(function (item) {
+          var pair = item.split("~"), g = byLabel(decodeURIComponent(pair[0]));
+          if (g >= 0 && pair.length === 2) state.presets[g] = decodeURIComponent(pair[1]);
+        });
+      } else if (key === "x") {
+        var ends = value.split(",").map(Number);
+        state.zoom = ends.length === 2 && isFinite(ends[0]) && isFinite(ends[1]) && ends[0] < ends[1] ? ends : null;
+      } else if (key === "d2f") {
+        state.d2f = value !== "0";
+      } else if (key === "marks") {
+        state.marks = value !== "0";
+      }
+    });
+  }
+
+  /* --- the curves on one x: every shown entry's points, null where it has none ------------ */
+  function build() {
+    series = [];
+    state.shown.forEach(function (g, k) {
+      var e = F[entryOf(g)];
+      for (var o = 0; o < e.outputs; o++) {
+        series.push({group: g, entry: e, output: e.outputs > 1 ? o : null, index: k,
+                     label: G[g].label + (e.outputs > 1 ? "[" + o + "]" : "") +
+                       (state.presets[g] != null ? " (" + state.presets[g] + ")" : "")});
+      }
+    });
+    var all = new Set();
+    series.forEach(function (s) { s.entry.x.forEach(function (x) { all.add(x); }); });
+    if (!series.length) F[G[0]["default"]].x.forEach(function (x) { all.add(x); });
+    var xs = Array.from(all).sort(function (a, b) { return a - b; });
+    var where = new Map();
+    xs.forEach(function (x, i) { where.set(x, i); });
+    series.forEach(function (s) {
+      s.at = new Map();
+      s.entry.x.forEach(function (x, i) { s.at.set(x, i); });
+    });
+    return {xs: xs, where: where};
+  }
+  function value(s, order, i) {
+    var v = s.entry[ORDERS[order][0]][i];
+    return s.output == null || v == null ? v : v[s.output];
+  }
+  function breaksOf(s, order) {
+    var m = s.entry.marks[s.output == null ? 0 : s.output], found = [];
+    if (m) m.ends.forEach(function (end) { if (end[0] === order) found.push(end[1]); });
+    return found;
+  }
+  function plotted(s, order, xs) {
+    var out = new Array(xs.length).fill(null), breaks = new Set(breaksOf(s, order));
+    /* a jump is a gap, not a vertical line (the figures put a NaN there): the point and
+       the floats either side of it are left out of the drawn line, the marks show them */
+    var xs0 = s.entry.x;
+    xs0.forEach(function (x, i) {
+      if (!breaks.has(x) && !breaks.has(xs0[i - 1]) && !breaks.has(xs0[i + 1]))
+        out[xsIndex.get(x)] = value(s, order, i);
+    });
+    return out;
+  }
+  var xsIndex = new Map();
+
+  /* --- drawing the marks, as the figures do (actviz.render.marks) ------------------------- */
+  function hatch(ctx, color) {
+    var c = document.createElement("canvas");
+    c.width = c.height = 8;
+    var p = c.getContext("2d");
+    p.strokeStyle = color; p.lineWidth = 1.2; p.globalAlpha = 0.6;
+    p.beginPath(); p.moveTo(0, 8); p.lineTo(8, 0); p.stroke();
+    return ctx.createPattern(c, "repeat");
+  }
+  function marker(ctx, shape, x, y, color, filled, size) {
+    var r = size * devicePixelRatio;
+    ctx.beginPath();
+    if (shape === "up") { ctx.moveTo(x, y - r); ctx.lineTo(x + r, y + r * 0.8); ctx.lineTo(x - r, y + r * 0.8); }
+    else if (shape === "down") { ctx.moveTo(x, y + r); ctx.lineTo(x + r, y - r * 0.8); ctx.lineTo(x - r, y - r * 0.8); }
+    else if (shape === "diamond") { ctx.moveTo(x, y - r); ctx.lineTo(x + r, y); ctx.lineTo(x, y + r); ctx.lineTo(x - r, y); }
+    else ctx.arc(x, y, r * 0.75, 0, 2 * Math.PI);
+    ctx.closePath();
+    ctx.lineWidth = 1.4 * devicePixelRatio;
+    ctx.fillStyle = filled ? color : css("--bg");
+    ctx.strokeStyle = color;
+    ctx.fill(); ctx.stroke();
+  }
+  function lanesOf() {
+    return series.filter(function (s) {
+      var m = s.entry.marks[s.output == null ? 0 : s.output];
+      return m && (m.saturation.length || m.dead.length);
+    });
+  }
+  function drawMarks(u, order) {
+    if (!state.marks) return;
+    var ctx = u.ctx, box = u.bbox, single = series.length === 1;
+    var lanes = lanesOf();
+    ctx.save();
+    ctx.beginPath(); ctx.rect(box.left, box.top, box.width, box.height); ctx.clip();
+    function px(x) { return u.valToPos(x, "x", true); }
+    function py(y) { return u.valToPos(y, "y", true); }
+    series.forEach(function (s, k) {
+      var m = s.entry.marks[s.output == null ? 0 : s.output];
+      if (!m) return;
+      var color = s.color, lane = lanes.indexOf(s);
+      var top = box.top, height = box.height;
+      if (!single && lane >= 0) {
+        var h = box.height * 0.07 / (1.16 + 0.07 * lanes.length);
+        top = box.top + box.height - (lanes.length - lane) * h; height = h * 0.8;
+      }
+      ctx.globalAlpha = single ? 0.12 : 0.6;
+      ctx.fillStyle = color;
+      m.saturation.forEach(function (sp) { ctx.fillRect(px(sp[0]), top, px(sp[1]) - px(sp[0]), height); });
+      ctx.globalAlpha = 1;
+      ctx.fillStyle = hatch(ctx, color);
+      m.dead.forEach(function (sp) { ctx.fillRect(px(sp[0]), top, px(sp[1]) - px(sp[0]), height); });
+      if (order === 1 && single) {
+        ctx.globalAlpha = 0.25; ctx.strokeStyle = color; ctx.lineWidth = 6 * devicePixelRatio;
+        m.plateau.forEach(function (p) {
+          ctx.beginPath(); ctx.moveTo(px(p[0]), py(p[2])); ctx.lineTo(px(p[1]), py(p[2])); ctx.stroke();
+        });
+        ctx.globalAlpha = 1;
+      }
+      if (order === 0) {
+        m.corners.forEach(function (c) { marker(ctx, "diamond", px(c[0]), py(c[1]), color, true, 4); });
+        m.minima.forEach(function (c) { marker(ctx, "down", px(c[0]), py(c[1]), color, false, 5); });
+      }
+      if (m.steepest && order < 2) {
+        marker(ctx, "up", px(m.steepest[0]), py(m.steepest[1 + order]), color, true, 5);
+      }
+      m.ends.forEach(function (end) {
+        if (end[0] !== order) return;
+        end[3].forEach(function (v) { marker(ctx, "dot", px(end[1]), py(v), color, false, 4); });
+        marker(ctx, "dot", px(end[1]), py(end[2]), color, true, 4);
+      });
+    });
+    ctx.restore();
+  }
+
+  /* --- the panes ----------------------------------------------------------------------- */
+  function width() { return Math.max(260, document.getElementById("panes").clientWidth); }
+  function height() { return window.innerWidth < 760 ? 210 : 250; }
+  function setZoom(source, min, max) {
+    if (syncing) return;
+    syncing = true;
+    plots.forEach(function (p) { if (p !== source) p.setScale("x", {min: min, max: max}); });
+    syncing = false;
+    var full = DATA.range;
+    state.zoom = min <= full[0] && max >= full[1] ? null : [min, max];
+    writeHash();
+  }
+  function render() {
+    plots.forEach(function (p) { p.destroy(); });
+    plots = [];
+    var box = document.getElementById("panes");
+    box.textContent = "";
+    var joined = build();
+    xsIndex = joined.where;
+    var colors = palette(), ink = css("--ink"), grid = css("--grid");
+    series.forEach(function (s) {
+      s.color = colors[s.index % colors.length];
+      s.dash = s.output === 1 ? [6, 3] : DASHES[Math.floor(s.index / colors.length) % DASHES.length];
+    });
+    var orders = state.d2f ? [0, 1, 2] : [0, 1];
+    orders.forEach(function (order) {
+      var pane = document.createElement("div");
+      pane.className = "pane";
+      pane.tabIndex = 0;
+      pane.setAttribute("role", "img");
+      pane.setAttribute("aria-label", ORDERS[order][1] + " of the shown functions; arrow keys move the cursor");
+      pane.dataset.order = order;
+      var title = document.createElement("h3");
+      title.textContent = ORDERS[order][1];
+      pane.appendChild(title);
+      box.appendChild(pane);
+      var data = [joined.xs].concat(series.map(function (s) { return plotted(s, order, joined.xs); }));
+      var opts = {
+        width: width(), height: height(), legend: {show: false},
+        scales: {x: {time: false, range: function (u, min, max) {
+          return state.zoom && !u._actvizZoomed ? state.zoom : [min, max];
+        }}, y: {range: function (u, min, max) {
+          /* room below the curves for the strips of saturation and dead zones */
+          var lo = min, hi = max;
+          if (hi === lo) { lo -= 1; hi += 1; }
+          var span = hi - lo, strips = state.marks ? lanesOf().length : 0;
+          return [lo - span * (0.08 + (series.length > 1 ? 0.07 * strips : 0)), hi + span * 0.08];
+        }}},
+        axes: [{stroke: ink, grid: {stroke: grid}, ticks: {stroke: grid}},
+               {stroke: ink, grid: {stroke: grid}, ticks: {stroke: grid}, size: 56}],
+        cursor: {sync: {key: "actviz"}, drag: {x: true, y: false, setScale: true},
+                 points: {size: 7}},
+        series: [{}].concat(series.map(function (s) {
+          return {label: s.label, stroke: s.color, width: 2, dash: s.dash, spanGaps: false,
+                  points: {show: false}};
+        })),
+        hooks: {
+          draw: [function (u) { drawMarks(u, order); }],
+          setScale: [function (u, key) {
+            if (key === "x") { u._actvizZoomed = true; setZoom(u, u.scales.x.min, u.scales.x.max); }
+          }],
+          setCursor: [function (u) { if (u === plots[0] || cursorIdx !== u.cursor.idx) readout(u.cursor.idx, joined.xs); }]
+        }
+      };
+      var plot = new uPlot(opts, data, pane);
+      pane.addEventListener("keydown", function (ev) { key(ev, plot, joined.xs); });
+      plots.push(plot);
+    });
+    table();
+    readout(null, joined.xs);
+    writeHash();
+    document.documentElement.dataset.ready = "1";
+  }
+  function key(ev, plot, xs) {
+    if (ev.key === "Escape") { resetZoom(); ev.preventDefault(); return; }
+    if (ev.key !== "ArrowLeft" && ev.key !== "ArrowRight") return;
+    var step = (ev.shiftKey ? 10 : 1) * (ev.key === "ArrowLeft" ? -1 : 1);
+    var i = cursorIdx == null ? Math.floor(xs.length / 2) : cursorIdx + step;
+    i = Math.max(0, Math.min(xs.length - 1, i));
+    plot.setCursor({left: plot.valToPos(xs[i], "x"), top: plot.bbox.height / devicePixelRatio / 2});
+    readout(i, xs);
+    ev.preventDefault();
+  }
+  function resetZoom() {
+    state.zoom = null;
+    plots.forEach(function (p) { p._actvizZoomed = true; });
+    if (plots.length) plots[0].setScale("x", {min: DATA.range[0], max: DATA.range[1]});
+  }
+
+  /* --- the readout: the embedded values at the cursor's x --------------------------------- */
+  function show(v) { return v == null ? "\u2014" : String(v); }
+  function readout(idx, xs) {
+    cursorIdx = idx;
+    var body = document.querySelector("#readout tbody");
+    body.textContent = "";
+    var x = idx == null ? null : xs[idx];
+    var cap = document.querySelector("#readout caption");
+    cap.textContent = x == null ? "Values at the cursor: point at a pane (or focus it and press \u2190 \u2192)"
+      : "Values at x = " + String(x) + " (exact, as actviz computes them)";
+    series.forEach(function (s) {
+      var tr = document.createElement("tr"), th = document.createElement("th");
+      th.scope = "row";
+      var chip = document.createElement("span");
+      chip.className = "chip"; chip.style.borderTopColor = s.color;
+      th.appendChild(chip); th.appendChild(document.createTextNode(s.label));
+      tr.appendChild(th);
+      var i = x == null ? undefined : s.at.get(x);
+      for (var o = 0; o < 3; o++) {
+        var td = document.createElement("td");
+        td.textContent = i === undefined ? "\u2014" : show(value(s, o, i));
+        tr.appendChild(td);
+      }
+      tr.dataset.label = s.label;
+      body.appendChild(tr);
+    });
+  }
+
+  /* --- the properties of the shown functions (compare's rows) ----------------------------- */
+  function table() {
+    var t = document.getElementById("properties");
+    t.textContent = "";
+    var shown = state.shown.map(function (g) { return F[entryOf(g)]; });
+    var head = document.createElement("tr");
+    head.appendChild(document.createElement("th"));
+    shown.forEach(function (e, k) {
+      var th = document.createElement("th");
+      th.scope = "col";
+      th.textContent = series.filter(function (s) { return s.index === k; })[0].label.replace(/\[0\]$/, "");
+      head.appendChild(th);
+    });
+    t.appendChild(head);
+    DATA.rows.forEach(function (row) {
+      if (!shown.some(function (e) { return e.properties && row[0] in e.properties; })) return;
+      var tr = document.createElement("tr"), th = document.createElement("th");
+      th.scope = "row"; th.textContent = row[1]; tr.appendChild(th);
+      shown.forEach(function (e) {
+        var td = document.createElement("td");
+        td.className = "num";
+        td.textContent = e.properties ? (e.properties[row[0]] || "-") : "-";
+        tr.appendChild(td);
+      });
+      t.appendChild(tr);
+    });
+    var notes = shown.filter(function (e) { return e.no_properties; });
+    notes.forEach(function (e) {
+      var tr = document.createElement("tr"), td = document.createElement("td");
+      td.colSpan = shown.length + 1;
+      td.textContent = e.spec + ": no properties: " + e.no_properties;
+      tr.appendChild(td); t.appendChild(tr);
+    });
+  }
+
+  /* --- the controls ----------------------------------------------------------------------- */
+  function controls() {
+    var list = document.getElementById("function-list");
+    list.textContent = "";
+    G.forEach(function (group, g) {
+      var label = document.createElement("label"), box = document.createElement("input");
+      box.type = "checkbox"; box.value = group.label; box.checked = state.shown.indexOf(g) >= 0;
+      box.dataset.group = g;
+      box.addEventListener("change", function () {
+        if (box.checked) { if (state.shown.indexOf(g) < 0) state.shown.push(g); }
+        else state.shown = state.shown.filter(function (h) { return h !== g; });
+        render();
+        presets();
+      });
+      label.appendChild(box);
+      label.appendChild(document.createTextNode(" " + group.label));
+      list.appendChild(label);
+    });
+    var flavor = document.getElementById("flavor");
+    flavor.textContent = "";
+    DATA.flavors.forEach(function (name) {
+      var o = document.createElement("option");
+      o.value = name; o.textContent = FLAVOR_NAMES[name] || name; o.selected = name === state.flavor;
+      flavor.appendChild(o);
+    });
+    var differ = G.filter(function (group) { return Object.keys(group.flavors).length > 1; })
+      .map(function (group) { return group.label; });
+    document.getElementById("flavor-note").textContent = differ.length ?
+      "Where frameworks differ: " + differ.join(", ") + "." : "These functions are the same in every framework.";
+    document.getElementById("show-d2f").checked = state.d2f;
+    document.getElementById("show-marks").checked = state.marks;
+    presets();
+  }
+  function presets() {
+    var box = document.getElementById("presets");
+    box.textContent = "";
+    state.shown.forEach(function (g) {
+      var group = G[g];
+      if (!group.presets.length) return;
+      var label = document.createElement("label"), select = document.createElement("select");
+      select.id = "preset-" + g;
+      label.htmlFor = select.id;
+      label.appendChild(document.createTextNode(group.label + " "));
+      var def = document.createElement("option");
+      def.value = ""; def.textContent = "defaults"; select.appendChild(def);
+      group.presets.forEach(function (p) {
+        var o = document.createElement("option");
+        o.value = p[0]; o.textContent = p[0]; o.selected = state.presets[g] === p[0];
+        select.appendChild(o);
+      });
+      select.addEventListener("change", function () {
+        if (select.value) state.presets[g] = select.value; else delete state.presets[g];
+        render();
+      });
+      label.appendChild(select);
+      box.appendChild(label);
+    });
+  }
+
+  document.getElementById("flavor").addEventListener("change", function (ev) {
+    state.flavor = ev.target.value; render();
+  });
+  document.getElementById("show-d2f").addEventListener("change", function (ev) {
+    state.d2f = ev.target.checked; render();
+  });
+  document.getElementById("show-marks").addEventListener("change", function (ev) {
+    state.marks = ev.target.checked; render();
+  });
+  document.getElementById("show-none").addEventListener("click", function () {
+    state.shown = []; controls(); render();
+  });
+  document.getElementById("reset-zoom").addEventListener("click", resetZoom);
+  window.addEventListener("hashchange", function () {
+    var before = location.hash;
+    readHash(); controls(); render();
+    if (location.hash !== before) history.replaceState(null, "", before);
+  });
+  window.addEventListener("resize", function () {
+    plots.forEach(function (p) { p.setSize({width: width(), height: height()}); });
+  });
+  darkQuery.addEventListener("change", render);
+
+  readHash();
+  controls();
+  render();
+  window.actvizPage = {
+    state: state, data: DATA, plots: plots,
+    series: function () { return series.map(function (s) { return s.label; }); },
+    plotsNow: function () { return plots; }
+  };
+})();
