@@ -542,7 +542,6 @@ INFO = Command(
     arguments=("spec",),
 )
 
-COMMANDS = (PLOT, TABLE, COMPARE, DIFF, DEPTH, PRECISION_COMMAND, PAGE, BATCH, LIST, INFO)
 
 
 def figure_options(given: Mapping[str, Any]) -> Options:
