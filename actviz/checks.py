@@ -296,7 +296,7 @@ def check_sweep(value: Any) -> tuple[str, tuple[Any, ...]]:
     """``alpha=0.5,1,2``, ``("alpha", [0.5, 1, 2])`` or ``{"alpha": [0.5, 1, 2]}`` as
     ``(name, values)``."""
     if isinstance(value, str):
-        return parse_sweep(value)
+        value = parse_sweep(value)
     if isinstance(value, dict) and len(value) == 1:
         value = next(iter(value.items()))
     if (not isinstance(value, (tuple, list)) or len(value) != 2

@@ -20,10 +20,13 @@ from .catalog import get, resolve_specs, sweep
 from .checks import check_drawable_range, check_simulation, points_of
 from .errors import OutputError, ParameterError
 from .options import (
+    BATCH,
     COMPARE,
     DEPTH,
     DIFF,
     FIGURE_OPTIONS,
+    INFO,
+    LIST,
     PAGE,
     PLOT,
     PRECISION_COMMAND,
@@ -427,3 +430,6 @@ KINDS: dict[str, JobKind] = {kind.name: kind for kind in (
     JobKind(PAGE, "html", "", check_page, run_page, _page_target, weight=2),
 )}
 """Every kind of job, by name."""
+
+COMMANDS: tuple[Command, ...] = (*(kind.command for kind in KINDS.values()), BATCH, LIST, INFO)
+"""Every command: the kinds of job, then those that are not one."""

@@ -600,7 +600,6 @@ INFO = Command(
     arguments=("spec",),
 )
 
-COMMANDS = (PLOT, TABLE, COMPARE, DIFF, DEPTH, SPECTRUM, PRECISION_COMMAND, PAGE, BATCH, LIST, INFO)
 
 
 def figure_options(given: Mapping[str, Any]) -> Options:

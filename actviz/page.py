@@ -20,8 +20,8 @@ import numpy as np
 
 from . import __version__
 from .catalog import FLAVORS, Activation, Named, get, resolve_specs, sweep
-from .checks import DEFAULT_RANGE, MAX_X
 from .errors import ActvizError, ParameterError
+from .ranges import auto_range
 
 FORMAT = "actviz-page 1"
 """The name and version of the data format (``docs/page.md``)."""
@@ -94,31 +94,6 @@ def page_grid(lo: float, hi: float, num: int, acts: Sequence[Activation]) -> np.
             extra += [np.nextafter(kink.x, -np.inf), kink.x, np.nextafter(kink.x, np.inf)]
     xs = np.unique(np.concatenate([decimal_points(lo, hi, num), np.asarray(extra, float)]))
     return xs[(xs >= lo) & (xs <= hi)]
-
-
-def auto_range(acts: Sequence[Activation]) -> tuple[float, float]:
-    """[-5, 5], widened to show every kink with room on its other side: the range a figure
-    of these functions takes (:func:`actviz.render.series.auto_range`; a test holds them
-    equal), without loading matplotlib."""
-    lo, hi = DEFAULT_RANGE
-    points = [k.x for act in acts if not act.definition.vector for k in act.kinks
-              if math.isfinite(k.x) and abs(k.x) <= MAX_X / 2]
-    if not points or (lo <= min(points) and max(points) <= hi):
-        return DEFAULT_RANGE
-    left, right = min(min(points), lo), max(max(points), hi)
-    margin = max(1.0, 0.15 * (right - left))
-    wide_left, wide_right = _round_outward(left - margin, right + margin)
-    left = max(wide_left, -MAX_X) if min(points) < lo else lo
-    right = min(wide_right, MAX_X) if max(points) > hi else hi
-    return left, right
-
-
-def _round_outward(lo: float, hi: float) -> tuple[float, float]:
-    """:func:`actviz.render.style.round_outward` (which lives beside matplotlib)."""
-    raw = (hi - lo) / 10
-    power = 10.0 ** math.floor(math.log10(raw))
-    step = next(f * power for f in (1, 2, 5, 10) if f * power >= raw)
-    return math.floor(lo / step) * step, math.ceil(hi / step) * step
 
 
 def without_poles(xs: np.ndarray, act: Activation) -> np.ndarray:

@@ -257,6 +257,22 @@ def page(work: Path, repeats: int) -> float:
         goal="<= 3 s absolute (issue 24)")
 
 
+def precision(work: Path, repeats: int) -> float:
+    """Issue 23: one function and one 16-bit dtype (every bfloat16 value of [-20, 20]) in
+    <= 0.5 s: the whole process, against `actviz table sigmoid` (start-up and one small
+    table), so that the ratio shows what the sweep and ml_dtypes add to a start."""
+    python = sys.executable
+    return report(
+        "8. `actviz precision sigmoid --dtype bfloat16`, whole process, vs "
+        "`actviz table sigmoid`",
+        *interleaved(
+            lambda: run_process([python, "-m", "actviz", "precision", "sigmoid", "--dtype",
+                                 "bfloat16"], work),
+            lambda: run_process([python, "-m", "actviz", "table", "sigmoid"], work),
+            repeats),
+        goal="<= 0.5 s of work over the start (issue 23)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
@@ -278,6 +294,7 @@ def main() -> None:
         gallery(work, 1 if quick else 2)
         many(work, 3 if quick else 7)
         page(work, 3 if quick else 5)
+        precision(work, 5 if quick else 11)
     kernels(3 if quick else 7)
     print(f"({time.perf_counter() - started:.0f} s)")
 

@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from actviz.cli import cli
-from actviz.jobs import KINDS
-from actviz.options import BATCH, COMMANDS, Command, Option
+from actviz.jobs import COMMANDS, KINDS
+from actviz.options import BATCH, Command, Option
 
 from .test_formula_accuracy import _trees as formula_trees
 from .test_formula_accuracy import text as formula_text

@@ -23,7 +23,7 @@ import actviz
 from actviz import checks
 from actviz.catalog import parse_spec
 from actviz.config import ConfigError, load
-from actviz.options import COMMANDS
+from actviz.jobs import COMMANDS
 
 from .helpers import invoke
 

@@ -82,6 +82,15 @@ def test_no_import_cycle_in_actviz():
     assert _cycle() == []
 
 
+@pytest.mark.parametrize("name", [m for m in MODULES if m.startswith(
+    ("actviz.render", "actviz.analysis", "actviz.meanfield"))])
+def test_the_science_and_drawing_layers_do_not_load_the_command_lines_declarations(name):
+    """Below the command line, options arrive checked (actviz.resolved.Options): no module
+    of render/, analysis/ or meanfield/ imports actviz.options (help texts, checks) or the
+    command line."""
+    assert not _imports(name) & {"actviz.options", "actviz.cli", "actviz.config"}
+
+
 def test_the_formula_engine_depends_on_nothing_above_it():
     """actviz.formula takes the lookup of names as a function: it never imports the
     resolution of specs, the plugins, or the catalog's package (which re-exports them)."""

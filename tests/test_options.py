@@ -10,8 +10,8 @@ import pytest
 import actviz
 from actviz.cli import cli
 from actviz.config import load
-from actviz.jobs import KINDS
-from actviz.options import COMMANDS, FIGURE_OPTIONS, PLOT
+from actviz.jobs import COMMANDS, KINDS
+from actviz.options import FIGURE_OPTIONS, PLOT
 
 from .helpers import invoke
 

@@ -15,8 +15,9 @@ import pytest
 
 import actviz
 from actviz import analysis
-from actviz.page import PRESETS, auto_range, decimal_points, page_data
+from actviz.page import PRESETS, decimal_points, page_data
 from actviz.page_html import uplot_version
+from actviz.ranges import auto_range
 from tests.helpers import invoke
 
 FULL_LIMIT = 1.5e6
@@ -95,13 +96,14 @@ def test_the_grid_resolves_every_kink(full_data):
 
 
 def test_the_range_is_the_figures_range():
-    """page.auto_range (kept apart from matplotlib) is render.series.auto_range."""
-    from actviz.render.series import auto_range as figures
+    """One function (actviz.ranges.auto_range) gives the default range of a figure and of a
+    page: [-5, 5], widened past a kink with room on its other side (relu6's 6: [-5, 8])."""
+    from actviz import plot
 
-    acts = [actviz.get(name) for name in actviz.names()]
-    assert auto_range(acts) == figures(acts)
-    for act in acts:
-        assert auto_range([act]) == figures([act]), act.name
+    assert auto_range([actviz.get("relu")]) == (-5.0, 5.0)
+    assert auto_range([actviz.get("relu6")]) == (-5.0, 8.0)
+    assert page_data(["relu6"], num=41)["range"] == [-5.0, 8.0]
+    assert plot("relu6", num=41).axes[0].get_xlim() == (-5.0, 8.0)
 
 
 def test_decimal_points_are_round_and_short():

@@ -157,14 +157,14 @@ def test_the_tanh_edge_of_chaos_of_the_readme():
 
 
 def help_examples() -> list[str]:
-    from actviz.options import COMMANDS
+    from actviz.jobs import COMMANDS
 
     return [line.strip() for command in COMMANDS for line in command.help.splitlines()
             if line.strip().startswith("actviz ")]
 
 
 def test_every_command_shows_examples():
-    from actviz.options import COMMANDS
+    from actviz.jobs import COMMANDS
 
     examples = help_examples()
     assert {shlex.split(e)[1] for e in examples} == {c.name for c in COMMANDS}

@@ -42,6 +42,7 @@ from .._numbers import label_number
 from ..checks import check_canvas
 from ..errors import ParameterError
 from ..meanfield.report import EDGE, FORWARD, GIVEN, TORCH, Setting
+from ..ranges import round_outward
 from .curves import SharedStretches
 from .figure import ActvizFigure, _by_rows, _legend_columns
 from .layout import Cell, PanelLayout
@@ -54,7 +55,6 @@ from .style import (
     ink,
     monochrome,
     paper,
-    round_outward,
     scale,
 )
 

@@ -3,7 +3,6 @@ sweep value or output), sampled and analysed, and the range they are drawn on.""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,10 +12,11 @@ import numpy as np
 from ..analysis import Analysis
 from ..analysis.regions import analysis_of
 from ..catalog import Activation, Named, resolve_specs, sweep
-from ..checks import DEFAULT_RANGE, MAX_NUM, MAX_X, check_drawable_range
+from ..checks import MAX_NUM, check_drawable_range
 from ..errors import ParameterError
+from ..ranges import auto_range
 from ..resolved import Options
-from .style import colours, ramp, round_outward
+from .style import colours, ramp
 
 HATCHES = ("////", "\\\\\\\\")
 """Hatches of a function's dead zones: one per output (crelu's two differ)."""
@@ -153,23 +153,6 @@ def _coinciding(series: list[Series]) -> None:
                 if order not in later.same_as and np.array_equal(
                         np.nan_to_num(a), np.nan_to_num(b)):
                     later.same_as[order] = earlier.label
-
-
-def auto_range(acts: Sequence[Activation]) -> tuple[float, float]:
-    """[-5, 5], widened to show every kink and jump of the functions with room on its
-    other side, its ends rounded outward (relu6: [-5, 8])."""
-    lo, hi = DEFAULT_RANGE
-    points = [k.x for act in acts if not act.definition.vector for k in act.kinks
-              if math.isfinite(k.x) and abs(k.x) <= MAX_X / 2]
-    if not points or (lo <= min(points) and max(points) <= hi):
-        return DEFAULT_RANGE
-    left, right = min(min(points), lo), max(max(points), hi)
-    margin = max(1.0, 0.15 * (right - left))
-    wide_left, wide_right = round_outward(left - margin, right + margin)
-    # only a side widened for a kink is moved (and rounded); the other keeps -5 or 5
-    left = max(wide_left, -MAX_X) if min(points) < lo else lo
-    right = min(wide_right, MAX_X) if max(points) > hi else hi
-    return left, right
 
 
 def grid(options: Options, acts: Sequence[Activation]) -> np.ndarray:

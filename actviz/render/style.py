@@ -4,7 +4,6 @@ saved files reproducible."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import Any
@@ -267,11 +266,3 @@ SAVE_METADATA = {
     "pdf": {"Creator": "actviz", "Producer": "actviz", "CreationDate": None},
 }
 
-
-def round_outward(lo: float, hi: float) -> tuple[float, float]:
-    """``[lo, hi]`` widened to multiples of a round step (1, 2 or 5 times a power of ten,
-    about a tenth of the span): range ends a reader takes in at a glance."""
-    raw = (hi - lo) / 10
-    power = 10.0 ** math.floor(math.log10(raw))
-    step = next(f * power for f in (1, 2, 5, 10) if f * power >= raw)
-    return math.floor(lo / step) * step, math.ceil(hi / step) * step
