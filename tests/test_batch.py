@@ -118,7 +118,7 @@ PROBLEMS = [
     ("jobs:\n  - kind: table\n    functions: [relu]\n    layout: grid\n",
      "c.yaml:4: jobs[0]: 'layout' is not an option of a table job (it is of plot)"),
     ("jobs:\n  - functions: [relu]\n", "c.yaml:2: jobs[0]: missing 'kind' (plot, table, "
-     "compare, diff, depth, precision, page)"),
+     "compare, diff, depth, spectrum, precision, page)"),
     ("jobs:\n  - kind: plot\n", "c.yaml:2: jobs[0]: missing 'functions': a list of specs"),
     ("jobs:\n  - kind: plt\n    functions: [relu]\n",
      "c.yaml:2: jobs[0].kind: must be one of plot, table, compare, diff, depth, precision, "

@@ -107,6 +107,7 @@ OUTPUTS = {
     "compare": ["t.csv", "t.md", "t.json", "t.txt", ".md"],
     "diff": ["d.png", "d.svg", "d.csv"],
     "depth": ["d.csv", "d.md", "d.json", "d.txt", "d.png", "d.bogus"],
+    "spectrum": ["s.csv", "s.tex", "s.json", "s.png", "s.bogus"],
     "precision": ["p.csv", "p.json", "p.png", "p.tex", "p.bogus"],
 }
 

@@ -43,6 +43,7 @@ COMMANDS = {
     "diff": ["diff", "binary_step", "relu", "-f", "json"],
     "depth": ["depth", "relu", "tanh", "sigmoid", "-f", "json", "--layers", "5"],
     "depth given": ["depth", "relu", "tanh", "--sigma-w", "2", "-f", "json", "--layers", "5"],
+    "spectrum": ["spectrum", "relu", "tanh", "-f", "json", "--layers", "5"],
     # exp overflows float16 and softplus(beta=1e-6) everywhere: max_ulp_f null
     "precision": ["precision", "exponential", "softplus:beta=1e-6", "--dtype",
                   "float16,float8_e4m3fn", "-f", "json"],
@@ -113,6 +114,7 @@ INPUTS = {"params", "range", "saturation_threshold", "sigma_b"}
     ["diff", "gelu", "gelu:approximate=tanh"],
     ["diff", "relu6", "hardtanh", "--range", "-3", "8"],
     ["depth", "tanh", "gelu"],
+    ["spectrum", "tanh", "gelu", "--sigma-b", "0.5", "--layers", "5"],
     ["table", "gelu", "elu:alpha=0.123456789", "--num", "7", "--second-derivative"],
     ["precision", "sigmoid", "tanh", "--mode", "autograd"],
 ], ids=lambda args: " ".join(args))
@@ -192,6 +194,8 @@ SAMPLES = {
     "diff": [["diff", "relu6", "hardtanh", "--range", "-3", "8"]],
     "depth": [["depth", "relu", "tanh", "--sigma-w", "1.5", "--layers", "5"],
               ["depth", "tanh", "binary_step", "--layers", "5"]],
+    "spectrum": [["spectrum", "tanh", "identity", "--sigma-w", "1", "--layers", "5"],
+                 ["spectrum", "relu", "--layers", "3", "--weights", "gaussian"]],
     "precision": [["precision", "sigmoid", "exponential", "--mode", "autograd", "--dtype",
                    "float16"]],
     "info": [["info", name] for name in [*actviz.names(), "where(x < 0, 0, x*x)"]],

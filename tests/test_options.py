@@ -174,6 +174,14 @@ ONCE = [
     (["depth", "tanh", "--layers", "8", "--width", "50", "--networks", "2", "--no-simulate",
       "-o", "d.png"],
      {"check_count": 3, "check_output": 1, "check_path": 1, "check_canvas": 1}),
+    (["spectrum", "tanh", "elu", "--sigma-w", "1.2", "--sigma-b", "0.1", "--layers", "8",
+      "-f", "csv"],
+     {"check_sigma": 2, "check_count": 1}),  # sigma_w and sigma_b: one check each
+    # layers, width, networks and seed, each once
+    (["spectrum", "tanh", "--sigma-b", "0.1", "--layers", "8", "--width", "50", "--networks",
+      "2", "--seed", "3", "-o", "s.png"],
+     {"check_sigma": 1, "check_count": 4, "check_output": 1, "check_path": 1,
+      "check_canvas": 1}),
 ]
 
 

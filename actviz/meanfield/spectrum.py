@@ -57,7 +57,7 @@ import numpy as np
 
 from .._numbers import text_number
 from ..catalog import Activation, Named
-from ..checks import check_count, check_sigma
+from ..checks import check_sigma
 from ..errors import ParameterError
 from .chaos import Ratios, eoc_at
 from .model import PropagationError, count_arg, sigma_arg, unitwise
@@ -537,7 +537,6 @@ def simulate_jacobian_of(act: Activation, sigma_w: float, sigma_b: float, layers
 
 def check_spectrum_simulation(layers: int, width: int, networks: int) -> None:
     """The figure's simulation must stay quick: layers x width^3 x networks flops bounded."""
-    check_count(layers, "layers", 1, None)
     work = layers * width**3 * networks
     if work > 4 * 10**10:
         raise ParameterError(f"simulating {networks} network(s) of {layers} layers x {width} "
