@@ -121,9 +121,8 @@ PROBLEMS = [
      "compare, diff, depth, spectrum, precision, page)"),
     ("jobs:\n  - kind: plot\n", "c.yaml:2: jobs[0]: missing 'functions': a list of specs"),
     ("jobs:\n  - kind: plt\n    functions: [relu]\n",
-     "c.yaml:2: jobs[0].kind: must be one of plot, table, compare, diff, depth, precision, "
-     "page, got 'plt' "
-     "(did you mean 'plot'?)"),
+     "c.yaml:2: jobs[0].kind: must be one of plot, table, compare, diff, depth, spectrum, "
+     "precision, page, got 'plt' (did you mean 'plot'?)"),
     ("jobs:\n  - kind: plot\n    functions: [relu]\n    num: ten\n",
      "c.yaml:4: jobs[0].num: must be a whole number, got 'ten'"),
     ("jobs:\n  - kind: plot\n    functions: [relu]\n    range: 5\n",
