@@ -19,26 +19,35 @@ the Jacobian is :math:`J = \partial x^L/\partial x^0 = \prod_l D^l W^l`,
   (Gaussian) or :math:`\sigma_w^{-2}` (orthogonal).
 
 Numerics (any φ). The law of :math:`d = \phi'(h)^2`, h ~ N(0, q*), is a quadrature rule:
-Gauss-Legendre nodes (24 a panel) on panels of width 1/4 in z = h/√q* over |z| <= 10 (the
+Gauss-Legendre nodes (16 a panel) on panels of width 1/2 in z = h/√q* over |z| <= 10 (the
 normal mass beyond is 1.5e-23), split at φ's kinks, so that its moment transform
-:math:`\psi_D(x) = E[x d/(1 - x d)]` is a sum, for any complex x. Writing
+:math:`\psi_D(x) = E[x d/(1 - x d)]` is a sum, for any complex x (and
+:math:`1 + \psi_D = E[1/(1 - x d)]` summed as such, exact where ψ is near −1). Writing
 :math:`\psi = \psi_D(x)`, :math:`S_{D^2}(\psi) = x(1+\psi)/\psi`, and the inverse moment
 transform of :math:`JJ^T` is
 
 .. math:: \chi_J(x) = \frac{\psi}{1+\psi}\Big(\frac{x(1+\psi)}{\psi}\Big)^L S_{WW^T}(\psi)^L .
 
 The upper edge of the support is :math:`\lambda_{max} = 1/\max_x \chi_J(x)` over real
-:math:`0 < x < 1/\max d` (the branch point of ψ_J(1/λ); golden-section search). Below it,
-:math:`\chi_J(x) = 1/\lambda` is solved for complex x by Newton's method on
-:math:`\log\chi_J(x) + \log\lambda`, continued from the edge (where
-:math:`x - x_e \approx -i\sqrt{2\log(\lambda_{max}/\lambda)/|(\log\chi_J)''|}`) down to
-:math:`10^{-300}\lambda_{max}` on a grid in :math:`\log\lambda`; the density of the continuous
-part is :math:`\rho(\lambda) = |\mathrm{Im}\,\psi|/(\pi\lambda)`. Where x returns to the real
-axis, the support has a lower edge (orthogonal weights, φ' bounded away from 0 on most of the
-mass), found by bisection, and the grid is laid on [λ_min, λ_max], dense at both ends.
-The atom at 0 (``zero_mass``) is P(φ'(h) = 0) (free multiplicative convolution keeps the
-larger atom at 0, and W has none); the continuous part integrates with it to 1 (to ~1e-4,
-tests/test_spectrum.py). Quantiles come from that cumulative distribution.
+:math:`0 < x < 1/\max d` (the branch point of ψ_J(1/λ); golden-section search). With
+orthogonal weights the support may stop short of 0: :math:`1/\lambda_{min}` is the minimum
+of χ_J over real :math:`x > 1/\min d` (where ψ_D < −1, as ψ_J(1/λ) is below the support).
+Between the edges, :math:`\chi_J(x) = 1/\lambda` is solved for complex x (Im x < 0) by
+Newton's method on :math:`\log\chi_J(x) + \log\lambda`: a coarse pass of 24 points, each
+continued from the last from the edge (where
+:math:`x - x_e \approx -i\sqrt{2\log(\lambda_{max}/\lambda)/|(\log\chi_J)''|}`), puts the
+roots on their branch; Newton then runs on the whole grid of 280 points at once from log x
+interpolated between them (a point that strays is redone from its neighbour). The grid runs
+down to λ_min, or to :math:`10^{-300}\lambda_{max}`; the density of the continuous part is
+:math:`\rho(\lambda) = |\mathrm{Im}\,\psi|/(\pi\lambda)`. The atom at 0 (``zero_mass``) is
+P(φ'(h) = 0) (free multiplicative convolution keeps the larger atom at 0, and W has none).
+Where φ' nearly vanishes on much of the mass (gelu, sigmoid at large q*), part of the
+continuous spectrum lies below :math:`10^{-300}\lambda_{max}`, where float64 cannot hold λ
+ρ(λ): that mass (``mass_below``) comes from the real root x < 0 of :math:`\chi_J(x) =
+-1/\lambda_0` at the grid's foot λ_0, :math:`1 + \psi_J(-1/\lambda_0) = E[\lambda_0/(\lambda
++ \lambda_0)]` (a smoothed mass below λ_0), less the grid's share of that mean. The
+continuous part, the atom and ``mass_below`` add up to 1 (to ~1e-4, tests/test_spectrum.py).
+Quantiles come from that cumulative distribution.
 
 Checked against closed forms (tests/test_spectrum.py): λ_max of a linear network with
 Gaussian weights is the Fuss-Catalan edge :math:`(L+1)^{L+1}/L^L`; relu at L = 1, σ_w = √2,
@@ -70,8 +79,8 @@ QUANTILES = (0.05, 0.5, 0.95)
 """The quantiles of the squared singular values that the table shows."""
 
 _REACH = 10.0
-_PANEL = 0.25
-_GL_X, _GL_W = np.polynomial.legendre.leggauss(24)
+_PANEL = 0.5
+_GL_X, _GL_W = np.polynomial.legendre.leggauss(16)
 _LOWEST = 1e-300
 """The density is computed down to this fraction of λ_max (below, its mass is < 1e-5 for
 every depth up to 1000: the mass below λ near 0 grows like λ^(1/(L+1)))."""
@@ -101,12 +110,14 @@ class SlopeLaw:
     def moment(self, k: int) -> float:
         return float(np.sum(self.p * self.d**k))
 
-    def psi(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """ψ_D(x) = E[x d/(1 - x d)] and its derivative E[d/(1 - x d)²], for each x."""
+    def psi(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """ψ_D(x) = E[x d/(1 - x d)], 1 + ψ_D(x) = E[1/(1 - x d)] (without the rounding of
+        1 + ψ where ψ is near −1) and the derivative E[d/(1 - x d)²], for each x."""
         t = x[..., None] * self.d
         with np.errstate(all="ignore"):
-            return (np.sum(self.p * t / (1 - t), axis=-1),
-                    np.sum(self.p * self.d / (1 - t) ** 2, axis=-1))
+            inverse = 1 / (1 - t)
+            return (np.sum(self.p * (t * inverse), axis=-1), np.sum(self.p * inverse, axis=-1),
+                    np.sum(self.p * self.d * inverse**2, axis=-1))
 
 
 def slope_law(act: Activation, q: float) -> SlopeLaw:
@@ -142,12 +153,12 @@ class _Chi:
     def __call__(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(log χ_J(x), d/dx log χ_J(x), ψ_D(x))."""
         n = self.layers
-        psi, dpsi = self.law.psi(x)
+        psi, one, dpsi = self.law.psi(x)
         with np.errstate(all="ignore"):
-            lp, l1p = np.log(psi), np.log1p(psi)
+            lp, l1p = np.log(psi), np.log(one)
             w = n if self.gaussian else 0
             value = lp - l1p + n * (l1p + np.log(x) - lp - self.log_s2) - w * l1p
-            slope = dpsi * (1 / psi - 1 / (1 + psi) + (n - w) / (1 + psi) - n / psi) + n / x
+            slope = dpsi * (1 / psi - 1 / one + (n - w) / one - n / psi) + n / x
         return value, slope, psi
 
     def real(self, x: float) -> float:
@@ -181,31 +192,48 @@ def _edge(chi: _Chi) -> tuple[float, float]:
     return x, math.exp(-chi.real(x))
 
 
-def _newton(chi: _Chi, x: complex, lam: float) -> tuple[complex, complex]:
-    """The root x (Im x < 0) of χ_J(x) = 1/λ near ``x``, and ψ_D there."""
-    target = -math.log(lam)
-    point = np.array([x])
-    psi = point
-    for _ in range(60):
-        value, slope, psi = chi(point)
+def _principal(value: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """log χ_J(x) − log(1/λ) with its imaginary part in (−π, π]."""
+    r = value - target
+    return r.real + 1j * np.angle(np.exp(1j * r.imag))
+
+
+def _solve(chi: _Chi, guess: np.ndarray, lam: np.ndarray, rounds: int = 40
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Newton's method on log χ_J(x) = −log λ for every λ at once, from ``guess`` (Im x < 0):
+    (x, ψ_D(x), converged)."""
+    target = -np.log(lam)
+    x = guess.astype(complex).copy()
+    done = np.zeros(x.size, dtype=bool)
+    failed = ~np.isfinite(x)
+    for _ in range(rounds):
+        active = np.flatnonzero(~done & ~failed)
+        if active.size == 0:
+            break
+        value, slope, _ = chi(x[active])
         with np.errstate(all="ignore"):
-            ratio = np.exp(value - target)
-            step = (np.log(np.abs(ratio)) + 1j * np.angle(ratio)) / slope
-        if not np.isfinite(step[0]):
-            break
-        new = point - step
-        if new[0].imag >= 0:  # stay below the real axis: halve towards it
-            new = np.array([complex(new[0].real, point[0].imag / 2)])
-        point = new
-        if abs(step[0]) <= 1e-13 * abs(point[0]):
-            break
-    value, slope, psi = chi(point)
-    return complex(point[0]), complex(psi[0])
+            residual = _principal(value, target[active])
+            step = residual / slope
+        # done where x is the root for λ within a relative 1e-11: its density is that of
+        # λ(1 ± 1e-11) (x itself may be less accurate where χ_J is flat in x)
+        now = np.abs(residual) <= 1e-11
+        done[active[now]] = True
+        bad = ~now & ~np.isfinite(step)
+        failed[active[bad]] = True
+        move = ~now & ~bad
+        new = x[active[move]] - step[move]
+        up = new.imag >= 0  # stay below the real axis: halve towards it
+        new[up] = new[up].real + 0.5j * x[active[move]][up].imag
+        x[active[move]] = new
+    with np.errstate(all="ignore"):
+        psi = chi.law.psi(x)[0]
+    return x, psi, done & ~failed
 
 
 def _walk(chi: _Chi, x_edge: float, curvature: float, lam_max: float,
           ts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """x and ψ at λ = λ_max e^(-t) for the increasing ``ts``, continued from the edge."""
+    """x and ψ at λ = λ_max e^(-t) for the increasing ``ts``, each continued from the last
+    (one Newton solve after another: for the few points of a coarse pass)."""
     xs = np.empty(ts.size, dtype=complex)
     psis = np.empty(ts.size, dtype=complex)
     for k, t in enumerate(ts):
@@ -215,19 +243,111 @@ def _walk(chi: _Chi, x_edge: float, curvature: float, lam_max: float,
             guess = xs[k - 1] + (xs[k - 1] - xs[k - 2]) * (t - ts[k - 1]) / (ts[k - 1] - ts[k - 2])
             if not guess.imag < 0 or not np.isfinite(guess):
                 guess = xs[k - 1]
-        xs[k], psis[k] = _newton(chi, guess, lam_max * math.exp(-t))
+        x, psi, _ = _solve(chi, np.array([guess]), np.array([lam_max * math.exp(-t)]), 60)
+        xs[k], psis[k] = x[0], psi[0]
     return xs, psis
 
 
-def _flat(x: complex, psi: complex) -> bool:
-    """Whether a root lies on the real axis: no density there."""
-    return not abs(psi.imag) > 1e-12 * max(1.0, abs(psi))
+def _fine(chi: _Chi, x_edge: float, curvature: float, lam_max: float, coarse: np.ndarray,
+          ts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """x and ψ at λ = λ_max e^(-t) for every t of the fine grid ``ts``: a sequential pass
+    over the ``coarse`` ts puts each root on its branch, then Newton runs on the whole fine
+    grid at once from log x interpolated in √t between them; a point whose root is not
+    found, or lands far from its guess (another branch), is redone sequentially from its
+    neighbour."""
+    cx, _ = _walk(chi, x_edge, curvature, lam_max, coarse)
+    near = ts < coarse[1]
+    logs = np.log(cx)
+    root = np.sqrt(coarse)
+    guess = np.exp(np.interp(np.sqrt(ts), root, logs.real)
+                   + 1j * np.interp(np.sqrt(ts), root, logs.imag))
+    guess[near] = x_edge - 1j * np.sqrt(2 * ts[near] / curvature)
+    lam = lam_max * np.exp(-ts)
+    xs, psis, ok = _solve(chi, guess, lam)
+    with np.errstate(all="ignore"):
+        far = np.abs(np.log(xs / guess)) > 0.5
+    for k in np.flatnonzero(~ok | far | ~(xs.imag < 0)):
+        start = xs[k - 1] if k > 0 else guess[k]
+        x, psi, _ = _solve(chi, np.array([start]), lam[k:k + 1], 60)
+        xs[k], psis[k] = x[0], psi[0]
+    return xs, psis
+
+
+def _lower_edge(chi: _Chi, lam_max: float) -> tuple[float, float] | None:
+    """(x, λ_min) where orthogonal weights leave a gap above 0: 1/λ_min is the minimum of
+    χ_J on x > 1/min d (there ψ_D < −1, as ψ_J(1/λ) is for every λ below the support);
+    None where it lies below :data:`_LOWEST` λ_max (or d has an atom at 0)."""
+    if chi.gaussian or chi.law.d[0] == 0:
+        return None
+    bottom = 1.0 / float(chi.law.d[0])
+    xs = bottom * (1 + np.geomspace(1e-14, 1e14, 400))
+    with np.errstate(all="ignore"):
+        values = chi(xs.astype(complex))[0].real
+    values[~np.isfinite(values)] = math.inf
+    i = int(np.argmin(values))
+    if i in (0, xs.size - 1):
+        return None
+    lo, hi = math.log(float(xs[i - 1]) - bottom), math.log(float(xs[i + 1]) - bottom)
+
+    def f(u: float) -> float:
+        return chi.real(bottom + math.exp(u))
+
+    golden = (math.sqrt(5) - 1) / 2
+    c, e = hi - golden * (hi - lo), lo + golden * (hi - lo)
+    fc, fe = f(c), f(e)
+    for _ in range(120):
+        if hi - lo <= 1e-12:
+            break
+        if fc <= fe:
+            hi, e, fe = e, c, fc
+            c = hi - golden * (hi - lo)
+            fc = f(c)
+        else:
+            lo, c, fc = c, e, fe
+            e = lo + golden * (hi - lo)
+            fe = f(e)
+    u = (lo + hi) / 2
+    lam_min = math.exp(-f(u))
+    if not lam_min > _LOWEST * lam_max:
+        return None
+    return bottom + math.exp(u), lam_min
+
+
+def _below(chi: _Chi, lam: float) -> float:
+    r"""E[λ'/(λ' + λ)]-smoothed mass of the spectrum below ``lam``: 1 + ψ_J(−1/λ)
+    = :math:`E[\lambda/(\lambda' + \lambda)]` over λ' ~ JJᵀ, from the real root x < 0 of
+    χ_J(x) = −1/λ (χ_J decreases from 0 to −∞ there), by bisection in log(−x)."""
+    target = -math.log(lam)
+
+    def f(u: float) -> float:  # log|χ_J(x)| − log(1/λ), increasing in u = log(−x)
+        return chi.real(-math.exp(u)) - target
+
+    lo, hi = -50.0, 50.0
+    while f(lo) > 0 and lo > -700:
+        lo -= 50
+    while f(hi) < 0 and hi < 700:
+        hi += 50
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        if f(mid) < 0:
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo < 1e-13 * max(1.0, abs(mid)):
+            break
+    x = -math.exp((lo + hi) / 2)
+    return float(np.sum(chi.law.p / (1 - x * chi.law.d)))
 
 
 @dataclass(frozen=True)
 class Density:
     lam: np.ndarray
     rho: np.ndarray
+    below: float
+    """The mass of the continuous part below ``lam[0]`` (0 at a lower edge)."""
+
+
+_COARSE = 24
 
 
 def _density(chi: _Chi, x_edge: float, lam_max: float, points: int = 240) -> Density:
@@ -236,36 +356,44 @@ def _density(chi: _Chi, x_edge: float, lam_max: float, points: int = 240) -> Den
     curvature = abs((chi.real(x_edge + h) - 2 * chi.real(x_edge) + chi.real(x_edge - h)) / h**2)
     if not curvature > 0:
         curvature = 1.0 / x_edge**2
-    span = math.log(1 / _LOWEST)
-    s = np.linspace(0, 1, points)[1:]
-    ts = np.concatenate([np.geomspace(1e-12, 0.5, 40), 0.5 + s**2 * (span - 0.5)])
-    xs, psis = _walk(chi, x_edge, curvature, lam_max, ts)
-    flat = np.array([_flat(x, p) for x, p in zip(xs, psis, strict=True)])
-    if flat[40:].any():  # a lower edge: bisect for it, then lay the grid on the support
-        k = 40 + int(np.argmax(flat[40:]))
-        lo, hi = float(ts[k - 1]), float(ts[k])
-        x_lo = xs[k - 1]
-        for _ in range(60):
-            mid = (lo + hi) / 2
-            x, psi = _newton(chi, x_lo, lam_max * math.exp(-mid))
-            if _flat(x, psi):
-                hi = mid
-            else:
-                lo, x_lo = mid, x
-        s = np.linspace(0, 1, points + 1)
-        ts = lo * (1 - np.cos(np.pi * s)) / 2
-        ts = np.concatenate([ts[ts < 1e-3 * lo], lo * (1 - np.cos(np.pi * s[s > 0.02])) / 2])
-        ts = np.unique(np.concatenate([np.geomspace(1e-12, 1e-3, 20) * lo, ts]))
-        xs, psis = _walk(chi, x_edge, curvature, lam_max, ts)
-        ts = np.concatenate([[0.0], ts])
-        psis = np.concatenate([[0j], psis])
-        psis[-1] = psis[-1].real  # the lower edge
+    lower = _lower_edge(chi, lam_max)
+    if lower is not None:  # the grid on [λ_min, λ_max], dense at both ends
+        span = math.log(lam_max / lower[1])
+        s = np.linspace(0, 1, points + 1)[1:-1]
+        ts = span * (1 - np.cos(np.pi * s)) / 2
+        ts = np.unique(np.concatenate([np.geomspace(1e-12, 1e-3, 20) * span, ts,
+                                       span * (1 - np.geomspace(1e-3, 1e-12, 20))]))
+        c = np.linspace(0, 1, _COARSE + 1)[1:-1]
+        coarse = np.concatenate([np.geomspace(1e-12, 1e-3, 6) * span,
+                                 span * (1 - np.cos(np.pi * c[c > 0.03])) / 2])
     else:
-        ts = np.concatenate([[0.0], ts])
-        psis = np.concatenate([[0j], psis])
+        span = math.log(1 / _LOWEST)
+        s = np.linspace(0, 1, points)[1:]
+        ts = np.concatenate([np.geomspace(1e-12, 0.5, 40), 0.5 + s**2 * (span - 0.5)])
+        c = np.linspace(0, 1, _COARSE)[1:]
+        coarse = np.concatenate([np.geomspace(1e-12, 0.5, 12), 0.5 + c**2 * (span - 0.5)])
+    _, psis = _fine(chi, x_edge, curvature, lam_max, np.unique(coarse), ts)
+    ts = np.concatenate([[0.0], ts])
+    psis = np.concatenate([[0j], psis])
+    below = 0.0
+    if lower is not None:
+        ts = np.concatenate([ts, [span]])
+        psis = np.concatenate([psis, [0j]])
     lam = lam_max * np.exp(-ts)
     rho = np.abs(psis.imag) / (np.pi * lam)
-    return Density(lam[::-1].copy(), rho[::-1].copy())
+    lam, rho = lam[::-1].copy(), rho[::-1].copy()
+    if lower is None and chi.law.zero_mass < 1:
+        # the mass below the grid (λ < 1e-300 λ_max, where λ ρ(λ) underflows): from the
+        # smoothed mass 1 + ψ_J(−1/λ_0) at the grid's foot λ_0, less what the grid holds of
+        # it, plus the part of the kernel λ'/(λ'+λ_0) below λ_0 (ln 2 times the density
+        # per unit ln λ there)
+        low = float(lam[0])
+        smooth = _below(chi, low) - chi.law.zero_mass
+        held = integral(lam, rho * low / (lam + low))[-1]
+        below = max(0.0, smooth - held + math.log(2) * float(lam[0] * rho[0]))
+        if below < 1e-9:
+            below = 0.0
+    return Density(lam, rho, below)
 
 
 def integral(lam: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -302,6 +430,10 @@ class JacobianSpectrum:
     isometry_depth: float
     lambda_max: float
     zero_mass: float
+    mass_below: float
+    """The mass of the continuous part below the density's grid (λ < 1e-300 λ_max, where
+    λ ρ(λ) underflows; deep networks of functions whose φ' nearly vanishes on much of the
+    mass, gelu at large q*), computed apart (see the module docstring)."""
     density: tuple[np.ndarray, np.ndarray]
     quantiles: tuple[float, float, float]
     notes: tuple[str, ...] = ()
@@ -323,7 +455,7 @@ class JacobianSpectrum:
             data |= {"name": act.name, "params": act.params}
         data |= {key: getattr(self, key) for key in (
             "setting", "weights", "layers", "sigma_w", "sigma_b", "q_star", "chi1", "mu1",
-            "mu2", "mean", "variance", "isometry_depth", "lambda_max", "zero_mass")}
+            "mu2", "mean", "variance", "isometry_depth", "lambda_max", "zero_mass", "mass_below")}
         data |= {f"quantile_{round(100 * p):02d}": v
                  for p, v in zip(QUANTILES, self.quantiles, strict=True)}
         return data | {"notes": list(self.notes)}
@@ -399,6 +531,7 @@ def spectrum_of(named: Named, sigma_w: float | None, sigma_b: float, layers: int
         notes += (f"phi'^2 still grows at |h| = {_REACH:g} sqrt(q*): the law of phi'(h)^2 is "
                   f"cut there (mass 1.5e-23 beyond), and so is lambda_max",)
     scale = sigma_w**2
+    below = 0.0
     if not gaussian and (layers == 1 or law.d.size == 1):
         # no continuous part: one orthogonal layer gives sigma_w^2 phi'(h)^2 itself, and a
         # constant phi' gives every eigenvalue m_1
@@ -414,13 +547,15 @@ def spectrum_of(named: Named, sigma_w: float | None, sigma_b: float, layers: int
         chi = _Chi(law, layers, sigma_w, gaussian)
         x_edge, lam_max = _edge(chi)
         found = _density(chi, x_edge, lam_max)
-        cdf = law.zero_mass + integral(found.lam, found.rho)
+        cdf = law.zero_mass + found.below + integral(found.lam, found.rho)
+        below = found.below
         quantiles = _quantiles(cdf, found.lam)
         density = (found.lam, found.rho)
     return JacobianSpectrum(
         spec=label, weights=weights, layers=layers, sigma_w=sigma_w, sigma_b=sigma_b,
         setting=setting, q_star=q, chi1=chi1, mu1=mu1, mu2=mu2, mean=mean, variance=variance,
         isometry_depth=isometry, lambda_max=lam_max, zero_mass=law.zero_mass,
+        mass_below=below,
         density=density, quantiles=quantiles, notes=notes + p.notes, activation=act)
 
 
@@ -466,6 +601,7 @@ SPECTRUM_ROWS: tuple[tuple[str, str, Callable[[JacobianSpectrum], Any]], ...] = 
     ("isometry depth", "isometry depth", lambda s: s.isometry_depth),
     ("lambda_max", r"$\lambda_{\max}$", lambda s: s.lambda_max),
     ("mass at 0", "mass at 0", lambda s: s.zero_mass),
+    ("mass < 1e-300 lambda_max", r"mass $< 10^{-300}\lambda_{\max}$", lambda s: s.mass_below),
     ("5% quantile", r"5\,\% quantile", lambda s: s.quantiles[0]),
     ("median", "median", lambda s: s.quantiles[1]),
     ("95% quantile", r"95\,\% quantile", lambda s: s.quantiles[2]),
