@@ -113,8 +113,8 @@ class SlopeLaw:
     def psi(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """ψ_D(x) = E[x d/(1 - x d)], 1 + ψ_D(x) = E[1/(1 - x d)] (without the rounding of
         1 + ψ where ψ is near −1) and the derivative E[d/(1 - x d)²], for each x."""
-        t = x[..., None] * self.d
         with np.errstate(all="ignore"):
+            t = x[..., None] * self.d
             inverse = 1 / (1 - t)
             return (np.sum(self.p * (t * inverse), axis=-1), np.sum(self.p * inverse, axis=-1),
                     np.sum(self.p * self.d * inverse**2, axis=-1))
@@ -240,7 +240,9 @@ def _walk(chi: _Chi, x_edge: float, curvature: float, lam_max: float,
         if k < 2 or t < 1e-6:
             guess = complex(x_edge, -math.sqrt(2 * t / curvature))
         else:
-            guess = xs[k - 1] + (xs[k - 1] - xs[k - 2]) * (t - ts[k - 1]) / (ts[k - 1] - ts[k - 2])
+            with np.errstate(all="ignore"):
+                guess = xs[k - 1] + (xs[k - 1] - xs[k - 2]) * (t - ts[k - 1]) / (ts[k - 1]
+                                                                                 - ts[k - 2])
             if not guess.imag < 0 or not np.isfinite(guess):
                 guess = xs[k - 1]
         x, psi, _ = _solve(chi, np.array([guess]), np.array([lam_max * math.exp(-t)]), 60)
@@ -263,9 +265,11 @@ def _fine(chi: _Chi, x_edge: float, curvature: float, lam_max: float, coarse: np
                    + 1j * np.interp(np.sqrt(ts), root, logs.imag))
     guess[near] = x_edge - 1j * np.sqrt(2 * ts[near] / curvature)
     lam = lam_max * np.exp(-ts)
+    if coarse.size >= ts.size:  # no coarser pass to speak of
+        return _walk(chi, x_edge, curvature, lam_max, ts)
     xs, psis, ok = _solve(chi, guess, lam)
     with np.errstate(all="ignore"):
-        far = np.abs(np.log(xs / guess)) > 0.5
+        far = np.abs(np.log(xs / guess)) > 0.1
     for k in np.flatnonzero(~ok | far | ~(xs.imag < 0)):
         start = xs[k - 1] if k > 0 else guess[k]
         x, psi, _ = _solve(chi, np.array([start]), lam[k:k + 1], 60)
@@ -347,7 +351,7 @@ class Density:
     """The mass of the continuous part below ``lam[0]`` (0 at a lower edge)."""
 
 
-_COARSE = 24
+_COARSE = 40
 
 
 def _density(chi: _Chi, x_edge: float, lam_max: float, points: int = 240) -> Density:
@@ -363,9 +367,9 @@ def _density(chi: _Chi, x_edge: float, lam_max: float, points: int = 240) -> Den
         ts = span * (1 - np.cos(np.pi * s)) / 2
         ts = np.unique(np.concatenate([np.geomspace(1e-12, 1e-3, 20) * span, ts,
                                        span * (1 - np.geomspace(1e-3, 1e-12, 20))]))
-        c = np.linspace(0, 1, _COARSE + 1)[1:-1]
-        coarse = np.concatenate([np.geomspace(1e-12, 1e-3, 6) * span,
-                                 span * (1 - np.cos(np.pi * c[c > 0.03])) / 2])
+        # every point in turn: over the wide spans of deep orthogonal networks, roots
+        # interpolated between coarse points land on other branches (tanh, sigma_b = 0.5)
+        coarse = ts
     else:
         span = math.log(1 / _LOWEST)
         s = np.linspace(0, 1, points)[1:]
@@ -380,7 +384,11 @@ def _density(chi: _Chi, x_edge: float, lam_max: float, points: int = 240) -> Den
         ts = np.concatenate([ts, [span]])
         psis = np.concatenate([psis, [0j]])
     lam = lam_max * np.exp(-ts)
-    rho = np.abs(psis.imag) / (np.pi * lam)
+    with np.errstate(all="ignore"):
+        rho = np.abs(psis.imag) / (np.pi * lam)
+    # Newton's x overflows within 1e-3 (in log λ) of a lower edge 1e-100 λ_max down (tanhexp,
+    # sigma_b = 0.5): the density vanishes there like the square root of the distance
+    rho[~np.isfinite(rho)] = 0.0
     lam, rho = lam[::-1].copy(), rho[::-1].copy()
     if lower is None and chi.law.zero_mass < 1:
         # the mass below the grid (λ < 1e-300 λ_max, where λ ρ(λ) underflows): from the

@@ -93,7 +93,11 @@ def _density_panel(ax: Any, s: JacobianSpectrum, colour: str, dash: Any, simulat
         values = np.concatenate([simulate_jacobian_of(
             s.activation, s.sigma_w, s.sigma_b, s.layers, width, s.weights, seed + k,
             s.q_star) for k in range(networks)])
-        positive = values[values > 0]
+        # squared singular values below 1e-30 of a network's largest are rounding noise of
+        # the SVD of J (float64 resolves singular values down to ~1e-16 of the largest)
+        floor = np.concatenate([np.full(width, 1e-30 * np.max(values[k * width:(k + 1) * width]))
+                                for k in range(networks)])
+        positive = values[values > floor]
         logs = np.log10(positive)
         keep = logs >= low - 5
         bins = np.linspace(low, math.log10(s.lambda_max) + 0.3, 41)
@@ -102,7 +106,8 @@ def _density_panel(ax: Any, s: JacobianSpectrum, colour: str, dash: Any, simulat
         ax.hist(np.clip(logs[keep], bins[0], bins[-1]), bins=bins,
                 weights=np.full(int(keep.sum()), 1.0 / (values.size * (bins[1] - bins[0]))),
                 color=colour, alpha=0.3, linewidth=0,
-                label=f"{networks} network{'s' * (networks != 1)} of {width} units")
+                label=f"{networks} network{'s' * (networks != 1)} of {width} units"
+                r" ($\lambda > 10^{-30}\lambda_{\max}$)")
     if y.size:
         ax.plot(x, y, color=colour, linestyle=dash, linewidth=1.5, label="free probability")
     else:
