@@ -13,7 +13,8 @@ Goals (issue 6): table start-up <= 1.25x `python -c "import numpy, click, yaml"`
 gallery with --jobs 2 >= 1.6x faster than with --jobs 1; f and f' together <= 1.0x PyTorch's
 forward and backward (one thread, geometric mean over 13 functions). Issue 18: a figure of
 eight functions <= 1.5x one of one function; the depth figure of three <= 4x `actviz plot
-sigmoid`. Issue 24: `actviz page` of every function <= 3 s.
+sigmoid`. Issue 24: `actviz page` of every function <= 3 s. Issue 22: the spectrum table of
+three functions <= 1 s, the spectrum figure <= 4x `actviz plot sigmoid`.
 """
 
 from __future__ import annotations
@@ -273,6 +274,32 @@ def precision(work: Path, repeats: int) -> float:
         goal="<= 0.5 s of work over the start (issue 23)")
 
 
+def spectrum(work: Path, repeats: int) -> tuple[float, float]:
+    """Issue 22: `actviz spectrum` of three functions at their edge of chaos, the table (<= 1
+    s: against `actviz table sigmoid`, a start and one small table) and the figure with its
+    simulated networks (<= 4x `actviz plot sigmoid`), whole processes."""
+    python = sys.executable
+    three = ["tanh", "sigmoid", "hardtanh", "--sigma-b", "0.1"]
+    table = report(
+        "9. `actviz spectrum " + " ".join(three) + "`, whole process, vs `actviz table sigmoid`",
+        *interleaved(
+            lambda: run_process([python, "-m", "actviz", "spectrum", *three], work),
+            lambda: run_process([python, "-m", "actviz", "table", "sigmoid"], work),
+            repeats),
+        goal="<= 1 s of work over the start (issue 22)")
+    figure = report(
+        "10. `actviz spectrum " + " ".join(three) + " -o s.png` vs `actviz plot sigmoid -o "
+        "p.png`, whole processes",
+        *interleaved(
+            lambda: run_process([python, "-m", "actviz", "spectrum", *three, "-o", "s.png"],
+                                work),
+            lambda: run_process([python, "-m", "actviz", "plot", "sigmoid", "-o", "p.png"],
+                                work),
+            repeats),
+        goal="<= 4x (issue 22)")
+    return table, figure
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
@@ -295,6 +322,7 @@ def main() -> None:
         many(work, 3 if quick else 7)
         page(work, 3 if quick else 5)
         precision(work, 5 if quick else 11)
+        spectrum(work, 3 if quick else 7)
     kernels(3 if quick else 7)
     print(f"({time.perf_counter() - started:.0f} s)")
 
