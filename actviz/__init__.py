@@ -50,7 +50,7 @@ def __getattr__(name: str) -> Any:
         from . import meanfield
 
         return getattr(meanfield, name)
-    if name in ("precision", "Precision"):  # numbers in low precision (ml_dtypes, lazily)
+    if name in ("precision", "Precision"):  # numbers in low precision, loaded on first use
         from . import lowprecision
 
         return getattr(lowprecision, name)

@@ -241,15 +241,14 @@ def check_depth(functions: Sequence[str], opts: Options) -> None:
 
 
 def check_precision_job(functions: Sequence[str], opts: Options) -> None:
-    """Functions of one input and one output; bfloat16 and float8 need ml_dtypes."""
-    from .lowprecision import check_function, dtype_format
+    """Functions of one input and one output (the dtypes and the mode were checked as
+    options)."""
+    from .lowprecision import check_function
 
     if not functions:
         raise ParameterError("no function to sweep; give at least one SPEC")
     for spec in functions:
         check_function(get(spec, flavor=opts.flavor, scope=opts.scope), spec)
-    for name in opts.dtype:
-        dtype_format(name)
     if draws(opts):
         check_drawable_range(*opts.range)
 

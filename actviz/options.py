@@ -426,8 +426,7 @@ PRECISION_COMMAND = Command(
     exact value once (the best any implementation can do); float32 computes in float32
     and rounds (PyTorch's kernels for half types); autograd takes f' as PyTorch's backward
     computes it from the saved, rounded output (sigmoid' = y(1-y), tanh' = 1-y^2,
-    exp' = y). bfloat16 and float8 need ml_dtypes (pip install 'actviz[precision]').
-    The table goes to the terminal, or to -o FILE (.csv, .md, .tex, .json, .txt);
+    exp' = y). The table goes to the terminal, or to -o FILE (.csv, .md, .tex, .json, .txt);
     -o FILE.png (.svg, .pdf) draws the ulp errors against x per dtype instead, the table
     still on the terminal.
     """, "actviz precision sigmoid gelu --mode autograd",
