@@ -16,7 +16,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from ._files import special, write_atomically
 from ._numbers import param_text
-from .catalog import get, resolve_specs, sweep
+from .catalog import get, once, resolve_specs, sweep
 from .checks import check_drawable_range, check_simulation, points_of
 from .errors import OutputError, ParameterError
 from .options import (
@@ -247,8 +247,10 @@ def check_precision_job(functions: Sequence[str], opts: Options) -> None:
 
     if not functions:
         raise ParameterError("no function to sweep; give at least one SPEC")
-    for spec in functions:
-        check_function(get(spec, flavor=opts.flavor, scope=opts.scope), spec)
+    named = resolve_specs(functions, opts.flavor, opts.scope)
+    once(named, "a table shows each function once")
+    for n in named:
+        check_function(n.act, n.label)
     if draws(opts):
         check_drawable_range(*opts.range)
 

@@ -6,6 +6,7 @@ computed here with mpmath, and the command, its table, figure, batch job and err
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import sys
@@ -481,6 +482,50 @@ def test_the_figure_marks_flushes_and_overflows_and_is_the_same_bytes_twice(tmp_
     assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()
     column = invoke("precision", "sigmoid", "-o", "c.svg", "--size", "column", cwd=tmp_path)
     assert column.exit_code == 0 and (tmp_path / "c.svg").stat().st_size > 0
+
+
+def test_several_formats_keep_their_regions_in_lanes_under_the_curves_and_apart():
+    """With several formats, each format's intervals lie in a lane of its own below the
+    panel's 0 (they covered the whole f' panel, over each other, three formats deep), each
+    format has its own line style (grey print), and a column's title fits the figure."""
+    from matplotlib.colors import to_rgb
+
+    from actviz.catalog import resolve_specs
+    from actviz.lowprecision import sweeps
+    from actviz.render.lowprecision import precision_figure
+
+    records = sweeps(resolve_specs(["tanh"], "torch", None),
+                     ("bfloat16", "float16", "float8_e4m3fn"), "autograd", (-20.0, 20.0))
+    fig = precision_figure(records, size="column")
+    fig.canvas.draw()
+    ax = fig.axes[1]  # tanh's f'
+    lanes = {}
+    for patch in ax.collections:
+        gid = patch.get_gid() or ""
+        if gid.startswith(("df_flush:", "df_underflow:")):
+            ys = np.concatenate([p.vertices[:, 1] for p in patch.get_paths()])
+            lanes.setdefault(gid.rsplit(":", 1)[1], set()).add((round(ys.min(), 6),
+                                                               round(ys.max(), 6)))
+    assert sorted(lanes) == ["bfloat16", "float16", "float8_e4m3fn"]
+    spans = [next(iter(v)) for v in lanes.values()]
+    assert all(len(v) == 1 for v in lanes.values())  # one lane per format
+    assert all(hi <= 0 for _, hi in spans)  # under the curves' 0
+    ordered = sorted(spans)
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(ordered))  # apart
+    # the drawn dash pattern (get_linestyle names every custom pattern '--')
+    styles = {line.get_gid(): (line._unscaled_dash_pattern, to_rgb(line.get_color()))
+              for line in ax.get_lines() if (line.get_gid() or "").startswith("ulp:")}
+    assert len({str(style) for style, _ in styles.values()}) == 3, styles
+    title = fig.texts[0] if fig.texts else fig._suptitle
+    box = title.get_window_extent()
+    assert box.x0 >= 0 and box.x1 <= fig.bbox.width
+
+
+def test_a_function_given_twice_under_another_name_is_refused():
+    result = invoke("precision", "sigmoid", "logistic", "--dtype", "float16")
+    assert result.exit_code == 2
+    assert result.output == ("Error: logistic is sigmoid again; a table shows each function "
+                             "once: name it once\n")
 
 
 def test_the_envelope_keeps_every_points_largest_error():
