@@ -241,3 +241,39 @@ def test_readable_on_a_phone(browser, page):
     scroll, inner, canvas = widths
     assert scroll <= inner  # nothing wider than the screen
     assert canvas >= 0.8 * inner
+
+
+def styles(browser: Any) -> list[list[Any]]:
+    """[label, colour, dash] of each curve of the f pane, in the order drawn."""
+    return browser.execute_script(
+        "return window.actvizPage.plotsNow()[0].series.slice(1)"
+        ".map(s => [s.label, s._stroke, JSON.stringify(s.dash || [])])")
+
+
+def test_a_functions_colour_and_place_survive_toggling(browser, page):
+    """Unchecking and rechecking relu changes no colour and no order: a function's colour
+    and its place in the readout, the properties and the link are its place in the page's
+    list of functions; the swatch beside its checkbox has its colour."""
+    open_page(browser, page)
+    before = styles(browser)
+    rows = [tr.get_attribute("data-label") for tr in
+            browser.find_elements(By.CSS_SELECTOR, "#readout tbody tr")]
+    head = browser.find_element(By.CSS_SELECTOR, "#properties tr").text
+    link = browser.execute_script("return location.hash")
+    box = browser.find_element(By.CSS_SELECTOR, "#function-list input[value='relu']")
+    box.click()
+    assert "relu" not in [s[0] for s in styles(browser)]
+    assert styles(browser) == [s for s in before if s[0] != "relu"]
+    box.click()
+    assert styles(browser) == before
+    assert [tr.get_attribute("data-label") for tr in browser.find_elements(
+        By.CSS_SELECTOR, "#readout tbody tr")] == rows == [s[0] for s in before]
+    assert browser.find_element(By.CSS_SELECTOR, "#properties tr").text == head
+    assert browser.execute_script("return location.hash") == link
+    assert link.startswith("#show=" + ",".join(SPECS))  # the page's order
+    colours = {s[0]: s[1] for s in before}
+    for label in SPECS:
+        swatch = browser.find_element(
+            By.XPATH, f"//div[@id='function-list']//input[@value='{label}']/..//*[@stroke]")
+        assert swatch.get_attribute("stroke") == colours[label], label
+    assert len(set(colours.values())) == len(SPECS)  # five functions, five colours

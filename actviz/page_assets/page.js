@@ -30,6 +30,27 @@
     return f != null ? f : group["default"];
   }
   function palette() { return darkQuery.matches ? DARK : LIGHT; }
+  /* a function's colour and dash: fixed by its place in the page's list of functions, so
+     that toggling another one changes nothing else */
+  function styleOf(g) {
+    var colors = palette();
+    return {color: colors[g % colors.length],
+            dash: DASHES[Math.floor(g / colors.length) % DASHES.length]};
+  }
+  function sortShown() { state.shown.sort(function (a, b) { return a - b; }); }
+  /* a short stroke in a colour and dash, as a curve of the panes is drawn */
+  function chip(color, dash) {
+    var NS = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(NS, "svg"), line = document.createElementNS(NS, "line");
+    svg.setAttribute("class", "chip"); svg.setAttribute("width", "22"); svg.setAttribute("height", "8");
+    svg.setAttribute("aria-hidden", "true");
+    line.setAttribute("x1", "0"); line.setAttribute("x2", "22");
+    line.setAttribute("y1", "4"); line.setAttribute("y2", "4");
+    line.setAttribute("stroke", color); line.setAttribute("stroke-width", "3");
+    if (dash.length) line.setAttribute("stroke-dasharray", dash.join(" "));
+    svg.appendChild(line);
+    return svg;
+  }
   function css(name) { return getComputedStyle(document.documentElement).getPropertyValue(name).trim(); }
 
   /* --- the URL hash: which functions, flavour, presets, zoom, panes ----------------------- */
@@ -211,11 +232,13 @@
     box.textContent = "";
     var joined = build();
     xsIndex = joined.where;
-    var colors = palette(), ink = css("--ink"), grid = css("--grid");
+    var ink = css("--ink"), grid = css("--grid");
     series.forEach(function (s) {
-      s.color = colors[s.index % colors.length];
-      s.dash = s.output === 1 ? [6, 3] : DASHES[Math.floor(s.index / colors.length) % DASHES.length];
+      var style = styleOf(s.group);
+      s.color = style.color;
+      s.dash = s.output === 1 ? [6, 3] : style.dash;
     });
+    swatches();
     var orders = state.d2f ? [0, 1, 2] : [0, 1];
     orders.forEach(function (order) {
       var pane = document.createElement("div");
@@ -294,9 +317,7 @@
     series.forEach(function (s) {
       var tr = document.createElement("tr"), th = document.createElement("th");
       th.scope = "row";
-      var chip = document.createElement("span");
-      chip.className = "chip"; chip.style.borderTopColor = s.color;
-      th.appendChild(chip); th.appendChild(document.createTextNode(s.label));
+      th.appendChild(chip(s.color, s.dash)); th.appendChild(document.createTextNode(s.label));
       tr.appendChild(th);
       var i = x == null ? undefined : s.at.get(x);
       for (var o = 0; o < 3; o++) {
@@ -355,11 +376,15 @@
       box.addEventListener("change", function () {
         if (box.checked) { if (state.shown.indexOf(g) < 0) state.shown.push(g); }
         else state.shown = state.shown.filter(function (h) { return h !== g; });
+        sortShown();
         render();
         presets();
       });
       label.appendChild(box);
-      label.appendChild(document.createTextNode(" " + group.label));
+      var swatch = document.createElement("span");
+      swatch.className = "swatch-of"; swatch.dataset.group = g;
+      label.appendChild(swatch);
+      label.appendChild(document.createTextNode(group.label));
       list.appendChild(label);
     });
     var flavor = document.getElementById("flavor");
@@ -376,6 +401,14 @@
     document.getElementById("show-d2f").checked = state.d2f;
     document.getElementById("show-marks").checked = state.marks;
     presets();
+  }
+  function swatches() {
+    document.querySelectorAll("#function-list .swatch-of").forEach(function (span) {
+      var style = styleOf(Number(span.dataset.group));
+      span.textContent = "";
+      span.appendChild(chip(style.color, style.dash));
+      span.dataset.color = style.color;
+    });
   }
   function presets() {
     var box = document.getElementById("presets");
@@ -418,7 +451,7 @@
   document.getElementById("reset-zoom").addEventListener("click", resetZoom);
   window.addEventListener("hashchange", function () {
     var before = location.hash;
-    readHash(); controls(); render();
+    readHash(); sortShown(); controls(); render();
     if (location.hash !== before) history.replaceState(null, "", before);
   });
   window.addEventListener("resize", function () {
@@ -427,6 +460,7 @@
   darkQuery.addEventListener("change", render);
 
   readHash();
+  sortShown();
   controls();
   render();
   window.actvizPage = {
