@@ -277,3 +277,48 @@ def test_a_functions_colour_and_place_survive_toggling(browser, page):
             By.XPATH, f"//div[@id='function-list']//input[@value='{label}']/..//*[@stroke]")
         assert swatch.get_attribute("stroke") == colours[label], label
     assert len(set(colours.values())) == len(SPECS)  # five functions, five colours
+
+
+AXES = """
+const canvas = document.createElement('canvas').getContext('2d');
+return window.actvizPage.plotsNow().map(p => p.axes.map((a, i) => {
+  canvas.font = a.font[0];
+  const r = devicePixelRatio;
+  return {values: a._values, size: a._size, ticks: a.ticks.size, gap: a.gap,
+          widths: a._values.map(v => canvas.measureText(v).width / r),
+          at: a._splits.map(v => p.valToPos(v, i === 0 ? 'x' : 'y'))};
+}));
+"""
+
+
+@pytest.mark.parametrize(("specs", "lo", "hi"), [
+    (("softmax", "crelu", "exponential", "sigmoid"), "-3", "12"),
+    (("relu", "gelu"), "-1e9", "1e9"),
+])
+@pytest.mark.parametrize("width", [1280, 390])
+def test_tick_labels_fit_their_axes(browser, tmp_path, specs, lo, hi, width):
+    """Each y axis is wider than its widest tick label (measured in the browser, in uPlot's
+    own font) plus the tick and the gap, so that no sign or digit is cut off; neighbouring x
+    labels leave room between them; large values read 5e4, -1e9."""
+    path = tmp_path / "p.html"
+    assert invoke("page", *specs, "--range", lo, hi, "-o", path).exit_code == 0
+    browser.set_window_size(width, 1000)
+    try:
+        open_page(browser, path)
+        panes = browser.execute_script(AXES)
+    finally:
+        browser.set_window_size(1280, 1000)
+    assert len(panes) == 3
+    assert len({pane[1]["size"] for pane in panes}) == 1  # one width: x lines up
+    for x_axis, y_axis in panes:
+        assert len(y_axis["values"]) >= 3 and len(x_axis["values"]) >= 3
+        assert max(y_axis["widths"]) + y_axis["ticks"] + y_axis["gap"] <= y_axis["size"]
+        for k in range(len(x_axis["at"]) - 1):
+            room = x_axis["at"][k + 1] - x_axis["at"][k]
+            assert room >= (x_axis["widths"][k] + x_axis["widths"][k + 1]) / 2 + 4
+        for text in x_axis["values"] + y_axis["values"]:
+            assert len(text) <= 6, text
+    if hi == "1e9":
+        assert panes[0][0]["values"][0] == "-1e9" and "5e8" in panes[0][1]["values"]
+    else:
+        assert any(text.startswith("-") for text in panes[0][1]["values"])  # -5e4 whole

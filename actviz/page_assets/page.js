@@ -213,6 +213,59 @@
     ctx.restore();
   }
 
+  /* --- the axes: compact tick labels, each axis as wide as its labels ------------------- */
+  var AXIS_FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+  var measurer = document.createElement("canvas").getContext("2d");
+  var yAxisSize = 0;  /* the widest y axis of the panes: all of them as wide, so x lines up */
+  function textWidth(text) { measurer.font = AXIS_FONT; return measurer.measureText(text).width; }
+  /* a tick's text: plain (-2.5, 0.05, 5000) up to 10^4, else 5e4, -2.5e9, 1e-4; all the
+     ticks of an axis in one style */
+  function tickText(v, maxAbs) {
+    var r = Number(v.toPrecision(12));
+    if (r === 0) return "0";
+    if (maxAbs >= 1e4 || maxAbs < 1e-3) return r.toExponential().replace("e+", "e");
+    return String(r);
+  }
+  function tickTexts(splits) {
+    var maxAbs = 0;
+    splits.forEach(function (v) { if (v != null) maxAbs = Math.max(maxAbs, Math.abs(v)); });
+    return splits.map(function (v) { return v == null ? "" : tickText(v, maxAbs); });
+  }
+  function widest(texts) {
+    var w = 0;
+    texts.forEach(function (t) { w = Math.max(w, textWidth(t)); });
+    return w;
+  }
+  /* the y axis: its widest label, the tick and the gap (and a few px of margin) */
+  function ySize(u, values, axisIdx) {
+    var axis = u.axes[axisIdx];
+    var need = Math.ceil(widest(values || []) + axis.ticks.size + axis.gap + 6);
+    return Math.max(need, yAxisSize, 40);
+  }
+  /* the x axis: room between ticks for the widest label the ticks could have, those of the
+     round steps (1, 2, 2.5, 5 x 10^k) at least 50 px apart */
+  var STEPS = [1, 2, 2.5, 5];
+  function xSpace(u, axisIdx, min, max, dim) {
+    if (!(max > min) || !(dim > 0)) return 50;
+    var least = (max - min) * 50 / dim, e = Math.floor(Math.log10(least)), w = 0;
+    for (var k = 0; k < 8; k++) {
+      var incr = STEPS[k % 4] * Math.pow(10, e + Math.floor(k / 4));
+      if (incr < least * (1 - 1e-9)) continue;
+      var splits = [];
+      for (var t = Math.ceil(min / incr); t * incr <= max && splits.length < 200; t++) splits.push(t * incr);
+      w = Math.max(w, widest(tickTexts(splits)));
+    }
+    return Math.max(50, Math.ceil(w + 16));
+  }
+  function alignAxes() {
+    var most = 0;
+    plots.forEach(function (p) { most = Math.max(most, p.axes[1]._size); });
+    if (most > yAxisSize) yAxisSize = most;
+    plots.forEach(function (p) {
+      if (p.axes[1]._size !== yAxisSize) p.setSize({width: width(), height: height()});
+    });
+  }
+
   /* --- the panes ----------------------------------------------------------------------- */
   function width() { return Math.max(260, document.getElementById("panes").clientWidth); }
   function height() { return window.innerWidth < 760 ? 210 : 250; }
@@ -220,6 +273,7 @@
     if (syncing) return;
     syncing = true;
     plots.forEach(function (p) { if (p !== source) p.setScale("x", {min: min, max: max}); });
+    alignAxes();
     syncing = false;
     var full = DATA.range;
     state.zoom = min <= full[0] && max >= full[1] ? null : [min, max];
@@ -232,6 +286,7 @@
     box.textContent = "";
     var joined = build();
     xsIndex = joined.where;
+    yAxisSize = 0;
     var ink = css("--ink"), grid = css("--grid");
     series.forEach(function (s) {
       var style = styleOf(s.group);
@@ -263,8 +318,10 @@
           var span = hi - lo, strips = state.marks ? lanesOf().length : 0;
           return [lo - span * (0.08 + (series.length > 1 ? 0.07 * strips : 0)), hi + span * 0.08];
         }}},
-        axes: [{stroke: ink, grid: {stroke: grid}, ticks: {stroke: grid}},
-               {stroke: ink, grid: {stroke: grid}, ticks: {stroke: grid}, size: 56}],
+        axes: [{stroke: ink, grid: {stroke: grid}, ticks: {stroke: grid}, font: AXIS_FONT,
+                values: function (u, splits) { return tickTexts(splits); }, space: xSpace},
+               {stroke: ink, grid: {stroke: grid}, ticks: {stroke: grid}, font: AXIS_FONT,
+                values: function (u, splits) { return tickTexts(splits); }, size: ySize}],
         cursor: {sync: {key: "actviz"}, drag: {x: true, y: false, setScale: true},
                  points: {size: 7}},
         series: [{}].concat(series.map(function (s) {
@@ -272,7 +329,12 @@
                   points: {show: false}};
         })),
         hooks: {
-          draw: [function (u) { drawMarks(u, order); }],
+          draw: [function (u) {
+            drawMarks(u, order);
+            /* (uPlot lays a chart out after this script's turn: align the axes then) */
+            if (u.axes[1]._size !== yAxisSize) queueMicrotask(alignAxes);
+            title.style.left = (u.bbox.left / devicePixelRatio + 6) + "px";
+          }],
           setScale: [function (u, key) {
             if (key === "x") { u._actvizZoomed = true; setZoom(u, u.scales.x.min, u.scales.x.max); }
           }],
@@ -283,6 +345,7 @@
       pane.addEventListener("keydown", function (ev) { key(ev, plot, joined.xs); });
       plots.push(plot);
     });
+    alignAxes();
     table();
     readout(null, joined.xs);
     writeHash();
@@ -456,6 +519,7 @@
   });
   window.addEventListener("resize", function () {
     plots.forEach(function (p) { p.setSize({width: width(), height: height()}); });
+    alignAxes();
   });
   darkQuery.addEventListener("change", render);
 
