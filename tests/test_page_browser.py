@@ -322,3 +322,29 @@ def test_tick_labels_fit_their_axes(browser, tmp_path, specs, lo, hi, width):
         assert panes[0][0]["values"][0] == "-1e9" and "5e8" in panes[0][1]["values"]
     else:
         assert any(text.startswith("-") for text in panes[0][1]["values"])  # -5e4 whole
+
+
+def test_hover_at_a_kink_reads_the_kink_not_its_neighbours(browser, page):
+    """The grid holds the float either side of each kink (to draw jumps): pointing at x = 0
+    reads x = 0 (not -5e-324) and relu's values there, autograd's relu'(0) = 0 with the
+    one-sided values of its jump beside it; gelu, without a kink there, shows its value at
+    0. The arrow keys step over the neighbours too."""
+    open_page(browser, page)
+    over = browser.find_elements(By.CSS_SELECTOR, ".pane .u-over")[0]
+    at = browser.execute_script(
+        "const p = window.actvizPage.plotsNow()[0]; return p.valToPos(0, 'x')")
+    ActionChains(browser).move_to_element_with_offset(
+        over, int(round(at - over.size["width"] / 2)), 5).perform()
+    x, rows = readout(browser)
+    assert x == 0.0 and "x = 0 " in browser.find_element(
+        By.CSS_SELECTOR, "#readout caption").text
+    assert rows["relu"][0] == "0" and rows["relu"][1].startswith("0 (")
+    assert rows["relu"][1] == "0 (\u2190 0, \u2192 1)"  # f' jumps from 0 to 1
+    assert rows["gelu"][:2] == ["0", "0.5"]  # gelu(0) = 0, gelu'(0) = 1/2
+    pane = browser.find_elements(By.CSS_SELECTOR, ".pane")[0]
+    seen = []
+    for key in (Keys.ARROW_LEFT, Keys.ARROW_RIGHT, Keys.ARROW_RIGHT):
+        pane.send_keys(key)
+        seen.append(readout(browser)[0])
+    step = seen[2] - seen[1]
+    assert seen[0] == -step and seen[1] == 0.0 and step >= 0.01

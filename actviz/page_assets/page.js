@@ -111,11 +111,36 @@
     var xs = Array.from(all).sort(function (a, b) { return a - b; });
     var where = new Map();
     xs.forEach(function (x, i) { where.set(x, i); });
+    var snapped = snapping(xs);
     series.forEach(function (s) {
       s.at = new Map();
       s.entry.x.forEach(function (x, i) { s.at.set(x, i); });
     });
-    return {xs: xs, where: where};
+    return {xs: xs, where: where, snap: snapped.snap, stops: snapped.stops};
+  }
+  /* The grid holds the float on either side of each kink, only to draw a jump or a corner
+     where it is: the cursor never stops there. Each run of points closer than a millionth of
+     a millionth of the range (a kink and its neighbours) snaps to one of them, the kink:
+     the point with a neighbour on both sides in the run, else the shortest to write (a
+     range's end, 0). snap[i]: where the cursor nearest to point i stops; stops: every such
+     point, in order (the arrow keys go from one to the next). */
+  function snapping(xs) {
+    var snap = new Array(xs.length), stops = [];
+    var tiny = (DATA.range[1] - DATA.range[0]) * 1e-12;
+    for (var a = 0; a < xs.length;) {
+      var b = a;
+      while (b + 1 < xs.length && xs[b + 1] - xs[b] <= tiny) b++;
+      var best = a;
+      for (var i = a; i <= b; i++) {
+        var inner = i > a && i < b, bestInner = best > a && best < b;
+        if ((inner && !bestInner) || (inner === bestInner &&
+            String(xs[i]).length < String(xs[best]).length)) best = i;
+      }
+      for (i = a; i <= b; i++) snap[i] = best;
+      stops.push(best);
+      a = b + 1;
+    }
+    return {snap: snap, stops: stops};
   }
   function value(s, order, i) {
     var v = s.entry[ORDERS[order][0]][i];
@@ -323,7 +348,9 @@
                {stroke: ink, grid: {stroke: grid}, ticks: {stroke: grid}, font: AXIS_FONT,
                 values: function (u, splits) { return tickTexts(splits); }, size: ySize}],
         cursor: {sync: {key: "actviz"}, drag: {x: true, y: false, setScale: true},
-                 points: {size: 7}},
+                 points: {size: 7}, dataIdx: function (u, si, closest) {
+                   return closest == null ? closest : joined.snap[closest];
+                 }},
         series: [{}].concat(series.map(function (s) {
           return {label: s.label, stroke: s.color, width: 2, dash: s.dash, spanGaps: false,
                   points: {show: false}};
@@ -338,11 +365,14 @@
           setScale: [function (u, key) {
             if (key === "x") { u._actvizZoomed = true; setZoom(u, u.scales.x.min, u.scales.x.max); }
           }],
-          setCursor: [function (u) { if (u === plots[0] || cursorIdx !== u.cursor.idx) readout(u.cursor.idx, joined.xs); }]
+          setCursor: [function (u) {
+            var idx = u.cursor.idx == null ? null : joined.snap[u.cursor.idx];
+            if (u === plots[0] || cursorIdx !== idx) readout(idx, joined.xs);
+          }]
         }
       };
       var plot = new uPlot(opts, data, pane);
-      pane.addEventListener("keydown", function (ev) { key(ev, plot, joined.xs); });
+      pane.addEventListener("keydown", function (ev) { key(ev, plot, joined); });
       plots.push(plot);
     });
     alignAxes();
@@ -351,12 +381,14 @@
     writeHash();
     document.documentElement.dataset.ready = "1";
   }
-  function key(ev, plot, xs) {
+  function key(ev, plot, joined) {
     if (ev.key === "Escape") { resetZoom(); ev.preventDefault(); return; }
     if (ev.key !== "ArrowLeft" && ev.key !== "ArrowRight") return;
+    var xs = joined.xs, stops = joined.stops;
     var step = (ev.shiftKey ? 10 : 1) * (ev.key === "ArrowLeft" ? -1 : 1);
-    var i = cursorIdx == null ? Math.floor(xs.length / 2) : cursorIdx + step;
-    i = Math.max(0, Math.min(xs.length - 1, i));
+    var at = cursorIdx == null ? -1 : stops.indexOf(joined.snap[cursorIdx]);
+    var k = at < 0 ? Math.floor(stops.length / 2) : at + step;
+    var i = stops[Math.max(0, Math.min(stops.length - 1, k))];
     plot.setCursor({left: plot.valToPos(xs[i], "x"), top: plot.bbox.height / devicePixelRatio / 2});
     readout(i, xs);
     ev.preventDefault();
@@ -386,6 +418,13 @@
       for (var o = 0; o < 3; o++) {
         var td = document.createElement("td");
         td.textContent = i === undefined ? "\u2014" : show(value(s, o, i));
+        if (i !== undefined && breaksOf(s, o).indexOf(x) >= 0) {
+          /* a jump here: the values just left and right of it (the floats either side) */
+          var lim = document.createElement("span");
+          lim.className = "limits";
+          lim.textContent = " (\u2190 " + show(value(s, o, i - 1)) + ", \u2192 " + show(value(s, o, i + 1)) + ")";
+          td.appendChild(lim);
+        }
         tr.appendChild(td);
       }
       tr.dataset.label = s.label;
