@@ -348,3 +348,25 @@ def test_hover_at_a_kink_reads_the_kink_not_its_neighbours(browser, page):
         seen.append(readout(browser)[0])
     step = seen[2] - seen[1]
     assert seen[0] == -step and seen[1] == 0.0 and step >= 0.01
+
+
+def test_what_is_switched_off_leaves_the_page(browser, page):
+    """With the f'' pane off the readout has no f'' column; with the marks off their key is
+    gone; Show all and Hide all show and hide every function."""
+    open_page(browser, page, "#show=relu,gelu&d2f=0&marks=0")
+    over = browser.find_elements(By.CSS_SELECTOR, ".pane .u-over")[0]
+    ActionChains(browser).move_to_element_with_offset(over, -40, 5).perform()
+    heads = [th.text for th in browser.find_elements(By.CSS_SELECTOR, "#readout thead th")
+             if th.is_displayed()]
+    assert heads == ["function", "f", "f\u2032"]
+    for tr in browser.find_elements(By.CSS_SELECTOR, "#readout tbody tr"):
+        assert len(tr.find_elements(By.TAG_NAME, "td")) == 2
+    assert not browser.find_element(By.ID, "key").is_displayed()
+    browser.find_element(By.ID, "show-marks").click()
+    browser.find_element(By.ID, "show-d2f").click()
+    assert browser.find_element(By.ID, "key").is_displayed()
+    assert browser.find_element(By.ID, "readout-d2f").is_displayed()
+    browser.find_element(By.ID, "show-all").click()
+    assert browser.execute_script("return window.actvizPage.series()") == list(SPECS)
+    browser.find_element(By.ID, "show-none").click()
+    assert browser.execute_script("return window.actvizPage.series()") == []

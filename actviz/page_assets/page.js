@@ -403,6 +403,8 @@
   function show(v) { return v == null ? "\u2014" : String(v); }
   function readout(idx, xs) {
     cursorIdx = idx;
+    document.getElementById("readout-d2f").hidden = !state.d2f;
+    document.getElementById("key").hidden = !state.marks;
     var body = document.querySelector("#readout tbody");
     body.textContent = "";
     var x = idx == null ? null : xs[idx];
@@ -415,7 +417,7 @@
       th.appendChild(chip(s.color, s.dash)); th.appendChild(document.createTextNode(s.label));
       tr.appendChild(th);
       var i = x == null ? undefined : s.at.get(x);
-      for (var o = 0; o < 3; o++) {
+      for (var o = 0; o < (state.d2f ? 3 : 2); o++) {
         var td = document.createElement("td");
         td.textContent = i === undefined ? "\u2014" : show(value(s, o, i));
         if (i !== undefined && breaksOf(s, o).indexOf(x) >= 0) {
@@ -549,6 +551,9 @@
   });
   document.getElementById("show-none").addEventListener("click", function () {
     state.shown = []; controls(); render();
+  });
+  document.getElementById("show-all").addEventListener("click", function () {
+    state.shown = G.map(function (group, g) { return g; }); controls(); render();
   });
   document.getElementById("reset-zoom").addEventListener("click", resetZoom);
   window.addEventListener("hashchange", function () {
