@@ -370,3 +370,38 @@ def test_what_is_switched_off_leaves_the_page(browser, page):
     assert browser.execute_script("return window.actvizPage.series()") == list(SPECS)
     browser.find_element(By.ID, "show-none").click()
     assert browser.execute_script("return window.actvizPage.series()") == []
+
+
+COLUMN = """
+const p = window.actvizPage.plotsNow()[0], r = devicePixelRatio, box = p.bbox;
+const x = Math.round(p.valToPos(arguments[0], 'x', true));
+const pixels = p.ctx.getImageData(x, box.top, 1, box.height).data;
+const curves = p.series.slice(1).map(s => [s.label, s._stroke]);
+return {pixels: Array.from(pixels), top: box.top, height: box.height, curves: curves,
+        zero: p.valToPos(0, 'y', true)};
+"""
+
+
+def rgb(hex_colour: str) -> np.ndarray:
+    return np.array([int(hex_colour[k:k + 2], 16) for k in (1, 3, 5)], float)
+
+
+@pytest.mark.parametrize("shown", ["relu", "relu,gelu,leaky_relu"])
+def test_dead_zones_are_drawn_as_the_key_shows_them(browser, page, shown):
+    """One style for any number of functions: relu's dead zone (x < 0) is a hatched bar in
+    relu's colour in a lane under the curves, the rest of the pane above it untinted; the
+    key gives the saturation threshold."""
+    open_page(browser, page, f"#show={shown}")
+    column = browser.execute_script(COLUMN, -2.5)
+    pixels = np.array(column["pixels"], float).reshape(-1, 4)[:, :3]
+    relu = rgb(dict(column["curves"])["relu"])
+    background = pixels[2]
+    tinted = (np.abs(pixels - background).max(axis=1) > 60) & (
+        np.abs(pixels - relu).sum(axis=1) < np.abs(pixels - background).sum(axis=1))
+    rows = np.flatnonzero(tinted)
+    zero = column["zero"] - column["top"]
+    rows = rows[np.abs(rows - zero) > 4]  # not the curves at y = 0
+    assert len(rows) >= 2
+    assert rows.min() > 0.75 * column["height"]  # a lane at the bottom, not the whole pane
+    key = browser.find_element(By.ID, "key").text
+    assert "|f\u2032| < 0.05" in key and "dead zone: f\u2032 = 0" in key

@@ -165,6 +165,7 @@
   var xsIndex = new Map();
 
   /* --- drawing the marks, as the figures do (actviz.render.marks) ------------------------- */
+  var LANE = 0.07;  /* a lane's height, as a share of the curves' span */
   function hatch(ctx, color) {
     var c = document.createElement("canvas");
     c.width = c.height = 8;
@@ -192,9 +193,16 @@
       return m && (m.saturation.length || m.dead.length);
     });
   }
+  /* saturation and dead zones: one lane of bars under the curves per function that has
+     any, in its colour, solid for saturation and hatched for a dead zone, whatever the
+     number of functions (the key's swatches show the same two bars) */
+  function lane(box, lanes, k) {
+    var h = box.height * LANE / (1.16 + LANE * lanes);
+    return {top: box.top + box.height - (lanes - k) * h, height: h * 0.8};
+  }
   function drawMarks(u, order) {
     if (!state.marks) return;
-    var ctx = u.ctx, box = u.bbox, single = series.length === 1;
+    var ctx = u.ctx, box = u.bbox;
     var lanes = lanesOf();
     ctx.save();
     ctx.beginPath(); ctx.rect(box.left, box.top, box.width, box.height); ctx.clip();
@@ -203,19 +211,21 @@
     series.forEach(function (s, k) {
       var m = s.entry.marks[s.output == null ? 0 : s.output];
       if (!m) return;
-      var color = s.color, lane = lanes.indexOf(s);
-      var top = box.top, height = box.height;
-      if (!single && lane >= 0) {
-        var h = box.height * 0.07 / (1.16 + 0.07 * lanes.length);
-        top = box.top + box.height - (lanes.length - lane) * h; height = h * 0.8;
+      var color = s.color, k = lanes.indexOf(s);
+      if (k >= 0) {
+        var bar = lane(box, lanes.length, k), top = bar.top, height = bar.height;
+        ctx.globalAlpha = 0.6;
+        ctx.fillStyle = color;
+        m.saturation.forEach(function (sp) { ctx.fillRect(px(sp[0]), top, px(sp[1]) - px(sp[0]), height); });
+        ctx.globalAlpha = 1;
+        ctx.fillStyle = hatch(ctx, color);
+        ctx.strokeStyle = color; ctx.lineWidth = devicePixelRatio;
+        m.dead.forEach(function (sp) {
+          ctx.fillRect(px(sp[0]), top, px(sp[1]) - px(sp[0]), height);
+          ctx.strokeRect(px(sp[0]), top, px(sp[1]) - px(sp[0]), height);
+        });
       }
-      ctx.globalAlpha = single ? 0.12 : 0.6;
-      ctx.fillStyle = color;
-      m.saturation.forEach(function (sp) { ctx.fillRect(px(sp[0]), top, px(sp[1]) - px(sp[0]), height); });
-      ctx.globalAlpha = 1;
-      ctx.fillStyle = hatch(ctx, color);
-      m.dead.forEach(function (sp) { ctx.fillRect(px(sp[0]), top, px(sp[1]) - px(sp[0]), height); });
-      if (order === 1 && single) {
+      if (order === 1) {
         ctx.globalAlpha = 0.25; ctx.strokeStyle = color; ctx.lineWidth = 6 * devicePixelRatio;
         m.plateau.forEach(function (p) {
           ctx.beginPath(); ctx.moveTo(px(p[0]), py(p[2])); ctx.lineTo(px(p[1]), py(p[2])); ctx.stroke();
@@ -341,7 +351,7 @@
           var lo = min, hi = max;
           if (hi === lo) { lo -= 1; hi += 1; }
           var span = hi - lo, strips = state.marks ? lanesOf().length : 0;
-          return [lo - span * (0.08 + (series.length > 1 ? 0.07 * strips : 0)), hi + span * 0.08];
+          return [lo - span * (0.08 + LANE * strips), hi + span * 0.08];
         }}},
         axes: [{stroke: ink, grid: {stroke: grid}, ticks: {stroke: grid}, font: AXIS_FONT,
                 values: function (u, splits) { return tickTexts(splits); }, space: xSpace},
@@ -502,6 +512,8 @@
       .map(function (group) { return group.label; });
     document.getElementById("flavor-note").textContent = differ.length ?
       "Where frameworks differ: " + differ.join(", ") + "." : "These functions are the same in every framework.";
+    document.getElementById("key-saturation").textContent = "saturation: |f\u2032| < " +
+      DATA.saturation_threshold + " (f\u2032 \u2192 0)";
     document.getElementById("show-d2f").checked = state.d2f;
     document.getElementById("show-marks").checked = state.marks;
     presets();
