@@ -254,10 +254,9 @@ def check_precision_job(functions: Sequence[str], opts: Options) -> None:
 
 
 def check_page(functions: Sequence[str], opts: Options) -> None:
+    """Each spec (a function given twice is refused where the page is made, as a figure
+    refuses it: actviz.page.once)."""
     _check_functions(functions, opts)
-    if len(set(functions)) != len(functions):
-        twice = next(spec for spec in functions if functions.count(spec) > 1)
-        raise ParameterError(f"{twice} is given twice; a page shows each function once")
 
 
 # --- where the single command writes -----------------------------------------------------------

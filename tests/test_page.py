@@ -242,7 +242,13 @@ def test_default_file_and_batch_job_write_the_same_bytes(tmp_path, monkeypatch):
 @pytest.mark.parametrize(("args", "message"), [
     (["page", "relu", "-o", "p.png"],
      "Error: a page is HTML; give -o with .html, such as -o p.html"),
-    (["page", "relu", "relu"], "Error: relu is given twice; a page shows each function once"),
+    (["page", "relu", "relu"],
+     "Error: relu is given twice; a page shows each function once: name it once"),
+    # the same function under another name: refused by its resolved spec
+    (["page", "relu", "ReLU"], "Error: ReLU is relu again; a page shows each function once"),
+    (["page", "silu", "swish"], "Error: swish is silu again; a page shows each function once"),
+    (["page", "logistic", "sigmoid"], "Error: sigmoid is logistic again; a page shows each"),
+    (["page", "elu", "elu:alpha=1"], "Error: elu:alpha=1 is elu again; a page shows each"),
     (["page", "relux"], "Error: unknown activation 'relux'"),
     (["page", "relu", "--num", "5"], "Error: num must be"),
     (["page", "relu", "--range", "3", "-3"], "Error: range"),
@@ -261,3 +267,13 @@ def test_a_formula_and_a_given_range(tmp_path):
     assert data["range"] == [-3.0, 3.0]
     formula, mish = (data["functions"][g["default"]] for g in data["groups"])
     assert formula["f"] == mish["f"] or np.allclose(formula["f"], mish["f"], rtol=1e-15)
+
+
+def test_a_function_twice_in_a_batch_job_is_refused_with_its_line(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "c.yaml").write_text("jobs:\n  - {kind: page, functions: [silu, swish]}\n")
+    result = invoke(*["batch", "c.yaml", "--jobs", "1"])
+    assert result.exit_code != 0
+    assert "Error: jobs[0] (line 2): swish is silu again; a page shows each function once" \
+        in result.stderr
+    assert not any(p.suffix == ".html" for p in tmp_path.rglob("*"))
