@@ -308,7 +308,8 @@ def page_data(specs: Sequence[str], rng: tuple[float, float] | None = None,
 
     labels = list(specs) or names()
     named = resolve_specs(labels, "torch", scope)
-    once(named)
+    if specs:  # (every catalog name is on a page of all: swish, whose beta=1 is silu, too)
+        once(named)
     if rng is None:
         rng = auto_range([n.act for n in named])
     candidates = [variants(i, n, scope) for i, n in enumerate(named)]
