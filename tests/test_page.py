@@ -12,10 +12,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import actviz
 from actviz import analysis
-from actviz.page import PRESETS, decimal_points, page_data
+from actviz.page import PRESETS, decimal_points, nice_step, page_data
 from actviz.page_html import uplot_version
 from actviz.ranges import auto_range
 from tests.helpers import invoke
@@ -109,7 +111,8 @@ def test_the_range_is_the_figures_range():
 def test_decimal_points_are_round_and_short():
     xs = decimal_points(-5.0, 8.0, 401)
     assert xs[0] == -5.0 and xs[-1] == 8.0
-    assert np.allclose(np.diff(xs), 0.05)
+    assert np.allclose(np.diff(xs), 0.025)  # 13/400 = 0.0325: the round step below it
+    assert len(decimal_points(-5.0, 8.0, 201)) == 261  # 0.05: 13/200 = 0.065
     assert all(len(repr(float(x))) <= 6 for x in xs)  # -4.95, not -4.950000000000001
 
 
@@ -277,3 +280,21 @@ def test_a_function_twice_in_a_batch_job_is_refused_with_its_line(tmp_path, monk
     assert "Error: jobs[0] (line 2): swish is silu again; a page shows each function once" \
         in result.stderr
     assert not any(p.suffix == ".html" for p in tmp_path.rglob("*"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(-1e6, 1e6), st.floats(1e-3, 1e6), st.integers(11, 4001))
+def test_num_is_the_least_number_of_points(lo, width, num):
+    """The help text of --num: at least NUM points with the range's ends, at most 2 NUM + 1,
+    at the largest step of 1, 2, 2.5 or 5 x 10^k not above (MAX - MIN)/(NUM - 1)."""
+    hi = lo + width
+    if hi <= lo:
+        return
+    a, e = nice_step(lo, hi, num)
+    step = a * 10.0 ** e
+    raw = (hi - lo) / (num - 1)
+    assert a in (1, 2, 25, 5) and step <= raw * (1 + 1e-9)
+    bigger = {1: 2, 2: 2.5, 25: 5, 5: 10}[a] * 10.0 ** (e + (1 if a == 25 else 0))
+    assert bigger > raw * (1 - 1e-9)  # the largest such step
+    xs = np.unique(np.concatenate([decimal_points(lo, hi, num), [lo, hi]]))
+    assert num <= len(xs) <= 2 * num + 1
