@@ -278,13 +278,12 @@ def _figure_target(stem: str, opts: Options, stdout: IO[str] | None) -> Target:
 
 
 def _page_target(stem: str, opts: Options, stdout: IO[str] | None) -> Target:
-    """``-o`` as given (.html added where it has no extension), else output/<stem>.html."""
+    """``-o`` as given, a .html (or .htm) file, else output/<stem>.html. A name without
+    that extension is refused, not written under another name."""
     if opts.output is None:
         return Target(writable_path(OUTPUT_DIR / f"{stem}.html"), "html")
     path = Path(opts.output)
-    if not path.suffix and not special(path):
-        path = path.with_suffix(".html")
-    elif path.suffix.lower() not in (".html", ".htm") and not special(path):
+    if path.suffix.lower() not in (".html", ".htm") and not special(path):
         raise ParameterError(f"a page is HTML; give -o with .html, such as -o "
                              f"{path.with_suffix('.html').as_posix()}")
     return Target(writable_path(path), "html")

@@ -245,6 +245,9 @@ def test_default_file_and_batch_job_write_the_same_bytes(tmp_path, monkeypatch):
 @pytest.mark.parametrize(("args", "message"), [
     (["page", "relu", "-o", "p.png"],
      "Error: a page is HTML; give -o with .html, such as -o p.html"),
+    (["page", "relu", "-o", "a"], "Error: a page is HTML; give -o with .html, such as -o a.html"),
+    (["page", "relu", "-o", "d/a"],
+     "Error: a page is HTML; give -o with .html, such as -o d/a.html"),
     (["page", "relu", "relu"],
      "Error: relu is given twice; a page shows each function once: name it once"),
     # the same function under another name: refused by its resolved spec
