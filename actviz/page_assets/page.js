@@ -30,21 +30,24 @@
     return f != null ? f : group["default"];
   }
   function palette() { return darkQuery.matches ? DARK : LIGHT; }
-  /* a function's colour and dash: fixed by its place in the page's list of functions, so
-     that toggling another one changes nothing else */
+  /* a function's colour and dash: fixed by its place in the page's list of functions (the
+     ones shown when the page opens first, so that those differ), so that toggling one
+     changes nothing else */
+  var RANK = DATA.shown.concat(G.map(function (group, g) { return g; })
+    .filter(function (g) { return DATA.shown.indexOf(g) < 0; }));
   function styleOf(g) {
-    var colors = palette();
-    return {color: colors[g % colors.length],
-            dash: DASHES[Math.floor(g / colors.length) % DASHES.length]};
+    var colors = palette(), k = RANK.indexOf(g);
+    return {color: colors[k % colors.length],
+            dash: DASHES[Math.floor(k / colors.length) % DASHES.length]};
   }
   function sortShown() { state.shown.sort(function (a, b) { return a - b; }); }
   /* a short stroke in a colour and dash, as a curve of the panes is drawn */
   function chip(color, dash) {
     var NS = "http://www.w3.org/2000/svg";
     var svg = document.createElementNS(NS, "svg"), line = document.createElementNS(NS, "line");
-    svg.setAttribute("class", "chip"); svg.setAttribute("width", "22"); svg.setAttribute("height", "8");
+    svg.setAttribute("class", "chip"); svg.setAttribute("width", "20"); svg.setAttribute("height", "8");
     svg.setAttribute("aria-hidden", "true");
-    line.setAttribute("x1", "0"); line.setAttribute("x2", "22");
+    line.setAttribute("x1", "0"); line.setAttribute("x2", "20");
     line.setAttribute("y1", "4"); line.setAttribute("y2", "4");
     line.setAttribute("stroke", color); line.setAttribute("stroke-width", "3");
     if (dash.length) line.setAttribute("stroke-dasharray", dash.join(" "));
@@ -497,6 +500,7 @@
       label.appendChild(box);
       var swatch = document.createElement("span");
       swatch.className = "swatch-of"; swatch.dataset.group = g;
+      label.title = group.label;
       label.appendChild(swatch);
       label.appendChild(document.createTextNode(group.label));
       list.appendChild(label);
