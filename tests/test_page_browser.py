@@ -334,7 +334,7 @@ def test_hover_at_a_kink_reads_the_kink_not_its_neighbours(browser, page):
     at = browser.execute_script(
         "const p = window.actvizPage.plotsNow()[0]; return p.valToPos(0, 'x')")
     ActionChains(browser).move_to_element_with_offset(
-        over, int(round(at - over.size["width"] / 2)), 5).perform()
+        over, round(at - over.size["width"] / 2), 5).perform()
     x, rows = readout(browser)
     assert x == 0.0 and "x = 0 " in browser.find_element(
         By.CSS_SELECTOR, "#readout caption").text
