@@ -256,10 +256,9 @@ def check_precision_job(functions: Sequence[str], opts: Options) -> None:
 
 
 def check_page(functions: Sequence[str], opts: Options) -> None:
+    """Each spec (a function given twice is refused where the page is made, as a figure
+    refuses it: actviz.page.once)."""
     _check_functions(functions, opts)
-    if len(set(functions)) != len(functions):
-        twice = next(spec for spec in functions if functions.count(spec) > 1)
-        raise ParameterError(f"{twice} is given twice; a page shows each function once")
 
 
 # --- where the single command writes -----------------------------------------------------------
@@ -281,13 +280,12 @@ def _figure_target(stem: str, opts: Options, stdout: IO[str] | None) -> Target:
 
 
 def _page_target(stem: str, opts: Options, stdout: IO[str] | None) -> Target:
-    """``-o`` as given (.html added where it has no extension), else output/<stem>.html."""
+    """``-o`` as given, a .html (or .htm) file, else output/<stem>.html. A name without
+    that extension is refused, not written under another name."""
     if opts.output is None:
         return Target(writable_path(OUTPUT_DIR / f"{stem}.html"), "html")
     path = Path(opts.output)
-    if not path.suffix and not special(path):
-        path = path.with_suffix(".html")
-    elif path.suffix.lower() not in (".html", ".htm") and not special(path):
+    if path.suffix.lower() not in (".html", ".htm") and not special(path):
         raise ParameterError(f"a page is HTML; give -o with .html, such as -o "
                              f"{path.with_suffix('.html').as_posix()}")
     return Target(writable_path(path), "html")

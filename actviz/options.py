@@ -478,8 +478,10 @@ PAGE = Command(
     (
         Option("range", PAIR, None, "The interval of x (default: -5 5, widened to show every "
                "kink). Example: --range -10 10", check=check_figure_range, metavar="MIN MAX"),
-        Option("num", INTEGER, 401, "About this many evenly spaced points on the range, at a "
-               "round step (kinks are added exactly, with the float on either side). "
+        Option("num", INTEGER, 201, "At least this many evenly spaced points on the range "
+               "and at most twice as many and one: the step is the largest of 1, 2, 2.5 or 5 "
+               "x 10^k not above (MAX - MIN)/(NUM - 1). Each kink is added exactly, with the "
+               "float on either side. "
                "Example: --num 801", check=lambda value: check_count(value, "num", 11, 4001)),
         SATURATION,
         Option("title", TEXT, None, "Page title instead of 'actviz: activation functions'. "
