@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 
 from . import __version__
-from .catalog import FLAVORS, Activation, Named, get, resolve_specs, sweep
-from .errors import ActvizError, ParameterError
+from .catalog import FLAVORS, Activation, Named, get, once, resolve_specs, sweep
+from .errors import ActvizError
 from .ranges import auto_range
 
 FORMAT = "actviz-page 1"
@@ -277,20 +277,6 @@ def _param(value: Any) -> Any:
     return value
 
 
-def once(named: Sequence[Named]) -> None:
-    """A page shows each function once: one given twice, under the same name or another
-    (relu and ReLU, silu and swish, elu and elu:alpha=1), is refused by its resolved spec,
-    as a figure refuses it (:func:`actviz.render.series._once`)."""
-    seen: dict[str, str] = {}
-    for n in named:
-        earlier = seen.get(n.act.spec)
-        if earlier is not None:
-            what = f"{n.label} is given twice" if earlier == n.label else \
-                f"{n.label} is {earlier} again"
-            raise ParameterError(f"{what}; a page shows each function once: name it once")
-        seen[n.act.spec] = n.label
-
-
 def default_shown(labels: Sequence[str]) -> list[int]:
     """The functions shown when the page opens: all of them up to six, else a few
     well-known ones."""
@@ -312,7 +298,7 @@ def page_data(specs: Sequence[str], rng: tuple[float, float] | None = None,
     labels = list(specs) or names()
     named = resolve_specs(labels, "torch", scope)
     if specs:  # (every catalog name is on a page of all: swish, whose beta=1 is silu, too)
-        once(named)
+        once(named, "a page shows each function once")
     if rng is None:
         rng = auto_range([n.act for n in named])
     candidates = [variants(i, n, scope) for i, n in enumerate(named)]
