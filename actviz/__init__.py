@@ -54,7 +54,7 @@ def __getattr__(name: str) -> Any:
         from .meanfield import spectrum
 
         return getattr(spectrum, name)
-    if name in ("precision", "Precision"):  # numbers in low precision (ml_dtypes, lazily)
+    if name in ("precision", "Precision"):  # numbers in low precision, loaded on first use
         from . import lowprecision
 
         return getattr(lowprecision, name)

@@ -16,7 +16,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from ._files import special, write_atomically
 from ._numbers import param_text
-from .catalog import get, resolve_specs, sweep
+from .catalog import get, once, resolve_specs, sweep
 from .checks import check_drawable_range, check_simulation, points_of
 from .errors import OutputError, ParameterError
 from .options import (
@@ -273,24 +273,24 @@ def check_spectrum(functions: Sequence[str], opts: Options) -> None:
 
 
 def check_precision_job(functions: Sequence[str], opts: Options) -> None:
-    """Functions of one input and one output; bfloat16 and float8 need ml_dtypes."""
-    from .lowprecision import check_function, dtype_format
+    """Functions of one input and one output (the dtypes and the mode were checked as
+    options)."""
+    from .lowprecision import check_function
 
     if not functions:
         raise ParameterError("no function to sweep; give at least one SPEC")
-    for spec in functions:
-        check_function(get(spec, flavor=opts.flavor, scope=opts.scope), spec)
-    for name in opts.dtype:
-        dtype_format(name)
+    named = resolve_specs(functions, opts.flavor, opts.scope)
+    once(named, "a table shows each function once")
+    for n in named:
+        check_function(n.act, n.label)
     if draws(opts):
         check_drawable_range(*opts.range)
 
 
 def check_page(functions: Sequence[str], opts: Options) -> None:
+    """Each spec (a function given twice is refused where the page is made, as a figure
+    refuses it: actviz.page.once)."""
     _check_functions(functions, opts)
-    if len(set(functions)) != len(functions):
-        twice = next(spec for spec in functions if functions.count(spec) > 1)
-        raise ParameterError(f"{twice} is given twice; a page shows each function once")
 
 
 # --- where the single command writes -----------------------------------------------------------
@@ -312,13 +312,12 @@ def _figure_target(stem: str, opts: Options, stdout: IO[str] | None) -> Target:
 
 
 def _page_target(stem: str, opts: Options, stdout: IO[str] | None) -> Target:
-    """``-o`` as given (.html added where it has no extension), else output/<stem>.html."""
+    """``-o`` as given, a .html (or .htm) file, else output/<stem>.html. A name without
+    that extension is refused, not written under another name."""
     if opts.output is None:
         return Target(writable_path(OUTPUT_DIR / f"{stem}.html"), "html")
     path = Path(opts.output)
-    if not path.suffix and not special(path):
-        path = path.with_suffix(".html")
-    elif path.suffix.lower() not in (".html", ".htm") and not special(path):
+    if path.suffix.lower() not in (".html", ".htm") and not special(path):
         raise ParameterError(f"a page is HTML; give -o with .html, such as -o "
                              f"{path.with_suffix('.html').as_posix()}")
     return Target(writable_path(path), "html")

@@ -1,7 +1,10 @@
 r"""What an activation function and its derivative become in bfloat16, float16, float8 and
-float32: ``actviz precision``. Pure NumPy; ml_dtypes (bfloat16 and the float8 formats) is
-imported only when one of its formats is asked for. No matplotlib here
-(:mod:`actviz.render.lowprecision` draws the figure).
+float32: ``actviz precision``. Pure NumPy: each format is its bit layout, its values
+decoded from their bit patterns and float64 values rounded to it exactly (scaled by a power
+of two, rounded to an integer, scaled back: every step exact); the tests check both against
+exact rationals and against ml_dtypes, the library made for these formats, which is not
+needed to run (its 0.7 import takes about a second; 0.6 rounds float64 to bfloat16 through
+float32, twice). No matplotlib here (:mod:`actviz.render.lowprecision` draws the figure).
 
 The sweep is every finite value of the format in the range (-0 merged with +0); float32,
 whose range holds about 2e9 values, is sampled: every float32 whose last 13 bits are zero
@@ -43,8 +46,7 @@ import numpy as np
 from .errors import ParameterError
 
 DTYPES = ("bfloat16", "float16", "float8_e4m3fn", "float8_e5m2", "float32")
-"""The formats, as ``--dtype`` names them (ml_dtypes' and NumPy's names)."""
-NEEDS_ML_DTYPES = ("bfloat16", "float8_e4m3fn", "float8_e5m2")
+"""The formats, as ``--dtype`` names them (ml_dtypes' and NumPy's names for them)."""
 DEFAULT_DTYPES = ("bfloat16", "float16")
 MODES = ("rounded", "float32", "autograd")
 DEFAULT_RANGE = (-20.0, 20.0)
@@ -97,13 +99,12 @@ def check_mode(value: Any) -> str:
 
 @dataclass(frozen=True)
 class Format:
-    """A binary floating-point format: ``mantissa`` stored significand bits (p - 1),
-    ``min_exponent`` the exponent of the smallest normal, ``max`` the largest finite value,
-    ``inf`` whether it has infinities (float8_e4m3fn has none: a value beyond its range
-    becomes NaN, as ml_dtypes and PyTorch convert it; neither saturates)."""
+    """A binary floating-point format: ``bits`` in all, ``mantissa`` stored significand bits
+    (p - 1), ``min_exponent`` the exponent of the smallest normal, ``max`` the largest finite
+    value, ``inf`` whether it has infinities (float8_e4m3fn has none: a value beyond its
+    range becomes NaN, as ml_dtypes and the OCP FP8 format convert it)."""
 
     name: str
-    dtype: Any
     bits: int
     mantissa: int
     min_exponent: int
@@ -116,9 +117,17 @@ class Format:
         return self.mantissa + 1
 
     def round(self, values: np.ndarray) -> np.ndarray:
-        """float64 values rounded once to this format (nearest, ties to even), as float64."""
+        """float64 values rounded once to this format (nearest, ties to even), as float64:
+        scaled by 2^-q so that the format's ulp at the value, 2^q, becomes 1, rounded to an
+        integer (np.rint: ties to even), scaled back; beyond the largest value (after
+        rounding) inf, or NaN in a format without inf."""
+        x = np.asarray(values, dtype=np.float64)
         with np.errstate(all="ignore"):
-            return np.asarray(values, dtype=np.float64).astype(self.dtype).astype(np.float64)
+            _, e = np.frexp(x)
+            q = np.maximum(e - 1, self.min_exponent) - self.mantissa
+            rounded = np.ldexp(np.rint(np.ldexp(x, -q)), q)
+            beyond = np.abs(rounded) > self.max
+            return np.where(beyond, np.copysign(np.inf if self.inf else np.nan, x), rounded)
 
     def ulp(self, values: np.ndarray) -> np.ndarray:
         """The spacing of the format at |values|: 2^(e - mantissa) for 2^e <= |v| < 2^(e+1),
@@ -127,38 +136,52 @@ class Format:
             _, e = np.frexp(np.abs(np.asarray(values, dtype=np.float64)))
         return np.ldexp(1.0, np.maximum(e - 1, self.min_exponent) - self.mantissa)
 
+    def decode(self, codes: np.ndarray) -> np.ndarray:
+        """The values of bit patterns (sign, exponent, significand) read as normal and
+        subnormal numbers; the patterns of inf and NaN decode beyond ``max``."""
+        codes = np.asarray(codes, dtype=np.int64)
+        fraction = codes & ((1 << self.mantissa) - 1)
+        field = (codes >> self.mantissa) & ((1 << (self.bits - 1 - self.mantissa)) - 1)
+        sign = np.where((codes >> (self.bits - 1)) & 1, -1.0, 1.0)
+        significand = np.where(field > 0, fraction + (1 << self.mantissa), fraction)
+        exponent = np.maximum(field - 1, 0) + self.min_exponent - self.mantissa
+        return sign * np.ldexp(significand.astype(np.float64), exponent)
+
     def values(self, lo: float, hi: float) -> np.ndarray:
         """Every finite value of the format in [lo, hi], sorted, -0 merged with +0 (float32:
         the sample of :data:`FLOAT32_SKIP`)."""
         if self.bits <= 16:
-            codes = np.arange(2**self.bits, dtype=np.uint32).astype(f"u{self.bits // 8}")
+            codes = np.arange(2**self.bits, dtype=np.int64)
         else:
-            codes = (np.arange(2 ** (32 - FLOAT32_SKIP), dtype=np.uint32) << FLOAT32_SKIP)
-        with np.errstate(all="ignore"):
-            x = codes.view(self.dtype).astype(np.float64)
-        x = x[np.isfinite(x) & (x >= lo) & (x <= hi)]
+            codes = np.arange(2 ** (32 - FLOAT32_SKIP), dtype=np.int64) << FLOAT32_SKIP
+        x = self.decode(codes)
+        x = x[(np.abs(x) <= self.max) & (x >= lo) & (x <= hi)]
         return np.unique(x + 0.0)  # + 0.0: -0 is +0
 
 
-def _numpy_format(name: str, dtype: Any, finfo: Any, inf: bool) -> Format:
-    info = finfo(dtype)
-    return Format(name, np.dtype(dtype), np.dtype(dtype).itemsize * 8, int(info.nmant),
-                  int(info.minexp), float(info.max), inf)
+def _format(name: str, bits: int, exponent_bits: int, inf: bool) -> Format:
+    """A format from its layout: the bias is 2^(exponent_bits - 1) - 1; the largest value has
+    the largest exponent field below all ones (IEEE: all ones is inf and NaN), or, without
+    inf, all ones with the significand's last pattern left for NaN (OCP FP8 E4M3)."""
+    mantissa = bits - 1 - exponent_bits
+    bias = 2 ** (exponent_bits - 1) - 1
+    top = 2**exponent_bits - 1 - inf
+    significand = 2 * 2**mantissa - 1 - (not inf)
+    return Format(name, bits, mantissa, 1 - bias, float(np.ldexp(significand,
+                                                                  top - bias - mantissa)), inf)
+
+
+FORMATS = {format.name: format for format in (
+    _format("bfloat16", 16, 8, True), _format("float16", 16, 5, True),
+    _format("float8_e4m3fn", 8, 4, False), _format("float8_e5m2", 8, 5, True),
+    _format("float32", 32, 8, True))}
+"""Every format by name: bfloat16 (Google Brain's), IEEE 754 binary16 and binary32, and the
+OCP 8-bit formats E4M3 (no inf) and E5M2."""
 
 
 def dtype_format(name: str) -> Format:
-    """The :class:`Format` named ``name`` (one of :data:`DTYPES`); bfloat16 and the float8
-    formats need ml_dtypes, an optional dependency (``pip install 'actviz[precision]'``)."""
-    if name in ("float16", "float32"):
-        return _numpy_format(name, getattr(np, name), np.finfo, True)
-    try:
-        import ml_dtypes
-    except ImportError:
-        raise ParameterError(f"{name} needs the ml_dtypes package, which is not installed: "
-                             "pip install 'actviz[precision]' (float16 and float32 work "
-                             "without it)") from None
-    return _numpy_format(name, getattr(ml_dtypes, name), ml_dtypes.finfo,
-                         name != "float8_e4m3fn")
+    """The :class:`Format` named ``name`` (one of :data:`DTYPES`)."""
+    return FORMATS[name]
 
 
 # --- PyTorch's backward forms -----------------------------------------------------------------

@@ -481,11 +481,12 @@ PRECISION_COMMAND = Command(
     (units in the last place of the format, at the exact value) and where it is taken, the
     intervals where f' flushes to 0 although the exact f' rounded is not 0, where the exact
     f' itself underflows, and the first x where f overflows. --mode rounded rounds the
-    exact value once (the best any implementation can do); float32 computes in float32
-    and rounds (PyTorch's kernels for half types); autograd takes f' as PyTorch's backward
-    computes it from the saved, rounded output (sigmoid' = y(1-y), tanh' = 1-y^2,
-    exp' = y). bfloat16 and float8 need ml_dtypes (pip install 'actviz[precision]').
-    The table goes to the terminal, or to -o FILE (.csv, .md, .tex, .json, .txt);
+    exact value once (the best any implementation can do); float32 rounds it to float32,
+    then to the dtype: a model of a correctly rounded kernel that computes in float32
+    (PyTorch's for half types; a real kernel's own errors are not modelled); autograd
+    takes f' as PyTorch's backward computes it from the saved, rounded output for
+    sigmoid, tanh and exponential (sigmoid' = y(1-y), tanh' = 1-y^2, exp' = y), the
+    others as float32. The table goes to the terminal, or to -o FILE (.csv, .md, .tex, .json, .txt);
     -o FILE.png (.svg, .pdf) draws the ulp errors against x per dtype instead, the table
     still on the terminal.
     """, "actviz precision sigmoid gelu --mode autograd",
@@ -494,11 +495,12 @@ PRECISION_COMMAND = Command(
                     "actviz precision silu --dtype float32 --range -100 0 -f json"),
     (
         Option("dtype", NAMES, DEFAULT_DTYPES, f"Formats, separated by commas: "
-               f"{', '.join(DTYPES)} (default: bfloat16,float16). Example: --dtype "
+               f"{', '.join(DTYPES)}. Example: --dtype "
                "bfloat16,float8_e4m3fn", check=check_dtypes, metavar="NAME,..."),
         Option("mode", choice(*MODES), "float32", "rounded: the exact value rounded once; "
-               "float32: computed in float32, then rounded; autograd: f' from the saved "
-               "output as PyTorch's backward computes it. Example: --mode autograd",
+               "float32: as a correctly rounded float32 kernel computes it, then rounded; "
+               "autograd: f' from the saved output as PyTorch's backward computes it "
+               "(sigmoid, tanh, exponential; the others as float32). Example: --mode autograd",
                check=check_mode),
         Option("range", PAIR, PRECISION_RANGE, "The interval of x. Example: --range -10 10",
                check=check_range, metavar="MIN MAX"),
@@ -534,8 +536,10 @@ PAGE = Command(
     (
         Option("range", PAIR, None, "The interval of x (default: -5 5, widened to show every "
                "kink). Example: --range -10 10", check=check_figure_range, metavar="MIN MAX"),
-        Option("num", INTEGER, 401, "About this many evenly spaced points on the range, at a "
-               "round step (kinks are added exactly, with the float on either side). "
+        Option("num", INTEGER, 201, "At least this many evenly spaced points on the range "
+               "and at most twice as many and one: the step is the largest of 1, 2, 2.5 or 5 "
+               "x 10^k not above (MAX - MIN)/(NUM - 1). Each kink is added exactly, with the "
+               "float on either side. "
                "Example: --num 801", check=lambda value: check_count(value, "num", 11, 4001)),
         SATURATION,
         Option("title", TEXT, None, "Page title instead of 'actviz: activation functions'. "

@@ -261,7 +261,7 @@ def page(work: Path, repeats: int) -> float:
 def precision(work: Path, repeats: int) -> float:
     """Issue 23: one function and one 16-bit dtype (every bfloat16 value of [-20, 20]) in
     <= 0.5 s: the whole process, against `actviz table sigmoid` (start-up and one small
-    table), so that the ratio shows what the sweep and ml_dtypes add to a start."""
+    table), so that the difference shows what the sweep adds to a start."""
     python = sys.executable
     return report(
         "8. `actviz precision sigmoid --dtype bfloat16`, whole process, vs "

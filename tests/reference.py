@@ -35,6 +35,31 @@ def digits_for(x: float) -> int:
     return DIGITS + int(3 * abs(math.log10(abs(x))))
 
 
+def converged(fn, x: float, order: int, extra: int = 0):
+    """f(x), or f'(x) / f''(x) by mpmath's numerical differentiation.
+
+    A derivative far smaller than f itself (sigmoid' at 700, a zero f'' of a linear piece)
+    is lost below the working precision, so the precision is raised by 100 digits until two
+    successive non-zero results agree to 25 digits, or both lie below 1e-310 (a true zero,
+    or a value no float64 holds). ``extra`` digits to start with save rounds when the
+    derivative is known to lie that many decades below f; the convergence check is the same."""
+    digits = digits_for(x) + extra
+    previous = None
+    for _ in range(7):
+        with mp.workdps(digits):
+            xm = mp.mpf(x)
+            value = fn(xm) if order == 0 else mp.diff(fn, xm, order)
+        if order == 0:
+            return value
+        if previous is not None:
+            if value != 0 and abs(value - previous) <= 1e-25 * abs(value):
+                return value  # converged
+            if abs(value) < 1e-310 and abs(previous) < 1e-310:
+                return value  # zero, or below anything a float64 holds: compared absolutely
+        previous, digits = value, digits + 100
+    return value
+
+
 def _extra(t) -> int:
     """Extra digits for 1 + e^(-|t|)-style cancellations; beyond 800 the result is below
     1e-300 and compared absolutely, so more would only cost time."""

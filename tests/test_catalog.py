@@ -15,11 +15,12 @@ from actviz.catalog import REGISTRY, get
 from .reference import (
     SCALAR,
     VECTOR,
-    digits_for,
+    converged,
     mismatch,
     sparsemax_jacobian_diagonal,
     vector_component,
 )
+from .stored import Needed, Value, stored
 
 MUST_HAVE = """identity binary_step sign sigmoid tanh hard_sigmoid hardtanh relu relu6 leaky_relu
 prelu rrelu elu celu selu gelu silu swish mish softplus softsign log_sigmoid tanhshrink
@@ -42,31 +43,6 @@ def _grid() -> np.ndarray:
 GRID = _grid()
 
 
-def _reference(fn, x: float, order: int, extra: int = 0):
-    """f(x), or f'(x) / f''(x) by mpmath's numerical differentiation.
-
-    A derivative far smaller than f itself (sigmoid' at 700, a zero f'' of a linear piece)
-    is lost below the working precision, so the precision is raised by 100 digits until two
-    successive non-zero results agree to 25 digits, or both lie below 1e-310 (a true zero,
-    or a value no float64 holds). ``extra`` digits to start with save rounds when the
-    derivative is known to lie that many decades below f; the convergence check is the same."""
-    digits = digits_for(x) + extra
-    previous = None
-    for _ in range(7):
-        with mp.workdps(digits):
-            xm = mp.mpf(x)
-            value = fn(xm) if order == 0 else mp.diff(fn, xm, order)
-        if order == 0:
-            return value
-        if previous is not None:
-            if value != 0 and abs(value - previous) <= 1e-25 * abs(value):
-                return value  # converged
-            if abs(value) < 1e-310 and abs(previous) < 1e-310:
-                return value  # zero, or below anything a float64 holds: compared absolutely
-        previous, digits = value, digits + 100
-    return value
-
-
 def _components(value):
     return value if isinstance(value, tuple) else (value,)
 
@@ -86,12 +62,14 @@ def test_every_function_has_an_independent_reference():
 @pytest.mark.parametrize("order", [0, 1, 2])
 @pytest.mark.parametrize("spec", sorted(SCALAR))
 def test_value_matches_mpmath_to_1e_12(spec, order):
-    """f as every evaluation order computes it (the kernels share work differently)."""
-    act, ref = get(spec), SCALAR[spec]
+    """f as every evaluation order computes it (the kernels share work differently), against
+    the mpmath reference at every point of GRID (stored: tests/stored.py)."""
+    act = get(spec)
     values = act.evaluate(GRID, order)[0].reshape(len(GRID), -1)
     worst = []
     for x, row in zip(GRID, values, strict=True):
-        exact = _components(_reference(ref, float(x), 0))
+        exact = stored("catalog", spec, 0, float(x))
+        assert exact is not None
         for ours, expected in zip(row, exact, strict=True):
             err = mismatch(float(ours), expected, 1e-12)
             if err:
@@ -115,22 +93,55 @@ def _smooth_points(act) -> np.ndarray:
     return GRID[keep]
 
 
+def _catalog_references(spec: str) -> list[Needed]:
+    """f at every point of GRID; f' and f'' (mpmath's differentiation) at the smooth ones."""
+    ref = SCALAR[spec]
+
+    def values() -> list[Value]:
+        return [list(_components(converged(ref, float(x), 0))) for x in GRID]
+
+    def derivatives(order: int) -> list[Value]:
+        act = get(spec)
+        xs = _smooth_points(act)
+        outs = act.evaluate(xs, 2)
+        rows = []
+        for i, x in enumerate(xs):
+            f_row = outs[0].reshape(len(xs), -1)[i]
+            row = outs[order].reshape(len(xs), -1)[i]
+            parts = [ref] if len(row) == 1 else [
+                lambda t, k=k: ref(t)[k] for k in range(len(row))]
+            # our f and f^(k) only set the starting precision; the result is converged
+            rows.append([converged(part, float(x), order, _decades(f_row[k], row[k]))
+                         for k, part in enumerate(parts)])
+        return rows
+
+    smooth = [float(x) for x in _smooth_points(get(spec))]
+    return [Needed(spec, "0", [float(x) for x in GRID], values),
+            Needed(spec, "1", smooth, lambda: derivatives(1)),
+            Needed(spec, "2", smooth, lambda: derivatives(2))]
+
+
+def references() -> list[Needed]:
+    """The mpmath references the tests of this module read from tests/data/references.json."""
+    return [need for spec in sorted(SCALAR) for need in _catalog_references(spec)]
+
+
 @pytest.mark.parametrize("order", [1, 2])
 @pytest.mark.parametrize("spec", sorted(SCALAR))
 def test_derivatives_match_mpmath_differentiation(spec, order):
-    act, ref = get(spec), SCALAR[spec]
+    """f' and f'' against mpmath's differentiation of the reference (stored), away from
+    kinks and poles."""
+    act = get(spec)
     xs = _smooth_points(act)
     outs = act.evaluate(xs, order)
-    values = outs[0].reshape(len(xs), -1)
     ours_all = outs[order].reshape(len(xs), -1)
     if order == 1:  # f' as order 2 computes it must be the same function
         np.testing.assert_allclose(act.evaluate(xs, 2)[1], outs[1], rtol=1e-13, atol=1e-300)
     worst = []
-    for x, row, f_row in zip(xs, ours_all, values, strict=True):
-        comps = len(row)
-        for k, ours in enumerate(row):
-            part = ref if comps == 1 else (lambda t, k=k: ref(t)[k])
-            expected = _reference(part, float(x), order, _decades(f_row[k], ours))
+    for x, row in zip(xs, ours_all, strict=True):
+        exact = stored("catalog", spec, order, float(x))
+        assert exact is not None
+        for ours, expected in zip(row, exact, strict=True):
             # Relative 1e-10: differentiation of f = a + b near a zero of f' cancels by
             # nature; the values are still far tighter than any plot or table needs.
             err = mismatch(float(ours), expected, 1e-10)
@@ -417,7 +428,7 @@ def test_declared_limits_match_mpmath(spec):
             declared = np.ravel(act.limits[order][side])
             parts = [ref] if len(declared) == 1 else [
                 lambda t, k=k: ref(t)[k] for k in range(len(declared))]
-            exact = [_reference(part, x, order) for part in parts]
+            exact = [converged(part, x, order) for part in parts]
             for limit, value in zip(declared, exact, strict=True):
                 if math.isinf(limit):
                     assert mp.sign(value) == math.copysign(1, limit)

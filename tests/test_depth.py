@@ -5,6 +5,7 @@ and on the figure's drawn artists. :mod:`tests.test_meanfield` checks the theory
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import itertools
 import json
@@ -18,7 +19,7 @@ import pytest
 
 from actviz.catalog import resolve_specs
 from actviz.meanfield import simulate
-from actviz.meanfield.report import settings
+from actviz.meanfield.report import Setting, settings
 from actviz.render import save
 from actviz.render.depth import depth_figure
 
@@ -417,8 +418,15 @@ def test_the_table_alone_does_not_load_matplotlib_nor_scipy():
     assert heavy_imports("depth", "relu", "tanh") == ["actviz.writers"]
 
 
-@pytest.mark.parametrize("specs", [["sigmoid", "tanh"], ["sigmoid", "tanh", "relu"],
-                                   ["relu", "elu", "selu", "gelu", "tanh", "sigmoid"]])
+@functools.cache
+def _settings_without_bias(specs: tuple[str, ...]) -> list[Setting]:
+    """The settings of test_markers_on_one_spot_are_set_side_by_side, found once for both
+    figure sizes (a Setting is frozen: the figure cannot change it)."""
+    return settings(resolve_specs(list(specs)), None, 0.0, 5)
+
+
+@pytest.mark.parametrize("specs", [("sigmoid", "tanh"), ("sigmoid", "tanh", "relu"),
+                                   ("relu", "elu", "selu", "gelu", "tanh", "sigmoid")])
 @pytest.mark.parametrize("size", [None, "column"])
 def test_markers_on_one_spot_are_set_side_by_side(specs, size):
     """sigmoid's PyTorch gain (sigma_w = 1) lies on tanh's edge of chaos at sigma_b = 0
@@ -426,7 +434,7 @@ def test_markers_on_one_spot_are_set_side_by_side(specs, size):
     marker covers more than half of another's box, none moves left of its own spot (sigma_b
     cannot be negative) and each stays within the panel's width. The stars of c* = 1 in (d)
     stay where c* is, the later drawn smaller, so that the one below shows as a rim."""
-    found = settings(resolve_specs(specs), None, 0.0, 5)
+    found = _settings_without_bias(specs)
     fig = depth_figure(found, simulate=False, size=size)
     fig.draw_without_rendering()
     pixels = fig.dpi / 72

@@ -18,32 +18,11 @@ from actviz import ActvizError, FormulaError, NotFiniteError, ParameterError, Sp
 from actviz.catalog import describe
 from actviz.catalog._core import CHUNK
 
-from .reference import digits_for, mismatch
+from .reference import converged, mismatch
+from .stored import Needed, Value, stored
 from .test_catalog import EXTREME, GRID
 
 INF = math.inf
-
-
-def _reference(fn, x: float, order: int, extra: int = 0):
-    """f(x), or f'(x), f''(x) by mpmath's numerical differentiation at 40 digits (more for
-    large |x|), raised by 100 digits until two results agree to 25 digits (a derivative far
-    below f, as f'' of x*sigmoid(x) at 1000, needs them), or both lie below 1e-310. ``extra``
-    digits to start with save rounds where the derivative lies that many decades below f."""
-    digits = digits_for(x) + extra
-    previous = None
-    for _ in range(7):
-        with mp.workdps(digits):
-            xm = mp.mpf(x)
-            value = fn(xm) if order == 0 else mp.diff(fn, xm, order)
-        if order == 0:
-            return value
-        if previous is not None:
-            if value != 0 and abs(value - previous) <= 1e-25 * abs(value):
-                return value
-            if abs(value) < 1e-310 and abs(previous) < 1e-310:
-                return value
-        previous, digits = value, digits + 100
-    return value
 
 
 def _sigmoid(t):
@@ -115,21 +94,45 @@ def _points(act, large) -> np.ndarray:
     return xs[keep]
 
 
+def _formula_id(spec: str, params: dict) -> str:
+    return f"{spec}{params or ''}"
+
+
+def references() -> list[Needed]:
+    """f, f' and f'' of each formula's mpmath reference at its points (tests/stored.py)."""
+    needs = []
+    for spec, params, ref, large in FORMULAS:
+        act = actviz.get(spec, **params)
+        xs = [float(x) for x in _points(act, large)]
+
+        def compute(order: int, act=act, xs=xs, ref=ref) -> list[Value]:
+            outs = act.evaluate(np.array(xs), order)
+            # our f and f^(k) only set the starting precision; the result is converged
+            return [[converged(ref, x, order, _decades(f, value))]
+                    for x, value, f in zip(xs, outs[order], outs[0], strict=True)]
+
+        needs += [Needed(_formula_id(spec, params), str(order), xs,
+                         lambda order=order, compute=compute: compute(order))
+                  for order in range(3)]
+    return needs
+
+
 @pytest.mark.parametrize("order", [0, 1, 2])
-@pytest.mark.parametrize(("spec", "params", "ref", "large"), FORMULAS,
-                         ids=[f"{s}{p or ''}" for s, p, _, _ in FORMULAS])
-def test_formulas_match_mpmath(spec, params, ref, large, order):
-    """f, f', f'' to 1e-10 relative (f to 1e-12) away from kinks, on [-30, 30] and far out."""
+@pytest.mark.parametrize(("spec", "params", "large"), [(s, p, g) for s, p, _, g in FORMULAS],
+                         ids=[_formula_id(s, p) for s, p, _, _ in FORMULAS])
+def test_formulas_match_mpmath(spec, params, large, order):
+    """f, f', f'' to 1e-10 relative (f to 1e-12) away from kinks, on [-30, 30] and far out,
+    against mpmath on the formula written out (stored: tests/stored.py)."""
     act = actviz.get(spec, **params)
     xs = _points(act, large)
-    outs = act.evaluate(xs, order)
-    ours = outs[order]
+    ours = act.evaluate(xs, order)[order]
     worst = []
-    for x, value, f in zip(xs, ours, outs[0], strict=True):
-        expected = _reference(ref, float(x), order, _decades(f, value))
-        err = mismatch(float(value), expected, 1e-12 if order == 0 else 1e-10)
+    for x, value in zip(xs, ours, strict=True):
+        exact = stored("formula", _formula_id(spec, params), order, float(x))
+        assert exact is not None
+        err = mismatch(float(value), exact[0], 1e-12 if order == 0 else 1e-10)
         if err:
-            worst.append((err, float(x), float(value), float(expected)))
+            worst.append((err, float(x), float(value), float(exact[0])))
     assert not worst, sorted(worst, reverse=True)[:5]
 
 

@@ -419,11 +419,16 @@ def test_control_characters_in_what_was_typed_are_shown_not_acted_on(tmp_path):
 ])
 def test_a_figure_refuses_the_same_curve_twice(tmp_path, args, message):
     """``plot relu relu`` ended in a KeyError (the tracks of regions name their lanes by the
-    curves' names): one curve would be drawn under another with one name for both. Tables,
-    compare and diff of the same function twice are well defined and answer."""
+    curves' names): one curve would be drawn under another with one name for both."""
     result = invoke("plot", *args, "-o", "f.png", cwd=tmp_path)
     assert (result.exit_code, result.output) == (2, f"Error: {message}\n")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_batch_refuses_the_same_curve_twice_and_other_commands_answer(tmp_path):
+    """The same refusal from a batch job; two different curves of one function are drawn;
+    tables, compare and diff of the same function twice are well defined and answer (once
+    for all the spellings above: none of this depends on them)."""
     (tmp_path / "c.yaml").write_text("jobs: [{kind: plot, functions: [relu, relu]}]\n")
     result = invoke("batch", "c.yaml", cwd=tmp_path)
     assert result.exit_code != 0 and "relu is given twice" in result.output

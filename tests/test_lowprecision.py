@@ -6,6 +6,7 @@ computed here with mpmath, and the command, its table, figure, batch job and err
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import sys
@@ -402,24 +403,64 @@ def test_errors_are_one_line_with_exit_code_2(args, message):
     assert len(result.output.splitlines()) == 1
 
 
-def test_without_ml_dtypes_bfloat16_says_how_to_install_it_and_float16_works(monkeypatch):
+def test_every_format_works_without_ml_dtypes(monkeypatch):
+    """The formats are actviz's own NumPy code: no import of ml_dtypes is needed."""
     monkeypatch.setitem(sys.modules, "ml_dtypes", None)  # import ml_dtypes fails
-    result = invoke("precision", "relu", "--dtype", "bfloat16")
-    assert result.exit_code == 2
-    assert result.output == ("Error: bfloat16 needs the ml_dtypes package, which is not "
-                             "installed: pip install 'actviz[precision]' (float16 and float32 "
-                             "work without it)\n")
-    assert invoke("precision", "relu", "--dtype", "float16").exit_code == 0
+    result = invoke("precision", "relu", "--dtype", ",".join(DTYPES))
+    assert result.exit_code == 0, result.output
 
 
-def test_ml_dtypes_is_imported_only_by_the_command(tmp_path):
+def test_the_command_does_not_load_ml_dtypes(tmp_path):
     import subprocess
 
-    code = ("import sys, actviz, actviz.cli, actviz.jobs; "
+    code = ("import sys; from click.testing import CliRunner; from actviz.cli import cli; "
+            "r = CliRunner().invoke(cli, ['precision', 'sigmoid', '--dtype', "
+            "'bfloat16,float8_e4m3fn,float8_e5m2']); assert r.exit_code == 0, r.output; "
             "print('ml_dtypes' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
+                         check=True, cwd=tmp_path).stdout
     assert out.strip() == "False"
+
+
+ML_DTYPES = ["bfloat16", "float8_e4m3fn", "float8_e5m2"]
+
+
+@pytest.mark.parametrize("name", ML_DTYPES)
+def test_the_formats_values_are_ml_dtypes_values(name):
+    """Every bit pattern decoded as ml_dtypes (0.7 or later) decodes it: the same finite
+    values, none missing, none extra (ml_dtypes is a test dependency: the library made for
+    these formats, used here as an independent oracle)."""
+    ml_dtypes = pytest.importorskip("ml_dtypes")
+    fmt = dtype_format(name)
+    bits = 8 if name.startswith("float8") else 16
+    codes = np.arange(2**bits, dtype=np.uint32).astype(f"u{bits // 8}")
+    with np.errstate(all="ignore"):
+        theirs = codes.view(getattr(ml_dtypes, name)).astype(np.float64)
+    theirs = np.unique(theirs[np.isfinite(theirs)] + 0.0)
+    assert np.array_equal(fmt.values(-math.inf, math.inf), theirs)
+    assert fmt.max == float(ml_dtypes.finfo(getattr(ml_dtypes, name)).max)
+
+
+@pytest.mark.parametrize("name", ML_DTYPES)
+def test_rounding_is_ml_dtypes_rounding(name):
+    """float64 values rounded to the format as ml_dtypes 0.7 rounds them (one rounding,
+    ties to even; 0.6 rounded bfloat16 through float32): the midpoints and their
+    neighbours, overflow thresholds, subnormals, and 200,000 values spread over every
+    binade of the format and beyond."""
+    ml_dtypes = pytest.importorskip("ml_dtypes")
+    if tuple(int(p) for p in ml_dtypes.__version__.split(".")[:2]) < (0, 7):
+        pytest.skip("ml_dtypes before 0.7 rounds float64 to bfloat16 through float32")
+    fmt = dtype_format(name)
+    rng = np.random.default_rng(23)
+    spread = np.ldexp(rng.uniform(1, 2, 200_000),
+                      rng.integers(fmt.min_exponent - fmt.mantissa - 3, 20, 200_000))
+    values = np.concatenate([np.array(hard_values(name)), spread, -spread,
+                             [0.0, -0.0, math.inf, -math.inf, math.nan]])
+    with np.errstate(all="ignore"):
+        theirs = values.astype(getattr(ml_dtypes, name)).astype(np.float64)
+    ours = fmt.round(values)
+    same = (ours == theirs) | (np.isnan(ours) & np.isnan(theirs))
+    assert same.all(), values[~same][:5]
 
 
 def test_the_figure_marks_flushes_and_overflows_and_is_the_same_bytes_twice(tmp_path):
@@ -441,6 +482,50 @@ def test_the_figure_marks_flushes_and_overflows_and_is_the_same_bytes_twice(tmp_
     assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()
     column = invoke("precision", "sigmoid", "-o", "c.svg", "--size", "column", cwd=tmp_path)
     assert column.exit_code == 0 and (tmp_path / "c.svg").stat().st_size > 0
+
+
+def test_several_formats_keep_their_regions_in_lanes_under_the_curves_and_apart():
+    """With several formats, each format's intervals lie in a lane of its own below the
+    panel's 0 (they covered the whole f' panel, over each other, three formats deep), each
+    format has its own line style (grey print), and a column's title fits the figure."""
+    from matplotlib.colors import to_rgb
+
+    from actviz.catalog import resolve_specs
+    from actviz.lowprecision import sweeps
+    from actviz.render.lowprecision import precision_figure
+
+    records = sweeps(resolve_specs(["tanh"], "torch", None),
+                     ("bfloat16", "float16", "float8_e4m3fn"), "autograd", (-20.0, 20.0))
+    fig = precision_figure(records, size="column")
+    fig.canvas.draw()
+    ax = fig.axes[1]  # tanh's f'
+    lanes = {}
+    for patch in ax.collections:
+        gid = patch.get_gid() or ""
+        if gid.startswith(("df_flush:", "df_underflow:")):
+            ys = np.concatenate([p.vertices[:, 1] for p in patch.get_paths()])
+            lanes.setdefault(gid.rsplit(":", 1)[1], set()).add((round(ys.min(), 6),
+                                                               round(ys.max(), 6)))
+    assert sorted(lanes) == ["bfloat16", "float16", "float8_e4m3fn"]
+    spans = [next(iter(v)) for v in lanes.values()]
+    assert all(len(v) == 1 for v in lanes.values())  # one lane per format
+    assert all(hi <= 0 for _, hi in spans)  # under the curves' 0
+    ordered = sorted(spans)
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(ordered))  # apart
+    # the drawn dash pattern (get_linestyle names every custom pattern '--')
+    styles = {line.get_gid(): (line._unscaled_dash_pattern, to_rgb(line.get_color()))
+              for line in ax.get_lines() if (line.get_gid() or "").startswith("ulp:")}
+    assert len({str(style) for style, _ in styles.values()}) == 3, styles
+    title = fig.texts[0] if fig.texts else fig._suptitle
+    box = title.get_window_extent()
+    assert box.x0 >= 0 and box.x1 <= fig.bbox.width
+
+
+def test_a_function_given_twice_under_another_name_is_refused():
+    result = invoke("precision", "sigmoid", "logistic", "--dtype", "float16")
+    assert result.exit_code == 2
+    assert result.output == ("Error: logistic is sigmoid again; a table shows each function "
+                             "once: name it once\n")
 
 
 def test_the_envelope_keeps_every_points_largest_error():

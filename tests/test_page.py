@@ -12,10 +12,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import actviz
 from actviz import analysis
-from actviz.page import PRESETS, decimal_points, page_data
+from actviz.page import PRESETS, decimal_points, nice_step, page_data
 from actviz.page_html import uplot_version
 from actviz.ranges import auto_range
 from tests.helpers import invoke
@@ -109,7 +111,8 @@ def test_the_range_is_the_figures_range():
 def test_decimal_points_are_round_and_short():
     xs = decimal_points(-5.0, 8.0, 401)
     assert xs[0] == -5.0 and xs[-1] == 8.0
-    assert np.allclose(np.diff(xs), 0.05)
+    assert np.allclose(np.diff(xs), 0.025)  # 13/400 = 0.0325: the round step below it
+    assert len(decimal_points(-5.0, 8.0, 201)) == 261  # 0.05: 13/200 = 0.065
     assert all(len(repr(float(x))) <= 6 for x in xs)  # -4.95, not -4.950000000000001
 
 
@@ -242,7 +245,16 @@ def test_default_file_and_batch_job_write_the_same_bytes(tmp_path, monkeypatch):
 @pytest.mark.parametrize(("args", "message"), [
     (["page", "relu", "-o", "p.png"],
      "Error: a page is HTML; give -o with .html, such as -o p.html"),
-    (["page", "relu", "relu"], "Error: relu is given twice; a page shows each function once"),
+    (["page", "relu", "-o", "a"], "Error: a page is HTML; give -o with .html, such as -o a.html"),
+    (["page", "relu", "-o", "d/a"],
+     "Error: a page is HTML; give -o with .html, such as -o d/a.html"),
+    (["page", "relu", "relu"],
+     "Error: relu is given twice; a page shows each function once: name it once"),
+    # the same function under another name: refused by its resolved spec
+    (["page", "relu", "ReLU"], "Error: ReLU is relu again; a page shows each function once"),
+    (["page", "silu", "swish"], "Error: swish is silu again; a page shows each function once"),
+    (["page", "logistic", "sigmoid"], "Error: sigmoid is logistic again; a page shows each"),
+    (["page", "elu", "elu:alpha=1"], "Error: elu:alpha=1 is elu again; a page shows each"),
     (["page", "relux"], "Error: unknown activation 'relux'"),
     (["page", "relu", "--num", "5"], "Error: num must be"),
     (["page", "relu", "--range", "3", "-3"], "Error: range"),
@@ -261,3 +273,31 @@ def test_a_formula_and_a_given_range(tmp_path):
     assert data["range"] == [-3.0, 3.0]
     formula, mish = (data["functions"][g["default"]] for g in data["groups"])
     assert formula["f"] == mish["f"] or np.allclose(formula["f"], mish["f"], rtol=1e-15)
+
+
+def test_a_function_twice_in_a_batch_job_is_refused_with_its_line(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "c.yaml").write_text("jobs:\n  - {kind: page, functions: [silu, swish]}\n")
+    result = invoke(*["batch", "c.yaml", "--jobs", "1"])
+    assert result.exit_code != 0
+    assert "Error: jobs[0] (line 2): swish is silu again; a page shows each function once" \
+        in result.stderr
+    assert not any(p.suffix == ".html" for p in tmp_path.rglob("*"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(-1e6, 1e6), st.floats(1e-3, 1e6), st.integers(11, 4001))
+def test_num_is_the_least_number_of_points(lo, width, num):
+    """The help text of --num: at least NUM points with the range's ends, at most 2 NUM + 1,
+    at the largest step of 1, 2, 2.5 or 5 x 10^k not above (MAX - MIN)/(NUM - 1)."""
+    hi = lo + width
+    if hi <= lo:
+        return
+    a, e = nice_step(lo, hi, num)
+    step = a * 10.0 ** e
+    raw = (hi - lo) / (num - 1)
+    assert a in (1, 2, 25, 5) and step <= raw * (1 + 1e-9)
+    bigger = {1: 2, 2: 2.5, 25: 5, 5: 10}[a] * 10.0 ** (e + (1 if a == 25 else 0))
+    assert bigger > raw * (1 - 1e-9)  # the largest such step
+    xs = np.unique(np.concatenate([decimal_points(lo, hi, num), [lo, hi]]))
+    assert num <= len(xs) <= 2 * num + 1

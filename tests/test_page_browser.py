@@ -241,3 +241,167 @@ def test_readable_on_a_phone(browser, page):
     scroll, inner, canvas = widths
     assert scroll <= inner  # nothing wider than the screen
     assert canvas >= 0.8 * inner
+
+
+def styles(browser: Any) -> list[list[Any]]:
+    """[label, colour, dash] of each curve of the f pane, in the order drawn."""
+    return browser.execute_script(
+        "return window.actvizPage.plotsNow()[0].series.slice(1)"
+        ".map(s => [s.label, s._stroke, JSON.stringify(s.dash || [])])")
+
+
+def test_a_functions_colour_and_place_survive_toggling(browser, page):
+    """Unchecking and rechecking relu changes no colour and no order: a function's colour
+    and its place in the readout, the properties and the link are its place in the page's
+    list of functions; the swatch beside its checkbox has its colour."""
+    open_page(browser, page)
+    before = styles(browser)
+    rows = [tr.get_attribute("data-label") for tr in
+            browser.find_elements(By.CSS_SELECTOR, "#readout tbody tr")]
+    head = browser.find_element(By.CSS_SELECTOR, "#properties tr").text
+    link = browser.execute_script("return location.hash")
+    box = browser.find_element(By.CSS_SELECTOR, "#function-list input[value='relu']")
+    box.click()
+    assert "relu" not in [s[0] for s in styles(browser)]
+    assert styles(browser) == [s for s in before if s[0] != "relu"]
+    box.click()
+    assert styles(browser) == before
+    assert [tr.get_attribute("data-label") for tr in browser.find_elements(
+        By.CSS_SELECTOR, "#readout tbody tr")] == rows == [s[0] for s in before]
+    assert browser.find_element(By.CSS_SELECTOR, "#properties tr").text == head
+    assert browser.execute_script("return location.hash") == link
+    assert link.startswith("#show=" + ",".join(SPECS))  # the page's order
+    colours = {s[0]: s[1] for s in before}
+    for label in SPECS:
+        swatch = browser.find_element(
+            By.XPATH, f"//div[@id='function-list']//input[@value='{label}']/..//*[@stroke]")
+        assert swatch.get_attribute("stroke") == colours[label], label
+    assert len(set(colours.values())) == len(SPECS)  # five functions, five colours
+
+
+AXES = """
+const canvas = document.createElement('canvas').getContext('2d');
+return window.actvizPage.plotsNow().map(p => p.axes.map((a, i) => {
+  canvas.font = a.font[0];
+  const r = devicePixelRatio;
+  return {values: a._values, size: a._size, ticks: a.ticks.size, gap: a.gap,
+          widths: a._values.map(v => canvas.measureText(v).width / r),
+          at: a._splits.map(v => p.valToPos(v, i === 0 ? 'x' : 'y'))};
+}));
+"""
+
+
+@pytest.mark.parametrize(("specs", "lo", "hi"), [
+    (("softmax", "crelu", "exponential", "sigmoid"), "-3", "12"),
+    (("relu", "gelu"), "-1e9", "1e9"),
+])
+@pytest.mark.parametrize("width", [1280, 390])
+def test_tick_labels_fit_their_axes(browser, tmp_path, specs, lo, hi, width):
+    """Each y axis is wider than its widest tick label (measured in the browser, in uPlot's
+    own font) plus the tick and the gap, so that no sign or digit is cut off; neighbouring x
+    labels leave room between them; large values read 5e4, -1e9."""
+    path = tmp_path / "p.html"
+    assert invoke("page", *specs, "--range", lo, hi, "-o", path).exit_code == 0
+    browser.set_window_size(width, 1000)
+    try:
+        open_page(browser, path)
+        panes = browser.execute_script(AXES)
+    finally:
+        browser.set_window_size(1280, 1000)
+    assert len(panes) == 3
+    assert len({pane[1]["size"] for pane in panes}) == 1  # one width: x lines up
+    for x_axis, y_axis in panes:
+        assert len(y_axis["values"]) >= 3 and len(x_axis["values"]) >= 3
+        assert max(y_axis["widths"]) + y_axis["ticks"] + y_axis["gap"] <= y_axis["size"]
+        for k in range(len(x_axis["at"]) - 1):
+            room = x_axis["at"][k + 1] - x_axis["at"][k]
+            assert room >= (x_axis["widths"][k] + x_axis["widths"][k + 1]) / 2 + 4
+        for text in x_axis["values"] + y_axis["values"]:
+            assert len(text) <= 6, text
+    if hi == "1e9":
+        assert panes[0][0]["values"][0] == "-1e9" and "5e8" in panes[0][1]["values"]
+    else:
+        assert any(text.startswith("-") for text in panes[0][1]["values"])  # -5e4 whole
+
+
+def test_hover_at_a_kink_reads_the_kink_not_its_neighbours(browser, page):
+    """The grid holds the float either side of each kink (to draw jumps): pointing at x = 0
+    reads x = 0 (not -5e-324) and relu's values there, autograd's relu'(0) = 0 with the
+    one-sided values of its jump beside it; gelu, without a kink there, shows its value at
+    0. The arrow keys step over the neighbours too."""
+    open_page(browser, page)
+    over = browser.find_elements(By.CSS_SELECTOR, ".pane .u-over")[0]
+    at = browser.execute_script(
+        "const p = window.actvizPage.plotsNow()[0]; return p.valToPos(0, 'x')")
+    ActionChains(browser).move_to_element_with_offset(
+        over, round(at - over.size["width"] / 2), 5).perform()
+    x, rows = readout(browser)
+    assert x == 0.0 and "x = 0 " in browser.find_element(
+        By.CSS_SELECTOR, "#readout caption").text
+    assert rows["relu"][0] == "0" and rows["relu"][1].startswith("0 (")
+    assert rows["relu"][1] == "0 (\u2190 0, \u2192 1)"  # f' jumps from 0 to 1
+    assert rows["gelu"][:2] == ["0", "0.5"]  # gelu(0) = 0, gelu'(0) = 1/2
+    pane = browser.find_elements(By.CSS_SELECTOR, ".pane")[0]
+    seen = []
+    for key in (Keys.ARROW_LEFT, Keys.ARROW_RIGHT, Keys.ARROW_RIGHT):
+        pane.send_keys(key)
+        seen.append(readout(browser)[0])
+    step = seen[2] - seen[1]
+    assert seen[0] == -step and seen[1] == 0.0 and step >= 0.01
+
+
+def test_what_is_switched_off_leaves_the_page(browser, page):
+    """With the f'' pane off the readout has no f'' column; with the marks off their key is
+    gone; Show all and Hide all show and hide every function."""
+    open_page(browser, page, "#show=relu,gelu&d2f=0&marks=0")
+    over = browser.find_elements(By.CSS_SELECTOR, ".pane .u-over")[0]
+    ActionChains(browser).move_to_element_with_offset(over, -40, 5).perform()
+    heads = [th.text for th in browser.find_elements(By.CSS_SELECTOR, "#readout thead th")
+             if th.is_displayed()]
+    assert heads == ["function", "f", "f\u2032"]
+    for tr in browser.find_elements(By.CSS_SELECTOR, "#readout tbody tr"):
+        assert len(tr.find_elements(By.TAG_NAME, "td")) == 2
+    assert not browser.find_element(By.ID, "key").is_displayed()
+    browser.find_element(By.ID, "show-marks").click()
+    browser.find_element(By.ID, "show-d2f").click()
+    assert browser.find_element(By.ID, "key").is_displayed()
+    assert browser.find_element(By.ID, "readout-d2f").is_displayed()
+    browser.find_element(By.ID, "show-all").click()
+    assert browser.execute_script("return window.actvizPage.series()") == list(SPECS)
+    browser.find_element(By.ID, "show-none").click()
+    assert browser.execute_script("return window.actvizPage.series()") == []
+
+
+COLUMN = """
+const p = window.actvizPage.plotsNow()[0], r = devicePixelRatio, box = p.bbox;
+const x = Math.round(p.valToPos(arguments[0], 'x', true));
+const pixels = p.ctx.getImageData(x, box.top, 1, box.height).data;
+const curves = p.series.slice(1).map(s => [s.label, s._stroke]);
+return {pixels: Array.from(pixels), top: box.top, height: box.height, curves: curves,
+        zero: p.valToPos(0, 'y', true)};
+"""
+
+
+def rgb(hex_colour: str) -> np.ndarray:
+    return np.array([int(hex_colour[k:k + 2], 16) for k in (1, 3, 5)], float)
+
+
+@pytest.mark.parametrize("shown", ["relu", "relu,gelu,leaky_relu"])
+def test_dead_zones_are_drawn_as_the_key_shows_them(browser, page, shown):
+    """One style for any number of functions: relu's dead zone (x < 0) is a hatched bar in
+    relu's colour in a lane under the curves, the rest of the pane above it untinted; the
+    key gives the saturation threshold."""
+    open_page(browser, page, f"#show={shown}")
+    column = browser.execute_script(COLUMN, -2.5)
+    pixels = np.array(column["pixels"], float).reshape(-1, 4)[:, :3]
+    relu = rgb(dict(column["curves"])["relu"])
+    background = pixels[2]
+    tinted = (np.abs(pixels - background).max(axis=1) > 60) & (
+        np.abs(pixels - relu).sum(axis=1) < np.abs(pixels - background).sum(axis=1))
+    rows = np.flatnonzero(tinted)
+    zero = column["zero"] - column["top"]
+    rows = rows[np.abs(rows - zero) > 4]  # not the curves at y = 0
+    assert len(rows) >= 2
+    assert rows.min() > 0.75 * column["height"]  # a lane at the bottom, not the whole pane
+    key = browser.find_element(By.ID, "key").text
+    assert "|f\u2032| < 0.05" in key and "dead zone: f\u2032 = 0" in key

@@ -229,3 +229,18 @@ def test_the_precision_story_of_the_readme():
     assert dtype_format("float8_e4m3fn").round(np.array([464.0, 464.5])).tolist()[0] == 448.0
     assert math.isnan(dtype_format("float8_e4m3fn").round(np.array([464.5]))[0])
     assert "a value beyond 464 becomes NaN" in text
+
+
+def test_the_batch_section_names_every_kind_of_job_and_which_draw_an_image():
+    """The README's batch paragraph lists the job kinds a config may use (jobs.KINDS) and
+    the kinds whose `image:` adds a figure (those with an `image` option)."""
+    from actviz.jobs import KINDS
+
+    paragraph = README[README.index("A YAML file lists jobs of kind"):]
+    paragraph = " ".join(paragraph[:paragraph.index("```")].split())
+    kinds = paragraph[:paragraph.index(", each with")]
+    assert set(re.findall(r"`(\w+)`", kinds)) == set(KINDS)
+    images = paragraph[paragraph.index("adds the figure of"):paragraph.index("job)")]
+    drawn = {name for name, kind in KINDS.items()
+             if any(o.name == "image" for o in kind.command.options)}
+    assert set(re.findall(r"`(\w+)`", images)) == drawn

@@ -27,7 +27,7 @@ from ._core import (
 )
 from ._describe import describe, summary
 from ._limits import check_finite
-from ._named import Named, resolve_specs, sweep
+from ._named import Named, once, resolve_specs, sweep
 from ._plugins import (
     ENTRY_POINT_GROUP,
     define,
@@ -61,6 +61,7 @@ __all__ = [
     "instantiate",
     "is_name_spec",
     "names",
+    "once",
     "parse_spec",
     "plugin_names",
     "register",

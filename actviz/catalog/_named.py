@@ -37,6 +37,21 @@ def resolve_specs(specs: Sequence[str | Activation | Named], flavor: str = "torc
     return named
 
 
+def once(named: Sequence[Named], shows: str, where: str = "") -> None:
+    """Refuse a function given twice, under the same name or another (elu and elu:alpha=1,
+    relu and ReLU, alpha=1,1.0 in a sweep): it would be one curve under another, or the
+    same column twice. ``shows`` says what the output does ("a figure draws each curve
+    once"), ``where`` where the names were given (" in the sweep")."""
+    seen: dict[str, str] = {}
+    for n in named:
+        earlier = seen.get(n.act.spec)
+        if earlier is not None:
+            what = (f"{n.label} is given twice{where}" if earlier == n.label else
+                    f"{n.label} is {earlier} again{where}")
+            raise ParameterError(f"{what}; {shows}: name it once")
+        seen[n.act.spec] = n.label
+
+
 def sweep(spec: str, swept: tuple[str, Sequence[Any]], flavor: str = "torch",
           scope: Mapping[str, Any] | None = None) -> list[Named]:
     """One function per swept value, labelled ``alpha=0.5``, ...: ``spec`` with the parameter

@@ -30,6 +30,30 @@
     return f != null ? f : group["default"];
   }
   function palette() { return darkQuery.matches ? DARK : LIGHT; }
+  /* a function's colour and dash: fixed by its place in the page's list of functions (the
+     ones shown when the page opens first, so that those differ), so that toggling one
+     changes nothing else */
+  var RANK = DATA.shown.concat(G.map(function (group, g) { return g; })
+    .filter(function (g) { return DATA.shown.indexOf(g) < 0; }));
+  function styleOf(g) {
+    var colors = palette(), k = RANK.indexOf(g);
+    return {color: colors[k % colors.length],
+            dash: DASHES[Math.floor(k / colors.length) % DASHES.length]};
+  }
+  function sortShown() { state.shown.sort(function (a, b) { return a - b; }); }
+  /* a short stroke in a colour and dash, as a curve of the panes is drawn */
+  function chip(color, dash) {
+    var NS = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(NS, "svg"), line = document.createElementNS(NS, "line");
+    svg.setAttribute("class", "chip"); svg.setAttribute("width", "20"); svg.setAttribute("height", "8");
+    svg.setAttribute("aria-hidden", "true");
+    line.setAttribute("x1", "0"); line.setAttribute("x2", "20");
+    line.setAttribute("y1", "4"); line.setAttribute("y2", "4");
+    line.setAttribute("stroke", color); line.setAttribute("stroke-width", "3");
+    if (dash.length) line.setAttribute("stroke-dasharray", dash.join(" "));
+    svg.appendChild(line);
+    return svg;
+  }
   function css(name) { return getComputedStyle(document.documentElement).getPropertyValue(name).trim(); }
 
   /* --- the URL hash: which functions, flavour, presets, zoom, panes ----------------------- */
@@ -90,11 +114,36 @@
     var xs = Array.from(all).sort(function (a, b) { return a - b; });
     var where = new Map();
     xs.forEach(function (x, i) { where.set(x, i); });
+    var snapped = snapping(xs);
     series.forEach(function (s) {
       s.at = new Map();
       s.entry.x.forEach(function (x, i) { s.at.set(x, i); });
     });
-    return {xs: xs, where: where};
+    return {xs: xs, where: where, snap: snapped.snap, stops: snapped.stops};
+  }
+  /* The grid holds the float on either side of each kink, only to draw a jump or a corner
+     where it is: the cursor never stops there. Each run of points closer than a millionth of
+     a millionth of the range (a kink and its neighbours) snaps to one of them, the kink:
+     the point with a neighbour on both sides in the run, else the shortest to write (a
+     range's end, 0). snap[i]: where the cursor nearest to point i stops; stops: every such
+     point, in order (the arrow keys go from one to the next). */
+  function snapping(xs) {
+    var snap = new Array(xs.length), stops = [];
+    var tiny = (DATA.range[1] - DATA.range[0]) * 1e-12;
+    for (var a = 0; a < xs.length;) {
+      var b = a;
+      while (b + 1 < xs.length && xs[b + 1] - xs[b] <= tiny) b++;
+      var best = a;
+      for (var i = a; i <= b; i++) {
+        var inner = i > a && i < b, bestInner = best > a && best < b;
+        if ((inner && !bestInner) || (inner === bestInner &&
+            String(xs[i]).length < String(xs[best]).length)) best = i;
+      }
+      for (i = a; i <= b; i++) snap[i] = best;
+      stops.push(best);
+      a = b + 1;
+    }
+    return {snap: snap, stops: stops};
   }
   function value(s, order, i) {
     var v = s.entry[ORDERS[order][0]][i];
@@ -119,6 +168,7 @@
   var xsIndex = new Map();
 
   /* --- drawing the marks, as the figures do (actviz.render.marks) ------------------------- */
+  var LANE = 0.07;  /* a lane's height, as a share of the curves' span */
   function hatch(ctx, color) {
     var c = document.createElement("canvas");
     c.width = c.height = 8;
@@ -146,9 +196,16 @@
       return m && (m.saturation.length || m.dead.length);
     });
   }
+  /* saturation and dead zones: one lane of bars under the curves per function that has
+     any, in its colour, solid for saturation and hatched for a dead zone, whatever the
+     number of functions (the key's swatches show the same two bars) */
+  function lane(box, lanes, k) {
+    var h = box.height * LANE / (1.16 + LANE * lanes);
+    return {top: box.top + box.height - (lanes - k) * h, height: h * 0.8};
+  }
   function drawMarks(u, order) {
     if (!state.marks) return;
-    var ctx = u.ctx, box = u.bbox, single = series.length === 1;
+    var ctx = u.ctx, box = u.bbox;
     var lanes = lanesOf();
     ctx.save();
     ctx.beginPath(); ctx.rect(box.left, box.top, box.width, box.height); ctx.clip();
@@ -157,19 +214,21 @@
     series.forEach(function (s, k) {
       var m = s.entry.marks[s.output == null ? 0 : s.output];
       if (!m) return;
-      var color = s.color, lane = lanes.indexOf(s);
-      var top = box.top, height = box.height;
-      if (!single && lane >= 0) {
-        var h = box.height * 0.07 / (1.16 + 0.07 * lanes.length);
-        top = box.top + box.height - (lanes.length - lane) * h; height = h * 0.8;
+      var color = s.color, k = lanes.indexOf(s);
+      if (k >= 0) {
+        var bar = lane(box, lanes.length, k), top = bar.top, height = bar.height;
+        ctx.globalAlpha = 0.6;
+        ctx.fillStyle = color;
+        m.saturation.forEach(function (sp) { ctx.fillRect(px(sp[0]), top, px(sp[1]) - px(sp[0]), height); });
+        ctx.globalAlpha = 1;
+        ctx.fillStyle = hatch(ctx, color);
+        ctx.strokeStyle = color; ctx.lineWidth = devicePixelRatio;
+        m.dead.forEach(function (sp) {
+          ctx.fillRect(px(sp[0]), top, px(sp[1]) - px(sp[0]), height);
+          ctx.strokeRect(px(sp[0]), top, px(sp[1]) - px(sp[0]), height);
+        });
       }
-      ctx.globalAlpha = single ? 0.12 : 0.6;
-      ctx.fillStyle = color;
-      m.saturation.forEach(function (sp) { ctx.fillRect(px(sp[0]), top, px(sp[1]) - px(sp[0]), height); });
-      ctx.globalAlpha = 1;
-      ctx.fillStyle = hatch(ctx, color);
-      m.dead.forEach(function (sp) { ctx.fillRect(px(sp[0]), top, px(sp[1]) - px(sp[0]), height); });
-      if (order === 1 && single) {
+      if (order === 1) {
         ctx.globalAlpha = 0.25; ctx.strokeStyle = color; ctx.lineWidth = 6 * devicePixelRatio;
         m.plateau.forEach(function (p) {
           ctx.beginPath(); ctx.moveTo(px(p[0]), py(p[2])); ctx.lineTo(px(p[1]), py(p[2])); ctx.stroke();
@@ -192,6 +251,59 @@
     ctx.restore();
   }
 
+  /* --- the axes: compact tick labels, each axis as wide as its labels ------------------- */
+  var AXIS_FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+  var measurer = document.createElement("canvas").getContext("2d");
+  var yAxisSize = 0;  /* the widest y axis of the panes: all of them as wide, so x lines up */
+  function textWidth(text) { measurer.font = AXIS_FONT; return measurer.measureText(text).width; }
+  /* a tick's text: plain (-2.5, 0.05, 5000) up to 10^4, else 5e4, -2.5e9, 1e-4; all the
+     ticks of an axis in one style */
+  function tickText(v, maxAbs) {
+    var r = Number(v.toPrecision(12));
+    if (r === 0) return "0";
+    if (maxAbs >= 1e4 || maxAbs < 1e-3) return r.toExponential().replace("e+", "e");
+    return String(r);
+  }
+  function tickTexts(splits) {
+    var maxAbs = 0;
+    splits.forEach(function (v) { if (v != null) maxAbs = Math.max(maxAbs, Math.abs(v)); });
+    return splits.map(function (v) { return v == null ? "" : tickText(v, maxAbs); });
+  }
+  function widest(texts) {
+    var w = 0;
+    texts.forEach(function (t) { w = Math.max(w, textWidth(t)); });
+    return w;
+  }
+  /* the y axis: its widest label, the tick and the gap (and a few px of margin) */
+  function ySize(u, values, axisIdx) {
+    var axis = u.axes[axisIdx];
+    var need = Math.ceil(widest(values || []) + axis.ticks.size + axis.gap + 6);
+    return Math.max(need, yAxisSize, 40);
+  }
+  /* the x axis: room between ticks for the widest label the ticks could have, those of the
+     round steps (1, 2, 2.5, 5 x 10^k) at least 50 px apart */
+  var STEPS = [1, 2, 2.5, 5];
+  function xSpace(u, axisIdx, min, max, dim) {
+    if (!(max > min) || !(dim > 0)) return 50;
+    var least = (max - min) * 50 / dim, e = Math.floor(Math.log10(least)), w = 0;
+    for (var k = 0; k < 8; k++) {
+      var incr = STEPS[k % 4] * Math.pow(10, e + Math.floor(k / 4));
+      if (incr < least * (1 - 1e-9)) continue;
+      var splits = [];
+      for (var t = Math.ceil(min / incr); t * incr <= max && splits.length < 200; t++) splits.push(t * incr);
+      w = Math.max(w, widest(tickTexts(splits)));
+    }
+    return Math.max(50, Math.ceil(w + 16));
+  }
+  function alignAxes() {
+    var most = 0;
+    plots.forEach(function (p) { most = Math.max(most, p.axes[1]._size); });
+    if (most > yAxisSize) yAxisSize = most;
+    plots.forEach(function (p) {
+      if (p.axes[1]._size !== yAxisSize) p.setSize({width: width(), height: height()});
+    });
+  }
+
   /* --- the panes ----------------------------------------------------------------------- */
   function width() { return Math.max(260, document.getElementById("panes").clientWidth); }
   function height() { return window.innerWidth < 760 ? 210 : 250; }
@@ -199,6 +311,7 @@
     if (syncing) return;
     syncing = true;
     plots.forEach(function (p) { if (p !== source) p.setScale("x", {min: min, max: max}); });
+    alignAxes();
     syncing = false;
     var full = DATA.range;
     state.zoom = min <= full[0] && max >= full[1] ? null : [min, max];
@@ -211,11 +324,14 @@
     box.textContent = "";
     var joined = build();
     xsIndex = joined.where;
-    var colors = palette(), ink = css("--ink"), grid = css("--grid");
+    yAxisSize = 0;
+    var ink = css("--ink"), grid = css("--grid");
     series.forEach(function (s) {
-      s.color = colors[s.index % colors.length];
-      s.dash = s.output === 1 ? [6, 3] : DASHES[Math.floor(s.index / colors.length) % DASHES.length];
+      var style = styleOf(s.group);
+      s.color = style.color;
+      s.dash = s.output === 1 ? [6, 3] : style.dash;
     });
+    swatches();
     var orders = state.d2f ? [0, 1, 2] : [0, 1];
     orders.forEach(function (order) {
       var pane = document.createElement("div");
@@ -238,39 +354,54 @@
           var lo = min, hi = max;
           if (hi === lo) { lo -= 1; hi += 1; }
           var span = hi - lo, strips = state.marks ? lanesOf().length : 0;
-          return [lo - span * (0.08 + (series.length > 1 ? 0.07 * strips : 0)), hi + span * 0.08];
+          return [lo - span * (0.08 + LANE * strips), hi + span * 0.08];
         }}},
-        axes: [{stroke: ink, grid: {stroke: grid}, ticks: {stroke: grid}},
-               {stroke: ink, grid: {stroke: grid}, ticks: {stroke: grid}, size: 56}],
+        axes: [{stroke: ink, grid: {stroke: grid}, ticks: {stroke: grid}, font: AXIS_FONT,
+                values: function (u, splits) { return tickTexts(splits); }, space: xSpace},
+               {stroke: ink, grid: {stroke: grid}, ticks: {stroke: grid}, font: AXIS_FONT,
+                values: function (u, splits) { return tickTexts(splits); }, size: ySize}],
         cursor: {sync: {key: "actviz"}, drag: {x: true, y: false, setScale: true},
-                 points: {size: 7}},
+                 points: {size: 7}, dataIdx: function (u, si, closest) {
+                   return closest == null ? closest : joined.snap[closest];
+                 }},
         series: [{}].concat(series.map(function (s) {
           return {label: s.label, stroke: s.color, width: 2, dash: s.dash, spanGaps: false,
                   points: {show: false}};
         })),
         hooks: {
-          draw: [function (u) { drawMarks(u, order); }],
+          draw: [function (u) {
+            drawMarks(u, order);
+            /* (uPlot lays a chart out after this script's turn: align the axes then) */
+            if (u.axes[1]._size !== yAxisSize) queueMicrotask(alignAxes);
+            title.style.left = (u.bbox.left / devicePixelRatio + 6) + "px";
+          }],
           setScale: [function (u, key) {
             if (key === "x") { u._actvizZoomed = true; setZoom(u, u.scales.x.min, u.scales.x.max); }
           }],
-          setCursor: [function (u) { if (u === plots[0] || cursorIdx !== u.cursor.idx) readout(u.cursor.idx, joined.xs); }]
+          setCursor: [function (u) {
+            var idx = u.cursor.idx == null ? null : joined.snap[u.cursor.idx];
+            if (u === plots[0] || cursorIdx !== idx) readout(idx, joined.xs);
+          }]
         }
       };
       var plot = new uPlot(opts, data, pane);
-      pane.addEventListener("keydown", function (ev) { key(ev, plot, joined.xs); });
+      pane.addEventListener("keydown", function (ev) { key(ev, plot, joined); });
       plots.push(plot);
     });
+    alignAxes();
     table();
     readout(null, joined.xs);
     writeHash();
     document.documentElement.dataset.ready = "1";
   }
-  function key(ev, plot, xs) {
+  function key(ev, plot, joined) {
     if (ev.key === "Escape") { resetZoom(); ev.preventDefault(); return; }
     if (ev.key !== "ArrowLeft" && ev.key !== "ArrowRight") return;
+    var xs = joined.xs, stops = joined.stops;
     var step = (ev.shiftKey ? 10 : 1) * (ev.key === "ArrowLeft" ? -1 : 1);
-    var i = cursorIdx == null ? Math.floor(xs.length / 2) : cursorIdx + step;
-    i = Math.max(0, Math.min(xs.length - 1, i));
+    var at = cursorIdx == null ? -1 : stops.indexOf(joined.snap[cursorIdx]);
+    var k = at < 0 ? Math.floor(stops.length / 2) : at + step;
+    var i = stops[Math.max(0, Math.min(stops.length - 1, k))];
     plot.setCursor({left: plot.valToPos(xs[i], "x"), top: plot.bbox.height / devicePixelRatio / 2});
     readout(i, xs);
     ev.preventDefault();
@@ -285,6 +416,8 @@
   function show(v) { return v == null ? "\u2014" : String(v); }
   function readout(idx, xs) {
     cursorIdx = idx;
+    document.getElementById("readout-d2f").hidden = !state.d2f;
+    document.getElementById("key").hidden = !state.marks;
     var body = document.querySelector("#readout tbody");
     body.textContent = "";
     var x = idx == null ? null : xs[idx];
@@ -294,14 +427,19 @@
     series.forEach(function (s) {
       var tr = document.createElement("tr"), th = document.createElement("th");
       th.scope = "row";
-      var chip = document.createElement("span");
-      chip.className = "chip"; chip.style.borderTopColor = s.color;
-      th.appendChild(chip); th.appendChild(document.createTextNode(s.label));
+      th.appendChild(chip(s.color, s.dash)); th.appendChild(document.createTextNode(s.label));
       tr.appendChild(th);
       var i = x == null ? undefined : s.at.get(x);
-      for (var o = 0; o < 3; o++) {
+      for (var o = 0; o < (state.d2f ? 3 : 2); o++) {
         var td = document.createElement("td");
         td.textContent = i === undefined ? "\u2014" : show(value(s, o, i));
+        if (i !== undefined && breaksOf(s, o).indexOf(x) >= 0) {
+          /* a jump here: the values just left and right of it (the floats either side) */
+          var lim = document.createElement("span");
+          lim.className = "limits";
+          lim.textContent = " (\u2190 " + show(value(s, o, i - 1)) + ", \u2192 " + show(value(s, o, i + 1)) + ")";
+          td.appendChild(lim);
+        }
         tr.appendChild(td);
       }
       tr.dataset.label = s.label;
@@ -355,11 +493,16 @@
       box.addEventListener("change", function () {
         if (box.checked) { if (state.shown.indexOf(g) < 0) state.shown.push(g); }
         else state.shown = state.shown.filter(function (h) { return h !== g; });
+        sortShown();
         render();
         presets();
       });
       label.appendChild(box);
-      label.appendChild(document.createTextNode(" " + group.label));
+      var swatch = document.createElement("span");
+      swatch.className = "swatch-of"; swatch.dataset.group = g;
+      label.title = group.label;
+      label.appendChild(swatch);
+      label.appendChild(document.createTextNode(group.label));
       list.appendChild(label);
     });
     var flavor = document.getElementById("flavor");
@@ -373,9 +516,19 @@
       .map(function (group) { return group.label; });
     document.getElementById("flavor-note").textContent = differ.length ?
       "Where frameworks differ: " + differ.join(", ") + "." : "These functions are the same in every framework.";
+    document.getElementById("key-saturation").textContent = "saturation: |f\u2032| < " +
+      DATA.saturation_threshold + " (f\u2032 \u2192 0)";
     document.getElementById("show-d2f").checked = state.d2f;
     document.getElementById("show-marks").checked = state.marks;
     presets();
+  }
+  function swatches() {
+    document.querySelectorAll("#function-list .swatch-of").forEach(function (span) {
+      var style = styleOf(Number(span.dataset.group));
+      span.textContent = "";
+      span.appendChild(chip(style.color, style.dash));
+      span.dataset.color = style.color;
+    });
   }
   function presets() {
     var box = document.getElementById("presets");
@@ -415,18 +568,23 @@
   document.getElementById("show-none").addEventListener("click", function () {
     state.shown = []; controls(); render();
   });
+  document.getElementById("show-all").addEventListener("click", function () {
+    state.shown = G.map(function (group, g) { return g; }); controls(); render();
+  });
   document.getElementById("reset-zoom").addEventListener("click", resetZoom);
   window.addEventListener("hashchange", function () {
     var before = location.hash;
-    readHash(); controls(); render();
+    readHash(); sortShown(); controls(); render();
     if (location.hash !== before) history.replaceState(null, "", before);
   });
   window.addEventListener("resize", function () {
     plots.forEach(function (p) { p.setSize({width: width(), height: height()}); });
+    alignAxes();
   });
   darkQuery.addEventListener("change", render);
 
   readHash();
+  sortShown();
   controls();
   render();
   window.actvizPage = {

@@ -30,6 +30,10 @@ from .style import SIZE_PRESETS, colours, drawing, figure_size, ink
 
 BINS_PER_INCH = 70
 """Stretches of x per inch of figure width per panel whose largest error a curve shows."""
+DASHES: tuple[Any, ...] = (  # matplotlib line styles: "-" or (offset, dash pattern)
+    "-", (0.0, (5.0, 2.0)), (0.0, (1.0, 1.5)), (0.0, (6.0, 2.0, 1.0, 2.0)), (0.0, (2.0, 2.0)))
+"""A line style per format, so that the formats stay apart in grey print and for a reader
+who cannot tell their colours apart (five formats at most)."""
 REGIONS = (("df_flush", "f\u2032 flushes to 0", "////", 0.22),
            ("df_underflow", "exact f\u2032 underflows", "....", 0.12),
            ("f_overflow", "f overflows", "xxxx", 0.22))
@@ -66,12 +70,25 @@ def _size(size: Any, rows: int) -> tuple[float, float]:
     return width, height
 
 
+LANE = 0.12
+"""With several formats, each format's intervals lie in a lane of its own under the panel's
+0 (in the linear part of the axis, in units of ulp), so that they neither cover the curves
+nor each other."""
+
+
 def _spans(ax: Axes, spans: list[Interval] | None, colour: str, hatch: str, alpha: float,
-           pad: float, gid: str) -> None:
-    """Each interval shaded, at least ``pad`` wide on either side of a single point."""
+           pad: float, gid: str, lane: int | None = None) -> None:
+    """Each interval shaded, at least ``pad`` wide on either side of a single point: the
+    panel's whole height, or lane ``lane`` under its 0."""
     for lo, hi in spans or []:
-        ax.axvspan(lo - pad, hi + pad, facecolor=(*_rgb(colour), alpha), edgecolor=colour,
-                   hatch=hatch, linewidth=0, zorder=0.5, gid=gid)
+        if lane is None:
+            ax.axvspan(lo - pad, hi + pad, facecolor=(*_rgb(colour), alpha), edgecolor=colour,
+                       hatch=hatch, linewidth=0, zorder=0.5, gid=gid)
+        else:
+            top = -LANE * (lane + 0.5)
+            ax.fill_between([lo - pad, hi + pad], top - LANE * 0.8, top,
+                            facecolor=(*_rgb(colour), min(1.0, 3 * alpha)), edgecolor=colour,
+                            hatch=hatch, linewidth=0, zorder=0.5, gid=gid)
 
 
 def _rgb(colour: str) -> tuple[float, float, float]:
@@ -84,17 +101,22 @@ def _panel(ax: Axes, records: Sequence[Precision], order: int, styles: dict[str,
            lo: float, hi: float, bins: int) -> None:
     pad = (hi - lo) * 0.002
     top = 1.0
-    for r in records:
+    keys = ["f_overflow"] if order == 0 else [key for key, *_ in REGIONS[:2]]
+    lanes = len(records) > 1 and any(
+        (r.curves.f_overflow if key == "f_overflow" and r.curves else getattr(r, key))
+        for r in records for key in keys)
+    for k, r in enumerate(records):
         assert r.curves is not None
         colour, dashes = styles[r.dtype]
         c = r.curves
+        lane = k if lanes else None
         if order == 0:
             _spans(ax, c.f_overflow, colour, REGIONS[2][2], REGIONS[2][3], pad,
-                   f"f_overflow:{r.spec}:{r.dtype}")
+                   f"f_overflow:{r.spec}:{r.dtype}", lane)
         else:
             for key, _, hatch, alpha in REGIONS[:2]:
                 _spans(ax, getattr(r, key), colour, hatch, alpha, pad,
-                       f"{key}:{r.spec}:{r.dtype}")
+                       f"{key}:{r.spec}:{r.dtype}", lane)
         gx, gy = envelope(c.x, c.ulp_f if order == 0 else c.ulp_df, lo, hi, bins)
         marker = "o" if len(c.x) <= 2 * bins else None
         ax.plot(gx, gy, color=colour, linestyle=dashes, marker=marker, markersize=2.5,
@@ -105,7 +127,7 @@ def _panel(ax: Axes, records: Sequence[Precision], order: int, styles: dict[str,
                gid="half_ulp")
     ax.set_yscale("symlog", linthresh=1.0, linscale=1.0)
     high = 2 ** math.ceil(math.log2(top) + 0.5) if top > 1 else 1.05
-    ax.set_ylim(0, high)
+    ax.set_ylim(-LANE * (len(records) + 0.3) if lanes else 0, high)
     ticks = [0.0, 0.5, 1.0] + [10.0**k for k in range(1, int(math.log10(high)) + 1)]
     ax.yaxis.set_major_locator(FixedLocator(ticks))
     ax.yaxis.set_minor_locator(NullLocator())
@@ -115,6 +137,17 @@ def _panel(ax: Axes, records: Sequence[Precision], order: int, styles: dict[str,
     prime = "\u2032" if order else ""
     ax.set_ylabel(f"ulp error of f{prime}")
     ax.set_title(f"{records[0].spec}: f{prime}", loc="left")
+
+
+def _wrapped(title: str, width: float) -> str:
+    """The title broken into lines that fit the figure's width (a column is 3.3 in)."""
+    import textwrap
+
+    from matplotlib import rcParams
+    from matplotlib.font_manager import FontProperties
+
+    points = FontProperties(size=rcParams["figure.titlesize"]).get_size_in_points()
+    return textwrap.fill(title, max(20, int(width * 72 / (0.55 * points))))
 
 
 def _tick(value: float, _: Any = None) -> str:
@@ -141,7 +174,8 @@ def precision_figure(records: Sequence[Precision], dpi: float = 150.0, size: Any
         fig = Figure(figsize=(width, height), dpi=dpi, layout="constrained")
         FigureCanvasAgg(fig)
         axes = fig.subplots(len(specs), 2, squeeze=False, sharex=True)
-        styles = dict(zip(dtypes, colours(len(dtypes)), strict=True))
+        styles = {dtype: (colour, DASHES[k]) for k, (dtype, (colour, _)) in
+                  enumerate(zip(dtypes, colours(len(dtypes)), strict=True))}
         for row, spec in enumerate(specs):
             mine = [r for r in records if r.spec == spec]
             for order in (0, 1):
@@ -163,5 +197,5 @@ def precision_figure(records: Sequence[Precision], dpi: float = 150.0, size: Any
         if title is None:
             title = f"ulp error in {', '.join(dtypes)} ({records[0].mode} mode)"
         if title:
-            fig.suptitle(title)
+            fig.suptitle(_wrapped(title, width))
     return fig

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..analysis import Analysis
 from ..analysis.regions import analysis_of
-from ..catalog import Activation, Named, resolve_specs, sweep
+from ..catalog import Activation, Named, once, resolve_specs, sweep
 from ..checks import MAX_NUM, check_drawable_range
 from ..errors import ParameterError
 from ..ranges import auto_range
@@ -100,15 +100,8 @@ def _once(series: list[Series], swept: bool) -> None:
     """A figure draws each curve once: a function (or a sweep's value) given twice, under
     the same name or another (elu and elu:alpha=1, alpha=1,1.0), is refused, as it would be
     one curve under another."""
-    seen: dict[str, str] = {}
-    for s in series:
-        earlier = seen.get(s.act.spec)
-        if earlier is not None:
-            where = " in the sweep" if swept else ""
-            what = (f"{s.label} is given twice{where}" if earlier == s.label else
-                    f"{s.label} is {earlier} again{where}")
-            raise ParameterError(f"{what}; a figure draws each curve once: name it once")
-        seen[s.act.spec] = s.label
+    once([Named(s.label, s.act) for s in series], "a figure draws each curve once",
+         " in the sweep" if swept else "")
 
 
 POLE_GAP = 0.01
