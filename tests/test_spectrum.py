@@ -149,6 +149,24 @@ def test_simulated_networks_agree_with_mean_and_variance(weights):
     assert flat.var() == pytest.approx(s.variance, rel=0.25)
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("weights", ["orthogonal", "gaussian"])
+def test_wide_networks_agree_with_mean_and_variance(weights):
+    """Width 1000, 6 seeds, 10 layers of tanh (acceptance 2): each network's mean and
+    variance of its eigenvalues are independent draws across seeds, so their averages lie
+    within t(0.9995, 5) standard errors (estimated from the 6 draws: Student's t, a
+    two-sided 1e-3 test) of the theory, plus L/N = 1 % for the bias of a finite width."""
+    from scipy.stats import t as student
+
+    s = actviz.jacobian_spectrum("tanh", None, 0.1, 10, weights)
+    draws = np.array([(v.mean(), v.var()) for v in (
+        actviz.simulate_jacobian("tanh", s.sigma_w, 0.1, 10, 1000, weights, seed)
+        for seed in range(6))])
+    bound = student.ppf(1 - 5e-4, 5) * draws.std(axis=0, ddof=1) / math.sqrt(6)
+    assert abs(draws[:, 0].mean() - s.mean) <= bound[0] + 0.01 * s.mean
+    assert abs(draws[:, 1].mean() - s.variance) <= bound[1] + 0.01 * s.variance
+
+
 def test_errors_are_one_line():
     for args, message in (
             (["relu", "--layers", "0"], "Error: layers must be between 1 and 1000, got 0"),
