@@ -2,8 +2,10 @@
 squared singular values of J at depth L (per unit of log10 λ, so that the many decades near
 0 that deep Gaussian networks fill stay visible) over the histogram of the eigenvalues of
 simulated random networks; on the right, the variance of the squared singular values
-against depth for both kinds of weights (solid: orthogonal, dashed: Gaussian), from the
-closed form m_1^2 L (mu_2/mu_1^2 - 1 - s_1).
+against depth for both kinds of weights (solid: orthogonal, dashed: Gaussian; colour and
+marker: the function), from the closed form m_1^2 L (mu_2/mu_1^2 - 1 - s_1). Each density
+panel has its own range of log10 λ, from where the density falls below 1e-3 of its peak;
+the mass of λ > 0 left of it is written in the panel where it reaches 5e-4.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from ..checks import check_canvas
 from ..errors import ParameterError
-from ..meanfield.spectrum import JacobianSpectrum, simulate_jacobian_of
+from ..meanfield.spectrum import JacobianSpectrum, integral, simulate_jacobian_of
 from .style import SIZE_PRESETS, colours, drawing, ink
 
 
@@ -38,6 +41,11 @@ def _log_density(s: JacobianSpectrum) -> tuple[np.ndarray, np.ndarray]:
     """(log10 λ, the density per unit log10 λ: λ ρ(λ) ln 10)."""
     lam, rho = s.density
     return np.log10(lam), lam * rho * math.log(10)
+
+
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "*")
+"""One marker per function in the variance panel (the line style there tells the kind of
+weights); each function's markers sit at its own offset, so coinciding curves both show."""
 
 
 def spectrum_figure(found: Sequence[JacobianSpectrum], simulate: bool = True,
@@ -61,19 +69,20 @@ def spectrum_figure(found: Sequence[JacobianSpectrum], simulate: bool = True,
             grid = fig.add_gridspec(len(found), 2, width_ratios=(1.3, 1))
             dens = [fig.add_subplot(grid[i, 0]) for i in range(len(found))]
             var_ax = fig.add_subplot(grid[:, 1])
-        styles = colours(len(found))
-        lows = []
-        for ax, s, (colour, dash) in zip(dens, found, styles, strict=True):
-            low = _density_panel(ax, s, colour, dash, simulate, width, seed, networks)
-            lows.append(low)
-        lo = min(lows)
-        for ax in dens:
-            ax.set_xlim(lo, max(math.log10(s.lambda_max) for s in found) + 0.3)
-            ax.set_ylim(bottom=0)
-        for ax in dens[:-1]:
-            ax.set_xlabel("")
+        colour_of = [c for c, _ in colours(len(found))]
+        for ax, s, colour in zip(dens, found, colour_of, strict=True):
+            _density_panel(ax, s, colour, simulate, width, seed, networks)
         dens[-1].set_xlabel(r"$\log_{10}\lambda$ ($\lambda$: eigenvalue of $JJ^T$)")
-        _variance_panel(var_ax, found, styles)
+        grey = ink()
+        keys: list[Any] = []
+        if simulate:
+            keys.append(Patch(color=grey, alpha=0.3, linewidth=0,
+                              label=f"{networks} simulated network{'s' * (networks != 1)} of "
+                              f"{width} units" r" ($\lambda > 10^{-30}\lambda_{\max}$)"))
+        keys += [Line2D([], [], color=grey, linewidth=1.5, label="free probability"),
+                 Line2D([], [], color=grey, linestyle=(0, (1, 2)), linewidth=0.8,
+                        label="mean (densities), depth L (variance)")]
+        _variance_panel(var_ax, found, colour_of, keys)
         if title is None:
             first = found[0]
             title = (f"$JJ^T$ through {first.layers} layers, {first.weights} weights, "
@@ -83,12 +92,24 @@ def spectrum_figure(found: Sequence[JacobianSpectrum], simulate: bool = True,
     return fig
 
 
-def _density_panel(ax: Any, s: JacobianSpectrum, colour: str, dash: Any, simulate: bool,
-                   width: int, seed: int, networks: int) -> float:
-    """One function's density and histogram; the lowest log10 λ worth showing."""
+def _shown_from(s: JacobianSpectrum, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """(the lowest log10 λ the panel shows, the mass of λ > 0 left of it): the axis starts
+    where the density per log10 λ last exceeds 1e-3 of its peak, less 0.3."""
+    if not y.size:
+        return math.log10(s.lambda_max) - 1, 0.0
+    low = float(x[y > 1e-3 * y.max()].min()) - 0.3
+    lam, rho = s.density
+    cdf = integral(lam, rho)
+    left = s.mass_below + float(np.interp(low, x, cdf)) if low > x[0] else s.mass_below
+    return low, left
+
+
+def _density_panel(ax: Any, s: JacobianSpectrum, colour: str, simulate: bool,
+                   width: int, seed: int, networks: int) -> None:
+    """One function's density and histogram, on its own range of log10 λ."""
     x, y = _log_density(s)
-    shown = x[y > 1e-3 * y.max()] if y.size else np.array([math.log10(s.lambda_max) - 1])
-    low = float(shown.min()) - 0.3 if shown.size else -1.0
+    low, left = _shown_from(s, x, y)
+    high = math.log10(s.lambda_max) + 0.3
     if simulate:
         values = np.concatenate([simulate_jacobian_of(
             s.activation, s.sigma_w, s.sigma_b, s.layers, width, s.weights, seed + k,
@@ -97,52 +118,57 @@ def _density_panel(ax: Any, s: JacobianSpectrum, colour: str, dash: Any, simulat
         # the SVD of J (float64 resolves singular values down to ~1e-16 of the largest)
         floor = np.concatenate([np.full(width, 1e-30 * np.max(values[k * width:(k + 1) * width]))
                                 for k in range(networks)])
-        positive = values[values > floor]
-        logs = np.log10(positive)
-        keep = logs >= low - 5
-        bins = np.linspace(low, math.log10(s.lambda_max) + 0.3, 41)
+        logs = np.log10(values[values > floor])
+        keep = (logs >= low) & (logs <= high)
+        bins = np.linspace(low, high, 41)
         # weights: each eigenvalue counts 1/N of a network's spectrum, so that the bars
         # estimate the same density (per unit log10 λ) as the curve, the atom at 0 aside
-        ax.hist(np.clip(logs[keep], bins[0], bins[-1]), bins=bins,
+        ax.hist(logs[keep], bins=bins,
                 weights=np.full(int(keep.sum()), 1.0 / (values.size * (bins[1] - bins[0]))),
-                color=colour, alpha=0.3, linewidth=0,
-                label=f"{networks} network{'s' * (networks != 1)} of {width} units"
-                r" ($\lambda > 10^{-30}\lambda_{\max}$)")
+                color=colour, alpha=0.3, linewidth=0)
     if y.size:
-        ax.plot(x, y, color=colour, linestyle=dash, linewidth=1.5, label="free probability")
+        ax.plot(x, y, color=colour, linewidth=1.5)
     else:
-        ax.axvline(math.log10(s.lambda_max), color=colour, linestyle=dash, linewidth=1.5,
-                   label="free probability")
-    ax.axvline(math.log10(s.mean), color=ink(), linestyle=(0, (1, 2)), linewidth=0.8,
-               label="mean")
+        ax.axvline(math.log10(s.lambda_max), color=colour, linewidth=1.5)
+    ax.axvline(math.log10(s.mean), color=ink(), linestyle=(0, (1, 2)), linewidth=0.8)
     words = f"{s.spec}\nvariance {s.variance:.3g}"
     if s.zero_mass > 0:
         words += f"\nmass at 0: {s.zero_mass:.3g}"
+    if left >= 5e-4:
+        words += f"\nmass left of the axis: {left:.2g}"
     ax.text(0.02, 0.95, words, transform=ax.transAxes, va="top", ha="left",
             fontsize="small", color=ink())
+    ax.set_xlim(low, high)
+    ax.set_ylim(0, 1.08 * max(float(y.max()) if y.size else 1.0, ax.get_ylim()[1]))
     ax.set_ylabel(r"density per $\log_{10}\lambda$", fontsize="small")
-    ax.legend(loc="upper right", fontsize="x-small", frameon=False)
-    return low
 
 
-def _variance_panel(ax: Any, found: Sequence[JacobianSpectrum],
-                    styles: Sequence[tuple[str, Any]]) -> None:
-    """The variance against depth, both kinds of weights, up to 3 L."""
+def _variance_panel(ax: Any, found: Sequence[JacobianSpectrum], colour_of: Sequence[str],
+                    keys: Sequence[Any]) -> None:
+    """The variance against depth, both kinds of weights, up to 3 L: colour and marker for
+    the function, line style for the weights (solid orthogonal, dashed Gaussian); and the
+    figure's one legend, under all panels (``keys``: the density panels' marks)."""
     top = max(s.layers for s in found)
     depth = np.arange(1, 3 * top + 1)
-    for s, (colour, _) in zip(found, styles, strict=True):
+    step = max(1, depth.size // 6)
+    for k, (s, colour) in enumerate(zip(found, colour_of, strict=True)):
+        offset = (k * step) // len(found)
         for kind, dash in (("orthogonal", "-"), ("gaussian", "--")):
             values = s.variance_at(depth, kind)
             if np.all(values <= 0):
                 continue
             ax.plot(depth, np.where(values > 0, values, np.nan), color=colour,
-                    linestyle=dash, linewidth=1.3)
+                    linestyle=dash, linewidth=1.3, marker=MARKERS[k % len(MARKERS)],
+                    markevery=(offset, step), markersize=4)
     ax.axvline(top, color=ink(), linestyle=(0, (1, 2)), linewidth=0.8)
     ax.set_yscale("log")
     ax.set_xlabel("depth L (layers)")
     ax.set_ylabel(r"variance of $\lambda$")
-    handles = [Line2D([], [], color=c, linestyle=d, label=s.spec)
-               for s, (c, d) in zip(found, styles, strict=True)]
-    handles += [Line2D([], [], color=ink(), linestyle="-", label="orthogonal"),
-                Line2D([], [], color=ink(), linestyle="--", label="Gaussian")]
-    ax.legend(handles=handles, fontsize="x-small", frameon=False, loc="upper left")
+    handles = [Line2D([], [], color=c, marker=MARKERS[k % len(MARKERS)], markersize=4,
+                      linestyle="none", label=s.spec)
+               for k, (s, c) in enumerate(zip(found, colour_of, strict=True))]
+    handles += [Line2D([], [], color=ink(), linestyle="-", label="orthogonal weights"),
+                Line2D([], [], color=ink(), linestyle="--", label="Gaussian weights"), *keys]
+    narrow = ax.figure.get_figwidth() < 5
+    ax.figure.legend(handles=handles, fontsize="x-small", frameon=False,
+                     loc="outside lower center", ncols=2 if narrow else 3)
