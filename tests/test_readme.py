@@ -5,6 +5,7 @@ against mpmath, not against actviz)."""
 from __future__ import annotations
 
 import json
+import math
 import re
 import shlex
 import shutil
@@ -154,6 +155,61 @@ def test_the_tanh_edge_of_chaos_of_the_readme():
             assert ours == pytest.approx(exact, rel=1e-9)
             assert float(text_value) == round(ours, 5)
             assert ours == pytest.approx(published, rel=3e-3)
+
+
+def test_the_spectrum_story_of_the_readme():
+    """The numbers of the README's spectrum section, against closed forms and mpmath: relu's
+    mu_2/mu_1^2 = 2 (its slope is 0 or 1), so its variance is L (orthogonal) and 2L
+    (Gaussian); tanh at q* = 0 has a constant slope 1, so variance 0 and L, the Gaussian
+    one the Fuss-Catalan law of edge (L+1)^(L+1)/L^L; tanh at sigma_b = 0.05 at its edge of
+    chaos solved in mpmath (as above), mu_k = E[tanh'(h)^2k]; hardtanh's atom of mass
+    1 - L(1 - p) at sigma_w^(2L), p = erf(1/sqrt(2 q*))."""
+    text = " ".join(README.split())
+
+    def spectrum(*args):
+        return {(r["spec"], r["weights"]): r for weights in ("orthogonal", "gaussian")
+                for r in json.loads(invoke("spectrum", *args, "--weights", weights,
+                                           "--no-simulate", "-f", "json").output)}
+
+    at_zero = spectrum("relu", "tanh")
+    relu_o, relu_g = at_zero["relu", "orthogonal"], at_zero["relu", "gaussian"]
+    assert relu_o["sigma_w"] == pytest.approx(2**0.5, rel=1e-12)
+    assert (relu_o["variance"], relu_g["variance"]) == (pytest.approx(30), pytest.approx(60))
+    assert relu_o["zero_mass"] == pytest.approx(0.5, abs=1e-12)
+    assert (relu_o["isometry_depth"], relu_g["isometry_depth"]) == (pytest.approx(1),
+                                                                    pytest.approx(0.5))
+    assert f"λ_max = {relu_o['lambda_max']:.1f} after 30 layers" in text
+    tanh_o, tanh_g = at_zero["tanh", "orthogonal"], at_zero["tanh", "gaussian"]
+    assert (tanh_o["sigma_w"], tanh_o["variance"]) == (1, 0)
+    assert tanh_o["atoms"] == [[pytest.approx(1), 1.0]] and tanh_o["isometry_depth"] is None
+    assert tanh_g["variance"] == pytest.approx(30, rel=1e-12)
+    fuss_catalan = 31**31 / 30**30
+    assert tanh_g["lambda_max"] == pytest.approx(fuss_catalan, rel=1e-4)
+    assert f"31³¹/30³⁰ = {fuss_catalan:.1f}" in text
+    for claim in ("30 and 60 at 30 layers", "1 for relu with orthogonal weights and 0.5 with",
+                  "every λ is exactly 1 (variance 0)", "(variance L, the Fuss–Catalan law"):
+        assert claim in text
+    with mp.workdps(20):
+        def expect(g, q):
+            return mp.quad(lambda z: g(mp.sqrt(q) * z) * mp.npdf(z), [-mp.inf, 0, mp.inf])
+
+        q = mp.findroot(lambda q: q - mp.mpf("0.05") ** 2 - expect(lambda u: mp.tanh(u) ** 2, q)
+                        / expect(lambda u: mp.sech(u) ** 4, q), 0.2)
+        mu1, mu2 = (expect(lambda u, k=k: mp.sech(u) ** (4 * k), q) for k in (1, 2))
+        ratio = float(mu2 / mu1**2)
+    biased = spectrum("tanh", "--sigma-b", "0.05")
+    assert biased["tanh", "orthogonal"]["q_star"] == pytest.approx(float(q), rel=1e-9)
+    assert biased["tanh", "orthogonal"]["isometry_depth"] == pytest.approx(1 / (ratio - 1),
+                                                                           rel=1e-9)
+    assert biased["tanh", "gaussian"]["isometry_depth"] == pytest.approx(1 / ratio, rel=1e-9)
+    assert (f"q* = {float(q):.3f}) it is {1 / (ratio - 1):.1f} for tanh with orthogonal "
+            f"weights and {1 / ratio:.2f} with Gaussian ones") in text
+    hard = spectrum("hardtanh", "--sigma-b", "0.05", "--layers", "10")["hardtanh", "orthogonal"]
+    p = math.erf(1 / math.sqrt(2 * hard["q_star"]))
+    (at, mass), = hard["atoms"]
+    assert mass == pytest.approx(1 - 10 * (1 - p), abs=1e-9)
+    assert at == pytest.approx(hard["sigma_w"] ** 20, rel=1e-12)
+    assert f"has {100 * mass:.1f} % of its λ exactly at σ_w^20 = {at:.2f}" in text
 
 
 def help_examples() -> list[str]:

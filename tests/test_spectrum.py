@@ -120,10 +120,13 @@ def _moments_hold(s) -> None:
     """Mass (with the atom at 0 and the mass below the grid) 1 within 1e-3, mean within
     1e-2 and variance within 3e-2 of the closed forms (acceptance 1)."""
     lam, rho = s.density
-    assert integral(lam, rho)[-1] + s.zero_mass + s.mass_below == pytest.approx(1, abs=1e-3)
-    mean = integral(lam, rho * lam)[-1]
+    atoms = sum(mass for _, mass in s.atoms)
+    assert integral(lam, rho)[-1] + s.zero_mass + s.mass_below + atoms == \
+        pytest.approx(1, abs=1e-3)
+    mean = integral(lam, rho * lam)[-1] + sum(at * mass for at, mass in s.atoms)
     assert mean == pytest.approx(s.mean, rel=1e-2)
-    assert integral(lam, rho * lam**2)[-1] - mean**2 == pytest.approx(s.variance, rel=3e-2)
+    square = integral(lam, rho * lam**2)[-1] + sum(at**2 * mass for at, mass in s.atoms)
+    assert square - mean**2 == pytest.approx(s.variance, rel=3e-2)
 
 
 def test_mass_below_the_grid_is_counted():
@@ -149,10 +152,26 @@ def _edge_settings() -> list[tuple[str, float, str]]:
     return found
 
 
-KNOWN = {("hardtanh", 0.05, "orthogonal")}
-"""Not yet right: at q* = 0.0025 phi'^2 is 1 with probability p = 0.99999..., and with
-orthogonal weights the spectrum then has an atom at sigma_w^(2L) of mass L p - (L - 1)
-(Bercovici-Voiculescu), which the density (continuous part) cannot hold."""
+def test_hardtanh_with_orthogonal_weights_has_an_atom_at_the_top():
+    """phi'(h)^2 = 1 with probability p = erf(1/sqrt(2 q*)) (hardtanh's slope 1 on [-1, 1]):
+    the vectors every layer keeps in that piece span at least N(1 - L(1 - p)) dimensions,
+    on which |Jx|^2 = sigma_w^(2L)|x|^2, an atom at the top of the spectrum; a network of 400
+    units shows it (eigenvalues equal to sigma_w^(2L) to 1e-8), within 5 standard deviations
+    of the binomial count of units outside [-1, 1] (sqrt(L N p (1 - p)) = 8 units)."""
+    s = actviz.jacobian_spectrum("hardtanh", None, 0.05, 10, "orthogonal")
+    p = math.erf(1 / math.sqrt(2 * s.q_star))
+    assert len(s.atoms) == 1
+    at, mass = s.atoms[0]
+    assert at == pytest.approx(s.sigma_w**20, rel=1e-12)
+    assert mass == pytest.approx(1 - 10 * (1 - p), abs=1e-9)
+    assert s.lambda_max == pytest.approx(at, rel=1e-9)
+    assert s.quantiles[2] == pytest.approx(at, rel=1e-9)  # (the top 82 % is the atom)
+    _moments_hold(s)
+    values = actviz.simulate_jacobian("hardtanh", s.sigma_w, 0.05, 10, 400, "orthogonal", 0)
+    found = int(np.sum(np.abs(values / at - 1) < 1e-8))
+    assert abs(found - 400 * mass) <= 5 * math.sqrt(10 * 400 * p * (1 - p))
+    # Gaussian weights stretch every direction: no atom
+    assert actviz.jacobian_spectrum("hardtanh", None, 0.05, 10, "gaussian").atoms == ()
 
 
 @pytest.mark.slow
@@ -167,7 +186,7 @@ def test_every_catalog_function_at_its_edge_of_chaos_integrates_to_its_moments()
                 _moments_hold(s)
             except AssertionError:
                 wrong.add((name, sigma_b, weights))
-    assert wrong == KNOWN
+    assert wrong == set()
 
 
 @pytest.mark.parametrize("weights", ["orthogonal", "gaussian"])

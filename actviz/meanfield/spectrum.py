@@ -106,6 +106,9 @@ class SlopeLaw:
     """P(φ'(h) = 0), from the rule (exact where the dead zone ends at a kink)."""
     truncated: bool
     """Whether the largest d is at |z| = 10, the end of the rule (φ' still growing there)."""
+    ends: tuple[float, float] = (0.0, 0.0)
+    """P(d = its smallest positive value) and P(d = its largest value) where d takes them on
+    a whole piece (an atom: φ' constant there, hardtanh's 1), else 0."""
 
     def moment(self, k: int) -> float:
         return float(np.sum(self.p * self.d**k))
@@ -134,11 +137,15 @@ def slope_law(act: Activation, q: float) -> SlopeLaw:
     d = slope * slope
     values, index = np.unique(d, return_inverse=True)
     p = np.bincount(index.ravel(), weight) / weight.sum()
+    nodes = np.bincount(index.ravel())  # a constant piece holds a panel's nodes at least
+    first = 1 if values[0] == 0 else 0
+    atoms = tuple(float(p[i]) if values[i] > 0 and nodes[i] >= _GL_X.size else 0.0
+                  for i in (min(first, values.size - 1), values.size - 1))
     ends = np.concatenate([d[: _GL_X.size], d[-_GL_X.size:]])
     inner = d[_GL_X.size:-_GL_X.size]
     truncated = bool(q > 0 and np.max(ends) > np.max(inner) * (1 + 1e-12))
     zero = float(p[0]) if values[0] == 0 else 0.0
-    return SlopeLaw(values, p, zero, truncated)
+    return SlopeLaw(values, p, zero, truncated, (atoms[0], atoms[1]))
 
 
 # --- the free-probability solution ---------------------------------------------------------------
@@ -165,13 +172,23 @@ class _Chi:
         return float(self(np.array([complex(x)]))[0].real[0])
 
 
-def _edge(chi: _Chi) -> tuple[float, float]:
-    """(x_e, λ_max): where χ_J is largest on 0 < x < 1/max d, and 1/χ_J there."""
+def _edge(chi: _Chi, below_atom: bool = False) -> tuple[float, float]:
+    """(x_e, λ_max): where χ_J is largest on 0 < x < 1/max d, and 1/χ_J there. With
+    ``below_atom`` (an atom at the top of the spectrum, :func:`extreme_atoms`), the upper
+    edge of the continuous part instead: there ψ_J(1/λ) runs from −∞ (at the atom) up as λ
+    falls, so x > 1/max d, and the edge is where χ_J is largest on the real branch beyond
+    (hardtanh, 10 orthogonal layers: an atom at 1.19, the continuous part below 0.46)."""
     top = 1.0 / float(chi.law.d[-1])
-    xs = top * np.concatenate([np.geomspace(1e-8, 0.5, 200)[:-1],
-                               1 - np.geomspace(0.5, 1e-13, 1000)])
-    values = chi(xs.astype(complex))[0].real
-    values[~np.isfinite(values)] = -math.inf
+    if below_atom:
+        xs = top * (1 + np.geomspace(1e-13, 1e8, 1200))
+    else:
+        xs = top * np.concatenate([np.geomspace(1e-8, 0.5, 200)[:-1],
+                                   1 - np.geomspace(0.5, 1e-13, 1000)])
+    with np.errstate(all="ignore"):
+        found = chi(xs.astype(complex))[0]
+    values = found.real
+    real = np.abs(np.angle(np.exp(1j * found.imag))) < 1e-9
+    values[~np.isfinite(values) | ~real] = -math.inf
     i = int(np.argmax(values))
     lo, hi = float(xs[max(i - 1, 0)]), float(xs[min(i + 1, xs.size - 1)])
     golden = (math.sqrt(5) - 1) / 2
@@ -418,7 +435,8 @@ class JacobianSpectrum:
     r"""The spectrum of :math:`JJ^T` at depth ``layers`` (see the module docstring).
 
     ``density`` is (lam, rho): the density of the continuous part on a grid of λ
-    (ascending), which integrates with ``zero_mass`` to 1; it is empty where the spectrum
+    (ascending), which integrates with ``zero_mass``, ``mass_below`` and the ``atoms`` to 1
+    (with ``zero_mass`` alone where those are empty); it is empty where the spectrum
     has no continuous part (one orthogonal layer, or φ' constant under N(0, q*) with
     orthogonal weights: the law of σ_w² φ'(h)² itself, given by ``quantiles``).
     ``quantiles`` are the 5, 50 and 95 % quantiles of the squared singular values."""
@@ -438,6 +456,11 @@ class JacobianSpectrum:
     isometry_depth: float
     lambda_max: float
     zero_mass: float
+    atoms: tuple[tuple[float, float], ...]
+    """The atoms of the spectrum other than at 0, as (λ, mass) pairs: with orthogonal weights
+    where φ' takes its largest (or smallest non-zero) value on a piece of probability above
+    1 − 1/L (hardtanh at small q*: an atom at λ_max; see :func:`extreme_atoms`), and the
+    whole spectrum, ((λ_max, 1),), where φ'(h)² takes one value (tanh at q* = 0)."""
     mass_below: float
     """The mass of the continuous part below the density's grid (λ < 1e-300 λ_max, where
     λ ρ(λ) underflows; deep networks of functions whose φ' nearly vanishes on much of the
@@ -464,16 +487,21 @@ class JacobianSpectrum:
         data |= {key: getattr(self, key) for key in (
             "setting", "weights", "layers", "sigma_w", "sigma_b", "q_star", "chi1", "mu1",
             "mu2", "mean", "variance", "isometry_depth", "lambda_max", "zero_mass", "mass_below")}
+        data["atoms"] = [[at, mass] for at, mass in self.atoms]
         data |= {f"quantile_{round(100 * p):02d}": v
                  for p, v in zip(QUANTILES, self.quantiles, strict=True)}
         return data | {"notes": list(self.notes)}
 
 
-def _quantiles(cdf: np.ndarray, lam: np.ndarray) -> tuple[float, float, float]:
+def _quantiles(cdf: np.ndarray, lam: np.ndarray, top: float) -> tuple[float, float, float]:
+    """The quantiles of a distribution whose cumulative function on ``lam`` is ``cdf``: 0
+    within an atom at 0, ``top`` within an atom there above the grid's last point."""
     out = []
     for p in QUANTILES:
         if p <= cdf[0]:
             out.append(0.0 if cdf[0] > 0 else float(lam[0]))
+        elif p > cdf[-1]:
+            out.append(top)
         else:
             k = min(int(np.searchsorted(cdf, p)), lam.size - 1)
             a, b = cdf[k - 1], cdf[k]
@@ -482,12 +510,68 @@ def _quantiles(cdf: np.ndarray, lam: np.ndarray) -> tuple[float, float, float]:
     return out[0], out[1], out[2]
 
 
+def extreme_atoms(law: SlopeLaw, layers: int, scale: float) -> tuple[tuple[float, float], ...]:
+    r"""The atoms of the spectrum other than at 0, with orthogonal weights, as (λ, mass):
+    where φ'(h)² takes its largest value d with probability a on a whole piece (hardtanh's
+    1), the vectors that every :math:`D^l W^l` maps into that piece form a subspace of
+    dimension at least :math:`N(1 - L(1 - a))`, on which :math:`|Jx|^2 = (\sigma_w^2
+    d)^L|x|^2`: an atom of mass :math:`\max(0, 1 - L(1 - a))` at the top of the spectrum (for
+    free projections, exactly that: Bercovici & Voiculescu). The same at the smallest
+    positive value of d."""
+    positive = law.d[law.d > 0]
+    ends = [(float(positive[-1]), law.ends[1])]
+    if positive.size > 1:
+        ends.insert(0, (float(positive[0]), law.ends[0]))
+    return tuple(((scale * d) ** layers, 1 - layers * (1 - a)) for d, a in ends
+                 if a > 0 and 1 - layers * (1 - a) > 0)
+
+
 def _law_quantiles(values: np.ndarray, p: np.ndarray) -> tuple[float, float, float]:
     """Quantiles of a discrete law (values sorted)."""
     cdf = np.cumsum(p)
     found = [float(values[min(int(np.searchsorted(cdf, q - 1e-12)), values.size - 1)])
              for q in QUANTILES]
     return found[0], found[1], found[2]
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """The distribution's part of a :class:`JacobianSpectrum`."""
+
+    lambda_max: float
+    quantiles: tuple[float, float, float]
+    density: tuple[np.ndarray, np.ndarray]
+    atoms: tuple[tuple[float, float], ...]
+    below: float
+    notes: tuple[str, ...]
+
+
+def _shape(law: SlopeLaw, layers: int, sigma_w: float, gaussian: bool) -> _Shape:
+    """The distribution of the squared singular values at depth ``layers``: its top, its
+    quantiles, the density of its continuous part, its atoms and the mass below the grid."""
+    scale = sigma_w**2
+    if not gaussian and (layers == 1 or law.d.size == 1):
+        # no continuous part: one orthogonal layer gives sigma_w^2 phi'(h)^2 itself, and a
+        # constant phi' gives every eigenvalue m_1
+        values = (scale * law.d) ** layers if law.d.size == 1 else scale * law.d
+        lam_max = float(values[-1])
+        note = ("every squared singular value is (sigma_w^2 phi'(h)^2)^L with one value of "
+                "phi'(h)^2: a point mass, exact isometry" if law.d.size == 1 else
+                "one orthogonal layer: the squared singular values are sigma_w^2 phi'(h)^2 "
+                "themselves, no free convolution and no density")
+        return _Shape(lam_max, _law_quantiles(values, law.p), (np.empty(0), np.empty(0)),
+                      ((lam_max, 1.0),) if law.d.size == 1 else (), 0.0, (note,))
+    chi = _Chi(law, layers, sigma_w, gaussian)
+    atoms = () if gaussian else extreme_atoms(law, layers, scale)
+    on_top = bool(atoms) and atoms[-1][0] == (scale * float(law.d[-1])) ** layers
+    x_edge, lam_max = _edge(chi, on_top)
+    found = _density(chi, x_edge, lam_max)
+    cdf = law.zero_mass + found.below + integral(found.lam, found.rho)
+    for at, mass in atoms:
+        cdf = cdf + mass * (found.lam >= at * (1 - 1e-12))
+    lam_max = max([lam_max, *(at for at, _ in atoms)])
+    return _Shape(lam_max, _quantiles(cdf, found.lam, lam_max), (found.lam, found.rho), atoms,
+                  found.below, ())
 
 
 def spectrum_of(named: Named, sigma_w: float | None, sigma_b: float, layers: int,
@@ -538,33 +622,14 @@ def spectrum_of(named: Named, sigma_w: float | None, sigma_b: float, layers: int
     if law.truncated:
         notes += (f"phi'^2 still grows at |h| = {_REACH:g} sqrt(q*): the law of phi'(h)^2 is "
                   f"cut there (mass 1.5e-23 beyond), and so is lambda_max",)
-    scale = sigma_w**2
-    below = 0.0
-    if not gaussian and (layers == 1 or law.d.size == 1):
-        # no continuous part: one orthogonal layer gives sigma_w^2 phi'(h)^2 itself, and a
-        # constant phi' gives every eigenvalue m_1
-        values = (scale * law.d) ** layers if law.d.size == 1 else scale * law.d
-        lam_max = float(values[-1])
-        quantiles = _law_quantiles(values, law.p)
-        density = (np.empty(0), np.empty(0))
-        notes += ("every squared singular value is (sigma_w^2 phi'(h)^2)^L with one value of "
-                  "phi'(h)^2: a point mass, exact isometry" if law.d.size == 1 else
-                  "one orthogonal layer: the squared singular values are sigma_w^2 phi'(h)^2 "
-                  "themselves, no free convolution and no density",)
-    else:
-        chi = _Chi(law, layers, sigma_w, gaussian)
-        x_edge, lam_max = _edge(chi)
-        found = _density(chi, x_edge, lam_max)
-        cdf = law.zero_mass + found.below + integral(found.lam, found.rho)
-        below = found.below
-        quantiles = _quantiles(cdf, found.lam)
-        density = (found.lam, found.rho)
+    shape = _shape(law, layers, sigma_w, gaussian)
+    notes += shape.notes
     return JacobianSpectrum(
         spec=label, weights=weights, layers=layers, sigma_w=sigma_w, sigma_b=sigma_b,
         setting=setting, q_star=q, chi1=chi1, mu1=mu1, mu2=mu2, mean=mean, variance=variance,
-        isometry_depth=isometry, lambda_max=lam_max, zero_mass=law.zero_mass,
-        mass_below=below,
-        density=density, quantiles=quantiles, notes=notes + p.notes, activation=act)
+        isometry_depth=isometry, lambda_max=shape.lambda_max, zero_mass=law.zero_mass,
+        mass_below=shape.below, atoms=shape.atoms, density=shape.density,
+        quantiles=shape.quantiles, notes=notes + p.notes, activation=act)
 
 
 def jacobian_spectrum(spec: str | Activation, sigma_w: float | None = None,
@@ -609,6 +674,9 @@ SPECTRUM_ROWS: tuple[tuple[str, str, Callable[[JacobianSpectrum], Any]], ...] = 
     ("isometry depth", "isometry depth", lambda s: s.isometry_depth),
     ("lambda_max", r"$\lambda_{\max}$", lambda s: s.lambda_max),
     ("mass at 0", "mass at 0", lambda s: s.zero_mass),
+    ("atoms (lambda: mass)", r"atoms ($\lambda$: mass)",
+     lambda s: ", ".join(f"{text_number(at, 4)}: {text_number(m, 4)}" for at, m in s.atoms)
+     or "-"),
     ("mass < 1e-300 lambda_max", r"mass $< 10^{-300}\lambda_{\max}$", lambda s: s.mass_below),
     ("5% quantile", r"5\,\% quantile", lambda s: s.quantiles[0]),
     ("median", "median", lambda s: s.quantiles[1]),

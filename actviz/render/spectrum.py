@@ -79,6 +79,9 @@ def spectrum_figure(found: Sequence[JacobianSpectrum], simulate: bool = True,
             keys.append(Patch(color=grey, alpha=0.3, linewidth=0,
                               label=f"{networks} simulated network{'s' * (networks != 1)} of "
                               f"{width} units" r" ($\lambda > 10^{-30}\lambda_{\max}$)"))
+        if any(s.atoms for s in found):
+            keys.append(Line2D([], [], color=grey, linewidth=ATOM_WIDTH,
+                               label="point mass (atom) of the spectrum"))
         keys += [Line2D([], [], color=grey, linewidth=1.5, label="free probability"),
                  Line2D([], [], color=grey, linestyle=(0, (1, 2)), linewidth=0.8,
                         label="mean (densities), depth L (variance)")]
@@ -90,6 +93,10 @@ def spectrum_figure(found: Sequence[JacobianSpectrum], simulate: bool = True,
         if title:
             fig.suptitle(title, fontsize="medium")
     return fig
+
+
+ATOM_WIDTH = 3.5
+"""The line width of an atom's stem (the density's curve is 1.5)."""
 
 
 def _shown_from(s: JacobianSpectrum, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -128,12 +135,16 @@ def _density_panel(ax: Any, s: JacobianSpectrum, colour: str, simulate: bool,
                 color=colour, alpha=0.3, linewidth=0)
     if y.size:
         ax.plot(x, y, color=colour, linewidth=1.5)
-    else:
+    elif not s.atoms:  # (one orthogonal layer: no density, the law of sigma_w^2 phi'^2)
         ax.axvline(math.log10(s.lambda_max), color=colour, linewidth=1.5)
+    for at, _ in s.atoms:  # a point mass: a thick stem the height of the panel
+        ax.axvline(math.log10(at), color=colour, linewidth=ATOM_WIDTH, gid="atom")
     ax.axvline(math.log10(s.mean), color=ink(), linestyle=(0, (1, 2)), linewidth=0.8)
     words = f"{s.spec}\nvariance {s.variance:.3g}"
     if s.zero_mass > 0:
         words += f"\nmass at 0: {s.zero_mass:.3g}"
+    for at, mass in s.atoms:
+        words += f"\natom at {at:.3g}: mass {mass:.3g}"
     if left >= 5e-4:
         words += f"\nmass left of the axis: {left:.2g}"
     ax.text(0.02, 0.95, words, transform=ax.transAxes, va="top", ha="left",
