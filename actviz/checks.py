@@ -387,9 +387,9 @@ def sample_points(range: tuple[float, float] = DEFAULT_RANGE,
     (:func:`points_of` takes them checked, as the ``table`` command's options are)."""
     _one_of(num, step, points)
     if points is not None:
-        return points_of(range, None, None, check_points(points))
-    return points_of(check_range(range), None if num is None else check_table_num(num),
-                     None if step is None else check_step(step), None)
+        return np.array(check_points(points), dtype=float)
+    return _grid(check_range(range), None if num is None else check_table_num(num),
+                 None if step is None else check_step(step))
 
 
 def _one_of(num: Any, step: Any, points: Any) -> None:
@@ -408,6 +408,11 @@ def points_of(range: tuple[float, float], num: int | None, step: Decimal | None,
     _one_of(num, step, points)
     if points is not None:
         return np.array(points, dtype=float)
+    return _grid(range, num, step)
+
+
+def _grid(range: tuple[float, float], num: int | None, step: Decimal | None) -> np.ndarray:
+    """The x column of a range: every ``step`` from its start, or ``num`` points (11)."""
     lo, hi = range
     start, end = _decimal(repr(lo), "range"), _decimal(repr(hi), "range")
     if step is not None:

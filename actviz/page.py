@@ -150,7 +150,8 @@ def marks(act: Activation, rng: tuple[float, float], tau: float, output: int | N
     steepest = None
     if m.interval is None and m.toward is None and m.x is not None and not m.approached:
         f0, f1 = (float(pick(v)[0]) for v in act.evaluate(np.array([m.x]), 1))
-        steepest = [m.x, f0, f1]
+        if math.isfinite(f0) and math.isfinite(f1):  # (exp far out: f' overflows, no point)
+            steepest = [m.x, f0, f1]
     corners = [] if vector else [k.x for k in act.kinks_in(lo, hi)
                                  if k.order == 1 and lo < k.x < hi and k.x != m.x]
     return {

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from actviz.cli import cli
@@ -274,6 +274,9 @@ def test_a_table_not_finite_somewhere_warns_once_and_answers(tmp_path, invocatio
 
 @settings(max_examples=40, deadline=None, suppress_health_check=HEALTH)
 @given(invocations())
+# what CI drew: exp's f' overflows far out, and its steepest point was (1e12, inf) in JSON
+@example(invocation=(["page", "exponential", "--range", "-1e15", "1e15"], None))
+@example(invocation=(["plot", "exponential", "--range", "-1e15", "1e15"], None))
 def test_every_command_answers_every_input(tmp_path, invocation):
     check(tmp_path, *invocation)
 

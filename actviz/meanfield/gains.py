@@ -46,7 +46,11 @@ def standard_gain(spec: str | Activation, flavor: str = "torch") -> tuple[str, f
     """The gain of a standard init: ("torch", PyTorch's ``calculate_gain``) where PyTorch
     defines one, else ("forward", 1/√E[φ(z)²]) (inf where E[φ(z)²] = 0); without the edge
     of chaos that :func:`gains` also computes."""
-    act = unitwise(spec, flavor)
+    return standard_gain_of(unitwise(spec, flavor))
+
+
+def standard_gain_of(act: Activation) -> tuple[str, float]:
+    """:func:`standard_gain` of a function :func:`unitwise` accepted already."""
     torch = _torch_gain(act)
     if torch is not None:
         return "torch", torch

@@ -20,7 +20,7 @@ from .._numbers import text_number
 from ..catalog import Named
 from ..errors import ParameterError
 from .chaos import Ratios, eoc_at
-from .gains import standard_gain
+from .gains import standard_gain_of
 from .model import PropagationError, unitwise
 from .propagation import propagation_of, sequences_of
 
@@ -121,7 +121,7 @@ def _edge(named: Named, sigma_b: float, layers: int) -> Setting:
 
 def _standard(named: Named, sigma_b: float, layers: int) -> Setting:
 
-    which, gain = standard_gain(named.act)
+    which, gain = standard_gain_of(named.act)
     kind = TORCH if which == "torch" else FORWARD
     if not math.isfinite(gain):
         return Setting(named, kind, sigma_b, layers, notes=(

@@ -10,6 +10,7 @@ panel, below the curves, so that no two translucent fills of different colours o
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -463,8 +464,8 @@ class Steepest(Mark):
         a: Analysis | None = s.analysis
         assert a is not None
         m = a.max_gradient
-        if m.interval is not None:
-            return []
+        if m.interval is not None or not math.isfinite(m.value):
+            return []  # (a plateau is drawn by Plateau; f' overflowed: no point to mark)
         if m.toward is not None:
             if panel.order != 1:
                 return []
