@@ -422,18 +422,20 @@ SPECTRUM = Command(
     each SPEC at the fixed point q* of its pre-activations (Pennington, Schoenholz & Ganguli
     2017, 2018): chi_1, mu_k = E[f'(h)^(2k)], the mean chi_1^L and the variance of the
     squared singular values, the isometry depth (where the variance reaches the squared
-    mean), the upper edge lambda_max of the spectrum, its mass at 0 (where f' = 0) and its
-    5, 50 and 95 % quantiles, by free probability (S-transforms multiplied).
+    mean), the upper edge lambda_max of the spectrum, its mass at 0 (where f' = 0), its
+    other atoms and its 5, 50 and 95 % quantiles, by free probability (S-transforms
+    multiplied).
 
     Weights are sigma_w times a Haar orthogonal matrix (--weights orthogonal) or
     N(0, sigma_w^2/fan_in) (--weights gaussian), biases N(0, sigma_b^2). Without --sigma-w,
     each function is at its edge of chaos for --sigma-b. The table goes to the terminal, or
-    to -o FILE (.csv, .md, .tex, .json, .txt); -o FILE.png (.svg, .pdf) draws the figure
-    instead: the density at depth L beside the eigenvalues of simulated networks, and the
-    variance against depth for both kinds of weights.
-    """, "actviz spectrum relu tanh --sigma-b 0.1",
+    to -o FILE (.csv, .md, .tex, .json, .txt); -o FILE.png (.svg, .pdf) draws the figure,
+    the table still on the terminal: the density at depth L beside the eigenvalues of
+    simulated networks, and the variance against depth for both kinds of weights.
+    relu has an edge of chaos only without biases (--sigma-b 0, the default).
+    """, "actviz spectrum relu tanh",
                     "actviz spectrum tanh --sigma-b 0.1 --weights gaussian -f markdown",
-                    "actviz spectrum relu tanh --sigma-b 0.1 --layers 10 -o spectrum.png"),
+                    "actviz spectrum hardtanh tanh --sigma-b 0.05 --layers 10 -o spectrum.png"),
     (
         Option("sigma_w", NUMBER, None, "Standard deviation of the weights times "
                "sqrt(fan_in) (default: each function's edge of chaos). "

@@ -226,7 +226,13 @@ def test_errors_are_one_line():
             (["relu", "--layers", "0"], "Error: layers must be between 1 and 1000, got 0"),
             (["relu", "--weights", "bogus"], "Error: Invalid value for '--weights'"),
             (["softmax"], "Error: softmax is a vector function"),
-            (["relu", "--sigma-w", "3"], "Error: relu: no fixed point")):
+            (["relu", "--sigma-w", "3"], "Error: relu: no fixed point"),
+            (["tanh", "--sigma-w", "0", "--sigma-b", "0.1"],
+             "Error: tanh: sigma_w = 0 makes J = 0"),
+            # chi_1^L beyond float64: it raised OverflowError (found by a review)
+            (["tanh", "--sigma-w", "5", "--layers", "1000"],
+             "Error: tanh: the mean squared singular value chi_1^L = 2.90042^1000 is beyond"),
+            (["tanh", "--sigma-w", "0.1", "--layers", "1000"], "Error: tanh: the mean")):
         result = invoke("spectrum", *args)
         assert result.exit_code == 2
         assert result.output.startswith(message), result.output
@@ -241,3 +247,17 @@ def test_json_keys_and_same_bytes():
     (record,) = json.loads(first)
     for key in ("spec", "mean", "variance", "lambda_max", "isometry_depth"):
         assert key in record
+
+
+def test_relu_below_its_edge_of_chaos_is_the_limit_q_to_0():
+    """relu at sigma_w = 1, sigma_b = 0: q* = 0, where half the units stay on in the limit
+    q -> 0 (relu'(h) is 0 or 1 with probability 1/2 at every q > 0), so mu_1 = mu_2 = 1/2,
+    the mean is (1/2)^L and the variance (1/2)^(2L) L (orthogonal weights); it refused this
+    with "phi'(h) = 0 almost surely" (relu'(0) = 0). A network of 400 units agrees."""
+    s = actviz.jacobian_spectrum("relu", 1.0, 0.0, 10)
+    assert (s.q_star, s.mu1, s.mu2, s.zero_mass) == (0, 0.5, 0.5, 0.5)
+    assert s.mean == 0.5**10 and s.variance == pytest.approx(0.5**20 * 10, rel=1e-12)
+    _moments_hold(s)
+    values = actviz.simulate_jacobian("relu", 1.0, 0.0, 10, 400)
+    assert np.mean(values < 1e-20 * values.max()) == pytest.approx(0.5, abs=0.05)
+    assert values.mean() == pytest.approx(s.mean, rel=0.2)

@@ -123,8 +123,24 @@ class SlopeLaw:
                     np.sum(self.p * self.d * inverse**2, axis=-1))
 
 
+def _limit_law(act: Activation) -> SlopeLaw:
+    """The law of φ'(h)² as q -> 0 (see :func:`slope_law`)."""
+    if not act.kinks_in(0.0, 0.0):
+        at_0 = float(np.ravel(act.evaluate(np.zeros(1), 1)[1])[0])
+        return SlopeLaw(np.array([at_0 * at_0]), np.ones(1), float(at_0 == 0), False)
+    left, _, right = (float(np.ravel(v)[0]) for v in act.one_sided(0.0, 1))
+    values, index = np.unique(np.array([left * left, right * right]), return_inverse=True)
+    mass = np.bincount(index, np.array([0.5, 0.5]))
+    ends = (float(mass[0]) if values[0] > 0 else 0.0, float(mass[-1]))
+    return SlopeLaw(values, mass, float(mass[0]) if values[0] == 0 else 0.0, False, ends)
+
+
 def slope_law(act: Activation, q: float) -> SlopeLaw:
-    """The law of φ'(h)², h ~ N(0, q), as a quadrature rule (see the module docstring)."""
+    """The law of φ'(h)², h ~ N(0, q), as a quadrature rule (see the module docstring); at
+    q = 0 its limit q -> 0: φ'(0)², or at a kink at 0 its one-sided values, each with
+    probability 1/2 (relu below sigma_w = √2: half the units on, not J = 0)."""
+    if q == 0:
+        return _limit_law(act)
     root = math.sqrt(q)
     edges = np.linspace(-_REACH, _REACH, round(2 * _REACH / _PANEL) + 1)
     if q > 0:
@@ -206,7 +222,7 @@ def _edge(chi: _Chi, below_atom: bool = False) -> tuple[float, float]:
             e = lo + golden * (hi - lo)
             fe = chi.real(e)
     x = (lo + hi) / 2
-    return x, math.exp(-chi.real(x))
+    return x, float(np.exp(np.float64(-chi.real(x))))  # (inf where it overflows)
 
 
 def _principal(value: np.ndarray, target: np.ndarray) -> np.ndarray:
@@ -435,7 +451,9 @@ class JacobianSpectrum:
     r"""The spectrum of :math:`JJ^T` at depth ``layers`` (see the module docstring).
 
     ``density`` is (lam, rho): the density of the continuous part on a grid of λ
-    (ascending), which integrates with ``zero_mass``, ``mass_below`` and the ``atoms`` to 1
+    (ascending; geometric, down to 1e-300 λ_max, so integrate in log λ, ∫ρ dλ = ∫λρ d(log
+    λ), as :func:`integral` does: a trapezoid in λ overcounts its wide low steps), which
+    integrates with ``zero_mass``, ``mass_below`` and the ``atoms`` to 1
     (with ``zero_mass`` alone where those are empty); it is empty where the spectrum
     has no continuous part (one orthogonal layer, or φ' constant under N(0, q*) with
     orthogonal weights: the law of σ_w² φ'(h)² itself, given by ``quantiles``).
@@ -522,7 +540,7 @@ def extreme_atoms(law: SlopeLaw, layers: int, scale: float) -> tuple[tuple[float
     ends = [(float(positive[-1]), law.ends[1])]
     if positive.size > 1:
         ends.insert(0, (float(positive[0]), law.ends[0]))
-    return tuple(((scale * d) ** layers, 1 - layers * (1 - a)) for d, a in ends
+    return tuple((float(np.float64(scale * d) ** layers), 1 - layers * (1 - a)) for d, a in ends
                  if a > 0 and 1 - layers * (1 - a) > 0)
 
 
@@ -574,6 +592,24 @@ def _shape(law: SlopeLaw, layers: int, sigma_w: float, gaussian: bool) -> _Shape
                   found.below, ())
 
 
+def _setting(act: Activation, label: str, sigma_w: float | None, sigma_b: float
+             ) -> tuple[float, str, float, tuple[str, ...]]:
+    """(σ_w, the setting's name, the q to start the fixed-point search from, notes): the
+    edge of chaos for ``sigma_b`` where ``sigma_w`` is None (as ``actviz depth``)."""
+    if sigma_w is not None:
+        if sigma_w == 0:
+            raise PropagationError(f"{label}: sigma_w = 0 makes J = 0 (every squared singular "
+                                   "value is 0); give a sigma_w > 0", "sigma_w")
+        return sigma_w, "given", 1.0, ()
+    eoc = eoc_at(Ratios(act), sigma_b)
+    if eoc.sigma_w is None:
+        raise PropagationError(f"{label}: no edge of chaos: {eoc.reason}", "no sigma_w")
+    if eoc.q_star is None:
+        return eoc.sigma_w, "edge of chaos", 1.0, (
+            "every q is a fixed point here; q* = 1, the inputs' mean square",)
+    return eoc.sigma_w, "edge of chaos", eoc.q_star, ()
+
+
 def spectrum_of(named: Named, sigma_w: float | None, sigma_b: float, layers: int,
                 weights: str) -> JacobianSpectrum:
     """:func:`jacobian_spectrum` of a resolved function, arguments checked already (as the
@@ -585,18 +621,7 @@ def spectrum_of(named: Named, sigma_w: float | None, sigma_b: float, layers: int
         unitwise(act)
     except PropagationError as exc:
         raise PropagationError(f"{label}: {exc}", exc.reason) from None
-    notes: tuple[str, ...] = ()
-    q0 = 1.0
-    if sigma_w is None:
-        eoc = eoc_at(Ratios(act), sigma_b)
-        if eoc.sigma_w is None:
-            raise PropagationError(f"{label}: no edge of chaos: {eoc.reason}", "no sigma_w")
-        sigma_w, setting = eoc.sigma_w, "edge of chaos"
-        q0 = eoc.q_star if eoc.q_star is not None else 1.0
-        if eoc.q_star is None:
-            notes += ("every q is a fixed point here; q* = 1, the inputs' mean square",)
-    else:
-        setting = "given"
+    sigma_w, setting, q0, notes = _setting(act, label, sigma_w, sigma_b)
     try:
         p = propagation_of(act, sigma_w, sigma_b, q0)
     except PropagationError as exc:
@@ -611,7 +636,7 @@ def spectrum_of(named: Named, sigma_w: float | None, sigma_b: float, layers: int
     s1 = -1.0 if gaussian else 0.0
     chi1 = sigma_w**2 * mu1
     with np.errstate(all="ignore"):
-        mean = chi1**layers
+        mean = float(np.float64(chi1) ** layers)  # (inf where it overflows, not an error)
         spread = mu2 / mu1**2 - 1 - s1 if mu1 > 0 else math.nan
         spread = max(spread, 0.0)  # rounding: phi' constant gives -1e-16
         variance = mean * mean * layers * spread
@@ -622,6 +647,11 @@ def spectrum_of(named: Named, sigma_w: float | None, sigma_b: float, layers: int
     if law.truncated:
         notes += (f"phi'^2 still grows at |h| = {_REACH:g} sqrt(q*): the law of phi'(h)^2 is "
                   f"cut there (mass 1.5e-23 beyond), and so is lambda_max",)
+    if not 1e-300 < mean < 1e300:
+        raise PropagationError(
+            f"{label}: the mean squared singular value chi_1^L = {chi1:.6g}^{layers} is beyond "
+            f"float64 (1e-300 to 1e300); give fewer --layers or a sigma_w nearer the edge of "
+            f"chaos", "range")
     shape = _shape(law, layers, sigma_w, gaussian)
     notes += shape.notes
     return JacobianSpectrum(
@@ -738,7 +768,9 @@ def _simulate(act: Activation, sigma_w: float, sigma_b: float, layers: int, widt
               weights: str, seed: int, q_star: float) -> np.ndarray:
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(layers + 1)]
     z = streams[0].standard_normal(width)
-    h = z * math.sqrt(q_star / np.mean(z * z))
+    # q* = 0 is the limit q -> 0 (slope_law): start at a tiny mean square, whose signs and
+    # slopes are the limit's, not at h = 0 exactly (relu'(0) = 0 would give J = 0)
+    h = z * math.sqrt((q_star or 1e-12) / np.mean(z * z))
     jac = np.eye(width)
     with np.errstate(all="ignore"):
         for rng in streams[1:]:

@@ -73,7 +73,7 @@ def spectrum_figure(found: Sequence[JacobianSpectrum], simulate: bool = True,
         for ax, s, colour in zip(dens, found, colour_of, strict=True):
             _density_panel(ax, s, colour, simulate, width, seed, networks)
         dens[-1].set_xlabel(r"$\log_{10}\lambda$ ($\lambda$: eigenvalue of $JJ^T$)")
-        grey = ink()
+        grey = KEY_GREY
         keys: list[Any] = []
         if simulate:
             keys.append(Patch(color=grey, alpha=0.3, linewidth=0,
@@ -83,17 +83,22 @@ def spectrum_figure(found: Sequence[JacobianSpectrum], simulate: bool = True,
             keys.append(Line2D([], [], color=grey, linewidth=ATOM_WIDTH,
                                label="point mass (atom) of the spectrum"))
         keys += [Line2D([], [], color=grey, linewidth=1.5, label="free probability"),
-                 Line2D([], [], color=grey, linestyle=(0, (1, 2)), linewidth=0.8,
+                 Line2D([], [], color=ink(), linestyle=(0, (1, 2)), linewidth=0.8,
                         label="mean (densities), depth L (variance)")]
         _variance_panel(var_ax, found, colour_of, keys)
         if title is None:
             first = found[0]
-            title = (f"$JJ^T$ through {first.layers} layers, {first.weights} weights, "
+            kind = "Gaussian" if first.weights == "gaussian" else first.weights
+            title = (f"$JJ^T$ through {first.layers} layers, {kind} weights, "
                      f"$\\sigma_b$ = {first.sigma_b:g}")
         if title:
             fig.suptitle(title, fontsize="medium")
     return fig
 
+
+KEY_GREY = "0.5"
+"""The colour of the legend's samples of line styles and marks that stand for every function
+(a mid grey: 3.9:1 on white, 5.3:1 on black; not black, which may be a function's colour)."""
 
 ATOM_WIDTH = 3.5
 """The line width of an atom's stem (the density's curve is 1.5)."""
@@ -171,6 +176,12 @@ def _variance_panel(ax: Any, found: Sequence[JacobianSpectrum], colour_of: Seque
             ax.plot(depth, np.where(values > 0, values, np.nan), color=colour,
                     linestyle=dash, linewidth=1.3, marker=MARKERS[k % len(MARKERS)],
                     markevery=(offset, step), markersize=4)
+    flat = [f"{s.spec}, {kind}" for s in found for kind in ("orthogonal", "gaussian")
+            if np.all(s.variance_at(depth, kind) == 0)]
+    if flat:  # nothing to draw on a log scale: say so where the curve would be
+        ax.text(0.98, 0.02, "variance 0 at every depth (exact isometry):\n" + "\n".join(flat),
+                transform=ax.transAxes, ha="right", va="bottom", fontsize="small",
+                color=ink())
     ax.axvline(top, color=ink(), linestyle=(0, (1, 2)), linewidth=0.8)
     ax.set_yscale("log")
     ax.set_xlabel("depth L (layers)")
@@ -178,8 +189,8 @@ def _variance_panel(ax: Any, found: Sequence[JacobianSpectrum], colour_of: Seque
     handles = [Line2D([], [], color=c, marker=MARKERS[k % len(MARKERS)], markersize=4,
                       linestyle="none", label=s.spec)
                for k, (s, c) in enumerate(zip(found, colour_of, strict=True))]
-    handles += [Line2D([], [], color=ink(), linestyle="-", label="orthogonal weights"),
-                Line2D([], [], color=ink(), linestyle="--", label="Gaussian weights"), *keys]
+    handles += [Line2D([], [], color=KEY_GREY, linestyle="-", label="orthogonal weights"),
+                Line2D([], [], color=KEY_GREY, linestyle="--", label="Gaussian weights"), *keys]
     narrow = ax.figure.get_figwidth() < 5
     ax.figure.legend(handles=handles, fontsize="x-small", frameon=False,
                      loc="outside lower center", ncols=2 if narrow else 3)
