@@ -277,6 +277,8 @@ def test_a_table_not_finite_somewhere_warns_once_and_answers(tmp_path, invocatio
 # what CI drew: exp's f' overflows far out, and its steepest point was (1e12, inf) in JSON
 @example(invocation=(["page", "exponential", "--range", "-1e15", "1e15"], None))
 @example(invocation=(["plot", "exponential", "--range", "-1e15", "1e15"], None))
+# a title with a character the font has not: matplotlib warned and drew a box
+@example(invocation=(["plot", "--title", "\x1f", "relu"], None))
 def test_every_command_answers_every_input(tmp_path, invocation):
     check(tmp_path, *invocation)
 

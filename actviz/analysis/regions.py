@@ -338,10 +338,9 @@ class Scalar:
         range of 1e-9 near 0, sigmoid' is 0.25 at every point): the end of the flat run that
         f'' says is higher, not the point a rounding error lifted."""
         best = int(np.argmax(d))
-        if np.isfinite(d[best]):
-            tied = d >= d[best] - ROUNDING * abs(d[best])
-        else:  # f' overflowed (exp far out): the run of inf, its end where f'' says higher
-            tied = d == d[best]
+        # where f' overflowed (exp far out), the run of inf: its end where f'' says higher
+        tied = (d >= d[best] - ROUNDING * abs(d[best]) if np.isfinite(d[best])
+                else d == d[best])
         start, stop = best, best
         while start > 0 and tied[start - 1]:
             start -= 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import logging
 import math
+import re
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
@@ -661,6 +662,10 @@ def save(fig: Figure, path: str | Path, fmt: str | None = None,
     return write_atomically(path, lambda handle: _savefig(fig, handle, fmt, dpi))
 
 
+MISSING_GLYPH = re.compile(r"Glyph (\d+) .* missing from font\(s\) (.+?)\.?$", re.S)
+"""matplotlib's warning for a character its font cannot draw (drawn as a box)."""
+
+
 def _savefig(fig: Figure, handle: Any, fmt: str, dpi: float | None) -> None:
     """Save with the settings that make the bytes reproducible; a layout that does not fit
     the figure's size is an error, not a warning. An :class:`ActvizFigure` is laid out and
@@ -677,6 +682,11 @@ def _savefig(fig: Figure, handle: Any, fmt: str, dpi: float | None) -> None:
             stack.enter_context(fig.settled(dpi or fig.dpi))
         fig.savefig(handle, format=fmt, dpi=dpi or fig.dpi, metadata=SAVE_METADATA[fmt])
     for warning in seen:
+        glyph = MISSING_GLYPH.match(str(warning.message))
+        if glyph:  # a character the font has not (a control character, an emoji in a title)
+            raise ParameterError(
+                f"the figure's text holds U+{int(glyph[1]):04X}, which its font "
+                f"({glyph[2]}) cannot draw; leave that character out (of --title)")
         if "layout" in str(warning.message):
             width, height = fig.get_size_inches()
             raise ParameterError(f"the figure does not fit in {width:g} x {height:g} "
