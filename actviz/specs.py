@@ -23,8 +23,8 @@ from .catalog._core import (
     parse_spec,
     registered,
 )
-from .catalog._plugins import definition
-from .errors import SpecError
+from .catalog._plugins import SEE_ALL, definition
+from .errors import SpecError, UnknownActivationError
 
 
 def get(spec: str | Activation, /, flavor: str = "torch",
@@ -72,8 +72,28 @@ def get(spec: str | Activation, /, flavor: str = "torch",
     return instantiate(formula_definition(spec, scope, definition), params, flavor)
 
 
+FORMULA_EXAMPLES = {"min": "min(x, 0)", "max": "max(x, 0)", "where": "where(x > 0, x, 0)"}
+
+
+def _formula_hint(exc: UnknownActivationError, key: str) -> UnknownActivationError:
+    """``exc``, for a name that is a function of the formula language (erf, sin, max), with
+    the formula to write instead."""
+    from .formula.elementary import ELEMENTARY
+
+    example = FORMULA_EXAMPLES.get(key) or (f"{key}(x)" if key in ELEMENTARY else None)
+    if example is None:
+        return exc
+    text = str(exc).removesuffix(SEE_ALL)
+    return UnknownActivationError(f"{text} {key} is a function of formulas: write "
+                                  f"'{example}'.")
+
+
 def resolve(name: str, raw: Mapping[str, Any], flavor: str = "torch",
             scope: Mapping[str, Definition] | None = None) -> Activation:
     """Look up ``name``, check and convert the parameters ``raw``, apply the flavor."""
     check_flavor(flavor)
-    return instantiate(definition(name, scope), raw, flavor)
+    try:
+        found = definition(name, scope)
+    except UnknownActivationError as exc:
+        raise _formula_hint(exc, normalize(name)) from None
+    return instantiate(found, raw, flavor)

@@ -92,6 +92,8 @@ def test_info_json_spells_infinity_as_null():
 ERRORS = [
     (["info", "rleu"], "Error: unknown activation 'rleu'. Did you mean 'relu'?"),
     (["info", "xyzzy"], "Error: unknown activation 'xyzzy'. Run 'actviz list' to see them all."),
+    (["spectrum", "erf"],
+     "Error: unknown activation 'erf'. erf is a function of formulas: write 'erf(x)'."),
     (["info", "elu:alhpa=1"],
      "Error: elu has no parameter 'alhpa'. Did you mean 'alpha'? It takes: alpha (default 1)"),
     (["info", "rrelu:slope=1"],
@@ -164,3 +166,20 @@ def test_a_figure_loads_no_table_writer(tmp_path):
 
 def test_a_formula_loads_the_formula_engine():
     assert "actviz.formula.compile" in heavy_imports("table", "x*sigmoid(x)")
+
+
+def test_a_function_of_formulas_given_as_a_name_is_told_the_formula_to_write():
+    """Every function word of the formula language (its grammar's tables) is a catalog name,
+    or its error names a formula, and that formula is one actviz takes."""
+    import re
+
+    import actviz
+    from actviz.formula.elementary import ELEMENTARY
+    from actviz.formula.syntax import SPECIAL_FUNCTIONS
+
+    for word in (*ELEMENTARY, *SPECIAL_FUNCTIONS):
+        try:
+            actviz.get(word)
+        except actviz.UnknownActivationError as exc:
+            (formula,) = re.findall(r"is a function of formulas: write '(.+)'\.$", str(exc))
+            assert actviz.get(formula).name, word

@@ -441,6 +441,10 @@ def load_all_plugins() -> list[tuple[str, str]]:
 
 # --- names: the scope, the registry, then the plugins ----------------------------------------
 
+SEE_ALL = " Run 'actviz list' to see them all."
+"""The end of an unknown name's message where no name is close to it."""
+
+
 def definition(name: str, scope: Mapping[str, Definition] | None = None) -> Definition:
     """The definition for a canonical name or alias (no parameters).
 
@@ -455,8 +459,7 @@ def definition(name: str, scope: Mapping[str, Definition] | None = None) -> Defi
         if found is not None:
             return found
     candidates = [*REGISTRY, *ALIASES, *plugin_names(), *(normalize(k) for k in scope or ())]
-    hint = (did_you_mean(key, candidates) if len(key) <= 64 else "") or \
-        " Run 'actviz list' to see them all."
+    hint = (did_you_mean(key, candidates) if len(key) <= 64 else "") or SEE_ALL
     raise UnknownActivationError(f"unknown activation '{name.strip()}'.{hint}")
 
 
