@@ -133,6 +133,11 @@ def _density_panel(ax: Any, s: JacobianSpectrum, colour: str, simulate: bool,
         logs = np.log10(values[values > floor])
         keep = (logs >= low) & (logs <= high)
         bins = np.linspace(low, high, 41)
+        if s.atoms:  # an atom in the middle of its bin (its eigenvalues round to either side)
+            at, step = math.log10(s.atoms[-1][0]), bins[1] - bins[0]
+            bins = at + step * (np.arange(math.floor((low - at) / step - 0.5),
+                                          math.ceil((high - at) / step + 0.5) + 1) + 0.5)
+            bins = bins[(bins >= low - step) & (bins <= high + step)]
         # weights: each eigenvalue counts 1/N of a network's spectrum, so that the bars
         # estimate the same density (per unit log10 λ) as the curve, the atom at 0 aside
         ax.hist(logs[keep], bins=bins,
