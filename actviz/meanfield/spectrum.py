@@ -581,7 +581,7 @@ def _shape(law: SlopeLaw, layers: int, sigma_w: float, gaussian: bool) -> _Shape
                       ((lam_max, 1.0),) if law.d.size == 1 else (), 0.0, (note,))
     chi = _Chi(law, layers, sigma_w, gaussian)
     atoms = () if gaussian else extreme_atoms(law, layers, scale)
-    on_top = bool(atoms) and atoms[-1][0] == (scale * float(law.d[-1])) ** layers
+    on_top = bool(atoms) and atoms[-1][0] == float(np.float64(scale * law.d[-1]) ** layers)
     x_edge, lam_max = _edge(chi, on_top)
     found = _density(chi, x_edge, lam_max)
     cdf = law.zero_mass + found.below + integral(found.lam, found.rho)
