@@ -202,6 +202,17 @@ TABLE_FORMAT = Option(
     f"{' '.join('.' + ext for ext, fmt in EXTENSIONS.items() if ext != fmt)}, else text). "
     "Example: -f markdown", short="-f")
 
+IMAGE = Option("image", choice(*FIGURE_FORMATS), None, "In a batch job: also draw the "
+               "figure in this format. Example: image: pdf", cli=False)
+
+# Options of the commands that model deep random networks (depth, spectrum).
+
+LAYERS = Option("layers", INTEGER, 30, "Layers of the network (1 to 1000). Example: "
+                "--layers 50", check=lambda value: check_count(value, "layers", 1, 1000))
+SEED = Option("seed", INTEGER, 0, "Seed of the first simulated network (the next ones take "
+              "seed + 1, ...). Example: --seed 1",
+              check=lambda value: check_count(value, "seed", 0, 2**32 - 1))
+
 # plot
 
 FIGURE_OPTIONS = (
@@ -384,15 +395,11 @@ DEPTH = Command(
                "Example: --sigma-w 1.5", check=lambda value: check_sigma(value, "sigma_w")),
         Option("sigma_b", NUMBER, 0.0, "Standard deviation of the biases. "
                "Example: --sigma-b 0.05", check=lambda value: check_sigma(value, "sigma_b")),
-        Option("layers", INTEGER, 30, "Layers of the network (1 to 1000). Example: "
-               "--layers 50",
-               check=lambda value: check_count(value, "layers", 1, 1000)),
+        LAYERS,
         Option("width", INTEGER, 1000, "Units per layer of the simulated networks in the "
                "figure (10 to 4000). Example: --width 500",
                check=lambda value: check_count(value, "width", 10, 4000)),
-        Option("seed", INTEGER, 0, "Seed of the first simulated network (the next ones take "
-               "seed + 1, ...). Example: --seed 1",
-               check=lambda value: check_count(value, "seed", 0, 2**32 - 1)),
+        SEED,
         Option("networks", INTEGER, 4, "Simulated networks in the figure (1 to 64), drawn "
                "as their mean and spread. Example: --networks 8",
                check=lambda value: check_count(value, "networks", 1, 64)),
@@ -404,8 +411,7 @@ DEPTH = Command(
         Option("output", TEXT, None, "Write the table to this file, or draw the figure to "
                "this image (.png, .svg, .pdf; the table still goes to the terminal). "
                "Example: -o depth.png", short="-o", yaml=False, check=check_output),
-        Option("image", choice(*FIGURE_FORMATS), None, "In a batch job: also draw the "
-               "figure in this format. Example: image: pdf", cli=False),
+        IMAGE,
         *(o for o in FIGURE_OPTIONS if o.name in ("dpi", "size", "style")),
         Option("title", TEXT, None, "Figure title instead of 'Through L layers at sigma_b = "
                "B'. Example: --title 'Deep tanh'", check=check_title),
@@ -442,17 +448,14 @@ SPECTRUM = Command(
                "Example: --sigma-w 1.5", check=lambda value: check_sigma(value, "sigma_w")),
         Option("sigma_b", NUMBER, 0.0, "Standard deviation of the biases. "
                "Example: --sigma-b 0.1", check=lambda value: check_sigma(value, "sigma_b")),
-        Option("layers", INTEGER, 30, "Layers of the network (1 to 1000). Example: "
-               "--layers 50", check=lambda value: check_count(value, "layers", 1, 1000)),
+        LAYERS,
         Option("weights", choice("orthogonal", "gaussian"), "orthogonal",
                "Weight matrices: sigma_w times a Haar orthogonal matrix, or Gaussian entries. "
                "Example: --weights gaussian"),
         Option("width", INTEGER, 200, "Units per layer of the simulated networks in the "
                "figure (10 to 2000). Example: --width 400",
                check=lambda value: check_count(value, "width", 10, 2000)),
-        Option("seed", INTEGER, 0, "Seed of the first simulated network (the next ones take "
-               "seed + 1, ...). Example: --seed 1",
-               check=lambda value: check_count(value, "seed", 0, 2**32 - 1)),
+        SEED,
         Option("networks", INTEGER, 2, "Simulated networks per function in the figure (1 to "
                "64). Example: --networks 4",
                check=lambda value: check_count(value, "networks", 1, 64)),
@@ -464,8 +467,7 @@ SPECTRUM = Command(
         Option("output", TEXT, None, "Write the table to this file, or draw the figure to "
                "this image (.png, .svg, .pdf; the table still goes to the terminal). "
                "Example: -o spectrum.png", short="-o", yaml=False, check=check_output),
-        Option("image", choice(*FIGURE_FORMATS), None, "In a batch job: also draw the "
-               "figure in this format. Example: image: pdf", cli=False),
+        IMAGE,
         *(o for o in FIGURE_OPTIONS if o.name in ("dpi", "size", "style")),
         Option("title", TEXT, None, "Figure title instead of 'J J^T through L layers'. "
                "Example: --title 'Dynamical isometry'", check=check_title),
