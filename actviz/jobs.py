@@ -116,21 +116,33 @@ def run_compare(functions: Sequence[str], opts: Options, target: Target) -> list
         out, records, opts.precision, opts.rows, opts.functions_as))
 
 
+def with_image(target: Target, figure: Callable[[], Any],
+               table: Callable[[IO[str]], None]) -> list[Path]:
+    """The table to ``target.main`` and, where ``target.image`` asks for one, the figure
+    ``figure()`` draws: drawn first, so that a figure that cannot be written stops all."""
+    written = []
+    if target.image is not None:
+        from . import render
+
+        path, fmt = target.image
+        written.append(render.save(figure(), path, fmt))
+    return deliver(target.main, table) + written
+
+
 def run_diff(functions: Sequence[str], opts: Options, target: Target) -> list[Path]:
     from .analysis.diff import difference_of
 
     a, b = resolve_specs(functions, opts.flavor, opts.scope)  # one input, one output: checked
     result = difference_of(a.act, b.act, opts.range, (a.label, b.label))
-    written = []
-    if target.image is not None:  # drawn first: a figure that cannot be written stops all
+
+    def figure() -> Any:
         from . import render
 
-        path, fmt = target.image
-        figure = render.draw_difference(result, a.act, b.act, dpi=opts.dpi, size=opts.size,
-                                        style=opts.style, title=opts.title)
-        written.append(render.save(figure, path, fmt))
-    return deliver(target.main, lambda out: _writer(target.fmt).difference(
-        out, result, opts.precision)) + written
+        return render.draw_difference(result, a.act, b.act, dpi=opts.dpi, size=opts.size,
+                                      style=opts.style, title=opts.title)
+
+    return with_image(target, figure, lambda out: _writer(target.fmt).difference(
+        out, result, opts.precision))
 
 
 def run_depth(functions: Sequence[str], opts: Options, target: Target) -> list[Path]:
@@ -138,17 +150,15 @@ def run_depth(functions: Sequence[str], opts: Options, target: Target) -> list[P
 
     found = settings(resolve_specs(functions, opts.flavor, opts.scope), opts.sigma_w,
                      opts.sigma_b, opts.layers)
-    written = []
-    if target.image is not None:  # drawn first: a figure that cannot be written stops all
-        from . import render
+
+    def figure() -> Any:
         from .render.depth import depth_figure
 
-        path, fmt = target.image
-        figure = depth_figure(found, opts.simulate, opts.width, opts.seed, opts.networks,
-                              opts.dpi, opts.size, opts.style, opts.title)
-        written.append(render.save(figure, path, fmt))
-    return deliver(target.main, lambda out: _writer(target.fmt).depth(
-        out, found, opts.precision, opts.functions_as)) + written
+        return depth_figure(found, opts.simulate, opts.width, opts.seed, opts.networks,
+                            opts.dpi, opts.size, opts.style, opts.title)
+
+    return with_image(target, figure, lambda out: _writer(target.fmt).depth(
+        out, found, opts.precision, opts.functions_as))
 
 
 def run_spectrum(functions: Sequence[str], opts: Options, target: Target) -> list[Path]:
@@ -156,17 +166,15 @@ def run_spectrum(functions: Sequence[str], opts: Options, target: Target) -> lis
 
     found = spectra(resolve_specs(functions, opts.flavor, opts.scope), opts.sigma_w,
                     opts.sigma_b, opts.layers, opts.weights)
-    written = []
-    if target.image is not None:  # drawn first: a figure that cannot be written stops all
-        from . import render
+
+    def figure() -> Any:
         from .render.spectrum import spectrum_figure
 
-        path, fmt = target.image
-        figure = spectrum_figure(found, opts.simulate, opts.width, opts.seed, opts.networks,
-                                 opts.dpi, opts.size, opts.style, opts.title)
-        written.append(render.save(figure, path, fmt))
-    return deliver(target.main, lambda out: _writer(target.fmt).spectrum(
-        out, found, opts.precision, opts.functions_as)) + written
+        return spectrum_figure(found, opts.simulate, opts.width, opts.seed, opts.networks,
+                               opts.dpi, opts.size, opts.style, opts.title)
+
+    return with_image(target, figure, lambda out: _writer(target.fmt).spectrum(
+        out, found, opts.precision, opts.functions_as))
 
 
 def run_precision(functions: Sequence[str], opts: Options, target: Target) -> list[Path]:
@@ -174,16 +182,14 @@ def run_precision(functions: Sequence[str], opts: Options, target: Target) -> li
 
     records = sweeps(resolve_specs(functions, opts.flavor, opts.scope), opts.dtype, opts.mode,
                      opts.range)
-    written = []
-    if target.image is not None:  # drawn first: a figure that cannot be written stops all
-        from . import render
+
+    def figure() -> Any:
         from .render.lowprecision import precision_figure
 
-        path, fmt = target.image
-        figure = precision_figure(records, opts.dpi, opts.size, opts.style, opts.title)
-        written.append(render.save(figure, path, fmt))
-    return deliver(target.main, lambda out: _writer(target.fmt).precision(
-        out, records, opts.precision, opts.functions_as)) + written
+        return precision_figure(records, opts.dpi, opts.size, opts.style, opts.title)
+
+    return with_image(target, figure, lambda out: _writer(target.fmt).precision(
+        out, records, opts.precision, opts.functions_as))
 
 
 def run_page(functions: Sequence[str], opts: Options, target: Target) -> list[Path]:
