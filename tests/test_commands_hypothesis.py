@@ -279,6 +279,9 @@ def test_a_table_not_finite_somewhere_warns_once_and_answers(tmp_path, invocatio
 @example(invocation=(["plot", "exponential", "--range", "-1e15", "1e15"], None))
 # a title with a character the font has not: matplotlib warned and drew a box
 @example(invocation=(["plot", "--title", "\x1f", "relu"], None))
+# what CI drew next: relu below its edge of chaos has lambda_max < 1, and the foot of the
+# density's grid, 1e-300 lambda_max, underflowed to 0 ("math domain error")
+@example(invocation=(["spectrum", "--sigma-w", "0.5", "relu"], None))
 def test_every_command_answers_every_input(tmp_path, invocation):
     check(tmp_path, *invocation)
 

@@ -261,3 +261,24 @@ def test_relu_below_its_edge_of_chaos_is_the_limit_q_to_0():
     values = actviz.simulate_jacobian("relu", 1.0, 0.0, 10, 400)
     assert np.mean(values < 1e-20 * values.max()) == pytest.approx(0.5, abs=0.05)
     assert values.mean() == pytest.approx(s.mean, rel=0.2)
+
+
+@pytest.mark.parametrize("weights", ["orthogonal", "gaussian"])
+@pytest.mark.parametrize("sigma_w", [0.5, 0.01])
+def test_relu_far_below_its_edge_is_the_edge_spectrum_scaled(sigma_w, weights):
+    """relu is positively homogeneous and the law of relu'(h) is the same at every q* (0 or 1
+    with probability 1/2), so the spectrum at sigma_w = c sqrt(2) is the one at sqrt(2) scaled
+    by c^(2L) (every S-transform carries sigma_w^-2 per layer). There lambda_max < 1, and the
+    grid's foot 1e-300 lambda_max underflowed to 0 (`spectrum --sigma-w 0.5 relu` raised
+    "math domain error", found by the property test)."""
+    s = actviz.jacobian_spectrum("relu", sigma_w, 0.0, 30, weights)
+    edge = actviz.jacobian_spectrum("relu", math.sqrt(2), 0.0, 30, weights)
+    scale = (sigma_w**2 / 2) ** 30
+    assert s.lambda_max < 1e-20
+    assert s.lambda_max == pytest.approx(edge.lambda_max * scale, rel=1e-12)
+    assert s.mean == pytest.approx(edge.mean * scale, rel=1e-12)
+    assert s.variance == pytest.approx(edge.variance * scale**2, rel=1e-12)
+    assert s.quantiles[2] == pytest.approx(edge.quantiles[2] * scale, rel=2e-3)
+    assert s.zero_mass == edge.zero_mass == 0.5
+    assert s.density[0][0] > 0 and np.all(np.isfinite(s.density[1]))
+    _moments_hold(s)

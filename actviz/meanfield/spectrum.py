@@ -38,14 +38,15 @@ continued from the last from the edge (where
 :math:`x - x_e \approx -i\sqrt{2\log(\lambda_{max}/\lambda)/|(\log\chi_J)''|}`), puts the
 roots on their branch; Newton then runs on the whole grid of 280 points at once from log x
 interpolated between them (a point that strays is redone from its neighbour). The grid runs
-down to λ_min, or to :math:`10^{-300}\lambda_{max}`; the density of the continuous part is
+down to λ_min, or to :math:`10^{-300}\max(1, \lambda_{max})`; the density of the continuous part is
 :math:`\rho(\lambda) = |\mathrm{Im}\,\psi|/(\pi\lambda)`. The atom at 0 (``zero_mass``) is
 P(φ'(h) = 0) (free multiplicative convolution keeps the larger atom at 0, and W has none).
 Where φ' nearly vanishes on much of the mass (gelu, sigmoid at large q*), part of the
 continuous spectrum lies below :math:`10^{-300}\lambda_{max}`, where float64 cannot hold λ
-ρ(λ): that mass (``mass_below``) comes from the real root x < 0 of :math:`\chi_J(x) =
--1/\lambda_0` at the grid's foot λ_0, :math:`1 + \psi_J(-1/\lambda_0) = E[\lambda_0/(\lambda
-+ \lambda_0)]` (a smoothed mass below λ_0), less the grid's share of that mean. The
+ρ(λ) (and below :math:`10^{-300}` itself where :math:`\lambda_{max} < 1`): that mass
+(``mass_below``) comes from the real root x < 0 of :math:`\chi_J(x) = -1/\lambda_0` at the
+grid's foot λ_0, :math:`1 + \psi_J(-1/\lambda_0) = E[\lambda_0/(\lambda + \lambda_0)]` (a
+smoothed mass below λ_0), less the grid's share of that mean. The
 continuous part, the atom and ``mass_below`` add up to 1 (to ~1e-4, tests/test_spectrum.py).
 Quantiles come from that cumulative distribution.
 
@@ -83,7 +84,13 @@ _PANEL = 0.5
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(16)
 _LOWEST = 1e-300
 """The density is computed down to this fraction of λ_max (below, its mass is < 1e-5 for
-every depth up to 1000: the mass below λ near 0 grows like λ^(1/(L+1)))."""
+every depth up to 1000: the mass below λ near 0 grows like λ^(1/(L+1))), or down to this
+λ itself where λ_max < 1 (lower, λ and ρ(λ) = |Im ψ|/(πλ) leave float64): see :func:`floor`."""
+
+
+def floor(lam_max: float) -> float:
+    """The foot of the density's grid: 1e-300 max(1, λ_max)."""
+    return _LOWEST * max(1.0, lam_max)
 
 
 def weights_arg(value: Any) -> str:
@@ -313,7 +320,7 @@ def _fine(chi: _Chi, x_edge: float, curvature: float, lam_max: float, coarse: np
 def _lower_edge(chi: _Chi, lam_max: float) -> tuple[float, float] | None:
     """(x, λ_min) where orthogonal weights leave a gap above 0: 1/λ_min is the minimum of
     χ_J on x > 1/min d (there ψ_D < −1, as ψ_J(1/λ) is for every λ below the support);
-    None where it lies below :data:`_LOWEST` λ_max (or d has an atom at 0)."""
+    None where it lies below the grid's :func:`floor` (or d has an atom at 0)."""
     if chi.gaussian or chi.law.d[0] == 0:
         return None
     bottom = 1.0 / float(chi.law.d[0])
@@ -345,7 +352,7 @@ def _lower_edge(chi: _Chi, lam_max: float) -> tuple[float, float] | None:
             fe = f(e)
     u = (lo + hi) / 2
     lam_min = math.exp(-f(u))
-    if not lam_min > _LOWEST * lam_max:
+    if not lam_min > floor(lam_max):
         return None
     return bottom + math.exp(u), lam_min
 
@@ -404,7 +411,7 @@ def _density(chi: _Chi, x_edge: float, lam_max: float, points: int = 240) -> Den
         # interpolated between coarse points land on other branches (tanh, sigma_b = 0.5)
         coarse = ts
     else:
-        span = math.log(1 / _LOWEST)
+        span = math.log(lam_max / floor(lam_max))
         s = np.linspace(0, 1, points)[1:]
         ts = np.concatenate([np.geomspace(1e-12, 0.5, 40), 0.5 + s**2 * (span - 0.5)])
         c = np.linspace(0, 1, _COARSE)[1:]
@@ -451,7 +458,7 @@ class JacobianSpectrum:
     r"""The spectrum of :math:`JJ^T` at depth ``layers`` (see the module docstring).
 
     ``density`` is (lam, rho): the density of the continuous part on a grid of λ
-    (ascending; geometric, down to 1e-300 λ_max, so integrate in log λ, ∫ρ dλ = ∫λρ d(log
+    (ascending; geometric, down to 1e-300 max(1, λ_max), so integrate in log λ, ∫ρ dλ = ∫λρ d(log
     λ), as :func:`integral` does: a trapezoid in λ overcounts its wide low steps), which
     integrates with ``zero_mass``, ``mass_below`` and the ``atoms`` to 1
     (with ``zero_mass`` alone where those are empty); it is empty where the spectrum
@@ -480,8 +487,8 @@ class JacobianSpectrum:
     1 − 1/L (hardtanh at small q*: an atom at λ_max; see :func:`extreme_atoms`), and the
     whole spectrum, ((λ_max, 1),), where φ'(h)² takes one value (tanh at q* = 0)."""
     mass_below: float
-    """The mass of the continuous part below the density's grid (λ < 1e-300 λ_max, where
-    λ ρ(λ) underflows; deep networks of functions whose φ' nearly vanishes on much of the
+    """The mass of the continuous part below the density's grid (λ < 1e-300 max(1, λ_max),
+    where λ ρ(λ) underflows; deep networks of functions whose φ' nearly vanishes on much of the
     mass, gelu at large q*), computed apart (see the module docstring)."""
     density: tuple[np.ndarray, np.ndarray]
     quantiles: tuple[float, float, float]
@@ -707,7 +714,8 @@ SPECTRUM_ROWS: tuple[tuple[str, str, Callable[[JacobianSpectrum], Any]], ...] = 
     ("atoms (lambda: mass)", r"atoms ($\lambda$: mass)",
      lambda s: ", ".join(f"{text_number(at, 4)}: {text_number(m, 4)}" for at, m in s.atoms)
      or "-"),
-    ("mass < 1e-300 lambda_max", r"mass $< 10^{-300}\lambda_{\max}$", lambda s: s.mass_below),
+    ("mass < 1e-300 max(1, lambda_max)", r"mass $< 10^{-300}\max(1, \lambda_{\max})$",
+     lambda s: s.mass_below),
     ("5% quantile", r"5\,\% quantile", lambda s: s.quantiles[0]),
     ("median", "median", lambda s: s.quantiles[1]),
     ("95% quantile", r"95\,\% quantile", lambda s: s.quantiles[2]),
