@@ -18,37 +18,9 @@ the Jacobian is :math:`J = \partial x^L/\partial x^0 = \prod_l D^l W^l`,
   :math:`S_{JJ^T} = S_{WW^T}^L S_{D^2}^L` with :math:`S_{WW^T}(z) = 1/(\sigma_w^2(1+z))`
   (Gaussian) or :math:`\sigma_w^{-2}` (orthogonal).
 
-Numerics (any φ). The law of :math:`d = \phi'(h)^2`, h ~ N(0, q*), is a quadrature rule:
-Gauss-Legendre nodes (16 a panel) on panels of width 1/2 in z = h/√q* over |z| <= 10 (the
-normal mass beyond is 1.5e-23), split at φ's kinks, so that its moment transform
-:math:`\psi_D(x) = E[x d/(1 - x d)]` is a sum, for any complex x (and
-:math:`1 + \psi_D = E[1/(1 - x d)]` summed as such, exact where ψ is near −1). Writing
-:math:`\psi = \psi_D(x)`, :math:`S_{D^2}(\psi) = x(1+\psi)/\psi`, and the inverse moment
-transform of :math:`JJ^T` is
-
-.. math:: \chi_J(x) = \frac{\psi}{1+\psi}\Big(\frac{x(1+\psi)}{\psi}\Big)^L S_{WW^T}(\psi)^L .
-
-The upper edge of the support is :math:`\lambda_{max} = 1/\max_x \chi_J(x)` over real
-:math:`0 < x < 1/\max d` (the branch point of ψ_J(1/λ); golden-section search). With
-orthogonal weights the support may stop short of 0: :math:`1/\lambda_{min}` is the minimum
-of χ_J over real :math:`x > 1/\min d` (where ψ_D < −1, as ψ_J(1/λ) is below the support).
-Between the edges, :math:`\chi_J(x) = 1/\lambda` is solved for complex x (Im x < 0) by
-Newton's method on :math:`\log\chi_J(x) + \log\lambda`: a coarse pass of 24 points, each
-continued from the last from the edge (where
-:math:`x - x_e \approx -i\sqrt{2\log(\lambda_{max}/\lambda)/|(\log\chi_J)''|}`), puts the
-roots on their branch; Newton then runs on the whole grid of 280 points at once from log x
-interpolated between them (a point that strays is redone from its neighbour). The grid runs
-down to λ_min, or to :math:`10^{-300}\max(1, \lambda_{max})`; the density of the continuous part is
-:math:`\rho(\lambda) = |\mathrm{Im}\,\psi|/(\pi\lambda)`. The atom at 0 (``zero_mass``) is
-P(φ'(h) = 0) (free multiplicative convolution keeps the larger atom at 0, and W has none).
-Where φ' nearly vanishes on much of the mass (gelu, sigmoid at large q*), part of the
-continuous spectrum lies below :math:`10^{-300}\lambda_{max}`, where float64 cannot hold λ
-ρ(λ) (and below :math:`10^{-300}` itself where :math:`\lambda_{max} < 1`): that mass
-(``mass_below``) comes from the real root x < 0 of :math:`\chi_J(x) = -1/\lambda_0` at the
-grid's foot λ_0, :math:`1 + \psi_J(-1/\lambda_0) = E[\lambda_0/(\lambda + \lambda_0)]` (a
-smoothed mass below λ_0), less the grid's share of that mean. The
-continuous part, the atom and ``mass_below`` add up to 1 (to ~1e-4, tests/test_spectrum.py).
-Quantiles come from that cumulative distribution.
+Numerics (any φ): the law of :math:`d = \phi'(h)^2` is a quadrature rule
+(:mod:`actviz.meanfield.slopes`), and the free-probability equations are solved by
+:mod:`actviz.meanfield.free`, which describes how.
 
 Checked against closed forms (tests/test_spectrum.py): λ_max of a linear network with
 Gaussian weights is the Fuss-Catalan edge :math:`(L+1)^{L+1}/L^L`; relu at L = 1, σ_w = √2,
@@ -70,8 +42,10 @@ from ..catalog import Activation, Named
 from ..checks import check_sigma
 from ..errors import ParameterError
 from .chaos import Ratios, eoc_at
+from .free import Chi, Density, density_of, integral, upper_edge
 from .model import PropagationError, count_arg, sigma_arg, unitwise
 from .propagation import propagation_of
+from .slopes import REACH, SlopeLaw, slope_law
 
 WEIGHTS = ("orthogonal", "gaussian")
 """The kinds of weight matrix: σ_w times a Haar orthogonal matrix, or N(0, σ_w²/N) entries."""
@@ -79,376 +53,11 @@ WEIGHTS = ("orthogonal", "gaussian")
 QUANTILES = (0.05, 0.5, 0.95)
 """The quantiles of the squared singular values that the table shows."""
 
-_REACH = 10.0
-_PANEL = 0.5
-_GL_X, _GL_W = np.polynomial.legendre.leggauss(16)
-_LOWEST = 1e-300
-"""The density is computed down to this fraction of λ_max (below, its mass is < 1e-5 for
-every depth up to 1000: the mass below λ near 0 grows like λ^(1/(L+1))), or down to this
-λ itself where λ_max < 1 (lower, λ and ρ(λ) = |Im ψ|/(πλ) leave float64): see :func:`floor`."""
-
-
-def floor(lam_max: float) -> float:
-    """The foot of the density's grid: 1e-300 max(1, λ_max)."""
-    return _LOWEST * max(1.0, lam_max)
-
-
 def weights_arg(value: Any) -> str:
     """``orthogonal`` or ``gaussian`` (any case)."""
     if not isinstance(value, str) or value.lower() not in WEIGHTS:
         raise ParameterError(f"weights must be one of {', '.join(WEIGHTS)}, got {value!r}")
     return value.lower()
-
-
-# --- the law of phi'(h)^2 ------------------------------------------------------------------------
-
-@dataclass(frozen=True, eq=False)
-class SlopeLaw:
-    """The law of d = φ'(h)², h ~ N(0, q): distinct values ``d`` (sorted) with probabilities
-    ``p`` (a quadrature rule, exact atoms where φ' is constant on a piece)."""
-
-    d: np.ndarray
-    p: np.ndarray
-    zero_mass: float
-    """P(φ'(h) = 0), from the rule (exact where the dead zone ends at a kink)."""
-    truncated: bool
-    """Whether the largest d is at |z| = 10, the end of the rule (φ' still growing there)."""
-    ends: tuple[float, float] = (0.0, 0.0)
-    """P(d = its smallest positive value) and P(d = its largest value) where d takes them on
-    a whole piece (an atom: φ' constant there, hardtanh's 1), else 0."""
-
-    def moment(self, k: int) -> float:
-        return float(np.sum(self.p * self.d**k))
-
-    def psi(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """ψ_D(x) = E[x d/(1 - x d)], 1 + ψ_D(x) = E[1/(1 - x d)] (without the rounding of
-        1 + ψ where ψ is near −1) and the derivative E[d/(1 - x d)²], for each x."""
-        with np.errstate(all="ignore"):
-            t = x[..., None] * self.d
-            inverse = 1 / (1 - t)
-            return (np.sum(self.p * (t * inverse), axis=-1), np.sum(self.p * inverse, axis=-1),
-                    np.sum(self.p * self.d * inverse**2, axis=-1))
-
-
-def _limit_law(act: Activation) -> SlopeLaw:
-    """The law of φ'(h)² as q -> 0 (see :func:`slope_law`)."""
-    if not act.kinks_in(0.0, 0.0):
-        at_0 = float(np.ravel(act.evaluate(np.zeros(1), 1)[1])[0])
-        return SlopeLaw(np.array([at_0 * at_0]), np.ones(1), float(at_0 == 0), False)
-    left, _, right = (float(np.ravel(v)[0]) for v in act.one_sided(0.0, 1))
-    values, index = np.unique(np.array([left * left, right * right]), return_inverse=True)
-    mass = np.bincount(index, np.array([0.5, 0.5]))
-    ends = (float(mass[0]) if values[0] > 0 else 0.0, float(mass[-1]))
-    return SlopeLaw(values, mass, float(mass[0]) if values[0] == 0 else 0.0, False, ends)
-
-
-def slope_law(act: Activation, q: float) -> SlopeLaw:
-    """The law of φ'(h)², h ~ N(0, q), as a quadrature rule (see the module docstring); at
-    q = 0 its limit q -> 0: φ'(0)², or at a kink at 0 its one-sided values, each with
-    probability 1/2 (relu below sigma_w = √2: half the units on, not J = 0)."""
-    if q == 0:
-        return _limit_law(act)
-    root = math.sqrt(q)
-    edges = np.linspace(-_REACH, _REACH, round(2 * _REACH / _PANEL) + 1)
-    if q > 0:
-        cuts = [k.x / root for k in act.kinks_in(-_REACH * root, _REACH * root)]
-        edges = np.unique(np.concatenate([edges, np.array(cuts, dtype=float)]))
-    a, b = edges[:-1], edges[1:]
-    z = ((a + b) / 2)[:, None] + ((b - a) / 2)[:, None] * _GL_X
-    weight = (((b - a) / 2)[:, None] * _GL_W * np.exp(-z * z / 2)).ravel()
-    slope = act.evaluate(root * z.ravel(), 1)[1]
-    d = slope * slope
-    values, index = np.unique(d, return_inverse=True)
-    p = np.bincount(index.ravel(), weight) / weight.sum()
-    nodes = np.bincount(index.ravel())  # a constant piece holds a panel's nodes at least
-    first = 1 if values[0] == 0 else 0
-    atoms = tuple(float(p[i]) if values[i] > 0 and nodes[i] >= _GL_X.size else 0.0
-                  for i in (min(first, values.size - 1), values.size - 1))
-    ends = np.concatenate([d[: _GL_X.size], d[-_GL_X.size:]])
-    inner = d[_GL_X.size:-_GL_X.size]
-    truncated = bool(q > 0 and np.max(ends) > np.max(inner) * (1 + 1e-12))
-    zero = float(p[0]) if values[0] == 0 else 0.0
-    return SlopeLaw(values, p, zero, truncated, (atoms[0], atoms[1]))
-
-
-# --- the free-probability solution ---------------------------------------------------------------
-
-class _Chi:
-    """log χ_J(x) and its derivative, for one law, depth, σ_w and kind of weights."""
-
-    def __init__(self, law: SlopeLaw, layers: int, sigma_w: float, gaussian: bool):
-        self.law, self.layers, self.gaussian = law, layers, gaussian
-        self.log_s2 = 2 * math.log(sigma_w)
-
-    def __call__(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(log χ_J(x), d/dx log χ_J(x), ψ_D(x))."""
-        n = self.layers
-        psi, one, dpsi = self.law.psi(x)
-        with np.errstate(all="ignore"):
-            lp, l1p = np.log(psi), np.log(one)
-            w = n if self.gaussian else 0
-            value = lp - l1p + n * (l1p + np.log(x) - lp - self.log_s2) - w * l1p
-            slope = dpsi * (1 / psi - 1 / one + (n - w) / one - n / psi) + n / x
-        return value, slope, psi
-
-    def real(self, x: float) -> float:
-        return float(self(np.array([complex(x)]))[0].real[0])
-
-
-def _edge(chi: _Chi, below_atom: bool = False) -> tuple[float, float]:
-    """(x_e, λ_max): where χ_J is largest on 0 < x < 1/max d, and 1/χ_J there. With
-    ``below_atom`` (an atom at the top of the spectrum, :func:`extreme_atoms`), the upper
-    edge of the continuous part instead: there ψ_J(1/λ) runs from −∞ (at the atom) up as λ
-    falls, so x > 1/max d, and the edge is where χ_J is largest on the real branch beyond
-    (hardtanh, 10 orthogonal layers: an atom at 1.19, the continuous part below 0.46)."""
-    top = 1.0 / float(chi.law.d[-1])
-    if below_atom:
-        xs = top * (1 + np.geomspace(1e-13, 1e8, 1200))
-    else:
-        xs = top * np.concatenate([np.geomspace(1e-8, 0.5, 200)[:-1],
-                                   1 - np.geomspace(0.5, 1e-13, 1000)])
-    with np.errstate(all="ignore"):
-        found = chi(xs.astype(complex))[0]
-    values = found.real
-    real = np.abs(np.angle(np.exp(1j * found.imag))) < 1e-9
-    values[~np.isfinite(values) | ~real] = -math.inf
-    i = int(np.argmax(values))
-    lo, hi = float(xs[max(i - 1, 0)]), float(xs[min(i + 1, xs.size - 1)])
-    golden = (math.sqrt(5) - 1) / 2
-    c, e = hi - golden * (hi - lo), lo + golden * (hi - lo)
-    fc, fe = chi.real(c), chi.real(e)
-    for _ in range(200):
-        if hi - lo <= 1e-15 * hi:
-            break
-        if fc >= fe:
-            hi, e, fe = e, c, fc
-            c = hi - golden * (hi - lo)
-            fc = chi.real(c)
-        else:
-            lo, c, fc = c, e, fe
-            e = lo + golden * (hi - lo)
-            fe = chi.real(e)
-    x = (lo + hi) / 2
-    return x, float(np.exp(np.float64(-chi.real(x))))  # (inf where it overflows)
-
-
-def _principal(value: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """log χ_J(x) − log(1/λ) with its imaginary part in (−π, π]."""
-    r = value - target
-    return r.real + 1j * np.angle(np.exp(1j * r.imag))
-
-
-def _solve(chi: _Chi, guess: np.ndarray, lam: np.ndarray, rounds: int = 40
-           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Newton's method on log χ_J(x) = −log λ for every λ at once, from ``guess`` (Im x < 0):
-    (x, ψ_D(x), converged)."""
-    target = -np.log(lam)
-    x = guess.astype(complex).copy()
-    done = np.zeros(x.size, dtype=bool)
-    failed = ~np.isfinite(x)
-    for _ in range(rounds):
-        active = np.flatnonzero(~done & ~failed)
-        if active.size == 0:
-            break
-        value, slope, _ = chi(x[active])
-        with np.errstate(all="ignore"):
-            residual = _principal(value, target[active])
-            step = residual / slope
-        # done where x is the root for λ within a relative 1e-11: its density is that of
-        # λ(1 ± 1e-11) (x itself may be less accurate where χ_J is flat in x)
-        now = np.abs(residual) <= 1e-11
-        done[active[now]] = True
-        bad = ~now & ~np.isfinite(step)
-        failed[active[bad]] = True
-        move = ~now & ~bad
-        new = x[active[move]] - step[move]
-        up = new.imag >= 0  # stay below the real axis: halve towards it
-        new[up] = new[up].real + 0.5j * x[active[move]][up].imag
-        x[active[move]] = new
-    with np.errstate(all="ignore"):
-        psi = chi.law.psi(x)[0]
-    return x, psi, done & ~failed
-
-
-def _walk(chi: _Chi, x_edge: float, curvature: float, lam_max: float,
-          ts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """x and ψ at λ = λ_max e^(-t) for the increasing ``ts``, each continued from the last
-    (one Newton solve after another: for the few points of a coarse pass)."""
-    xs = np.empty(ts.size, dtype=complex)
-    psis = np.empty(ts.size, dtype=complex)
-    for k, t in enumerate(ts):
-        if k < 2 or t < 1e-6:
-            guess = complex(x_edge, -math.sqrt(2 * t / curvature))
-        else:
-            with np.errstate(all="ignore"):
-                guess = xs[k - 1] + (xs[k - 1] - xs[k - 2]) * (t - ts[k - 1]) / (ts[k - 1]
-                                                                                 - ts[k - 2])
-            if not guess.imag < 0 or not np.isfinite(guess):
-                guess = xs[k - 1]
-        x, psi, _ = _solve(chi, np.array([guess]), np.array([lam_max * math.exp(-t)]), 60)
-        xs[k], psis[k] = x[0], psi[0]
-    return xs, psis
-
-
-def _fine(chi: _Chi, x_edge: float, curvature: float, lam_max: float, coarse: np.ndarray,
-          ts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """x and ψ at λ = λ_max e^(-t) for every t of the fine grid ``ts``: a sequential pass
-    over the ``coarse`` ts puts each root on its branch, then Newton runs on the whole fine
-    grid at once from log x interpolated in √t between them; a point whose root is not
-    found, or lands far from its guess (another branch), is redone sequentially from its
-    neighbour."""
-    cx, _ = _walk(chi, x_edge, curvature, lam_max, coarse)
-    near = ts < coarse[1]
-    logs = np.log(cx)
-    root = np.sqrt(coarse)
-    guess = np.exp(np.interp(np.sqrt(ts), root, logs.real)
-                   + 1j * np.interp(np.sqrt(ts), root, logs.imag))
-    guess[near] = x_edge - 1j * np.sqrt(2 * ts[near] / curvature)
-    lam = lam_max * np.exp(-ts)
-    if coarse.size >= ts.size:  # no coarser pass to speak of
-        return _walk(chi, x_edge, curvature, lam_max, ts)
-    xs, psis, ok = _solve(chi, guess, lam)
-    with np.errstate(all="ignore"):
-        far = np.abs(np.log(xs / guess)) > 0.1
-    for k in np.flatnonzero(~ok | far | ~(xs.imag < 0)):
-        start = xs[k - 1] if k > 0 else guess[k]
-        x, psi, _ = _solve(chi, np.array([start]), lam[k:k + 1], 60)
-        xs[k], psis[k] = x[0], psi[0]
-    return xs, psis
-
-
-def _lower_edge(chi: _Chi, lam_max: float) -> tuple[float, float] | None:
-    """(x, λ_min) where orthogonal weights leave a gap above 0: 1/λ_min is the minimum of
-    χ_J on x > 1/min d (there ψ_D < −1, as ψ_J(1/λ) is for every λ below the support);
-    None where it lies below the grid's :func:`floor` (or d has an atom at 0)."""
-    if chi.gaussian or chi.law.d[0] == 0:
-        return None
-    bottom = 1.0 / float(chi.law.d[0])
-    xs = bottom * (1 + np.geomspace(1e-14, 1e14, 400))
-    with np.errstate(all="ignore"):
-        values = chi(xs.astype(complex))[0].real
-    values[~np.isfinite(values)] = math.inf
-    i = int(np.argmin(values))
-    if i in (0, xs.size - 1):
-        return None
-    lo, hi = math.log(float(xs[i - 1]) - bottom), math.log(float(xs[i + 1]) - bottom)
-
-    def f(u: float) -> float:
-        return chi.real(bottom + math.exp(u))
-
-    golden = (math.sqrt(5) - 1) / 2
-    c, e = hi - golden * (hi - lo), lo + golden * (hi - lo)
-    fc, fe = f(c), f(e)
-    for _ in range(120):
-        if hi - lo <= 1e-12:
-            break
-        if fc <= fe:
-            hi, e, fe = e, c, fc
-            c = hi - golden * (hi - lo)
-            fc = f(c)
-        else:
-            lo, c, fc = c, e, fe
-            e = lo + golden * (hi - lo)
-            fe = f(e)
-    u = (lo + hi) / 2
-    lam_min = math.exp(-f(u))
-    if not lam_min > floor(lam_max):
-        return None
-    return bottom + math.exp(u), lam_min
-
-
-def _below(chi: _Chi, lam: float) -> float:
-    r"""E[λ'/(λ' + λ)]-smoothed mass of the spectrum below ``lam``: 1 + ψ_J(−1/λ)
-    = :math:`E[\lambda/(\lambda' + \lambda)]` over λ' ~ JJᵀ, from the real root x < 0 of
-    χ_J(x) = −1/λ (χ_J decreases from 0 to −∞ there), by bisection in log(−x)."""
-    target = -math.log(lam)
-
-    def f(u: float) -> float:  # log|χ_J(x)| − log(1/λ), increasing in u = log(−x)
-        return chi.real(-math.exp(u)) - target
-
-    lo, hi = -50.0, 50.0
-    while f(lo) > 0 and lo > -700:
-        lo -= 50
-    while f(hi) < 0 and hi < 700:
-        hi += 50
-    for _ in range(200):
-        mid = (lo + hi) / 2
-        if f(mid) < 0:
-            lo = mid
-        else:
-            hi = mid
-        if hi - lo < 1e-13 * max(1.0, abs(mid)):
-            break
-    x = -math.exp((lo + hi) / 2)
-    return float(np.sum(chi.law.p / (1 - x * chi.law.d)))
-
-
-@dataclass(frozen=True)
-class Density:
-    lam: np.ndarray
-    rho: np.ndarray
-    below: float
-    """The mass of the continuous part below ``lam[0]`` (0 at a lower edge)."""
-
-
-_COARSE = 40
-
-
-def _density(chi: _Chi, x_edge: float, lam_max: float, points: int = 240) -> Density:
-    """The continuous part of the spectrum on a grid from λ_max down (see the module)."""
-    h = 1e-5 * x_edge
-    curvature = abs((chi.real(x_edge + h) - 2 * chi.real(x_edge) + chi.real(x_edge - h)) / h**2)
-    if not curvature > 0:
-        curvature = 1.0 / x_edge**2
-    lower = _lower_edge(chi, lam_max)
-    if lower is not None:  # the grid on [λ_min, λ_max], dense at both ends
-        span = math.log(lam_max / lower[1])
-        s = np.linspace(0, 1, points + 1)[1:-1]
-        ts = span * (1 - np.cos(np.pi * s)) / 2
-        ts = np.unique(np.concatenate([np.geomspace(1e-12, 1e-3, 20) * span, ts,
-                                       span * (1 - np.geomspace(1e-3, 1e-12, 20))]))
-        # every point in turn: over the wide spans of deep orthogonal networks, roots
-        # interpolated between coarse points land on other branches (tanh, sigma_b = 0.5)
-        coarse = ts
-    else:
-        span = math.log(lam_max / floor(lam_max))
-        s = np.linspace(0, 1, points)[1:]
-        ts = np.concatenate([np.geomspace(1e-12, 0.5, 40), 0.5 + s**2 * (span - 0.5)])
-        c = np.linspace(0, 1, _COARSE)[1:]
-        coarse = np.concatenate([np.geomspace(1e-12, 0.5, 12), 0.5 + c**2 * (span - 0.5)])
-    _, psis = _fine(chi, x_edge, curvature, lam_max, np.unique(coarse), ts)
-    ts = np.concatenate([[0.0], ts])
-    psis = np.concatenate([[0j], psis])
-    below = 0.0
-    if lower is not None:
-        ts = np.concatenate([ts, [span]])
-        psis = np.concatenate([psis, [0j]])
-    lam = lam_max * np.exp(-ts)
-    with np.errstate(all="ignore"):
-        rho = np.abs(psis.imag) / (np.pi * lam)
-    # Newton's x overflows within 1e-3 (in log λ) of a lower edge 1e-100 λ_max down (tanhexp,
-    # sigma_b = 0.5): the density vanishes there like the square root of the distance
-    rho[~np.isfinite(rho)] = 0.0
-    lam, rho = lam[::-1].copy(), rho[::-1].copy()
-    if lower is None and chi.law.zero_mass < 1:
-        # the mass below the grid (λ < 1e-300 λ_max, where λ ρ(λ) underflows): from the
-        # smoothed mass 1 + ψ_J(−1/λ_0) at the grid's foot λ_0, less what the grid holds of
-        # it, plus the part of the kernel λ'/(λ'+λ_0) below λ_0 (ln 2 times the density
-        # per unit ln λ there)
-        low = float(lam[0])
-        smooth = _below(chi, low) - chi.law.zero_mass
-        held = integral(lam, rho * low / (lam + low))[-1]
-        below = max(0.0, smooth - held + math.log(2) * float(lam[0] * rho[0]))
-        if below < 1e-9:
-            below = 0.0
-    return Density(lam, rho, below)
-
-
-def integral(lam: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """The cumulative trapezoid integral of ``values`` dλ in log λ (λ > 0 ascending)."""
-    y = values * lam
-    steps = np.diff(np.log(lam)) * (y[1:] + y[:-1]) / 2
-    return np.concatenate([[0.0], np.cumsum(steps)])
 
 
 # --- the spectrum --------------------------------------------------------------------------------
@@ -459,7 +68,8 @@ class JacobianSpectrum:
 
     ``density`` is (lam, rho): the density of the continuous part on a grid of λ
     (ascending; geometric, down to 1e-300 max(1, λ_max), so integrate in log λ, ∫ρ dλ = ∫λρ d(log
-    λ), as :func:`integral` does: a trapezoid in λ overcounts its wide low steps), which
+    λ), as :func:`~actviz.meanfield.free.integral` does: a trapezoid in λ overcounts its wide
+    low steps), which
     integrates with ``zero_mass``, ``mass_below`` and the ``atoms`` to 1
     (with ``zero_mass`` alone where those are empty); it is empty where the spectrum
     has no continuous part (one orthogonal layer, or φ' constant under N(0, q*) with
@@ -518,9 +128,11 @@ class JacobianSpectrum:
         return data | {"notes": list(self.notes)}
 
 
-def _quantiles(cdf: np.ndarray, lam: np.ndarray, top: float) -> tuple[float, float, float]:
+def _quantiles(cdf: np.ndarray, lam: np.ndarray, top: float,
+               atoms: Sequence[tuple[float, float]] = ()) -> tuple[float, float, float]:
     """The quantiles of a distribution whose cumulative function on ``lam`` is ``cdf``: 0
-    within an atom at 0, ``top`` within an atom there above the grid's last point."""
+    within an atom at 0, ``top`` within an atom there above the grid's last point, an atom's
+    λ within its jump at a grid point (not a λ interpolated below it)."""
     out = []
     for p in QUANTILES:
         if p <= cdf[0]:
@@ -530,6 +142,11 @@ def _quantiles(cdf: np.ndarray, lam: np.ndarray, top: float) -> tuple[float, flo
         else:
             k = min(int(np.searchsorted(cdf, p)), lam.size - 1)
             a, b = cdf[k - 1], cdf[k]
+            jump = [at for at, mass in atoms
+                    if lam[k - 1] < at * (1 - 1e-12) <= lam[k] and p > b - mass]
+            if jump:
+                out.append(jump[0])
+                continue
             f = 0.0 if b == a else (p - a) / (b - a)
             out.append(float(math.exp((1 - f) * math.log(lam[k - 1]) + f * math.log(lam[k]))))
     return out[0], out[1], out[2]
@@ -547,8 +164,10 @@ def extreme_atoms(law: SlopeLaw, layers: int, scale: float) -> tuple[tuple[float
     ends = [(float(positive[-1]), law.ends[1])]
     if positive.size > 1:
         ends.insert(0, (float(positive[0]), law.ends[0]))
+    # an atom of mass below 1e-9 is the rounding of a sum that is 0 (relu, 2 layers: 1 - 2 x
+    # 1/2 gave 2e-16, and the edge was sought below an atom that is not there)
     return tuple((float(np.float64(scale * d) ** layers), 1 - layers * (1 - a)) for d, a in ends
-                 if a > 0 and 1 - layers * (1 - a) > 0)
+                 if a > 0 and 1 - layers * (1 - a) > 1e-9)
 
 
 def _law_quantiles(values: np.ndarray, p: np.ndarray) -> tuple[float, float, float]:
@@ -571,9 +190,32 @@ class _Shape:
     notes: tuple[str, ...]
 
 
-def _shape(law: SlopeLaw, layers: int, sigma_w: float, gaussian: bool) -> _Shape:
-    """The distribution of the squared singular values at depth ``layers``: its top, its
-    quantiles, the density of its continuous part, its atoms and the mass below the grid."""
+MASS_TOLERANCE = 5e-3
+MEAN_TOLERANCE = 2e-2
+"""The density is reported where, with the atoms and the mass below its grid, it holds a mass
+within MASS_TOLERANCE of 1 and a mean within MEAN_TOLERANCE (relative) of m_1 = χ₁^L."""
+
+
+def _held(found: Density, law: SlopeLaw, atoms: Sequence[tuple[float, float]],
+          mean: float) -> tuple[float, float]:
+    """(the mass, the mean / m_1) of the distribution with the density ``found``."""
+    mass = (law.zero_mass + found.below + float(integral(found.lam, found.rho)[-1])
+            + sum(m for _, m in atoms))
+    first = (float(integral(found.lam, found.rho * (found.lam / mean))[-1])
+             + sum(at / mean * m for at, m in atoms))
+    return mass, first
+
+
+def _holds(mass: float, first: float) -> bool:
+    return abs(mass - 1) <= MASS_TOLERANCE and abs(first - 1) <= MEAN_TOLERANCE
+
+
+def _shape(law: SlopeLaw, layers: int, sigma_w: float, gaussian: bool, mean: float
+           ) -> _Shape:
+    """The distribution of the squared singular values at depth ``layers`` (mean ``mean``):
+    its top, its quantiles, the density of its continuous part, its atoms and the mass below
+    the grid; where the density does not hold the moments by either method, no quantiles
+    (NaN) and no density."""
     scale = sigma_w**2
     if not gaussian and (layers == 1 or law.d.size == 1):
         # no continuous part: one orthogonal layer gives sigma_w^2 phi'(h)^2 itself, and a
@@ -586,17 +228,35 @@ def _shape(law: SlopeLaw, layers: int, sigma_w: float, gaussian: bool) -> _Shape
                 "themselves, no free convolution and no density")
         return _Shape(lam_max, _law_quantiles(values, law.p), (np.empty(0), np.empty(0)),
                       ((lam_max, 1.0),) if law.d.size == 1 else (), 0.0, (note,))
-    chi = _Chi(law, layers, sigma_w, gaussian)
+    chi = Chi(law, layers, sigma_w, gaussian)
     atoms = () if gaussian else extreme_atoms(law, layers, scale)
     on_top = bool(atoms) and atoms[-1][0] == float(np.float64(scale * law.d[-1]) ** layers)
-    x_edge, lam_max = _edge(chi, on_top)
-    found = _density(chi, x_edge, lam_max)
+    x_edge, lam_max = upper_edge(chi, on_top)
+    if math.isinf(x_edge):  # the continuous part reaches the atom: no edge to walk from
+        lam_max = atoms[-1][0]
+        found = density_of(chi, x_edge, lam_max, arcs=True)
+    else:
+        found = density_of(chi, x_edge, lam_max)
+    held = _held(found, law, atoms, mean)
+    if not _holds(*held):  # the walk from the edge lost its branch: the arcs instead
+        again = density_of(chi, x_edge, lam_max, arcs=True)
+        held_again = _held(again, law, atoms, mean)
+        if not _holds(*held_again):
+            mass, first = min(held, held_again, key=lambda h: abs(h[0] - 1) + abs(h[1] - 1))
+            note = (f"the density did not hold the moments here (mass {mass:.4g}, mean "
+                    f"{first:.4g} m_1, by either method): no quantiles and no mass below the "
+                    f"grid; q*, mu_1, mu_2, the mean, the variance and lambda_max are computed "
+                    f"apart")
+            nan = math.nan
+            return _Shape(max([lam_max, *(at for at, _ in atoms)]), (nan, nan, nan),
+                          (np.empty(0), np.empty(0)), atoms, nan, (note,))
+        found = again
     cdf = law.zero_mass + found.below + integral(found.lam, found.rho)
     for at, mass in atoms:
         cdf = cdf + mass * (found.lam >= at * (1 - 1e-12))
     lam_max = max([lam_max, *(at for at, _ in atoms)])
-    return _Shape(lam_max, _quantiles(cdf, found.lam, lam_max), (found.lam, found.rho), atoms,
-                  found.below, ())
+    return _Shape(lam_max, _quantiles(cdf, found.lam, lam_max, atoms), (found.lam, found.rho),
+                  atoms, found.below, ())
 
 
 def _setting(act: Activation, label: str, sigma_w: float | None, sigma_b: float
@@ -652,14 +312,14 @@ def spectrum_of(named: Named, sigma_w: float | None, sigma_b: float, layers: int
         raise PropagationError(f"{label}: phi'(h) = 0 almost surely at q* = {q:g}: J = 0",
                                "function")
     if law.truncated:
-        notes += (f"phi'^2 still grows at |h| = {_REACH:g} sqrt(q*): the law of phi'(h)^2 is "
+        notes += (f"phi'^2 still grows at |h| = {REACH:g} sqrt(q*): the law of phi'(h)^2 is "
                   f"cut there (mass 1.5e-23 beyond), and so is lambda_max",)
     if not 1e-300 < mean < 1e300:
         raise PropagationError(
             f"{label}: the mean squared singular value chi_1^L = {chi1:.6g}^{layers} is beyond "
             f"float64 (1e-300 to 1e300); give fewer --layers or a sigma_w nearer the edge of "
             f"chaos", "range")
-    shape = _shape(law, layers, sigma_w, gaussian)
+    shape = _shape(law, layers, sigma_w, gaussian, mean)
     notes += shape.notes
     return JacobianSpectrum(
         spec=label, weights=weights, layers=layers, sigma_w=sigma_w, sigma_b=sigma_b,

@@ -22,7 +22,8 @@ from matplotlib.patches import Patch
 
 from ..checks import check_canvas
 from ..errors import ParameterError
-from ..meanfield.spectrum import JacobianSpectrum, integral, simulate_jacobian_of
+from ..meanfield.free import integral
+from ..meanfield.spectrum import JacobianSpectrum, simulate_jacobian_of
 from .style import SIZE_PRESETS, colours, drawing, ink
 
 
@@ -116,21 +117,42 @@ def _shown_from(s: JacobianSpectrum, x: np.ndarray, y: np.ndarray) -> tuple[floa
     return low, left
 
 
+def _simulated_logs(s: JacobianSpectrum, width: int, seed: int, networks: int
+                    ) -> tuple[np.ndarray, int]:
+    """(log10 of the simulated networks' eigenvalues, less rounding noise; their count)."""
+    values = np.concatenate([simulate_jacobian_of(
+        s.activation, s.sigma_w, s.sigma_b, s.layers, width, s.weights, seed + k,
+        s.q_star) for k in range(networks)])
+    # squared singular values below 1e-30 of a network's largest are rounding noise of
+    # the SVD of J (float64 resolves singular values down to ~1e-16 of the largest)
+    floor = np.concatenate([np.full(width, 1e-30 * np.max(values[k * width:(k + 1) * width]))
+                            for k in range(networks)])
+    return np.log10(values[values > floor]), values.size
+
+
+def _words(s: JacobianSpectrum, left: float) -> str:
+    """The panel's text: the function, its variance, its atoms, the mass left of the axis."""
+    words = f"{s.spec}\nvariance {s.variance:.3g}"
+    if s.zero_mass > 0:
+        words += f"\nmass at 0: {s.zero_mass:.3g}"
+    for at, mass in s.atoms:
+        words += f"\natom at {at:.3g}: mass {mass:.3g}"
+    if left >= 5e-4:
+        words += f"\nmass left of the axis: {left:.2g}"
+    return words
+
+
 def _density_panel(ax: Any, s: JacobianSpectrum, colour: str, simulate: bool,
                    width: int, seed: int, networks: int) -> None:
     """One function's density and histogram, on its own range of log10 λ."""
     x, y = _log_density(s)
+    unresolved = math.isnan(s.mass_below)  # (the density did not hold the moments)
     low, left = _shown_from(s, x, y)
     high = math.log10(s.lambda_max) + 0.3
     if simulate:
-        values = np.concatenate([simulate_jacobian_of(
-            s.activation, s.sigma_w, s.sigma_b, s.layers, width, s.weights, seed + k,
-            s.q_star) for k in range(networks)])
-        # squared singular values below 1e-30 of a network's largest are rounding noise of
-        # the SVD of J (float64 resolves singular values down to ~1e-16 of the largest)
-        floor = np.concatenate([np.full(width, 1e-30 * np.max(values[k * width:(k + 1) * width]))
-                                for k in range(networks)])
-        logs = np.log10(values[values > floor])
+        logs, total = _simulated_logs(s, width, seed, networks)
+        if unresolved and logs.size:  # the axis from the simulated networks
+            low = min(low, float(np.min(logs)) - 0.3)
         keep = (logs >= low) & (logs <= high)
         bins = np.linspace(low, high, 41)
         if s.atoms:  # an atom in the middle of its bin (its eigenvalues round to either side)
@@ -141,26 +163,23 @@ def _density_panel(ax: Any, s: JacobianSpectrum, colour: str, simulate: bool,
         # weights: each eigenvalue counts 1/N of a network's spectrum, so that the bars
         # estimate the same density (per unit log10 λ) as the curve, the atom at 0 aside
         ax.hist(logs[keep], bins=bins,
-                weights=np.full(int(keep.sum()), 1.0 / (values.size * (bins[1] - bins[0]))),
+                weights=np.full(int(keep.sum()), 1.0 / (total * (bins[1] - bins[0]))),
                 color=colour, alpha=0.3, linewidth=0)
     if y.size:
         ax.plot(x, y, color=colour, linewidth=1.5)
+    elif unresolved:
+        ax.text(0.98, 0.95, "density not resolved\n(see the table's notes)",
+                transform=ax.transAxes, va="top", ha="right", fontsize="small", color=ink())
     elif not s.atoms:  # (one orthogonal layer: no density, the law of sigma_w^2 phi'^2)
         ax.axvline(math.log10(s.lambda_max), color=colour, linewidth=1.5)
     for at, _ in s.atoms:  # a point mass: a thick stem the height of the panel
         ax.axvline(math.log10(at), color=colour, linewidth=ATOM_WIDTH, gid="atom")
     ax.axvline(math.log10(s.mean), color=ink(), linestyle=(0, (1, 2)), linewidth=0.8)
-    words = f"{s.spec}\nvariance {s.variance:.3g}"
-    if s.zero_mass > 0:
-        words += f"\nmass at 0: {s.zero_mass:.3g}"
-    for at, mass in s.atoms:
-        words += f"\natom at {at:.3g}: mass {mass:.3g}"
-    if left >= 5e-4:
-        words += f"\nmass left of the axis: {left:.2g}"
-    ax.text(0.02, 0.95, words, transform=ax.transAxes, va="top", ha="left",
-            fontsize="small", color=ink())
+    ax.text(0.02, 0.95, _words(s, 0.0 if unresolved else left), transform=ax.transAxes,
+            va="top", ha="left", fontsize="small", color=ink())
     ax.set_xlim(low, high)
-    ax.set_ylim(0, 1.08 * max(float(y.max()) if y.size else 1.0, ax.get_ylim()[1]))
+    tallest = float(y.max()) if y.size else 0.0 if unresolved else 1.0  # (1: a stem's panel)
+    ax.set_ylim(0, 1.08 * max(tallest, ax.get_ylim()[1]))
     ax.set_ylabel(r"density per $\log_{10}\lambda$", fontsize="small")
 
 
