@@ -334,6 +334,40 @@ class Density:
 _COARSE = 40
 
 
+_REFINE_TOLERANCE = 2e-5
+_REFINE_POINTS = 4000
+
+
+def _refined(chi: Chi, lam_max: float, ts: np.ndarray, psis: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """The grid ``ts`` (λ = λ_max e^(-t)) with points added where the density needs them:
+    the mass is ∫ |Im ψ|/π dt, and an interval whose midpoint moves its trapezoid by more
+    than :data:`_REFINE_TOLERANCE` is halved, all such intervals at once, until none is (or
+    the grid holds :data:`_REFINE_POINTS`). This resolves the edges of bands inside the
+    spectrum (two values of φ'², one Gaussian layer: two bands with a gap) and narrow ones
+    (φ'² nearly constant), which a fixed grid crosses with a few points."""
+    todo = np.ones(ts.size - 1, dtype=bool)  # the intervals (ts[i], ts[i+1]) to look at
+    for _ in range(30):
+        at = np.flatnonzero(todo)
+        if at.size == 0 or ts.size >= _REFINE_POINTS:
+            break
+        mids = (ts[at] + ts[at + 1]) / 2
+        found = arc_roots(chi, lam_max * np.exp(-mids))
+        with np.errstate(all="ignore"):
+            y = np.nan_to_num(np.abs(psis.imag) / np.pi)
+            ym = np.nan_to_num(np.abs(found.imag) / np.pi)
+        change = np.abs(ym - (y[at] + y[at + 1]) / 2) * (ts[at + 1] - ts[at]) / 2
+        split = change > _REFINE_TOLERANCE
+        ts = np.concatenate([ts, mids[split]])
+        psis = np.concatenate([psis, found[split]])
+        halves = np.zeros(ts.size, dtype=bool)  # each split interval's two halves, by start
+        halves[at[split]] = True
+        halves[ts.size - int(split.sum()):] = True
+        order = np.argsort(ts, kind="stable")
+        ts, psis, todo = ts[order], psis[order], halves[order][:-1]
+    return ts, psis
+
+
 def density_of(chi: Chi, x_edge: float, lam_max: float, points: int = 240,
                arcs: bool = False) -> Density:
     """The continuous part of the spectrum on a grid from λ_max down (see the module): the
@@ -363,7 +397,7 @@ def density_of(chi: Chi, x_edge: float, lam_max: float, points: int = 240,
         c = np.linspace(0, 1, _COARSE)[1:]
         coarse = np.concatenate([np.geomspace(1e-12, 0.5, 12), 0.5 + c**2 * (span - 0.5)])
     if arcs:
-        psis = arc_roots(chi, lam_max * np.exp(-ts))
+        ts, psis = _refined(chi, lam_max, ts, arc_roots(chi, lam_max * np.exp(-ts)))
         psis[~np.isfinite(psis)] = 0j  # (a point not found: the moments' check tells)
     else:
         _, psis = _fine(chi, x_edge, curvature, lam_max, np.unique(coarse), ts)

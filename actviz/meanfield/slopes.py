@@ -45,10 +45,10 @@ class SlopeLaw:
         """ψ_D(x) = E[x d/(1 - x d)], 1 + ψ_D(x) = E[1/(1 - x d)] (without the rounding of
         1 + ψ where ψ is near −1) and the derivative E[d/(1 - x d)²], for each x."""
         with np.errstate(all="ignore"):
-            t = x[..., None] * self.d
-            inverse = 1 / (1 - t)
-            return (np.sum(self.p * (t * inverse), axis=-1), np.sum(self.p * inverse, axis=-1),
-                    np.sum(self.p * self.d * inverse**2, axis=-1))
+            inverse = 1 / (1 - x[..., None] * self.d)
+            weighted = (self.p * self.d).astype(complex)  # (sums as products: 2-3x faster)
+            return (x * (inverse @ weighted), inverse @ self.p.astype(complex),
+                    (inverse * inverse) @ weighted)
 
 
 def _limit_law(act: Activation) -> SlopeLaw:

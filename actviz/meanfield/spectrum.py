@@ -247,6 +247,12 @@ def _shape(law: SlopeLaw, layers: int, sigma_w: float, gaussian: bool, mean: flo
                     f"{first:.4g} m_1, by either method): no quantiles and no mass below the "
                     f"grid; q*, mu_1, mu_2, the mean, the variance and lambda_max are computed "
                     f"apart")
+            mu1, s1 = law.moment(1), -1.0 if gaussian else 0.0
+            sd = math.sqrt(max(layers * (law.moment(2) / mu1**2 - 1 - s1), 0.0))
+            if sd < 1e-2:  # (phi' nearly constant: 1 - x d cancels to a few digits)
+                note += (f"; the spectrum is narrow, its standard deviation {sd:.2g} of its "
+                         f"mean: by Chebyshev's inequality 95 % of it lies within 4.5 standard "
+                         f"deviations of the mean")
             nan = math.nan
             return _Shape(max([lam_max, *(at for at, _ in atoms)]), (nan, nan, nan),
                           (np.empty(0), np.empty(0)), atoms, nan, (note,))
