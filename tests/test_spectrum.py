@@ -449,3 +449,16 @@ def test_a_spectrum_too_narrow_to_resolve_says_where_it_lies():
     values = np.concatenate([actviz.simulate_jacobian(spec, sigma_w, sigma_b, 3, 400, seed=k)
                              for k in range(3)])
     assert np.mean(np.abs(values - s.mean) <= 4.5 * sd) >= 0.95
+
+
+def test_one_layer_figure_says_layer_and_counts_depth_in_whole_layers():
+    """The title said "through 1 layers" and the variance panel's depth axis had ticks at
+    1.5 and 2.5."""
+    from actviz.render.spectrum import spectrum_figure
+
+    s = actviz.jacobian_spectrum("leaky_relu", None, 0.0, 1, "gaussian")
+    fig = spectrum_figure([s], simulate=False)
+    fig.canvas.draw()
+    assert "through 1 layer," in fig.get_suptitle()
+    ticks = fig.axes[-1].get_xticks()
+    assert np.all(ticks == np.round(ticks))

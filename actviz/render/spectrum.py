@@ -19,6 +19,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
 from ..checks import check_canvas
 from ..errors import ParameterError
@@ -90,7 +91,8 @@ def spectrum_figure(found: Sequence[JacobianSpectrum], simulate: bool = True,
         if title is None:
             first = found[0]
             kind = "Gaussian" if first.weights == "gaussian" else first.weights
-            title = (f"$JJ^T$ through {first.layers} layers, {kind} weights, "
+            title = (f"$JJ^T$ through {first.layers} layer{'s' * (first.layers != 1)}, "
+                     f"{kind} weights, "
                      f"$\\sigma_b$ = {first.sigma_b:g}")
         if title:
             fig.suptitle(title, fontsize="medium")
@@ -209,6 +211,7 @@ def _variance_panel(ax: Any, found: Sequence[JacobianSpectrum], colour_of: Seque
     ax.axvline(top, color=ink(), linestyle=(0, (1, 2)), linewidth=0.8)
     ax.set_yscale("log")
     ax.set_xlabel("depth L (layers)")
+    ax.xaxis.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10], integer=True))
     ax.set_ylabel(r"variance of $\lambda$")
     handles = [Line2D([], [], color=c, marker=MARKERS[k % len(MARKERS)], markersize=4,
                       linestyle="none", label=s.spec)
