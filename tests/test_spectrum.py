@@ -462,3 +462,49 @@ def test_one_layer_figure_says_layer_and_counts_depth_in_whole_layers():
     assert "through 1 layer," in fig.get_suptitle()
     ticks = fig.axes[-1].get_xticks()
     assert np.all(ticks == np.round(ticks))
+
+
+def test_deep_and_far_from_the_edge_the_figure_cuts_the_variance_where_float64_ends(tmp_path):
+    """hardtanh at sigma_w = 3, 140 layers: the variance panel runs to 420 layers, where the
+    variance passes 1e300; the log axis' formatter raised OverflowError (a reviewer's run)."""
+    out = tmp_path / "h.png"
+    result = invoke("spectrum", "hardtanh", "--sigma-w", "3", "--sigma-b", "2", "--layers",
+                    "140", "--no-simulate", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert out.stat().st_size > 0
+
+
+def test_a_variance_below_float64_is_not_reported_as_0():
+    """prelu at sigma_w = 0.3, 200 layers: m_1 = 8e-265, so m_1^2 L (mu_2/mu_1^2 - 1)
+    underflows; it was reported as a variance of 0 beside an isometry depth of 1.28. Also the
+    quantiles below the density's grid (shown as 0) are named in a note."""
+    s = actviz.jacobian_spectrum("prelu", 0.3, 2.0, 200)
+    assert math.isnan(s.variance)
+    relative = 200 * (s.mu2 / s.mu1**2 - 1)
+    (note,) = [n for n in s.notes if n.startswith("the variance")]
+    assert f"{relative:.4g} m_1^2" in note
+    (record,) = json.loads(invoke("spectrum", "prelu", "--sigma-w", "0.3", "--sigma-b", "2",
+                                  "--layers", "200", "-f", "json").output)
+    assert record["variance"] is None
+    assert s.quantiles[:2] == (0.0, 0.0) and s.zero_mass == 0 and s.mass_below > 0.5
+    assert any(n.startswith("5% quantile and median lie below the density's grid")
+               for n in s.notes)
+
+
+def test_one_orthogonal_layer_lists_its_atoms_and_draws_its_law():
+    """One orthogonal layer: the squared singular values are sigma_w^2 prelu'(h)^2, half at
+    sigma_w^2 a^2 and half at sigma_w^2 (a = 0.25; sigma_w^2 (1 + a^2)/2 = 1 at the edge of
+    chaos): two atoms, which the table did not list; the figure drew one line at lambda_max
+    and left the lower atom off its axis."""
+    from actviz.render.spectrum import spectrum_figure
+
+    s = actviz.jacobian_spectrum("prelu", None, 0.0, 1)
+    top = 2 / (1 + 0.25**2)
+    assert s.atoms == (pytest.approx((top * 0.25**2, 0.5)), pytest.approx((top, 0.5)))
+    fig = spectrum_figure([s], simulate=False)
+    low, high = fig.axes[0].get_xlim()
+    assert low < math.log10(top * 0.25**2) < math.log10(top) < high
+    tanh = actviz.jacobian_spectrum("tanh", None, 0.05, 1)
+    fig = spectrum_figure([tanh], simulate=False)
+    (steps,) = fig.axes[0].patches  # the law of sigma_w^2 tanh'(h)^2, per log10 lambda
+    assert steps.get_data().values.max() > 1

@@ -226,8 +226,9 @@ def _shape(law: SlopeLaw, layers: int, sigma_w: float, gaussian: bool, mean: flo
                 "phi'(h)^2: a point mass, exact isometry" if law.d.size == 1 else
                 "one orthogonal layer: the squared singular values are sigma_w^2 phi'(h)^2 "
                 "themselves, no free convolution and no density")
+        atoms = ((lam_max, 1.0),) if law.d.size == 1 else extreme_atoms(law, 1, scale)
         return _Shape(lam_max, _law_quantiles(values, law.p), (np.empty(0), np.empty(0)),
-                      ((lam_max, 1.0),) if law.d.size == 1 else (), 0.0, (note,))
+                      atoms, 0.0, (note,))
     chi = Chi(law, layers, sigma_w, gaussian)
     atoms = () if gaussian else extreme_atoms(law, layers, scale)
     on_top = bool(atoms) and atoms[-1][0] == float(np.float64(scale * law.d[-1]) ** layers)
@@ -244,9 +245,10 @@ def _shape(law: SlopeLaw, layers: int, sigma_w: float, gaussian: bool, mean: flo
         if not _holds(*held_again):
             mass, first = min(held, held_again, key=lambda h: abs(h[0] - 1) + abs(h[1] - 1))
             note = (f"the density did not hold the moments here (mass {mass:.4g}, mean "
-                    f"{first:.4g} m_1, by either method): no quantiles and no mass below the "
-                    f"grid; q*, mu_1, mu_2, the mean, the variance and lambda_max are computed "
-                    f"apart")
+                    f"{first:.4g} m_1, by either method; the check: mass within "
+                    f"{MASS_TOLERANCE:g} of 1, mean within {MEAN_TOLERANCE:g} of m_1): no "
+                    f"quantiles and no mass below the grid; q*, mu_1, mu_2, the mean, the "
+                    f"variance and lambda_max are computed separately and hold")
             mu1, s1 = law.moment(1), -1.0 if gaussian else 0.0
             sd = math.sqrt(max(layers * (law.moment(2) / mu1**2 - 1 - s1), 0.0))
             if sd < 1e-2:  # (phi' nearly constant: 1 - x d cancels to a few digits)
@@ -261,8 +263,15 @@ def _shape(law: SlopeLaw, layers: int, sigma_w: float, gaussian: bool, mean: flo
     for at, mass in atoms:
         cdf = cdf + mass * (found.lam >= at * (1 - 1e-12))
     lam_max = max([lam_max, *(at for at, _ in atoms)])
+    low = [name for name, p in zip(("5% quantile", "median", "95% quantile"), QUANTILES,
+                                   strict=True)
+           if law.zero_mass < p <= law.zero_mass + found.below]
+    verb = "lie" if len(low) > 1 else "lies"
+    notes = (f"{' and '.join(low)} {verb} below the density's grid (lambda < "
+             f"{float(found.lam[0]):.3g}, where float64 cannot hold the density): shown as "
+             f"0",) if low else ()
     return _Shape(lam_max, _quantiles(cdf, found.lam, lam_max, atoms), (found.lam, found.rho),
-                  atoms, found.below, ())
+                  atoms, found.below, notes)
 
 
 def _setting(act: Activation, label: str, sigma_w: float | None, sigma_b: float
@@ -325,6 +334,10 @@ def spectrum_of(named: Named, sigma_w: float | None, sigma_b: float, layers: int
             f"{label}: the mean squared singular value chi_1^L = {chi1:.6g}^{layers} is beyond "
             f"float64 (1e-300 to 1e300); give fewer --layers or a sigma_w nearer the edge of "
             f"chaos", "range")
+    if variance == 0 and spread > 0:  # m_1^2 underflows: not a variance of 0
+        notes += (f"the variance, {layers * spread:.4g} m_1^2, is below float64's range "
+                  f"(m_1 = {mean:.4g}): not given",)
+        variance = math.nan
     shape = _shape(law, layers, sigma_w, gaussian, mean)
     notes += shape.notes
     return JacobianSpectrum(

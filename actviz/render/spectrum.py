@@ -24,6 +24,7 @@ from matplotlib.ticker import MaxNLocator
 from ..checks import check_canvas
 from ..errors import ParameterError
 from ..meanfield.free import integral
+from ..meanfield.slopes import slope_law
 from ..meanfield.spectrum import JacobianSpectrum, simulate_jacobian_of
 from .style import SIZE_PRESETS, colours, drawing, ink
 
@@ -110,8 +111,9 @@ ATOM_WIDTH = 3.5
 def _shown_from(s: JacobianSpectrum, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """(the lowest log10 λ the panel shows, the mass of λ > 0 left of it): the axis starts
     where the density per log10 λ last exceeds 1e-3 of its peak, less 0.3."""
-    if not y.size:
-        return math.log10(s.lambda_max) - 1, 0.0
+    if not y.size:  # atoms, one orthogonal layer's law: from the lowest atom or quantile
+        ends = [at for at, _ in s.atoms] + [q for q in s.quantiles[:1] if q > 0]
+        return min([math.log10(s.lambda_max) - 1, *(math.log10(e) - 0.3 for e in ends)]), 0.0
     low = float(x[y > 1e-3 * y.max()].min()) - 0.3
     lam, rho = s.density
     cdf = integral(lam, rho)
@@ -132,15 +134,33 @@ def _simulated_logs(s: JacobianSpectrum, width: int, seed: int, networks: int
     return np.log10(values[values > floor]), values.size
 
 
+def _one_layer(ax: Any, s: JacobianSpectrum, colour: str, low: float, high: float) -> None:
+    """One orthogonal layer: no free convolution, the law of σ_w² φ'(h)² itself, drawn from
+    its quadrature rule as a step curve per log10 λ (its atoms apart, as stems)."""
+    law = slope_law(s.activation, s.q_star)
+    keep = law.d > 0
+    for at, _ in s.atoms:
+        keep &= ~np.isclose(s.sigma_w**2 * law.d, at, rtol=1e-12, atol=0)
+    if not keep.any():
+        return
+    bins = np.linspace(low, high, 41)
+    heights, _ = np.histogram(np.log10(s.sigma_w**2 * law.d[keep]), bins=bins,
+                              weights=law.p[keep])
+    ax.stairs(heights / (bins[1] - bins[0]), bins, color=colour, linewidth=1.5)
+
+
 def _words(s: JacobianSpectrum, left: float) -> str:
     """The panel's text: the function, its variance, its atoms, the mass left of the axis."""
-    words = f"{s.spec}\nvariance {s.variance:.3g}"
+    words = f"{s.spec}\nvariance " + (f"{s.variance:.3g}" if not math.isnan(s.variance)
+                                      else "below float64")
     if s.zero_mass > 0:
         words += f"\nmass at 0: {s.zero_mass:.3g}"
     for at, mass in s.atoms:
         words += f"\natom at {at:.3g}: mass {mass:.3g}"
     if left >= 5e-4:
         words += f"\nmass left of the axis: {left:.2g}"
+    if math.isnan(s.mass_below):
+        words += "\ndensity not resolved (see the notes)"
     return words
 
 
@@ -169,11 +189,8 @@ def _density_panel(ax: Any, s: JacobianSpectrum, colour: str, simulate: bool,
                 color=colour, alpha=0.3, linewidth=0)
     if y.size:
         ax.plot(x, y, color=colour, linewidth=1.5)
-    elif unresolved:
-        ax.text(0.98, 0.95, "density not resolved\n(see the table's notes)",
-                transform=ax.transAxes, va="top", ha="right", fontsize="small", color=ink())
-    elif not s.atoms:  # (one orthogonal layer: no density, the law of sigma_w^2 phi'^2)
-        ax.axvline(math.log10(s.lambda_max), color=colour, linewidth=1.5)
+    elif s.layers == 1 and s.weights == "orthogonal" and s.activation is not None:
+        _one_layer(ax, s, colour, low, high)
     for at, _ in s.atoms:  # a point mass: a thick stem the height of the panel
         ax.axvline(math.log10(at), color=colour, linewidth=ATOM_WIDTH, gid="atom")
     ax.axvline(math.log10(s.mean), color=ink(), linestyle=(0, (1, 2)), linewidth=0.8)
@@ -197,13 +214,16 @@ def _variance_panel(ax: Any, found: Sequence[JacobianSpectrum], colour_of: Seque
         offset = (k * step) // len(found)
         for kind, dash in (("orthogonal", "-"), ("gaussian", "--")):
             values = s.variance_at(depth, kind)
-            if np.all(values <= 0):
+            # cut where the variance leaves float64 (far from the edge of chaos, deep: an
+            # inf made the log axis' formatter raise OverflowError)
+            shown = (values > 1e-250) & (values < 1e250)  # (room for the log axis' ticks)
+            if not shown.any():
                 continue
-            ax.plot(depth, np.where(values > 0, values, np.nan), color=colour,
+            ax.plot(depth, np.where(shown, values, np.nan), color=colour,
                     linestyle=dash, linewidth=1.3, marker=MARKERS[k % len(MARKERS)],
                     markevery=(offset, step), markersize=4)
     flat = [f"{s.spec}, {kind}" for s in found for kind in ("orthogonal", "gaussian")
-            if np.all(s.variance_at(depth, kind) == 0)]
+            if s.variance_at(1, kind) == 0 and s.chi1 > 0]
     if flat:  # nothing to draw on a log scale: say so where the curve would be
         ax.text(0.98, 0.02, "variance 0 at every depth (exact isometry):\n" + "\n".join(flat),
                 transform=ax.transAxes, ha="right", va="bottom", fontsize="small",
