@@ -85,7 +85,7 @@ def spectrum_figure(found: Sequence[JacobianSpectrum], simulate: bool = True,
         if any(s.atoms for s in found):
             keys.append(Line2D([], [], color=grey, linewidth=ATOM_WIDTH,
                                label="point mass (atom) of the spectrum"))
-        keys += [Line2D([], [], color=grey, linewidth=1.5, label="free probability"),
+        keys += [Line2D([], [], color=grey, linewidth=1.5, label="free probability (densities)"),
                  Line2D([], [], color=ink(), linestyle=(0, (1, 2)), linewidth=0.8,
                         label="mean (densities), depth L (variance)")]
         _variance_panel(var_ax, found, colour_of, keys)
@@ -171,6 +171,7 @@ def _density_panel(ax: Any, s: JacobianSpectrum, colour: str, simulate: bool,
     unresolved = math.isnan(s.mass_below)  # (the density did not hold the moments)
     low, left = _shown_from(s, x, y)
     high = math.log10(s.lambda_max) + 0.3
+    bars: float | None = None
     if simulate:
         logs, total = _simulated_logs(s, width, seed, networks)
         if unresolved and logs.size:  # the axis from the simulated networks
@@ -184,9 +185,14 @@ def _density_panel(ax: Any, s: JacobianSpectrum, colour: str, simulate: bool,
             bins = bins[(bins >= low - step) & (bins <= high + step)]
         # weights: each eigenvalue counts 1/N of a network's spectrum, so that the bars
         # estimate the same density (per unit log10 λ) as the curve, the atom at 0 aside
-        ax.hist(logs[keep], bins=bins,
-                weights=np.full(int(keep.sum()), 1.0 / (total * (bins[1] - bins[0]))),
-                color=colour, alpha=0.3, linewidth=0)
+        heights, edges, _ = ax.hist(
+            logs[keep], bins=bins, color=colour, alpha=0.3, linewidth=0,
+            weights=np.full(int(keep.sum()), 1.0 / (total * (bins[1] - bins[0]))))
+        if s.atoms and y.size:  # the axis for the continuous part: the atoms' bars clipped
+            near = np.zeros(heights.size, dtype=bool)
+            for at, _ in s.atoms:
+                near |= (edges[:-1] <= math.log10(at)) & (math.log10(at) <= edges[1:])
+            bars = float(np.max(heights[~near], initial=0.0))
     if y.size:
         ax.plot(x, y, color=colour, linewidth=1.5)
     elif s.layers == 1 and s.weights == "orthogonal" and s.activation is not None:
@@ -198,7 +204,10 @@ def _density_panel(ax: Any, s: JacobianSpectrum, colour: str, simulate: bool,
             va="top", ha="left", fontsize="small", color=ink())
     ax.set_xlim(low, high)
     tallest = float(y.max()) if y.size else 0.0 if unresolved else 1.0  # (1: a stem's panel)
-    ax.set_ylim(0, 1.08 * max(tallest, ax.get_ylim()[1]))
+    if bars is not None:
+        ax.set_ylim(0, 1.08 * max(tallest, bars))
+    else:
+        ax.set_ylim(0, 1.08 * max(tallest, ax.get_ylim()[1]))
     ax.set_ylabel(r"density per $\log_{10}\lambda$", fontsize="small")
 
 
@@ -236,8 +245,10 @@ def _variance_panel(ax: Any, found: Sequence[JacobianSpectrum], colour_of: Seque
     handles = [Line2D([], [], color=c, marker=MARKERS[k % len(MARKERS)], markersize=4,
                       linestyle="none", label=s.spec)
                for k, (s, c) in enumerate(zip(found, colour_of, strict=True))]
-    handles += [Line2D([], [], color=KEY_GREY, linestyle="-", label="orthogonal weights"),
-                Line2D([], [], color=KEY_GREY, linestyle="--", label="Gaussian weights"), *keys]
+    handles += [Line2D([], [], color=KEY_GREY, linestyle="-",
+                       label="orthogonal weights (variance)"),
+                Line2D([], [], color=KEY_GREY, linestyle="--",
+                       label="Gaussian weights (variance)"), *keys]
     narrow = ax.figure.get_figwidth() < 5
     ax.figure.legend(handles=handles, fontsize="x-small", frameon=False,
                      loc="outside lower center", ncols=2 if narrow else 3)
