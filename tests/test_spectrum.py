@@ -508,3 +508,11 @@ def test_one_orthogonal_layer_lists_its_atoms_and_draws_its_law():
     fig = spectrum_figure([tanh], simulate=False)
     (steps,) = fig.axes[0].patches  # the law of sigma_w^2 tanh'(h)^2, per log10 lambda
     assert steps.get_data().values.max() > 1
+
+
+def test_no_edge_of_chaos_says_how_to_get_a_spectrum():
+    """gelu has no edge of chaos at sigma_b = 0 (q* = 0 at sigma_w = 2 is not reached): the
+    refusal names the way out, a sigma_w of one's own, which then works."""
+    result = invoke("spectrum", "gelu")
+    assert result.exit_code == 2 and "give a sigma_w (--sigma-w)" in result.output
+    assert invoke("spectrum", "gelu", "--sigma-w", "1.5").exit_code == 0

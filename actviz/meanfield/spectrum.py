@@ -285,7 +285,8 @@ def _setting(act: Activation, label: str, sigma_w: float | None, sigma_b: float
         return sigma_w, "given", 1.0, ()
     eoc = eoc_at(Ratios(act), sigma_b)
     if eoc.sigma_w is None:
-        raise PropagationError(f"{label}: no edge of chaos: {eoc.reason}", "no sigma_w")
+        raise PropagationError(f"{label}: no edge of chaos: {eoc.reason}; give a sigma_w "
+                               f"(--sigma-w) for a network off the edge", "no sigma_w")
     if eoc.q_star is None:
         return eoc.sigma_w, "edge of chaos", 1.0, (
             "every q is a fixed point here; q* = 1, the inputs' mean square",)
