@@ -18,17 +18,25 @@ continued from the last from the edge (where
 :math:`x - x_e \approx -i\sqrt{2\log(\lambda_{max}/\lambda)/|(\log\chi_J)''|}`), puts the
 roots on their branch; Newton then runs on the whole grid of 280 points at once from log x
 interpolated between them (a point that strays is redone from its neighbour). The grid runs
-down to λ_min, or to :math:`10^{-300}\max(1, \lambda_{max})`; the density of the continuous part is
-:math:`\rho(\lambda) = |\mathrm{Im}\,\psi|/(\pi\lambda)`. The atom at 0 (``zero_mass``) is
-P(φ'(h) = 0) (free multiplicative convolution keeps the larger atom at 0, and W has none).
+down to λ_min, or to :math:`10^{-300}\max(1, \lambda_{max})`; the density of the
+continuous part is :math:`\rho(\lambda) = |\mathrm{Im}\,\psi|/(\pi\lambda)`. The atom at 0
+(``zero_mass``) is P(φ'(h) = 0) (free multiplicative convolution keeps the larger atom at
+0, and W has none).
 Where φ' nearly vanishes on much of the mass (gelu, sigmoid at large q*), part of the
 continuous spectrum lies below :math:`10^{-300}\lambda_{max}`, where float64 cannot hold λ
 ρ(λ) (and below :math:`10^{-300}` itself where :math:`\lambda_{max} < 1`): that mass
 (``mass_below``) comes from the real root x < 0 of :math:`\chi_J(x) = -1/\lambda_0` at the
 grid's foot λ_0, :math:`1 + \psi_J(-1/\lambda_0) = E[\lambda_0/(\lambda + \lambda_0)]` (a
-smoothed mass below λ_0), less the grid's share of that mean. The
-continuous part, the atom and ``mass_below`` add up to 1 (to ~1e-4, tests/test_spectrum.py).
-Quantiles come from that cumulative distribution.
+smoothed mass below λ_0), less the grid's share of that mean.
+
+The walk from the edge can lose its branch: far from the edge of chaos, and where φ'² is
+nearly constant, the edge sits at the quadrature's last node, next to a pole of ψ_D. So the
+spectrum (:func:`actviz.meanfield.spectrum.jacobian_spectrum`) checks the density against
+the moments, and where it fails, :func:`arc_roots` solves every λ of the grid again by a
+continuation that cannot change branch (along z = e^{-iθ}/λ from the negative axis), and
+:func:`_refined` adds points where the grid misses structure (band edges inside the
+spectrum, narrow bands). The density is integrated by :func:`integral`, a trapezoid in a
+variable that is √-like at both ends of the grid.
 """
 
 from __future__ import annotations
