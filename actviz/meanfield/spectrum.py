@@ -240,7 +240,7 @@ def _shape(law: SlopeLaw, layers: int, sigma_w: float, gaussian: bool, mean: flo
         found = density_of(chi, x_edge, lam_max)
     held = _held(found, law, atoms, mean)
     if not _holds(*held):  # the walk from the edge lost its branch: the arcs instead
-        again = density_of(chi, x_edge, lam_max, arcs=True)
+        again = found if math.isinf(x_edge) else density_of(chi, x_edge, lam_max, arcs=True)
         held_again = _held(again, law, atoms, mean)
         if not _holds(*held_again):
             mass, first = min(held, held_again, key=lambda h: abs(h[0] - 1) + abs(h[1] - 1))
