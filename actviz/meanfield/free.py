@@ -272,8 +272,8 @@ def negative_roots(chi: Chi, lam: np.ndarray) -> np.ndarray:
 def _below(chi: Chi, lam: float) -> float:
     r"""E[λ'/(λ' + λ)]-smoothed mass of the spectrum below ``lam``: 1 + ψ_J(−1/λ)
     = :math:`E[\lambda/(\lambda' + \lambda)]` over λ' ~ JJᵀ, from :func:`negative_roots`."""
-    x = float(negative_roots(chi, np.array([lam]))[0])
-    return float(np.sum(chi.law.p / (1 - x * chi.law.d)))
+    x = negative_roots(chi, np.array([lam])).astype(complex)
+    return float(chi.law.psi(x)[1].real[0])  # 1 + ψ_D(x), summed as such
 
 
 _ARC_STEPS = 600
